@@ -1,0 +1,184 @@
+// The typed run record: everything a run observed and concluded. Reports are
+// pure functions of it; `faultline report run.json` re-renders from it alone.
+// All times are nanoseconds since the run's origin on CLOCK_MONOTONIC
+// (`RunRecord::origin_monotonic_ns` gives the origin itself, so that other
+// processes on the host can be compared against the same clock).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "duration.hpp"
+#include "scenario.hpp"
+
+namespace faultline {
+
+/// One probe execution (DESIGN.md section 3: "sample").
+struct Sample {
+  Nanos start{0};  ///< when the probe began (the tick it ran on, as observed)
+  Nanos end{0};    ///< when its outcome was known
+  bool ok = false;
+  std::string detail;  ///< why it failed, or a short success note; may be empty
+
+  Nanos latency() const { return end - start; }
+};
+
+/// The samples of one probe over the whole run, in start order.
+struct ProbeSeries {
+  std::string name;
+  ProbeKind kind = ProbeKind::tcp;
+  Nanos interval{0};
+  bool steady_state = true;
+  std::uint64_t overruns = 0;  ///< ticks skipped because the previous run was still going
+  std::vector<Sample> samples;
+};
+
+/// One application of one fault (an injection) and its revert.
+struct FaultEvent {
+  int iteration = 0;  ///< 1-based
+  std::string fault;  ///< FaultSpec::name
+  std::string kind;
+  std::string target;
+  Nanos inject_start{0};
+  std::optional<Nanos> inject_end;  ///< t_inject: when inject returned success
+  std::optional<Nanos> revert_start;
+  std::optional<Nanos> revert_end;  ///< t_revert
+  bool ok = true;       ///< inject and revert both succeeded
+  std::string error;    ///< what failed, if anything
+};
+
+/// A [[setup]] or [[verify]] command's outcome.
+struct StepOutcome {
+  int iteration = 0;
+  std::string phase;  ///< "setup" or "verify"
+  std::string name;
+  Nanos start{0};
+  Nanos end{0};
+  int exit_code = 0;   ///< -N when killed by signal N
+  bool timed_out = false;
+  bool ok = false;
+  std::string output;  ///< tail of stdout and stderr
+};
+
+/// Something that happened to a service, for the run record and the console.
+struct ServiceEvent {
+  std::string service;
+  std::string what;  ///< "started", "ready", "exited", "restarting", "stopped"
+  Nanos at{0};
+  std::string detail;  ///< e.g. "pid 1234", "killed by SIGKILL", "in 200ms"
+};
+
+/// An outage: [t_fail, t_recover).
+struct Episode {
+  Nanos start{0};                ///< t_fail
+  std::optional<Nanos> end;      ///< t_recover; none = not recovered by the deadline
+  bool relapse = false;          ///< began within `watch` after a recovery, no new injection
+  std::vector<std::string> failing_probes;  ///< steady-state probes that failed in it
+
+  std::optional<Nanos> ttr() const {
+    return end ? std::optional<Nanos>(*end - start) : std::nullopt;
+  }
+};
+
+/// Availability of one probe (or "combined") over a window.
+struct Availability {
+  std::string probe;  ///< probe name, or "combined"
+  std::uint64_t ok = 0;
+  std::uint64_t total = 0;
+  double percent() const { return total ? 100.0 * double(ok) / double(total) : 100.0; }
+};
+
+/// The metrics of one iteration, exactly as DESIGN.md section 3 defines them.
+struct IterationMetrics {
+  int index = 0;  ///< 1-based
+  Nanos start{0};       ///< iteration start (after the steady-state gate)
+  Nanos inject_start{0};  ///< start of the first injection
+  Nanos inject{0};        ///< t_inject of the first injection
+  std::optional<Nanos> revert;  ///< t_revert of the last revert, for faults with a duration
+  Nanos deadline{0};            ///< t_inject + give_up_after
+  Nanos observed_until{0};      ///< samples started after this were not considered
+
+  bool impact = false;          ///< false: the fault was absorbed
+  std::optional<Nanos> t_fail;
+  std::optional<Nanos> t_recover;
+  bool recovered = false;       ///< true also when absorbed
+  std::optional<Nanos> ttd;     ///< t_fail - t_inject
+  std::optional<Nanos> ttr;     ///< t_recover - t_fail of the first episode
+  std::optional<Nanos> recovery_time;          ///< t_recover - t_inject; 0 when absorbed
+  std::optional<Nanos> recovery_after_revert;  ///< t_recover - t_revert
+  Nanos uncertainty{0};         ///< +/- one probe interval (the largest steady-state one)
+  int relapses = 0;
+  std::vector<Episode> episodes;  ///< the first one and every later one, relapses flagged
+  std::vector<Availability> availability;  ///< per probe then "combined", inject..observed_until
+};
+
+/// count, mean, p50, p95, max and standard deviation of one metric.
+struct Stats {
+  std::size_t count = 0;
+  Nanos mean{0}, p50{0}, p95{0}, max{0}, stddev{0};
+};
+
+/// Figures across all iterations.
+struct RunStatistics {
+  Stats ttd;            ///< over iterations with impact
+  Stats ttr;            ///< over all episodes that recovered (MTTR = ttr.mean)
+  Stats recovery_time;  ///< over recovered iterations
+  std::size_t episodes = 0;
+  std::size_t unrecovered_episodes = 0;
+  int recurrence = 0;          ///< total relapses
+  double recurrence_rate = 0;  ///< iterations with >= 1 relapse / iterations
+  std::vector<Availability> availability;  ///< per probe and combined, summed over iterations
+};
+
+/// One threshold's outcome.
+struct Verdict {
+  std::string threshold;  ///< "rto", "ttd", "mttr", "max_recurrence", "min_availability", "verify", ...
+  std::string scope;      ///< "iteration 2", "run", ...
+  bool passed = false;
+  std::string measured;   ///< e.g. "412.118 ms", "> 30000.000 ms", "99.20 %"
+  std::string limit;      ///< e.g. "2000.000 ms"
+  std::string margin;     ///< limit - measured for upper bounds, as text with unit
+  std::string detail;     ///< optional sentence
+};
+
+/// How the run ended; maps onto the exit codes of DESIGN.md section 5.
+enum class Outcome { passed, failed, usage_error, inconclusive, harness_error, interrupted };
+
+/// Everything a run leaves behind.
+struct RunRecord {
+  int schema_version = 1;
+  std::string faultline_version;
+  std::string run_id;
+  std::string scenario_name;
+  std::string scenario_file;
+  std::string scenario_digest;  ///< sha-256 of the scenario text
+  std::uint64_t seed = 0;
+  std::string host;
+  std::string kernel;
+  std::string started_at;  ///< wall clock, ISO 8601 UTC
+  std::int64_t origin_monotonic_ns = 0;
+  Nanos duration{0};
+  Outcome outcome = Outcome::passed;
+  int exit_code = 0;
+  std::string error;  ///< for inconclusive / harness_error / interrupted: what happened
+
+  Scenario scenario;  ///< the resolved scenario (placeholders substituted)
+  std::vector<ProbeSeries> probes;
+  std::vector<FaultEvent> faults;
+  std::vector<StepOutcome> steps;
+  std::vector<ServiceEvent> service_events;
+  std::vector<IterationMetrics> iterations;
+  RunStatistics statistics;
+  std::vector<Verdict> verdicts;
+  std::vector<std::string> left_behind;  ///< anything a revert could not undo
+};
+
+/// The exit code for an outcome (DESIGN.md section 5).
+int exit_code_for(Outcome o, bool sigterm = false);
+
+/// "passed", "failed", ...
+const char* outcome_name(Outcome o);
+
+}  // namespace faultline

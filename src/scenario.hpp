@@ -1,0 +1,170 @@
+// The typed scenario: plain data parsed from a TOML file by scenario_parser.
+// Nothing here knows about TOML; the parser is the only code that does.
+// Every string that a user may write a placeholder into ({port.NAME},
+// {run.dir}, {service.dir}, {iteration}, ...) is kept unresolved here and
+// substituted by `resolve_placeholders` (placeholders.hpp) at run time.
+#pragma once
+
+#include <csignal>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "diagnostics.hpp"
+#include "duration.hpp"
+
+namespace faultline {
+
+/// A command: either a shell line (run with /bin/sh -c) or an argv run
+/// directly, argv[0] looked up in PATH.
+struct Command {
+  std::vector<std::string> argv;  ///< for a shell line: {"/bin/sh", "-c", line}
+  bool shell = false;             ///< written as a string rather than an array
+  SourcePos pos;
+
+  /// The command as the user wrote it, for plans and reports.
+  std::string display() const;
+};
+
+enum class ProbeKind { tcp, http, exec };
+
+/// How a probe decides that the system is healthy. Used for steady-state
+/// probes ([[probe]]) and for a service's readiness (service.ready).
+struct ProbeSpec {
+  std::string name;
+  ProbeKind kind = ProbeKind::tcp;
+  Nanos interval = 100ms;  ///< fixed rate: tick k at start + k * interval
+  Nanos timeout = 0ns;     ///< 0 = same as interval
+  bool steady_state = true;  ///< gates iterations and counts for health
+
+  // tcp and http
+  std::string host = "127.0.0.1";
+  std::string port;  ///< a number or a placeholder such as "{port.redis}"
+
+  // http
+  std::string method = "GET";
+  std::string path = "/";
+  std::vector<int> status;  ///< accepted status codes; empty = any 2xx
+  std::optional<std::string> expect_body;        ///< substring of the body
+  std::optional<std::string> expect_body_regex;  ///< ECMAScript regex, searched
+
+  // exec
+  Command command;
+  int expect_exit = 0;
+  std::optional<std::string> expect_stdout;        ///< substring of stdout
+  std::optional<std::string> expect_stdout_regex;  ///< ECMAScript regex, searched
+
+  SourcePos pos;
+
+  /// The timeout in force (timeout, or the interval when timeout is 0).
+  Nanos effective_timeout() const { return timeout.count() > 0 ? timeout : interval; }
+};
+
+enum class RestartPolicy { never, on_failure, always };
+
+/// A process of the staging clone.
+struct ServiceSpec {
+  std::string name;
+  Command command;
+  std::map<std::string, std::string> env;  ///< added to the inherited environment
+  std::string workdir;  ///< empty = the service's own directory in the run dir
+  std::vector<std::string> ports;  ///< declares {port.NAME} for each name
+  std::optional<ProbeSpec> ready;  ///< readiness probe; none = ready once spawned
+  Nanos ready_timeout = 10s;
+  RestartPolicy restart = RestartPolicy::never;
+  Nanos backoff = 100ms;      ///< first restart delay, doubled per consecutive restart
+  Nanos backoff_max = 5s;     ///< cap of the restart delay
+  int stop_signal = SIGTERM;  ///< sent to the process group at teardown
+  Nanos stop_grace = 5s;      ///< then SIGKILL to the group
+  std::vector<std::string> depends_on;
+  SourcePos pos;
+};
+
+/// process.kill: send a signal to the target service.
+struct KillParams {
+  int signal = SIGKILL;
+  bool group = true;  ///< the whole process group, not only the leader
+};
+/// process.pause: SIGSTOP for `duration`, then SIGCONT.
+struct PauseParams {
+  bool group = true;
+};
+/// process.restart: stop the service (its stop signal, grace, SIGKILL) and start it again.
+struct RestartParams {};
+/// exec: user commands that apply and revert a fault.
+struct ExecParams {
+  Command apply;
+  std::optional<Command> revert;
+  Nanos timeout = 30s;  ///< for each of apply and revert
+};
+using FaultParams = std::variant<KillParams, PauseParams, RestartParams, ExecParams>;
+
+/// One [[fault]]: what to do, to whom, and when within an iteration.
+struct FaultSpec {
+  std::string name;  ///< defaults to "<kind>" or "<kind>#N" when repeated
+  std::string kind;  ///< "process.kill", "process.pause", "process.restart", "exec"
+  std::string target;  ///< a service name (process.* kinds)
+  Nanos at_min = 0ns;  ///< offset from the iteration start
+  Nanos at_max = 0ns;  ///< == at_min unless `at` is a window ["1s", "3s"]
+  std::optional<Nanos> duration;  ///< hold time before revert
+  int repeat = 1;                 ///< how many times within the iteration
+  Nanos every = 0ns;              ///< between repeats (from one inject to the next)
+  FaultParams params;
+  SourcePos pos;
+};
+
+/// A command run before the faults ([[setup]]) or after recovery ([[verify]])
+/// in every iteration; failing it fails the run.
+struct StepSpec {
+  std::string name;
+  Command command;
+  Nanos timeout = 30s;
+  int expect_exit = 0;
+  std::optional<std::string> expect_stdout;
+  std::optional<std::string> expect_stdout_regex;
+  SourcePos pos;
+};
+
+/// When a run of ok samples counts as recovered: at least `samples`
+/// consecutive ok samples of every steady-state probe and, when `duration`
+/// is non-zero, spanning at least `duration` (DESIGN.md section 3).
+struct RecoveredAfter {
+  int samples = 3;
+  Nanos duration = 0ns;
+};
+
+/// Recovery objectives; each present one becomes a verdict.
+struct Thresholds {
+  std::optional<Nanos> rto;    ///< recovery time, every iteration
+  std::optional<Nanos> ttd;    ///< time to detect, every iteration with impact
+  std::optional<Nanos> mttr;   ///< mean time to restore over all episodes
+  std::optional<int> max_recurrence;       ///< relapses over the whole run
+  std::optional<double> min_availability;  ///< percent, 0..100
+  SourcePos pos;
+};
+
+/// A whole scenario file.
+struct Scenario {
+  std::string file;  ///< path as given
+  std::string name;
+  std::string description;
+  std::optional<std::uint64_t> seed;  ///< none: the run picks one and prints it
+  int iterations = 1;
+  Nanos steady_for = 1s;       ///< healthy this long before each iteration
+  Nanos steady_timeout = 30s;  ///< else the run is inconclusive (exit 3)
+  RecoveredAfter recovered_after;
+  Nanos watch = 2s;            ///< relapse window after recovery
+  Nanos give_up_after = 30s;   ///< recovery deadline, from injection
+  Nanos cool_down = 1s;        ///< between iterations
+  std::vector<ServiceSpec> services;
+  std::vector<ProbeSpec> probes;
+  std::vector<FaultSpec> faults;
+  std::vector<StepSpec> setup;
+  std::vector<StepSpec> verify;
+  Thresholds thresholds;
+};
+
+}  // namespace faultline
