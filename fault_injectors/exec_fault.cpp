@@ -1,1 +1,83 @@
-// (being written)
+// exec — the escape hatch: user commands that apply and revert a fault.
+//
+// How it works: `apply` runs to completion (its own process group, captured
+// output, `timeout`); the fault counts as injected when it exits with 0, and
+// t_inject is that moment. Anything faultline has no kind for yet (a
+// firewall rule, a config flip, an API call to a load balancer) fits here.
+//
+// How it is undone: `revert` runs the same way. faultline cannot read back
+// state it does not understand, so the revert command itself must be
+// idempotent and must fail (non-zero exit) when it could not undo the fault;
+// revert is attempted even when apply failed or timed out, because a
+// half-applied change is exactly what must not be left behind. Without a
+// `revert` command the fault is not reversible and `duration` is ignored.
+#include <fmt/format.h>
+
+#include "injector.hpp"
+#include "subprocess.hpp"
+
+namespace faultline {
+
+namespace {
+
+std::string first_line(std::string s) {
+  auto nl = s.find('\n');
+  if (nl != std::string::npos) s.resize(nl);
+  if (s.size() > 200) s = s.substr(0, 200) + "...";
+  return s;
+}
+
+class ExecFault final : public Injector {
+ public:
+  explicit ExecFault(const FaultSpec& spec) : params_(std::get<ExecParams>(spec.params)) {}
+
+  asio::awaitable<void> prepare(InjectorContext&) override { co_return; }
+
+  asio::awaitable<void> inject(InjectorContext& ctx) override {
+    attempted_ = true;
+    co_await run("apply", params_.apply, ctx);
+  }
+
+  asio::awaitable<void> revert(InjectorContext& ctx) override {
+    if (!attempted_ || !params_.revert || reverted_) co_return;
+    co_await run("revert", *params_.revert, ctx);
+    reverted_ = true;
+  }
+
+  bool reversible() const override { return params_.revert.has_value(); }
+
+  std::string describe() const override {
+    std::string d = fmt::format("run `{}`", params_.apply.display());
+    if (params_.revert) d += fmt::format(", revert with `{}`", params_.revert->display());
+    return d;
+  }
+
+ private:
+  asio::awaitable<void> run(const char* what, const Command& cmd, InjectorContext& ctx) {
+    SpawnOptions opts;
+    for (const auto& a : cmd.argv) opts.argv.push_back(substitute(a, ctx.bindings));
+    CommandResult r = co_await run_command(ctx.ex, opts, params_.timeout);
+    if (!r.start_error.empty())
+      throw FaultError(fmt::format("{} command `{}` could not start: {}", what, cmd.display(), r.start_error));
+    if (r.timed_out)
+      throw FaultError(fmt::format("{} command `{}` timed out after {}", what, cmd.display(),
+                                   format_duration(params_.timeout)));
+    if (!r.status.success()) {
+      std::string out = first_line(r.err.empty() ? r.out : r.err);
+      throw FaultError(fmt::format("{} command `{}` failed ({}){}", what, cmd.display(), r.status.describe(),
+                                   out.empty() ? "" : ": " + out));
+    }
+  }
+
+  ExecParams params_;
+  bool attempted_ = false;
+  bool reverted_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Injector> make_exec_fault(const FaultSpec& spec) {
+  return std::make_unique<ExecFault>(spec);
+}
+
+}  // namespace faultline

@@ -1,1 +1,122 @@
-// (being written)
+// process.pause — freeze a service for `duration`, then let it go on.
+//
+// How it works: SIGSTOP to the service's process group (or only its leader
+// with `group = false`). A stopped process keeps its sockets open: peers can
+// still connect (the kernel completes the handshake into the backlog) but
+// nothing is answered, which is what a GC pause, a hung disk or an overloaded
+// host looks like from outside, and the hardest failure for clients to
+// detect. The injection is verified by reading /proc/PID/stat until the
+// kernel reports the leader as stopped ('T').
+//
+// How it is undone: SIGCONT to the same process group, recorded at inject
+// time. Revert reads /proc back for every member of the group and is done
+// only when none is left stopped; a group that no longer exists counts as
+// reverted. Sending SIGCONT to a running process is harmless, so revert is
+// idempotent and safe after a failed or absent inject.
+#include <csignal>
+#include <fmt/format.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "clone.hpp"
+#include "injector.hpp"
+#include "procfs.hpp"
+#include "subprocess.hpp"
+
+namespace faultline {
+
+namespace {
+
+// How long the kernel may take to deliver SIGSTOP/SIGCONT and report the new
+// state; far longer than it ever takes, short enough to fail a drill promptly.
+constexpr auto kStateDeadline = 2s;
+constexpr auto kStatePoll = 200us;
+
+/// Waits until `done()` holds or kStateDeadline passes; returns done().
+template <typename Pred>
+asio::awaitable<bool> await_state(asio::any_io_executor ex, Pred done) {
+  asio::steady_timer timer(ex);
+  const auto deadline = SteadyClock::now() + kStateDeadline;
+  while (!done() && SteadyClock::now() < deadline) {
+    timer.expires_after(kStatePoll);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  co_return done();
+}
+
+class ProcessPause final : public Injector {
+ public:
+  explicit ProcessPause(const FaultSpec& spec)
+      : target_(spec.target), params_(std::get<PauseParams>(spec.params)) {}
+
+  asio::awaitable<void> prepare(InjectorContext& ctx) override {
+    if (!ctx.clone.current(target_))
+      throw FaultError(fmt::format("service '{}' is not running, nothing to pause", target_));
+    co_return;
+  }
+
+  asio::awaitable<void> inject(InjectorContext& ctx) override {
+    Child* child = ctx.clone.current(target_);
+    if (!child) throw FaultError(fmt::format("service '{}' is not running, nothing to pause", target_));
+    pid_ = child->pid();
+    pgid_ = child->pgid();
+    const bool sent = params_.group ? child->signal_group(SIGSTOP) : child->signal(SIGSTOP);
+    if (!sent) throw FaultError(fmt::format("service '{}' (pid {}) was gone before SIGSTOP", target_, pid_));
+    const pid_t leader = pid_;
+    const bool stopped = co_await await_state(ctx.ex, [leader] {
+      auto s = process_state(leader);
+      return !s || *s == 'T' || *s == 't';
+    });
+    if (!stopped)
+      throw FaultError(fmt::format("service '{}' (pid {}) did not stop within {} after SIGSTOP", target_,
+                                   pid_, format_duration(kStateDeadline)));
+  }
+
+  asio::awaitable<void> revert(InjectorContext& ctx) override {
+    if (!pid_) co_return;  // never injected: nothing to undo
+    if (params_.group)
+      ::kill(-pgid_, SIGCONT);
+    else
+      ::kill(pid_, SIGCONT);
+    const bool group = params_.group;
+    const pid_t pid = pid_, pgid = pgid_;
+    const bool running = co_await await_state(ctx.ex, [=] { return none_stopped(group, pid, pgid); });
+    if (!running)
+      throw FaultError(fmt::format("service '{}' (process group {}) is still stopped after SIGCONT",
+                                   target_, pgid_));
+  }
+
+  bool reversible() const override { return true; }
+
+  std::string describe() const override {
+    return fmt::format("SIGSTOP to {} of service '{}'{}, SIGCONT at revert",
+                       params_.group ? "the process group" : "the process", target_,
+                       pid_ ? fmt::format(" (pid {})", pid_) : std::string());
+  }
+
+ private:
+  static bool stopped(pid_t p) {
+    auto s = process_state(p);
+    return s && (*s == 'T' || *s == 't');
+  }
+  static bool none_stopped(bool group, pid_t pid, pid_t pgid) {
+    if (!group) return !stopped(pid);
+    for (pid_t p : processes_in_group(pgid))
+      if (stopped(p)) return false;
+    return true;
+  }
+
+  std::string target_;
+  PauseParams params_;
+  pid_t pid_ = 0;
+  pid_t pgid_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Injector> make_process_pause(const FaultSpec& spec) {
+  return std::make_unique<ProcessPause>(spec);
+}
+
+}  // namespace faultline

@@ -1,1 +1,35 @@
-// (being written)
+// The explicit table of fault kinds: name -> factory. No static
+// self-registration: adding a kind means adding a line here (and its keys in
+// src/catalog.cpp).
+#include <functional>
+#include <utility>
+
+#include "injector.hpp"
+
+namespace faultline {
+
+std::unique_ptr<Injector> make_process_kill(const FaultSpec& spec);
+std::unique_ptr<Injector> make_process_pause(const FaultSpec& spec);
+std::unique_ptr<Injector> make_process_restart(const FaultSpec& spec);
+std::unique_ptr<Injector> make_exec_fault(const FaultSpec& spec);
+
+namespace {
+
+using Factory = std::unique_ptr<Injector> (*)(const FaultSpec&);
+
+constexpr std::pair<const char*, Factory> kRegistry[] = {
+    {"process.kill", &make_process_kill},
+    {"process.pause", &make_process_pause},
+    {"process.restart", &make_process_restart},
+    {"exec", &make_exec_fault},
+};
+
+}  // namespace
+
+std::unique_ptr<Injector> make_injector(const FaultSpec& spec) {
+  for (const auto& [name, factory] : kRegistry)
+    if (spec.kind == name) return factory(spec);
+  throw std::invalid_argument("unknown fault kind '" + spec.kind + "'");
+}
+
+}  // namespace faultline

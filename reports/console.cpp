@@ -1,1 +1,97 @@
-// (being written)
+#include "console.hpp"
+
+#include <fmt/format.h>
+
+namespace faultline {
+
+namespace {
+
+std::string opt_ms(const std::optional<Nanos>& d) { return d ? format_ms(*d) : "-"; }
+
+std::string paint(bool color, const char* code, const std::string& text) {
+  return color ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
+}
+
+std::string headline(const RunRecord& r, bool color) {
+  std::string word;
+  const char* code = "31";
+  switch (r.outcome) {
+    case Outcome::passed: word = "PASSED"; code = "32"; break;
+    case Outcome::failed: word = "FAILED (a recovery objective was missed)"; break;
+    case Outcome::usage_error: word = "USAGE ERROR"; break;
+    case Outcome::inconclusive: word = "INCONCLUSIVE"; code = "33"; break;
+    case Outcome::harness_error: word = "HARNESS ERROR"; break;
+    case Outcome::interrupted: word = "INTERRUPTED"; code = "33"; break;
+  }
+  return fmt::format("{}: {} (exit {})\n  run {}, seed {}, {} iteration(s) planned, {:.3f} s\n",
+                     r.scenario_name, paint(color, code, word), r.exit_code, r.run_id, r.seed,
+                     r.scenario.iterations, static_cast<double>(r.duration.count()) / 1e9);
+}
+
+std::string iteration_table(const RunRecord& r) {
+  if (r.iterations.empty()) return "";
+  std::string out = fmt::format("\n  {:>4}  {:<9} {:>14} {:>14} {:>16} {:>9}\n", "iter", "impact", "TTD",
+                                "TTR", "recovery time", "relapses");
+  Nanos uncertainty{0};
+  for (const auto& m : r.iterations) {
+    std::string recovery = m.recovered ? opt_ms(m.recovery_time)
+                                       : "> " + format_ms(r.scenario.give_up_after);
+    out += fmt::format("  {:>4}  {:<9} {:>14} {:>14} {:>16} {:>9}\n", m.index, m.impact ? "yes" : "absorbed",
+                       opt_ms(m.ttd), m.recovered ? opt_ms(m.ttr) : "-", recovery, m.relapses);
+    uncertainty = std::max(uncertainty, m.uncertainty);
+  }
+  out += fmt::format("  each figure +/- {} (one probe interval)\n", format_ms(uncertainty));
+  return out;
+}
+
+std::string statistics_block(const RunRecord& r) {
+  if (r.iterations.empty()) return "";
+  const RunStatistics& s = r.statistics;
+  std::string out;
+  if (s.ttr.count > 0)
+    out += fmt::format("\n  MTTR {} (p50 {}, p95 {}, max {}, n={} episode(s){})\n", format_ms(s.ttr.mean),
+                       format_ms(s.ttr.p50), format_ms(s.ttr.p95), format_ms(s.ttr.max), s.ttr.count,
+                       s.unrecovered_episodes ? fmt::format(", {} not recovered", s.unrecovered_episodes) : "");
+  else
+    out += fmt::format("\n  MTTR: no recovered episode{}\n",
+                       s.unrecovered_episodes ? fmt::format(" ({} not recovered)", s.unrecovered_episodes) : "");
+  if (s.recovery_time.count > 0)
+    out += fmt::format("  recovery time: mean {}, p95 {}, max {}\n", format_ms(s.recovery_time.mean),
+                       format_ms(s.recovery_time.p95), format_ms(s.recovery_time.max));
+  out += fmt::format("  recurrence: {} relapse(s), rate {:.2f}\n", s.recurrence, s.recurrence_rate);
+  std::string avail;
+  for (const auto& a : s.availability)
+    avail += fmt::format("{}{} {:.2f} %", avail.empty() ? "" : ", ", a.probe, a.percent());
+  if (!avail.empty()) out += "  availability: " + avail + "\n";
+  return out;
+}
+
+std::string verdict_block(const RunRecord& r, bool color) {
+  if (r.verdicts.empty()) return "";
+  std::string out = "\n  verdicts\n";
+  for (const auto& v : r.verdicts) {
+    std::string mark = v.passed ? paint(color, "32", "PASS") : paint(color, "31", "FAIL");
+    std::string name = v.threshold == "verify" ? "verify '" + v.scope + "'" : v.threshold;
+    out += fmt::format("    {}  {:<18} measured {:<22} limit {:<18}{}\n", mark, name, v.measured, v.limit,
+                       v.margin.empty() ? "" : " margin " + v.margin);
+    if (!v.passed && !v.detail.empty()) out += fmt::format("          {}\n", v.detail);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_console_summary(const RunRecord& r, bool color) {
+  std::string out = "\n" + headline(r, color);
+  if (!r.error.empty()) out += fmt::format("  {}\n", r.error);
+  out += iteration_table(r);
+  out += statistics_block(r);
+  out += verdict_block(r, color);
+  if (!r.left_behind.empty()) {
+    out += "\n  LEFT BEHIND (could not be reverted):\n";
+    for (const auto& l : r.left_behind) out += "    " + l + "\n";
+  }
+  return out;
+}
+
+}  // namespace faultline

@@ -1,1 +1,248 @@
-// (being written)
+#include "json_record.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace faultline {
+
+namespace json = boost::json;
+
+namespace {
+
+json::value ns(Nanos d) { return json::value(static_cast<std::int64_t>(d.count())); }
+json::value ns(const std::optional<Nanos>& d) { return d ? ns(*d) : json::value(nullptr); }
+
+const char* kind_name(ProbeKind k) {
+  switch (k) {
+    case ProbeKind::tcp: return "tcp";
+    case ProbeKind::http: return "http";
+    case ProbeKind::exec: return "exec";
+  }
+  return "?";
+}
+
+json::object stats_json(const Stats& s) {
+  return {{"count", s.count}, {"mean_ns", ns(s.mean)},   {"p50_ns", ns(s.p50)},
+          {"p95_ns", ns(s.p95)}, {"max_ns", ns(s.max)}, {"stddev_ns", ns(s.stddev)}};
+}
+
+json::array availability_json(const std::vector<Availability>& av) {
+  json::array out;
+  for (const auto& a : av)
+    out.push_back(json::object{{"probe", a.probe}, {"ok", a.ok}, {"total", a.total}, {"percent", a.percent()}});
+  return out;
+}
+
+json::object scenario_json(const RunRecord& r) {
+  const Scenario& s = r.scenario;
+  json::object thresholds;
+  if (s.thresholds.rto) thresholds["rto_ns"] = ns(*s.thresholds.rto);
+  if (s.thresholds.ttd) thresholds["ttd_ns"] = ns(*s.thresholds.ttd);
+  if (s.thresholds.mttr) thresholds["mttr_ns"] = ns(*s.thresholds.mttr);
+  if (s.thresholds.max_recurrence) thresholds["max_recurrence"] = *s.thresholds.max_recurrence;
+  if (s.thresholds.min_availability) thresholds["min_availability_percent"] = *s.thresholds.min_availability;
+  json::array services;
+  for (const auto& svc : s.services) services.push_back(json::string(svc.name));
+  return {{"name", r.scenario_name},
+          {"file", r.scenario_file},
+          {"digest", r.scenario_digest},
+          {"description", s.description},
+          {"iterations", s.iterations},
+          {"steady_for_ns", ns(s.steady_for)},
+          {"steady_timeout_ns", ns(s.steady_timeout)},
+          {"recovered_after", json::object{{"samples", s.recovered_after.samples},
+                                           {"duration_ns", ns(s.recovered_after.duration)}}},
+          {"watch_ns", ns(s.watch)},
+          {"give_up_after_ns", ns(s.give_up_after)},
+          {"cool_down_ns", ns(s.cool_down)},
+          {"services", services},
+          {"thresholds", thresholds}};
+}
+
+json::array probes_json(const std::vector<ProbeSeries>& probes) {
+  json::array out;
+  for (const auto& p : probes) {
+    json::array samples;
+    samples.reserve(p.samples.size());
+    for (const auto& s : p.samples)
+      samples.push_back(json::array{s.start.count(), s.end.count(), s.ok, json::string(s.detail)});
+    out.push_back(json::object{{"name", p.name},
+                               {"kind", kind_name(p.kind)},
+                               {"interval_ns", ns(p.interval)},
+                               {"steady_state", p.steady_state},
+                               {"overruns", p.overruns},
+                               {"sample_fields", json::array{"start_ns", "end_ns", "ok", "detail"}},
+                               {"samples", samples}});
+  }
+  return out;
+}
+
+json::array faults_json(const std::vector<FaultEvent>& faults) {
+  json::array out;
+  for (const auto& f : faults)
+    out.push_back(json::object{{"iteration", f.iteration},
+                               {"fault", f.fault},
+                               {"kind", f.kind},
+                               {"target", f.target},
+                               {"inject_start_ns", ns(f.inject_start)},
+                               {"inject_ns", ns(f.inject_end)},
+                               {"revert_start_ns", ns(f.revert_start)},
+                               {"revert_ns", ns(f.revert_end)},
+                               {"ok", f.ok},
+                               {"error", f.error}});
+  return out;
+}
+
+json::array steps_json(const std::vector<StepOutcome>& steps) {
+  json::array out;
+  for (const auto& s : steps)
+    out.push_back(json::object{{"iteration", s.iteration}, {"phase", s.phase},       {"name", s.name},
+                               {"start_ns", ns(s.start)},  {"end_ns", ns(s.end)},    {"exit_code", s.exit_code},
+                               {"timed_out", s.timed_out}, {"ok", s.ok},             {"output", s.output}});
+  return out;
+}
+
+json::array service_events_json(const std::vector<ServiceEvent>& events) {
+  json::array out;
+  for (const auto& e : events)
+    out.push_back(json::object{{"service", e.service}, {"what", e.what}, {"at_ns", ns(e.at)}, {"detail", e.detail}});
+  return out;
+}
+
+json::array iterations_json(const std::vector<IterationMetrics>& its) {
+  json::array out;
+  for (const auto& m : its) {
+    json::array episodes;
+    for (const auto& e : m.episodes) {
+      json::array probes;
+      for (const auto& p : e.failing_probes) probes.push_back(json::string(p));
+      episodes.push_back(json::object{{"start_ns", ns(e.start)},
+                                      {"end_ns", ns(e.end)},
+                                      {"ttr_ns", ns(e.ttr())},
+                                      {"relapse", e.relapse},
+                                      {"failing_probes", probes}});
+    }
+    out.push_back(json::object{{"index", m.index},
+                               {"start_ns", ns(m.start)},
+                               {"inject_start_ns", ns(m.inject_start)},
+                               {"inject_ns", ns(m.inject)},
+                               {"revert_ns", ns(m.revert)},
+                               {"deadline_ns", ns(m.deadline)},
+                               {"observed_until_ns", ns(m.observed_until)},
+                               {"impact", m.impact},
+                               {"recovered", m.recovered},
+                               {"t_fail_ns", ns(m.t_fail)},
+                               {"t_recover_ns", ns(m.t_recover)},
+                               {"ttd_ns", ns(m.ttd)},
+                               {"ttr_ns", ns(m.ttr)},
+                               {"recovery_time_ns", ns(m.recovery_time)},
+                               {"recovery_after_revert_ns", ns(m.recovery_after_revert)},
+                               {"uncertainty_ns", ns(m.uncertainty)},
+                               {"relapses", m.relapses},
+                               {"episodes", episodes},
+                               {"availability", availability_json(m.availability)}});
+  }
+  return out;
+}
+
+json::object statistics_json(const RunStatistics& s) {
+  return {{"ttd", stats_json(s.ttd)},
+          {"ttr", stats_json(s.ttr)},
+          {"recovery_time", stats_json(s.recovery_time)},
+          {"mttr_ns", ns(s.ttr.mean)},
+          {"episodes", s.episodes},
+          {"unrecovered_episodes", s.unrecovered_episodes},
+          {"recurrence", s.recurrence},
+          {"recurrence_rate", s.recurrence_rate},
+          {"availability", availability_json(s.availability)}};
+}
+
+json::array verdicts_json(const std::vector<Verdict>& verdicts) {
+  json::array out;
+  for (const auto& v : verdicts)
+    out.push_back(json::object{{"threshold", v.threshold}, {"scope", v.scope},   {"passed", v.passed},
+                               {"measured", v.measured},   {"limit", v.limit},   {"margin", v.margin},
+                               {"detail", v.detail}});
+  return out;
+}
+
+void pretty(std::string& out, const json::value& v, int depth) {
+  const std::string pad(static_cast<std::size_t>(depth) * 2, ' ');
+  const std::string pad_in(static_cast<std::size_t>(depth + 1) * 2, ' ');
+  if (v.is_object()) {
+    const auto& o = v.get_object();
+    if (o.empty()) {
+      out += "{}";
+      return;
+    }
+    out += "{\n";
+    bool first = true;
+    for (const auto& kv : o) {
+      if (!first) out += ",\n";
+      first = false;
+      out += pad_in + json::serialize(json::string(kv.key())) + ": ";
+      pretty(out, kv.value(), depth + 1);
+    }
+    out += "\n" + pad + "}";
+  } else if (v.is_array()) {
+    const auto& a = v.get_array();
+    // Arrays of scalars (a sample, a list of names) stay on one line.
+    const bool flat = std::all_of(a.begin(), a.end(), [](const json::value& x) { return !x.is_structured(); });
+    if (a.empty() || flat) {
+      out += json::serialize(v);
+      return;
+    }
+    out += "[\n";
+    bool first = true;
+    for (const auto& x : a) {
+      if (!first) out += ",\n";
+      first = false;
+      out += pad_in;
+      pretty(out, x, depth + 1);
+    }
+    out += "\n" + pad + "]";
+  } else {
+    out += json::serialize(v);
+  }
+}
+
+}  // namespace
+
+json::value to_json(const RunRecord& r) {
+  json::array left;
+  for (const auto& l : r.left_behind) left.push_back(json::string(l));
+  return json::object{
+      {"schema_version", r.schema_version},
+      {"run_id", r.run_id},
+      {"outcome", outcome_name(r.outcome)},
+      {"exit_code", r.exit_code},
+      {"error", r.error},
+      {"environment", json::object{{"faultline_version", r.faultline_version},
+                                   {"host", r.host},
+                                   {"kernel", r.kernel},
+                                   {"started_at", r.started_at},
+                                   {"origin_monotonic_ns", r.origin_monotonic_ns},
+                                   {"duration_ns", ns(r.duration)}}},
+      {"seed", r.seed},
+      {"scenario", scenario_json(r)},
+      {"verdicts", verdicts_json(r.verdicts)},
+      {"statistics", statistics_json(r.statistics)},
+      {"iterations", iterations_json(r.iterations)},
+      {"faults", faults_json(r.faults)},
+      {"steps", steps_json(r.steps)},
+      {"service_events", service_events_json(r.service_events)},
+      {"left_behind", left},
+      {"probes", probes_json(r.probes)},
+  };
+}
+
+std::string pretty_json(const json::value& v) {
+  std::string out;
+  pretty(out, v, 0);
+  out += "\n";
+  return out;
+}
+
+std::string render_json(const RunRecord& r) { return pretty_json(to_json(r)); }
+
+}  // namespace faultline

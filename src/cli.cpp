@@ -1,1 +1,250 @@
-// (being written)
+#include "cli.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+#include "atomic_file.hpp"
+#include "catalog.hpp"
+#include "console.hpp"
+#include "json_record.hpp"
+#include "plan.hpp"
+#include "runner.hpp"
+#include "scenario_parser.hpp"
+#include "starter.hpp"
+#include "validate.hpp"
+
+namespace faultline {
+
+namespace {
+
+constexpr const char* kExamples = R"(Examples:
+  faultline init my-drill                 write my-drill.toml, a commented starter scenario
+  faultline validate scenarios/*.toml     check scenarios (file:line:col errors, exit 2)
+  faultline plan scenarios/redis-kill-restart.toml --seed 7
+  faultline run scenarios/redis-kill-restart.toml --iterations 5 --out runs/drill
+  faultline list                          fault kinds and probe kinds with their parameters
+
+Exit codes: 0 every threshold met; 1 a recovery objective missed; 2 usage error or
+invalid scenario; 3 inconclusive (clone did not start, steady state not met);
+4 harness error (a fault could not be applied or reverted); 130/143 interrupted.)";
+
+/// A scenario file loaded and validated, with its text for the digest.
+struct Loaded {
+  std::optional<Scenario> scenario;
+  std::string text;
+};
+
+Loaded load_and_validate(const std::string& path) {
+  Loaded out;
+  ParseResult r = load_scenario(path);
+  std::vector<Diagnostic> diags = r.diagnostics;
+  if (r.scenario) {
+    auto more = validate(*r.scenario);
+    diags.insert(diags.end(), more.begin(), more.end());
+  }
+  for (const auto& d : diags) fmt::print(stderr, "{}\n", format_diagnostic(d));
+  if (diags.empty() && r.scenario) {
+    out.scenario = std::move(r.scenario);
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out.text = ss.str();
+  }
+  return out;
+}
+
+bool use_color(bool no_color_flag) {
+  return !no_color_flag && std::getenv("NO_COLOR") == nullptr && std::getenv("CI") == nullptr &&
+         ::isatty(STDOUT_FILENO);
+}
+
+int cmd_validate(const std::vector<std::string>& files) {
+  int rc = 0;
+  for (const auto& f : files) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Loaded l = load_and_validate(f);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    if (!l.scenario) {
+      rc = 2;
+      continue;
+    }
+    const Scenario& s = *l.scenario;
+    fmt::print("{}: ok ({} service(s), {} probe(s), {} fault(s), {} iteration(s)) in {:.3f} ms\n", f,
+               s.services.size(), s.probes.size(), s.faults.size(), s.iterations,
+               static_cast<double>(us.count()) / 1000.0);
+  }
+  return rc;
+}
+
+int cmd_plan(const std::string& file, std::optional<std::uint64_t> seed, std::optional<int> iterations) {
+  Loaded l = load_and_validate(file);
+  if (!l.scenario) return 2;
+  if (iterations) l.scenario->iterations = *iterations;
+  fmt::print("{}", render_plan(*l.scenario, seed ? seed : l.scenario->seed));
+  return 0;
+}
+
+void print_keys(const std::vector<KeySpec>& keys, const char* indent) {
+  for (const auto& k : keys)
+    fmt::print("{}{:<20} {:<10} {:<12} {}\n", indent, k.key, k.type,
+               k.required ? "required" : (k.default_value.empty() ? "-" : k.default_value), k.description);
+}
+
+int cmd_list() {
+  fmt::print("FAULT KINDS ([[fault]] kind = ...)\n  common keys:\n");
+  print_keys(fault_common_keys(), "    ");
+  for (const auto& k : fault_kinds()) {
+    fmt::print("\n  {}  {}{}\n", k.name, k.summary, k.reversible ? "" : " (not reversible)");
+    print_keys(k.keys, "    ");
+  }
+  fmt::print("\nPROBE KINDS ([[probe]] kind = ..., and [service.ready])\n  common keys:\n");
+  print_keys(probe_common_keys(), "    ");
+  for (const auto& k : probe_kinds()) {
+    fmt::print("\n  {}  {}\n", k.name, k.summary);
+    print_keys(k.keys, "    ");
+  }
+  fmt::print("\n(key, type, default, meaning; durations take units: \"250ms\", \"2s\", \"1m\")\n");
+  return 0;
+}
+
+int cmd_init(const std::string& name_in) {
+  std::filesystem::path path = name_in;
+  if (path.extension() != ".toml") path += ".toml";
+  if (std::filesystem::exists(path)) {
+    fmt::print(stderr, "faultline init: {} already exists; choose another name or remove it first\n", path.string());
+    return 2;
+  }
+  const std::string name = path.stem().string();
+  write_file_atomic(path, starter_scenario(name));
+  fmt::print("wrote {}: a commented starter scenario. Next:\n  faultline validate {}\n  faultline plan {}\n"
+             "  faultline run {}\n",
+             path.string(), path.string(), path.string(), path.string());
+  return 0;
+}
+
+struct RunFlags {
+  std::vector<std::string> files;
+  std::optional<int> iterations;
+  std::optional<std::uint64_t> seed;
+  std::string out;
+  std::string json;
+  bool quiet = false;
+  bool no_color = false;
+};
+
+/// Exit codes ordered by how much they must be seen: a harness error beats
+/// an inconclusive run, which beats a missed objective, which beats a pass.
+int severity(int code) {
+  switch (code) {
+    case 4: return 4;
+    case 3: return 3;
+    case 1: return 2;
+    case 0: return 0;
+    default: return 5;
+  }
+}
+
+int cmd_run(const RunFlags& f) {
+  // Validate every scenario before starting any: nothing is started when one is invalid.
+  std::vector<Loaded> loaded;
+  bool bad = false;
+  for (const auto& file : f.files) {
+    loaded.push_back(load_and_validate(file));
+    bad |= !loaded.back().scenario;
+  }
+  if (bad) return 2;
+  int rc = 0;
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    if (interrupted_by_signal()) break;
+    const Scenario& s = *loaded[i].scenario;
+    RunOptions opts;
+    opts.iterations = f.iterations;
+    opts.seed = f.seed;
+    opts.quiet = f.quiet;
+    opts.color = use_color(f.no_color);
+    if (!f.out.empty()) opts.out_dir = loaded.size() == 1 ? std::filesystem::path(f.out) : std::filesystem::path(f.out) / s.name;
+    RunRecord rec = run_scenario(s, loaded[i].text, opts);
+    fmt::print("{}", render_console_summary(rec, opts.color));
+    if (!f.json.empty()) {
+      std::filesystem::path json = f.json;
+      if (loaded.size() > 1) json.replace_filename(json.stem().string() + "-" + s.name + json.extension().string());
+      write_file_atomic(json, render_json(rec));
+      fmt::print("  record: {}\n", json.string());
+    }
+    std::fflush(stdout);
+    if (rec.exit_code >= 128) return rec.exit_code;
+    if (severity(rec.exit_code) > severity(rc)) rc = rec.exit_code;
+  }
+  return rc;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"faultline: chaos drills that measure recovery (time to detect, RTO, MTTR, relapses)", "faultline"};
+  app.footer(kExamples);
+  app.set_version_flag("--version", std::string("faultline ") + FAULTLINE_VERSION);
+  app.require_subcommand(1);
+
+  RunFlags rf;
+  auto* run = app.add_subcommand("run", "run scenarios against their staging clones and judge the thresholds");
+  run->add_option("scenario", rf.files, "scenario files (TOML)")->required()->check(CLI::ExistingFile);
+  run->add_option("--iterations", rf.iterations, "override the scenario's iteration count")->check(CLI::PositiveNumber);
+  run->add_option("--seed", rf.seed, "seed for every random choice (printed and recorded)");
+  run->add_option("--out", rf.out, "run directory: service logs, run.json (default runs/NAME-RUNID)");
+  run->add_option("--json", rf.json, "also write the JSON run record to this file");
+  run->add_flag("--quiet,-q", rf.quiet, "no progress lines, only the summary");
+  run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
+
+  std::vector<std::string> vfiles;
+  auto* val = app.add_subcommand("validate", "check scenarios without starting anything");
+  val->add_option("scenario", vfiles, "scenario files (TOML)")->required();
+
+  std::string pfile;
+  std::optional<std::uint64_t> pseed;
+  std::optional<int> piterations;
+  auto* plan = app.add_subcommand("plan", "print the resolved timeline; starts and touches nothing");
+  plan->add_option("scenario", pfile, "scenario file (TOML)")->required();
+  plan->add_option("--seed", pseed, "seed for window picks");
+  plan->add_option("--iterations", piterations, "override the iteration count")->check(CLI::PositiveNumber);
+
+  auto* list = app.add_subcommand("list", "fault kinds and probe kinds with their parameters, units and defaults");
+
+  std::string iname;
+  auto* init = app.add_subcommand("init", "write a commented starter scenario NAME.toml that validates");
+  init->add_option("name", iname, "scenario name or file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  try {
+    if (run->parsed()) return cmd_run(rf);
+    if (val->parsed()) return cmd_validate(vfiles);
+    if (plan->parsed()) return cmd_plan(pfile, pseed, piterations);
+    if (list->parsed()) return cmd_list();
+    if (init->parsed()) return cmd_init(iname);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "faultline: error: {}\n", e.what());
+    return 4;
+  }
+  return 2;
+}
+
+}  // namespace faultline

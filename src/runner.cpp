@@ -1,1 +1,578 @@
-// (being written)
+// The runner: one scenario, end to end. It reads as the list of phases a
+// drill goes through; each phase says why it is there.
+//
+//   1. Name the run, pick the seed, bind ports, resolve placeholders.
+//   2. Bring up the staging clone (dependency order, readiness).
+//   3. Start the probes: one fixed-rate schedule for the whole run, so that
+//      every iteration is measured against the same clock and no transition
+//      falls between two probe sessions.
+//   4. For each iteration:
+//      a. steady-state gate: prove the system healthy before touching it,
+//         otherwise a failure after the fault would prove nothing (exit 3);
+//      b. setup commands (e.g. write the data verify will look for);
+//      c. the fault timeline: inject, hold, revert, at seeded offsets;
+//      d. observe until recovered and the watch window is over, or the
+//         deadline passed;
+//      e. verify commands (data integrity, dependency health);
+//      f. cool down.
+//   5. Revert whatever is still applied (also on error and interruption),
+//      stop the probes, tear the clone down.
+//   6. Measure (DESIGN.md section 3) from the recorded samples, judge the
+//      thresholds, write the record.
+//
+// Everything runs on one single-threaded io_context: probes, process
+// supervision, signals and the phases above are coroutines, and every wait
+// of the phases goes through the run's StopSource, so SIGINT/SIGTERM/SIGHUP
+// end any wait at once, after which step 5 still runs to completion.
+#include "runner.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/uuid/detail/sha1.hpp>
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <fmt/format.h>
+#include <random>
+#include <regex>
+
+#include "atomic_file.hpp"
+#include "clock.hpp"
+#include "clone.hpp"
+#include "injector.hpp"
+#include "json_record.hpp"
+#include "measurement.hpp"
+#include "placeholders.hpp"
+#include "progress.hpp"
+#include "schedule.hpp"
+#include "signals.hpp"
+#include "scheduler.hpp"
+#include "stop.hpp"
+#include "subprocess.hpp"
+
+namespace faultline {
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+/// The run could not go on for a reason that is the system's or the
+/// environment's, not a recovery objective: the clone did not start, the
+/// steady state was not met, a setup command failed (exit 3).
+struct Inconclusive : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+/// faultline itself could not apply or revert a fault (exit 4).
+struct HarnessError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string make_run_id() {
+  std::random_device rd;
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return fmt::format("{}-{:06x}", stamp, rd() & 0xffffff);
+}
+
+std::uint64_t random_seed() {
+  std::random_device rd;
+  return (std::uint64_t{rd()} << 32) | rd();
+}
+
+std::string iso_utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string sha1_hex(const std::string& text) {
+  boost::uuids::detail::sha1 h;
+  h.process_bytes(text.data(), text.size());
+  boost::uuids::detail::sha1::digest_type d;
+  h.get_digest(d);
+  std::string out = "sha1:";
+  for (unsigned v : d) out += fmt::format("{:08x}", v);
+  return out;
+}
+
+std::string tail_lines(const std::string& s, std::size_t max_chars = 2000) {
+  return s.size() <= max_chars ? s : "..." + s.substr(s.size() - max_chars);
+}
+
+/// Does a completed command meet a step's expectations?
+bool step_passed(const StepSpec& st, const CommandResult& r, std::string& why) {
+  if (!r.start_error.empty()) {
+    why = "could not start: " + r.start_error;
+    return false;
+  }
+  if (r.timed_out) {
+    why = "timed out after " + format_duration(st.timeout);
+    return false;
+  }
+  if (r.status.signal != 0 || r.status.code != st.expect_exit) {
+    why = fmt::format("{} (expected exit {})", r.status.describe(), st.expect_exit);
+    return false;
+  }
+  if (st.expect_stdout && r.out.find(*st.expect_stdout) == std::string::npos) {
+    why = fmt::format("stdout does not contain '{}'", *st.expect_stdout);
+    return false;
+  }
+  if (st.expect_stdout_regex && !std::regex_search(r.out, std::regex(*st.expect_stdout_regex))) {
+    why = fmt::format("stdout does not match /{}/", *st.expect_stdout_regex);
+    return false;
+  }
+  return true;
+}
+
+/// When every steady-state probe has been ok without interruption: the start
+/// of the earliest sample of the trailing run of ok samples, taken over all
+/// probes (the latest such start). nullopt while any is failing or has not
+/// reported yet. A scenario without steady-state probes is always healthy.
+std::optional<Nanos> healthy_since(const std::vector<ProbeSeries>& series) {
+  Nanos since{0};
+  for (const auto& p : series) {
+    if (!p.steady_state) continue;
+    if (p.samples.empty() || !p.samples.back().ok) return std::nullopt;
+    auto it = p.samples.end();
+    while (it != p.samples.begin() && std::prev(it)->ok) --it;
+    since = std::max(since, it->start);
+  }
+  return since;
+}
+
+/// One application of a fault that may still need reverting.
+struct Applied {
+  std::unique_ptr<Injector> injector;
+  std::size_t event = 0;              ///< index into RunRecord::faults
+  std::optional<TimePoint> revert_due;  ///< reversible faults with a hold
+};
+
+class Run {
+ public:
+  Run(asio::io_context& io, RunRecord& rec, const RunOptions& opts)
+      : io_(io), rec_(rec), s_(rec.scenario), progress_(opts.quiet, opts.color) {}
+
+  /// Phases 2 to 5; never throws. Sets rec_.outcome and rec_.error.
+  asio::awaitable<void> main() {
+    try {
+      co_await start_clone();                                           // 2
+      scheduler_->start(clock_.now());                                  // 3
+      for (int it = 1; it <= s_.iterations && !stop_.requested(); ++it)  // 4
+        co_await iteration(it);
+    } catch (const Inconclusive& e) {
+      fail(Outcome::inconclusive, e.what());
+    } catch (const HarnessError& e) {
+      fail(Outcome::harness_error, e.what());
+    } catch (const std::exception& e) {
+      fail(Outcome::harness_error, std::string("internal error: ") + e.what());
+    }
+    co_await shut_down();  // 5
+  }
+
+  StopSource& stop() { return stop_; }
+  const RunClock& clock() const { return clock_; }
+
+  /// Prepares what main() needs; throws for a bad run directory.
+  void setup(const std::filesystem::path& run_dir) {
+    run_dir_ = run_dir;
+    clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
+    scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
+    params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
+  }
+
+  void log(std::string_view text) const { progress_.line(clock_.now(), text); }
+  void warn(std::string_view text) const { progress_.warn(clock_.now(), text); }
+
+  std::vector<IterationWindow> windows;  ///< one per iteration that injected
+  const std::vector<ProbeSeries>& series() const { return scheduler_->series(); }
+  const std::vector<ServiceEvent>& service_events() const { return clone_->events(); }
+
+ private:
+  void fail(Outcome o, const std::string& why) {
+    // The first failure is the one to report; later ones are consequences.
+    if (rec_.outcome == Outcome::passed || rec_.outcome == Outcome::failed) {
+      rec_.outcome = o;
+      rec_.error = why;
+    }
+    warn(why);
+  }
+
+  // 2. The clone. A service that does not come up makes the run
+  // inconclusive: nothing was tested yet, so no objective was missed.
+  asio::awaitable<void> start_clone() {
+    log(fmt::format("starting {} service(s) in {}", s_.services.size(), run_dir_.string()));
+    try {
+      co_await clone_->start(stop_);
+    } catch (const CloneError& e) {
+      std::string msg = e.what();
+      if (!e.log_tail.empty()) msg += fmt::format("\n--- last lines of {} ---\n{}", clone_->log_path(e.service).string(), e.log_tail);
+      throw Inconclusive(msg);
+    }
+    if (!stop_.requested()) log("clone ready");
+  }
+
+  asio::awaitable<void> iteration(int it) {
+    const std::string tag = fmt::format("iteration {}/{}", it, s_.iterations);
+    // a. Steady-state gate.
+    co_await steady_state_gate(tag);
+    if (stop_.requested()) co_return;
+    // b. Setup commands, before the clock of the iteration starts.
+    co_await run_steps("setup", s_.setup, it);
+    if (stop_.requested()) co_return;
+    // c. The fault timeline.
+    IterationWindow w;
+    w.index = it;
+    w.start = clock_.now();
+    co_await apply_faults(it, w);
+    if (stop_.requested()) co_return;
+    // d. Observe until the iteration's episodes are settled.
+    co_await observe(w, tag);
+    windows.push_back(w);
+    if (stop_.requested()) co_return;
+    // e. Verify: only meaningful once the system is back (or given up on).
+    co_await run_steps("verify", s_.verify, it);
+    // f. Cool down, so the next gate does not measure this iteration's tail.
+    if (it < s_.iterations && s_.cool_down.count() > 0) co_await stop_.sleep_for(s_.cool_down);
+  }
+
+  asio::awaitable<void> steady_state_gate(const std::string& tag) {
+    const Nanos deadline = clock_.now() + s_.steady_timeout;
+    for (;;) {
+      const Nanos now = clock_.now();
+      auto since = healthy_since(scheduler_->series());
+      if (since && now - *since >= s_.steady_for) {
+        log(fmt::format("{}: steady state held for {}", tag, format_duration(s_.steady_for)));
+        co_return;
+      }
+      if (now >= deadline) throw Inconclusive(fmt::format("{}: steady state not met: {}", tag, unhealthy_detail()));
+      if (!co_await stop_.sleep_for(poll_interval())) co_return;
+    }
+  }
+
+  /// Which steady-state probes are failing now, and why.
+  std::string unhealthy_detail() const {
+    std::string out;
+    for (const auto& p : scheduler_->series()) {
+      if (!p.steady_state) continue;
+      std::string state = p.samples.empty() ? "no sample yet"
+                          : p.samples.back().ok ? std::string("ok")
+                                                : "failing: " + p.samples.back().detail;
+      if (state == "ok") continue;
+      out += fmt::format("{}probe '{}' {}", out.empty() ? "" : "; ", p.name, state);
+    }
+    return out.empty() ? fmt::format("probes not healthy for {} within {}", format_duration(s_.steady_for),
+                                     format_duration(s_.steady_timeout))
+                       : out;
+  }
+
+  /// How often the runner looks at the samples: as often as the fastest
+  /// steady-state probe reports, within [1 ms, 100 ms].
+  Nanos poll_interval() const {
+    Nanos p = 100ms;
+    for (const auto& pr : s_.probes)
+      if (pr.steady_state) p = std::min(p, pr.interval);
+    return std::max<Nanos>(p, 1ms);
+  }
+
+  asio::awaitable<void> run_steps(const char* phase, const std::vector<StepSpec>& steps, int it) {
+    for (const auto& st : steps) {
+      if (stop_.requested()) co_return;
+      SpawnOptions opts;
+      const Bindings b{{"iteration", std::to_string(it)}};
+      for (const auto& a : st.command.argv) opts.argv.push_back(substitute(a, b));
+      StepOutcome out;
+      out.iteration = it;
+      out.phase = phase;
+      out.name = st.name;
+      out.start = clock_.now();
+      CommandResult r = co_await run_command(io_.get_executor(), opts, st.timeout);
+      out.end = clock_.now();
+      out.exit_code = r.status.signal ? -r.status.signal : r.status.code;
+      out.timed_out = r.timed_out;
+      out.output = tail_lines(r.out + r.err);
+      std::string why;
+      out.ok = step_passed(st, r, why);
+      rec_.steps.push_back(out);
+      if (out.ok) {
+        log(fmt::format("{} '{}' ok ({})", phase, st.name, format_ms(out.end - out.start)));
+      } else {
+        const std::string msg = fmt::format("iteration {}: {} '{}' failed: {}", it, phase, st.name, why);
+        if (std::string_view(phase) == "setup") throw Inconclusive(msg);
+        warn(msg);
+      }
+    }
+  }
+
+  InjectorContext context(int it) {
+    return InjectorContext{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}}};
+  }
+
+  // c. Inject and revert in time order. Reverts are due a fault's hold after
+  // its own t_inject, so the timeline is built as it goes.
+  asio::awaitable<void> apply_faults(int it, IterationWindow& w) {
+    const auto plan = schedule_iteration(s_, rec_.seed, it);
+    const TimePoint t0 = clock_.at(w.start);
+    std::size_t next = 0;
+    bool first = true;
+    for (;;) {
+      // The earliest pending revert, if any.
+      Applied* due = nullptr;
+      for (auto& a : applied_)
+        if (a.revert_due && (!due || *a.revert_due < *due->revert_due)) due = &a;
+      const bool inject_next =
+          next < plan.size() && (!due || t0 + plan[next].offset < *due->revert_due);
+      if (!inject_next && !due) break;
+      if (inject_next) {
+        if (!co_await stop_.sleep_until(t0 + plan[next].offset)) co_return;
+        const FaultEvent& ev = rec_.faults[co_await inject(it, plan[next])];
+        if (first) {
+          w.inject_start = ev.inject_start;
+          w.inject = *ev.inject_end;
+          first = false;
+        } else {
+          w.later_injections.push_back(ev.inject_start);
+        }
+        ++next;
+      } else {
+        if (!co_await stop_.sleep_until(*due->revert_due)) co_return;
+        const FaultEvent& ev = rec_.faults[co_await revert(*due)];
+        if (ev.revert_end) w.revert = std::max(w.revert.value_or(Nanos{0}), *ev.revert_end);
+      }
+    }
+  }
+
+  asio::awaitable<std::size_t> inject(int it, const PlannedInjection& p) {
+    const FaultSpec& spec = s_.faults[p.fault];
+    FaultEvent ev;
+    ev.iteration = it;
+    ev.fault = spec.repeat > 1 ? fmt::format("{} ({}/{})", spec.name, p.repetition, spec.repeat) : spec.name;
+    ev.kind = spec.kind;
+    ev.target = spec.target;
+    rec_.faults.push_back(ev);
+    const std::size_t idx = rec_.faults.size() - 1;
+
+    Applied a{make_injector(spec), idx, std::nullopt};
+    auto ctx = context(it);
+    try {
+      co_await a.injector->prepare(ctx);
+    } catch (const FaultError& e) {
+      rec_.faults[idx].ok = false;
+      rec_.faults[idx].error = e.what();
+      throw HarnessError(fmt::format("fault '{}' cannot be applied: {}", ev.fault, e.what()));
+    }
+    // From here on the fault may be (partly) applied: it is in applied_ so
+    // that every exit path reverts it.
+    applied_.push_back(std::move(a));
+    Applied& held = applied_.back();
+    rec_.faults[idx].inject_start = clock_.now();
+    try {
+      co_await held.injector->inject(ctx);
+    } catch (const FaultError& e) {
+      rec_.faults[idx].ok = false;
+      rec_.faults[idx].error = e.what();
+      throw HarnessError(fmt::format("fault '{}' could not be applied: {}", ev.fault, e.what()));
+    }
+    const Nanos t_inject = clock_.now();
+    rec_.faults[idx].inject_end = t_inject;
+    log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
+    if (held.injector->reversible() && p.hold) {
+      held.revert_due = clock_.at(t_inject + *p.hold);
+    } else {
+      // Nothing to undo (a kill, a restart, an exec without revert).
+      applied_.pop_back();
+    }
+    co_return idx;
+  }
+
+  /// Reverts one applied fault and forgets it. A failed revert is recorded as
+  /// left behind and makes the run a harness error, but never stops the
+  /// other reverts.
+  asio::awaitable<std::size_t> revert(Applied& a) {
+    FaultEvent& ev = rec_.faults[a.event];
+    auto ctx = context(ev.iteration);
+    ev.revert_start = clock_.now();
+    try {
+      co_await a.injector->revert(ctx);
+      ev.revert_end = clock_.now();
+      log(fmt::format("revert {}", ev.fault));
+    } catch (const FaultError& e) {
+      ev.ok = false;
+      ev.error = e.what();
+      rec_.left_behind.push_back(fmt::format("{}: {} ({})", ev.fault, a.injector->describe(), e.what()));
+      fail(Outcome::harness_error, fmt::format("fault '{}' could not be reverted: {}", ev.fault, e.what()));
+    }
+    const std::size_t event = a.event;
+    std::erase_if(applied_, [&](const Applied& x) { return x.event == event; });
+    co_return event;
+  }
+
+  // d. Observation ends when measurement says the iteration is settled.
+  asio::awaitable<void> observe(IterationWindow& w, const std::string& tag) {
+    for (;;) {
+      const Nanos now = clock_.now();
+      w.observed_until = now;
+      if (observation_complete(scheduler_->series(), w, params_, now)) break;
+      if (!co_await stop_.sleep_for(poll_interval())) co_return;
+    }
+    const auto m = measure_iteration(scheduler_->series(), w, params_);
+    if (!m.impact)
+      log(fmt::format("{}: no impact (fault absorbed)", tag));
+    else if (m.recovered)
+      log(fmt::format("{}: impact after {}, recovered {} after injection{}", tag, format_ms(*m.ttd),
+                      format_ms(*m.recovery_time), m.relapses ? fmt::format(", {} relapse(s)", m.relapses) : ""));
+    else
+      log(fmt::format("{}: impact after {}, NOT recovered within {}", tag, format_ms(*m.ttd),
+                      format_duration(s_.give_up_after)));
+  }
+
+  // 5. Revert everything still applied, newest first, then stop probing and
+  // tear the clone down. Runs on every path; never waits on stop_.
+  asio::awaitable<void> shut_down() {
+    while (!applied_.empty()) co_await revert(applied_.back());
+    scheduler_->stop();
+    co_await scheduler_->drain();
+    co_await clone_->stop();
+    log("clone stopped");
+  }
+
+  asio::io_context& io_;
+  RunRecord& rec_;
+  const Scenario& s_;
+  Progress progress_;
+  RunClock clock_;
+  StopSource stop_;
+  MeasureParams params_;
+  std::filesystem::path run_dir_;
+  std::unique_ptr<Clone> clone_;
+  std::unique_ptr<ProbeScheduler> scheduler_;
+  std::vector<Applied> applied_;
+};
+
+/// Verdicts for [[verify]] steps: one per step, failing when any iteration's run of it failed.
+std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps) {
+  std::vector<Verdict> out;
+  for (const auto& st : s.verify) {
+    Verdict v;
+    v.threshold = "verify";
+    v.scope = st.name;
+    int runs = 0, ok = 0;
+    for (const auto& o : steps) {
+      if (o.phase != "verify" || o.name != st.name) continue;
+      ++runs;
+      if (o.ok) ++ok;
+      else if (v.detail.empty())
+        v.detail = fmt::format("iteration {}: {}", o.iteration,
+                               o.timed_out ? "timed out" : fmt::format("exit {}: {}", o.exit_code, o.output));
+    }
+    v.passed = runs > 0 && ok == runs;
+    v.measured = fmt::format("{}/{} iterations passed", ok, runs);
+    v.limit = "all iterations";
+    if (runs == 0) v.detail = "never ran (no iteration reached verify)";
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool interrupted_by_signal() { return g_interrupted != 0; }
+
+RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_text, const RunOptions& opts) {
+  // 1. Identity, seed, ports, placeholders.
+  RunRecord rec;
+  rec.faultline_version = FAULTLINE_VERSION;
+  rec.run_id = make_run_id();
+  rec.scenario_name = scenario.name;
+  rec.scenario_file = scenario.file;
+  rec.scenario_digest = sha1_hex(scenario_text);
+  rec.seed = opts.seed ? *opts.seed : scenario.seed ? *scenario.seed : random_seed();
+  rec.started_at = iso_utc_now();
+  utsname u{};
+  if (::uname(&u) == 0) {
+    rec.host = u.nodename;
+    rec.kernel = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+  }
+
+  const std::filesystem::path run_dir =
+      opts.out_dir.empty() ? std::filesystem::path("runs") / fmt::format("{}-{}", scenario.name, rec.run_id)
+                           : opts.out_dir;
+  std::filesystem::create_directories(run_dir / "logs");
+  const auto abs_dir = std::filesystem::absolute(run_dir);
+
+  Bindings global{{"run.dir", abs_dir.string()}, {"run.id", rec.run_id}, {"seed", std::to_string(rec.seed)}};
+  for (const auto& svc : scenario.services)
+    for (const auto& port : svc.ports) global["port." + port] = std::to_string(allocate_loopback_port());
+  std::map<std::string, Bindings> per_service;
+  for (const auto& svc : scenario.services)
+    per_service[svc.name] = {{"service.dir", (abs_dir / "services" / svc.name).string()}, {"service.name", svc.name}};
+  rec.scenario = resolve_placeholders(scenario, global, per_service);
+  if (opts.iterations) rec.scenario.iterations = *opts.iterations;
+
+  asio::io_context io;
+  Run run(io, rec, opts);
+  rec.origin_monotonic_ns = run.clock().origin_ns();
+  run.log(fmt::format("run {} of '{}' (seed {}, {} iteration(s))", rec.run_id, scenario.name, rec.seed,
+                      rec.scenario.iterations));
+  for (const auto& [name, value] : global)
+    if (name.starts_with("port.")) run.log(fmt::format("{{{}}} = {}", name, value));
+
+  // SIGINT, SIGTERM and SIGHUP cancel every wait; the run then reverts and
+  // tears down before returning (phase 5 does not wait on the stop source).
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        g_interrupted = 1;
+        if (!run.stop().requested()) run.warn(fmt::format("received {}, reverting faults and stopping", signal_name(sig)));
+        run.stop().request(sig);
+        signals.async_wait(on_signal);  // a second signal must not skip the revert
+      };
+  signals.async_wait(on_signal);
+  become_subreaper();
+
+  run.setup(abs_dir);
+  bool done = false;
+  asio::co_spawn(io, run.main(), [&](std::exception_ptr) {
+    done = true;
+    signals.cancel();
+  });
+  io.run();
+  (void)done;
+
+  // 6. Measure, judge, conclude.
+  rec.probes = run.series();
+  rec.service_events = run.service_events();
+  const MeasureParams params{rec.scenario.recovered_after, rec.scenario.watch, rec.scenario.give_up_after};
+  for (const auto& w : run.windows) rec.iterations.push_back(measure_iteration(rec.probes, w, params));
+  rec.statistics = summarize(rec.iterations);
+  if (!rec.iterations.empty()) rec.verdicts = judge(rec.scenario.thresholds, rec.iterations, rec.statistics, params);
+  for (auto& v : verify_verdicts(rec.scenario, rec.steps)) rec.verdicts.push_back(std::move(v));
+  rec.duration = run.clock().now();
+
+  const int sig = run.stop().signal();
+  if (sig != 0) {
+    rec.outcome = Outcome::interrupted;
+    rec.error = fmt::format("interrupted by {}; every fault was reverted", signal_name(sig));
+  } else if (rec.outcome == Outcome::passed) {
+    const bool all_passed = std::all_of(rec.verdicts.begin(), rec.verdicts.end(), [](const Verdict& v) { return v.passed; });
+    if (!all_passed) rec.outcome = Outcome::failed;
+  }
+  rec.exit_code = exit_code_for(rec.outcome, sig != SIGINT);  // SIGTERM and SIGHUP: 143
+
+  write_file_atomic(abs_dir / "run.json", render_json(rec));
+  return rec;
+}
+
+}  // namespace faultline

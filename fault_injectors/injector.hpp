@@ -1,0 +1,62 @@
+// The one small interface every fault kind implements, and the context the
+// runner hands it. Lifecycle (DESIGN.md section 2): prepare (check the target,
+// apply nothing) -> inject -> hold (the runner's cancellable wait, never the
+// injector's) -> revert. revert is idempotent, safe after a failed, partial or
+// absent inject, treats "already gone" as success, and verifies by reading
+// state back rather than trusting an exit code.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "clock.hpp"
+#include "placeholders.hpp"
+#include "scenario.hpp"
+#include "stop.hpp"
+
+namespace faultline {
+
+class Clone;
+namespace asio = boost::asio;
+
+/// A fault that could not be applied or reverted; what() says what and why.
+struct FaultError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// What an injector may use: the clone's processes, the executor for
+/// commands, and the bindings for placeholders resolved per iteration.
+struct InjectorContext {
+  asio::any_io_executor ex;
+  Clone& clone;
+  StopSource& stop;    ///< for waits inside inject only; revert never waits on it
+  Bindings bindings;   ///< e.g. {iteration}
+};
+
+/// One fault kind. One instance serves one application of one [[fault]].
+class Injector {
+ public:
+  virtual ~Injector() = default;
+  /// Checks that the fault can be applied (target exists, privileges);
+  /// applies nothing. Throws FaultError.
+  virtual asio::awaitable<void> prepare(InjectorContext& ctx) = 0;
+  /// Applies the fault. Throws FaultError; after a throw, revert() is still called.
+  virtual asio::awaitable<void> inject(InjectorContext& ctx) = 0;
+  /// Undoes the fault (idempotent). Throws FaultError when something is left applied.
+  virtual asio::awaitable<void> revert(InjectorContext& ctx) = 0;
+  /// Whether the fault stays applied until revert (and so honours `duration`).
+  virtual bool reversible() const = 0;
+  /// What was or will be done, for the console and the record
+  /// ("SIGSTOP to process group 4242 of service 'redis'").
+  virtual std::string describe() const = 0;
+};
+
+/// Makes the injector for `spec` (the explicit registry in registry.cpp).
+/// Throws std::invalid_argument for an unknown kind (validation prevents it).
+std::unique_ptr<Injector> make_injector(const FaultSpec& spec);
+
+}  // namespace faultline

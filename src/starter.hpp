@@ -1,0 +1,7 @@
+#pragma once
+#include <string>
+#include <string_view>
+namespace faultline {
+/// A commented starter scenario named `name` that validates.
+std::string starter_scenario(std::string_view name);
+}  // namespace faultline
