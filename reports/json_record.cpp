@@ -157,6 +157,12 @@ json::object statistics_json(const RunStatistics& s) {
           {"availability", availability_json(s.availability)}};
 }
 
+json::object ports_json(const std::map<std::string, std::uint16_t>& ports) {
+  json::object out;
+  for (const auto& [name, port] : ports) out[name] = port;
+  return out;
+}
+
 json::array verdicts_json(const std::vector<Verdict>& verdicts) {
   json::array out;
   for (const auto& v : verdicts)
@@ -224,6 +230,7 @@ json::value to_json(const RunRecord& r) {
                                    {"origin_monotonic_ns", r.origin_monotonic_ns},
                                    {"duration_ns", ns(r.duration)}}},
       {"seed", r.seed},
+      {"ports", ports_json(r.ports)},
       {"scenario", scenario_json(r)},
       {"verdicts", verdicts_json(r.verdicts)},
       {"statistics", statistics_json(r.statistics)},

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -153,7 +154,7 @@ struct RunRecord {
   std::string run_id;
   std::string scenario_name;
   std::string scenario_file;
-  std::string scenario_digest;  ///< sha-256 of the scenario text
+  std::string scenario_digest;  ///< "sha1:<hex>" of the scenario text
   std::uint64_t seed = 0;
   std::string host;
   std::string kernel;
@@ -165,6 +166,7 @@ struct RunRecord {
   std::string error;  ///< for inconclusive / harness_error / interrupted: what happened
 
   Scenario scenario;  ///< the resolved scenario (placeholders substituted)
+  std::map<std::string, std::uint16_t> ports;  ///< port name -> the loopback port bound for this run
   std::vector<ProbeSeries> probes;
   std::vector<FaultEvent> faults;
   std::vector<StepOutcome> steps;

@@ -302,8 +302,12 @@ class Run {
       out.exit_code = r.status.signal ? -r.status.signal : r.status.code;
       out.timed_out = r.timed_out;
       out.output = tail_lines(r.out + r.err);
+      // Expectations may name the iteration too ("before-kill-{iteration}").
+      StepSpec expect = st;
+      if (expect.expect_stdout) expect.expect_stdout = substitute(*expect.expect_stdout, b);
+      if (expect.expect_stdout_regex) expect.expect_stdout_regex = substitute(*expect.expect_stdout_regex, b);
       std::string why;
-      out.ok = step_passed(st, r, why);
+      out.ok = step_passed(expect, r, why);
       rec_.steps.push_back(out);
       if (out.ok) {
         log(fmt::format("{} '{}' ok ({})", phase, st.name, format_ms(out.end - out.start)));
@@ -513,7 +517,10 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
 
   Bindings global{{"run.dir", abs_dir.string()}, {"run.id", rec.run_id}, {"seed", std::to_string(rec.seed)}};
   for (const auto& svc : scenario.services)
-    for (const auto& port : svc.ports) global["port." + port] = std::to_string(allocate_loopback_port());
+    for (const auto& port : svc.ports) {
+      rec.ports[port] = allocate_loopback_port();
+      global["port." + port] = std::to_string(rec.ports[port]);
+    }
   std::map<std::string, Bindings> per_service;
   for (const auto& svc : scenario.services)
     per_service[svc.name] = {{"service.dir", (abs_dir / "services" / svc.name).string()}, {"service.name", svc.name}};

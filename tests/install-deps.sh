@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's packages, whatever faultline needs that this
+# machine lacks: the toolchain and libraries to build it, and the real
+# systems its drills and tests run. Does nothing when all are present.
+# Usage: bash tests/install-deps.sh [--tests]
+set -euo pipefail
+
+packages=(
+  g++ meson ninja-build pkg-config
+  libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev libtomlplusplus-dev doctest-dev
+  redis-server redis-tools   # the default drill's system
+  procps                     # ps/pgrep for humans reading a run; tests read /proc directly
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: every package is present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts a system redis-server where systemd runs; faultline never uses
+# it (every drill binds its own free loopback port), so it is left alone.

@@ -1,0 +1,170 @@
+// Helpers for integration tests: run the real faultline binary (and other
+// programs) as child processes, read what they wrote, and scan /proc for
+// anything a run left behind.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace itest {
+
+namespace fs = std::filesystem;
+
+/// An environment variable set by meson test (see tests/meson.build).
+inline std::string env_path(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v) throw std::runtime_error(std::string(name) + " is not set: run through `meson test`");
+  return v;
+}
+
+inline std::string faultline_bin() { return env_path("FAULTLINE_BIN"); }
+inline std::string flaky_server_bin() { return env_path("FAULTLINE_FLAKY_SERVER"); }
+inline fs::path source_root() { return env_path("FAULTLINE_SOURCE_ROOT"); }
+
+/// A fresh directory under /tmp, removed with everything in it at the end.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "faultline-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path operator/(const std::string& name) const { return path / name; }
+};
+
+inline void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A child process with stdout and stderr captured to files.
+struct Spawned {
+  pid_t pid = -1;
+  fs::path out, err;
+};
+
+/// Starts `argv` in `cwd` with output to files in `dir`.
+inline Spawned spawn(const std::vector<std::string>& argv, const fs::path& dir, const std::string& tag,
+                     const fs::path& cwd = {}) {
+  Spawned s;
+  s.out = dir / (tag + ".out");
+  s.err = dir / (tag + ".err");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, s.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, s.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  int rc = posix_spawnp(&s.pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  return s;
+}
+
+/// Waits for a child with a deadline (pidfd + poll: no sleep loop). Returns
+/// the exit code, 128+N for a signal, or -1 on timeout (the child is then killed).
+inline int wait_for(const Spawned& s, std::chrono::milliseconds timeout) {
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, s.pid, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    ::close(pidfd);
+    if (r == 0) {
+      ::kill(s.pid, SIGKILL);
+      ::waitpid(s.pid, nullptr, 0);
+      return -1;
+    }
+  }
+  int status = 0;
+  ::waitpid(s.pid, &status, 0);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+/// The outcome of a command run to completion.
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+/// Runs faultline with `args` in `cwd` (default: the temp dir) and waits.
+inline Result faultline(const TempDir& dir, std::vector<std::string> args,
+                        std::chrono::milliseconds timeout = std::chrono::minutes(3), const fs::path& cwd = {}) {
+  static int n = 0;
+  args.insert(args.begin(), faultline_bin());
+  Spawned s = spawn(args, dir.path, "faultline-" + std::to_string(++n), cwd.empty() ? dir.path : cwd);
+  Result r;
+  r.code = wait_for(s, timeout);
+  r.out = read_file(s.out);
+  r.err = read_file(s.err);
+  return r;
+}
+
+inline boost::json::value read_json(const fs::path& p) { return boost::json::parse(read_file(p)); }
+
+/// Every process whose process group is in `pgids` (scans /proc/*/stat).
+inline std::vector<pid_t> processes_in_groups(const std::set<pid_t>& pgids) {
+  std::vector<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = read_file(e.path() / "stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string state;
+    pid_t ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgids.count(pgrp)) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+
+inline bool process_exists(pid_t pid) { return fs::exists("/proc/" + std::to_string(pid)); }
+
+/// The pids of every service process a run started, from the record's
+/// service events ("started" events carry "pid N").
+inline std::set<pid_t> started_pids(const boost::json::value& record) {
+  std::set<pid_t> out;
+  for (const auto& e : record.at("service_events").as_array()) {
+    if (e.at("what").as_string() != "started") continue;
+    std::string detail(e.at("detail").as_string());
+    auto at = detail.find("pid ");
+    if (at != std::string::npos) out.insert(static_cast<pid_t>(std::stol(detail.substr(at + 4))));
+  }
+  return out;
+}
+
+}  // namespace itest
