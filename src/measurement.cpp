@@ -39,6 +39,14 @@
 // - Availability: per probe (steady-state or not), ok/total over samples
 //   with inject_start <= start <= observed_until; "combined" sums the
 //   steady-state probes.
+// - observation_complete(now) looks at the samples started at or before now
+//   and is true when: nothing failed yet and now >= max(t_inject, t_revert,
+//   last later injection) + watch; or the last episode recovered and now >=
+//   max(its t_recover, last later injection) + watch (an injection inside
+//   the watch window can still open a plain episode, so it is watched too);
+//   or an episode is open, now > its deadline and no candidate T <= the
+//   deadline awaits confirmation. Always true from first deadline +
+//   give_up_after + watch on, so that a run never hangs.
 // - Percentiles are nearest-rank (rank = ceil(p * n)); stddev is the
 //   population one. Means and deviations are rounded to the nearest ns.
 #include "measurement.hpp"
