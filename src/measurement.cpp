@@ -121,6 +121,7 @@ class EpisodeScanner {
     failing_ = static_cast<std::size_t>(std::count(health_.begin(), health_.end(), Health::fail));
   }
 
+  /// Takes the next sample in merged start order.
   void feed(const Event& e) {
     track_group(e);
     const bool was_healthy = failing_ == 0;
@@ -154,6 +155,7 @@ class EpisodeScanner {
     return out;
   }
 
+  /// Some steady-state sample failed since the injection started.
   bool impact() const { return !episodes_.empty(); }
   /// The last episode has not recovered (yet, or ever: it stays open).
   bool open() const { return open_; }
