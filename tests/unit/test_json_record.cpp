@@ -1,1 +1,86 @@
-// (being written)
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+#include "console.hpp"
+#include "json_record.hpp"
+
+using namespace faultline;
+namespace json = boost::json;
+
+namespace {
+RunRecord sample_record() {
+  RunRecord r;
+  r.run_id = "20261122-000000-abcdef";
+  r.scenario_name = "demo";
+  r.seed = 42;
+  r.outcome = Outcome::failed;
+  r.exit_code = 1;
+  r.scenario.iterations = 2;
+  r.scenario.give_up_after = 5s;
+  r.ports["redis"] = 40001;
+  ProbeSeries p;
+  p.name = "http";
+  p.interval = 10ms;
+  p.samples = {{0ms, 1ms, true, ""}, {10ms, 12ms, false, "connection refused"}};
+  r.probes = {p};
+  IterationMetrics a;
+  a.index = 1;
+  a.impact = true;
+  a.recovered = true;
+  a.ttd = 3ms;
+  a.ttr = 120ms;
+  a.recovery_time = 123ms;
+  a.uncertainty = 10ms;
+  a.episodes = {Episode{10ms, 130ms, false, {"http"}}};
+  IterationMetrics b;
+  b.index = 2;
+  b.impact = true;
+  b.recovered = false;
+  b.ttd = 4ms;
+  b.episodes = {Episode{20ms, std::nullopt, false, {"http"}}};
+  r.iterations = {a, b};
+  r.verdicts = {Verdict{"rto", "run", false, "> 5000.000 ms", "2000.000 ms", "", "not recovered in iteration 2"}};
+  return r;
+}
+}  // namespace
+
+TEST_CASE("json_record: the record keeps exact nanoseconds, nulls for what was not measured") {
+  const json::value v = json::parse(render_json(sample_record()));
+  CHECK(v.at("schema_version").as_int64() == 1);
+  CHECK(v.at("outcome").as_string() == "failed");
+  CHECK(v.at("exit_code").as_int64() == 1);
+  CHECK(v.at("ports").at("redis").as_int64() == 40001);
+  const auto& its = v.at("iterations").as_array();
+  REQUIRE(its.size() == 2);
+  CHECK(its[0].at("recovery_time_ns").as_int64() == 123'000'000);
+  CHECK(its[0].at("episodes").at(0).at("ttr_ns").as_int64() == 120'000'000);
+  CHECK(its[1].at("recovery_time_ns").is_null());
+  CHECK(its[1].at("episodes").at(0).at("end_ns").is_null());
+  const auto& samples = v.at("probes").at(0).at("samples").as_array();
+  REQUIRE(samples.size() == 2);
+  CHECK(samples[1].at(0).as_int64() == 10'000'000);
+  CHECK(samples[1].at(2).as_bool() == false);
+  CHECK(samples[1].at(3).as_string() == "connection refused");
+  CHECK(v.at("verdicts").at(0).at("measured").as_string() == "> 5000.000 ms");
+}
+
+TEST_CASE("json_record: pretty_json is valid JSON that keeps flat arrays on one line") {
+  json::value v = json::object{{"a", json::array{1, 2, 3}}, {"b", json::object{{"c", "d"}}}, {"e", json::array{}}};
+  const std::string text = pretty_json(v);
+  CHECK(json::parse(text) == v);
+  CHECK(text.find("[1,2,3]") != std::string::npos);
+  CHECK(text.find("\n  \"b\": {\n    \"c\": \"d\"\n  }") != std::string::npos);
+}
+
+TEST_CASE("console: the summary shows figures, '> deadline' for no recovery, and failing verdicts") {
+  const std::string text = render_console_summary(sample_record(), false);
+  CHECK(text.find("demo: FAILED") != std::string::npos);
+  CHECK(text.find("123.000 ms") != std::string::npos);
+  CHECK(text.find("> 5000.000 ms") != std::string::npos);
+  CHECK(text.find("+/- 10.000 ms") != std::string::npos);
+  CHECK(text.find("FAIL  rto") != std::string::npos);
+  CHECK(text.find("not recovered in iteration 2") != std::string::npos);
+  CHECK(text.find("\033[") == std::string::npos);  // no colour when not asked
+  CHECK(render_console_summary(sample_record(), true).find("\033[31m") != std::string::npos);
+}

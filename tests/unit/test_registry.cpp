@@ -1,1 +1,43 @@
-// (being written)
+#include <doctest/doctest.h>
+
+#include "catalog.hpp"
+#include "injector.hpp"
+
+using namespace faultline;
+
+TEST_CASE("registry: every fault kind in the catalog has an injector with the same reversibility") {
+  for (const auto& kind : fault_kinds()) {
+    FaultSpec spec;
+    spec.kind = kind.name;
+    spec.target = "svc";
+    if (kind.name == "process.kill") spec.params = KillParams{};
+    else if (kind.name == "process.pause") spec.params = PauseParams{};
+    else if (kind.name == "process.restart") spec.params = RestartParams{};
+    else if (kind.name == "exec") {
+      ExecParams e;
+      e.apply.argv = {"true"};
+      e.revert = Command{{"true"}, false, {}};
+      spec.params = e;
+    }
+    auto inj = make_injector(spec);
+    REQUIRE(inj);
+    INFO(kind.name);
+    CHECK(inj->reversible() == kind.reversible);
+    CHECK_FALSE(inj->describe().empty());
+  }
+}
+
+TEST_CASE("registry: an unknown kind is refused") {
+  FaultSpec spec;
+  spec.kind = "net.teleport";
+  CHECK_THROWS_AS(make_injector(spec), std::invalid_argument);
+}
+
+TEST_CASE("registry: exec without a revert command is not reversible") {
+  FaultSpec spec;
+  spec.kind = "exec";
+  ExecParams e;
+  e.apply.argv = {"true"};
+  spec.params = e;
+  CHECK_FALSE(make_injector(spec)->reversible());
+}
