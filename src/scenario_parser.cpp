@@ -14,7 +14,6 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <climits>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
@@ -190,6 +189,7 @@ class Parser {
   std::optional<std::string> regex(const Tbl& tb, std::string_view key);
   std::optional<std::string> port(const Tbl& tb, std::string_view key);
   std::optional<std::vector<int>> statuses(const Tbl& tb, std::string_view key);
+  std::optional<double> percent(const Tbl& tb, std::string_view key);
 
   // Tables.
   void top_level(const toml::table& root);
@@ -499,6 +499,35 @@ std::optional<std::vector<int>> Parser::statuses(const Tbl& tb, std::string_view
       ok = false;
   }
   return ok ? std::optional(std::move(out)) : std::nullopt;
+}
+
+std::optional<double> Parser::percent(const Tbl& tb, std::string_view key) {
+  const auto* n = tb.t->get(key);
+  if (!n) return std::nullopt;
+  const auto* s = n->as_string();
+  if (!s || s->get().empty() || s->get().back() != '%') {
+    const std::string shown = n->is_integer()          ? fmt::format("{}", n->as_integer()->get())
+                              : n->is_floating_point() ? fmt::format("{}", n->as_floating_point()->get())
+                                                       : std::string("99.5");
+    error(at(*n),
+          fmt::format("'{}' must be a percentage written with a percent sign, such as \"99.5%\", not {}", key,
+                      s ? fmt::format("\"{}\"", s->get()) : type_phrase(*n)),
+          fmt::format("write \"{}%\"", shown));
+    return std::nullopt;
+  }
+  const std::string& text = s->get();
+  double value = 0;
+  const char* last = text.data() + text.size() - 1;  // the '%'
+  auto [end, ec] = std::from_chars(text.data(), last, value);
+  if (ec != std::errc() || end != last) {
+    error(at(*n), fmt::format("'{}' must be a number followed by '%', such as \"99.5%\", not \"{}\"", key, text));
+    return std::nullopt;
+  }
+  if (!(value >= 0 && value <= 100)) {  // also rejects "nan%"
+    error(at(*n), fmt::format("'{}' must be between 0% and 100%, not \"{}\"", key, text));
+    return std::nullopt;
+  }
+  return value;
 }
 
 template <class T, class U>
@@ -877,30 +906,7 @@ void Parser::thresholds(const toml::table& root) {
   if (auto d = duration(tb, "ttd", Min::positive)) th.ttd = *d;
   if (auto d = duration(tb, "mttr", Min::positive)) th.mttr = *d;
   if (auto v = integer(tb, "max_recurrence", 0, kIntMax)) th.max_recurrence = static_cast<int>(*v);
-  if (const auto* a = t->get("min_availability")) {
-    auto percent_hint = [&] {
-      return fmt::format("write \"{}%\"", a->is_integer()          ? fmt::format("{}", a->as_integer()->get())
-                                          : a->is_floating_point() ? fmt::format("{}", a->as_floating_point()->get())
-                                                                   : std::string("99.5"));
-    };
-    const auto* s = a->as_string();
-    double value = 0;
-    const char* begin = s ? s->get().data() : nullptr;
-    const char* end = s ? begin + s->get().size() : nullptr;
-    if (!s || s->get().empty() || s->get().back() != '%') {
-      error(at(*a),
-            fmt::format("'min_availability' must be a percentage written with a percent sign, such as \"99.5%\", not {}",
-                        s ? fmt::format("\"{}\"", s->get()) : type_phrase(*a)),
-            percent_hint());
-    } else if (auto [p, ec] = std::from_chars(begin, end - 1, value); ec != std::errc() || p != end - 1) {
-      error(at(*a), fmt::format("'min_availability' must be a number followed by '%', such as \"99.5%\", not \"{}\"",
-                                s->get()));
-    } else if (value < 0 || value > 100) {
-      error(at(*a), fmt::format("'min_availability' must be between 0% and 100%, not \"{}\"", s->get()));
-    } else {
-      th.min_availability = value;
-    }
-  }
+  if (auto p = percent(tb, "min_availability")) th.min_availability = *p;
   entity_.clear();
 }
 

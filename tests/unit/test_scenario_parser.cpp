@@ -754,6 +754,10 @@ TEST_CASE("parser: min_availability is a percentage with a percent sign") {
         std::string::npos);
   CHECK(diag(errors_of(avail("\"abc%\"")), "min_availability").message.find("a number followed by '%'") !=
         std::string::npos);
+  CHECK(diag(errors_of(avail("\"nan%\"")), "min_availability").message.find("between 0% and 100%") !=
+        std::string::npos);
+  CHECK(diag(errors_of(avail("\"-1%\"")), "min_availability").message.find("between 0% and 100%") !=
+        std::string::npos);
 }
 
 TEST_CASE("parser: regular expressions must compile") {
