@@ -133,6 +133,66 @@ std::vector<std::string> signal_names() {
   return names;
 }
 
+/// Whether a fault kind accepts a key; common keys are accepted by every kind
+/// except 'target' (not for exec) and 'duration' (not for kill and restart).
+bool fault_accepts(const KindSpec& kind, const std::string& key) {
+  if (contains(key_names(fault_common_keys()), key)) {
+    if (key == "target") return kind.name != "exec";
+    if (key == "duration") return kind.name != "process.kill" && kind.name != "process.restart";
+    return true;
+  }
+  return contains(key_names(kind.keys), key);
+}
+
+/// Keys a fault of `kind` accepts (those of every kind when `kind` is null).
+std::vector<std::string> fault_keys(const KindSpec* kind) {
+  std::vector<std::string> keys;
+  for (const auto& key : key_names(fault_common_keys()))
+    if (!kind || fault_accepts(*kind, key)) keys.push_back(key);
+  for (const auto& k : fault_kinds())
+    if (!kind || &k == kind)
+      for (const auto& key : key_names(k.keys))
+        if (!contains(keys, key)) keys.push_back(key);
+  return keys;
+}
+
+/// Why a fault of `kind` refuses a key that other kinds accept; "" for a key
+/// no kind knows (an unknown key).
+std::string fault_key_refusal(const KindSpec* kind, const std::string& key) {
+  std::vector<std::string> accepting;
+  for (const auto& k : fault_kinds())
+    if (fault_accepts(k, key)) accepting.push_back(k.name);
+  if (accepting.empty() || !kind) return {};
+  return fmt::format("'{}' does not apply to {} {} fault (only {} faults accept it)", key,
+                     kind->name == "exec" ? "an" : "a", kind->name, join_and(accepting));
+}
+
+/// Keys a probe of `kind` accepts: the common ones (a ready probe has no name
+/// and is never a steady-state probe) and its kind's (every kind's when null).
+std::vector<std::string> probe_keys(const KindSpec* kind, bool readiness) {
+  std::vector<std::string> keys = key_names(probe_common_keys());
+  if (readiness) std::erase_if(keys, [](const std::string& k) { return k == "name" || k == "steady_state"; });
+  for (const auto& k : probe_kinds())
+    if (!kind || &k == kind)
+      for (const auto& key : key_names(k.keys))
+        if (!contains(keys, key)) keys.push_back(key);
+  return keys;
+}
+
+/// Why a probe refuses a key that is valid elsewhere; "" for an unknown key.
+std::string probe_key_refusal(const KindSpec* kind, bool readiness, const std::string& key) {
+  if (readiness && (key == "name" || key == "steady_state"))
+    return fmt::format("'{}' is not allowed in a ready probe (it is named after its service and never a "
+                       "steady-state probe)",
+                       key);
+  std::vector<std::string> accepting;
+  for (const auto& k : probe_kinds())
+    if (contains(key_names(k.keys), key)) accepting.push_back(k.name);
+  if (accepting.empty() || !kind) return {};
+  return fmt::format("'{}' does not apply to {} {} probe (only {} probes accept it)", key,
+                     kind->name == "tcp" ? "a" : "an", kind->name, join_and(accepting));
+}
+
 /// Whether a duration may be zero.
 enum class Min { zero, positive };
 
@@ -683,27 +743,8 @@ ProbeSpec Parser::probe(const Tbl& tb, bool readiness) {
   if (readiness) p.interval = 50ms;
   const KindSpec* kind = require(tb, "kind") ? probe_kind(tb, p) : nullptr;
 
-  // Accepted keys: the common ones (a ready probe has no name and is never a
-  // steady-state probe) and those of its kind (of any kind when unknown).
-  std::vector<std::string> allowed = key_names(probe_common_keys());
-  if (readiness) std::erase_if(allowed, [](const std::string& k) { return k == "name" || k == "steady_state"; });
-  for (const auto& k : probe_kinds()) {
-    if (kind && &k != kind) continue;
-    for (const auto& key : key_names(k.keys))
-      if (!contains(allowed, key)) allowed.push_back(key);
-  }
-  check_keys(tb, allowed, [&](const std::string& key) -> std::string {
-    if (readiness && (key == "name" || key == "steady_state"))
-      return fmt::format("'{}' is not allowed in a ready probe (it is named after its service and never a "
-                         "steady-state probe)",
-                         key);
-    std::vector<std::string> accepting;
-    for (const auto& k : probe_kinds())
-      if (contains(key_names(k.keys), key)) accepting.push_back(k.name);
-    if (accepting.empty() || !kind) return {};
-    return fmt::format("'{}' does not apply to {} {} probe (only {} probes accept it)", key,
-                       kind->name == "tcp" ? "a" : "an", kind->name, join_and(accepting));
-  });
+  check_keys(tb, probe_keys(kind, readiness),
+             [&](const std::string& key) { return probe_key_refusal(kind, readiness, key); });
 
   if (!readiness && require(tb, "name")) assign(p.name, nonempty(tb, "name"));
   assign(p.interval, duration(tb, "interval", Min::positive));
@@ -754,38 +795,12 @@ void Parser::probe_kind_keys(const Tbl& tb, ProbeSpec& p) {
   }
 }
 
-/// Whether a fault kind accepts a key; common keys are accepted by every kind
-/// except 'target' (not for exec) and 'duration' (not for kill and restart).
-bool fault_accepts(const KindSpec& kind, const std::string& key) {
-  if (contains(key_names(fault_common_keys()), key)) {
-    if (key == "target") return kind.name != "exec";
-    if (key == "duration") return kind.name != "process.kill" && kind.name != "process.restart";
-    return true;
-  }
-  return contains(key_names(kind.keys), key);
-}
-
 FaultSpec Parser::fault(const Tbl& tb, bool& named) {
   FaultSpec f;
   f.pos = table_pos(tb);
   const KindSpec* kind = require(tb, "kind") ? fault_kind(tb, f) : nullptr;
 
-  std::vector<std::string> allowed;
-  for (const auto& key : key_names(fault_common_keys()))
-    if (!kind || fault_accepts(*kind, key)) allowed.push_back(key);
-  for (const auto& k : fault_kinds()) {
-    if (kind && &k != kind) continue;
-    for (const auto& key : key_names(k.keys))
-      if (!contains(allowed, key)) allowed.push_back(key);
-  }
-  check_keys(tb, allowed, [&](const std::string& key) -> std::string {
-    std::vector<std::string> accepting;
-    for (const auto& k : fault_kinds())
-      if (fault_accepts(k, key)) accepting.push_back(k.name);
-    if (accepting.empty() || !kind) return {};
-    return fmt::format("'{}' does not apply to {} {} fault (only {} faults accept it)", key,
-                       kind->name == "exec" ? "an" : "a", kind->name, join_and(accepting));
-  });
+  check_keys(tb, fault_keys(kind), [&](const std::string& key) { return fault_key_refusal(kind, key); });
 
   if (auto name = nonempty(tb, "name")) {
     f.name = *name;
