@@ -1,1 +1,196 @@
-// (being written)
+// The key catalog. scenarios/README.md documents the same table by hand;
+// tests/unit/test_catalog.cpp checks that every key here appears there and
+// that the defaults written here are the ones the parser applies.
+#include "catalog.hpp"
+
+#include <algorithm>
+
+namespace faultline {
+
+const std::vector<KeySpec>& top_level_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "scenario name, shown in plans and reports", true},
+      {"description", "string", "", "free text for people", false},
+      {"seed", "integer", "", "seed for every random choice (fault windows); >= 0; absent = the run picks one and prints it", false},
+      {"iterations", "integer", "1", "how many times to run the fault schedule; >= 1", false},
+      {"steady_for", "duration", "1s", "every steady-state probe must be healthy this long before each iteration", false},
+      {"steady_timeout", "duration", "30s", "give up waiting for steady state after this long (run is inconclusive, exit 3); > 0", false},
+      {"recovered_after", "samples, duration or table", "3",
+       "when a run of ok samples counts as recovered: an integer >= 1 (consecutive ok samples), a duration "
+       "(1 sample lasting that long), or { samples = N, duration = \"D\" }",
+       false},
+      {"watch", "duration", "2s", "after recovery, a new outage within this window is a relapse; >= 0", false},
+      {"give_up_after", "duration", "30s", "recovery deadline, counted from injection; > 0", false},
+      {"cool_down", "duration", "1s", "pause between iterations; >= 0", false},
+      {"service", "array of tables", "", "[[service]]: a process of the staging clone", false},
+      {"probe", "array of tables", "", "[[probe]]: a steady-state probe", false},
+      {"fault", "array of tables", "", "[[fault]]: a fault to inject in every iteration", false},
+      {"setup", "array of tables", "", "[[setup]]: a command run before the faults of every iteration", false},
+      {"verify", "array of tables", "", "[[verify]]: a command run after recovery in every iteration", false},
+      {"thresholds", "table", "", "[thresholds]: recovery objectives, each a pass/fail verdict", false},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& service_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "unique service name: letters, digits, '_' and '-'", true},
+      {"command", "command", "",
+       "a string (shell line, run with /bin/sh -c) or a non-empty array of strings (argv, argv[0] looked up in PATH)",
+       true},
+      {"env", "table of strings", "", "environment variables added to the inherited environment", false},
+      {"workdir", "string", "", "working directory; default: the service's own directory in the run directory ({service.dir})", false},
+      {"ports", "array of strings", "",
+       "port names; each declares {port.NAME}, bound to a free loopback port at run time; unique in the scenario",
+       false},
+      {"ready", "probe", "",
+       "readiness probe: a table with 'kind' and that kind's keys, 'interval' (default 50ms) and 'timeout'; "
+       "absent = ready once spawned",
+       false},
+      {"ready_timeout", "duration", "10s", "how long to wait for the ready probe to pass; > 0", false},
+      {"restart", "string", "never", "restart policy: \"never\", \"on-failure\" or \"always\"", false},
+      {"backoff", "duration", "100ms", "first restart delay, doubled per consecutive restart; > 0", false},
+      {"backoff_max", "duration", "5s", "cap of the restart delay; >= backoff", false},
+      {"stop_signal", "signal", "SIGTERM", "signal sent to the process group at teardown: a name (\"SIGTERM\", \"TERM\") or 1..64", false},
+      {"stop_grace", "duration", "5s", "time between the stop signal and SIGKILL; >= 0", false},
+      {"depends_on", "array of strings", "", "services started (and ready) before this one", false},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& probe_common_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "unique probe name (a service's ready probe is named after the service)", true},
+      {"kind", "string", "", "\"tcp\", \"http\" or \"exec\"", true},
+      {"interval", "duration", "100ms",
+       "fixed probing rate: tick k at start + k * interval; > 0 (a ready probe defaults to 50ms)", false},
+      {"timeout", "duration", "", "time limit of one probe execution; > 0; default: the interval", false},
+      {"steady_state", "bool", "true",
+       "counts for health (steady-state gate, recovery, availability); not allowed in a ready probe", false},
+  };
+  return keys;
+}
+
+const std::vector<KindSpec>& probe_kinds() {
+  static const std::vector<KindSpec> kinds = {
+      {"tcp",
+       "healthy when a TCP connection to host:port succeeds",
+       false,
+       {
+           {"host", "string", "127.0.0.1", "host name or address to connect to", false},
+           {"port", "port", "", "an integer 1..65535 or a placeholder such as \"{port.redis}\"", true},
+       }},
+      {"http",
+       "healthy when an HTTP request gets an accepted status (and body)",
+       false,
+       {
+           {"host", "string", "127.0.0.1", "host name or address to connect to", false},
+           {"port", "port", "", "an integer 1..65535 or a placeholder such as \"{port.web}\"", true},
+           {"method", "string", "GET", "request method", false},
+           {"path", "string", "/", "request target; starts with '/'", false},
+           {"status", "array of integers", "", "accepted status codes, each 100..599; default: any 2xx", false},
+           {"expect_body", "string", "", "the body must contain this text", false},
+           {"expect_body_regex", "regex", "", "the body must match this ECMAScript regular expression (searched)", false},
+       }},
+      {"exec",
+       "healthy when a command exits with the expected code (and output)",
+       false,
+       {
+           {"command", "command", "", "a shell line (string) or an argv (array of strings)", true},
+           {"expect_exit", "integer", "0", "expected exit code, 0..255", false},
+           {"expect_stdout", "string", "", "stdout must contain this text", false},
+           {"expect_stdout_regex", "regex", "", "stdout must match this ECMAScript regular expression (searched)", false},
+       }},
+  };
+  return kinds;
+}
+
+const std::vector<KeySpec>& fault_common_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "",
+       "unique fault name; default: the kind, or \"KIND#1\", \"KIND#2\", ... when several faults share a kind", false},
+      {"kind", "string", "", "the fault kind (see the kinds below)", true},
+      {"target", "string", "", "the service to act on; required for process.* kinds, not allowed for exec", false},
+      {"at", "duration or window", "0s",
+       "offset from the iteration start: a duration >= 0, or [\"MIN\", \"MAX\"] = a window the run picks from with the seed",
+       false},
+      {"duration", "duration", "",
+       "hold time before the fault is reverted; > 0; required for process.pause, optional for exec, not allowed for "
+       "process.kill and process.restart",
+       false},
+      {"repeat", "integer", "1", "how many times to inject within an iteration; >= 1", false},
+      {"every", "duration", "", "time from one injection to the next; > 0; required when repeat > 1, longer than duration", false},
+  };
+  return keys;
+}
+
+const std::vector<KindSpec>& fault_kinds() {
+  static const std::vector<KindSpec> kinds = {
+      {"process.kill",
+       "send a signal to the target service (its process group by default)",
+       false,
+       {
+           {"signal", "signal", "SIGKILL", "a name (\"SIGKILL\", \"KILL\", \"sigkill\") or a number 1..64", false},
+           {"group", "bool", "true", "signal the whole process group, not only the leader", false},
+       }},
+      {"process.pause",
+       "stop the target service with SIGSTOP for 'duration', then SIGCONT",
+       true,
+       {
+           {"group", "bool", "true", "pause the whole process group, not only the leader", false},
+       }},
+      {"process.restart",
+       "stop the target service (stop signal, grace, SIGKILL) and start it again",
+       false,
+       {}},
+      {"exec",
+       "run user commands that apply and revert a fault (the escape hatch)",
+       true,
+       {
+           {"apply", "command", "", "command that applies the fault; must succeed (exit 0)", true},
+           {"revert", "command", "", "command that undoes it; run after 'duration', or at once when there is none", false},
+           {"timeout", "duration", "30s", "time limit of each of apply and revert; > 0", false},
+       }},
+  };
+  return kinds;
+}
+
+const std::vector<KeySpec>& step_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "step name; default \"setup #N\" / \"verify #N\" (N counts from 1)", false},
+      {"command", "command", "", "a shell line (string) or an argv (array of strings)", true},
+      {"timeout", "duration", "30s", "time limit of the command; > 0", false},
+      {"expect_exit", "integer", "0", "expected exit code, 0..255", false},
+      {"expect_stdout", "string", "", "stdout must contain this text", false},
+      {"expect_stdout_regex", "regex", "", "stdout must match this ECMAScript regular expression (searched)", false},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& threshold_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"rto", "duration", "", "maximum recovery time (recovery - injection), in every iteration; > 0", false},
+      {"ttd", "duration", "", "maximum time to detect (first failing sample - injection), in every iteration; > 0", false},
+      {"mttr", "duration", "", "maximum mean time to restore over all episodes; > 0", false},
+      {"max_recurrence", "integer", "", "maximum number of relapses over the whole run; >= 0", false},
+      {"min_availability", "percent", "", "minimum availability from injection to the end of the watch window, "
+                                          "written with a percent sign: \"99.5%\" (0..100)", false},
+  };
+  return keys;
+}
+
+namespace {
+
+template <class Kinds>
+const KindSpec* find_kind(const Kinds& kinds, const std::string& name) {
+  auto it = std::find_if(kinds.begin(), kinds.end(), [&](const KindSpec& k) { return k.name == name; });
+  return it == kinds.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+const KindSpec* find_fault_kind(const std::string& name) { return find_kind(fault_kinds(), name); }
+
+const KindSpec* find_probe_kind(const std::string& name) { return find_kind(probe_kinds(), name); }
+
+}  // namespace faultline

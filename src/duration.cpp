@@ -95,20 +95,23 @@ std::optional<Nanos> parse_duration(std::string_view text, std::string* error) {
 double to_ms(Nanos d) { return static_cast<double>(d.count()) / 1e6; }
 
 std::string format_ms(Nanos d) {
-  // Microsecond precision, rounded half away from zero.
-  const std::int64_t us = d.count() >= 0 ? (d.count() + 500) / 1000 : (d.count() - 500) / 1000;
-  const std::int64_t abs_us = us < 0 ? -us : us;
-  return fmt::format("{}{}.{:03} ms", us < 0 ? "-" : "", abs_us / 1000, abs_us % 1000);
+  // Microsecond precision, rounded half away from zero; computed on the
+  // unsigned magnitude so that no value near the limits overflows.
+  const bool negative = d.count() < 0;
+  const std::uint64_t ns = negative ? 0 - static_cast<std::uint64_t>(d.count()) : static_cast<std::uint64_t>(d.count());
+  const std::uint64_t us = ns / 1000 + (ns % 1000 >= 500 ? 1 : 0);
+  return fmt::format("{}{}.{:03} ms", negative && us > 0 ? "-" : "", us / 1000, us % 1000);
 }
 
 std::string format_duration(Nanos d) {
-  std::int64_t ns = d.count();
-  if (ns == 0) return "0s";
-  std::string sign = ns < 0 ? "-" : "";
-  if (ns < 0) ns = -ns;
-  auto exact = [&](std::int64_t unit) { return ns % unit == 0; };
+  if (d.count() == 0) return "0s";
+  std::string sign = d.count() < 0 ? "-" : "";
+  // The magnitude as unsigned: negating the most negative value would overflow.
+  const std::uint64_t ns = d.count() < 0 ? 0 - static_cast<std::uint64_t>(d.count())
+                                         : static_cast<std::uint64_t>(d.count());
+  auto exact = [&](std::uint64_t unit) { return ns % unit == 0; };
   if (ns >= 60'000'000'000 && exact(1'000'000'000)) {
-    std::int64_t s = ns / 1'000'000'000;
+    std::uint64_t s = ns / 1'000'000'000;
     std::string out = sign;
     if (s >= 3600 && s % 3600 == 0) return out + fmt::format("{}h", s / 3600);
     if (s / 60) out += fmt::format("{}m", s / 60);

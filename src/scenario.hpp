@@ -165,6 +165,12 @@ struct Scenario {
   std::vector<StepSpec> setup;
   std::vector<StepSpec> verify;
   Thresholds thresholds;
+  /// Where each value was written, by key path ("iterations", "fault[0].target",
+  /// "service[1].ports[0]", "service[0].ready.port", ...), so that semantic
+  /// diagnostics point at the value rather than at its table. Filled by the
+  /// parser; empty for a scenario built in code (diagnostics then fall back to
+  /// the tables' own positions).
+  std::map<std::string, SourcePos> positions;
 };
 
 }  // namespace faultline

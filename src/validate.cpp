@@ -1,1 +1,383 @@
-// (being written)
+#include "validate.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "placeholders.hpp"
+
+namespace faultline {
+
+namespace {
+
+std::string join_comma(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::string quoted_list(const std::vector<std::string>& items) {
+  std::vector<std::string> q;
+  for (const auto& i : items) q.push_back(fmt::format("'{}'", i));
+  return join_comma(q);
+}
+
+bool is_process_kind(const std::string& kind) { return kind.rfind("process.", 0) == 0; }
+
+/// Collects the semantic problems of one scenario.
+class Validator {
+ public:
+  explicit Validator(const Scenario& s) : s_(s) {}
+
+  std::vector<Diagnostic> run() {
+    services();
+    dependencies();
+    probes();
+    faults();
+    steps(s_.setup, "setup");
+    steps(s_.verify, "verify");
+    placeholders();
+    std::stable_sort(out_.begin(), out_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
+    });
+    return std::move(out_);
+  }
+
+ private:
+  /// The position recorded for `path`, else `fallback`.
+  SourcePos where(const std::string& path, const SourcePos& fallback) const {
+    auto it = s_.positions.find(path);
+    SourcePos p = it != s_.positions.end() ? it->second : fallback;
+    if (p.file.empty()) p.file = s_.file;
+    return p;
+  }
+
+  void error(SourcePos pos, std::string message, std::string hint = {}) {
+    if (pos.file.empty()) pos.file = s_.file;
+    out_.push_back({std::move(pos), std::move(message), std::move(hint)});
+  }
+
+  /// Reports every name after its first occurrence; `name_of(i)` is item i's
+  /// name ("" = unnamed, skipped), `pos_of(i)` where it was written.
+  template <class NameOf, class PosOf>
+  void unique(std::size_t count, std::string_view what, NameOf name_of, PosOf pos_of) {
+    std::map<std::string, SourcePos> first;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string name = name_of(i);
+      if (name.empty()) continue;
+      auto [it, fresh] = first.emplace(name, pos_of(i));
+      if (!fresh)
+        error(pos_of(i), fmt::format("duplicate {} '{}'", what, name),
+              it->second.line > 0 ? fmt::format("first declared at line {}", it->second.line) : "");
+    }
+  }
+
+  std::vector<std::string> service_names() const {
+    std::vector<std::string> names;
+    for (const auto& svc : s_.services)
+      if (!svc.name.empty()) names.push_back(svc.name);
+    return names;
+  }
+
+  /// "did you mean ...?" or the list of declared services.
+  std::string service_hint(const std::string& name) const {
+    const auto names = service_names();
+    if (names.empty()) return "no [[service]] is declared";
+    std::string best = closest(name, names);
+    return best.empty() ? fmt::format("declared services: {}", quoted_list(names))
+                        : fmt::format("did you mean '{}'?", best);
+  }
+
+  void services();
+  void dependencies();
+  void probe(const ProbeSpec& p, std::string_view label);
+  void probes();
+  void faults();
+  void fault(const FaultSpec& f, std::size_t i);
+  void steps(const std::vector<StepSpec>& steps, std::string_view table);
+  void placeholders();
+  void check_text(const std::string& text, const std::string& path, const SourcePos& fallback,
+                  const ServiceSpec* svc);
+  void check_command(const Command& c, const std::string& path, const SourcePos& fallback, const ServiceSpec* svc);
+  void check_probe_texts(const ProbeSpec& p, const std::string& path, const ServiceSpec* svc);
+
+  const Scenario& s_;
+  std::vector<Diagnostic> out_;
+};
+
+void Validator::services() {
+  const auto& svcs = s_.services;
+  unique(
+      svcs.size(), "service name", [&](std::size_t i) { return svcs[i].name; },
+      [&](std::size_t i) { return where(fmt::format("service[{}].name", i), svcs[i].pos); });
+
+  std::map<std::string, std::string> port_owner;
+  for (std::size_t i = 0; i < svcs.size(); ++i) {
+    const auto& svc = svcs[i];
+    const std::string path = fmt::format("service[{}]", i);
+    for (std::size_t j = 0; j < svc.ports.size(); ++j) {
+      auto [it, fresh] = port_owner.emplace(svc.ports[j], svc.name);
+      if (!fresh)
+        error(where(fmt::format("{}.ports[{}]", path, j), svc.pos),
+              fmt::format("port name '{}' is declared twice", svc.ports[j]),
+              fmt::format("already declared by service '{}'; port names are unique across the scenario", it->second));
+    }
+    if (svc.backoff_max < svc.backoff)
+      error(where(path + ".backoff_max", where(path + ".backoff", svc.pos)),
+            fmt::format("'backoff_max' ({}) must be at least 'backoff' ({})", format_duration(svc.backoff_max),
+                        format_duration(svc.backoff)));
+    if (svc.ready) probe(*svc.ready, fmt::format("the ready probe of service '{}'", svc.name));
+  }
+}
+
+void Validator::dependencies() {
+  const auto& svcs = s_.services;
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < svcs.size(); ++i) index.emplace(svcs[i].name, i);
+
+  auto dep_pos = [&](std::size_t i, std::size_t j) {
+    return where(fmt::format("service[{}].depends_on[{}]", i, j), where(fmt::format("service[{}].depends_on", i), svcs[i].pos));
+  };
+  for (std::size_t i = 0; i < svcs.size(); ++i)
+    for (std::size_t j = 0; j < svcs[i].depends_on.size(); ++j) {
+      const auto& dep = svcs[i].depends_on[j];
+      if (!index.count(dep))
+        error(dep_pos(i, j), fmt::format("service '{}' depends on unknown service '{}'", svcs[i].name, dep),
+              service_hint(dep));
+    }
+
+  // Cycles: depth-first search; each edge back to a service on the stack
+  // closes one cycle, reported at that depends_on entry.
+  enum class Mark { none, active, done };
+  std::vector<Mark> mark(svcs.size(), Mark::none);
+  std::vector<std::size_t> stack;
+  auto visit = [&](auto&& self, std::size_t u) -> void {
+    mark[u] = Mark::active;
+    stack.push_back(u);
+    for (std::size_t j = 0; j < svcs[u].depends_on.size(); ++j) {
+      auto it = index.find(svcs[u].depends_on[j]);
+      if (it == index.end()) continue;
+      const std::size_t v = it->second;
+      if (mark[v] == Mark::none) {
+        self(self, v);
+      } else if (mark[v] == Mark::active) {
+        std::vector<std::string> names;
+        for (auto k = std::find(stack.begin(), stack.end(), v); k != stack.end(); ++k) names.push_back(svcs[*k].name);
+        names.push_back(svcs[v].name);
+        std::string cycle;
+        for (const auto& n : names) cycle += (cycle.empty() ? "" : " -> ") + n;
+        error(dep_pos(u, j), fmt::format("depends_on cycle: {}", cycle),
+              "services in a cycle can never be started; remove one of these dependencies");
+      }
+    }
+    stack.pop_back();
+    mark[u] = Mark::done;
+  };
+  for (std::size_t i = 0; i < svcs.size(); ++i)
+    if (mark[i] == Mark::none) visit(visit, i);
+}
+
+void Validator::probe(const ProbeSpec& p, std::string_view label) {
+  const bool network = p.kind == ProbeKind::tcp || p.kind == ProbeKind::http;
+  if (network && p.port.empty())
+    error(p.pos, fmt::format("missing required key 'port' in {} ({} probe)", label,
+                             p.kind == ProbeKind::tcp ? "a tcp" : "an http"));
+  if (p.kind == ProbeKind::exec && p.command.argv.empty())
+    error(p.pos, fmt::format("missing required key 'command' in {} (an exec probe)", label));
+}
+
+void Validator::probes() {
+  const auto& ps = s_.probes;
+  unique(
+      ps.size(), "probe name", [&](std::size_t i) { return ps[i].name; },
+      [&](std::size_t i) { return where(fmt::format("probe[{}].name", i), ps[i].pos); });
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    probe(ps[i], ps[i].name.empty() ? "[[probe]]" : fmt::format("probe '{}'", ps[i].name));
+}
+
+void Validator::faults() {
+  const auto& fs = s_.faults;
+  unique(
+      fs.size(), "fault name", [&](std::size_t i) { return fs[i].name; },
+      [&](std::size_t i) { return where(fmt::format("fault[{}].name", i), fs[i].pos); });
+  for (std::size_t i = 0; i < fs.size(); ++i) fault(fs[i], i);
+}
+
+void Validator::fault(const FaultSpec& f, std::size_t i) {
+  const std::string path = fmt::format("fault[{}]", i);
+  const std::string label = f.name.empty() ? "[[fault]]" : fmt::format("fault '{}'", f.name);
+  if (is_process_kind(f.kind)) {
+    if (f.target.empty())
+      error(f.pos, fmt::format("missing required key 'target' in {}: a {} fault acts on a service", label, f.kind),
+            service_names().empty() ? "" : fmt::format("declared services: {}", quoted_list(service_names())));
+    else if (std::none_of(s_.services.begin(), s_.services.end(), [&](const auto& s) { return s.name == f.target; }))
+      error(where(path + ".target", f.pos), fmt::format("fault target '{}' is not a declared service", f.target),
+            service_hint(f.target));
+  }
+  if (f.kind == "process.pause" && !f.duration)
+    error(f.pos, fmt::format("missing required key 'duration' in {}: a process.pause fault needs to know how long "
+                             "to keep the service paused",
+                             label));
+  if (const auto* e = std::get_if<ExecParams>(&f.params); e && f.kind == "exec" && e->apply.argv.empty())
+    error(f.pos, fmt::format("missing required key 'apply' in {}: an exec fault needs the command that applies it", label));
+  if (f.at_min > f.at_max)
+    error(where(path + ".at", f.pos),
+          fmt::format("the 'at' window [{}, {}] starts after it ends", format_duration(f.at_min),
+                      format_duration(f.at_max)),
+          "write the earlier time first");
+  if (f.repeat > 1 && f.every.count() <= 0)
+    error(f.pos, fmt::format("missing required key 'every' in {}: 'repeat' = {} needs the time between injections",
+                             label, f.repeat));
+  if (f.every.count() > 0 && f.duration && f.every <= *f.duration)
+    error(where(path + ".every", f.pos),
+          fmt::format("'every' ({}) must be longer than 'duration' ({})", format_duration(f.every),
+                      format_duration(*f.duration)),
+          "each injection is reverted after 'duration', before the next one");
+}
+
+void Validator::steps(const std::vector<StepSpec>& steps, std::string_view table) {
+  unique(
+      steps.size(), fmt::format("{} step name", table), [&](std::size_t i) { return steps[i].name; },
+      [&](std::size_t i) { return where(fmt::format("{}[{}].name", table, i), steps[i].pos); });
+}
+
+// ---------------------------------------------------------------- placeholders
+
+void Validator::check_text(const std::string& text, const std::string& path, const SourcePos& fallback,
+                           const ServiceSpec* svc) {
+  const auto uses = find_placeholders(text);
+  if (uses.empty()) return;
+  std::vector<std::string> ports;
+  for (const auto& s : s_.services)
+    for (const auto& p : s.ports) ports.push_back("port." + p);
+  std::set<std::string> reported;
+  for (const auto& use : uses) {
+    const std::string& name = use.name;
+    const auto& builtin = builtin_placeholders();
+    const bool service_scoped = name == "service.dir" || name == "service.name";
+    if (std::find(builtin.begin(), builtin.end(), name) != builtin.end() ||
+        std::find(ports.begin(), ports.end(), name) != ports.end() || (service_scoped && svc))
+      continue;
+    if (!reported.insert(name).second) continue;
+    const SourcePos pos = where(path, fallback);
+    if (service_scoped) {
+      error(pos, fmt::format("'{{{}}}' is only defined inside a [[service]]'s own fields", name),
+            "use {run.dir} or a path of your own here");
+    } else if (name.rfind("port.", 0) == 0) {
+      const std::string best = closest(name, ports);
+      error(pos, fmt::format("'{{{}}}' names a port that no service declares", name),
+            !best.empty() ? fmt::format("did you mean '{{{}}}'?", best)
+                          : fmt::format("declare it in a service's 'ports', e.g. ports = [\"{}\"]", name.substr(5)));
+    } else {
+      std::vector<std::string> known = builtin;
+      known.insert(known.end(), ports.begin(), ports.end());
+      if (svc) known.insert(known.end(), {"service.dir", "service.name"});
+      const std::string best = closest(name, known);
+      std::vector<std::string> shown;
+      for (const auto& k : known) shown.push_back("{" + k + "}");
+      error(pos, fmt::format("unknown placeholder '{{{}}}'", name),
+            !best.empty() ? fmt::format("did you mean '{{{}}}'?", best)
+                          : fmt::format("known placeholders: {}; write {{{{ and }}}} for literal braces", join_comma(shown)));
+    }
+  }
+}
+
+void Validator::check_command(const Command& c, const std::string& path, const SourcePos& fallback,
+                              const ServiceSpec* svc) {
+  const SourcePos pos = where(path, c.pos.line > 0 ? c.pos : fallback);
+  if (c.shell && c.argv.size() == 3) {
+    check_text(c.argv[2], path, pos, svc);
+    return;
+  }
+  for (std::size_t i = 0; i < c.argv.size(); ++i) check_text(c.argv[i], fmt::format("{}[{}]", path, i), pos, svc);
+}
+
+void Validator::check_probe_texts(const ProbeSpec& p, const std::string& path, const ServiceSpec* svc) {
+  auto text = [&](const std::string& t, std::string_view key) { check_text(t, fmt::format("{}.{}", path, key), p.pos, svc); };
+  auto opt = [&](const std::optional<std::string>& t, std::string_view key) {
+    if (t) text(*t, key);
+  };
+  text(p.host, "host");
+  text(p.port, "port");
+  text(p.method, "method");
+  text(p.path, "path");
+  opt(p.expect_body, "expect_body");
+  opt(p.expect_body_regex, "expect_body_regex");
+  check_command(p.command, path + ".command", p.pos, svc);
+  opt(p.expect_stdout, "expect_stdout");
+  opt(p.expect_stdout_regex, "expect_stdout_regex");
+}
+
+void Validator::placeholders() {
+  for (std::size_t i = 0; i < s_.services.size(); ++i) {
+    const auto& svc = s_.services[i];
+    const std::string path = fmt::format("service[{}]", i);
+    check_command(svc.command, path + ".command", svc.pos, &svc);
+    for (const auto& [key, value] : svc.env) check_text(value, fmt::format("{}.env.{}", path, key), svc.pos, &svc);
+    check_text(svc.workdir, path + ".workdir", svc.pos, &svc);
+    if (svc.ready) check_probe_texts(*svc.ready, path + ".ready", &svc);
+  }
+  for (std::size_t i = 0; i < s_.probes.size(); ++i)
+    check_probe_texts(s_.probes[i], fmt::format("probe[{}]", i), nullptr);
+  for (std::size_t i = 0; i < s_.faults.size(); ++i) {
+    const auto& f = s_.faults[i];
+    if (const auto* e = std::get_if<ExecParams>(&f.params)) {
+      check_command(e->apply, fmt::format("fault[{}].apply", i), f.pos, nullptr);
+      if (e->revert) check_command(*e->revert, fmt::format("fault[{}].revert", i), f.pos, nullptr);
+    }
+  }
+  auto steps = [&](const std::vector<StepSpec>& list, std::string_view table) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto& st = list[i];
+      const std::string path = fmt::format("{}[{}]", table, i);
+      check_command(st.command, path + ".command", st.pos, nullptr);
+      if (st.expect_stdout) check_text(*st.expect_stdout, path + ".expect_stdout", st.pos, nullptr);
+      if (st.expect_stdout_regex) check_text(*st.expect_stdout_regex, path + ".expect_stdout_regex", st.pos, nullptr);
+    }
+  };
+  steps(s_.setup, "setup");
+  steps(s_.verify, "verify");
+}
+
+}  // namespace
+
+std::vector<Diagnostic> validate(const Scenario& s) { return Validator(s).run(); }
+
+std::vector<const ServiceSpec*> start_order(const Scenario& s) {
+  // Repeatedly take the first service (in declaration order) whose
+  // dependencies are all placed; a cycle (invalid) ends in declaration order.
+  std::vector<const ServiceSpec*> order;
+  std::set<std::string> placed;
+  std::set<std::string> declared;
+  for (const auto& svc : s.services) declared.insert(svc.name);
+  std::vector<bool> done(s.services.size(), false);
+  while (order.size() < s.services.size()) {
+    bool progressed = false;
+    for (std::size_t i = 0; i < s.services.size(); ++i) {
+      if (done[i]) continue;
+      const auto& deps = s.services[i].depends_on;
+      if (std::all_of(deps.begin(), deps.end(),
+                      [&](const std::string& d) { return placed.count(d) || !declared.count(d); })) {
+        done[i] = true;
+        order.push_back(&s.services[i]);
+        placed.insert(s.services[i].name);
+        progressed = true;
+        break;
+      }
+    }
+    if (!progressed) {
+      for (std::size_t i = 0; i < s.services.size(); ++i)
+        if (!done[i]) {
+          done[i] = true;
+          order.push_back(&s.services[i]);
+          placed.insert(s.services[i].name);
+          break;
+        }
+    }
+  }
+  return order;
+}
+
+}  // namespace faultline
