@@ -18,8 +18,10 @@ bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9') || c == 
 
 /// Length of the placeholder starting at text[i] == '{' ("{name}"), or 0 when
 /// the brace does not open one (then it is an ordinary character, so that
-/// shell code such as "awk '{print $1}'" passes through unchanged).
+/// shell code such as "awk '{print $1}'" and "${HOME}" passes through
+/// unchanged: a brace right after '$' is the shell's, never ours).
 std::size_t placeholder_length(std::string_view text, std::size_t i) {
+  if (i > 0 && text[i - 1] == '$') return 0;
   std::size_t j = i + 1;
   if (j >= text.size() || !name_start(text[j])) return 0;
   while (j < text.size() && name_char(text[j])) ++j;

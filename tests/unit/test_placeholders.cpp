@@ -61,9 +61,10 @@ TEST_CASE("placeholders: braces that do not hold a name are ordinary text") {
   CHECK(names_in("port.a}").empty());
   CHECK(names_in("{a b}").empty());
   CHECK(names_in("{{}").empty());
-  // A shell variable in braces looks like a placeholder: validate() reports it
-  // and suggests {{ and }}.
-  CHECK(names_in("${HOME}") == Names{"HOME"});
+  // A brace right after '$' is shell parameter expansion, left to the shell.
+  CHECK(names_in("${HOME}").empty());
+  CHECK(names_in("echo ${HOME} {port.a}") == Names{"port.a"});
+  CHECK(substitute("cd ${HOME} && echo {x}", {{"x", "1"}, {"HOME", "no"}}) == "cd ${HOME} && echo 1");
 }
 
 TEST_CASE("placeholders: substitute replaces bound names only") {
