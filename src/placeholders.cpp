@@ -134,6 +134,7 @@ Scenario resolve_placeholders(const Scenario& s, const Bindings& global,
     }
     sub(svc, b);
   }
+  for (auto& l : r.links) sub(l.to, global);
   for (auto& p : r.probes) sub(p, global);
   for (auto& f : r.faults) sub(f, global);
   for (auto& st : r.setup) sub(st, global);

@@ -1,7 +1,8 @@
-// Placeholders in scenario strings: {port.NAME}, {run.dir}, {run.id},
-// {service.dir} (inside a [[service]]), {service.name}, {iteration}, {seed}.
-// Ports are bound to free loopback ports at run time so that two runs of one
-// scenario can go side by side.
+// Placeholders in scenario strings: {port.NAME}, {link.NAME} (the port a
+// [[link]] listens on), {run.dir}, {run.id}, {service.dir} (inside a
+// [[service]]), {service.name}, {iteration}, {seed}. Ports are bound to free
+// loopback ports at run time so that two runs of one scenario can go side by
+// side.
 #pragma once
 
 #include <cstdint>
