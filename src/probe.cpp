@@ -155,7 +155,9 @@ http::request<http::empty_body> make_request(const ProbeSpec& p, std::uint16_t p
   else req.method(verb);
   req.target(p.path.empty() ? "/" : p.path);
   req.version(11);
-  req.set(http::field::host, port == 80 ? p.host : fmt::format("{}:{}", p.host, port));
+  // An IPv6 literal is bracketed in the Host header ("[::1]:8080").
+  const std::string host = p.host.find(':') != std::string::npos ? "[" + p.host + "]" : p.host;
+  req.set(http::field::host, port == 80 ? host : fmt::format("{}:{}", host, port));
   req.set(http::field::user_agent, "faultline-probe");
   req.set(http::field::connection, "close");
   return req;
