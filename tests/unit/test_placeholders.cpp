@@ -251,4 +251,13 @@ TEST_CASE("placeholders: a link's 'to' is resolved, and {link.NAME} wherever por
   const Scenario r = resolve_placeholders(s, {{"port.primary", "4001"}, {"link.repl", "4002"}}, {});
   CHECK(r.links[0].to == "127.0.0.1:4001");
   CHECK(r.services[0].command.argv[3] == "4002");
+  CHECK(r.links[0].service.empty());  // no service declares port "primary" here
+
+  ServiceSpec primary;
+  primary.name = "primary";
+  primary.ports = {"primary"};
+  s.services.push_back(primary);
+  CHECK(resolve_placeholders(s, {{"port.primary", "4001"}}, {}).links[0].service == "primary");  // kept explicit
+  s.links[0].service = "other";
+  CHECK(resolve_placeholders(s, {{"port.primary", "4001"}}, {}).links[0].service == "other");
 }
