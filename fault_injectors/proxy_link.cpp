@@ -33,7 +33,12 @@ Link::Link(asio::any_io_executor ex, std::string name, std::string to, tcp::endp
   port_ = acceptor_.local_endpoint(ec).port();
 }
 
-void Link::start() { asio::co_spawn(ex_, accept_loop(), asio::detached); }
+Link::~Link() {
+  stop();
+  *alive_ = false;
+}
+
+void Link::start() { asio::co_spawn(ex_, accept_loop(alive_), asio::detached); }
 
 void Link::stop() {
   stopped_ = true;
@@ -43,13 +48,14 @@ void Link::stop() {
   for (auto& [serial, c] : snapshot()) c->abort(false);
 }
 
-asio::awaitable<void> Link::accept_loop() {
-  while (!stopped_) {
+asio::awaitable<void> Link::accept_loop(std::shared_ptr<bool> alive) {
+  while (*alive && !stopped_) {
     auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
-    if (stopped_) break;
+    if (!*alive || stopped_) break;
     if (ec) {
       backoff_.expires_after(kAcceptBackoff);
       co_await backoff_.async_wait(kTuple);
+      if (!*alive) break;
       continue;
     }
     accepted(std::move(socket));

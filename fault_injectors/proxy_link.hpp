@@ -39,6 +39,8 @@ class Link {
   /// `acceptor` is open and listening; `server` is where connections go.
   Link(asio::any_io_executor ex, std::string name, std::string to, tcp::endpoint server, tcp::acceptor acceptor,
        const RunClock& clock);
+  /// Stops the link first; safe while its coroutines are still winding down.
+  ~Link();
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
 
@@ -73,7 +75,8 @@ class Link {
     std::size_t window = 0;  ///< index into windows_
   };
 
-  asio::awaitable<void> accept_loop();
+  /// Accepts until stopped; `alive` is alive_, checked after every wait.
+  asio::awaitable<void> accept_loop(std::shared_ptr<bool> alive);
   void accepted(tcp::socket socket);
   /// The effect of `a` on connection number `serial` (toxicity applied).
   Effect draw(Active& a, std::uint64_t serial);
@@ -97,6 +100,9 @@ class Link {
   std::vector<Active> active_;
   std::vector<LinkFaultWindow> windows_;
   std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;  ///< open ones, by serial
+  /// False once the link is destroyed: the accept loop, resumed after that
+  /// by its cancelled accept, must not touch the link.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace faultline::proxy
