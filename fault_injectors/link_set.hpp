@@ -39,7 +39,8 @@ class LinkSet {
   /// substituted, so that each link's `to` is a literal "HOST:PORT"; its
   /// services and links give the topology net.partition cuts. Throws
   /// std::runtime_error naming a link whose `to` is not a loopback address
-  /// or whose socket was not bound.
+  /// or whose socket was not bound. Call it on the thread that runs `ex`:
+  /// it sets that thread's timer slack to 1 ns, so fault delays are on time.
   void start(asio::any_io_executor ex, const Scenario& resolved, const RunClock& clock);
 
   /// Stops every link (see proxy::Link::stop). Idempotent.
