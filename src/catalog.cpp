@@ -234,7 +234,7 @@ const std::vector<KindSpec>& fault_kinds() {
                                    "\"ring\" (each service keeps only its neighbours: a majority, never the same one)",
             false},
            {"mode", "string", "drop", "\"drop\": traffic is held, as lost packets are, and new connections hang; "
-                                      "\"reject\": connections are reset and new ones refused",
+                                      "\"reject\": connections are reset, new ones as soon as they are accepted",
             false},
            {"direction", "string", "both", "\"both\", or \"one\": only traffic from the first group to the others", false},
        }},

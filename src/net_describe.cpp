@@ -29,7 +29,7 @@ std::string partition_text(const PartitionParams& p) {
   }
   return fmt::format("partition {}, {} ({}), {}", how, p.mode == PartitionMode::drop ? "drop" : "reject",
                      p.mode == PartitionMode::drop ? "traffic held, new connections hang"
-                                                   : "connections reset, new ones refused",
+                                                   : "connections reset, new ones as soon as accepted",
                      p.one_way ? "only from the first group to the others" : "both directions");
 }
 
