@@ -1,6 +1,10 @@
 #include "proxy_pipe.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -13,6 +17,9 @@ namespace {
 constexpr std::size_t kChunk = 64 * 1024;
 /// The reader pauses above this many queued bytes and resumes below half of it.
 constexpr std::size_t kHighWater = 4 * 1024 * 1024;
+
+/// The direct path lets other coroutines run after this many chunks in a row.
+constexpr int kBurst = 16;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -27,12 +34,66 @@ Pipe::Pipe(asio::any_io_executor ex, tcp::socket& src, tcp::socket& dst, Directi
       writer_wake_(ex, TimePoint::max()),
       reader_wake_(ex, TimePoint::max()) {}
 
+bool Pipe::non_blocking() {
+  if (nonblocking_) return true;
+  boost::system::error_code ec;
+  src_.non_blocking(true, ec);  // the direct path must never block the run's only thread
+  if (!ec) dst_.non_blocking(true, ec);
+  nonblocking_ = !ec;
+  return nonblocking_;
+}
+
+asio::awaitable<Pipe::Step> Pipe::direct_step() {
+  const ssize_t n = ::read(src_.native_handle(), buffer_.data(), buffer_.size());
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    co_await src_.async_wait(tcp::socket::wait_read, kTuple);
+    co_return stopped_ ? Step::ended : Step::waited;
+  }
+  if (n <= 0) {
+    Item end;
+    end.kind = n == 0 ? Item::Kind::close : Item::Kind::reset;
+    feed(0, std::move(end), SteadyClock::now());
+    co_return Step::ended;
+  }
+  writing_ = true;
+  std::size_t done = 0;
+  bool failed = false;
+  while (done < static_cast<std::size_t>(n) && !stopped_) {
+    const ssize_t m = ::send(dst_.native_handle(), buffer_.data() + done, static_cast<std::size_t>(n) - done, MSG_NOSIGNAL);
+    if (m > 0) {
+      done += static_cast<std::size_t>(m);
+      counters_.bytes += static_cast<std::uint64_t>(m);
+    } else if (m < 0 && (errno == EAGAIN || errno == EINTR)) {
+      co_await dst_.async_wait(tcp::socket::wait_write, kTuple);
+    } else {
+      failed = true;
+      break;
+    }
+  }
+  writing_ = false;
+  if (stopped_) co_return Step::ended;
+  if (failed) {
+    hooks_.abort(true);
+    co_return Step::ended;
+  }
+  if (!out_.empty() || !slots_.empty()) wake_writer();
+  co_return Step::moved;
+}
+
 asio::awaitable<void> Pipe::read_loop(std::shared_ptr<void> keep) {
+  int burst = 0;
   while (!stopped_) {
     if (queued_bytes_ >= kHighWater) {
       reader_wake_.expires_at(TimePoint::max());
       co_await reader_wake_.async_wait(kTuple);
       continue;
+    }
+    if (pass_through() && non_blocking()) {
+      const Step step = co_await direct_step();
+      if (step == Step::ended) break;
+      if (step == Step::moved && ++burst % kBurst == 0)
+        co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+      continue;  // moved or waited: whether the fast path still applies is for the next turn to see
     }
     auto [ec, n] = co_await src_.async_read_some(asio::buffer(buffer_), kTuple);
     if (stopped_) break;

@@ -2,12 +2,15 @@
 // was read through the stages of the faults applied to this direction, write
 // it to the destination peer.
 //
-// Two coroutines share the pipe on the run's single-threaded io_context. The
-// reader reads chunks of up to 64 KiB; with no stage and nothing queued it
-// writes each chunk straight to the destination itself (the fast path: one
-// read and one write per chunk, no copy, no timer). Otherwise it hands the
-// chunk to the first stage, and the writer moves items from stage to stage as
-// they fall due and writes those that left the last stage, in order. At most
+// Two coroutines share the pipe on the run's single-threaded io_context. With
+// no stage and nothing queued, the reader moves the bytes itself (the fast
+// path): a non-blocking read of up to 64 KiB and a write of what it got,
+// straight system calls that go through Asio's reactor only to wait when a
+// socket is not ready, so a busy stream costs two system calls per chunk and
+// nothing else. (splice(2) through a kernel pipe was measured too: slower on
+// loopback, see docs/benchmarks.md.) Otherwise the reader hands each chunk to
+// the first stage, and the writer moves items from stage to stage as they
+// fall due and writes those that left the last stage, in order. At most
 // one write to the destination is in progress at any time, whoever makes it,
 // so bytes can neither be reordered nor interleaved. The reader stops reading
 // while 4 MiB are queued, so a slow fault pushes back on the sender the way a
@@ -47,6 +50,8 @@ class Pipe {
   };
 
   Pipe(asio::any_io_executor ex, tcp::socket& src, tcp::socket& dst, DirectionCounters& counters, Hooks hooks);
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
 
   /// Reads the source until it closes or fails, or the pipe is stopped.
   /// `keep` keeps the owner alive while the coroutine runs.
@@ -81,6 +86,15 @@ class Pipe {
 
   /// No stage, nothing queued, no write in progress: the reader may write itself.
   bool pass_through() const { return slots_.empty() && out_.empty() && !writing_ && ready_; }
+  /// What one step of the direct path did.
+  enum class Step { moved, waited, ended };
+  /// Reads one chunk from the source and writes it to the destination with
+  /// plain non-blocking system calls, or waits until the source is readable:
+  /// only after read said it is not, since Asio's reactor is edge-triggered
+  /// and a wait for data that is already there lasts until more arrives.
+  asio::awaitable<Step> direct_step();
+  /// Puts both sockets in non-blocking mode for the direct path, once.
+  bool non_blocking();
   /// Hands an item that was read (or released) to slot `first` or, past the last slot, to the writer.
   void feed(std::size_t first, Item item, TimePoint arrival);
   /// Moves every item whose due has come one slot on, until none can move.
@@ -97,6 +111,7 @@ class Pipe {
   std::vector<Slot> slots_;
   std::deque<Item> out_;  ///< left the last stage, written in this order
   std::vector<char> buffer_;
+  bool nonblocking_ = false;  ///< both sockets are in non-blocking mode
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool ready_ = false;
