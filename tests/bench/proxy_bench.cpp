@@ -3,7 +3,13 @@
 // latency and bandwidth faults. Not part of the test suite: run it by hand
 // (see docs/benchmarks.md), it prints Markdown tables.
 //
-//   ninja -C build tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick]
+//   ninja -C build tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin]
+//
+// --quick: smaller streams and fewer samples; --pin: everything (client,
+// server, faultline's thread, HAProxy, socat) on CPU 0. On a virtual machine
+// a wake-up across vCPUs can cost tens of microseconds, so without pinning a
+// round trip depends mostly on where the scheduler happened to put each
+// thread; on one CPU it measures what each proxy itself costs.
 //
 // Every peer forwards to the same sink/echo server (a thread with blocking
 // sockets); the client is another thread. faultline's proxy runs in this
@@ -30,6 +36,8 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <spawn.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +67,24 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using faultline::Nanos;
+
+/// Whether --pin was given: see the top of the file.
+bool g_pin = false;
+
+/// Pins the calling thread to `cpu` when --pin was given.
+void pin(int cpu) {
+  if (!g_pin) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+/// `argv` prefixed with taskset to run it on CPU 0 when --pin was given.
+std::vector<std::string> pinned(std::vector<std::string> argv) {
+  if (g_pin) argv.insert(argv.begin(), {"taskset", "-c", "0"});
+  return argv;
+}
 
 double us(Nanos d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
@@ -136,6 +162,7 @@ class Server {
   /// Serves one connection in `mode` on a thread; the future gives what was measured.
   std::future<std::vector<Nanos>> serve(Mode mode) {
     return std::async(std::launch::async, [this, mode] {
+      pin(0);
       const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) die("accept");
       const int one = 1;
@@ -191,7 +218,10 @@ class FaultlineProxy {
       set_.start(io_.get_executor(), s, clock_);
       if (fault) set_.find("bench")->add_fault(fault, {"bench", "bench", 1, 1, 1.0});
     });
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] {
+      pin(0);
+      io_.run();
+    });
   }
   ~FaultlineProxy() {
     boost::asio::post(io_, [this] { set_.stop(); });
@@ -350,7 +380,17 @@ std::string rate_text(double bytes_per_s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--quick") quick = true;
+    else if (a == "--pin") g_pin = true;
+    else {
+      fmt::print(stderr, "usage: proxy_bench [--quick] [--pin]\n");
+      return 2;
+    }
+  }
+  pin(0);
   ::signal(SIGPIPE, SIG_IGN);
   try {
     Server server;
@@ -365,10 +405,11 @@ int main(int argc, char** argv) {
         "global\n  nbthread 1\n  maxconn 256\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n"
         "  timeout server 60s\nlisten bench\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{}\n",
         haproxy_port, server.port());
-    Child haproxy({"haproxy", "-db", "-f", cfg});
+    Child haproxy(pinned({"haproxy", "-db", "-f", cfg}));
     const std::uint16_t socat_port = free_port();
-    Child socat({"socat", "-b", "65536", fmt::format("TCP-LISTEN:{},bind=127.0.0.1,reuseaddr,fork,nodelay", socat_port),
-                 fmt::format("TCP:127.0.0.1:{},nodelay", server.port())});
+    Child socat(pinned({"socat", "-b", "65536",
+                              fmt::format("TCP-LISTEN:{},bind=127.0.0.1,reuseaddr,fork,nodelay", socat_port),
+                              fmt::format("TCP:127.0.0.1:{},nodelay", server.port())}));
 
     std::vector<Peer> peers = {{"direct loopback", server.port()}};
     if (haproxy.started() && await_listening(haproxy_port)) peers.push_back({"HAProxy 2.6 (tcp, 1 thread)", haproxy_port});
