@@ -22,10 +22,10 @@ std::string outcome_meaning(Outcome o) {
   switch (o) {
     case Outcome::passed: return "every threshold met";
     case Outcome::failed: return "a recovery objective was missed";
-    case Outcome::usage_error: return "usage error or invalid scenario; nothing was started";
-    case Outcome::inconclusive: return "inconclusive: the clone did not start or steady state was not met";
-    case Outcome::harness_error: return "harness error: a fault could not be applied or reverted";
-    case Outcome::interrupted: return "interrupted; every fault was reverted";
+    case Outcome::usage_error: return "invalid scenario or command line; nothing was started";
+    case Outcome::inconclusive: return "the clone did not start or steady state was not met";
+    case Outcome::harness_error: return "a fault could not be applied or reverted";
+    case Outcome::interrupted: return "stopped by a signal after every fault was reverted";
   }
   return "unknown outcome";
 }

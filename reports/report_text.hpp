@@ -15,7 +15,7 @@ namespace faultline {
 /// "PASS", "FAIL", "INCONCLUSIVE", "HARNESS ERROR", "INTERRUPTED", "USAGE ERROR".
 std::string outcome_word(Outcome o);
 
-/// One sentence on what the outcome means, e.g. "a recovery objective was missed".
+/// What the outcome means, to follow its word: "FAIL: a recovery objective was missed".
 std::string outcome_meaning(Outcome o);
 
 /// A duration in the reports' unit ("167.563 ms"), or "-" when there is none.

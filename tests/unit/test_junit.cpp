@@ -139,7 +139,7 @@ TEST_CASE("junit: an iteration over the rto fails with a negative margin; withou
 TEST_CASE("junit: inconclusive, interrupted and harness-error runs are errors; iterations not run are skipped") {
   const std::string inc = render_junit(fixtures::inconclusive());
   CHECK(contains(inc, "tests=\"4\" failures=\"0\" errors=\"1\" skipped=\"3\""));
-  CHECK(contains(testcase(inc, "run"), "<error message=\"inconclusive: the clone did not start or steady state was not "
+  CHECK(contains(testcase(inc, "run"), "<error message=\"the clone did not start or steady state was not "
                                        "met (exit 3): steady state not met within 2s: redis-ping failing (connection "
                                        "refused)\" type=\"inconclusive\">"));
   CHECK(contains(testcase(inc, "iteration 3 recovery"), "<skipped message=\"not run: the run ended INCONCLUSIVE"));
