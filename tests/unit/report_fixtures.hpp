@@ -289,4 +289,53 @@ inline bool tool_tests_skipped() {
   return v && std::string(v) == "1";
 }
 
+/// Debian's chromium on PATH ("chromium", or "chromium-browser"), or "".
+inline std::string find_chromium() {
+  for (const char* name : {"chromium", "chromium-browser"})
+    if (have_program(name)) return name;
+  return "";
+}
+
+/// Opens file://`page` in headless Chromium with `extra` flags (e.g.
+/// --screenshot=F, --dump-dom). Every flag keeps the browser from reaching
+/// out or keeping state; the profile is a fresh directory under `scratch`;
+/// console messages go to the captured output.
+inline CommandResult headless_chromium(const std::string& chromium, const std::filesystem::path& page,
+                                       const std::filesystem::path& scratch, const std::string& extra) {
+  static int n = 0;
+  const auto profile = scratch / ("chromium-profile-" + std::to_string(++n));
+  return run_command("timeout 180 " + chromium +
+                     " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+                     " --disable-background-networking --disable-component-update --disable-sync"
+                     " --disable-extensions --enable-logging=stderr --v=0 --user-data-dir=" +
+                     sh_quote(profile.string()) + " " + extra + " " + sh_quote("file://" + page.string()));
+}
+
+/// The console messages in Chromium's log (lines with ":CONSOLE"), "" when none.
+inline std::string console_messages(const std::string& log) {
+  std::string out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);)
+    if (line.find(":CONSOLE") != std::string::npos) out += line + "\n";
+  return out;
+}
+
+/// What tests/fixtures/png_stats.py says about a PNG: size, distinct colours,
+/// and pixels in the report's ok, fail, fault and recovery colours.
+struct PngStats {
+  bool read = false;
+  std::string output;
+  long width = 0, height = 0, colours = 0, ok = 0, fail = 0, fault = 0, recover = 0;
+};
+
+inline PngStats png_stats(const std::filesystem::path& png) {
+  PngStats s;
+  const auto r = run_command("python3 " + sh_quote((source_root() / "tests/fixtures/png_stats.py").string()) + " " +
+                             sh_quote(png.string()));
+  s.output = r.output;
+  s.read = r.status == 0 && std::sscanf(r.output.c_str(), "%ldx%ld colours=%ld ok=%ld fail=%ld fault=%ld recover=%ld",
+                                        &s.width, &s.height, &s.colours, &s.ok, &s.fail, &s.fault, &s.recover) == 7;
+  return s;
+}
+
 }  // namespace fixtures

@@ -178,46 +178,23 @@ TEST_CASE("html: record text is escaped everywhere") {
 }
 
 TEST_CASE("html: renders in headless Chromium to a PNG with lanes, outages and markers, and no console message") {
-  std::string chromium;
-  for (const char* name : {"chromium", "chromium-browser"})
-    if (fixtures::have_program(name)) {
-      chromium = name;
-      break;
-    }
+  const std::string chromium = fixtures::find_chromium();
   if (chromium.empty() || !fixtures::have_program("python3")) {
     if (fixtures::tool_tests_skipped()) return;
     FAIL("chromium or python3 is missing (Debian packages chromium, python3): bash tests/install-deps.sh --tests");
   }
   fixtures::TempDir dir;
-  // Every flag keeps the browser from reaching out or keeping state; the
-  // profile is fresh; console messages go to stderr.
-  auto browse = [&](const std::string& page, const std::string& extra) {
-    const auto profile = dir / ("profile-" + std::to_string(std::hash<std::string>{}(page + extra)));
-    return fixtures::run_command(
-        "timeout 180 " + chromium +
-        " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-        " --disable-component-update --disable-sync --disable-extensions --enable-logging=stderr --v=0"
-        " --user-data-dir=" + fixtures::sh_quote(profile.string()) + " " + extra + " " +
-        fixtures::sh_quote("file://" + page));
-  };
-  auto console_lines = [](const std::string& log) {
-    std::string out;
-    std::istringstream in(log);
-    for (std::string line; std::getline(in, line);)
-      if (line.find(":CONSOLE") != std::string::npos) out += line + "\n";
-    return out;
-  };
 
   // The check can fail: a page that tries to fetch under the same policy logs a console message.
   const auto bad = dir / "bad.html";
   fixtures::write_text(bad, "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" "
                             "content=\"default-src 'none'\"></head><body><img src=\"https://example.invalid/x.png\">"
                             "</body></html>");
-  const auto bad_run = browse(bad.string(), "--screenshot=" + fixtures::sh_quote((dir / "bad.png").string()) +
-                                                " --window-size=400,300");
+  const auto bad_run = fixtures::headless_chromium(
+      chromium, bad, dir.path, "--screenshot=" + fixtures::sh_quote((dir / "bad.png").string()) + " --window-size=400,300");
   INFO(bad_run.output);
   REQUIRE(bad_run.status == 0);
-  CHECK_FALSE(console_lines(bad_run.output).empty());
+  CHECK_FALSE(fixtures::console_messages(bad_run.output).empty());
 
   for (const std::string name : {"failing", "inconclusive"}) {
     CAPTURE(name);
@@ -227,37 +204,31 @@ TEST_CASE("html: renders in headless Chromium to a PNG with lanes, outages and m
     const auto png = dir / (name + ".png");
     fixtures::write_text(page, html);
 
-    const auto shot = browse(page.string(), "--screenshot=" + fixtures::sh_quote(png.string()) + " --window-size=1400,2000");
+    const auto shot = fixtures::headless_chromium(
+        chromium, page, dir.path, "--screenshot=" + fixtures::sh_quote(png.string()) + " --window-size=1400,2000");
     INFO(shot.output);
     REQUIRE(shot.status == 0);
-    CHECK(console_lines(shot.output) == "");
+    CHECK(fixtures::console_messages(shot.output) == "");
     REQUIRE(std::filesystem::exists(png));
     CHECK(std::filesystem::file_size(png) > 50'000);  // a blank page is a few kB
 
     // What a person would see: the lanes' green and red, the recovery marker's blue.
-    const auto stats = fixtures::run_command(
-        "python3 " + fixtures::sh_quote((fixtures::source_root() / "tests/fixtures/png_stats.py").string()) + " " +
-        fixtures::sh_quote(png.string()));
+    const auto stats = fixtures::png_stats(png);
     INFO(stats.output);
-    REQUIRE(stats.status == 0);
-    std::smatch m;
-    const std::string line = stats.output;
-    REQUIRE(std::regex_search(line, m, std::regex(R"((\d+)x(\d+) colours=(\d+) ok=(\d+) fail=(\d+) fault=(\d+) recover=(\d+))")));
-    CHECK(m[1] == "1400");
-    CHECK(m[2] == "2000");
-    CHECK(std::stoi(m[3]) > 200);
-    CHECK(std::stoi(m[4]) > 2000);  // ok samples
-    CHECK(std::stoi(m[5]) > 2000);  // failing samples
-    if (name == "failing") CHECK(std::stoi(m[7]) > 100);  // the recovery marker of iteration 1
+    REQUIRE(stats.read);
+    CHECK(stats.width == 1400);
+    CHECK(stats.height == 2000);
+    CHECK(stats.colours > 200);
+    CHECK(stats.ok > 2000);    // ok samples
+    CHECK(stats.fail > 2000);  // failing samples
+    if (name == "failing") CHECK(stats.recover > 100);  // the recovery marker of iteration 1
 
     // The DOM Chromium built holds the same lanes and markers as the text.
-    const auto dom = browse(page.string(), "--dump-dom");
+    const auto dom = fixtures::headless_chromium(chromium, page, dir.path, "--dump-dom");
     REQUIRE(dom.status == 0);
-    CHECK(console_lines(dom.output) == "");
-    CHECK(count(dom.output, "class=\"lane\"") == count(html, "class=\"lane\""));
-    CHECK(count(dom.output, "class=\"recovery-marker\"") == count(html, "class=\"recovery-marker\""));
-    CHECK(count(dom.output, "class=\"relapse\"") == count(html, "class=\"relapse\""));
-    CHECK(count(dom.output, "class=\"fault-window") == count(html, "class=\"fault-window"));
-    CHECK(count(dom.output, "<polyline class=\"latency\"") == count(html, "<polyline class=\"latency\""));
+    CHECK(fixtures::console_messages(dom.output) == "");
+    for (const char* cls : {"class=\"lane\"", "class=\"recovery-marker\"", "class=\"relapse\"", "class=\"fault-window",
+                            "class=\"episode", "<polyline class=\"latency\""})
+      CHECK_MESSAGE(count(dom.output, cls) == count(html, cls), cls);
   }
 }
