@@ -188,40 +188,12 @@ std::string marker(const std::string& cls, Nanos t, const XScale& xs, double top
   return out + "</g>";
 }
 
-/// The run-level probes lanes and the timeline of one iteration (or of the
-/// whole run when `m` is null: lanes only).
-std::string timeline_svg(const RunRecord& r, const IterationMetrics* m, const XScale& xs, const std::string& title) {
-  const auto faults = m ? fault_spans(r, m->index, xs) : std::vector<FaultSpan>{};
-  std::vector<std::string> services;
-  for (const auto& e : r.service_events)
-    if (xs.contains(e.at) && std::find(services.begin(), services.end(), e.service) == services.end())
-      services.push_back(e.service);
-
-  // Rows, top to bottom.
-  const double strip = 30;  // two rows of marker labels
-  double y = strip;
-  const double fault_top = y;
-  y += 20.0 * static_cast<double>(faults.size());
-  const double service_top = y;
-  y += 18.0 * static_cast<double>(services.size());
-  const double episode_top = y;
-  if (m) y += 24 + 20;  // outage row, TTD/TTR row
-  const double lanes_top = y;
-  y += 24.0 * static_cast<double>(r.probes.size());
-  const double lanes_bottom = std::max(y, lanes_top + 10);
-  const double height = lanes_bottom + 36;
-
-  std::string out = fmt::format(
-      "<svg class=\"timeline\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">"
-      "<title>{}</title>",
-      kWidth, n1(height), esc(title), esc(title));
-  out += fmt::format("<rect class=\"plot-bg\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>", kPlotX0, n1(strip),
-                     kPlotX1 - kPlotX0, n1(lanes_bottom - strip));
-  out += time_axis(xs, strip, lanes_bottom);
-
-  // Service events: a tick each, labelled where there is room.
+/// Services' events (exited, restarting, started, ready, ...): a row per
+/// service, a tick per event, labelled where there is room.
+std::string service_rows(const RunRecord& r, const std::vector<std::string>& services, const XScale& xs, double top) {
+  std::string out;
   for (std::size_t i = 0; i < services.size(); ++i) {
-    const double row_y = service_top + 18.0 * static_cast<double>(i);
+    const double row_y = top + 18.0 * static_cast<double>(i);
     out += row_label(row_y + 13, services[i], "row-label service");
     LabelRows rows(1);
     for (const auto& e : r.service_events) {
@@ -237,68 +209,74 @@ std::string timeline_svg(const RunRecord& r, const IterationMetrics* m, const XS
       out += "</g>";
     }
   }
+  return out;
+}
 
-  // Outages, the measured intervals and relapse flags.
-  if (m) {
-    const double ey = episode_top, my = episode_top + 24;
-    out += row_label(ey + 16, "outage");
-    out += row_label(my + 14, "TTD / TTR");
-    if (m->episodes.empty())
-      out += fmt::format("<text class=\"absorbed\" x=\"{}\" y=\"{}\">fault absorbed: no failing sample</text>",
-                         n1(xs.x(m->inject) + 6), n1(ey + 16));
-    for (const auto& e : m->episodes) {
-      const double x0 = xs.x(e.start);
-      const double x1 = std::max(xs.x(e.end.value_or(xs.hi)), x0 + 2);
-      std::string probes;
-      for (const auto& p : e.failing_probes) probes += (probes.empty() ? "" : ", ") + p;
-      const std::string tip =
-          fmt::format("{} from {} {}; failing: {}", e.relapse ? "relapse" : "outage", xs.rel(e.start),
-                      e.end ? fmt::format("to {} (TTR {})", xs.rel(*e.end), format_ms(*e.ttr())) : "NOT RECOVERED",
-                      probes.empty() ? "-" : probes);
-      out += fmt::format(
-          "<rect class=\"episode{}\" data-relapse=\"{}\" data-start-ns=\"{}\" data-end-ns=\"{}\" x=\"{}\" y=\"{}\" "
-          "width=\"{}\" height=\"20\"><title>{}</title></rect>",
-          e.end ? "" : " open", e.relapse ? "true" : "false", e.start.count(), e.end ? std::to_string(e.end->count()) : "",
-          n1(x0), n1(ey + 2), n1(x1 - x0), esc(tip));
-      if (!e.end) {
-        const std::string t = "not recovered";
-        if (x1 - x0 > text_width(t) + 12)
-          out += fmt::format("<rect class=\"open-label-bg\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"2\"/>"
-                             "<text class=\"open-label\" x=\"{}\" y=\"{}\">{}</text>",
-                             n1(x0 + 3), n1(ey + 5), n1(text_width(t) + 6), n1(x0 + 6), n1(ey + 16), t);
-      }
-      if (e.relapse)
-        out += fmt::format(
-            "<g class=\"relapse\" data-start-ns=\"{}\"><title>relapse at {}</title>"
-            "<path d=\"M{} {} v-12 l9 3.5 l-9 3.5\"/><text x=\"{}\" y=\"{}\">relapse</text></g>",
-            e.start.count(), esc(xs.rel(e.start)), n1(x0), n1(ey + 22), n1(x0 + 11), n1(ey + 12));
-      if (e.end) {
-        const std::string label = "TTR " + format_ms(*e.ttr());
-        const double mid = (x0 + x1) / 2, w = text_width(label);
-        const bool inside = x1 - x0 > w + 10;
-        out += fmt::format(
-            "<g class=\"ttr\" data-ns=\"{}\"><title>TTR {} (t_recover - t_fail)</title>"
-            "<path d=\"M{} {} v8 M{} {} H{} M{} {} v8\"/>"
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text></g>",
-            e.ttr()->count(), esc(format_ms(*e.ttr())), n1(x0), n1(my + 2), n1(x0), n1(my + 6), n1(x1), n1(x1), n1(my + 2),
-            n1(inside ? mid : x1 + 4), n1(my + 17), inside ? "middle" : "start", esc(label));
-      }
+/// The outage row (episodes, relapse flags) and the TTD / TTR row below it.
+std::string episode_rows(const IterationMetrics& m, const XScale& xs, double top) {
+  std::string out;
+  const double ey = top, my = top + 24;
+  out += row_label(ey + 16, "outage");
+  out += row_label(my + 14, "TTD / TTR");
+  if (m.episodes.empty())
+    out += fmt::format("<text class=\"absorbed\" x=\"{}\" y=\"{}\">fault absorbed: no failing sample</text>",
+                       n1(xs.x(m.inject) + 6), n1(ey + 16));
+  for (const auto& e : m.episodes) {
+    const double x0 = xs.x(e.start);
+    const double x1 = std::max(xs.x(e.end.value_or(xs.hi)), x0 + 2);
+    std::string probes;
+    for (const auto& p : e.failing_probes) probes += (probes.empty() ? "" : ", ") + p;
+    const std::string tip =
+        fmt::format("{} from {} {}; failing: {}", e.relapse ? "relapse" : "outage", xs.rel(e.start),
+                    e.end ? fmt::format("to {} (TTR {})", xs.rel(*e.end), format_ms(*e.ttr())) : "NOT RECOVERED",
+                    probes.empty() ? "-" : probes);
+    out += fmt::format(
+        "<rect class=\"episode{}\" data-relapse=\"{}\" data-start-ns=\"{}\" data-end-ns=\"{}\" x=\"{}\" y=\"{}\" "
+        "width=\"{}\" height=\"20\"><title>{}</title></rect>",
+        e.end ? "" : " open", e.relapse ? "true" : "false", e.start.count(), e.end ? std::to_string(e.end->count()) : "",
+        n1(x0), n1(ey + 2), n1(x1 - x0), esc(tip));
+    if (!e.end) {
+      const std::string t = "not recovered";
+      if (x1 - x0 > text_width(t) + 12)
+        out += fmt::format("<rect class=\"open-label-bg\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"2\"/>"
+                           "<text class=\"open-label\" x=\"{}\" y=\"{}\">{}</text>",
+                           n1(x0 + 3), n1(ey + 5), n1(text_width(t) + 6), n1(x0 + 6), n1(ey + 16), t);
     }
-    if (m->ttd && m->t_fail) {
-      const double x0 = xs.x(m->inject), x1 = std::max(xs.x(*m->t_fail), x0 + 1);
+    if (e.relapse)
       out += fmt::format(
-          "<g class=\"ttd\" data-ns=\"{}\"><title>TTD {} (t_fail - t_inject)</title>"
+          "<g class=\"relapse\" data-start-ns=\"{}\"><title>relapse at {}</title>"
+          "<path d=\"M{} {} v-12 l9 3.5 l-9 3.5\"/><text x=\"{}\" y=\"{}\">relapse</text></g>",
+          e.start.count(), esc(xs.rel(e.start)), n1(x0), n1(ey + 22), n1(x0 + 11), n1(ey + 12));
+    if (e.end) {
+      const std::string label = "TTR " + format_ms(*e.ttr());
+      const double mid = (x0 + x1) / 2, w = text_width(label);
+      const bool inside = x1 - x0 > w + 10;
+      out += fmt::format(
+          "<g class=\"ttr\" data-ns=\"{}\"><title>TTR {} (t_recover - t_fail)</title>"
           "<path d=\"M{} {} v8 M{} {} H{} M{} {} v8\"/>"
-          "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">TTD {}</text></g>",
-          m->ttd->count(), esc(format_ms(*m->ttd)), n1(x0), n1(my + 2), n1(x0), n1(my + 6), n1(x1), n1(x1), n1(my + 2),
-          n1(x0 - 4), n1(my + 17), esc(format_ms(*m->ttd)));
+          "<text x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text></g>",
+          e.ttr()->count(), esc(format_ms(*e.ttr())), n1(x0), n1(my + 2), n1(x0), n1(my + 6), n1(x1), n1(x1), n1(my + 2),
+          n1(inside ? mid : x1 + 4), n1(my + 17), inside ? "middle" : "start", esc(label));
     }
   }
+  if (m.ttd && m.t_fail) {
+    const double x0 = xs.x(m.inject), x1 = std::max(xs.x(*m.t_fail), x0 + 1);
+    out += fmt::format(
+        "<g class=\"ttd\" data-ns=\"{}\"><title>TTD {} (t_fail - t_inject)</title>"
+        "<path d=\"M{} {} v8 M{} {} H{} M{} {} v8\"/>"
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">TTD {}</text></g>",
+        m.ttd->count(), esc(format_ms(*m.ttd)), n1(x0), n1(my + 2), n1(x0), n1(my + 6), n1(x1), n1(x1), n1(my + 2),
+        n1(x0 - 4), n1(my + 17), esc(format_ms(*m.ttd)));
+  }
+  return out;
+}
 
-  // Probe lanes.
+/// A lane per probe, coloured sample by sample (equal outcomes merged).
+std::string probe_lanes(const RunRecord& r, const XScale& xs, double top) {
+  std::string out;
   for (std::size_t i = 0; i < r.probes.size(); ++i) {
     const ProbeSeries& p = r.probes[i];
-    const double ly = lanes_top + 24.0 * static_cast<double>(i);
+    const double ly = top + 24.0 * static_cast<double>(i);
     out += fmt::format("<g class=\"lane{}\" data-probe=\"{}\">", p.steady_state ? "" : " observed", esc(p.name));
     out += row_label(ly + 15, p.steady_state ? p.name : p.name + " (observed)", "row-label probe");
     out += fmt::format("<rect class=\"lane-bg\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"20\"/>", kPlotX0, n1(ly + 2),
@@ -314,46 +292,88 @@ std::string timeline_svg(const RunRecord& r, const IterationMetrics* m, const XS
     }
     out += "</g>";
   }
+  return out;
+}
 
-  // Fault windows: labelled in their own row and shaded over every row below
-  // (translucent, on top of the lanes, so that the window shows across them).
+/// Fault windows: labelled in their own rows from `top` and shaded down to
+/// `bottom` (translucent, drawn over the lanes so that the window shows
+/// across them).
+std::string fault_windows(const std::vector<FaultSpan>& faults, const XScale& xs, double top, double bottom) {
+  std::string out;
   for (std::size_t i = 0; i < faults.size(); ++i) {
     const FaultSpan& f = faults[i];
     const double x0 = xs.x(f.from), x1 = std::max(xs.x(f.to), x0 + 3);
-    const double row_y = fault_top + 20.0 * static_cast<double>(i);
+    const double row_y = top + 20.0 * static_cast<double>(i);
     std::string tip = fmt::format("{}: injected at {}", fault_label(*f.ev), xs.rel(f.from));
     if (f.ev->revert_end) tip += fmt::format(", reverted at {}", xs.rel(*f.ev->revert_end));
     if (!f.ev->ok) tip += fmt::format(" - FAILED: {}", f.ev->error);
     out += fmt::format("<g class=\"fault-window{}\" data-fault=\"{}\" data-kind=\"{}\"><title>{}</title>",
                        f.ev->ok ? "" : " fault-failed", esc(f.ev->fault), esc(f.ev->kind), esc(tip));
     out += fmt::format("<rect class=\"fault-shade\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>", n1(x0), n1(row_y),
-                       n1(x1 - x0), n1(lanes_bottom - row_y));
+                       n1(x1 - x0), n1(bottom - row_y));
     out += fmt::format("<rect class=\"fault-bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"16\"/>", n1(x0), n1(row_y + 2),
                        n1(x1 - x0));
     std::string label = fault_label(*f.ev) + (f.left_applied ? " (NOT REVERTED)" : "");
     out += fmt::format("<text class=\"fault-label\" x=\"{}\" y=\"{}\">{}</text></g>", n1(x1 + 4), n1(row_y + 14),
                        esc(label));
   }
-  if (!faults.empty()) out += row_label(fault_top + 14, faults.size() > 1 ? "faults" : "fault");
+  if (!faults.empty()) out += row_label(top + 14, faults.size() > 1 ? "faults" : "fault");
+  return out;
+}
 
-  // Markers over everything, labels in the strip on top.
-  if (m) {
-    LabelRows rows(2);
-    out += marker("inject-marker", m->inject, xs, strip - 2, lanes_bottom, "inject",
-                  fmt::format("t_inject (inject returned) at {}", xs.rel(m->inject)), rows, true);
-    if (m->revert && xs.contains(*m->revert))
-      out += marker("revert-marker", *m->revert, xs, strip - 2, lanes_bottom, "revert",
-                    fmt::format("t_revert at {}", xs.rel(*m->revert)), rows, false);
-    if (m->t_recover)
-      out += marker("recovery-marker", *m->t_recover, xs, strip - 2, lanes_bottom,
-                    "recovered " + relative_ms(*m->t_recover - m->inject, 1),
-                    fmt::format("t_recover at {}: recovery time {} +/- {}", xs.rel(*m->t_recover),
-                                ms_or_dash(m->recovery_time), format_ms(m->uncertainty)),
-                    rows, false);
-    if (!m->recovered && xs.contains(m->deadline))
-      out += marker("deadline-marker", m->deadline, xs, strip - 2, lanes_bottom, "deadline: not recovered",
-                    fmt::format("deadline (t_inject + give_up_after) at {}", xs.rel(m->deadline)), rows, true);
-  }
+/// The inject, revert, recovery and deadline markers, spanning [top, bottom],
+/// labelled in the two label rows above `top`.
+std::string iteration_markers(const IterationMetrics& m, const XScale& xs, double top, double bottom) {
+  std::string out;
+  LabelRows rows(2);
+  out += marker("inject-marker", m.inject, xs, top, bottom, "inject",
+                fmt::format("t_inject (inject returned) at {}", xs.rel(m.inject)), rows, true);
+  if (m.revert && xs.contains(*m.revert))
+    out += marker("revert-marker", *m.revert, xs, top, bottom, "revert",
+                  fmt::format("t_revert at {}", xs.rel(*m.revert)), rows, false);
+  if (m.t_recover)
+    out += marker("recovery-marker", *m.t_recover, xs, top, bottom,
+                  "recovered " + relative_ms(*m.t_recover - m.inject, 1),
+                  fmt::format("t_recover at {}: recovery time {} +/- {}", xs.rel(*m.t_recover),
+                              ms_or_dash(m.recovery_time), format_ms(m.uncertainty)),
+                  rows, false);
+  if (!m.recovered && xs.contains(m.deadline))
+    out += marker("deadline-marker", m.deadline, xs, top, bottom, "deadline: not recovered",
+                  fmt::format("deadline (t_inject + give_up_after) at {}", xs.rel(m.deadline)), rows, true);
+  return out;
+}
+
+/// The timeline of one iteration, or of the whole run when `m` is null
+/// (probe lanes only).
+std::string timeline_svg(const RunRecord& r, const IterationMetrics* m, const XScale& xs, const std::string& title) {
+  const auto faults = m ? fault_spans(r, m->index, xs) : std::vector<FaultSpan>{};
+  std::vector<std::string> services;
+  for (const auto& e : r.service_events)
+    if (xs.contains(e.at) && std::find(services.begin(), services.end(), e.service) == services.end())
+      services.push_back(e.service);
+
+  // Rows, top to bottom: marker labels, faults, services, outages and
+  // TTD/TTR (iterations only), probe lanes, the time axis.
+  const double strip = 30;
+  const double fault_top = strip;
+  const double service_top = fault_top + 20.0 * static_cast<double>(faults.size());
+  const double episode_top = service_top + 18.0 * static_cast<double>(services.size());
+  const double lanes_top = episode_top + (m ? 24 + 20 : 0);
+  const double lanes_bottom = lanes_top + std::max(10.0, 24.0 * static_cast<double>(r.probes.size()));
+  const double height = lanes_bottom + 36;
+
+  std::string out = fmt::format(
+      "<svg class=\"timeline\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">"
+      "<title>{}</title>",
+      kWidth, n1(height), esc(title), esc(title));
+  out += fmt::format("<rect class=\"plot-bg\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>", kPlotX0, n1(strip),
+                     kPlotX1 - kPlotX0, n1(lanes_bottom - strip));
+  out += time_axis(xs, strip, lanes_bottom);
+  out += service_rows(r, services, xs, service_top);
+  if (m) out += episode_rows(*m, xs, episode_top);
+  out += probe_lanes(r, xs, lanes_top);
+  out += fault_windows(faults, xs, fault_top, lanes_bottom);
+  if (m) out += iteration_markers(*m, xs, strip - 2, lanes_bottom);
   return out + "</svg>";
 }
 
