@@ -572,12 +572,17 @@ svg .recovery-line { stroke: var(--recover); stroke-width: 1.5; stroke-dasharray
 svg .inject-line { stroke: var(--ink); stroke-width: 1; stroke-dasharray: 3 3; }
 pre { white-space: pre-wrap; font-size: 12px; background: #f8f9fa; padding: 6px; margin: 0; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+/* Printed: landscape, so that a timeline keeps the width it is drawn for. */
+@page { size: A4 landscape; margin: 10mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
-  @page { margin: 12mm; }
-  h2 { break-after: avoid; }
+  body { max-width: none; padding: 0; font-size: 9.5pt; }
+  h2 { break-after: avoid; margin-top: 14px; }
+  h3 { break-after: avoid; }
   header.run, table, figure.iteration { break-inside: avoid; }
+  th, td { padding: 2px 6px; }
+  td.num, th.num { white-space: normal; }
   .figure { border-color: #999; }
+  a { color: inherit; text-decoration: none; }
 }
 )css";
 
