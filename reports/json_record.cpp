@@ -109,6 +109,20 @@ json::array service_events_json(const std::vector<ServiceEvent>& events) {
   return out;
 }
 
+json::object latency_summary_json(const LatencySummary& l) {
+  return {{"count", l.count}, {"p50_ns", ns(l.p50)}, {"p99_ns", ns(l.p99)}};
+}
+
+json::array latency_json(const std::vector<ProbeLatency>& latency) {
+  json::array out;
+  for (const auto& l : latency)
+    out.push_back(json::object{{"probe", l.probe},
+                               {"before", latency_summary_json(l.before)},
+                               {"during", latency_summary_json(l.during)},
+                               {"after", latency_summary_json(l.after)}});
+  return out;
+}
+
 json::array iterations_json(const std::vector<IterationMetrics>& its) {
   json::array out;
   for (const auto& m : its) {
@@ -140,7 +154,8 @@ json::array iterations_json(const std::vector<IterationMetrics>& its) {
                                {"uncertainty_ns", ns(m.uncertainty)},
                                {"relapses", m.relapses},
                                {"episodes", episodes},
-                               {"availability", availability_json(m.availability)}});
+                               {"availability", availability_json(m.availability)},
+                               {"latency", latency_json(m.latency)}});
   }
   return out;
 }

@@ -11,6 +11,7 @@
 // StopSource that wakes every backoff), then stops services in reverse start
 // order and finally kills any descendant that escaped its group.
 #include "clone.hpp"
+#include "validate.hpp"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -32,39 +33,6 @@ namespace fs = std::filesystem;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-/// Services ordered so that each follows everything it depends on; among
-/// independent services the declaration order is kept. Unknown dependencies
-/// are ignored and a cycle (rejected by validation) falls back to declaration
-/// order, so this never fails.
-std::vector<const ServiceSpec*> dependency_order(const Scenario& s) {
-  std::vector<const ServiceSpec*> out;
-  std::set<std::string> declared, placed;
-  for (const auto& svc : s.services) declared.insert(svc.name);
-  while (out.size() < s.services.size()) {
-    const ServiceSpec* next = nullptr;
-    for (const auto& svc : s.services) {
-      if (placed.count(svc.name)) continue;
-      const bool ready = std::all_of(svc.depends_on.begin(), svc.depends_on.end(), [&](const std::string& d) {
-        return placed.count(d) || !declared.count(d) || d == svc.name;
-      });
-      if (ready) {
-        next = &svc;
-        break;
-      }
-    }
-    if (!next) {  // a cycle: take the first unplaced one
-      for (const auto& svc : s.services)
-        if (!placed.count(svc.name)) {
-          next = &svc;
-          break;
-        }
-    }
-    placed.insert(next->name);
-    out.push_back(next);
-  }
-  return out;
-}
 
 /// What waiting for readiness found.
 struct Readiness {
@@ -287,7 +255,7 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
 Clone::Clone(asio::any_io_executor ex, const RunClock& clock, const Scenario& resolved, fs::path run_dir)
     : impl_(std::make_shared<Impl>(std::move(ex), clock, resolved, std::move(run_dir))) {
   fs::create_directories(impl_->run_dir / "logs");
-  for (const ServiceSpec* spec : dependency_order(impl_->scenario)) {
+  for (const ServiceSpec* spec : start_order(impl_->scenario)) {
     auto s = std::make_shared<ServiceState>();
     s->spec = *spec;
     s->log = impl_->run_dir / "logs" / (spec->name + ".log");

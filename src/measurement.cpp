@@ -452,6 +452,33 @@ void add_availability(std::vector<Availability>& into, const std::vector<Availab
   }
 }
 
+/// p50/p99 of the latencies of `s`'s ok samples with from <= start < until.
+LatencySummary latency_between(const ProbeSeries& s, Nanos from, Nanos until) {
+  std::vector<Nanos> v;
+  for (std::size_t i = first_at_or_after(s, from); i < s.samples.size() && s.samples[i].start < until; ++i)
+    if (s.samples[i].ok) v.push_back(s.samples[i].latency());
+  LatencySummary out;
+  out.count = v.size();
+  if (v.empty()) return out;
+  std::sort(v.begin(), v.end());
+  auto rank = [&](std::size_t pct) { return v[std::max<std::size_t>(1, (pct * v.size() + 99) / 100) - 1]; };
+  out.p50 = rank(50);
+  out.p99 = rank(99);
+  return out;
+}
+
+/// Every probe's latency before, during and after the fault (see ProbeLatency).
+std::vector<ProbeLatency> latency_of(const std::vector<ProbeSeries>& probes, const IterationMetrics& m) {
+  const Nanos fault_end = m.revert ? *m.revert : m.t_recover ? *m.t_recover : m.inject;
+  const Nanos end = m.observed_until + Nanos{1};  // observed_until is inclusive
+  std::vector<ProbeLatency> out;
+  for (const auto& s : probes)
+    out.push_back({s.name, latency_between(s, m.start, m.inject_start),
+                   latency_between(s, m.inject_start, std::max(fault_end, m.inject_start)),
+                   latency_between(s, std::max(fault_end, m.inject_start), end)});
+  return out;
+}
+
 }  // namespace
 
 IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
@@ -473,6 +500,7 @@ IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
   if (m.episodes.empty()) {  // absorbed
     m.recovered = true;
     m.recovery_time = Nanos{0};
+    m.latency = latency_of(probes, m);
     return m;
   }
   const Episode& first = m.episodes.front();
@@ -488,6 +516,7 @@ IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
   }
   m.relapses = static_cast<int>(
       std::count_if(m.episodes.begin(), m.episodes.end(), [](const Episode& e) { return e.relapse; }));
+  m.latency = latency_of(probes, m);
   return m;
 }
 

@@ -6,6 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <utility>
 #include <system_error>
 
 namespace faultline {
@@ -141,22 +145,54 @@ Scenario resolve_placeholders(const Scenario& s, const Bindings& global,
   return r;
 }
 
-std::uint16_t allocate_loopback_port() {
+namespace {
+
+/// The kernel's ephemeral port range (ports it hands to outgoing connections).
+std::pair<int, int> ephemeral_range() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 32768, hi = 60999;
+  in >> lo >> hi;
+  return {lo, hi};
+}
+
+/// Whether 127.0.0.1:port can be bound right now (no listener, no TIME_WAIT).
+bool port_free(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int err = errno;
-    ::close(fd);
-    throw std::system_error(err, std::generic_category(), "binding a loopback port");
-  }
+  addr.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+std::uint16_t allocate_loopback_port() {
+  // Ports are taken from *below* the ephemeral range. A port inside it may be
+  // handed by the kernel to any outgoing connection (our own probes open
+  // thousands) between our check and the service's bind, and a probe
+  // connecting to a service that is down can even connect to itself when the
+  // port is ephemeral (TCP self-connect), holding the port the restarted
+  // service needs. A random start spreads parallel runs apart.
+  const auto [lo, hi] = ephemeral_range();
+  int first = 10000, last = lo - 1;
+  if (last - first < 1000) {  // an unusual range: use the ports above it instead
+    first = hi + 1;
+    last = 65535;
+  }
+  if (last - first >= 1000) {
+    std::random_device rd;
+    const int span = last - first + 1;
+    const int start = static_cast<int>(rd() % static_cast<unsigned>(span));
+    for (int i = 0; i < span; ++i) {
+      const auto port = static_cast<std::uint16_t>(first + (start + i) % span);
+      if (port_free(port)) return port;
+    }
+  }
+  throw std::runtime_error("no free loopback port outside the ephemeral range");
 }
 
 const std::vector<std::string>& builtin_placeholders() {

@@ -91,6 +91,22 @@ struct Availability {
   double percent() const { return total ? 100.0 * double(ok) / double(total) : 100.0; }
 };
 
+/// Latency of a probe's ok samples in one phase of an iteration.
+struct LatencySummary {
+  std::size_t count = 0;  ///< ok samples in the phase
+  Nanos p50{0}, p99{0};   ///< nearest-rank; 0 when count is 0
+};
+
+/// A probe's latency before, during and after the fault of one iteration:
+/// before = [iteration start, inject start); during = [inject start, end of
+/// the fault) where the fault ends at t_revert for faults with a duration,
+/// else at t_recover, else (absorbed) at t_inject; after = [end of the fault,
+/// observed_until].
+struct ProbeLatency {
+  std::string probe;
+  LatencySummary before, during, after;
+};
+
 /// The metrics of one iteration, exactly as DESIGN.md section 3 defines them.
 struct IterationMetrics {
   int index = 0;  ///< 1-based
@@ -113,6 +129,7 @@ struct IterationMetrics {
   int relapses = 0;
   std::vector<Episode> episodes;  ///< the first one and every later one, relapses flagged
   std::vector<Availability> availability;  ///< per probe then "combined", inject..observed_until
+  std::vector<ProbeLatency> latency;       ///< per probe, every probe
 };
 
 /// count, mean, p50, p95, max and standard deviation of one metric.

@@ -29,57 +29,6 @@ const json::object* verdict(const json::value& record, const std::string& name) 
   return nullptr;
 }
 
-/// A scenario around the flaky_server fixture: its HTTP port is probed and an
-/// exec fault triggers an outage `pattern` that the server plays exactly.
-std::string flaky_scenario(const std::string& pattern, const std::string& extra_top,
-                           const std::string& thresholds, const std::string& interval = "20ms") {
-  const std::string server = flaky_server_bin();
-  return fmt::format(R"(name = "flaky"
-iterations = 3
-steady_for = "200ms"
-recovered_after = 3
-watch = "200ms"
-give_up_after = "5s"
-cool_down = "100ms"
-{extra_top}
-[[service]]
-name = "app"
-command = ["{server}", "--port", "{{port.app}}", "--control-port", "{{port.ctl}}",
-           "--mode", "refuse", "--events", "{{service.dir}}/events"]
-ports = ["app", "ctl"]
-[service.ready]
-kind = "tcp"
-port = "{{port.app}}"
-
-[[probe]]
-name = "http"
-kind = "http"
-port = "{{port.app}}"
-interval = "{interval}"
-
-[[fault]]
-name = "outage"
-kind = "exec"
-apply = ["{server}", "--trigger", "{{port.ctl}}", "--pattern", "{pattern}"]
-at = "100ms"
-
-[thresholds]
-{thresholds}
-)",
-                     fmt::arg("server", server), fmt::arg("pattern", pattern), fmt::arg("extra_top", extra_top),
-                     fmt::arg("thresholds", thresholds), fmt::arg("interval", interval));
-}
-
-/// The server's own transition times (CLOCK_MONOTONIC ns) from its events file.
-std::vector<std::pair<std::string, std::int64_t>> server_events(const fs::path& file) {
-  std::vector<std::pair<std::string, std::int64_t>> out;
-  std::istringstream in(read_file(file));
-  std::string what;
-  std::int64_t ns = 0;
-  while (in >> what >> ns) out.emplace_back(what, ns);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("drill: the default Redis drill passes, restarts redis after each kill, and leaves nothing") {

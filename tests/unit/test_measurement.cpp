@@ -783,3 +783,36 @@ TEST_CASE("measurement: end to end from samples to verdicts") {
   CHECK(v[0].margin == "+0.000 ms");
   CHECK_FALSE(v[1].passed);
 }
+
+TEST_CASE("measurement: probe latency p50/p99 before, during and after the fault") {
+  // One probe every 10 ms from 0 to 990 ms; latency 1 ms before the
+  // injection at 300 ms, 5 ms while the fault holds (revert at 600 ms),
+  // 2 ms after; one failing sample during the fault is left out.
+  ProbeSeries s;
+  s.name = "p";
+  s.interval = 10ms;
+  for (int k = 0; k < 100; ++k) {
+    const Nanos start = k * 10ms;
+    const Nanos lat = start < 300ms ? 1ms : start < 600ms ? 5ms : 2ms;
+    s.samples.push_back({start, start + lat, k != 40, k == 40 ? "refused" : ""});
+  }
+  IterationWindow w;
+  w.start = 0ms;
+  w.inject_start = 300ms;
+  w.inject = 300ms;
+  w.revert = 600ms;
+  w.observed_until = 990ms;
+  const MeasureParams p{RecoveredAfter{1, 0ns}, 100ms, 5s};
+  const IterationMetrics m = measure_iteration({s}, w, p);
+  REQUIRE(m.latency.size() == 1);
+  const ProbeLatency& l = m.latency[0];
+  CHECK(l.probe == "p");
+  CHECK(l.before.count == 30);
+  CHECK(l.before.p50 == 1ms);
+  CHECK(l.before.p99 == 1ms);
+  CHECK(l.during.count == 29);  // 30 samples in [300, 600) minus the failing one
+  CHECK(l.during.p50 == 5ms);
+  CHECK(l.after.count == 40);
+  CHECK(l.after.p50 == 2ms);
+  CHECK(l.after.p99 == 2ms);
+}
