@@ -684,6 +684,24 @@ std::string stats_row(const char* name, const Stats& s) {
       name, format_ms(s.mean), format_ms(s.p50), format_ms(s.p95), format_ms(s.max), format_ms(s.stddev), s.count);
 }
 
+/// Each probe's latency before, during and after the fault, per iteration.
+std::string latency_table(const RunRecord& r) {
+  bool any = false;
+  for (const auto& m : r.iterations) any |= !m.latency.empty();
+  if (!any) return "";
+  std::string out =
+      "<h3>Probe latency</h3><table class=\"latency-phases\"><thead><tr><th class=\"num\">iteration</th><th>probe</th>"
+      "<th class=\"num\">before the fault</th><th class=\"num\">during the fault</th><th class=\"num\">after the fault</th>"
+      "</tr></thead><tbody>";
+  for (const auto& m : r.iterations)
+    for (const auto& l : m.latency)
+      out += fmt::format(
+          "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+          m.index, esc(l.probe), latency_text(l.before), latency_text(l.during), latency_text(l.after));
+  return out + "</tbody></table><p class=\"note\">p50 / p99 of the ok samples' latency, and their count. The fault "
+               "lasts from the injection to t_revert for faults with a duration, else to t_recover.</p>";
+}
+
 std::string metrics_tables(const RunRecord& r) {
   std::string out = "<section id=\"metrics\"><h2>Metrics</h2>";
   if (r.iterations.empty()) return out + "<p>No iteration ran, so nothing was measured.</p></section>";
@@ -725,6 +743,7 @@ std::string metrics_tables(const RunRecord& r) {
                          a.probe == "combined" ? "<strong>combined</strong>" : esc(a.probe), a.ok, a.total, a.percent());
     out += "</tbody></table><p class=\"note\">Availability counts samples from the injection to the end of observation.</p>";
   }
+  out += latency_table(r);
   return out + "</section>";
 }
 

@@ -400,6 +400,26 @@ Episode read_episode(const Ctx& c, const json::value& v, const std::string& p) {
   return e;
 }
 
+LatencySummary read_latency_summary(Obj o) {
+  LatencySummary l;
+  l.count = static_cast<std::size_t>(o.u64("count"));
+  l.p50 = o.ns("p50_ns");
+  l.p99 = o.ns("p99_ns");
+  o.finish();
+  return l;
+}
+
+ProbeLatency read_probe_latency(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  ProbeLatency l;
+  l.probe = o.str("probe");
+  l.before = read_latency_summary(o.obj("before"));
+  l.during = read_latency_summary(o.obj("during"));
+  l.after = read_latency_summary(o.obj("after"));
+  o.finish();
+  return l;
+}
+
 IterationMetrics read_iteration(const Ctx& c, const json::value& v, const std::string& p) {
   Obj o(c, v, p);
   IterationMetrics m;
@@ -422,6 +442,7 @@ IterationMetrics read_iteration(const Ctx& c, const json::value& v, const std::s
   m.relapses = o.i32("relapses");
   m.episodes = read_array<Episode>(c, o, "episodes", read_episode);
   m.availability = read_availability(c, o);
+  m.latency = read_array<ProbeLatency>(c, o, "latency", read_probe_latency);
   o.finish();
   return m;
 }

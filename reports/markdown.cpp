@@ -103,6 +103,20 @@ std::string statistics(const RunRecord& r) {
   return out;
 }
 
+std::string latency(const RunRecord& r) {
+  bool any = false;
+  for (const auto& m : r.iterations) any |= !m.latency.empty();
+  if (!any) return "";
+  std::string out =
+      "\n<details><summary>Probe latency before, during and after the fault</summary>\n\n"
+      "| Iteration | Probe | Before | During | After |\n| ---: | :--- | ---: | ---: | ---: |\n";
+  for (const auto& m : r.iterations)
+    for (const auto& l : m.latency)
+      out += fmt::format("| {} | {} | {} | {} | {} |\n", m.index, md(l.probe), latency_text(l.before),
+                         latency_text(l.during), latency_text(l.after));
+  return out + "\np50 / p99 of the ok samples' latency (n = their count).\n\n</details>\n";
+}
+
 std::string verdicts(const RunRecord& r) {
   if (r.verdicts.empty()) return "\nNo threshold was judged.\n";
   std::string out =
@@ -139,7 +153,7 @@ std::string fault_events(const RunRecord& r) {
 }  // namespace
 
 std::string render_markdown(const RunRecord& r) {
-  return header(r) + iterations_table(r) + statistics(r) + verdicts(r) + left_behind(r) + fault_events(r);
+  return header(r) + iterations_table(r) + statistics(r) + latency(r) + verdicts(r) + left_behind(r) + fault_events(r);
 }
 
 }  // namespace faultline

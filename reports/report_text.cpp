@@ -65,6 +65,13 @@ std::optional<Availability> combined_availability(const std::vector<Availability
   return std::nullopt;
 }
 
+std::string latency_text(const LatencySummary& l) {
+  if (l.count == 0) return "-";
+  std::string p50 = format_ms(l.p50);
+  p50.resize(p50.size() - 3);  // "3.120": the unit follows p99
+  return fmt::format("{} / {} (n={})", p50, format_ms(l.p99), l.count);
+}
+
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD

@@ -43,6 +43,10 @@ std::string verdict_name(const Verdict& v);
 /// The combined availability over the run, if any sample was taken.
 std::optional<Availability> combined_availability(const std::vector<Availability>& av);
 
+/// A phase's probe latency as the reports show it: "3.120 / 9.800 ms (n=40)"
+/// (p50 / p99 of the ok samples), or "-" when the phase had no ok sample.
+std::string latency_text(const LatencySummary& l);
+
 /// `text` made valid UTF-8: every ill-formed sequence becomes U+FFFD.
 std::string valid_utf8(std::string_view text);
 

@@ -68,6 +68,10 @@ TEST_CASE("html: header with outcome and key figures, verdicts and metrics table
   CHECK(contains(pass, "<div class=\"value\">299.600 ms</div><div class=\"sub\">iteration 2, +/- 50.000 ms</div>"));
   CHECK(count(pass, "<tr class=\"verdict pass\"") == 5);
   CHECK(contains(pass, "<td>absorbed</td>"));
+  // Probe latency before, during and after the fault: a row per iteration and probe.
+  const auto lat = pass.find("<table class=\"latency-phases\">");
+  REQUIRE(lat != std::string::npos);
+  CHECK(count(pass.substr(lat, pass.find("</table>", lat) - lat), "<tr><td class=\"num\">") == 9);
 
   const std::string fail = render_html(fixtures::failing());
   CHECK(contains(fail, "<span class=\"badge fail\" id=\"outcome\">FAIL</span>"));

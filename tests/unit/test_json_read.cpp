@@ -123,6 +123,9 @@ TEST_CASE("json_read: a malformed record names the field") {
         })) == "run.json: iterations[1].episodes[0].end_ns: expected an integer (ns) or null, found a string");
   CHECK(read_error(edited(r, [](json::value& v) { v.at("iterations").at(0).as_object()["ttd_ns"] = 1.5; })) ==
         "run.json: iterations[0].ttd_ns: expected an integer (ns) or null, found a fractional number");
+  CHECK(read_error(edited(r, [](json::value& v) {
+          v.at("iterations").at(1).at("latency").at(0).at("during").as_object().erase("p99_ns");
+        })) == "run.json: iterations[1].latency[0].during.p99_ns: missing");
   CHECK(read_error(edited(r, [](json::value& v) { v.at("environment").as_object()["hostname"] = "x"; })) ==
         "run.json: environment.hostname: unknown field (this faultline does not write it)");
   CHECK(read_error(edited(r, [](json::value& v) { v.as_object()["outcome"] = "won"; })) ==

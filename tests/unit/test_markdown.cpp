@@ -50,6 +50,9 @@ TEST_CASE("markdown: a passing run: PASS, per-iteration figures with uncertainty
   CHECK(contains(md, "| Threshold | Measured | Limit | Margin | Result | Detail |"));
   CHECK(contains(md, "| rto | 299.600 ms | 2000.000 ms | +1700.400 ms | PASS | worst: iteration 2 |"));
   CHECK_FALSE(contains(md, "FAIL"));
+  CHECK(contains(md, "<details><summary>Probe latency before, during and after the fault</summary>"));
+  CHECK(contains(md, "| Iteration | Probe | Before | During | After |"));
+  CHECK(contains(md, "| 3 | http-observed | "));
   // No emoji or other pictographs: plain words only.
   CHECK(md.find('\xF0') == std::string::npos);  // no 4-byte UTF-8 character (emoji)
 }

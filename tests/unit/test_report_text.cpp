@@ -47,6 +47,11 @@ TEST_CASE("report_text: relative times and verdict names") {
   CHECK(verdict_name(v) == "verify no-acked-write-lost");
 }
 
+TEST_CASE("report_text: a phase's latency is p50 / p99 with the count, '-' without ok samples") {
+  CHECK(latency_text(LatencySummary{}) == "-");
+  CHECK(latency_text(LatencySummary{40, Nanos(3'120'000), Nanos(9'800'000)}) == "3.120 / 9.800 ms (n=40)");
+}
+
 TEST_CASE("report_text: combined availability only when samples were taken") {
   CHECK_FALSE(combined_availability({}).has_value());
   CHECK_FALSE(combined_availability({{"combined", 0, 0}}).has_value());
