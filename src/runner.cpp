@@ -352,6 +352,8 @@ class Run {
       } else {
         if (!co_await stop_.sleep_until(*due->revert_due)) co_return;
         const FaultEvent& ev = rec_.faults[co_await revert(*due)];
+        // Nothing more is injected once something could not be undone.
+        if (!ev.ok) throw HarnessError(fmt::format("fault '{}' could not be reverted: {}", ev.fault, ev.error));
         if (ev.revert_end) w.revert = std::max(w.revert.value_or(Nanos{0}), *ev.revert_end);
       }
     }
@@ -464,6 +466,27 @@ class Run {
   std::vector<Applied> applied_;
 };
 
+/// Without an `rto` threshold, a system that never came back must still fail
+/// the run (DESIGN.md section 3: not recovered fails the iteration): this
+/// verdict says whether every iteration recovered before `give_up_after`.
+std::optional<Verdict> recovery_verdict(const Scenario& s, const std::vector<IterationMetrics>& its) {
+  if (s.thresholds.rto || its.empty()) return std::nullopt;
+  Verdict v;
+  v.threshold = "recovery";
+  v.scope = "run";
+  std::string missed;
+  int recovered = 0;
+  for (const auto& m : its) {
+    if (m.recovered) ++recovered;
+    else missed += (missed.empty() ? "" : ", ") + std::to_string(m.index);
+  }
+  v.passed = missed.empty();
+  v.measured = fmt::format("{}/{} iterations recovered", recovered, its.size());
+  v.limit = "within " + format_ms(s.give_up_after);
+  if (!v.passed) v.detail = "not recovered in iteration(s) " + missed;
+  return v;
+}
+
 /// Verdicts for [[verify]] steps: one per step, failing when any iteration's run of it failed.
 std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps) {
   std::vector<Verdict> out;
@@ -565,6 +588,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   for (const auto& w : run.windows) rec.iterations.push_back(measure_iteration(rec.probes, w, params));
   rec.statistics = summarize(rec.iterations);
   if (!rec.iterations.empty()) rec.verdicts = judge(rec.scenario.thresholds, rec.iterations, rec.statistics, params);
+  if (auto v = recovery_verdict(rec.scenario, rec.iterations)) rec.verdicts.push_back(std::move(*v));
   for (auto& v : verify_verdicts(rec.scenario, rec.steps)) rec.verdicts.push_back(std::move(v));
   rec.duration = run.clock().now();
 
