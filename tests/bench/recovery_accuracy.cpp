@@ -34,21 +34,21 @@ std::int64_t pct(std::vector<std::int64_t> v, double p) {
   return v[std::max<std::size_t>(rank, 1) - 1];
 }
 
-/// The recovery time a prober that looks once per second would report: the
-/// first of its samples (every 1 s, on our own samples) that is ok after the
-/// outage began, minus t_inject.
-std::int64_t peer_recovery(const json::array& samples, std::int64_t t_inject, std::int64_t truth_down) {
-  std::int64_t next_tick = -1;
+/// The recovery time a prober that looks once per second would report:
+/// ticks at t_inject + phase + k * 1 s (the phase differs per episode), each
+/// reading the outcome of our own sample nearest after it; its recovery is
+/// the first ok tick after a failing one, minus t_inject. -1 when the ticks
+/// within [t_inject, until) never see the outage end.
+std::int64_t peer_recovery(const json::array& samples, std::int64_t t_inject, std::int64_t until,
+                           std::int64_t phase) {
   bool seen_fail = false;
-  for (const auto& s : samples) {
-    const std::int64_t start = s.at(0).as_int64();
-    if (start < t_inject) continue;
-    if (next_tick < 0) next_tick = start;
-    if (start < next_tick) continue;
-    next_tick += 1'000'000'000;
-    const bool ok = s.at(2).as_bool();
+  std::size_t i = 0;
+  for (std::int64_t tick = t_inject + phase; tick < until; tick += 1'000'000'000) {
+    while (i < samples.size() && samples[i].at(0).as_int64() < tick) ++i;
+    if (i >= samples.size() || samples[i].at(0).as_int64() >= until) break;
+    const bool ok = samples[i].at(2).as_bool();
     if (!ok) seen_fail = true;
-    if (ok && (seen_fail || start > truth_down)) return start - t_inject;
+    else if (seen_fail) return samples[i].at(0).as_int64() - t_inject;
   }
   return -1;
 }
@@ -98,10 +98,11 @@ at = ["0ms", "50ms"]
   for (std::size_t i = 0; i < its.size() && 2 * i + 1 < events.size(); ++i) {
     const std::int64_t t_inject = its[i].at("inject_ns").as_int64();
     const std::int64_t truth = events[2 * i + 1].second - origin - t_inject;
-    const std::int64_t down = events[2 * i].second - origin;
     if (!its[i].at("recovered").as_bool()) continue;
     e.ours.push_back(std::llabs(its[i].at("recovery_time_ns").as_int64() - truth));
-    const std::int64_t peer = peer_recovery(samples, t_inject, down);
+    const std::int64_t until = its[i].at("observed_until_ns").as_int64();
+    const std::int64_t phase = static_cast<std::int64_t>(i) * 370'000'000 % 1'000'000'000;
+    const std::int64_t peer = peer_recovery(samples, t_inject, until, phase);
     if (peer >= 0) e.peer.push_back(std::llabs(peer - truth));
   }
   return e;
