@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
+#include <limits>
 
 #include "harness.hpp"
 
@@ -62,7 +63,7 @@ steady_for = "200ms"
 recovered_after = 2
 watch = "0s"
 give_up_after = "10s"
-cool_down = "0s"
+cool_down = "1s"    # so that the 1 s peer always gets a tick while the system is up
 [[service]]
 name = "app"
 command = ["{server}", "--port", "{{port.app}}", "--control-port", "{{port.ctl}}",
@@ -100,7 +101,10 @@ at = ["0ms", "50ms"]
     const std::int64_t truth = events[2 * i + 1].second - origin - t_inject;
     if (!its[i].at("recovered").as_bool()) continue;
     e.ours.push_back(std::llabs(its[i].at("recovery_time_ns").as_int64() - truth));
-    const std::int64_t until = its[i].at("observed_until_ns").as_int64();
+    // The peer keeps looking until the next injection (the system is up and
+    // probed between iterations too).
+    const std::int64_t until = i + 1 < its.size() ? its[i + 1].at("inject_start_ns").as_int64()
+                                                  : std::numeric_limits<std::int64_t>::max();
     const std::int64_t phase = static_cast<std::int64_t>(i) * 370'000'000 % 1'000'000'000;
     const std::int64_t peer = peer_recovery(samples, t_inject, until, phase);
     if (peer >= 0) e.peer.push_back(std::llabs(peer - truth));
