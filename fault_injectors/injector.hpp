@@ -22,6 +22,7 @@
 namespace faultline {
 
 class Clone;
+class LinkSet;
 namespace asio = boost::asio;
 
 /// A fault that could not be applied or reverted; what() says what and why.
@@ -29,13 +30,17 @@ struct FaultError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// What an injector may use: the clone's processes, the executor for
-/// commands, and the bindings for placeholders resolved per iteration.
+/// What an injector may use: the clone's processes, the run's links, the
+/// executor for commands, and the bindings for placeholders resolved per
+/// iteration.
 struct InjectorContext {
   asio::any_io_executor ex;
   Clone& clone;
   StopSource& stop;    ///< for waits inside inject only; revert never waits on it
   Bindings bindings;   ///< e.g. {iteration}
+  LinkSet* links = nullptr;  ///< the run's [[link]] proxies, for net.* kinds
+  std::uint64_t seed = 0;    ///< the run's seed: random draws derive from it, so a run can be replayed
+  int iteration = 0;         ///< 1-based
 };
 
 /// One fault kind. One instance serves one application of one [[fault]].

@@ -12,6 +12,13 @@ std::unique_ptr<Injector> make_process_kill(const FaultSpec& spec);
 std::unique_ptr<Injector> make_process_pause(const FaultSpec& spec);
 std::unique_ptr<Injector> make_process_restart(const FaultSpec& spec);
 std::unique_ptr<Injector> make_exec_fault(const FaultSpec& spec);
+std::unique_ptr<Injector> make_net_latency(const FaultSpec& spec);
+std::unique_ptr<Injector> make_net_bandwidth(const FaultSpec& spec);
+std::unique_ptr<Injector> make_net_blackhole(const FaultSpec& spec);
+std::unique_ptr<Injector> make_net_reset(const FaultSpec& spec);
+std::unique_ptr<Injector> make_net_slow_close(const FaultSpec& spec);
+std::unique_ptr<Injector> make_net_slicer(const FaultSpec& spec);
+std::unique_ptr<Injector> make_net_partition(const FaultSpec& spec);
 
 namespace {
 
@@ -22,6 +29,13 @@ constexpr std::pair<const char*, Factory> kRegistry[] = {
     {"process.pause", &make_process_pause},
     {"process.restart", &make_process_restart},
     {"exec", &make_exec_fault},
+    {"net.latency", &make_net_latency},
+    {"net.bandwidth", &make_net_bandwidth},
+    {"net.blackhole", &make_net_blackhole},
+    {"net.reset", &make_net_reset},
+    {"net.slow_close", &make_net_slow_close},
+    {"net.slicer", &make_net_slicer},
+    {"net.partition", &make_net_partition},
 };
 
 }  // namespace

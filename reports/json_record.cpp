@@ -178,6 +178,31 @@ json::object ports_json(const std::map<std::string, std::uint16_t>& ports) {
   return out;
 }
 
+json::array links_json(const std::vector<LinkStats>& links) {
+  json::array out;
+  for (const auto& l : links) {
+    json::array faults;
+    for (const auto& w : l.faults)
+      faults.push_back(json::object{{"fault", w.fault},
+                                    {"kind", w.kind},
+                                    {"iteration", w.iteration},
+                                    {"start_ns", ns(w.start)},
+                                    {"end_ns", ns(w.end)},
+                                    {"connections", w.connections}});
+    out.push_back(json::object{{"name", l.name},
+                               {"to", l.to},
+                               {"port", l.port},
+                               {"connections", l.connections},
+                               {"bytes_upstream", l.bytes_upstream},
+                               {"bytes_downstream", l.bytes_downstream},
+                               {"discarded_upstream", l.discarded_upstream},
+                               {"discarded_downstream", l.discarded_downstream},
+                               {"resets", l.resets},
+                               {"faults", faults}});
+  }
+  return out;
+}
+
 json::array verdicts_json(const std::vector<Verdict>& verdicts) {
   json::array out;
   for (const auto& v : verdicts)
@@ -253,6 +278,7 @@ json::value to_json(const RunRecord& r) {
       {"faults", faults_json(r.faults)},
       {"steps", steps_json(r.steps)},
       {"service_events", service_events_json(r.service_events)},
+      {"links", links_json(r.links)},
       {"left_behind", left},
       {"probes", probes_json(r.probes)},
   };

@@ -23,6 +23,7 @@ const std::vector<KeySpec>& top_level_keys() {
       {"give_up_after", "duration", "30s", "recovery deadline, counted from injection; > 0", false},
       {"cool_down", "duration", "1s", "pause between iterations; >= 0", false},
       {"service", "array of tables", "", "[[service]]: a process of the staging clone", false},
+      {"link", "array of tables", "", "[[link]]: a TCP proxy between services, where net.* faults act", false},
       {"probe", "array of tables", "", "[[probe]]: a steady-state probe", false},
       {"fault", "array of tables", "", "[[fault]]: a fault to inject in every iteration", false},
       {"setup", "array of tables", "", "[[setup]]: a command run before the faults of every iteration", false},
@@ -54,6 +55,21 @@ const std::vector<KeySpec>& service_keys() {
       {"stop_signal", "signal", "SIGTERM", "signal sent to the process group at teardown: a name (\"SIGTERM\", \"TERM\") or 1..64", false},
       {"stop_grace", "duration", "5s", "time between the stop signal and SIGKILL; >= 0", false},
       {"depends_on", "array of strings", "", "services started (and ready) before this one", false},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& link_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "unique link name: letters, digits, '_' and '-'; declares {link.NAME}, the loopback port the link listens on", true},
+      {"to", "address", "",
+       "where the link forwards to: \"HOST:PORT\", HOST a loopback address (127.x.x.x, ::1 in brackets, localhost), "
+       "PORT a number or a placeholder such as \"127.0.0.1:{port.redis}\"",
+       true},
+      {"service", "string", "",
+       "the service that owns the port in 'to'; default: the service declaring the {port.NAME} that 'to' uses", false},
+      {"from", "array of strings", "",
+       "the services that connect through this link (for net.partition); empty = clients unknown, never cut", false},
   };
   return keys;
 }
@@ -110,13 +126,16 @@ const std::vector<KeySpec>& fault_common_keys() {
       {"name", "string", "",
        "unique fault name; default: the kind, or \"KIND#1\", \"KIND#2\", ... when several faults share a kind", false},
       {"kind", "string", "", "the fault kind (see the kinds below)", true},
-      {"target", "string", "", "the service to act on; required for process.* kinds, not allowed for exec", false},
+      {"target", "string", "",
+       "what to act on: a service for process.* kinds, a link for net.* kinds (except net.partition); required "
+       "for those, not allowed for exec and net.partition",
+       false},
       {"at", "duration or window", "0s",
        "offset from the iteration start: a duration >= 0, or [\"MIN\", \"MAX\"] = a window the run picks from with the seed",
        false},
       {"duration", "duration", "",
-       "hold time before the fault is reverted; > 0; required for process.pause, optional for exec, not allowed for "
-       "process.kill and process.restart",
+       "hold time before the fault is reverted; > 0; required for process.pause and net.* kinds, optional for exec, "
+       "not allowed for process.kill and process.restart",
        false},
       {"repeat", "integer", "1", "how many times to inject within an iteration; >= 1", false},
       {"every", "duration", "", "time from one injection to the next; > 0; required when repeat > 1, longer than duration", false},
@@ -150,6 +169,74 @@ const std::vector<KindSpec>& fault_kinds() {
            {"apply", "command", "", "command that applies the fault; must succeed (exit 0)", true},
            {"revert", "command", "", "command that undoes it; run after 'duration', or at once when there is none", false},
            {"timeout", "duration", "30s", "time limit of each of apply and revert; > 0", false},
+       }},
+      {"net.latency",
+       "delay every chunk of data through the target link",
+       true,
+       {
+           {"latency", "duration", "", "added delay per direction; >= 0 (a round trip through 'both' gets twice this)", true},
+           {"jitter", "duration", "0s", "variation of each delay: +/- jitter (uniform) or the standard deviation (normal); >= 0", false},
+           {"distribution", "string", "uniform", "how delays are drawn: \"uniform\" or \"normal\" (never below 0)", false},
+           {"direction", "string", "both", "\"upstream\" (client to server), \"downstream\" (server to client) or \"both\"", false},
+           {"toxicity", "probability", "1", "chance that a connection is affected, drawn per connection; 0..1", false},
+       }},
+      {"net.bandwidth",
+       "limit the throughput of the target link",
+       true,
+       {
+           {"rate", "rate", "", "bytes per second per connection and direction: \"100KB/s\", \"1.5MiB/s\", \"8Mbit/s\"; > 0", true},
+           {"direction", "string", "both", "\"upstream\", \"downstream\" or \"both\"", false},
+           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
+       }},
+      {"net.blackhole",
+       "read and discard the data of the target link, never answer",
+       true,
+       {
+           {"direction", "string", "both", "\"upstream\", \"downstream\" or \"both\"", false},
+           {"close_after", "duration", "", "close each connection this long after the fault reached it; > 0; default: never", false},
+           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
+       }},
+      {"net.reset",
+       "reset the connections of the target link (TCP RST to both peers), existing and new",
+       true,
+       {
+           {"after", "duration", "0s", "reset each connection this long after the fault reached it; >= 0", false},
+           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
+       }},
+      {"net.slow_close",
+       "delay a peer's close (FIN) on the target link",
+       true,
+       {
+           {"delay", "duration", "", "how late the close reaches the other peer; > 0", true},
+           {"direction", "string", "both", "\"upstream\" (the client's close), \"downstream\" (the server's) or \"both\"", false},
+           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
+       }},
+      {"net.slicer",
+       "cut the data of the target link into small slices sent apart",
+       true,
+       {
+           {"size", "integer", "64", "mean slice size in bytes; >= 1", false},
+           {"size_variation", "integer", "0", "each slice is size +/- up to this many bytes; >= 0 and < size", false},
+           {"delay", "duration", "0s", "time between two slices; >= 0", false},
+           {"direction", "string", "both", "\"upstream\", \"downstream\" or \"both\"", false},
+           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
+       }},
+      {"net.partition",
+       "cut every link between services in different groups (no target)",
+       true,
+       {
+           {"groups", "array of arrays of strings", "",
+            "the groups, e.g. [[\"a\"], [\"b\", \"c\"]]; a service in no group is not cut from anyone; exactly "
+            "one of groups, isolate and shape is required",
+            false},
+           {"isolate", "string", "", "shorthand for groups = [[\"SERVICE\"], [every other service]]", false},
+           {"shape", "string", "", "\"halves\" (services in declaration order, first half against the rest) or "
+                                   "\"ring\" (each service keeps only its neighbours: a majority, never the same one)",
+            false},
+           {"mode", "string", "drop", "\"drop\": traffic is held, as lost packets are, and new connections hang; "
+                                      "\"reject\": connections are reset, new ones as soon as they are accepted",
+            false},
+           {"direction", "string", "both", "\"both\", or \"one\": only traffic from the first group to the others", false},
        }},
   };
   return kinds;

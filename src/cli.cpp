@@ -35,7 +35,7 @@ constexpr const char* kExamples = R"(Examples:
   faultline plan scenarios/redis-kill-restart.toml --seed 7
   faultline run scenarios/redis-kill-restart.toml --iterations 5 --out runs/drill
   faultline report runs/drill/run.json --format html --output drill.html
-  faultline list                          fault kinds and probe kinds with their parameters
+  faultline list                          fault kinds, link keys and probe kinds with their parameters
   faultline cleanup                       revert what a killed run left behind (from its ledger)
 
 Exit codes: 0 every threshold met; 1 a recovery objective missed; 2 usage error or
@@ -111,6 +111,8 @@ int cmd_list() {
     fmt::print("\n  {}  {}{}\n", k.name, k.summary, k.reversible ? "" : " (not reversible)");
     print_keys(k.keys, "    ");
   }
+  fmt::print("\nLINKS ([[link]]: faultline's TCP proxies, where net.* faults act)\n");
+  print_keys(link_keys(), "    ");
   fmt::print("\nPROBE KINDS ([[probe]] kind = ..., and [service.ready])\n  common keys:\n");
   print_keys(probe_common_keys(), "    ");
   for (const auto& k : probe_kinds()) {
@@ -334,7 +336,7 @@ int run_cli(int argc, char** argv) {
   plan->add_option("--seed", pseed, "seed for window picks");
   plan->add_option("--iterations", piterations, "override the iteration count")->check(CLI::PositiveNumber);
 
-  auto* list = app.add_subcommand("list", "fault kinds and probe kinds with their parameters, units and defaults");
+  auto* list = app.add_subcommand("list", "fault kinds, link keys and probe kinds with their parameters, units and defaults");
 
   std::string iname;
   std::string cleanup_run_id;

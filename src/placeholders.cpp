@@ -12,6 +12,8 @@
 #include <utility>
 #include <system_error>
 
+#include "topology.hpp"
+
 namespace faultline {
 
 namespace {
@@ -137,6 +139,12 @@ Scenario resolve_placeholders(const Scenario& s, const Bindings& global,
       for (const auto& [name, value] : it->second) b[name] = value;
     }
     sub(svc, b);
+  }
+  for (auto& l : r.links) {
+    // The server of a link is named by the {port.NAME} in its `to` unless
+    // given: make it explicit before the substitution erases that name.
+    l.service = link_server(s, l);
+    sub(l.to, global);
   }
   for (auto& p : r.probes) sub(p, global);
   for (auto& f : r.faults) sub(f, global);

@@ -1,7 +1,8 @@
-// Placeholders in scenario strings: {port.NAME}, {run.dir}, {run.id},
-// {service.dir} (inside a [[service]]), {service.name}, {iteration}, {seed}.
-// Ports are bound to free loopback ports at run time so that two runs of one
-// scenario can go side by side.
+// Placeholders in scenario strings: {port.NAME}, {link.NAME} (the port a
+// [[link]] listens on), {run.dir}, {run.id}, {service.dir} (inside a
+// [[service]]), {service.name}, {iteration}, {seed}. Ports are bound to free
+// loopback ports at run time so that two runs of one scenario can go side by
+// side.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +33,8 @@ std::string substitute(std::string_view text, const Bindings& b);
 
 /// A copy of `s` with every string field substituted. Per-service bindings
 /// ({service.dir}, {service.name}) apply inside that service's own fields,
-/// given by `service_bindings[service name]`.
+/// given by `service_bindings[service name]`. Each link's `service` is made
+/// explicit (link_server in topology.hpp), since its `to` no longer names a port.
 Scenario resolve_placeholders(const Scenario& s, const Bindings& global,
                               const std::map<std::string, Bindings>& service_bindings);
 

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "net_describe.hpp"
 #include "schedule.hpp"
 #include "signals.hpp"
+#include "topology.hpp"
 #include "validate.hpp"
 
 namespace faultline {
@@ -39,8 +41,23 @@ std::string fault_action(const FaultSpec& f) {
   if (const auto* p = std::get_if<PauseParams>(&f.params))
     return fmt::format("SIGSTOP {} of '{}'", p->group ? "the process group" : "the process", f.target);
   if (std::holds_alternative<RestartParams>(f.params)) return fmt::format("orderly restart of '{}'", f.target);
-  const auto& e = std::get<ExecParams>(f.params);
-  return fmt::format("run `{}`{}", e.apply.display(), e.revert ? fmt::format(" (revert `{}`)", e.revert->display()) : "");
+  if (const auto* e = std::get_if<ExecParams>(&f.params))
+    return fmt::format("run `{}`{}", e->apply.display(), e->revert ? fmt::format(" (revert `{}`)", e->revert->display()) : "");
+  return describe_net_fault(f);
+}
+
+std::string links_block(const Scenario& s) {
+  if (s.links.empty()) return {};
+  std::string out = "links (faultline's TCP proxies, listening before any service starts):\n";
+  for (const auto& l : s.links) {
+    std::string clients;
+    for (const auto& c : l.from) clients += (clients.empty() ? "" : ", ") + c;
+    const std::string server = link_server(s, l);
+    out += fmt::format("  {}: {{link.{}}} -> {}{}, used by {}\n", l.name, l.name, l.to,
+                       server.empty() ? std::string() : fmt::format(" (service '{}')", server),
+                       clients.empty() ? std::string("unknown clients") : clients);
+  }
+  return out;
 }
 
 std::string services_block(const Scenario& s) {
@@ -110,6 +127,7 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
                                 seed ? fmt::format(", seed {}", *seed) : std::string());
   if (!s.description.empty()) out += "  " + s.description + "\n";
   out += services_block(s);
+  out += links_block(s);
   out += "probes:\n";
   for (const auto& p : s.probes)
     out += fmt::format("  {}: {}{}\n", p.name, probe_line(p), p.steady_state ? "" : " (observed only)");

@@ -71,6 +71,30 @@ struct ServiceEvent {
   std::string detail;  ///< e.g. "pid 1234", "killed by SIGKILL", "in 200ms"
 };
 
+/// One fault's time on one [[link]].
+struct LinkFaultWindow {
+  std::string fault;  ///< FaultSpec::name
+  std::string kind;   ///< "net.latency", ...
+  int iteration = 0;
+  Nanos start{0};             ///< when the link applied it
+  std::optional<Nanos> end;   ///< when it was removed; none = still applied when the link stopped
+  std::uint64_t connections = 0;  ///< connections it acted on (after toxicity), existing and new
+};
+
+/// What went through one [[link]] over the whole run.
+struct LinkStats {
+  std::string name;
+  std::string to;          ///< resolved "host:port"
+  std::uint16_t port = 0;  ///< where it listened: {link.NAME}
+  std::uint64_t connections = 0;        ///< accepted
+  std::uint64_t bytes_upstream = 0;     ///< delivered client to server
+  std::uint64_t bytes_downstream = 0;   ///< delivered server to client
+  std::uint64_t discarded_upstream = 0;    ///< dropped by faults (net.blackhole)
+  std::uint64_t discarded_downstream = 0;
+  std::uint64_t resets = 0;  ///< connections a fault reset (net.reset, net.partition reject)
+  std::vector<LinkFaultWindow> faults;
+};
+
 /// An outage: [t_fail, t_recover).
 struct Episode {
   Nanos start{0};                ///< t_fail
@@ -184,6 +208,7 @@ struct RunRecord {
 
   Scenario scenario;  ///< the resolved scenario (placeholders substituted)
   std::map<std::string, std::uint16_t> ports;  ///< port name -> the loopback port bound for this run
+  std::vector<LinkStats> links;                ///< one per [[link]], in declaration order
   std::vector<ProbeSeries> probes;
   std::vector<FaultEvent> faults;
   std::vector<StepOutcome> steps;

@@ -1,7 +1,9 @@
 // The runner: one scenario, end to end. It reads as the list of phases a
 // drill goes through; each phase says why it is there.
 //
-//   1. Name the run, pick the seed, bind ports, resolve placeholders.
+//   1. Name the run, pick the seed, bind ports, open the links' listening
+//      sockets, resolve placeholders; then start the links (the TCP proxies
+//      that net.* faults act on), so services can use them from the start.
 //   2. Bring up the staging clone (dependency order, readiness).
 //   3. Start the probes: one fixed-rate schedule for the whole run, so that
 //      every iteration is measured against the same clock and no transition
@@ -16,7 +18,7 @@
 //      e. verify commands (data integrity, dependency health);
 //      f. cool down.
 //   5. Revert whatever is still applied (also on error and interruption),
-//      stop the probes, tear the clone down.
+//      stop the probes, tear the clone down, stop the links.
 //   6. Measure (DESIGN.md section 3) from the recorded samples, judge the
 //      thresholds, write the record.
 //
@@ -47,6 +49,7 @@
 #include "injector.hpp"
 #include "json_record.hpp"
 #include "ledger.hpp"
+#include "link_set.hpp"
 #include "measurement.hpp"
 #include "placeholders.hpp"
 #include "procfs.hpp"
@@ -164,12 +167,13 @@ struct Applied {
 
 class Run {
  public:
-  Run(asio::io_context& io, RunRecord& rec, const RunOptions& opts)
-      : io_(io), rec_(rec), s_(rec.scenario), progress_(opts.quiet, opts.color) {}
+  Run(asio::io_context& io, RunRecord& rec, const RunOptions& opts, LinkSet& links)
+      : io_(io), rec_(rec), s_(rec.scenario), progress_(opts.quiet, opts.color), links_(links) {}
 
   /// Phases 2 to 5; never throws. Sets rec_.outcome and rec_.error.
   asio::awaitable<void> main() {
     try {
+      start_links();                                                    // 1
       co_await start_clone();                                           // 2
       scheduler_->start(clock_.now());                                  // 3
       for (int it = 1; it <= s_.iterations && !stop_.requested(); ++it)  // 4
@@ -216,6 +220,12 @@ class Run {
       rec_.error = why;
     }
     warn(why);
+  }
+
+  // 1. The links start forwarding before any service starts.
+  void start_links() {
+    links_.start(io_.get_executor(), s_, clock_);
+    for (const auto& l : s_.links) log(fmt::format("link '{}' forwards {{link.{}}} to {}", l.name, l.name, l.to));
   }
 
   // 2. The clone. A service that does not come up makes the run
@@ -336,7 +346,8 @@ class Run {
   }
 
   InjectorContext context(int it) {
-    return InjectorContext{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}}};
+    return InjectorContext{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}},
+                           &links_, rec_.seed, it};
   }
 
   // c. Inject and revert in time order. Reverts are due a fault's hold after
@@ -479,6 +490,7 @@ class Run {
     co_await scheduler_->drain();
     co_await clone_->stop();
     log("clone stopped");
+    links_.stop();
   }
 
   asio::io_context& io_;
@@ -492,6 +504,7 @@ class Run {
   std::unique_ptr<Clone> clone_;
   std::unique_ptr<ProbeScheduler> scheduler_;
   std::vector<Applied> applied_;
+  LinkSet& links_;
   Ledger* ledger_ = nullptr;
 };
 
@@ -567,25 +580,27 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   std::filesystem::create_directories(run_dir / "logs");
   const auto abs_dir = std::filesystem::absolute(run_dir);
 
+  asio::io_context io;
+  LinkSet links;  // after io: destroyed before it
   Bindings global{{"run.dir", abs_dir.string()}, {"run.id", rec.run_id}, {"seed", std::to_string(rec.seed)}};
   for (const auto& svc : scenario.services)
     for (const auto& port : svc.ports) {
       rec.ports[port] = allocate_loopback_port();
       global["port." + port] = std::to_string(rec.ports[port]);
     }
+  for (const auto& [name, port] : links.bind(scenario.links)) global["link." + name] = std::to_string(port);
   std::map<std::string, Bindings> per_service;
   for (const auto& svc : scenario.services)
     per_service[svc.name] = {{"service.dir", (abs_dir / "services" / svc.name).string()}, {"service.name", svc.name}};
   rec.scenario = resolve_placeholders(scenario, global, per_service);
   if (opts.iterations) rec.scenario.iterations = *opts.iterations;
 
-  asio::io_context io;
-  Run run(io, rec, opts);
+  Run run(io, rec, opts, links);
   rec.origin_monotonic_ns = run.clock().origin_ns();
   run.log(fmt::format("run {} of '{}' (seed {}, {} iteration(s))", rec.run_id, scenario.name, rec.seed,
                       rec.scenario.iterations));
   for (const auto& [name, value] : global)
-    if (name.starts_with("port.")) run.log(fmt::format("{{{}}} = {}", name, value));
+    if (name.starts_with("port.") || name.starts_with("link.")) run.log(fmt::format("{{{}}} = {}", name, value));
 
   // SIGINT, SIGTERM and SIGHUP cancel every wait; the run then reverts and
   // tears down before returning (phase 5 does not wait on the stop source).
@@ -627,6 +642,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   // 6. Measure, judge, conclude.
   rec.probes = run.series();
   rec.service_events = run.service_events();
+  rec.links = links.stats();
   const MeasureParams params{rec.scenario.recovered_after, rec.scenario.watch, rec.scenario.give_up_after};
   for (const auto& w : run.windows) rec.iterations.push_back(measure_iteration(rec.probes, w, params));
   rec.statistics = summarize(rec.iterations);

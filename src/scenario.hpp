@@ -100,19 +100,91 @@ struct ExecParams {
   std::optional<Command> revert;
   Nanos timeout = 30s;  ///< for each of apply and revert
 };
-using FaultParams = std::variant<KillParams, PauseParams, RestartParams, ExecParams>;
+
+/// Which bytes of a link's connections a network fault acts on: upstream =
+/// client to server (towards the link's `to`), downstream = server to client.
+enum class NetDirection { upstream, downstream, both };
+
+/// How net.latency draws each delay around `latency`.
+enum class LatencyDistribution { uniform, normal };
+
+/// net.latency: every chunk is delivered `latency` (+/- jitter) after it arrived.
+struct LatencyParams {
+  Nanos latency = 0ns;
+  Nanos jitter = 0ns;  ///< uniform: latency +/- jitter; normal: standard deviation
+  LatencyDistribution distribution = LatencyDistribution::uniform;
+  NetDirection direction = NetDirection::both;
+  double toxicity = 1.0;  ///< probability that a connection is affected, 0..1
+};
+/// net.bandwidth: each direction is paced to `rate`.
+struct BandwidthParams {
+  double rate = 0;  ///< bytes per second, > 0
+  NetDirection direction = NetDirection::both;
+  double toxicity = 1.0;
+};
+/// net.blackhole: data is read and discarded, nothing is answered.
+struct BlackholeParams {
+  NetDirection direction = NetDirection::both;
+  std::optional<Nanos> close_after;  ///< close each connection this long after the fault reached it
+  double toxicity = 1.0;
+};
+/// net.reset: connections are reset (TCP RST to both peers).
+struct ResetParams {
+  Nanos after = 0ns;  ///< reset each connection this long after the fault reached it
+  double toxicity = 1.0;
+};
+/// net.slow_close: a peer's close (FIN) reaches the other peer `delay` late.
+struct SlowCloseParams {
+  Nanos delay = 0ns;
+  NetDirection direction = NetDirection::both;
+  double toxicity = 1.0;
+};
+/// net.slicer: data is cut into small slices sent `delay` apart.
+struct SlicerParams {
+  std::int64_t size = 64;           ///< mean slice size in bytes, >= 1
+  std::int64_t size_variation = 0;  ///< slices are size +/- this, >= 0 and < size
+  Nanos delay = 0ns;                ///< between two slices
+  NetDirection direction = NetDirection::both;
+  double toxicity = 1.0;
+};
+/// A named way of dividing every service of the scenario.
+enum class PartitionShape { halves, ring };
+/// What a cut link does to traffic.
+enum class PartitionMode { drop, reject };
+/// net.partition: every link between services of different groups is cut.
+/// Exactly one of `groups`, `isolate` and `shape` says how (validate.cpp).
+struct PartitionParams {
+  std::vector<std::vector<std::string>> groups;  ///< explicit groups of service names
+  std::string isolate;                           ///< this service against every other one
+  std::optional<PartitionShape> shape;           ///< halves or ring over every service
+  PartitionMode mode = PartitionMode::drop;
+  bool one_way = false;  ///< only traffic from the first group to the others is cut
+};
+using FaultParams = std::variant<KillParams, PauseParams, RestartParams, ExecParams, LatencyParams, BandwidthParams,
+                                 BlackholeParams, ResetParams, SlowCloseParams, SlicerParams, PartitionParams>;
 
 /// One [[fault]]: what to do, to whom, and when within an iteration.
 struct FaultSpec {
   std::string name;  ///< defaults to "<kind>" or "<kind>#N" when repeated
-  std::string kind;  ///< "process.kill", "process.pause", "process.restart", "exec"
-  std::string target;  ///< a service name (process.* kinds)
+  std::string kind;  ///< "process.kill", "process.pause", "process.restart", "exec", "net.latency", ...
+  std::string target;  ///< a service name (process.* kinds) or a link name (net.* kinds but net.partition)
   Nanos at_min = 0ns;  ///< offset from the iteration start
   Nanos at_max = 0ns;  ///< == at_min unless `at` is a window ["1s", "3s"]
   std::optional<Nanos> duration;  ///< hold time before revert
   int repeat = 1;                 ///< how many times within the iteration
   Nanos every = 0ns;              ///< between repeats (from one inject to the next)
   FaultParams params;
+  SourcePos pos;
+};
+
+/// One [[link]]: a TCP proxy that faultline runs between services. It listens
+/// on a loopback port of its own ({link.NAME}) and forwards every connection
+/// to `to`; network faults act on the traffic that passes through it.
+struct LinkSpec {
+  std::string name;
+  std::string to;       ///< "host:port" of the server, e.g. "127.0.0.1:{port.redis}"
+  std::string service;  ///< the service that owns `to`; "" = the one declaring {port.NAME} in `to`, if any
+  std::vector<std::string> from;  ///< services that connect through the link; empty = clients unknown
   SourcePos pos;
 };
 
@@ -160,6 +232,7 @@ struct Scenario {
   Nanos give_up_after = 30s;   ///< recovery deadline, from injection
   Nanos cool_down = 1s;        ///< between iterations
   std::vector<ServiceSpec> services;
+  std::vector<LinkSpec> links;
   std::vector<ProbeSpec> probes;
   std::vector<FaultSpec> faults;
   std::vector<StepSpec> setup;

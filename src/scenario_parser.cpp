@@ -29,6 +29,7 @@
 
 #include "catalog.hpp"
 #include "placeholders.hpp"
+#include "rate.hpp"
 #include "validate.hpp"
 
 namespace faultline {
@@ -70,6 +71,16 @@ std::string join_and(const std::vector<std::string>& items) {
   std::string out;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+/// "a", "a or b", "a, b or c".
+std::string join_or(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " or " : ", ";
     out += items[i];
   }
   return out;
@@ -134,10 +145,11 @@ std::vector<std::string> signal_names() {
 }
 
 /// Whether a fault kind accepts a key; common keys are accepted by every kind
-/// except 'target' (not for exec) and 'duration' (not for kill and restart).
+/// except 'target' (not for exec and net.partition) and 'duration' (not for
+/// kill and restart).
 bool fault_accepts(const KindSpec& kind, const std::string& key) {
   if (contains(key_names(fault_common_keys()), key)) {
-    if (key == "target") return kind.name != "exec";
+    if (key == "target") return kind.name != "exec" && kind.name != "net.partition";
     if (key == "duration") return kind.name != "process.kill" && kind.name != "process.restart";
     return true;
   }
@@ -250,6 +262,12 @@ class Parser {
   std::optional<std::string> port(const Tbl& tb, std::string_view key);
   std::optional<std::vector<int>> statuses(const Tbl& tb, std::string_view key);
   std::optional<double> percent(const Tbl& tb, std::string_view key);
+  std::optional<double> probability(const Tbl& tb, std::string_view key);
+  std::optional<double> rate(const Tbl& tb, std::string_view key);
+  std::optional<std::string> choice(const Tbl& tb, std::string_view key, const std::vector<std::string>& options);
+  std::optional<NetDirection> direction(const Tbl& tb);
+  std::optional<std::string> address(const Tbl& tb, std::string_view key);
+  std::optional<std::vector<std::vector<std::string>>> groups(const Tbl& tb, std::string_view key);
 
   // Tables.
   void top_level(const toml::table& root);
@@ -258,6 +276,7 @@ class Parser {
   void each_table(const toml::table& root, std::string_view key, F f);
   ServiceSpec service(const Tbl& tb);
   void service_env(const Tbl& tb, ServiceSpec& svc);
+  LinkSpec link(const Tbl& tb);
   ProbeSpec probe(const Tbl& tb, bool readiness);
   const KindSpec* probe_kind(const Tbl& tb, ProbeSpec& p);
   void probe_kind_keys(const Tbl& tb, ProbeSpec& p);
@@ -265,6 +284,8 @@ class Parser {
   const KindSpec* fault_kind(const Tbl& tb, FaultSpec& f);
   void fault_at(const Tbl& tb, FaultSpec& f);
   void fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f);
+  void net_fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f);
+  PartitionParams partition_params(const Tbl& tb);
   StepSpec step(const Tbl& tb, std::string default_name);
   void thresholds(const toml::table& root);
   void default_fault_names(const std::vector<bool>& named);
@@ -590,6 +611,111 @@ std::optional<double> Parser::percent(const Tbl& tb, std::string_view key) {
   return value;
 }
 
+std::optional<double> Parser::probability(const Tbl& tb, std::string_view key) {
+  const auto* n = tb.t->get(key);
+  if (!n) return std::nullopt;
+  double value = 0;
+  if (const auto* i = n->as_integer())
+    value = static_cast<double>(i->get());
+  else if (const auto* f = n->as_floating_point())
+    value = f->get();
+  else {
+    type_error(*n, key, "a probability between 0 and 1, such as 0.5");
+    return std::nullopt;
+  }
+  if (!(value >= 0 && value <= 1)) {  // also rejects nan
+    error(at(*n), fmt::format("'{}' must be between 0 and 1, not {}", key, value),
+          value > 1 && value <= 100 ? fmt::format("a probability, not a percentage: write {}", value / 100) : "");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<double> Parser::rate(const Tbl& tb, std::string_view key) {
+  const auto* n = tb.t->get(key);
+  if (!n) return std::nullopt;
+  const auto* str = n->as_string();
+  if (!str) {
+    type_error(*n, key, "a rate string such as \"100KB/s\"");
+    return std::nullopt;
+  }
+  std::string why;
+  auto r = parse_rate(str->get(), &why);
+  if (!r) error(at(*n), fmt::format("'{}': {}", key, why));
+  return r;
+}
+
+std::optional<std::string> Parser::choice(const Tbl& tb, std::string_view key, const std::vector<std::string>& options) {
+  const auto* n = tb.t->get(key);
+  if (!n) return std::nullopt;
+  auto v = string_of(*n, key);
+  if (!v) return std::nullopt;
+  if (contains(options, *v)) return v;
+  std::vector<std::string> quoted;
+  for (const auto& o : options) quoted.push_back(fmt::format("\"{}\"", o));
+  error(at(*n), fmt::format("unknown {} '{}'", key, *v), suggest(*v, options, fmt::format("write {}", join_or(quoted))));
+  return std::nullopt;
+}
+
+std::optional<NetDirection> Parser::direction(const Tbl& tb) {
+  auto d = choice(tb, "direction", {"upstream", "downstream", "both"});
+  if (!d) return std::nullopt;
+  return *d == "upstream" ? NetDirection::upstream : *d == "downstream" ? NetDirection::downstream : NetDirection::both;
+}
+
+std::optional<std::string> Parser::address(const Tbl& tb, std::string_view key) {
+  const auto* n = tb.t->get(key);
+  if (!n) return std::nullopt;
+  auto s = nonempty_of(*n, key);
+  if (!s) return std::nullopt;
+  // HOST:PORT, where an IPv6 HOST is in brackets. Which hosts are allowed is
+  // validate()'s business; here only the shape and a literal port.
+  const auto colon = s->rfind(':');
+  const std::string host = colon == std::string::npos ? std::string() : s->substr(0, colon);
+  const std::string port = colon == std::string::npos ? std::string() : s->substr(colon + 1);
+  bool port_ok = !find_placeholders(port).empty();
+  int number = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (ec == std::errc() && end == port.data() + port.size() && number >= 1 && number <= 65535) port_ok = true;
+  if (host.empty() || !port_ok) {
+    error(at(*n),
+          fmt::format("'{}' must be \"HOST:PORT\" with a port number 1..65535 or a placeholder, not \"{}\"", key, *s),
+          "e.g. \"127.0.0.1:{port.redis}\"");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::vector<std::vector<std::string>>> Parser::groups(const Tbl& tb, std::string_view key) {
+  const auto* n = tb.t->get(key);
+  if (!n) return std::nullopt;
+  const auto* outer = n->as_array();
+  if (!outer) {
+    type_error(*n, key, "an array of arrays of service names, such as [[\"a\"], [\"b\", \"c\"]]");
+    return std::nullopt;
+  }
+  std::vector<std::vector<std::string>> out;
+  bool ok = true;
+  for (const auto& g : *outer) {
+    const auto* inner = g.as_array();
+    if (!inner) {
+      error(at(g), fmt::format("each group of '{}' must be an array of service names, not {}", key, type_phrase(g)),
+            "write [[\"a\"], [\"b\", \"c\"]]");
+      ok = false;
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const auto& e : *inner) {
+      if (auto name = identifier_of(e, key))
+        names.push_back(*name);
+      else
+        ok = false;
+    }
+    out.push_back(std::move(names));
+  }
+  return ok ? std::optional(std::move(out)) : std::nullopt;
+}
+
 template <class T, class U>
 void assign(T& field, const std::optional<U>& value) {
   if (value) field = static_cast<T>(*value);
@@ -613,6 +739,7 @@ void Parser::top_level(const toml::table& root) {
   assign(s_.cool_down, duration(tb, "cool_down", Min::zero));
 
   each_table(root, "service", [&](const Tbl& t) { s_.services.push_back(service(t)); });
+  each_table(root, "link", [&](const Tbl& t) { s_.links.push_back(link(t)); });
   each_table(root, "probe", [&](const Tbl& t) { s_.probes.push_back(probe(t, false)); });
   std::vector<bool> named;
   each_table(root, "fault", [&](const Tbl& t) {
@@ -735,6 +862,17 @@ void Parser::service_env(const Tbl& tb, ServiceSpec& svc) {
       error(at(v), fmt::format("env '{}' must be a string, not {}", key, type_phrase(v)),
             v.is_integer() || v.is_floating_point() || v.is_boolean() ? "quote it" : "");
   }
+}
+
+LinkSpec Parser::link(const Tbl& tb) {
+  LinkSpec l;
+  l.pos = table_pos(tb);
+  check_keys(tb, key_names(link_keys()));
+  if (require(tb, "name")) assign(l.name, identifier_of(*tb.t->get("name"), "name"));
+  if (require(tb, "to")) assign(l.to, address(tb, "to"));
+  if (const auto* n = tb.t->get("service")) assign(l.service, identifier_of(*n, "service"));
+  assign(l.from, identifiers(tb, "from"));
+  return l;
 }
 
 ProbeSpec Parser::probe(const Tbl& tb, bool readiness) {
@@ -873,7 +1011,67 @@ void Parser::fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f) {
     if (auto revert = command(tb, "revert")) e.revert = std::move(*revert);
     assign(e.timeout, duration(tb, "timeout", Min::positive));
     f.params = std::move(e);
+  } else if (kind.name.starts_with("net.")) {
+    net_fault_params(tb, kind, f);
   }
+}
+
+void Parser::net_fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f) {
+  if (kind.name == "net.latency") {
+    LatencyParams p;
+    if (require(tb, "latency")) assign(p.latency, duration(tb, "latency", Min::zero));
+    assign(p.jitter, duration(tb, "jitter", Min::zero));
+    if (auto d = choice(tb, "distribution", {"uniform", "normal"}))
+      p.distribution = *d == "normal" ? LatencyDistribution::normal : LatencyDistribution::uniform;
+    assign(p.direction, direction(tb));
+    assign(p.toxicity, probability(tb, "toxicity"));
+    f.params = p;
+  } else if (kind.name == "net.bandwidth") {
+    BandwidthParams p;
+    if (require(tb, "rate")) assign(p.rate, rate(tb, "rate"));
+    assign(p.direction, direction(tb));
+    assign(p.toxicity, probability(tb, "toxicity"));
+    f.params = p;
+  } else if (kind.name == "net.blackhole") {
+    BlackholeParams p;
+    assign(p.direction, direction(tb));
+    if (auto d = duration(tb, "close_after", Min::positive)) p.close_after = *d;
+    assign(p.toxicity, probability(tb, "toxicity"));
+    f.params = p;
+  } else if (kind.name == "net.reset") {
+    ResetParams p;
+    assign(p.after, duration(tb, "after", Min::zero));
+    assign(p.toxicity, probability(tb, "toxicity"));
+    f.params = p;
+  } else if (kind.name == "net.slow_close") {
+    SlowCloseParams p;
+    if (require(tb, "delay")) assign(p.delay, duration(tb, "delay", Min::positive));
+    assign(p.direction, direction(tb));
+    assign(p.toxicity, probability(tb, "toxicity"));
+    f.params = p;
+  } else if (kind.name == "net.slicer") {
+    SlicerParams p;
+    assign(p.size, integer(tb, "size", 1, kIntMax));
+    assign(p.size_variation, integer(tb, "size_variation", 0, kIntMax));
+    assign(p.delay, duration(tb, "delay", Min::zero));
+    assign(p.direction, direction(tb));
+    assign(p.toxicity, probability(tb, "toxicity"));
+    f.params = p;
+  } else if (kind.name == "net.partition") {
+    f.params = partition_params(tb);
+  }
+}
+
+PartitionParams Parser::partition_params(const Tbl& tb) {
+  PartitionParams p;
+  assign(p.groups, groups(tb, "groups"));
+  if (const auto* n = tb.t->get("isolate")) assign(p.isolate, identifier_of(*n, "isolate"));
+  if (auto shape = choice(tb, "shape", {"halves", "ring"}))
+    p.shape = *shape == "ring" ? PartitionShape::ring : PartitionShape::halves;
+  if (auto mode = choice(tb, "mode", {"drop", "reject"}))
+    p.mode = *mode == "reject" ? PartitionMode::reject : PartitionMode::drop;
+  if (auto d = choice(tb, "direction", {"both", "one"})) p.one_way = *d == "one";
+  return p;
 }
 
 void Parser::default_fault_names(const std::vector<bool>& named) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "placeholders.hpp"
+#include "topology.hpp"
 
 namespace faultline {
 
@@ -26,6 +27,29 @@ std::string quoted_list(const std::vector<std::string>& items) {
 
 bool is_process_kind(const std::string& kind) { return kind.rfind("process.", 0) == 0; }
 
+/// net.* kinds that act on one link named by `target`.
+bool is_link_kind(const std::string& kind) { return kind.rfind("net.", 0) == 0 && kind != "net.partition"; }
+
+/// Whether `host` (of a link's "HOST:PORT") is a loopback address: faultline
+/// only proxies to systems on this host.
+bool loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "[::1]") return true;
+  if (!host.starts_with("127.")) return false;
+  int parts = 0;
+  std::size_t i = 0;
+  while (i <= host.size()) {
+    std::size_t j = host.find('.', i);
+    if (j == std::string_view::npos) j = host.size();
+    const std::string_view part = host.substr(i, j - i);
+    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoi(std::string(part)) > 255)
+      return false;
+    ++parts;
+    i = j + 1;
+  }
+  return parts == 4;
+}
+
 /// Collects the semantic problems of one scenario.
 class Validator {
  public:
@@ -34,6 +58,7 @@ class Validator {
   std::vector<Diagnostic> run() {
     services();
     dependencies();
+    links();
     probes();
     faults();
     steps(s_.setup, "setup");
@@ -92,6 +117,17 @@ class Validator {
 
   void services();
   void dependencies();
+  void links();
+  void partition(const FaultSpec& f, const PartitionParams& p, const std::string& path, const std::string& label);
+  bool is_service(const std::string& name) const {
+    return std::any_of(s_.services.begin(), s_.services.end(), [&](const auto& svc) { return svc.name == name; });
+  }
+  std::vector<std::string> link_names() const {
+    std::vector<std::string> names;
+    for (const auto& l : s_.links)
+      if (!l.name.empty()) names.push_back(l.name);
+    return names;
+  }
   void probe(const ProbeSpec& p, std::string_view label);
   void probes();
   void faults();
@@ -179,6 +215,29 @@ void Validator::dependencies() {
     if (mark[i] == Mark::none) visit(visit, i);
 }
 
+void Validator::links() {
+  const auto& ls = s_.links;
+  unique(
+      ls.size(), "link name", [&](std::size_t i) { return ls[i].name; },
+      [&](std::size_t i) { return where(fmt::format("link[{}].name", i), ls[i].pos); });
+  for (std::size_t i = 0; i < ls.size(); ++i) {
+    const auto& l = ls[i];
+    const std::string path = fmt::format("link[{}]", i);
+    const std::string label = l.name.empty() ? "[[link]]" : fmt::format("link '{}'", l.name);
+    if (const auto colon = l.to.rfind(':'); colon != std::string::npos && !loopback_host(l.to.substr(0, colon)))
+      error(where(path + ".to", l.pos),
+            fmt::format("{} forwards to '{}', which is not on this host", label, l.to.substr(0, colon)),
+            "faultline only proxies to loopback addresses: 127.x.x.x, [::1] or localhost");
+    if (!l.service.empty() && !is_service(l.service))
+      error(where(path + ".service", l.pos), fmt::format("{} names unknown service '{}'", label, l.service),
+            service_hint(l.service));
+    for (std::size_t j = 0; j < l.from.size(); ++j)
+      if (!is_service(l.from[j]))
+        error(where(fmt::format("{}.from[{}]", path, j), where(path + ".from", l.pos)),
+              fmt::format("{} is used from unknown service '{}'", label, l.from[j]), service_hint(l.from[j]));
+  }
+}
+
 void Validator::probe(const ProbeSpec& p, std::string_view label) {
   const bool network = p.kind == ProbeKind::tcp || p.kind == ProbeKind::http;
   if (network && p.port.empty())
@@ -216,6 +275,30 @@ void Validator::fault(const FaultSpec& f, std::size_t i) {
       error(where(path + ".target", f.pos), fmt::format("fault target '{}' is not a declared service", f.target),
             service_hint(f.target));
   }
+  if (is_link_kind(f.kind)) {
+    const auto links = link_names();
+    if (f.target.empty())
+      error(f.pos, fmt::format("missing required key 'target' in {}: a {} fault acts on a link", label, f.kind),
+            links.empty() ? "declare a [[link]] and send the traffic through it"
+                          : fmt::format("declared links: {}", quoted_list(links)));
+    else if (std::find(links.begin(), links.end(), f.target) == links.end()) {
+      const std::string best = closest(f.target, links);
+      error(where(path + ".target", f.pos), fmt::format("fault target '{}' is not a declared link", f.target),
+            !best.empty()      ? fmt::format("did you mean '{}'?", best)
+            : links.empty()    ? std::string("no [[link]] is declared; a net.* fault acts on a link's traffic")
+                               : fmt::format("declared links: {}", quoted_list(links)));
+    }
+  }
+  if (f.kind.rfind("net.", 0) == 0 && !f.duration)
+    error(f.pos, fmt::format("missing required key 'duration' in {}: a {} fault is held for a time and then "
+                             "reverted",
+                             label, f.kind));
+  if (const auto* sl = std::get_if<SlicerParams>(&f.params); sl && sl->size_variation >= sl->size)
+    error(where(path + ".size_variation", f.pos),
+          fmt::format("'size_variation' ({}) must be less than 'size' ({})", sl->size_variation, sl->size),
+          "a slice is never empty");
+  if (const auto* p = std::get_if<PartitionParams>(&f.params); p && f.kind == "net.partition")
+    partition(f, *p, path, label);
   if (f.kind == "process.pause" && !f.duration)
     error(f.pos, fmt::format("missing required key 'duration' in {}: a process.pause fault needs to know how long "
                              "to keep the service paused",
@@ -237,6 +320,60 @@ void Validator::fault(const FaultSpec& f, std::size_t i) {
           "each injection is reverted after 'duration', before the next one");
 }
 
+void Validator::partition(const FaultSpec& f, const PartitionParams& p, const std::string& path,
+                          const std::string& label) {
+  const int ways = (p.groups.empty() ? 0 : 1) + (p.isolate.empty() ? 0 : 1) + (p.shape ? 1 : 0);
+  if (ways != 1) {
+    error(f.pos,
+          ways == 0 ? fmt::format("{} needs 'groups', 'isolate' or 'shape' to say which services to separate", label)
+                    : fmt::format("{} has more than one of 'groups', 'isolate' and 'shape'; keep one", label),
+          "e.g. isolate = \"db\", shape = \"halves\" or groups = [[\"a\"], [\"b\", \"c\"]]");
+    return;
+  }
+  bool names_ok = true;
+  if (!p.isolate.empty() && !is_service(p.isolate)) {
+    error(where(path + ".isolate", f.pos), fmt::format("{} isolates unknown service '{}'", label, p.isolate),
+          service_hint(p.isolate));
+    names_ok = false;
+  }
+  std::map<std::string, std::size_t> seen;
+  std::size_t nonempty = 0;
+  for (std::size_t g = 0; g < p.groups.size(); ++g) {
+    if (!p.groups[g].empty()) ++nonempty;
+    for (std::size_t k = 0; k < p.groups[g].size(); ++k) {
+      const std::string& name = p.groups[g][k];
+      const SourcePos pos = where(fmt::format("{}.groups[{}][{}]", path, g, k), where(path + ".groups", f.pos));
+      if (!is_service(name)) {
+        error(pos, fmt::format("{} groups unknown service '{}'", label, name), service_hint(name));
+        names_ok = false;
+      } else if (auto [it, fresh] = seen.emplace(name, g); !fresh) {
+        error(pos, fmt::format("service '{}' is in two groups of {} (groups {} and {})", name, label, it->second + 1, g + 1));
+        names_ok = false;
+      }
+    }
+  }
+  if (!p.groups.empty() && nonempty < 2) {
+    error(where(path + ".groups", f.pos), fmt::format("{} needs at least two non-empty groups to separate", label));
+    names_ok = false;
+  }
+  if (p.shape == PartitionShape::ring && s_.services.size() < 3) {
+    error(where(path + ".shape", f.pos),
+          fmt::format("shape \"ring\" needs at least 3 services, not {}", s_.services.size()),
+          "with fewer, every majority is the same one");
+    names_ok = false;
+  }
+  if (p.shape == PartitionShape::ring && p.one_way) {
+    error(where(path + ".direction", f.pos), "direction \"one\" does not apply to shape \"ring\", which has no first group",
+          "use direction \"both\" or explicit groups");
+    names_ok = false;
+  }
+  if (!names_ok) return;
+  if (partition_cuts(p, faultline::service_names(s_), link_ends(s_)).empty())
+    error(f.pos, fmt::format("{} cuts no link: no [[link]] connects services that it separates", label),
+          "a link is cut when a service in its 'from' and its server (its 'service', or the owner of the port in its "
+          "'to') are separated");
+}
+
 void Validator::steps(const std::vector<StepSpec>& steps, std::string_view table) {
   unique(
       steps.size(), fmt::format("{} step name", table), [&](std::size_t i) { return steps[i].name; },
@@ -252,6 +389,8 @@ void Validator::check_text(const std::string& text, const std::string& path, con
   std::vector<std::string> ports;
   for (const auto& s : s_.services)
     for (const auto& p : s.ports) ports.push_back("port." + p);
+  for (const auto& l : s_.links)
+    if (!l.name.empty()) ports.push_back("link." + l.name);
   std::set<std::string> reported;
   for (const auto& use : uses) {
     const std::string& name = use.name;
@@ -265,6 +404,11 @@ void Validator::check_text(const std::string& text, const std::string& path, con
     if (service_scoped) {
       error(pos, fmt::format("'{{{}}}' is only defined inside a [[service]]'s own fields", name),
             "use {run.dir} or a path of your own here");
+    } else if (name.rfind("link.", 0) == 0) {
+      const std::string best = closest(name, ports);
+      error(pos, fmt::format("'{{{}}}' names a link that is not declared", name),
+            !best.empty() ? fmt::format("did you mean '{{{}}}'?", best)
+                          : fmt::format("declare it: [[link]] name = \"{}\"", name.substr(5)));
     } else if (name.rfind("port.", 0) == 0) {
       const std::string best = closest(name, ports);
       error(pos, fmt::format("'{{{}}}' names a port that no service declares", name),
@@ -319,6 +463,8 @@ void Validator::placeholders() {
     check_text(svc.workdir, path + ".workdir", svc.pos, &svc);
     if (svc.ready) check_probe_texts(*svc.ready, path + ".ready", &svc);
   }
+  for (std::size_t i = 0; i < s_.links.size(); ++i)
+    check_text(s_.links[i].to, fmt::format("link[{}].to", i), s_.links[i].pos, nullptr);
   for (std::size_t i = 0; i < s_.probes.size(); ++i)
     check_probe_texts(s_.probes[i], fmt::format("probe[{}]", i), nullptr);
   for (std::size_t i = 0; i < s_.faults.size(); ++i) {

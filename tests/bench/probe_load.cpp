@@ -6,7 +6,7 @@
 // same 10,000 connections a second: its CPU time is the yardstick for what
 // the work costs on this machine.
 //
-//   ninja -C build tests/probe_load
+//   ninja -C build tests/bench/probe_load
 //   FAULTLINE_BIN=build/faultline FAULTLINE_FLAKY_SERVER=build/tests/flaky_server FAULTLINE_SOURCE_ROOT=. build/tests/bench/probe_load [seconds, default 60]
 //
 // Targets (issue 3): harness <= 5% of one core and <= 30 MB peak RSS.

@@ -7,7 +7,7 @@
 // observe at): its error is computed from the same samples, keeping only the
 // first sample of each second.
 //
-//   ninja -C build tests/recovery_accuracy
+//   ninja -C build tests/bench/recovery_accuracy
 //   FAULTLINE_BIN=build/faultline FAULTLINE_FLAKY_SERVER=build/tests/flaky_server FAULTLINE_SOURCE_ROOT=. build/tests/bench/recovery_accuracy [episodes per interval]
 //
 // Target (issue 3): error p99 <= interval + 1 ms.

@@ -35,7 +35,7 @@ std::vector<std::string> names(const std::vector<KeySpec>& keys) {
 /// Every table of the catalog with a label, kinds included.
 std::vector<std::pair<std::string, const std::vector<KeySpec>*>> all_tables() {
   std::vector<std::pair<std::string, const std::vector<KeySpec>*>> out = {
-      {"top level", &top_level_keys()},     {"[[service]]", &service_keys()},
+      {"top level", &top_level_keys()},     {"[[service]]", &service_keys()}, {"[[link]]", &link_keys()},
       {"[[probe]]", &probe_common_keys()},  {"[[fault]]", &fault_common_keys()},
       {"[[setup]]/[[verify]]", &step_keys()}, {"[thresholds]", &threshold_keys()},
   };
@@ -47,7 +47,9 @@ std::vector<std::pair<std::string, const std::vector<KeySpec>*>> all_tables() {
 /// A valid TOML value for a key of the given catalog type.
 std::string sample(const KeySpec& k) {
   static const std::map<std::string, std::string> by_key = {
-      {"restart", "\"always\""}, {"path", "\"/x\""}, {"ports", "[\"p1\"]"}, {"depends_on", "[\"other\"]"}};
+      {"restart", "\"always\""},      {"path", "\"/x\""},          {"ports", "[\"p1\"]"},
+      {"depends_on", "[\"other\"]"},  {"direction", "\"both\""},  {"distribution", "\"normal\""},
+      {"mode", "\"reject\""},         {"shape", "\"ring\""}};
   if (auto it = by_key.find(k.key); it != by_key.end()) return it->second;
   static const std::map<std::string, std::string> by_type = {
       {"string", "\"sample\""},
@@ -65,6 +67,10 @@ std::string sample(const KeySpec& k) {
       {"regex", "\"a+\""},
       {"port", "1"},
       {"percent", "\"50%\""},
+      {"probability", "0.5"},
+      {"rate", "\"1MB/s\""},
+      {"address", "\"127.0.0.1:{port.p1}\""},
+      {"array of arrays of strings", "[[\"a\"], [\"b\", \"c\"]]"},
   };
   auto it = by_type.find(k.type);
   INFO("key: ", k.key);
@@ -132,7 +138,9 @@ TEST_CASE("catalog: every table lists unique, described keys") {
 TEST_CASE("catalog: the kinds") {
   std::vector<std::string> faults;
   for (const auto& k : fault_kinds()) faults.push_back(k.name);
-  CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec"});
+  CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
+                                           "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
+                                           "net.slicer", "net.partition"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
@@ -142,7 +150,9 @@ TEST_CASE("catalog: the kinds") {
   CHECK(find_fault_kind("exec")->reversible);
   CHECK_FALSE(find_fault_kind("process.kill")->reversible);
   CHECK(find_fault_kind("process.restart")->keys.empty());
-  CHECK(find_fault_kind("net.latency") == nullptr);
+  CHECK(find_fault_kind("net.teleport") == nullptr);
+  for (const auto& k : fault_kinds())
+    if (k.name.starts_with("net.")) CHECK(k.reversible);
   CHECK(find_fault_kind("") == nullptr);
   REQUIRE(find_probe_kind("http") != nullptr);
   CHECK(find_probe_kind("http")->keys.size() == 7);
@@ -154,15 +164,16 @@ TEST_CASE("catalog: the kinds") {
 }
 
 TEST_CASE("catalog: the parser accepts every key of the catalog") {
-  std::string text = lines(top_level_keys(), {"service", "probe", "fault", "setup", "verify", "thresholds"});
+  std::string text = lines(top_level_keys(), {"service", "link", "probe", "fault", "setup", "verify", "thresholds"});
   text += "\n[[service]]\n" + lines(service_keys(), {}, {{"name", "\"svc\""}});
+  text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}});
   for (const auto& kind : probe_kinds())
     text += "\n[[probe]]\n" +
             lines(probe_common_keys(), {}, {{"name", "\"p-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
             lines(kind.keys, {});
   for (const auto& kind : fault_kinds()) {
     std::set<std::string> skip;
-    if (kind.name == "exec") skip.insert("target");
+    if (kind.name == "exec" || kind.name == "net.partition") skip.insert("target");
     if (kind.name == "process.kill" || kind.name == "process.restart") skip.insert("duration");
     text += "\n[[fault]]\n" +
             lines(fault_common_keys(), skip, {{"name", "\"f-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
@@ -186,6 +197,10 @@ name = "a"
 command = "true"
 bogus_key = 1
 ready = { kind = "tcp", port = 1, bogus_key = 1 }
+[[link]]
+name = "l"
+to = "127.0.0.1:1"
+bogus_key = 1
 [[probe]]
 name = "p"
 kind = "http"
@@ -206,7 +221,7 @@ bogus_key = 1
 )";
   auto r = parse_scenario(text, "x.toml");
   INFO(all_messages(r.diagnostics));
-  REQUIRE(r.diagnostics.size() == 8);
+  REQUIRE(r.diagnostics.size() == 9);
   for (const auto& d : r.diagnostics) CHECK(d.message.rfind("unknown key 'bogus_key' in ", 0) == 0);
 }
 
@@ -237,6 +252,24 @@ duration = "1s"
 [[fault]]
 kind = "exec"
 apply = "true"
+[[fault]]
+kind = "net.latency"
+latency = "1ms"
+[[fault]]
+kind = "net.bandwidth"
+rate = "1KB/s"
+[[fault]]
+kind = "net.blackhole"
+[[fault]]
+kind = "net.reset"
+[[fault]]
+kind = "net.slow_close"
+delay = "1s"
+[[fault]]
+kind = "net.slicer"
+[[fault]]
+kind = "net.partition"
+isolate = "a"
 [[setup]]
 command = "true"
 )",
@@ -247,6 +280,17 @@ command = "true"
   const auto& kill = std::get<KillParams>(s.faults.at(0).params);
   const auto& pause = std::get<PauseParams>(s.faults.at(1).params);
   const auto& exec = std::get<ExecParams>(s.faults.at(2).params);
+  const auto& latency = std::get<LatencyParams>(s.faults.at(3).params);
+  const auto& bandwidth = std::get<BandwidthParams>(s.faults.at(4).params);
+  const auto& blackhole = std::get<BlackholeParams>(s.faults.at(5).params);
+  const auto& reset = std::get<ResetParams>(s.faults.at(6).params);
+  const auto& slow_close = std::get<SlowCloseParams>(s.faults.at(7).params);
+  const auto& slicer = std::get<SlicerParams>(s.faults.at(8).params);
+  const auto& partition = std::get<PartitionParams>(s.faults.at(9).params);
+  auto dir = [](NetDirection v) {
+    return std::string(v == NetDirection::both ? "both" : v == NetDirection::upstream ? "upstream" : "downstream");
+  };
+  auto p = [](double v) { return fmt::format("{:g}", v); };
   auto d = [](Nanos n) { return format_duration(n); };
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
   auto sig = [](int n) { return n == SIGTERM ? std::string("SIGTERM") : n == SIGKILL ? std::string("SIGKILL") : std::to_string(n); };
@@ -277,6 +321,24 @@ command = "true"
       {"fault process.kill", {{"signal", sig(kill.signal)}, {"group", b(kill.group)}}},
       {"fault process.pause", {{"group", b(pause.group)}}},
       {"fault exec", {{"timeout", d(exec.timeout)}}},
+      {"fault net.latency",
+       {{"jitter", d(latency.jitter)},
+        {"distribution", latency.distribution == LatencyDistribution::uniform ? "uniform" : "normal"},
+        {"direction", dir(latency.direction)},
+        {"toxicity", p(latency.toxicity)}}},
+      {"fault net.bandwidth", {{"direction", dir(bandwidth.direction)}, {"toxicity", p(bandwidth.toxicity)}}},
+      {"fault net.blackhole", {{"direction", dir(blackhole.direction)}, {"toxicity", p(blackhole.toxicity)}}},
+      {"fault net.reset", {{"after", d(reset.after)}, {"toxicity", p(reset.toxicity)}}},
+      {"fault net.slow_close", {{"direction", dir(slow_close.direction)}, {"toxicity", p(slow_close.toxicity)}}},
+      {"fault net.slicer",
+       {{"size", std::to_string(slicer.size)},
+        {"size_variation", std::to_string(slicer.size_variation)},
+        {"delay", d(slicer.delay)},
+        {"direction", dir(slicer.direction)},
+        {"toxicity", p(slicer.toxicity)}}},
+      {"fault net.partition",
+       {{"mode", partition.mode == PartitionMode::drop ? "drop" : "reject"},
+        {"direction", partition.one_way ? "one" : "both"}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
   };
@@ -293,7 +355,7 @@ command = "true"
       ++compared;
     }
   }
-  CHECK(compared == 28);
+  CHECK(compared == 47);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
@@ -308,6 +370,7 @@ TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholde
   for (const auto& k : probe_kinds()) CHECK(doc.find(fmt::format("### `kind = \"{}\"`", k.name)) != std::string::npos);
   for (const auto& p : builtin_placeholders()) CHECK(doc.find(fmt::format("| `{{{}}}` |", p)) != std::string::npos);
   CHECK(doc.find("| `{port.NAME}` |") != std::string::npos);
+  CHECK(doc.find("| `{link.NAME}` |") != std::string::npos);
   CHECK(doc.find("| `{service.dir}` |") != std::string::npos);
   CHECK(doc.find("| `{service.name}` |") != std::string::npos);
 }
@@ -327,5 +390,5 @@ TEST_CASE("catalog: the complete examples in scenarios/README.md are valid") {
     REQUIRE(r.scenario.has_value());
     CHECK(validate(*r.scenario).empty());
   }
-  CHECK(examples == 2);
+  CHECK(examples == 3);
 }

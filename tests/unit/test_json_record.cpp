@@ -84,3 +84,39 @@ TEST_CASE("console: the summary shows figures, '> deadline' for no recovery, and
   CHECK(text.find("\033[") == std::string::npos);  // no colour when not asked
   CHECK(render_console_summary(sample_record(), true).find("\033[31m") != std::string::npos);
 }
+
+TEST_CASE("json_record: each link with its counters and fault windows") {
+  RunRecord r = sample_record();
+  LinkStats l;
+  l.name = "repl";
+  l.to = "127.0.0.1:40001";
+  l.port = 40002;
+  l.connections = 3;
+  l.bytes_upstream = 1200;
+  l.bytes_downstream = 98765;
+  l.discarded_downstream = 17;
+  l.resets = 1;
+  l.faults = {LinkFaultWindow{"split", "net.partition", 1, 2s, 5s, 2}, LinkFaultWindow{"slow", "net.latency", 2, 7s, std::nullopt, 0}};
+  r.links = {l};
+  const json::value v = json::parse(render_json(r));
+  const auto& link = v.at("links").at(0);
+  CHECK(link.at("name").as_string() == "repl");
+  CHECK(link.at("to").as_string() == "127.0.0.1:40001");
+  CHECK(link.at("port").as_int64() == 40002);
+  CHECK(link.at("connections").as_int64() == 3);
+  CHECK(link.at("bytes_upstream").as_int64() == 1200);
+  CHECK(link.at("bytes_downstream").as_int64() == 98765);
+  CHECK(link.at("discarded_upstream").as_int64() == 0);
+  CHECK(link.at("discarded_downstream").as_int64() == 17);
+  CHECK(link.at("resets").as_int64() == 1);
+  const auto& w = link.at("faults").as_array();
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].at("fault").as_string() == "split");
+  CHECK(w[0].at("kind").as_string() == "net.partition");
+  CHECK(w[0].at("iteration").as_int64() == 1);
+  CHECK(w[0].at("start_ns").as_int64() == 2'000'000'000);
+  CHECK(w[0].at("end_ns").as_int64() == 5'000'000'000);
+  CHECK(w[0].at("connections").as_int64() == 2);
+  CHECK(w[1].at("end_ns").is_null());
+  CHECK(json::parse(render_json(sample_record())).at("links").as_array().empty());
+}

@@ -240,3 +240,24 @@ TEST_CASE("placeholders: Command::display") {
   CHECK(Command{{"/usr/bin/env", "A=1", "x@y:z/w.v-u_t%+"}, false, {}}.display() == "/usr/bin/env A=1 x@y:z/w.v-u_t%+");
   CHECK(Command{}.display().empty());
 }
+
+TEST_CASE("placeholders: a link's 'to' is resolved, and {link.NAME} wherever ports go") {
+  Scenario s;
+  s.links = {LinkSpec{"repl", "127.0.0.1:{port.primary}", "", {}, {}}};
+  ServiceSpec svc;
+  svc.name = "replica";
+  svc.command = Command{{"redis-server", "--replicaof", "127.0.0.1", "{link.repl}"}, false, {}};
+  s.services = {svc};
+  const Scenario r = resolve_placeholders(s, {{"port.primary", "4001"}, {"link.repl", "4002"}}, {});
+  CHECK(r.links[0].to == "127.0.0.1:4001");
+  CHECK(r.services[0].command.argv[3] == "4002");
+  CHECK(r.links[0].service.empty());  // no service declares port "primary" here
+
+  ServiceSpec primary;
+  primary.name = "primary";
+  primary.ports = {"primary"};
+  s.services.push_back(primary);
+  CHECK(resolve_placeholders(s, {{"port.primary", "4001"}}, {}).links[0].service == "primary");  // kept explicit
+  s.links[0].service = "other";
+  CHECK(resolve_placeholders(s, {{"port.primary", "4001"}}, {}).links[0].service == "other");
+}

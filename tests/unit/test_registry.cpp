@@ -18,6 +18,16 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
       e.apply.argv = {"true"};
       e.revert = Command{{"true"}, false, {}};
       spec.params = e;
+    } else if (kind.name == "net.latency") spec.params = LatencyParams{};
+    else if (kind.name == "net.bandwidth") spec.params = BandwidthParams{1000, NetDirection::both, 1.0};
+    else if (kind.name == "net.blackhole") spec.params = BlackholeParams{};
+    else if (kind.name == "net.reset") spec.params = ResetParams{};
+    else if (kind.name == "net.slow_close") spec.params = SlowCloseParams{};
+    else if (kind.name == "net.slicer") spec.params = SlicerParams{};
+    else if (kind.name == "net.partition") {
+      PartitionParams p;
+      p.isolate = "svc";
+      spec.params = p;
     }
     auto inj = make_injector(spec);
     REQUIRE(inj);

@@ -590,10 +590,15 @@ TEST_CASE("parser: a key of another kind says which kinds accept it") {
   CHECK(diag(fault("process.pause", "target = \"a\"\nduration = \"1s\"\nsignal = \"KILL\"\n"), "'signal'").message ==
         "'signal' does not apply to a process.pause fault (only process.kill faults accept it)");
   CHECK(diag(fault("exec", "apply = \"true\"\ntarget = \"a\"\n"), "'target'").message ==
-        "'target' does not apply to an exec fault (only process.kill, process.pause and process.restart faults "
-        "accept it)");
+        "'target' does not apply to an exec fault (only process.kill, process.pause, process.restart, net.latency, "
+        "net.bandwidth, net.blackhole, net.reset, net.slow_close and net.slicer faults accept it)");
+  CHECK(diag(fault("net.partition", "isolate = \"a\"\nduration = \"1s\"\ntarget = \"a\"\n"), "'target'")
+            .message.find("does not apply to a net.partition fault") != std::string::npos);
+  CHECK(diag(fault("net.reset", "target = \"l\"\nduration = \"1s\"\nlatency = \"1s\"\n"), "'latency'").message ==
+        "'latency' does not apply to a net.reset fault (only net.latency faults accept it)");
   CHECK(diag(fault("process.kill", "target = \"a\"\nduration = \"1s\"\n"), "'duration'").message ==
-        "'duration' does not apply to a process.kill fault (only process.pause and exec faults accept it)");
+        "'duration' does not apply to a process.kill fault (only process.pause, exec, net.latency, net.bandwidth, "
+        "net.blackhole, net.reset, net.slow_close, net.slicer and net.partition faults accept it)");
   CHECK(diag(fault("process.restart", "target = \"a\"\nduration = \"1s\"\n"), "'duration'").message.find(
             "process.restart fault") != std::string::npos);
   CHECK(diag(fault("process.kill", "target = \"a\"\ntimeout = \"1s\"\n"), "'timeout'").message ==
@@ -614,7 +619,9 @@ kind = "tpc"
 kind = "process.kil"
 target = "a"
 [[fault]]
-kind = "net.latency"
+kind = "net.lateny"
+[[fault]]
+kind = "disk.fill"
 )";
   const auto ds = errors_of(text);
   const auto& restart = diag(ds, "restart policy");
@@ -629,8 +636,10 @@ kind = "net.latency"
   const auto& kind = diag(ds, "unknown fault kind 'process.kil'");
   CHECK(kind.hint == "did you mean 'process.kill'?");
   check_at(kind, value_of(text, "kind = \"process.kil\""));
-  CHECK(diag(ds, "unknown fault kind 'net.latency'").hint ==
-        "known kinds: process.kill, process.pause, process.restart, exec");
+  CHECK(diag(ds, "unknown fault kind 'net.lateny'").hint == "did you mean 'net.latency'?");
+  CHECK(diag(ds, "unknown fault kind 'disk.fill'").hint ==
+        "known kinds: process.kill, process.pause, process.restart, exec, net.latency, net.bandwidth, net.blackhole, "
+        "net.reset, net.slow_close, net.slicer, net.partition");
 }
 
 TEST_CASE("parser: signals by name, short name, lower case or number") {
@@ -947,4 +956,224 @@ TEST_CASE("parser: parsing and validating a typical scenario takes well under 50
   const auto each = (clock::now() - start) / runs;
   INFO("each: ", std::chrono::duration_cast<std::chrono::microseconds>(each).count(), " us");
   CHECK(each < 50ms);
+}
+
+// ---------------------------------------------------------------- links and network faults
+
+namespace {
+
+const std::string kNet = R"(name = "net"
+[[service]]
+name = "primary"
+command = "redis-server --port {port.primary}"
+ports = ["primary"]
+[[service]]
+name = "replica"
+command = "redis-server --port {port.replica} --replicaof 127.0.0.1 {link.repl}"
+ports = ["replica"]
+[[link]]
+name = "repl"
+to = "127.0.0.1:{port.primary}"
+service = "primary"
+from = ["replica"]
+[[link]]
+name = "plain"
+to = "[::1]:6379"
+)";
+
+}  // namespace
+
+TEST_CASE("parser: links") {
+  const Scenario s = parsed(kNet);
+  REQUIRE(s.links.size() == 2);
+  const LinkSpec& repl = s.links[0];
+  CHECK(repl.name == "repl");
+  CHECK(repl.to == "127.0.0.1:{port.primary}");
+  CHECK(repl.service == "primary");
+  CHECK(repl.from == std::vector<std::string>{"replica"});
+  CHECK(repl.pos.line == where_is(kNet, "[[link]]").line);
+  CHECK(s.positions.at("link[0].to").line == where_is(kNet, "to = \"127.0.0.1").line);
+  const LinkSpec& plain = s.links[1];
+  CHECK(plain.to == "[::1]:6379");
+  CHECK(plain.service.empty());
+  CHECK(plain.from.empty());
+}
+
+TEST_CASE("parser: what a link refuses") {
+  const std::string text = R"(name = "x"
+[[link]]
+to = "127.0.0.1"
+form = ["a"]
+[[link]]
+name = "b"
+to = "6379"
+from = ["no spaces allowed"]
+[[link]]
+name = "c"
+to = "127.0.0.1:99999"
+service = 3
+[[link]]
+name = "d bad"
+)";
+  const auto ds = errors_of(text);
+  CHECK(diag(ds, "missing required key 'name' in [[link]]").pos.line == where_is(text, "[[link]]").line);
+  CHECK(diag(ds, "missing required key 'to'").pos.line == where_is(text, "[[link]]", 4).line);
+  CHECK(diag(ds, "unknown key 'form'").hint == "did you mean 'from'?");
+  const auto& port_missing = diag(ds, "not \"127.0.0.1\"");
+  CHECK(port_missing.message ==
+        "'to' must be \"HOST:PORT\" with a port number 1..65535 or a placeholder, not \"127.0.0.1\"");
+  check_at(port_missing, value_of(text, "to = \"127.0.0.1\""));
+  CHECK(diag(ds, "not \"6379\"").hint == "e.g. \"127.0.0.1:{port.redis}\"");
+  diag(ds, "not \"127.0.0.1:99999\"");
+  diag(ds, "not \"no spaces allowed\"");
+  diag(ds, "'service' must be a string, not an integer");
+  diag(ds, "not \"d bad\"");
+}
+
+TEST_CASE("parser: network faults of every kind") {
+  const Scenario s = parsed(kNet + R"(
+[[fault]]
+kind = "net.latency"
+target = "repl"
+latency = "100ms"
+jitter = "10ms"
+distribution = "normal"
+direction = "upstream"
+toxicity = 0.5
+duration = "1s"
+[[fault]]
+kind = "net.bandwidth"
+target = "repl"
+rate = "100KB/s"
+direction = "downstream"
+toxicity = 1
+duration = "1s"
+[[fault]]
+kind = "net.blackhole"
+target = "repl"
+close_after = "2s"
+duration = "3s"
+[[fault]]
+kind = "net.reset"
+target = "repl"
+after = "250ms"
+toxicity = 0
+duration = "1s"
+[[fault]]
+kind = "net.slow_close"
+target = "repl"
+delay = "500ms"
+duration = "1s"
+[[fault]]
+kind = "net.slicer"
+target = "repl"
+size = 10
+size_variation = 3
+delay = "1ms"
+duration = "1s"
+[[fault]]
+kind = "net.partition"
+groups = [["primary"], ["replica"]]
+mode = "reject"
+direction = "one"
+duration = "1s"
+[[fault]]
+kind = "net.partition"
+isolate = "replica"
+duration = "1s"
+[[fault]]
+kind = "net.partition"
+shape = "halves"
+duration = "1s"
+)");
+  REQUIRE(s.faults.size() == 9);
+  const auto& lat = std::get<LatencyParams>(s.faults[0].params);
+  CHECK(s.faults[0].target == "repl");
+  CHECK(lat.latency == 100ms);
+  CHECK(lat.jitter == 10ms);
+  CHECK(lat.distribution == LatencyDistribution::normal);
+  CHECK(lat.direction == NetDirection::upstream);
+  CHECK(lat.toxicity == 0.5);
+  const auto& bw = std::get<BandwidthParams>(s.faults[1].params);
+  CHECK(bw.rate == 100e3);
+  CHECK(bw.direction == NetDirection::downstream);
+  CHECK(bw.toxicity == 1.0);
+  const auto& bh = std::get<BlackholeParams>(s.faults[2].params);
+  CHECK(bh.direction == NetDirection::both);
+  CHECK(bh.close_after == Nanos(2s));
+  const auto& rst = std::get<ResetParams>(s.faults[3].params);
+  CHECK(rst.after == 250ms);
+  CHECK(rst.toxicity == 0.0);
+  CHECK(std::get<SlowCloseParams>(s.faults[4].params).delay == 500ms);
+  const auto& sl = std::get<SlicerParams>(s.faults[5].params);
+  CHECK(sl.size == 10);
+  CHECK(sl.size_variation == 3);
+  CHECK(sl.delay == 1ms);
+  const auto& groups = std::get<PartitionParams>(s.faults[6].params);
+  CHECK(s.faults[6].target.empty());
+  CHECK(groups.groups == std::vector<std::vector<std::string>>{{"primary"}, {"replica"}});
+  CHECK(groups.mode == PartitionMode::reject);
+  CHECK(groups.one_way);
+  CHECK_FALSE(groups.shape.has_value());
+  CHECK(std::get<PartitionParams>(s.faults[7].params).isolate == "replica");
+  CHECK(std::get<PartitionParams>(s.faults[7].params).mode == PartitionMode::drop);
+  CHECK(std::get<PartitionParams>(s.faults[8].params).shape == PartitionShape::halves);
+  CHECK(s.faults[8].name == "net.partition#3");
+}
+
+TEST_CASE("parser: bad values of network faults name the key and what is expected") {
+  const std::string text = kNet + R"(
+[[fault]]
+kind = "net.latency"
+target = "repl"
+latency = 100
+toxicity = 50
+direction = "up"
+distribution = "gauss"
+duration = "1s"
+[[fault]]
+kind = "net.bandwidth"
+target = "repl"
+rate = "100kb/s"
+toxicity = "high"
+duration = "1s"
+[[fault]]
+kind = "net.blackhole"
+target = "repl"
+close_after = "0s"
+duration = "1s"
+[[fault]]
+kind = "net.slicer"
+target = "repl"
+size = 0
+duration = "1s"
+[[fault]]
+kind = "net.slow_close"
+target = "repl"
+duration = "1s"
+[[fault]]
+kind = "net.partition"
+groups = ["primary", ["replica"]]
+shape = "circle"
+mode = "drop-all"
+direction = "upstream"
+duration = "1s"
+)";
+  const auto ds = errors_of(text);
+  CHECK(diag(ds, "'latency' must be a duration").hint == "write \"100s\" or \"100ms\"");
+  const auto& tox = diag(ds, "'toxicity' must be between 0 and 1, not 50");
+  CHECK(tox.hint == "a probability, not a percentage: write 0.5");
+  check_at(tox, value_of(text, "toxicity = 50"));
+  CHECK(diag(ds, "unknown direction 'up'").hint == "write \"upstream\", \"downstream\" or \"both\"");
+  CHECK(diag(ds, "unknown distribution 'gauss'").hint == "write \"uniform\" or \"normal\"");
+  CHECK(diag(ds, "invalid rate '100kb/s'").message.find("the unit is unknown") != std::string::npos);
+  diag(ds, "'toxicity' must be a probability between 0 and 1, such as 0.5, not a string");
+  diag(ds, "'close_after' must be positive");
+  diag(ds, "'size' must be at least 1, not 0");
+  CHECK(diag(ds, "missing required key 'delay'").pos.line == where_is(text, "kind = \"net.slow_close\"").line - 1);
+  CHECK(diag(ds, "each group of 'groups' must be an array of service names, not a string").hint ==
+        "write [[\"a\"], [\"b\", \"c\"]]");
+  CHECK(diag(ds, "unknown shape 'circle'").hint == "write \"halves\" or \"ring\"");
+  CHECK(diag(ds, "unknown mode 'drop-all'").hint == "write \"drop\" or \"reject\"");
+  CHECK(diag(ds, "unknown direction 'upstream'").hint == "write \"both\" or \"one\"");
 }

@@ -460,3 +460,171 @@ TEST_CASE("validate: the starter scenario survives any name") {
     CHECK(r.scenario->name == name);
   }
 }
+
+// ---------------------------------------------------------------- links and network faults
+
+namespace {
+
+const std::string kPair = R"(name = "v"
+[[service]]
+name = "primary"
+command = "redis-server --port {port.primary}"
+ports = ["primary"]
+[[service]]
+name = "replica"
+command = "redis-server --port {port.replica} --replicaof 127.0.0.1 {link.repl}"
+ports = ["replica"]
+[[link]]
+name = "repl"
+to = "127.0.0.1:{port.primary}"
+from = ["replica"]
+)";
+
+}  // namespace
+
+TEST_CASE("validate: a sound scenario with links and network faults has no problems") {
+  CHECK(check(kPair + R"(
+[[probe]]
+name = "through"
+kind = "tcp"
+port = "{link.repl}"
+[[fault]]
+kind = "net.latency"
+target = "repl"
+latency = "10ms"
+duration = "1s"
+[[fault]]
+kind = "net.partition"
+isolate = "replica"
+duration = "1s"
+)")
+            .empty());
+}
+
+TEST_CASE("validate: links name declared services, loopback hosts and unique names") {
+  const std::string text = kPair + R"(
+[[link]]
+name = "repl"
+to = "10.0.0.7:6379"
+service = "primry"
+from = ["replika", "primary"]
+[[link]]
+name = "web"
+to = "example.com:80"
+)";
+  const auto ds = check(text);
+  const auto& dup = diag(ds, "duplicate link name 'repl'");
+  check_at(dup, value_of(text, "name = \"repl\"", 2));
+  const auto& host = diag(ds, "forwards to '10.0.0.7'");
+  CHECK(host.message == "link 'repl' forwards to '10.0.0.7', which is not on this host");
+  CHECK(host.hint == "faultline only proxies to loopback addresses: 127.x.x.x, [::1] or localhost");
+  check_at(host, value_of(text, "to = \"10.0.0.7:6379\""));
+  diag(ds, "forwards to 'example.com'");
+  CHECK(diag(ds, "unknown service 'primry'").hint == "did you mean 'primary'?");
+  const auto& from = diag(ds, "is used from unknown service 'replika'");
+  CHECK(from.hint == "did you mean 'replica'?");
+  CHECK(from.pos.line == where_is(text, "from = [\"replika\"").line);
+  CHECK(ds.size() == 5);
+  CHECK(check(kPair + "[[link]]\nname = \"six\"\nto = \"[::1]:1\"\n[[link]]\nname = \"l\"\nto = \"localhost:1\"\n"
+                      "[[link]]\nname = \"l2\"\nto = \"127.1.2.3:1\"\n")
+            .empty());
+}
+
+TEST_CASE("validate: {link.X} must name a declared link") {
+  const std::string text = kPair + "[[probe]]\nname = \"p\"\nkind = \"tcp\"\nport = \"{link.rep}\"\n"
+                                   "[[probe]]\nname = \"q\"\nkind = \"tcp\"\nport = \"{link.other}\"\n";
+  const auto ds = check(text);
+  REQUIRE(ds.size() == 2);
+  CHECK(diag(ds, "{link.rep}").message == "'{link.rep}' names a link that is not declared");
+  CHECK(diag(ds, "{link.rep}").hint == "did you mean '{link.repl}'?");
+  CHECK(diag(ds, "{link.other}").hint == "declare it: [[link]] name = \"other\"");
+}
+
+TEST_CASE("validate: network faults need a declared link as target, and a duration") {
+  const std::string text = kPair + R"(
+[[fault]]
+kind = "net.latency"
+latency = "1ms"
+duration = "1s"
+[[fault]]
+kind = "net.reset"
+target = "primary"
+duration = "1s"
+[[fault]]
+kind = "net.blackhole"
+target = "repl"
+[[fault]]
+kind = "net.slicer"
+target = "repl"
+size = 4
+size_variation = 4
+duration = "1s"
+)";
+  const auto ds = check(text);
+  REQUIRE(ds.size() == 4);
+  const auto& missing = diag(ds, "missing required key 'target'");
+  CHECK(missing.message == "missing required key 'target' in fault 'net.latency': a net.latency fault acts on a link");
+  CHECK(missing.hint == "declared links: 'repl'");
+  const auto& service = diag(ds, "fault target 'primary' is not a declared link");
+  CHECK(service.hint == "declared links: 'repl'");
+  check_at(service, value_of(text, "target = \"primary\""));
+  diag(ds, "missing required key 'duration' in fault 'net.blackhole'");
+  const auto& slice = diag(ds, "'size_variation' (4) must be less than 'size' (4)");
+  check_at(slice, value_of(text, "size_variation = 4"));
+
+  const auto none = check("name = \"v\"\n[[fault]]\nkind = \"net.reset\"\ntarget = \"x\"\nduration = \"1s\"\n");
+  CHECK(diag(none, "'x'").hint == "no [[link]] is declared; a net.* fault acts on a link's traffic");
+}
+
+TEST_CASE("validate: a partition says how, names declared services once, and cuts a link") {
+  auto partition = [&](const std::string& keys) {
+    return check(kPair + "[[fault]]\nname = \"split\"\nkind = \"net.partition\"\nduration = \"1s\"\n" + keys);
+  };
+  CHECK(diag(partition(""), "needs 'groups', 'isolate' or 'shape'").message ==
+        "fault 'split' needs 'groups', 'isolate' or 'shape' to say which services to separate");
+  diag(partition("isolate = \"replica\"\nshape = \"halves\"\n"), "more than one of 'groups', 'isolate' and 'shape'");
+  CHECK(diag(partition("isolate = \"replika\"\n"), "isolates unknown service 'replika'").hint ==
+        "did you mean 'replica'?");
+  diag(partition("groups = [[\"primary\"], [\"nobody\"]]\n"), "groups unknown service 'nobody'");
+  CHECK(diag(partition("groups = [[\"primary\"], [\"replica\", \"primary\"]]\n"), "in two groups").message ==
+        "service 'primary' is in two groups of fault 'split' (groups 1 and 2)");
+  diag(partition("groups = [[\"primary\", \"replica\"], []]\n"), "at least two non-empty groups");
+  CHECK(diag(partition("shape = \"ring\"\n"), "needs at least 3 services").message ==
+        "shape \"ring\" needs at least 3 services, not 2");
+  const auto cuts_nothing = check(kPair + "[[service]]\nname = \"tool\"\ncommand = \"true\"\n"
+                                          "[[fault]]\nname = \"split\"\nkind = \"net.partition\"\nduration = \"1s\"\n"
+                                          "groups = [[\"primary\", \"replica\"], [\"tool\"]]\n");
+  REQUIRE(cuts_nothing.size() == 1);
+  CHECK(cuts_nothing[0].message == "fault 'split' cuts no link: no [[link]] connects services that it separates");
+  // One way, either way round, still cuts the link: upstream or downstream.
+  CHECK(partition("groups = [[\"primary\"], [\"replica\"]]\ndirection = \"one\"\n").empty());
+  CHECK(partition("groups = [[\"replica\"], [\"primary\"]]\ndirection = \"one\"\n").empty());
+  CHECK(partition("shape = \"halves\"\n").empty());
+}
+
+TEST_CASE("validate: ring partitions have no direction 'one'") {
+  const std::string three = R"(name = "v"
+[[service]]
+name = "a"
+command = "true"
+ports = ["a"]
+[[service]]
+name = "b"
+command = "true"
+[[service]]
+name = "c"
+command = "true"
+[[link]]
+name = "ca"
+to = "127.0.0.1:{port.a}"
+from = ["c"]
+[[fault]]
+kind = "net.partition"
+shape = "ring"
+direction = "one"
+duration = "1s"
+)";
+  const auto ds = check(three);
+  REQUIRE(ds.size() == 1);
+  CHECK(ds[0].message == "direction \"one\" does not apply to shape \"ring\", which has no first group");
+}

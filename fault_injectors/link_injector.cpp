@@ -1,0 +1,79 @@
+#include "link_injector.hpp"
+
+#include <fmt/format.h>
+
+#include "link_set.hpp"
+#include "net_describe.hpp"
+#include "schedule.hpp"
+
+namespace faultline {
+
+namespace {
+
+/// FNV-1a: a stable hash of a fault's name for seeding (std::hash is not
+/// guaranteed stable between builds).
+std::uint64_t stable_hash(const std::string& s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+class LinkInjector final : public Injector {
+ public:
+  LinkInjector(const FaultSpec& spec, std::shared_ptr<proxy::LinkFault> fault, double toxicity)
+      : spec_(spec), fault_(std::move(fault)), toxicity_(toxicity) {}
+
+  asio::awaitable<void> prepare(InjectorContext& ctx) override {
+    link(ctx);
+    co_return;
+  }
+
+  asio::awaitable<void> inject(InjectorContext& ctx) override {
+    proxy::Link& l = link(ctx);
+    id_ = l.add_fault(fault_, {spec_.name, spec_.kind, ctx.iteration, application_seed(ctx, spec_.name), toxicity_});
+    co_return;
+  }
+
+  asio::awaitable<void> revert(InjectorContext& ctx) override {
+    if (!id_) co_return;  // never injected: nothing to undo
+    proxy::Link* l = ctx.links ? ctx.links->find(spec_.target) : nullptr;
+    if (!l) co_return;  // the link is gone, and the fault with it
+    l->remove_fault(id_);
+    if (l->applied(id_))
+      throw FaultError(fmt::format("{} is still applied to a connection of link '{}' after its removal", spec_.kind,
+                                   spec_.target));
+  }
+
+  bool reversible() const override { return true; }
+
+  std::string describe() const override { return describe_net_fault(spec_); }
+
+ private:
+  proxy::Link& link(InjectorContext& ctx) const {
+    proxy::Link* l = ctx.links ? ctx.links->find(spec_.target) : nullptr;
+    if (!l) throw FaultError(fmt::format("link '{}' is not running", spec_.target));
+    return *l;
+  }
+
+  FaultSpec spec_;
+  std::shared_ptr<proxy::LinkFault> fault_;
+  double toxicity_;
+  std::uint64_t id_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Injector> make_link_injector(const FaultSpec& spec, std::shared_ptr<proxy::LinkFault> fault,
+                                             double toxicity) {
+  return std::make_unique<LinkInjector>(spec, std::move(fault), toxicity);
+}
+
+std::uint64_t application_seed(InjectorContext& ctx, const std::string& name) {
+  const std::uint64_t nth = ctx.links ? ctx.links->next_application(name, ctx.iteration) : 0;
+  return mix_seed(ctx.seed, stable_hash(name), (static_cast<std::uint64_t>(ctx.iteration) << 32) | nth);
+}
+
+}  // namespace faultline
