@@ -491,6 +491,36 @@ ServiceEvent read_service_event(const Ctx& c, const json::value& v, const std::s
   return e;
 }
 
+LinkFaultWindow read_link_fault(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  LinkFaultWindow w;
+  w.fault = o.str("fault");
+  w.kind = o.str("kind");
+  w.iteration = o.i32("iteration");
+  w.start = o.ns("start_ns");
+  w.end = o.opt_ns("end_ns");
+  w.connections = o.u64("connections");
+  o.finish();
+  return w;
+}
+
+LinkStats read_link(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  LinkStats l;
+  l.name = o.str("name");
+  l.to = o.str("to");
+  l.port = static_cast<std::uint16_t>(o.u64("port", 65535));
+  l.connections = o.u64("connections");
+  l.bytes_upstream = o.u64("bytes_upstream");
+  l.bytes_downstream = o.u64("bytes_downstream");
+  l.discarded_upstream = o.u64("discarded_upstream");
+  l.discarded_downstream = o.u64("discarded_downstream");
+  l.resets = o.u64("resets");
+  l.faults = read_array<LinkFaultWindow>(c, o, "faults", read_link_fault);
+  o.finish();
+  return l;
+}
+
 Sample read_sample(const Ctx& c, const json::value& v, const std::string& p) {
   const json::array& a = c.arr(v, p);
   if (a.size() != 4)
@@ -567,6 +597,7 @@ RunRecord read_run_record(std::string_view json_text, std::string_view source) {
   r.faults = read_array<FaultEvent>(c, o, "faults", read_fault);
   r.steps = read_array<StepOutcome>(c, o, "steps", read_step);
   r.service_events = read_array<ServiceEvent>(c, o, "service_events", read_service_event);
+  r.links = read_array<LinkStats>(c, o, "links", read_link);
   r.left_behind = read_strings(c, o, "left_behind");
   r.probes = read_array<ProbeSeries>(c, o, "probes", read_probe);
   o.finish();

@@ -21,7 +21,16 @@ TEST_CASE("process.kill: SIGKILL to the group kills leader and members; nothing 
   const auto deadline = SteadyClock::now() + 5s;
   while (fx.clone->current("svc") && SteadyClock::now() < deadline) fx.io.run_one_for(std::chrono::milliseconds(10));
   CHECK(fx.clone->current("svc") == nullptr);  // restart = never
-  for (pid_t p : members) CHECK(process_state(p).value_or('Z') == 'Z');
+  // The kernel delivers SIGKILL to each member on its own schedule: wait
+  // (bounded) until every member is dead (gone or a zombie).
+  auto all_dead = [&] {
+    for (pid_t p : members)
+      if (process_state(p).value_or('Z') != 'Z') return false;
+    return true;
+  };
+  const auto dead_by = SteadyClock::now() + 5s;
+  while (!all_dead() && SteadyClock::now() < dead_by) fx.io.run_one_for(std::chrono::milliseconds(1));
+  CHECK(all_dead());
   run_sync(fx.io, inj->revert(ctx));  // succeeds, does nothing
   CHECK(inj->describe().find("SIGKILL") != std::string::npos);
 }
