@@ -12,9 +12,14 @@
 
 #include "atomic_file.hpp"
 #include "catalog.hpp"
+#include "cleanup.hpp"
+#include "ledger.hpp"
 #include "console.hpp"
+#include "json_read.hpp"
 #include "json_record.hpp"
+#include "junit.hpp"
 #include "plan.hpp"
+#include "report_files.hpp"
 #include "runner.hpp"
 #include "scenario_parser.hpp"
 #include "starter.hpp"
@@ -29,7 +34,9 @@ constexpr const char* kExamples = R"(Examples:
   faultline validate scenarios/*.toml     check scenarios (file:line:col errors, exit 2)
   faultline plan scenarios/redis-kill-restart.toml --seed 7
   faultline run scenarios/redis-kill-restart.toml --iterations 5 --out runs/drill
+  faultline report runs/drill/run.json --format html --output drill.html
   faultline list                          fault kinds, link keys and probe kinds with their parameters
+  faultline cleanup                       revert what a killed run left behind (from its ledger)
 
 Exit codes: 0 every threshold met; 1 a recovery objective missed; 2 usage error or
 invalid scenario; 3 inconclusive (clone did not start, steady state not met);
@@ -137,6 +144,9 @@ struct RunFlags {
   std::optional<std::uint64_t> seed;
   std::string out;
   std::string json;
+  std::string junit;     ///< one document, a testsuite per scenario
+  std::string markdown;  ///< per scenario ("-NAME" added when several)
+  std::string html;      ///< per scenario ("-NAME" added when several)
   bool quiet = false;
   bool no_color = false;
 };
@@ -153,6 +163,79 @@ int severity(int code) {
   }
 }
 
+/// Writes the report files a run was asked for (--json, --junit, --markdown,
+/// --html; report.html, junit.xml and summary.md into the --out directory).
+/// `done` holds every scenario run so far, this one last, for the JUnit
+/// document. Returns 4 when a file could not be written, else 0.
+int write_reports(const RunFlags& f, const std::vector<RunRecord>& done, const std::filesystem::path& out_dir,
+                  bool many) {
+  const RunRecord& rec = done.back();
+  int rc = 0;
+  auto attempt = [&](const char* what, const std::filesystem::path& path, auto render) {
+    try {
+      write_file_atomic(path, render());
+      fmt::print("  {}: {}\n", what, path.string());
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "faultline: error: {}\n", e.what());
+      rc = 4;
+    }
+  };
+  auto path_of = [&](const std::string& p) {
+    return many ? per_scenario_path(p, rec.scenario_name) : std::filesystem::path(p);
+  };
+  if (!f.json.empty()) attempt("record", path_of(f.json), [&] { return render_json(rec); });
+  if (!f.junit.empty()) attempt("junit", f.junit, [&] { return render_junit(done); });
+  if (!f.markdown.empty()) attempt("markdown", path_of(f.markdown), [&] { return render_report(rec, ReportFormat::markdown); });
+  if (!f.html.empty()) attempt("html", path_of(f.html), [&] { return render_report(rec, ReportFormat::html); });
+  if (!out_dir.empty()) {
+    try {
+      std::string names;
+      for (const auto& path : write_run_dir_reports(rec, out_dir))
+        names += (names.empty() ? "" : ", ") + path.filename().string();
+      fmt::print("  reports: {} in {}\n", names, out_dir.string());
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "faultline: error: {}\n", e.what());
+      rc = 4;
+    }
+  }
+  return rc;
+}
+
+/// Ledgers of runs whose harness died before resolving them.
+std::vector<std::pair<std::filesystem::path, Ledger>> dead_runs() {
+  std::vector<std::pair<std::filesystem::path, Ledger>> out;
+  for (auto& [path, l] : ledgers_in_state_dir())
+    if (!l.finished && !l.harness_alive()) out.emplace_back(path, std::move(l));
+  return out;
+}
+
+int cmd_cleanup(const std::string& run_id, bool all) {
+  std::vector<std::string> errors;
+  int rc = 0, found = 0;
+  for (auto& [path, l] : ledgers_in_state_dir(&errors)) {
+    if (!run_id.empty() && l.run_id != run_id) continue;
+    if (run_id.empty() && !all && l.finished) continue;
+    ++found;
+    if (l.harness_alive()) {
+      fmt::print("run {} ({}) is still running (pid {}): not touched\n", l.run_id, l.scenario, l.harness_pid);
+      continue;
+    }
+    fmt::print("run {} ({}), run directory {}:\n", l.run_id, l.scenario, l.run_dir);
+    CleanupReport r = cleanup_run(l);
+    for (const auto& d : r.done) fmt::print("  {}\n", d);
+    for (const auto& e : r.failed) fmt::print("  LEFT BEHIND: {}\n", e);
+    if (r.done.empty() && r.ok()) fmt::print("  nothing was left applied or running\n");
+    if (!r.ok()) rc = 4;
+  }
+  for (const auto& e : errors) fmt::print(stderr, "faultline cleanup: {}\n", e);
+  if (!run_id.empty() && found == 0) {
+    fmt::print(stderr, "faultline cleanup: no ledger for run '{}' in {}\n", run_id, state_dir().string());
+    return 2;
+  }
+  if (found == 0) fmt::print("nothing to clean up ({} holds no unresolved run)\n", state_dir().string());
+  return rc;
+}
+
 int cmd_run(const RunFlags& f) {
   // Validate every scenario before starting any: nothing is started when one is invalid.
   std::vector<Loaded> loaded;
@@ -162,7 +245,18 @@ int cmd_run(const RunFlags& f) {
     bad |= !loaded.back().scenario;
   }
   if (bad) return 2;
+  // A run that died may have left faults applied: resolve it before anything
+  // new is injected into what may be the same system.
+  if (auto dead = dead_runs(); !dead.empty()) {
+    for (const auto& [path, l] : dead)
+      fmt::print(stderr,
+                 "faultline: run {} of '{}' died without reverting (ledger {}); resolve it with\n"
+                 "  faultline cleanup --run {}\n",
+                 l.run_id, l.scenario, path.string(), l.run_id);
+    return 2;
+  }
   int rc = 0;
+  std::vector<RunRecord> done;
   for (std::size_t i = 0; i < loaded.size(); ++i) {
     if (interrupted_by_signal()) break;
     const Scenario& s = *loaded[i].scenario;
@@ -172,19 +266,41 @@ int cmd_run(const RunFlags& f) {
     opts.quiet = f.quiet;
     opts.color = use_color(f.no_color);
     if (!f.out.empty()) opts.out_dir = loaded.size() == 1 ? std::filesystem::path(f.out) : std::filesystem::path(f.out) / s.name;
-    RunRecord rec = run_scenario(s, loaded[i].text, opts);
+    done.push_back(run_scenario(s, loaded[i].text, opts));
+    const RunRecord& rec = done.back();
     fmt::print("{}", render_console_summary(rec, opts.color));
-    if (!f.json.empty()) {
-      std::filesystem::path json = f.json;
-      if (loaded.size() > 1) json.replace_filename(json.stem().string() + "-" + s.name + json.extension().string());
-      write_file_atomic(json, render_json(rec));
-      fmt::print("  record: {}\n", json.string());
-    }
+    const int written = write_reports(f, done, opts.out_dir, loaded.size() > 1);
+    // Only the JUnit document needs earlier runs, and not their samples.
+    for (auto& p : done.back().probes) p.samples.clear();
     std::fflush(stdout);
     if (rec.exit_code >= 128) return rec.exit_code;
     if (severity(rec.exit_code) > severity(rc)) rc = rec.exit_code;
+    if (severity(written) > severity(rc)) rc = written;
   }
   return rc;
+}
+
+/// `faultline report`: re-renders a report from a run record alone.
+int cmd_report(const std::string& arg, const std::string& format, const std::string& output) {
+  RunRecord rec;
+  try {
+    rec = read_run_record_file(record_path(arg));
+  } catch (const RecordError& e) {
+    fmt::print(stderr, "faultline report: {}\n", e.what());
+    return 2;
+  }
+  const std::string text = render_report(rec, report_format_from(format));
+  if (output.empty()) {
+    fmt::print("{}", text);
+    return 0;
+  }
+  try {
+    write_file_atomic(output, text);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "faultline report: {}\n", e.what());
+    return 2;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -200,8 +316,11 @@ int run_cli(int argc, char** argv) {
   run->add_option("scenario", rf.files, "scenario files (TOML)")->required()->check(CLI::ExistingFile);
   run->add_option("--iterations", rf.iterations, "override the scenario's iteration count")->check(CLI::PositiveNumber);
   run->add_option("--seed", rf.seed, "seed for every random choice (printed and recorded)");
-  run->add_option("--out", rf.out, "run directory: service logs, run.json (default runs/NAME-RUNID)");
+  run->add_option("--out", rf.out, "run directory: service logs, run.json, report.html, junit.xml, summary.md (default runs/NAME-RUNID, run.json only)");
   run->add_option("--json", rf.json, "also write the JSON run record to this file");
+  run->add_option("--junit", rf.junit, "also write JUnit XML (a testsuite per scenario) to this file");
+  run->add_option("--markdown", rf.markdown, "also write the Markdown summary to this file");
+  run->add_option("--html", rf.html, "also write the self-contained HTML report to this file");
   run->add_flag("--quiet,-q", rf.quiet, "no progress lines, only the summary");
   run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
 
@@ -220,8 +339,21 @@ int run_cli(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "fault kinds, link keys and probe kinds with their parameters, units and defaults");
 
   std::string iname;
+  std::string cleanup_run_id;
+  bool cleanup_all = false;
+  auto* cleanup = app.add_subcommand("cleanup", "revert what a killed run left applied, from its crash ledger");
+  cleanup->add_option("--run", cleanup_run_id, "only this run id");
+  cleanup->add_flag("--all", cleanup_all, "every dead run's ledger (the default when --run is not given)");
+
   auto* init = app.add_subcommand("init", "write a commented starter scenario NAME.toml that validates");
   init->add_option("name", iname, "scenario name or file")->required();
+
+  std::string rfile, rformat = "markdown", routput;
+  auto* report = app.add_subcommand("report", "re-render a report from a run record (run.json) alone");
+  report->add_option("record", rfile, "run record: a run.json, or a run directory")->required();
+  report->add_option("--format", rformat, "json, junit, markdown or html (default markdown)")
+      ->check(CLI::IsMember(report_format_names()));
+  report->add_option("--output,-o", routput, "write to this file (atomically) instead of stdout");
 
   try {
     app.parse(argc, argv);
@@ -242,6 +374,8 @@ int run_cli(int argc, char** argv) {
     if (plan->parsed()) return cmd_plan(pfile, pseed, piterations);
     if (list->parsed()) return cmd_list();
     if (init->parsed()) return cmd_init(iname);
+    if (cleanup->parsed()) return cmd_cleanup(cleanup_run_id, cleanup_all);
+    if (report->parsed()) return cmd_report(rfile, rformat, routput);
   } catch (const std::exception& e) {
     fmt::print(stderr, "faultline: error: {}\n", e.what());
     return 4;

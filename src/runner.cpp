@@ -48,15 +48,18 @@
 #include "clone.hpp"
 #include "injector.hpp"
 #include "json_record.hpp"
+#include "ledger.hpp"
 #include "link_set.hpp"
 #include "measurement.hpp"
 #include "placeholders.hpp"
+#include "procfs.hpp"
 #include "progress.hpp"
 #include "schedule.hpp"
 #include "signals.hpp"
 #include "scheduler.hpp"
 #include "stop.hpp"
 #include "subprocess.hpp"
+#include "watchdog.hpp"
 
 namespace faultline {
 
@@ -189,9 +192,15 @@ class Run {
   const RunClock& clock() const { return clock_; }
 
   /// Prepares what main() needs; throws for a bad run directory.
-  void setup(const std::filesystem::path& run_dir) {
+  void setup(const std::filesystem::path& run_dir, Ledger* ledger) {
     run_dir_ = run_dir;
+    ledger_ = ledger;
     clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
+    // Every process the clone starts is in the ledger before it can matter.
+    clone_->on_started([this](const std::string& service, pid_t pid) {
+      ledger_->processes.push_back({service, pid, process_start_time(pid).value_or(0)});
+      save_ledger(*ledger_);
+    });
     scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
     params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
   }
@@ -329,6 +338,13 @@ class Run {
     }
   }
 
+  /// Records a fault's state in the crash ledger, durably.
+  void ledger_state(std::size_t event, const std::string& state) {
+    for (auto& f : ledger_->faults)
+      if (f.id == std::to_string(event)) f.state = state;
+    save_ledger(*ledger_);
+  }
+
   InjectorContext context(int it) {
     return InjectorContext{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}},
                            &links_, rec_.seed, it};
@@ -363,6 +379,8 @@ class Run {
       } else {
         if (!co_await stop_.sleep_until(*due->revert_due)) co_return;
         const FaultEvent& ev = rec_.faults[co_await revert(*due)];
+        // Nothing more is injected once something could not be undone.
+        if (!ev.ok) throw HarnessError(fmt::format("fault '{}' could not be reverted: {}", ev.fault, ev.error));
         if (ev.revert_end) w.revert = std::max(w.revert.value_or(Nanos{0}), *ev.revert_end);
       }
     }
@@ -387,6 +405,15 @@ class Run {
       rec_.faults[idx].error = e.what();
       throw HarnessError(fmt::format("fault '{}' cannot be applied: {}", ev.fault, e.what()));
     }
+    // The intent goes to the crash ledger (fsynced) before anything is
+    // applied: if the harness dies from here on, the watchdog or `faultline
+    // cleanup` knows what to undo. A run that cannot record it must not apply.
+    try {
+      ledger_->faults.push_back({std::to_string(idx), ev.fault, ev.kind, "applying", a.injector->undo_plan(ctx)});
+      save_ledger(*ledger_);
+    } catch (const std::exception& e) {
+      throw HarnessError(fmt::format("fault '{}' not applied: cannot write the crash ledger: {}", ev.fault, e.what()));
+    }
     // From here on the fault may be (partly) applied: it is in applied_ so
     // that every exit path reverts it.
     applied_.push_back(std::move(a));
@@ -404,9 +431,11 @@ class Run {
     log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
     if (held.injector->reversible() && p.hold) {
       held.revert_due = clock_.at(t_inject + *p.hold);
+      ledger_state(idx, "applied");
     } else {
       // Nothing to undo (a kill, a restart, an exec without revert).
       applied_.pop_back();
+      ledger_state(idx, "reverted");
     }
     co_return idx;
   }
@@ -422,6 +451,7 @@ class Run {
       co_await a.injector->revert(ctx);
       ev.revert_end = clock_.now();
       log(fmt::format("revert {}", ev.fault));
+      ledger_state(a.event, "reverted");
     } catch (const FaultError& e) {
       ev.ok = false;
       ev.error = e.what();
@@ -475,7 +505,29 @@ class Run {
   std::unique_ptr<ProbeScheduler> scheduler_;
   std::vector<Applied> applied_;
   LinkSet& links_;
+  Ledger* ledger_ = nullptr;
 };
+
+/// Without an `rto` threshold, a system that never came back must still fail
+/// the run (DESIGN.md section 3: not recovered fails the iteration): this
+/// verdict says whether every iteration recovered before `give_up_after`.
+std::optional<Verdict> recovery_verdict(const Scenario& s, const std::vector<IterationMetrics>& its) {
+  if (s.thresholds.rto || its.empty()) return std::nullopt;
+  Verdict v;
+  v.threshold = "recovery";
+  v.scope = "run";
+  std::string missed;
+  int recovered = 0;
+  for (const auto& m : its) {
+    if (m.recovered) ++recovered;
+    else missed += (missed.empty() ? "" : ", ") + std::to_string(m.index);
+  }
+  v.passed = missed.empty();
+  v.measured = fmt::format("{}/{} iterations recovered", recovered, its.size());
+  v.limit = "within " + format_ms(s.give_up_after);
+  if (!v.passed) v.detail = "not recovered in iteration(s) " + missed;
+  return v;
+}
 
 /// Verdicts for [[verify]] steps: one per step, failing when any iteration's run of it failed.
 std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps) {
@@ -562,9 +614,23 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
         signals.async_wait(on_signal);  // a second signal must not skip the revert
       };
   signals.async_wait(on_signal);
+  // The crash ledger and its watchdog come first: from now on, whatever
+  // kills this process, what the run applied and started can be undone. The
+  // watchdog must be started before this process becomes a subreaper, so
+  // that it is adopted outside our tree (see watchdog.hpp).
+  Ledger ledger;
+  ledger.run_id = rec.run_id;
+  ledger.scenario = scenario.name;
+  ledger.run_dir = abs_dir.string();
+  ledger.harness_pid = ::getpid();
+  ledger.harness_start_time = process_start_time(::getpid()).value_or(0);
+  save_ledger(ledger);
+  Watchdog watchdog = Watchdog::start(abs_dir / "ledger.json", abs_dir / "logs" / "watchdog.log");
+  ledger.watchdog_pid = watchdog.pid();
+  save_ledger(ledger);
   become_subreaper();
 
-  run.setup(abs_dir);
+  run.setup(abs_dir, &ledger);
   bool done = false;
   asio::co_spawn(io, run.main(), [&](std::exception_ptr) {
     done = true;
@@ -581,6 +647,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   for (const auto& w : run.windows) rec.iterations.push_back(measure_iteration(rec.probes, w, params));
   rec.statistics = summarize(rec.iterations);
   if (!rec.iterations.empty()) rec.verdicts = judge(rec.scenario.thresholds, rec.iterations, rec.statistics, params);
+  if (auto v = recovery_verdict(rec.scenario, rec.iterations)) rec.verdicts.push_back(std::move(*v));
   for (auto& v : verify_verdicts(rec.scenario, rec.steps)) rec.verdicts.push_back(std::move(v));
   rec.duration = run.clock().now();
 
@@ -595,6 +662,11 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   rec.exit_code = exit_code_for(rec.outcome, sig != SIGINT);  // SIGTERM and SIGHUP: 143
 
   write_file_atomic(abs_dir / "run.json", render_json(rec));
+  // Everything is reverted and stopped: the ledger is resolved. With
+  // something left behind it stays unresolved, and the watchdog (woken by
+  // release) and `faultline cleanup` try again from it.
+  if (rec.left_behind.empty()) finish_ledger(ledger);
+  watchdog.release();
   return rec;
 }
 

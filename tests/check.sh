@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash tests/install-deps.sh
+bash tests/install-deps.sh --tests
 
 if [ ! -f build/build.ninja ]; then
   meson setup build -Dwerror=true --buildtype=debugoptimized

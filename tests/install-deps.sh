@@ -3,6 +3,8 @@
 # machine lacks: the toolchain and libraries to build it, and the real
 # systems its drills and tests run. Does nothing when all are present.
 # Usage: bash tests/install-deps.sh [--tests]
+#   --tests  also what only the tests use: the report checkers (JSON Schema,
+#            JUnit XSD) and a headless browser for the HTML report
 set -euo pipefail
 
 packages=(
@@ -11,6 +13,13 @@ packages=(
   redis-server redis-tools   # the default drill's system
   procps                     # ps/pgrep for humans reading a run; tests read /proc directly
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(
+    python3 python3-jsonschema  # validates run records against reports/schema/run-record.schema.json
+    libxml2-utils               # xmllint: validates JUnit XML against tests/fixtures/junit.xsd
+    chromium                    # renders the HTML report headless to a PNG
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

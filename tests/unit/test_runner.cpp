@@ -18,6 +18,7 @@ struct RunDir {
     std::string tmpl = (fs::temp_directory_path() / "faultline-runner-XXXXXX").string();
     REQUIRE(::mkdtemp(tmpl.data()));
     path = tmpl;
+    ::setenv("FAULTLINE_STATE_DIR", (path / "state").c_str(), 1);  // this test's own crash ledgers
   }
   ~RunDir() { fs::remove_all(path); }
 };
@@ -115,8 +116,9 @@ TEST_CASE("runner: a revert that fails is reported as left behind (exit 4)") {
   const Scenario s = small(argv({"true"}), argv({"false"}));
   RunRecord r = run_scenario(s, "text", options(d));
   CHECK(r.exit_code == 4);
-  REQUIRE_FALSE(r.left_behind.empty());
+  REQUIRE(r.left_behind.size() == 1);
   CHECK(r.left_behind.front().find("cmd") != std::string::npos);
+  CHECK(r.faults.size() == 1);  // the second iteration never injected
 }
 
 TEST_CASE("runner: steady state never met is inconclusive (exit 3) and nothing is injected") {
@@ -168,4 +170,26 @@ TEST_CASE("runner: a failing setup step makes the run inconclusive before any fa
   CHECK(r.exit_code == 3);
   CHECK(r.error.find("seed data") != std::string::npos);
   CHECK_FALSE(fs::exists(applied));
+}
+
+TEST_CASE("runner: without an rto threshold, an iteration that never recovers still fails the run") {
+  RunDir d;
+  Scenario s = small(argv({"touch", (d.path / "down").string()}));
+  s.iterations = 1;
+  s.thresholds = Thresholds{};
+  s.give_up_after = 300ms;
+  // The probe fails from the moment the fault's marker file exists.
+  s.probes[0].command = argv({"sh", "-c", "test ! -e " + (d.path / "down").string()});
+  RunRecord r = run_scenario(s, "text", options(d));
+  CHECK(r.exit_code == 1);
+  REQUIRE(r.iterations.size() == 1);
+  CHECK_FALSE(r.iterations[0].recovered);
+  bool found = false;
+  for (const auto& v : r.verdicts)
+    if (v.threshold == "recovery") {
+      found = true;
+      CHECK_FALSE(v.passed);
+      CHECK(v.measured == "0/1 iterations recovered");
+    }
+  CHECK(found);
 }

@@ -1,0 +1,63 @@
+// Report formats by name and report files on disk (see report_files.hpp).
+#include "report_files.hpp"
+
+#include <fmt/format.h>
+#include <stdexcept>
+
+#include "atomic_file.hpp"
+#include "html.hpp"
+#include "json_record.hpp"
+#include "junit.hpp"
+#include "markdown.hpp"
+
+namespace faultline {
+
+const std::vector<std::string>& report_format_names() {
+  static const std::vector<std::string> names{"json", "junit", "markdown", "html"};
+  return names;
+}
+
+ReportFormat report_format_from(std::string_view name) {
+  if (name == "json") return ReportFormat::json;
+  if (name == "junit") return ReportFormat::junit;
+  if (name == "markdown") return ReportFormat::markdown;
+  if (name == "html") return ReportFormat::html;
+  throw std::invalid_argument(fmt::format("unknown report format '{}' (expected json, junit, markdown or html)", name));
+}
+
+std::string render_report(const RunRecord& r, ReportFormat format) {
+  switch (format) {
+    case ReportFormat::json: return render_json(r);
+    case ReportFormat::junit: return render_junit(r);
+    case ReportFormat::markdown: return render_markdown(r);
+    case ReportFormat::html: return render_html(r);
+  }
+  throw std::invalid_argument("unknown report format");
+}
+
+std::vector<std::pair<std::string, ReportFormat>> run_dir_reports() {
+  return {{"report.html", ReportFormat::html}, {"junit.xml", ReportFormat::junit}, {"summary.md", ReportFormat::markdown}};
+}
+
+std::vector<std::filesystem::path> write_run_dir_reports(const RunRecord& r, const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> written;
+  for (const auto& [name, format] : run_dir_reports()) {
+    write_file_atomic(dir / name, render_report(r, format));
+    written.push_back(dir / name);
+  }
+  return written;
+}
+
+std::filesystem::path per_scenario_path(const std::filesystem::path& path, const std::string& name) {
+  std::filesystem::path out = path;
+  out.replace_filename(path.stem().string() + "-" + name + path.extension().string());
+  return out;
+}
+
+std::filesystem::path record_path(const std::filesystem::path& arg) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(arg, ec)) return arg / "run.json";
+  return arg;
+}
+
+}  // namespace faultline

@@ -1,0 +1,173 @@
+// Shared wording and escaping for the reports (see report_text.hpp).
+#include "report_text.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace faultline {
+
+std::string outcome_word(Outcome o) {
+  switch (o) {
+    case Outcome::passed: return "PASS";
+    case Outcome::failed: return "FAIL";
+    case Outcome::usage_error: return "USAGE ERROR";
+    case Outcome::inconclusive: return "INCONCLUSIVE";
+    case Outcome::harness_error: return "HARNESS ERROR";
+    case Outcome::interrupted: return "INTERRUPTED";
+  }
+  return "UNKNOWN";
+}
+
+std::string outcome_meaning(Outcome o) {
+  switch (o) {
+    case Outcome::passed: return "every threshold met";
+    case Outcome::failed: return "a recovery objective was missed";
+    case Outcome::usage_error: return "invalid scenario or command line; nothing was started";
+    case Outcome::inconclusive: return "the clone did not start or steady state was not met";
+    case Outcome::harness_error: return "a fault could not be applied or reverted";
+    case Outcome::interrupted: return "stopped by a signal after every fault was reverted";
+  }
+  return "unknown outcome";
+}
+
+std::string ms_or_dash(const std::optional<Nanos>& d) { return d ? format_ms(*d) : "-"; }
+
+std::string relative_ms(Nanos d, int decimals) {
+  const double ms = static_cast<double>(d.count()) / 1e6;
+  std::string s = fmt::format("{:+.{}f} ms", ms, decimals);
+  // "-0.0 ms" and "+0.0 ms" both mean the reference itself.
+  if (s.find_first_not_of("+-0. ms") == std::string::npos) s = fmt::format("{:.{}f} ms", 0.0, decimals);
+  return s;
+}
+
+std::string recovery_text(const RunRecord& r, const IterationMetrics& m) {
+  if (!m.recovered || !m.recovery_time) return "> " + format_ms(r.scenario.give_up_after);
+  return format_ms(*m.recovery_time);
+}
+
+std::string impact_text(const IterationMetrics& m) { return m.impact ? "yes" : "absorbed"; }
+
+Nanos max_uncertainty(const RunRecord& r) {
+  Nanos u{0};
+  for (const auto& m : r.iterations) u = std::max(u, m.uncertainty);
+  return u;
+}
+
+std::string verdict_name(const Verdict& v) {
+  if (v.threshold == "verify") return "verify " + v.scope;
+  if (v.scope.empty() || v.scope == "run") return v.threshold;
+  return fmt::format("{} ({})", v.threshold, v.scope);
+}
+
+std::optional<Availability> combined_availability(const std::vector<Availability>& av) {
+  for (const auto& a : av)
+    if (a.probe == "combined" && a.total > 0) return a;
+  return std::nullopt;
+}
+
+std::string latency_text(const LatencySummary& l) {
+  if (l.count == 0) return "-";
+  std::string p50 = format_ms(l.p50);
+  p50.resize(p50.size() - 3);  // "3.120": the unit follows p99
+  return fmt::format("{} / {} (n={})", p50, format_ms(l.p99), l.count);
+}
+
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+/// Length of the well-formed UTF-8 sequence at `s[i]`, or 0 if ill-formed;
+/// `cp` receives its code point. `consumed` is how many bytes to skip when
+/// ill-formed (the maximal valid prefix, at least 1).
+std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp, std::size_t& consumed) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  consumed = 1;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+    cp = c & 0x1Fu;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    cp = c & 0x0Fu;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    cp = c & 0x07u;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  for (std::size_t k = 1; k < len; ++k) {
+    if (i + k >= s.size()) return 0;
+    const unsigned char x = b(i + k);
+    const unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
+    if (x < min || x > max) return 0;
+    cp = (cp << 6) | (x & 0x3Fu);
+    consumed = k + 1;
+  }
+  consumed = len;
+  return len;
+}
+
+/// Characters XML 1.0 does not allow in a document at all.
+bool xml_forbidden(char32_t cp) {
+  return (cp < 0x20 && cp != 0x09 && cp != 0x0A && cp != 0x0D) || cp == 0xFFFE || cp == 0xFFFF;
+}
+
+template <class Emit>
+void each_code_point(std::string_view s, Emit emit) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    char32_t cp = 0;
+    std::size_t consumed = 1;
+    const std::size_t len = utf8_sequence(s, i, cp, consumed);
+    if (len == 0) {
+      emit(std::string_view(), char32_t{0xFFFD});
+      i += consumed;
+    } else {
+      emit(s.substr(i, len), cp);
+      i += len;
+    }
+  }
+}
+
+}  // namespace
+
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  each_code_point(text, [&](std::string_view bytes, char32_t) {
+    out += bytes.empty() ? kReplacement : bytes;
+  });
+  return out;
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  each_code_point(text, [&](std::string_view bytes, char32_t cp) {
+    if (bytes.empty() || xml_forbidden(cp)) {
+      out += kReplacement;
+      return;
+    }
+    switch (cp) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += bytes;
+    }
+  });
+  return out;
+}
+
+}  // namespace faultline

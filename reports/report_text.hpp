@@ -1,0 +1,57 @@
+// Wording and escaping shared by the JUnit, Markdown and HTML reports, so
+// that every format says the same thing in the same words: the outcome word,
+// "> deadline" for an iteration that did not recover, the uncertainty.
+// Pure functions of the run record.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "record.hpp"
+
+namespace faultline {
+
+/// "PASS", "FAIL", "INCONCLUSIVE", "HARNESS ERROR", "INTERRUPTED", "USAGE ERROR".
+std::string outcome_word(Outcome o);
+
+/// What the outcome means, to follow its word: "FAIL: a recovery objective was missed".
+std::string outcome_meaning(Outcome o);
+
+/// A duration in the reports' unit ("167.563 ms"), or "-" when there is none.
+std::string ms_or_dash(const std::optional<Nanos>& d);
+
+/// "+1.5 ms" / "-200.0 ms": milliseconds relative to a reference, for axes and
+/// labels; `decimals` digits after the point.
+std::string relative_ms(Nanos d, int decimals);
+
+/// An iteration's recovery time as the reports show it: "0.000 ms" when the
+/// fault was absorbed, the figure when recovered, "> 30000.000 ms" (the
+/// deadline, give_up_after) when not recovered: never a number then.
+std::string recovery_text(const RunRecord& r, const IterationMetrics& m);
+
+/// "yes" or "absorbed".
+std::string impact_text(const IterationMetrics& m);
+
+/// The largest per-iteration uncertainty (one probe interval).
+Nanos max_uncertainty(const RunRecord& r);
+
+/// The name a verdict is listed under, stable from run to run (no figures):
+/// "rto", "mttr", "verify NAME", or "THRESHOLD (SCOPE)" for scopes other than "run".
+std::string verdict_name(const Verdict& v);
+
+/// The combined availability over the run, if any sample was taken.
+std::optional<Availability> combined_availability(const std::vector<Availability>& av);
+
+/// A phase's probe latency as the reports show it: "3.120 / 9.800 ms (n=40)"
+/// (p50 / p99 of the ok samples), or "-" when the phase had no ok sample.
+std::string latency_text(const LatencySummary& l);
+
+/// `text` made valid UTF-8: every ill-formed sequence becomes U+FFFD.
+std::string valid_utf8(std::string_view text);
+
+/// Text escaped for XML and HTML content and attribute values (& < > " '),
+/// valid UTF-8, with the control characters XML 1.0 forbids replaced by U+FFFD.
+std::string xml_escape(std::string_view text);
+
+}  // namespace faultline

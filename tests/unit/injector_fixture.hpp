@@ -1,0 +1,86 @@
+// A one-service clone (a plain `sleep`, or a shell line) running on an
+// io_context, for testing fault injectors against real processes.
+#pragma once
+
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <filesystem>
+
+#include "clone.hpp"
+#include "injector.hpp"
+#include "procfs.hpp"
+
+namespace faultline::testing {
+
+namespace fs = std::filesystem;
+
+/// Runs a coroutine to completion on `io` (30 s cap) and returns its value.
+template <typename T>
+T run_sync(asio::io_context& io, asio::awaitable<T> aw) {
+  auto fut = asio::co_spawn(io, std::move(aw), asio::use_future);
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+  io.restart();
+  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (SteadyClock::now() >= deadline) FAIL("timed out waiting for a coroutine");
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
+  return fut.get();
+}
+
+/// A started clone of one service named "svc" and an injector context for it.
+struct CloneFixture {
+  asio::io_context io;
+  RunClock clock;
+  StopSource stop;
+  fs::path dir;
+  Scenario scenario;
+  std::unique_ptr<Clone> clone;
+
+  /// `before` runs in the service's shell first (e.g. "sleep 60 &" to add a
+  /// member to its process group); the service is ready once it has run.
+  explicit CloneFixture(const std::string& before = "") {
+    dir = fs::temp_directory_path() / ("faultline-inj-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string ready = (dir / "ready").string();
+    ServiceSpec s;
+    s.name = "svc";
+    s.command.argv = {"sh", "-c", before + " rm -f " + ready + "; touch " + ready + "; exec sleep 60"};
+    s.command.shell = true;
+    s.stop_grace = 2s;
+    ProbeSpec probe;
+    probe.name = "ready";
+    probe.kind = ProbeKind::exec;
+    probe.interval = 5ms;
+    probe.timeout = 1s;
+    probe.command.argv = {"test", "-f", ready};
+    s.ready = probe;
+    scenario.services = {s};
+    clone = std::make_unique<Clone>(io.get_executor(), clock, scenario, dir);
+    run_sync(io, clone->start(stop));
+  }
+  ~CloneFixture() {
+    run_sync(io, clone->stop());
+    fs::remove_all(dir);
+  }
+
+  InjectorContext context() { return InjectorContext{io.get_executor(), *clone, stop, {{"iteration", "1"}}}; }
+  pid_t pid() {
+    Child* c = clone->current("svc");
+    return c ? c->pid() : 0;
+  }
+};
+
+inline FaultSpec fault(const std::string& kind, FaultParams params) {
+  FaultSpec f;
+  f.name = kind;
+  f.kind = kind;
+  f.target = "svc";
+  f.params = std::move(params);
+  return f;
+}
+
+}  // namespace faultline::testing
