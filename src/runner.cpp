@@ -197,6 +197,8 @@ class Run {
 
   std::vector<IterationWindow> windows;  ///< one per iteration that injected
   const std::vector<ProbeSeries>& series() const { return scheduler_->series(); }
+  /// The samples, handed over once the run is over.
+  std::vector<ProbeSeries> take_series() { return scheduler_->take_series(); }
   const std::vector<ServiceEvent>& service_events() const { return clone_->events(); }
 
  private:
@@ -582,7 +584,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   (void)done;
 
   // 6. Measure, judge, conclude.
-  rec.probes = run.series();
+  rec.probes = run.take_series();
   rec.service_events = run.service_events();
   const MeasureParams params{rec.scenario.recovered_after, rec.scenario.watch, rec.scenario.give_up_after};
   for (const auto& w : run.windows) rec.iterations.push_back(measure_iteration(rec.probes, w, params));

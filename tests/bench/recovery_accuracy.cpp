@@ -34,21 +34,42 @@ std::int64_t pct(std::vector<std::int64_t> v, double p) {
   return v[std::max<std::size_t>(rank, 1) - 1];
 }
 
+/// Consecutive samples with one outcome, from the first's start to the last's.
+struct Stretch {
+  std::int64_t first = 0, last = 0;
+  bool ok = false;
+};
+
+/// A probe's samples as stretches, whether the record keeps every sample
+/// (a stretch each) or runs of equal outcome (a 1 ms probe over many episodes).
+std::vector<Stretch> stretches_of(const json::object& probe) {
+  std::vector<Stretch> out;
+  if (const auto* samples = probe.if_contains("samples"))
+    for (const auto& s : samples->as_array())
+      out.push_back({s.at(0).as_int64(), s.at(0).as_int64(), s.at(2).as_bool()});
+  else
+    for (const auto& r : probe.at("runs").as_array())
+      out.push_back({r.at("first").at(0).as_int64(), r.at("last").at(0).as_int64(), r.at("ok").as_bool()});
+  return out;
+}
+
 /// The recovery time a prober that looks once per second would report: the
 /// first of its samples (every 1 s, on our own samples) that is ok after the
-/// outage began, minus t_inject.
-std::int64_t peer_recovery(const json::array& samples, std::int64_t t_inject, std::int64_t truth_down) {
+/// outage began, minus t_inject. Inside a run the sample at a tick is not
+/// kept, so its start is taken as the tick itself (off by less than one
+/// probe interval, against the peer's error of up to a second).
+std::int64_t peer_recovery(const std::vector<Stretch>& stretches, std::int64_t t_inject, std::int64_t truth_down) {
   std::int64_t next_tick = -1;
   bool seen_fail = false;
-  for (const auto& s : samples) {
-    const std::int64_t start = s.at(0).as_int64();
-    if (start < t_inject) continue;
-    if (next_tick < 0) next_tick = start;
-    if (start < next_tick) continue;
-    next_tick += 1'000'000'000;
-    const bool ok = s.at(2).as_bool();
-    if (!ok) seen_fail = true;
-    if (ok && (seen_fail || start > truth_down)) return start - t_inject;
+  for (const auto& s : stretches) {
+    if (s.last < t_inject) continue;
+    if (next_tick < 0) next_tick = std::max(s.first, t_inject);
+    while (next_tick <= s.last) {
+      const std::int64_t start = std::max(s.first, next_tick);
+      next_tick = start + 1'000'000'000;
+      if (!s.ok) seen_fail = true;
+      if (s.ok && (seen_fail || start > truth_down)) return start - t_inject;
+    }
   }
   return -1;
 }
@@ -93,7 +114,7 @@ at = ["0ms", "50ms"]
   const std::int64_t origin = rec.at("environment").at("origin_monotonic_ns").as_int64();
   const auto events = server_events(out / "services" / "app" / "events");
   const auto& its = rec.at("iterations").as_array();
-  const auto& samples = rec.at("probes").at(0).at("samples").as_array();
+  const auto stretches = stretches_of(rec.at("probes").at(0).as_object());
   Errors e;
   for (std::size_t i = 0; i < its.size() && 2 * i + 1 < events.size(); ++i) {
     const std::int64_t t_inject = its[i].at("inject_ns").as_int64();
@@ -101,7 +122,7 @@ at = ["0ms", "50ms"]
     const std::int64_t down = events[2 * i].second - origin;
     if (!its[i].at("recovered").as_bool()) continue;
     e.ours.push_back(std::llabs(its[i].at("recovery_time_ns").as_int64() - truth));
-    const std::int64_t peer = peer_recovery(samples, t_inject, down);
+    const std::int64_t peer = peer_recovery(stretches, t_inject, down);
     if (peer >= 0) e.peer.push_back(std::llabs(peer - truth));
   }
   return e;
