@@ -17,6 +17,7 @@
 #include "json_record.hpp"
 #include "junit.hpp"
 #include "plan.hpp"
+#include "regression.hpp"
 #include "report_files.hpp"
 #include "runner.hpp"
 #include "scenario_parser.hpp"
@@ -32,6 +33,7 @@ constexpr const char* kExamples = R"(Examples:
   faultline validate scenarios/*.toml     check scenarios (file:line:col errors, exit 2)
   faultline plan scenarios/redis-kill-restart.toml --seed 7
   faultline run scenarios/redis-kill-restart.toml --iterations 5 --out runs/drill
+  faultline run scenarios/redis-kill-restart.toml --baseline runs/drill --max-regression 25%
   faultline report runs/drill/run.json --format html --output drill.html
   faultline list                          fault kinds and probe kinds with their parameters
 
@@ -142,6 +144,8 @@ struct RunFlags {
   std::string junit;     ///< one document, a testsuite per scenario
   std::string markdown;  ///< per scenario ("-NAME" added when several)
   std::string html;      ///< per scenario ("-NAME" added when several)
+  std::vector<std::string> baselines;   ///< --baseline: earlier run records (one per scenario)
+  std::string max_regression = "20%";   ///< --max-regression
   bool quiet = false;
   bool no_color = false;
 };
@@ -196,6 +200,53 @@ int write_reports(const RunFlags& f, const std::vector<RunRecord>& done, const s
   return rc;
 }
 
+/// Reads every --baseline and gives each to the scenario it is a run of
+/// (by name); `by_scenario[i]` is the baseline of `loaded[i]`, if any. Prints
+/// why and returns false when one cannot serve (unreadable, of a scenario
+/// this command does not run, two for one scenario, nothing measured); warns
+/// when the scenario's text changed since the baseline ran.
+bool load_baselines(const RunFlags& f, const std::vector<Loaded>& loaded, std::vector<Baseline>& baselines,
+                    std::vector<const Baseline*>& by_scenario) {
+  const double tolerance = parse_tolerance(f.max_regression).value_or(0.2);  // checked by CLI11
+  baselines.reserve(f.baselines.size());
+  for (const auto& file : f.baselines) {
+    Baseline b;
+    b.source = file;
+    b.tolerance = tolerance;
+    try {
+      b.record = read_run_record_file(record_path(file));
+    } catch (const RecordError& e) {
+      fmt::print(stderr, "faultline run: --baseline: {}\n", e.what());
+      return false;
+    }
+    b.record.probes.clear();  // the gate compares figures, not samples
+    baselines.push_back(std::move(b));
+  }
+  by_scenario.assign(loaded.size(), nullptr);
+  for (const auto& b : baselines) {
+    std::size_t i = 0;
+    while (i < loaded.size() && loaded[i].scenario->name != b.record.scenario_name) ++i;
+    std::string problem;
+    if (i == loaded.size())
+      problem = loaded.size() == 1 ? baseline_problem(b, loaded[0].scenario->name)
+                                   : fmt::format("{} is a run of scenario '{}', which this command does not run",
+                                                 b.source, b.record.scenario_name);
+    else if (by_scenario[i])
+      problem = fmt::format("{} and {} are both baselines of scenario '{}'", by_scenario[i]->source, b.source,
+                            b.record.scenario_name);
+    else
+      problem = baseline_problem(b, loaded[i].scenario->name);
+    if (!problem.empty()) {
+      fmt::print(stderr, "faultline run: --baseline: {}\n", problem);
+      return false;
+    }
+    by_scenario[i] = &b;
+    const std::string warning = baseline_warning(b, scenario_digest(loaded[i].text));
+    if (!warning.empty()) fmt::print(stderr, "faultline run: warning: --baseline: {}\n", warning);
+  }
+  return true;
+}
+
 int cmd_run(const RunFlags& f) {
   // Validate every scenario before starting any: nothing is started when one is invalid.
   std::vector<Loaded> loaded;
@@ -205,6 +256,9 @@ int cmd_run(const RunFlags& f) {
     bad |= !loaded.back().scenario;
   }
   if (bad) return 2;
+  std::vector<Baseline> baselines;
+  std::vector<const Baseline*> baseline_of;
+  if (!load_baselines(f, loaded, baselines, baseline_of)) return 2;
   int rc = 0;
   std::vector<RunRecord> done;
   for (std::size_t i = 0; i < loaded.size(); ++i) {
@@ -215,6 +269,7 @@ int cmd_run(const RunFlags& f) {
     opts.seed = f.seed;
     opts.quiet = f.quiet;
     opts.color = use_color(f.no_color);
+    opts.baseline = baseline_of[i];
     if (!f.out.empty()) opts.out_dir = loaded.size() == 1 ? std::filesystem::path(f.out) : std::filesystem::path(f.out) / s.name;
     done.push_back(run_scenario(s, loaded[i].text, opts));
     const RunRecord& rec = done.back();
@@ -271,6 +326,16 @@ int run_cli(int argc, char** argv) {
   run->add_option("--junit", rf.junit, "also write JUnit XML (a testsuite per scenario) to this file");
   run->add_option("--markdown", rf.markdown, "also write the Markdown summary to this file");
   run->add_option("--html", rf.html, "also write the self-contained HTML report to this file");
+  auto* baseline = run->add_option("--baseline", rf.baselines,
+                                   "an earlier run.json (or run directory) of the same scenario: adds verdicts that fail "
+                                   "when recovery time (worst, p95) or MTTR got worse than it by more than --max-regression; "
+                                   "once per scenario");
+  run->add_option("--max-regression", rf.max_regression,
+                  "how much worse than the baseline is still a pass, as a percentage (default 20%)")
+      ->check(CLI::Validator(
+          [](std::string& v) { return parse_tolerance(v) ? std::string() : "expected a percentage such as 20%"; },
+          "PERCENT"))
+      ->needs(baseline);
   run->add_flag("--quiet,-q", rf.quiet, "no progress lines, only the summary");
   run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
 

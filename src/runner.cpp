@@ -97,7 +97,9 @@ std::string iso_utc_now() {
   return buf;
 }
 
-std::string sha1_hex(const std::string& text) {
+}  // namespace
+
+std::string scenario_digest(const std::string& text) {
   boost::uuids::detail::sha1 h;
   h.process_bytes(text.data(), text.size());
   boost::uuids::detail::sha1::digest_type d;
@@ -106,6 +108,8 @@ std::string sha1_hex(const std::string& text) {
   for (unsigned v : d) out += fmt::format("{:08x}", v);
   return out;
 }
+
+namespace {
 
 std::string tail_lines(const std::string& s, std::size_t max_chars = 2000) {
   return s.size() <= max_chars ? s : "..." + s.substr(s.size() - max_chars);
@@ -525,7 +529,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   rec.run_id = make_run_id();
   rec.scenario_name = scenario.name;
   rec.scenario_file = scenario.file;
-  rec.scenario_digest = sha1_hex(scenario_text);
+  rec.scenario_digest = scenario_digest(scenario_text);
   rec.seed = opts.seed ? *opts.seed : scenario.seed ? *scenario.seed : random_seed();
   rec.started_at = iso_utc_now();
   utsname u{};
@@ -592,6 +596,8 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   if (!rec.iterations.empty()) rec.verdicts = judge(rec.scenario.thresholds, rec.iterations, rec.statistics, params);
   if (auto v = recovery_verdict(rec.scenario, rec.iterations)) rec.verdicts.push_back(std::move(*v));
   for (auto& v : verify_verdicts(rec.scenario, rec.steps)) rec.verdicts.push_back(std::move(v));
+  if (opts.baseline)
+    for (auto& v : regression_verdicts(rec, *opts.baseline)) rec.verdicts.push_back(std::move(v));
   rec.duration = run.clock().now();
 
   const int sig = run.stop().signal();

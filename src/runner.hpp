@@ -7,6 +7,7 @@
 #include <string>
 
 #include "record.hpp"
+#include "regression.hpp"
 #include "scenario.hpp"
 
 namespace faultline {
@@ -18,6 +19,7 @@ struct RunOptions {
   std::filesystem::path out_dir;        ///< --out: the run directory; empty = runs/NAME-RUNID
   bool quiet = false;                   ///< --quiet: no progress lines
   bool color = false;                   ///< colour in progress lines
+  const Baseline* baseline = nullptr;   ///< --baseline: adds the regression verdicts
 };
 
 /// Runs a validated scenario (placeholders unresolved) and returns what it
@@ -27,6 +29,9 @@ struct RunOptions {
 /// SIGINT/SIGTERM/SIGHUP included (they end the run as "interrupted").
 /// `scenario_text` is hashed into the record's digest.
 RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_text, const RunOptions& opts);
+
+/// "sha1:<hex>" of a scenario's text: the record's scenario digest.
+std::string scenario_digest(const std::string& scenario_text);
 
 /// Whether a run in this process was interrupted by a signal (later
 /// scenarios of the same command are then not started).
