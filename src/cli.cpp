@@ -71,6 +71,15 @@ bool use_color(bool no_color_flag) {
          ::isatty(STDOUT_FILENO);
 }
 
+/// Live view on a terminal that can move its cursor, unless in CI; plain
+/// timestamped lines otherwise; only the summary with --quiet.
+ConsoleMode console_mode(bool quiet) {
+  if (quiet) return ConsoleMode::quiet;
+  const char* term = std::getenv("TERM");
+  const bool dumb = term == nullptr || std::string_view(term).empty() || std::string_view(term) == "dumb";
+  return ::isatty(STDOUT_FILENO) && std::getenv("CI") == nullptr && !dumb ? ConsoleMode::live : ConsoleMode::plain;
+}
+
 int cmd_validate(const std::vector<std::string>& files) {
   int rc = 0;
   for (const auto& f : files) {
@@ -267,7 +276,7 @@ int cmd_run(const RunFlags& f) {
     RunOptions opts;
     opts.iterations = f.iterations;
     opts.seed = f.seed;
-    opts.quiet = f.quiet;
+    opts.console = console_mode(f.quiet);
     opts.color = use_color(f.no_color);
     opts.baseline = baseline_of[i];
     if (!f.out.empty()) opts.out_dir = loaded.size() == 1 ? std::filesystem::path(f.out) : std::filesystem::path(f.out) / s.name;
@@ -336,7 +345,7 @@ int run_cli(int argc, char** argv) {
           [](std::string& v) { return parse_tolerance(v) ? std::string() : "expected a percentage such as 20%"; },
           "PERCENT"))
       ->needs(baseline);
-  run->add_flag("--quiet,-q", rf.quiet, "no progress lines, only the summary");
+  run->add_flag("--quiet,-q", rf.quiet, "no progress, only the summary (and warnings)");
   run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
 
   std::vector<std::string> vfiles;

@@ -33,6 +33,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/uuid/detail/sha1.hpp>
 #include <chrono>
 #include <csignal>
@@ -48,7 +49,7 @@
 #include "json_record.hpp"
 #include "measurement.hpp"
 #include "placeholders.hpp"
-#include "progress.hpp"
+#include "live_view.hpp"
 #include "schedule.hpp"
 #include "signals.hpp"
 #include "scheduler.hpp"
@@ -165,8 +166,8 @@ struct Applied {
 
 class Run {
  public:
-  Run(asio::io_context& io, RunRecord& rec, const RunOptions& opts)
-      : io_(io), rec_(rec), s_(rec.scenario), progress_(opts.quiet, opts.color) {}
+  Run(asio::io_context& io, RunRecord& rec, RunObserver& observer)
+      : io_(io), rec_(rec), s_(rec.scenario), obs_(observer) {}
 
   /// Phases 2 to 5; never throws. Sets rec_.outcome and rec_.error.
   asio::awaitable<void> main() {
@@ -193,11 +194,17 @@ class Run {
     run_dir_ = run_dir;
     clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
     scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
+    scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
     params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
   }
 
-  void log(std::string_view text) const { progress_.line(clock_.now(), text); }
-  void warn(std::string_view text) const { progress_.warn(clock_.now(), text); }
+  void log(std::string_view text) const { obs_.event(clock_.now(), text); }
+  void warn(std::string_view text) const { obs_.warning(clock_.now(), text); }
+  /// Tells the console where the run is.
+  void phase(int iteration, std::string_view what, std::optional<Nanos> until = std::nullopt,
+             std::string_view until_what = "") const {
+    obs_.phase(clock_.now(), iteration, what, until, until_what);
+  }
 
   std::vector<IterationWindow> windows;  ///< one per iteration that injected
   const std::vector<ProbeSeries>& series() const { return scheduler_->series(); }
@@ -218,6 +225,7 @@ class Run {
   // 2. The clone. A service that does not come up makes the run
   // inconclusive: nothing was tested yet, so no objective was missed.
   asio::awaitable<void> start_clone() {
+    phase(0, "starting the clone");
     log(fmt::format("starting {} service(s) in {}", s_.services.size(), run_dir_.string()));
     try {
       co_await clone_->start(stop_);
@@ -232,6 +240,7 @@ class Run {
   asio::awaitable<void> iteration(int it) {
     const std::string tag = fmt::format("iteration {}/{}", it, s_.iterations);
     // a. Steady-state gate.
+    phase(it, "steady-state gate", clock_.now() + s_.steady_timeout, "gives up");
     co_await steady_state_gate(tag);
     if (stop_.requested()) co_return;
     // b. Setup commands, before the clock of the iteration starts.
@@ -244,13 +253,17 @@ class Run {
     co_await apply_faults(it, w);
     if (stop_.requested()) co_return;
     // d. Observe until the iteration's episodes are settled.
+    phase(it, "observing recovery", w.inject + s_.give_up_after, "deadline");
     co_await observe(w, tag);
     windows.push_back(w);
     if (stop_.requested()) co_return;
     // e. Verify: only meaningful once the system is back (or given up on).
     co_await run_steps("verify", s_.verify, it);
     // f. Cool down, so the next gate does not measure this iteration's tail.
-    if (it < s_.iterations && s_.cool_down.count() > 0) co_await stop_.sleep_for(s_.cool_down);
+    if (it < s_.iterations && s_.cool_down.count() > 0) {
+      phase(it, "cool-down", clock_.now() + s_.cool_down, "ends");
+      co_await stop_.sleep_for(s_.cool_down);
+    }
   }
 
   asio::awaitable<void> steady_state_gate(const std::string& tag) {
@@ -295,6 +308,7 @@ class Run {
   asio::awaitable<void> run_steps(const char* phase, const std::vector<StepSpec>& steps, int it) {
     for (const auto& st : steps) {
       if (stop_.requested()) co_return;
+      this->phase(it, fmt::format("{} '{}'", phase, st.name), clock_.now() + st.timeout, "times out");
       SpawnOptions opts;
       const Bindings b{{"iteration", std::to_string(it)}};
       for (const auto& a : st.command.argv) opts.argv.push_back(substitute(a, b));
@@ -345,6 +359,7 @@ class Run {
           next < plan.size() && (!due || t0 + plan[next].offset < *due->revert_due);
       if (!inject_next && !due) break;
       if (inject_next) {
+        phase(it, "fault timeline", w.start + plan[next].offset, "inject " + s_.faults[plan[next].fault].name);
         if (!co_await stop_.sleep_until(t0 + plan[next].offset)) co_return;
         const FaultEvent& ev = rec_.faults[co_await inject(it, plan[next])];
         if (first) {
@@ -356,6 +371,7 @@ class Run {
         }
         ++next;
       } else {
+        phase(it, "fault timeline");
         if (!co_await stop_.sleep_until(*due->revert_due)) co_return;
         const FaultEvent& ev = rec_.faults[co_await revert(*due)];
         // Nothing more is injected once something could not be undone.
@@ -399,11 +415,16 @@ class Run {
     const Nanos t_inject = clock_.now();
     rec_.faults[idx].inject_end = t_inject;
     log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
+    const FaultEvent& ev_now = rec_.faults[idx];
+    const std::string label =
+        fmt::format("{} ({}{}{})", ev_now.fault, ev_now.kind, ev_now.target.empty() ? "" : " ", ev_now.target);
     if (held.injector->reversible() && p.hold) {
       held.revert_due = clock_.at(t_inject + *p.hold);
+      obs_.fault_applied(t_inject, idx, label, t_inject + *p.hold);
     } else {
       // Nothing to undo (a kill, a restart, an exec without revert).
       applied_.pop_back();
+      obs_.fault_applied(t_inject, idx, label, std::nullopt);
     }
     co_return idx;
   }
@@ -426,6 +447,7 @@ class Run {
       fail(Outcome::harness_error, fmt::format("fault '{}' could not be reverted: {}", ev.fault, e.what()));
     }
     const std::size_t event = a.event;
+    obs_.fault_reverted(clock_.now(), event);
     std::erase_if(applied_, [&](const Applied& x) { return x.event == event; });
     co_return event;
   }
@@ -452,6 +474,7 @@ class Run {
   // 5. Revert everything still applied, newest first, then stop probing and
   // tear the clone down. Runs on every path; never waits on stop_.
   asio::awaitable<void> shut_down() {
+    phase(0, "reverting what is applied, stopping the clone");
     while (!applied_.empty()) co_await revert(applied_.back());
     scheduler_->stop();
     co_await scheduler_->drain();
@@ -462,7 +485,7 @@ class Run {
   asio::io_context& io_;
   RunRecord& rec_;
   const Scenario& s_;
-  Progress progress_;
+  RunObserver& obs_;
   RunClock clock_;
   StopSource stop_;
   MeasureParams params_;
@@ -557,8 +580,10 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   if (opts.iterations) rec.scenario.iterations = *opts.iterations;
 
   asio::io_context io;
-  Run run(io, rec, opts);
+  const auto observer = make_run_observer(opts.console, opts.color);
+  Run run(io, rec, *observer);
   rec.origin_monotonic_ns = run.clock().origin_ns();
+  observer->begin(rec);
   run.log(fmt::format("run {} of '{}' (seed {}, {} iteration(s))", rec.run_id, scenario.name, rec.seed,
                       rec.scenario.iterations));
   for (const auto& [name, value] : global)
@@ -578,14 +603,28 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   signals.async_wait(on_signal);
   become_subreaper();
 
-  run.setup(abs_dir);
+  // A live console redraws as time passes, not only when something happens.
+  asio::steady_timer refresh(io);
   bool done = false;
+  std::function<void(const boost::system::error_code&)> on_refresh = [&](const boost::system::error_code& ec) {
+    if (ec || done) return;
+    observer->tick(run.clock().now());
+    refresh.expires_after(observer->refresh_interval());
+    refresh.async_wait(on_refresh);
+  };
+  if (observer->refresh_interval().count() > 0) {
+    refresh.expires_after(observer->refresh_interval());
+    refresh.async_wait(on_refresh);
+  }
+
+  run.setup(abs_dir);
   asio::co_spawn(io, run.main(), [&](std::exception_ptr) {
     done = true;
     signals.cancel();
+    refresh.cancel();
   });
   io.run();
-  (void)done;
+  observer->end(run.clock().now());
 
   // 6. Measure, judge, conclude.
   rec.probes = run.take_series();

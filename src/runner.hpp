@@ -8,6 +8,7 @@
 
 #include "record.hpp"
 #include "regression.hpp"
+#include "run_observer.hpp"
 #include "scenario.hpp"
 
 namespace faultline {
@@ -17,8 +18,8 @@ struct RunOptions {
   std::optional<int> iterations;        ///< --iterations
   std::optional<std::uint64_t> seed;    ///< --seed
   std::filesystem::path out_dir;        ///< --out: the run directory; empty = runs/NAME-RUNID
-  bool quiet = false;                   ///< --quiet: no progress lines
-  bool color = false;                   ///< colour in progress lines
+  ConsoleMode console = ConsoleMode::plain;  ///< how progress is shown (--quiet, a terminal)
+  bool color = false;                   ///< colour in progress lines and the live view
   const Baseline* baseline = nullptr;   ///< --baseline: adds the regression verdicts
 };
 
