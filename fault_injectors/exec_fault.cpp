@@ -46,6 +46,15 @@ class ExecFault final : public Injector {
 
   bool reversible() const override { return params_.revert.has_value(); }
 
+  Undo undo_plan(InjectorContext& ctx) const override {
+    Undo u;
+    if (!params_.revert) return u;
+    u.kind = Undo::Kind::command;
+    for (const auto& a : params_.revert->argv) u.argv.push_back(substitute(a, ctx.bindings));
+    u.timeout = params_.timeout;
+    return u;
+  }
+
   std::string describe() const override {
     std::string d = fmt::format("run `{}`", params_.apply.display());
     if (params_.revert) d += fmt::format(", revert with `{}`", params_.revert->display());

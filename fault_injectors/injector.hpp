@@ -14,6 +14,7 @@
 #include <string>
 
 #include "clock.hpp"
+#include "ledger.hpp"
 #include "placeholders.hpp"
 #include "scenario.hpp"
 #include "stop.hpp"
@@ -50,6 +51,11 @@ class Injector {
   virtual asio::awaitable<void> revert(InjectorContext& ctx) = 0;
   /// Whether the fault stays applied until revert (and so honours `duration`).
   virtual bool reversible() const = 0;
+  /// How to undo this fault from outside the run if the harness dies while
+  /// it is applied (written to the crash ledger before inject). Faults that
+  /// die with the harness (a link of its own proxy) or need no undo (a kill)
+  /// keep the default: nothing.
+  virtual Undo undo_plan(InjectorContext&) const { return {}; }
   /// What was or will be done, for the console and the record
   /// ("SIGSTOP to process group 4242 of service 'redis'").
   virtual std::string describe() const = 0;

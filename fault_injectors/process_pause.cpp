@@ -89,6 +89,19 @@ class ProcessPause final : public Injector {
 
   bool reversible() const override { return true; }
 
+  Undo undo_plan(InjectorContext& ctx) const override {
+    Undo u;
+    Child* child = ctx.clone.current(target_);
+    if (!child) return u;
+    const auto start = process_start_time(child->pid());
+    if (!start) return u;
+    u.kind = Undo::Kind::sigcont;
+    u.pid = child->pid();
+    u.start_time = *start;
+    u.group = params_.group;
+    return u;
+  }
+
   std::string describe() const override {
     return fmt::format("SIGSTOP to {} of service '{}'{}, SIGCONT at revert",
                        params_.group ? "the process group" : "the process", target_,

@@ -12,6 +12,8 @@
 
 #include "atomic_file.hpp"
 #include "catalog.hpp"
+#include "cleanup.hpp"
+#include "ledger.hpp"
 #include "console.hpp"
 #include "json_read.hpp"
 #include "json_record.hpp"
@@ -36,6 +38,7 @@ constexpr const char* kExamples = R"(Examples:
   faultline run scenarios/redis-kill-restart.toml --baseline runs/drill --max-regression 25%
   faultline report runs/drill/run.json --format html --output drill.html
   faultline list                          fault kinds and probe kinds with their parameters
+  faultline cleanup                       revert what a killed run left behind (from its ledger)
 
 Exit codes: 0 every threshold met; 1 a recovery objective missed; 2 usage error or
 invalid scenario; 3 inconclusive (clone did not start, steady state not met);
@@ -256,6 +259,41 @@ bool load_baselines(const RunFlags& f, const std::vector<Loaded>& loaded, std::v
   return true;
 }
 
+/// Ledgers of runs whose harness died before resolving them.
+std::vector<std::pair<std::filesystem::path, Ledger>> dead_runs() {
+  std::vector<std::pair<std::filesystem::path, Ledger>> out;
+  for (auto& [path, l] : ledgers_in_state_dir())
+    if (!l.finished && !l.harness_alive()) out.emplace_back(path, std::move(l));
+  return out;
+}
+
+int cmd_cleanup(const std::string& run_id, bool all) {
+  std::vector<std::string> errors;
+  int rc = 0, found = 0;
+  for (auto& [path, l] : ledgers_in_state_dir(&errors)) {
+    if (!run_id.empty() && l.run_id != run_id) continue;
+    if (run_id.empty() && !all && l.finished) continue;
+    ++found;
+    if (l.harness_alive()) {
+      fmt::print("run {} ({}) is still running (pid {}): not touched\n", l.run_id, l.scenario, l.harness_pid);
+      continue;
+    }
+    fmt::print("run {} ({}), run directory {}:\n", l.run_id, l.scenario, l.run_dir);
+    CleanupReport r = cleanup_run(l);
+    for (const auto& d : r.done) fmt::print("  {}\n", d);
+    for (const auto& e : r.failed) fmt::print("  LEFT BEHIND: {}\n", e);
+    if (r.done.empty() && r.ok()) fmt::print("  nothing was left applied or running\n");
+    if (!r.ok()) rc = 4;
+  }
+  for (const auto& e : errors) fmt::print(stderr, "faultline cleanup: {}\n", e);
+  if (!run_id.empty() && found == 0) {
+    fmt::print(stderr, "faultline cleanup: no ledger for run '{}' in {}\n", run_id, state_dir().string());
+    return 2;
+  }
+  if (found == 0) fmt::print("nothing to clean up ({} holds no unresolved run)\n", state_dir().string());
+  return rc;
+}
+
 int cmd_run(const RunFlags& f) {
   // Validate every scenario before starting any: nothing is started when one is invalid.
   std::vector<Loaded> loaded;
@@ -268,6 +306,16 @@ int cmd_run(const RunFlags& f) {
   std::vector<Baseline> baselines;
   std::vector<const Baseline*> baseline_of;
   if (!load_baselines(f, loaded, baselines, baseline_of)) return 2;
+  // A run that died may have left faults applied: resolve it before anything
+  // new is injected into what may be the same system.
+  if (auto dead = dead_runs(); !dead.empty()) {
+    for (const auto& [path, l] : dead)
+      fmt::print(stderr,
+                 "faultline: run {} of '{}' died without reverting (ledger {}); resolve it with\n"
+                 "  faultline cleanup --run {}\n",
+                 l.run_id, l.scenario, path.string(), l.run_id);
+    return 2;
+  }
   int rc = 0;
   std::vector<RunRecord> done;
   for (std::size_t i = 0; i < loaded.size(); ++i) {
@@ -363,6 +411,12 @@ int run_cli(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "fault kinds and probe kinds with their parameters, units and defaults");
 
   std::string iname;
+  std::string cleanup_run_id;
+  bool cleanup_all = false;
+  auto* cleanup = app.add_subcommand("cleanup", "revert what a killed run left applied, from its crash ledger");
+  cleanup->add_option("--run", cleanup_run_id, "only this run id");
+  cleanup->add_flag("--all", cleanup_all, "every dead run's ledger (the default when --run is not given)");
+
   auto* init = app.add_subcommand("init", "write a commented starter scenario NAME.toml that validates");
   init->add_option("name", iname, "scenario name or file")->required();
 
@@ -392,6 +446,7 @@ int run_cli(int argc, char** argv) {
     if (plan->parsed()) return cmd_plan(pfile, pseed, piterations);
     if (list->parsed()) return cmd_list();
     if (init->parsed()) return cmd_init(iname);
+    if (cleanup->parsed()) return cmd_cleanup(cleanup_run_id, cleanup_all);
     if (report->parsed()) return cmd_report(rfile, rformat, routput);
   } catch (const std::exception& e) {
     fmt::print(stderr, "faultline: error: {}\n", e.what());

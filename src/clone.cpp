@@ -92,6 +92,7 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
   bool stopping = false;
   bool stopped = false;
   asio::steady_timer stop_finished;  ///< cancelled when stop() completes
+  std::function<void(const std::string&, pid_t)> on_started;  ///< see Clone::on_started
 
   Impl(asio::any_io_executor e, const RunClock& c, const Scenario& s, fs::path dir)
       : ex(e), clock(c), scenario(s), run_dir(std::move(dir)), stop_finished(e) {
@@ -129,6 +130,7 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
     }
     s.started_at = clock.now();
     record(s, "started", fmt::format("pid {}", s.child->pid()));
+    if (on_started) on_started(s.spec.name, s.child->pid());
   }
 
   /// Polls the ready probe at its interval until ok, the deadline or a stop request.
@@ -328,6 +330,10 @@ asio::awaitable<void> Clone::restart(const std::string& service, StopSource& sto
   self->spawn(*s);
   if (!co_await self->await_ready(*s, stop) || self->stopping) co_return;
   self->supervise(s);
+}
+
+void Clone::on_started(std::function<void(const std::string& service, pid_t pid)> cb) {
+  impl_->on_started = std::move(cb);
 }
 
 const std::vector<ServiceEvent>& Clone::events() const { return impl_->events; }

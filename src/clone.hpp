@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -58,6 +59,10 @@ class Clone {
   /// Stops a service (its stop signal, grace, SIGKILL) and starts it again,
   /// awaiting readiness; for process.restart. Throws CloneError.
   asio::awaitable<void> restart(const std::string& service, StopSource& stop);
+
+  /// Called right after every process the clone starts (first start and
+  /// every restart), so that the crash ledger always knows what to stop.
+  void on_started(std::function<void(const std::string& service, pid_t pid)> cb);
 
   /// Every event so far, in order.
   const std::vector<ServiceEvent>& events() const;

@@ -40,8 +40,10 @@
 //   with inject_start <= start <= observed_until; "combined" sums the
 //   steady-state probes.
 // - observation_complete(now) looks at the samples started at or before now
-//   and is true when: nothing failed yet and now >= max(t_inject, t_revert,
-//   last later injection) + watch; or the last episode recovered and now >=
+//   and is true when: nothing failed yet, now >= max(t_inject, t_revert,
+//   last later injection) + watch, and every steady-state probe has
+//   completed recovered_after.samples samples started after that fault end
+//   (so that a failing sample still in flight cannot pass for absorption); or the last episode recovered and now >=
 //   max(its t_recover, last later injection) + watch (an injection inside
 //   the watch window can still open a plain episode, so it is watched too);
 //   or an episode is open, now > its deadline and no candidate T <= the
@@ -529,8 +531,22 @@ bool observation_complete(const std::vector<ProbeSeries>& probes, const Iteratio
   for (Nanos x : w.later_injections) last_injection = std::max(last_injection, x);
 
   const EpisodeScanner s = scan(probes, w, p, now);
-  if (!s.impact())  // absorbed so far: watch after the last injection or revert
-    return now >= std::max(last_injection, w.revert.value_or(w.inject)) + p.watch;
+  if (!s.impact()) {  // absorbed so far: watch after the last injection or revert
+    const Nanos fault_end = std::max(last_injection, w.revert.value_or(w.inject));
+    if (now < fault_end + p.watch) return false;
+    // Absorption must be observed, not assumed: every steady-state probe has
+    // completed recovered_after.samples samples that started after the fault
+    // ended (a probe runs one execution at a time, so every earlier sample of
+    // it, the one that might show the impact, has completed too).
+    const auto need = static_cast<std::size_t>(std::max(1, p.recovered_after.samples));
+    for (const ProbeSeries* sp : steady_probes(probes)) {
+      std::size_t seen = 0;
+      for (std::size_t i = first_at_or_after(*sp, fault_end); i < sp->samples.size(); ++i)
+        if (sp->samples[i].start <= now) ++seen;
+      if (seen < need) return false;
+    }
+    return true;
+  }
   if (!s.open())  // recovered: watch after the last recovery (and any later injection)
     return now >= std::max(*s.last_recovery(), last_injection) + p.watch;
   return now > s.deadline() && !s.awaiting();

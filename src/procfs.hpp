@@ -13,3 +13,15 @@ namespace faultline {
 std::optional<char> process_state(pid_t pid);
 
 }  // namespace faultline
+
+namespace faultline {
+
+/// The start time of a process (field 22 of /proc/PID/stat, clock ticks since
+/// boot): with the pid, an identity that survives pid reuse. nullopt when
+/// there is no such process.
+std::optional<unsigned long long> process_start_time(pid_t pid);
+
+/// Whether `pid` is alive and is still the process that had `start_time`.
+bool same_process(pid_t pid, unsigned long long start_time);
+
+}  // namespace faultline

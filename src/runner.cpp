@@ -47,14 +47,17 @@
 #include "clone.hpp"
 #include "injector.hpp"
 #include "json_record.hpp"
+#include "ledger.hpp"
+#include "live_view.hpp"
 #include "measurement.hpp"
 #include "placeholders.hpp"
-#include "live_view.hpp"
+#include "procfs.hpp"
 #include "schedule.hpp"
 #include "signals.hpp"
 #include "scheduler.hpp"
 #include "stop.hpp"
 #include "subprocess.hpp"
+#include "watchdog.hpp"
 
 namespace faultline {
 
@@ -190,9 +193,15 @@ class Run {
   const RunClock& clock() const { return clock_; }
 
   /// Prepares what main() needs; throws for a bad run directory.
-  void setup(const std::filesystem::path& run_dir) {
+  void setup(const std::filesystem::path& run_dir, Ledger* ledger) {
     run_dir_ = run_dir;
+    ledger_ = ledger;
     clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
+    // Every process the clone starts is in the ledger before it can matter.
+    clone_->on_started([this](const std::string& service, pid_t pid) {
+      ledger_->processes.push_back({service, pid, process_start_time(pid).value_or(0)});
+      save_ledger(*ledger_);
+    });
     scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
     scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
     params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
@@ -339,6 +348,13 @@ class Run {
     }
   }
 
+  /// Records a fault's state in the crash ledger, durably.
+  void ledger_state(std::size_t event, const std::string& state) {
+    for (auto& f : ledger_->faults)
+      if (f.id == std::to_string(event)) f.state = state;
+    save_ledger(*ledger_);
+  }
+
   InjectorContext context(int it) {
     return InjectorContext{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}}};
   }
@@ -400,6 +416,15 @@ class Run {
       rec_.faults[idx].error = e.what();
       throw HarnessError(fmt::format("fault '{}' cannot be applied: {}", ev.fault, e.what()));
     }
+    // The intent goes to the crash ledger (fsynced) before anything is
+    // applied: if the harness dies from here on, the watchdog or `faultline
+    // cleanup` knows what to undo. A run that cannot record it must not apply.
+    try {
+      ledger_->faults.push_back({std::to_string(idx), ev.fault, ev.kind, "applying", a.injector->undo_plan(ctx)});
+      save_ledger(*ledger_);
+    } catch (const std::exception& e) {
+      throw HarnessError(fmt::format("fault '{}' not applied: cannot write the crash ledger: {}", ev.fault, e.what()));
+    }
     // From here on the fault may be (partly) applied: it is in applied_ so
     // that every exit path reverts it.
     applied_.push_back(std::move(a));
@@ -421,10 +446,12 @@ class Run {
     if (held.injector->reversible() && p.hold) {
       held.revert_due = clock_.at(t_inject + *p.hold);
       obs_.fault_applied(t_inject, idx, label, t_inject + *p.hold);
+      ledger_state(idx, "applied");
     } else {
       // Nothing to undo (a kill, a restart, an exec without revert).
       applied_.pop_back();
       obs_.fault_applied(t_inject, idx, label, std::nullopt);
+      ledger_state(idx, "reverted");
     }
     co_return idx;
   }
@@ -440,6 +467,7 @@ class Run {
       co_await a.injector->revert(ctx);
       ev.revert_end = clock_.now();
       log(fmt::format("revert {}", ev.fault));
+      ledger_state(a.event, "reverted");
     } catch (const FaultError& e) {
       ev.ok = false;
       ev.error = e.what();
@@ -493,6 +521,7 @@ class Run {
   std::unique_ptr<Clone> clone_;
   std::unique_ptr<ProbeScheduler> scheduler_;
   std::vector<Applied> applied_;
+  Ledger* ledger_ = nullptr;
 };
 
 /// Without an `rto` threshold, a system that never came back must still fail
@@ -601,6 +630,20 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
         signals.async_wait(on_signal);  // a second signal must not skip the revert
       };
   signals.async_wait(on_signal);
+  // The crash ledger and its watchdog come first: from now on, whatever
+  // kills this process, what the run applied and started can be undone. The
+  // watchdog must be started before this process becomes a subreaper, so
+  // that it is adopted outside our tree (see watchdog.hpp).
+  Ledger ledger;
+  ledger.run_id = rec.run_id;
+  ledger.scenario = scenario.name;
+  ledger.run_dir = abs_dir.string();
+  ledger.harness_pid = ::getpid();
+  ledger.harness_start_time = process_start_time(::getpid()).value_or(0);
+  save_ledger(ledger);
+  Watchdog watchdog = Watchdog::start(abs_dir / "ledger.json", abs_dir / "logs" / "watchdog.log");
+  ledger.watchdog_pid = watchdog.pid();
+  save_ledger(ledger);
   become_subreaper();
 
   // A live console redraws as time passes, not only when something happens.
@@ -617,7 +660,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
     refresh.async_wait(on_refresh);
   }
 
-  run.setup(abs_dir);
+  run.setup(abs_dir, &ledger);
   asio::co_spawn(io, run.main(), [&](std::exception_ptr) {
     done = true;
     signals.cancel();
@@ -650,6 +693,11 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   rec.exit_code = exit_code_for(rec.outcome, sig != SIGINT);  // SIGTERM and SIGHUP: 143
 
   write_file_atomic(abs_dir / "run.json", render_json(rec));
+  // Everything is reverted and stopped: the ledger is resolved. With
+  // something left behind it stays unresolved, and the watchdog (woken by
+  // release) and `faultline cleanup` try again from it.
+  if (rec.left_behind.empty()) finish_ledger(ledger);
+  watchdog.release();
   return rec;
 }
 

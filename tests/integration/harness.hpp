@@ -21,6 +21,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 extern char** environ;
@@ -88,7 +89,15 @@ inline Spawned spawn(const std::vector<std::string>& argv, const fs::path& dir, 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  int rc = posix_spawnp(&s.pid, args[0], &fa, nullptr, args.data(), environ);
+  // Each test's runs keep their crash ledgers in the test's own directory.
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e)
+    if (std::string_view(*e).substr(0, 20) != "FAULTLINE_STATE_DIR=") env_store.emplace_back(*e);
+  env_store.push_back("FAULTLINE_STATE_DIR=" + (dir / "state").string());
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int rc = posix_spawnp(&s.pid, args[0], &fa, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
   return s;

@@ -73,3 +73,121 @@ TEST_CASE("interrupt: SIGINT while a pause is held reverts it, stops the clone, 
 TEST_CASE("interrupt: SIGTERM while a pause is held reverts it, stops the clone, exits 143") {
   interrupt_while_holding(SIGTERM, 143);
 }
+
+namespace {
+
+/// Starts a run that pauses its service for 5 minutes and returns once the
+/// pause is applied, with the service's pid and the run's ledger.
+struct HeldRun {
+  Spawned run;
+  pid_t app = 0;
+  json::value ledger;
+};
+
+HeldRun start_held_run(const TempDir& dir) {
+  const fs::path file = dir / "hold.toml";
+  // The service ignores SIGHUP, as servers that reload on it do: when the
+  // harness dies, its process group is orphaned and the kernel sends it
+  // SIGHUP and SIGCONT, which it survives, left running without supervision.
+  write_file(file, R"(name = "hold"
+steady_for = "100ms"
+[[service]]
+name = "app"
+command = "trap '' HUP; echo $$ > {service.dir}/pid; sleep 300 & exec sleep 300"
+[[probe]]
+name = "alive"
+kind = "exec"
+command = "true"
+interval = "20ms"
+timeout = "1s"
+[[fault]]
+name = "freeze"
+kind = "process.pause"
+target = "app"
+duration = "5m"
+)");
+  HeldRun h;
+  h.run = spawn({faultline_bin(), "run", file.string(), "--out", (dir / "run").string()}, dir.path, "run");
+  REQUIRE_MESSAGE(wait_for_text(h.run.out, "inject freeze", std::chrono::seconds(30)), read_file(h.run.out));
+  h.app = static_cast<pid_t>(std::stol(read_file(dir / "run" / "services" / "app" / "pid")));
+  h.ledger = read_json(dir / "run" / "ledger.json");
+  return h;
+}
+
+/// The processes of the groups that are still alive (zombies excluded: once
+/// the harness is gone, init reaps its orphans in its own time).
+std::vector<pid_t> live_in_groups(const std::set<pid_t>& pgids) {
+  std::vector<pid_t> out;
+  for (pid_t p : processes_in_groups(pgids)) {
+    const std::string stat = read_file("/proc/" + std::to_string(p) + "/stat");
+    const auto close = stat.rfind(')');
+    if (close != std::string::npos && stat[close + 2] != 'Z') out.push_back(p);
+  }
+  return out;
+}
+
+char state_of(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close == std::string::npos ? '-' : stat[close + 2];
+}
+
+}  // namespace
+
+TEST_CASE("interrupt: after SIGKILL of the harness, the watchdog alone resumes and stops the clone within 1 s") {
+  TempDir dir;
+  HeldRun h = start_held_run(dir);
+  CHECK(state_of(h.app) == 'T');  // paused
+  const auto group = processes_in_groups({h.app});
+  REQUIRE(group.size() == 2);
+  ::kill(h.run.pid, SIGKILL);
+  const auto killed_at = std::chrono::steady_clock::now();
+  CHECK(wait_for(h.run, std::chrono::seconds(5)) == 128 + SIGKILL);
+  // Poll /proc for the clone to be gone, with the 1 s budget of the issue.
+  while (!live_in_groups({h.app}).empty() &&
+         std::chrono::steady_clock::now() - killed_at < std::chrono::milliseconds(1000))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(live_in_groups({h.app}).empty());
+  // The watchdog reverted first (SIGCONT), then stopped the clone, and
+  // resolved the ledger.
+  REQUIRE(wait_for_text(dir / "run" / "logs" / "watchdog.log", "SIGKILL to process group", std::chrono::seconds(5)));
+  const std::string log = read_file(dir / "run" / "logs" / "watchdog.log");
+  CHECK(log.find("fault 'freeze': SIGCONT") != std::string::npos);
+  CHECK(log.find("LEFT BEHIND") == std::string::npos);
+  CHECK(read_json(dir / "run" / "ledger.json").at("finished").as_bool());
+  CHECK(fs::is_empty(dir / "state"));
+}
+
+TEST_CASE("interrupt: with harness and watchdog both SIGKILLed, run refuses to start and faultline cleanup resolves it") {
+  TempDir dir;
+  HeldRun h = start_held_run(dir);
+  const pid_t watchdog = static_cast<pid_t>(h.ledger.at("watchdog_pid").as_int64());
+  REQUIRE(watchdog > 0);
+  ::kill(watchdog, SIGKILL);
+  ::kill(h.run.pid, SIGKILL);
+  CHECK(wait_for(h.run, std::chrono::seconds(5)) == 128 + SIGKILL);
+  // Nobody stopped the clone: it is left running without its harness.
+  CHECK(live_in_groups({h.app}).size() == 2);
+
+  // A new run is refused, and says how to resolve it.
+  const std::string run_id(h.ledger.at("run_id").as_string());
+  Result refused = faultline(dir, {"run", (dir / "hold.toml").string(), "--out", (dir / "second").string()});
+  CHECK(refused.code == 2);
+  CHECK(refused.err.find("faultline cleanup --run " + run_id) != std::string::npos);
+  CHECK(live_in_groups({h.app}).size() == 2);  // and touched nothing
+  CHECK_FALSE(fs::exists(dir / "second"));
+
+  Result clean = faultline(dir, {"cleanup", "--run", run_id});
+  INFO(clean.out << clean.err);
+  CHECK(clean.code == 0);
+  CHECK(clean.out.find("fault 'freeze'") != std::string::npos);
+  CHECK(clean.out.find("service 'app': SIGKILL to process group") != std::string::npos);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!live_in_groups({h.app}).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(live_in_groups({h.app}).empty());
+  // Idempotent: a second cleanup finds nothing left.
+  Result again = faultline(dir, {"cleanup"});
+  CHECK(again.code == 0);
+  CHECK(again.out.find("nothing to clean up") != std::string::npos);
+}

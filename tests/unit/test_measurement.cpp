@@ -450,6 +450,20 @@ TEST_CASE("measurement: observation_complete") {
     CHECK_FALSE(observation_complete(probes, w, p, 1799ms));
     CHECK(observation_complete(probes, w, p, 1800ms));
   }
+  SUBCASE("absorbed needs recovered_after samples started after the fault, even with no watch") {
+    // Samples every 100 ms; the injection at 1000 ms; no watch window. At
+    // 1050 ms nothing has been seen since the injection: a failing sample
+    // may still be in flight, so the iteration is not yet absorbed.
+    const auto no_watch = params(3, 0ms, 10s);
+    const std::vector probes{series("api", "30ok")};
+    const auto w = window(1000ms, 2900ms);
+    CHECK_FALSE(observation_complete(probes, w, no_watch, 1050ms));
+    CHECK_FALSE(observation_complete(probes, w, no_watch, 1100ms));  // 2 samples: 1000, 1100
+    CHECK(observation_complete(probes, w, no_watch, 1200ms));        // 3 samples
+    // A probe that has not reported since the fault keeps it open.
+    const std::vector two{series("api", "30ok"), series("db", "10ok")};
+    CHECK_FALSE(observation_complete(two, w, no_watch, 1500ms));
+  }
   SUBCASE("recovered: watch after t_recover, not while an episode is open") {
     const std::vector probes{series("api", "11ok 3fail 16ok")};
     const auto w = window(1000ms, 2900ms);

@@ -18,6 +18,7 @@ struct RunDir {
     std::string tmpl = (fs::temp_directory_path() / "faultline-runner-XXXXXX").string();
     REQUIRE(::mkdtemp(tmpl.data()));
     path = tmpl;
+    ::setenv("FAULTLINE_STATE_DIR", (path / "state").c_str(), 1);  // this test's own crash ledgers
   }
   ~RunDir() { fs::remove_all(path); }
 };

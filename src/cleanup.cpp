@@ -1,0 +1,131 @@
+#include "cleanup.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fmt/format.h>
+#include <thread>
+
+#include "procfs.hpp"
+#include "subprocess.hpp"
+
+extern char** environ;
+
+namespace faultline {
+
+namespace {
+
+bool stopped(pid_t p) {
+  auto s = process_state(p);
+  return s && (*s == 'T' || *s == 't');
+}
+
+/// SIGCONT to the recorded process (group) if it is still the one the run
+/// paused; true when nothing is left stopped.
+bool resume(const Undo& u) {
+  if (!same_process(u.pid, u.start_time)) return true;  // gone: nothing left paused
+  ::kill(u.group ? -u.pid : u.pid, SIGCONT);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    bool any = false;
+    for (pid_t p : u.group ? processes_in_group(u.pid) : std::vector<pid_t>{u.pid}) any |= stopped(p);
+    if (!any) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    // The kernel delivers SIGCONT asynchronously; re-read /proc shortly.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+/// Runs a revert command to completion (its own process group, output to
+/// /dev/null, killed after the timeout); true on exit 0.
+bool run_revert(const Undo& u, std::string& why) {
+  if (u.argv.empty()) return true;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  std::vector<char*> args;
+  for (const auto& a : u.argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    why = fmt::format("could not start `{}`", u.argv[0]);
+    return false;
+  }
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  pollfd p{pidfd, POLLIN, 0};
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(u.timeout).count();
+  if (pidfd < 0 || ::poll(&p, 1, static_cast<int>(ms)) == 0) {
+    ::kill(-pid, SIGKILL);
+    why = "timed out";
+  }
+  if (pidfd >= 0) ::close(pidfd);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!why.empty()) return false;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  why = WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : "killed by a signal";
+  return false;
+}
+
+}  // namespace
+
+CleanupReport cleanup_run(Ledger& l) {
+  CleanupReport r;
+  // 1. Faults, newest first: the reverse of the order they were applied.
+  for (auto it = l.faults.rbegin(); it != l.faults.rend(); ++it) {
+    LedgerFault& f = *it;
+    if (f.state == "reverted") continue;
+    bool ok = true;
+    std::string why;
+    switch (f.undo.kind) {
+      case Undo::Kind::none: break;
+      case Undo::Kind::sigcont:
+        ok = resume(f.undo);
+        if (ok) r.done.push_back(fmt::format("fault '{}': SIGCONT to process {} ({})", f.fault, f.undo.pid,
+                                             f.undo.group ? "group" : "leader"));
+        else why = "still stopped after SIGCONT";
+        break;
+      case Undo::Kind::command:
+        ok = run_revert(f.undo, why);
+        if (ok) r.done.push_back(fmt::format("fault '{}': ran its revert command", f.fault));
+        break;
+    }
+    if (!ok) {
+      r.failed.push_back(fmt::format("fault '{}' ({}): {}", f.fault, f.kind, why));
+      continue;
+    }
+    f.state = "reverted";
+    save_ledger(l);  // an interrupted cleanup resumes after what is done
+  }
+  // 2. The clone's processes: only those that are still the ones the run
+  // started (pid and start time), each with its whole process group.
+  for (const auto& p : l.processes) {
+    std::vector<pid_t> members = processes_in_group(p.pid);
+    const bool leader_is_ours = same_process(p.pid, p.start_time);
+    // A reused pid that leads its own group is someone else's: leave it.
+    if (!leader_is_ours && process_start_time(p.pid)) continue;
+    if (members.empty()) continue;
+    ::kill(-p.pid, SIGKILL);
+    r.done.push_back(fmt::format("service '{}': SIGKILL to process group {} ({} process(es))", p.service, p.pid,
+                                 members.size()));
+  }
+  if (r.ok()) finish_ledger(l);
+  return r;
+}
+
+}  // namespace faultline

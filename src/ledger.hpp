@@ -1,0 +1,87 @@
+// The crash ledger: what a run has applied and started, written before each
+// fault is applied (write, fsync, rename), so that whatever kills the
+// harness (SIGKILL, OOM, a power cut of the CI runner) the faults can still
+// be reverted and the clone stopped, by the watchdog or `faultline cleanup`.
+//
+// One JSON file per run, in the run directory and in a per-user state
+// directory ($FAULTLINE_STATE_DIR, else $XDG_STATE_HOME/faultline, else
+// ~/.local/state/faultline), named by run id. Processes are identified by
+// pid *and* start time, so a recycled pid is never signalled.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "duration.hpp"
+
+namespace faultline {
+
+/// How to undo a fault from outside the run that applied it.
+struct Undo {
+  enum class Kind { none, sigcont, command };
+  Kind kind = Kind::none;
+  pid_t pid = 0;                      ///< sigcont: the leader (== pgid when group)
+  unsigned long long start_time = 0;  ///< sigcont: the leader's identity
+  bool group = true;                  ///< sigcont: the whole process group
+  std::vector<std::string> argv;      ///< command: the revert command
+  Nanos timeout{30s};                 ///< command
+};
+
+/// A process the run started (a service's process-group leader).
+struct LedgerProcess {
+  std::string service;
+  pid_t pid = 0;
+  unsigned long long start_time = 0;
+};
+
+/// One application of a fault.
+struct LedgerFault {
+  std::string id;      ///< unique within the run
+  std::string fault;   ///< its name
+  std::string kind;
+  std::string state;   ///< "applying", "applied", "reverted"
+  Undo undo;
+};
+
+/// Everything a run must be able to undo.
+struct Ledger {
+  std::string run_id;
+  std::string scenario;
+  std::string run_dir;
+  pid_t harness_pid = 0;
+  unsigned long long harness_start_time = 0;
+  pid_t watchdog_pid = 0;  ///< 0 until the watchdog is started
+  bool finished = false;  ///< the run ended and reverted everything itself
+  std::vector<LedgerProcess> processes;
+  std::vector<LedgerFault> faults;
+
+  /// Whether the harness that wrote it is still running.
+  bool harness_alive() const;
+};
+
+/// The per-user state directory holding the ledgers of unfinished runs.
+std::filesystem::path state_dir();
+
+/// The ledger as JSON text, and back (throws std::runtime_error naming the
+/// problem for malformed input).
+std::string ledger_to_json(const Ledger& l);
+Ledger ledger_from_json(const std::string& text);
+
+/// Writes the ledger to the run directory and the state directory
+/// atomically and durably. Throws std::runtime_error on failure: a run that
+/// cannot record its intent must not apply the fault.
+void save_ledger(const Ledger& l);
+
+/// Marks the ledger finished in the run directory and removes it from the
+/// state directory.
+void finish_ledger(Ledger& l);
+
+/// Every ledger in the state directory, with the path it was read from.
+/// Unreadable files are reported in `errors` and skipped.
+std::vector<std::pair<std::filesystem::path, Ledger>> ledgers_in_state_dir(std::vector<std::string>* errors = nullptr);
+
+}  // namespace faultline

@@ -1,0 +1,91 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "ledger.hpp"
+#include "procfs.hpp"
+
+using namespace faultline;
+namespace fs = std::filesystem;
+
+namespace {
+struct StateDir {
+  fs::path path;
+  StateDir() {
+    std::string tmpl = (fs::temp_directory_path() / "faultline-ledger-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()));
+    path = tmpl;
+    ::setenv("FAULTLINE_STATE_DIR", (path / "state").c_str(), 1);
+  }
+  ~StateDir() { fs::remove_all(path); }
+};
+
+Ledger sample(const fs::path& run_dir) {
+  Ledger l;
+  l.run_id = "r1";
+  l.scenario = "demo";
+  l.run_dir = run_dir.string();
+  l.harness_pid = ::getpid();
+  l.harness_start_time = process_start_time(::getpid()).value();
+  l.watchdog_pid = 42;
+  l.processes = {{"redis", 1234, 99}};
+  Undo cont;
+  cont.kind = Undo::Kind::sigcont;
+  cont.pid = 1234;
+  cont.start_time = 99;
+  cont.group = false;
+  Undo cmd;
+  cmd.kind = Undo::Kind::command;
+  cmd.argv = {"sh", "-c", "echo 'quoted \"x\"'"};
+  cmd.timeout = 5s;
+  l.faults = {{"0", "freeze", "process.pause", "applied", cont}, {"1", "flip", "exec", "applying", cmd}};
+  return l;
+}
+}  // namespace
+
+TEST_CASE("ledger: JSON round trip keeps every field") {
+  StateDir d;
+  const Ledger l = sample(d.path);
+  const Ledger back = ledger_from_json(ledger_to_json(l));
+  CHECK(ledger_to_json(back) == ledger_to_json(l));
+  CHECK(back.faults[1].undo.argv[2] == "echo 'quoted \"x\"'");
+  CHECK(back.faults[0].undo.kind == Undo::Kind::sigcont);
+  CHECK_FALSE(back.faults[0].undo.group);
+  CHECK(back.watchdog_pid == 42);
+  CHECK_THROWS_WITH_AS(ledger_from_json("{\"ledger_version\": 1}"), doctest::Contains("malformed ledger"),
+                       std::runtime_error);
+}
+
+TEST_CASE("ledger: saved to the run directory and the state directory; finishing removes the latter") {
+  StateDir d;
+  Ledger l = sample(d.path / "run");
+  save_ledger(l);
+  CHECK(fs::exists(d.path / "run" / "ledger.json"));
+  CHECK(fs::exists(state_dir() / "r1.json"));
+  auto found = ledgers_in_state_dir();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].second.run_id == "r1");
+  CHECK(found[0].second.harness_alive());  // it is us
+  finish_ledger(l);
+  CHECK(ledgers_in_state_dir().empty());
+  std::ifstream in(d.path / "run" / "ledger.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(ledger_from_json(text).finished);
+}
+
+TEST_CASE("ledger: a recorded harness that is gone is not alive; a broken file is reported, not fatal") {
+  StateDir d;
+  Ledger l = sample(d.path / "run");
+  l.harness_start_time += 1;  // the same pid, another process
+  CHECK_FALSE(l.harness_alive());
+  fs::create_directories(state_dir());
+  std::ofstream(state_dir() / "broken.json") << "{not json";
+  std::vector<std::string> errors;
+  CHECK(ledgers_in_state_dir(&errors).empty());
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("broken.json") != std::string::npos);
+}
