@@ -386,7 +386,8 @@ int run_cli(int argc, char** argv) {
   auto* baseline = run->add_option("--baseline", rf.baselines,
                                    "an earlier run.json (or run directory) of the same scenario: adds verdicts that fail "
                                    "when recovery time (worst, p95) or MTTR got worse than it by more than --max-regression; "
-                                   "once per scenario");
+                                   "once per scenario")
+                       ->allow_extra_args(false);  // one file per --baseline: a scenario after it stays a scenario
   run->add_option("--max-regression", rf.max_regression,
                   "how much worse than the baseline is still a pass, as a percentage (default 20%)")
       ->check(CLI::Validator(
