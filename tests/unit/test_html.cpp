@@ -284,4 +284,16 @@ TEST_CASE("html: renders in headless Chromium to a PNG with lanes, outages and m
                             "class=\"episode", "<polyline class=\"latency\""})
       CHECK_MESSAGE(count(dom.output, cls) == count(html, cls), cls);
   }
+
+  // A record that keeps a probe as runs: its run summaries are valid SVG too.
+  const std::string html = render_html(fixtures::long_drill());
+  const auto page = dir / "long.html";
+  fixtures::write_text(page, html);
+  const auto dom = fixtures::headless_chromium(chromium, page, dir.path, "--dump-dom");
+  INFO(dom.output.substr(0, 2000));
+  REQUIRE(dom.status == 0);
+  CHECK(fixtures::console_messages(dom.output) == "");
+  REQUIRE(count(html, "<g class=\"latency-run\"") > 0);
+  CHECK(count(dom.output, "<g class=\"latency-run\"") == count(html, "<g class=\"latency-run\""));
+  CHECK(count(dom.output, "class=\"seg fail\"") == count(html, "class=\"seg fail\""));
 }
