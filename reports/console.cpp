@@ -69,10 +69,12 @@ std::string statistics_block(const RunRecord& r) {
 std::string verdict_block(const RunRecord& r, bool color) {
   if (r.verdicts.empty()) return "";
   std::string out = "\n  verdicts\n";
+  auto name_of = [](const Verdict& v) { return v.threshold == "verify" ? "verify '" + v.scope + "'" : v.threshold; };
+  std::size_t width = 18;  // the names line up, however long the longest is
+  for (const auto& v : r.verdicts) width = std::max(width, name_of(v).size());
   for (const auto& v : r.verdicts) {
     std::string mark = v.passed ? paint(color, "32", "PASS") : paint(color, "31", "FAIL");
-    std::string name = v.threshold == "verify" ? "verify '" + v.scope + "'" : v.threshold;
-    out += fmt::format("    {}  {:<18} measured {:<22} limit {:<18}{}\n", mark, name, v.measured, v.limit,
+    out += fmt::format("    {}  {:<{}} measured {:<22} limit {:<18}{}\n", mark, name_of(v), width, v.measured, v.limit,
                        v.margin.empty() ? "" : " margin " + v.margin);
     if (!v.passed && !v.detail.empty()) out += fmt::format("          {}\n", v.detail);
   }

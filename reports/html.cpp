@@ -4,10 +4,16 @@
 // Drawing rules, so that the timeline reads at a glance:
 // - A probe lane shows the probe's state at every instant: sample i colours
 //   [start_i, start_i+1) (the latest sample decides health, section 3), the
-//   last one one interval. Consecutive samples with the same outcome are one
-//   rect, so a 10 ms probe over a minute stays a handful of elements. Failing
+//   last one one interval. It is drawn from the probe's runs of equal outcome
+//   (record.hpp), which the record keeps exactly whether it holds every
+//   sample or only the runs; consecutive runs with the same ok are one rect,
+//   so a 1 ms probe over a minute stays a handful of elements. Failing
 //   stretches are drawn taller than ok ones, so the shape alone tells them
 //   apart (colour-blind readers, grey print-outs).
+// - The latency chart draws every sample when the record keeps them all;
+//   for a probe kept as runs it draws each run's exact first and last
+//   samples, its p50 as a dashed line across the run and its min..max as a
+//   whisker at the run's middle.
 // - The window starts at most a third of the post-injection span before the
 //   injection (steady state for context, without crowding the outage) and
 //   ends where observation of the iteration ended.
@@ -147,27 +153,42 @@ std::string fault_label(const FaultEvent& f) {
   return f.fault == f.kind || f.fault.empty() ? what : f.fault + ": " + what;
 }
 
-/// One merged stretch of equal outcomes in a lane.
+/// A probe as the charts draw it: its runs, computed once per page.
+struct Drawn {
+  const ProbeSeries* probe;
+  std::vector<SampleRun> runs;
+  bool every_sample;  ///< the record keeps every sample: the latency chart draws them
+};
+
+std::vector<Drawn> drawn_probes(const RunRecord& r) {
+  std::vector<Drawn> out;
+  for (const auto& p : r.probes) out.push_back({&p, runs_of(p), keeps_every_sample(p)});
+  return out;
+}
+
+/// One merged stretch of equal ok in a lane: one or more whole runs.
 struct Stretch {
   Nanos from, to;
   bool ok;
-  std::size_t samples;
+  std::uint64_t samples;
   std::string detail;  ///< the first non-empty detail
 };
 
-std::vector<Stretch> stretches(const ProbeSeries& p, const XScale& xs) {
+std::vector<Stretch> stretches(const Drawn& d, const XScale& xs) {
   std::vector<Stretch> out;
-  const auto& s = p.samples;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const Nanos from = s[i].start;
-    Nanos to = i + 1 < s.size() ? s[i + 1].start : from + std::max(p.interval, s[i].latency());
+  const auto& runs = d.runs;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const SampleRun& r = runs[i];
+    const Nanos from = r.first.start;
+    const Nanos to = i + 1 < runs.size() ? runs[i + 1].first.start
+                                         : r.last.start + std::max(d.probe->interval, r.last.end - r.last.start);
     if (to <= xs.lo || from >= xs.hi) continue;
-    if (!out.empty() && out.back().ok == s[i].ok && out.back().to >= from) {
+    if (!out.empty() && out.back().ok == r.ok) {
       out.back().to = to;
-      ++out.back().samples;
-      if (out.back().detail.empty()) out.back().detail = s[i].detail;
+      out.back().samples += r.count;
+      if (out.back().detail.empty()) out.back().detail = r.detail;
     } else {
-      out.push_back({from, to, s[i].ok, 1, s[i].detail});
+      out.push_back({from, to, r.ok, r.count, r.detail});
     }
   }
   return out;
@@ -272,16 +293,16 @@ std::string episode_rows(const IterationMetrics& m, const XScale& xs, double top
 }
 
 /// A lane per probe, coloured sample by sample (equal outcomes merged).
-std::string probe_lanes(const RunRecord& r, const XScale& xs, double top) {
+std::string probe_lanes(const std::vector<Drawn>& probes, const XScale& xs, double top) {
   std::string out;
-  for (std::size_t i = 0; i < r.probes.size(); ++i) {
-    const ProbeSeries& p = r.probes[i];
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const ProbeSeries& p = *probes[i].probe;
     const double ly = top + 24.0 * static_cast<double>(i);
     out += fmt::format("<g class=\"lane{}\" data-probe=\"{}\">", p.steady_state ? "" : " observed", esc(p.name));
     out += row_label(ly + 15, p.steady_state ? p.name : p.name + " (observed)", "row-label probe");
     out += fmt::format("<rect class=\"lane-bg\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"20\"/>", kPlotX0, n1(ly + 2),
                        kPlotX1 - kPlotX0);
-    for (const auto& s : stretches(p, xs)) {
+    for (const auto& s : stretches(probes[i], xs)) {
       const double x0 = xs.x(s.from), x1 = std::max(xs.x(s.to), x0 + 1);
       std::string tip = fmt::format("{}: {} {} sample{} from {} to {}", p.name, s.ok ? "ok" : "FAILED", s.samples,
                                     s.samples == 1 ? "" : "s", xs.rel(s.from), xs.rel(s.to));
@@ -345,7 +366,8 @@ std::string iteration_markers(const IterationMetrics& m, const XScale& xs, doubl
 
 /// The timeline of one iteration, or of the whole run when `m` is null
 /// (probe lanes only).
-std::string timeline_svg(const RunRecord& r, const IterationMetrics* m, const XScale& xs, const std::string& title) {
+std::string timeline_svg(const RunRecord& r, const std::vector<Drawn>& probes, const IterationMetrics* m,
+                         const XScale& xs, const std::string& title) {
   const auto faults = m ? fault_spans(r, m->index, xs) : std::vector<FaultSpan>{};
   std::vector<std::string> services;
   for (const auto& e : r.service_events)
@@ -371,7 +393,7 @@ std::string timeline_svg(const RunRecord& r, const IterationMetrics* m, const XS
   out += time_axis(xs, strip, lanes_bottom);
   out += service_rows(r, services, xs, service_top);
   if (m) out += episode_rows(*m, xs, episode_top);
-  out += probe_lanes(r, xs, lanes_top);
+  out += probe_lanes(probes, xs, lanes_top);
   out += fault_windows(faults, xs, fault_top, lanes_bottom);
   if (m) out += iteration_markers(*m, xs, strip - 2, lanes_bottom);
   return out + "</svg>";
@@ -382,12 +404,24 @@ std::string timeline_svg(const RunRecord& r, const IterationMetrics* m, const XS
 
 constexpr const char* kPalette[] = {"#1c7ed6", "#7048e8", "#f76707", "#0c8599", "#c2255c", "#5c940d", "#495057", "#ae3ec9"};
 
-std::string latency_svg(const RunRecord& r, const XScale& xs, const IterationMetrics* m, const std::string& title) {
+/// Whether any sample of the run starts inside the window.
+bool overlaps(const SampleRun& run, const XScale& xs) { return run.last.start >= xs.lo && run.first.start <= xs.hi; }
+
+std::string latency_svg(const RunRecord& r, const std::vector<Drawn>& probes, const XScale& xs,
+                        const IterationMetrics* m, const std::string& title) {
   const double top = 26, plot_h = 150, bottom = top + plot_h;
   double max_ms = 0;
-  for (const auto& p : r.probes)
-    for (const auto& s : p.samples)
-      if (xs.contains(s.start)) max_ms = std::max(max_ms, ms_of(s.latency()));
+  bool any_runs = false;
+  for (const auto& d : probes) {
+    if (d.every_sample) {
+      for (const auto& s : d.probe->samples)
+        if (xs.contains(s.start)) max_ms = std::max(max_ms, ms_of(s.latency()));
+    } else {
+      any_runs = true;
+      for (const auto& run : d.runs)
+        if (overlaps(run, xs)) max_ms = std::max(max_ms, ms_of(run.latency_max));
+    }
+  }
   const double ystep = nice_step(max_ms > 0 ? max_ms : 1, 4);
   const double ymax = std::max(ystep, std::ceil(max_ms / ystep) * ystep);
   auto yof = [&](double v) { return bottom - plot_h * std::clamp(v, 0.0, ymax) / ymax; };
@@ -422,13 +456,14 @@ std::string latency_svg(const RunRecord& r, const XScale& xs, const IterationMet
                        n1(top), n1(xs.x(m->inject)), n1(bottom));
 
   double legend_x = kPlotX0;
-  for (std::size_t i = 0; i < r.probes.size(); ++i) {
-    const ProbeSeries& p = r.probes[i];
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const ProbeSeries& p = *probes[i].probe;
     const char* colour = kPalette[i % std::size(kPalette)];
     // At most two points (lowest and highest latency) per pixel column keep
     // the file small and every spike visible.
     std::string points;
     std::string fails;
+    std::string bands;
     int column = -1;
     double lo = 0, hi = 0;
     int last_fail_column = -1;
@@ -438,11 +473,11 @@ std::string latency_svg(const RunRecord& r, const XScale& xs, const IterationMet
       points += fmt::format("{},{} ", n1(x), n1(yof(lo)));
       if (hi != lo) points += fmt::format("{},{} ", n1(x), n1(yof(hi)));
     };
-    for (const auto& s : p.samples) {
-      if (!xs.contains(s.start)) continue;
-      const double x = xs.x(s.start);
+    auto point = [&](Nanos start, Nanos latency, bool ok) {
+      if (!xs.contains(start)) return;
+      const double x = xs.x(start);
       const int col = static_cast<int>(x - kPlotX0);
-      const double v = ms_of(s.latency());
+      const double v = ms_of(latency);
       if (col != column) {
         flush();
         column = col;
@@ -451,15 +486,39 @@ std::string latency_svg(const RunRecord& r, const XScale& xs, const IterationMet
         lo = std::min(lo, v);
         hi = std::max(hi, v);
       }
-      if (!s.ok && col != last_fail_column) {
+      if (!ok && col != last_fail_column) {
         fails += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"2.5\"/>", n1(x), n1(yof(v)));
         last_fail_column = col;
+      }
+    };
+    if (probes[i].every_sample) {
+      for (const auto& s : p.samples) point(s.start, s.latency(), s.ok);
+    } else {
+      for (const auto& run : probes[i].runs) {
+        if (!overlaps(run, xs)) continue;
+        if (run.count > 2) {
+          // The samples between the exact first and last: their median as a
+          // line across the run, their range as a whisker at its middle.
+          const double x0 = xs.x(run.first.start), x1 = std::max(xs.x(run.last.start), x0 + 1);
+          const double xm = (x0 + x1) / 2, y50 = yof(ms_of(run.latency_p50));
+          const double ylo = yof(ms_of(run.latency_min)), yhi = yof(ms_of(run.latency_max));
+          bands += fmt::format(
+              "<g class=\"latency-run\" data-samples=\"{}\" style=\"stroke:{}\"><title>{}: {} {} samples from {} to {}: "
+              "latency min {}, p50 {}, max {}</title><line class=\"p50\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>"
+              "<path class=\"range\" d=\"M{} {} V{} M{} {} h6 M{} {} h6\"/></g>",
+              run.count, colour, esc(p.name), run.ok ? "ok" : "FAILED", run.count, xs.rel(run.first.start),
+              xs.rel(run.last.start), format_ms(run.latency_min), format_ms(run.latency_p50), format_ms(run.latency_max),
+              n1(x0), n1(y50), n1(x1), n1(y50), n1(xm), n1(ylo), n1(yhi), n1(xm - 3), n1(ylo), n1(xm - 3), n1(yhi));
+        }
+        point(run.first.start, run.first.end - run.first.start, run.ok);
+        if (run.count > 1) point(run.last.start, run.last.end - run.last.start, run.ok);
       }
     }
     flush();
     if (!points.empty()) points.pop_back();
     out += fmt::format("<g class=\"latency-probe\" data-probe=\"{}\"><title>{} latency (end - start of each sample)</title>",
                        esc(p.name), esc(p.name));
+    out += bands;
     out += fmt::format("<polyline class=\"latency\" data-probe=\"{}\" style=\"stroke:{}\" points=\"{}\"/>", esc(p.name),
                        colour, points);
     if (!fails.empty()) out += "<g class=\"latency-fail\">" + fails + "</g>";
@@ -474,6 +533,14 @@ std::string latency_svg(const RunRecord& r, const XScale& xs, const IterationMet
   out += fmt::format("<g class=\"legend\"><circle class=\"latency-fail-key\" cx=\"{}\" cy=\"12\" r=\"2.5\"/>"
                      "<text x=\"{}\" y=\"16\">failed sample</text></g>",
                      n1(legend_x + 4), n1(legend_x + 12));
+  if (any_runs) {
+    legend_x += 100;
+    out += fmt::format("<g class=\"legend\"><g class=\"latency-run-key\"><line x1=\"{}\" y1=\"12\" x2=\"{}\" y2=\"12\"/>"
+                       "<path d=\"M{} 6 V18 M{} 6 h6 M{} 18 h6\"/></g>"
+                       "<text x=\"{}\" y=\"16\">run of equal outcome: p50, min..max</text></g>",
+                       n1(legend_x), n1(legend_x + 18), n1(legend_x + 9), n1(legend_x + 6), n1(legend_x + 6),
+                       n1(legend_x + 22));
+  }
   return out + "</svg>";
 }
 
@@ -567,6 +634,8 @@ svg .deadline-marker text { fill: var(--fail); font-weight: 700; }
 svg .inject-marker text, svg .revert-marker text { fill: var(--ink); font-weight: 600; }
 svg .latency { fill: none; stroke-width: 1.3; stroke-linejoin: round; }
 svg .latency-fail circle, svg .latency-fail-key { fill: #fff; stroke: var(--fail); stroke-width: 1.3; }
+svg .latency-run { fill: none; stroke-width: 1; } svg .latency-run .p50 { stroke-dasharray: 5 3; }
+svg .latency-run-key { fill: none; stroke: #495057; stroke-width: 1; } svg .latency-run-key line { stroke-dasharray: 5 3; }
 svg .legend line { stroke-width: 2; } svg .legend text { fill: var(--ink); }
 svg .recovery-line { stroke: var(--recover); stroke-width: 1.5; stroke-dasharray: 3 3; }
 svg .inject-line { stroke: var(--ink); stroke-width: 1; stroke-dasharray: 3 3; }
@@ -773,6 +842,7 @@ std::string iteration_caption(const RunRecord& r, const IterationMetrics& m) {
 }
 
 std::string timelines(const RunRecord& r) {
+  const std::vector<Drawn> probes = drawn_probes(r);
   std::string out = "<section id=\"timelines\"><h2>Timelines</h2>";
   out += kLegend;
   if (r.iterations.empty()) {
@@ -782,12 +852,12 @@ std::string timelines(const RunRecord& r) {
     xs.zero = Nanos{0};
     xs.axis_title = "time since the start of the run";
     xs.hi = std::max(r.duration, Nanos(1'000'000));
-    for (const auto& p : r.probes)
-      if (!p.samples.empty()) xs.hi = std::max(xs.hi, p.samples.back().end);
+    for (const auto& d : probes)
+      if (!d.runs.empty()) xs.hi = std::max(xs.hi, d.runs.back().last.end);
     out += "<figure class=\"iteration run-overview\"><figcaption>No iteration ran. The probe samples over the whole run:"
            "</figcaption>";
-    out += timeline_svg(r, nullptr, xs, "Probe samples over the run");
-    out += latency_svg(r, xs, nullptr, "Probe latency over the run");
+    out += timeline_svg(r, probes, nullptr, xs, "Probe samples over the run");
+    out += latency_svg(r, probes, xs, nullptr, "Probe latency over the run");
     return out + "</figure></section>";
   }
   for (const auto& m : r.iterations) {
@@ -795,8 +865,8 @@ std::string timelines(const RunRecord& r) {
     out += fmt::format("<figure class=\"iteration\" id=\"iteration-{}\" data-iteration=\"{}\"><h3>Iteration {}</h3>"
                        "<figcaption>{}</figcaption>",
                        m.index, m.index, m.index, esc(iteration_caption(r, m)));
-    out += timeline_svg(r, &m, xs, fmt::format("Iteration {} timeline", m.index));
-    out += latency_svg(r, xs, &m, fmt::format("Iteration {} probe latency", m.index));
+    out += timeline_svg(r, probes, &m, xs, fmt::format("Iteration {} timeline", m.index));
+    out += latency_svg(r, probes, xs, &m, fmt::format("Iteration {} probe latency", m.index));
     out += "</figure>";
   }
   return out + "</section>";

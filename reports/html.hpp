@@ -15,7 +15,8 @@
 //   <g class="lane" data-probe=NAME>          one lane per probe, coloured sample by
 //                                             sample (<rect class="seg ok|fail">,
 //                                             consecutive equal outcomes merged)
-// and a probe-latency chart (<polyline class="latency" data-probe=NAME>).
+// and a probe-latency chart (<polyline class="latency" data-probe=NAME>;
+// for a probe the record keeps as runs, a <g class="latency-run"> per run).
 // Then the metrics, statistics and verdict tables, and the fault, step and
 // service events. These classes and data attributes are stable: tests and
 // users' tooling may select on them.

@@ -1,4 +1,6 @@
-// The run record from JSON: the exact inverse of to_json (json_record.cpp).
+// The run record from JSON: the exact inverse of to_json (json_record.cpp),
+// and a reader of the records older versions wrote (schema_version 1 differs
+// only in how a probe's samples are kept).
 //
 // Two things make "exact" hold. Numbers are parsed with a handler of our own
 // that reads doubles with std::from_chars (Boost.JSON 1.81's own parser may
@@ -533,14 +535,49 @@ Sample read_sample(const Ctx& c, const json::value& v, const std::string& p) {
   return s;
 }
 
-ProbeSeries read_probe(const Ctx& c, const json::value& v, const std::string& p) {
+SampleTimes read_times(const Ctx& c, const json::value& v, const std::string& p) {
+  const json::array& a = c.arr(v, p);
+  if (a.size() != 2) c.fail(p, fmt::format("expected [start_ns, end_ns], found {} element(s)", a.size()));
+  return {c.ns(a[0], index_path(p, 0)), c.ns(a[1], index_path(p, 1))};
+}
+
+SampleRun read_run(const Ctx& c, const json::value& v, const std::string& p) {
   Obj o(c, v, p);
+  SampleRun r;
+  r.ok = o.boolean("ok");
+  r.detail = o.str("detail");
+  r.count = o.u64("count");
+  if (r.count == 0) c.fail(o.at_path("count"), "a run has at least one sample");
+  r.first = read_times(c, o.at("first"), o.at_path("first"));
+  r.last = read_times(c, o.at("last"), o.at_path("last"));
+  if (r.count == 1 && r.first != r.last) c.fail(o.at_path("last"), "differs from first in a run of one sample");
+  if (r.last.start < r.first.start) c.fail(o.at_path("last"), "starts before first");
+  Obj lat = o.obj("latency");
+  r.latency_min = lat.ns("min_ns");
+  r.latency_p50 = lat.ns("p50_ns");
+  r.latency_max = lat.ns("max_ns");
+  lat.finish();
+  if (!(r.latency_min <= r.latency_p50 && r.latency_p50 <= r.latency_max))
+    c.fail(o.at_path("latency"), "expected min_ns <= p50_ns <= max_ns");
+  o.finish();
+  return r;
+}
+
+/// The fields every version writes for a probe.
+ProbeSeries read_probe_head(const Ctx& c, Obj& o) {
   ProbeSeries s;
   s.name = o.str("name");
   s.kind = probe_kind_from(c, o.str("kind"), o.at_path("kind"));
   s.interval = o.ns("interval_ns");
   s.steady_state = o.boolean("steady_state");
   s.overruns = o.u64("overruns");
+  return s;
+}
+
+/// schema_version 1: every sample, with the names of its fields.
+ProbeSeries read_probe_v1(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  ProbeSeries s = read_probe_head(c, o);
   const auto fields = read_strings(c, o, "sample_fields");
   if (fields != std::vector<std::string>{"start_ns", "end_ns", "ok", "detail"})
     c.fail(o.at_path("sample_fields"), "expected [\"start_ns\", \"end_ns\", \"ok\", \"detail\"]");
@@ -549,14 +586,43 @@ ProbeSeries read_probe(const Ctx& c, const json::value& v, const std::string& p)
   return s;
 }
 
-void check_version(const Ctx& c, const json::object& top) {
+/// schema_version 2: the samples in full, or their runs.
+ProbeSeries read_probe(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  ProbeSeries s = read_probe_head(c, o);
+  const std::uint64_t count = o.u64("sample_count");
+  if (o.has("samples") == o.has("runs"))
+    c.fail(p, o.has("runs") ? "has both samples and runs" : "has neither samples nor runs");
+  if (o.has("samples")) {
+    s.samples = read_array<Sample>(c, o, "samples", read_sample);
+  } else {
+    s.runs = read_array<SampleRun>(c, o, "runs", read_run);
+    for (std::size_t i = 1; i < s.runs.size(); ++i) {
+      const SampleRun &a = s.runs[i - 1], &b = s.runs[i];
+      const std::string at = index_path(o.at_path("runs"), i);
+      if (a.ok == b.ok && a.detail == b.detail) c.fail(at, "same ok and detail as the run before it (runs are maximal)");
+      if (b.first.start < a.last.start) c.fail(at, "starts before the last sample of the run before it");
+    }
+    // A probe with no sample is written with an empty list of samples.
+    if (s.runs.empty()) c.fail(o.at_path("runs"), "empty (a probe without samples has \"samples\": [])");
+  }
+  if (sample_count(s) != count)
+    c.fail(o.at_path("sample_count"), fmt::format("{} but the {} hold {}", count, s.runs.empty() ? "samples" : "runs",
+                                                  sample_count(s)));
+  o.finish();
+  return s;
+}
+
+int check_version(const Ctx& c, const json::object& top) {
   const json::value* v = top.if_contains("schema_version");
   if (!v) c.fail("schema_version", "missing (is this a faultline run record?)");
   const std::int64_t version = c.i64(*v, "schema_version");
-  if (version != kRecordSchemaVersion)
-    throw SchemaVersionError(fmt::format("{} has schema_version {}; this faultline reads schema_version {}",
-                                         c.source, version, kRecordSchemaVersion),
+  if (version < kOldestReadableSchemaVersion || version > kRecordSchemaVersion)
+    throw SchemaVersionError(fmt::format("{} has schema_version {}; this faultline reads schema_version {} to {}{}",
+                                         c.source, version, kOldestReadableSchemaVersion, kRecordSchemaVersion,
+                                         version > kRecordSchemaVersion ? " (a newer faultline wrote it)" : ""),
                              version);
+  return static_cast<int>(version);
 }
 
 }  // namespace
@@ -565,7 +631,7 @@ RunRecord read_run_record(std::string_view json_text, std::string_view source) {
   const Ctx c{std::string(source)};
   const json::value doc = parse_exact(json_text, source);
   if (!doc.is_object()) c.wrong("", "an object (a faultline run record)", doc);
-  check_version(c, doc.get_object());
+  const int version = check_version(c, doc.get_object());
 
   Obj o(c, doc, "");
   RunRecord r;
@@ -599,7 +665,7 @@ RunRecord read_run_record(std::string_view json_text, std::string_view source) {
   r.service_events = read_array<ServiceEvent>(c, o, "service_events", read_service_event);
   r.links = read_array<LinkStats>(c, o, "links", read_link);
   r.left_behind = read_strings(c, o, "left_behind");
-  r.probes = read_array<ProbeSeries>(c, o, "probes", read_probe);
+  r.probes = read_array<ProbeSeries>(c, o, "probes", version == 1 ? read_probe_v1 : read_probe);
   o.finish();
   return r;
 }

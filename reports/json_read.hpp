@@ -2,7 +2,8 @@
 // to_json), so that `faultline report run.json` can re-render every report
 // from the record alone. Strict: every field to_json writes must be present
 // with its type, nothing else may be, and an unknown schema_version is
-// refused with the version this build reads.
+// refused with the versions this build reads. Records of schema_version 1
+// (every sample as [start_ns, end_ns, ok, detail]) are still read.
 #pragma once
 
 #include <filesystem>
@@ -10,12 +11,14 @@
 #include <string>
 #include <string_view>
 
+#include "json_record.hpp"
 #include "record.hpp"
 
 namespace faultline {
 
-/// The schema_version this build writes and reads.
-inline constexpr int kRecordSchemaVersion = 1;
+/// The oldest schema_version this build reads; it reads every version from
+/// this one to kRecordSchemaVersion (json_record.hpp), the one it writes.
+inline constexpr int kOldestReadableSchemaVersion = 1;
 
 /// A record that cannot be read. what() names the source and the field, e.g.
 /// "run.json: iterations[1].episodes[0].end_ns: expected an integer (ns) or null, found a string".
@@ -38,7 +41,9 @@ class SchemaVersionError : public RecordError {
 };
 
 /// Parses JSON text written by to_json/render_json back into a RunRecord;
-/// to_json(read_run_record(render_json(r))) == to_json(r). `source` names
+/// to_json(read_run_record(render_json(r))) == to_json(r). A probe written
+/// as runs comes back with `runs` and no `samples`; the record's
+/// schema_version is the one the text has. `source` names
 /// the text in error messages (a file name). Numbers are parsed exactly
 /// (doubles round-trip bit for bit). Derived fields (percent, ttr_ns,
 /// mttr_ns) are checked for type and recomputed rather than trusted.

@@ -59,20 +59,34 @@ json::object scenario_json(const RunRecord& r) {
           {"thresholds", thresholds}};
 }
 
-json::array probes_json(const std::vector<ProbeSeries>& probes) {
-  json::array out;
-  for (const auto& p : probes) {
+json::array times_json(const SampleTimes& t) { return json::array{t.start.count(), t.end.count()}; }
+
+/// One probe: every sample when the record keeps them all, else its runs.
+json::value probe_json(const ProbeSeries& p) {
+  json::object out{{"name", p.name},
+                   {"kind", kind_name(p.kind)},
+                   {"interval_ns", ns(p.interval)},
+                   {"steady_state", p.steady_state},
+                   {"overruns", p.overruns},
+                   {"sample_count", sample_count(p)}};
+  if (keeps_every_sample(p)) {
     json::array samples;
     samples.reserve(p.samples.size());
     for (const auto& s : p.samples)
       samples.push_back(json::array{s.start.count(), s.end.count(), s.ok, json::string(s.detail)});
-    out.push_back(json::object{{"name", p.name},
-                               {"kind", kind_name(p.kind)},
-                               {"interval_ns", ns(p.interval)},
-                               {"steady_state", p.steady_state},
-                               {"overruns", p.overruns},
-                               {"sample_fields", json::array{"start_ns", "end_ns", "ok", "detail"}},
-                               {"samples", samples}});
+    out["samples"] = std::move(samples);
+  } else {
+    json::array runs;
+    for (const auto& r : runs_of(p))
+      runs.push_back(json::object{{"ok", r.ok},
+                                  {"detail", r.detail},
+                                  {"count", r.count},
+                                  {"first", times_json(r.first)},
+                                  {"last", times_json(r.last)},
+                                  {"latency", json::object{{"min_ns", ns(r.latency_min)},
+                                                           {"p50_ns", ns(r.latency_p50)},
+                                                           {"max_ns", ns(r.latency_max)}}}});
+    out["runs"] = std::move(runs);
   }
   return out;
 }
@@ -252,13 +266,12 @@ void pretty(std::string& out, const json::value& v, int depth) {
   }
 }
 
-}  // namespace
-
-json::value to_json(const RunRecord& r) {
+/// Everything but the probes, in the order to_json writes it.
+json::object record_head(const RunRecord& r) {
   json::array left;
   for (const auto& l : r.left_behind) left.push_back(json::string(l));
   return json::object{
-      {"schema_version", r.schema_version},
+      {"schema_version", kRecordSchemaVersion},
       {"run_id", r.run_id},
       {"outcome", outcome_name(r.outcome)},
       {"exit_code", r.exit_code},
@@ -280,8 +293,17 @@ json::value to_json(const RunRecord& r) {
       {"service_events", service_events_json(r.service_events)},
       {"links", links_json(r.links)},
       {"left_behind", left},
-      {"probes", probes_json(r.probes)},
   };
+}
+
+}  // namespace
+
+json::value to_json(const RunRecord& r) {
+  json::object out = record_head(r);
+  json::array probes;
+  for (const auto& p : r.probes) probes.push_back(probe_json(p));
+  out["probes"] = std::move(probes);
+  return out;
 }
 
 std::string pretty_json(const json::value& v) {
@@ -291,6 +313,26 @@ std::string pretty_json(const json::value& v) {
   return out;
 }
 
-std::string render_json(const RunRecord& r) { return pretty_json(to_json(r)); }
+std::string render_json(const RunRecord& r) {
+  // Byte for byte pretty_json(to_json(r)), but the probes (the bulk of a long
+  // drill's record) are converted and printed one at a time, so that the
+  // JSON value of all of them never exists at once.
+  std::string out;
+  pretty(out, record_head(r), 0);
+  out.resize(out.size() - 2);  // reopen the object: drop "\n}"
+  out += ",\n  \"probes\": ";
+  if (r.probes.empty()) {
+    out += "[]";
+  } else {
+    out += "[\n";
+    for (std::size_t i = 0; i < r.probes.size(); ++i) {
+      out += i ? ",\n    " : "    ";
+      pretty(out, probe_json(r.probes[i]), 2);
+    }
+    out += "\n  ]";
+  }
+  out += "\n}\n";
+  return out;
+}
 
 }  // namespace faultline

@@ -19,6 +19,7 @@
 #include "json_record.hpp"
 #include "junit.hpp"
 #include "plan.hpp"
+#include "regression.hpp"
 #include "report_files.hpp"
 #include "runner.hpp"
 #include "scenario_parser.hpp"
@@ -34,6 +35,7 @@ constexpr const char* kExamples = R"(Examples:
   faultline validate scenarios/*.toml     check scenarios (file:line:col errors, exit 2)
   faultline plan scenarios/redis-kill-restart.toml --seed 7
   faultline run scenarios/redis-kill-restart.toml --iterations 5 --out runs/drill
+  faultline run scenarios/redis-kill-restart.toml --baseline runs/drill --max-regression 25%
   faultline report runs/drill/run.json --format html --output drill.html
   faultline list                          fault kinds, link keys and probe kinds with their parameters
   faultline cleanup                       revert what a killed run left behind (from its ledger)
@@ -70,6 +72,15 @@ Loaded load_and_validate(const std::string& path) {
 bool use_color(bool no_color_flag) {
   return !no_color_flag && std::getenv("NO_COLOR") == nullptr && std::getenv("CI") == nullptr &&
          ::isatty(STDOUT_FILENO);
+}
+
+/// Live view on a terminal that can move its cursor, unless in CI; plain
+/// timestamped lines otherwise; only the summary with --quiet.
+ConsoleMode console_mode(bool quiet) {
+  if (quiet) return ConsoleMode::quiet;
+  const char* term = std::getenv("TERM");
+  const bool dumb = term == nullptr || std::string_view(term).empty() || std::string_view(term) == "dumb";
+  return ::isatty(STDOUT_FILENO) && std::getenv("CI") == nullptr && !dumb ? ConsoleMode::live : ConsoleMode::plain;
 }
 
 int cmd_validate(const std::vector<std::string>& files) {
@@ -147,6 +158,8 @@ struct RunFlags {
   std::string junit;     ///< one document, a testsuite per scenario
   std::string markdown;  ///< per scenario ("-NAME" added when several)
   std::string html;      ///< per scenario ("-NAME" added when several)
+  std::vector<std::string> baselines;   ///< --baseline: earlier run records (one per scenario)
+  std::string max_regression = "20%";   ///< --max-regression
   bool quiet = false;
   bool no_color = false;
 };
@@ -201,6 +214,53 @@ int write_reports(const RunFlags& f, const std::vector<RunRecord>& done, const s
   return rc;
 }
 
+/// Reads every --baseline and gives each to the scenario it is a run of
+/// (by name); `by_scenario[i]` is the baseline of `loaded[i]`, if any. Prints
+/// why and returns false when one cannot serve (unreadable, of a scenario
+/// this command does not run, two for one scenario, nothing measured); warns
+/// when the scenario's text changed since the baseline ran.
+bool load_baselines(const RunFlags& f, const std::vector<Loaded>& loaded, std::vector<Baseline>& baselines,
+                    std::vector<const Baseline*>& by_scenario) {
+  const double tolerance = parse_tolerance(f.max_regression).value_or(0.2);  // checked by CLI11
+  baselines.reserve(f.baselines.size());
+  for (const auto& file : f.baselines) {
+    Baseline b;
+    b.source = file;
+    b.tolerance = tolerance;
+    try {
+      b.record = read_run_record_file(record_path(file));
+    } catch (const RecordError& e) {
+      fmt::print(stderr, "faultline run: --baseline: {}\n", e.what());
+      return false;
+    }
+    b.record.probes.clear();  // the gate compares figures, not samples
+    baselines.push_back(std::move(b));
+  }
+  by_scenario.assign(loaded.size(), nullptr);
+  for (const auto& b : baselines) {
+    std::size_t i = 0;
+    while (i < loaded.size() && loaded[i].scenario->name != b.record.scenario_name) ++i;
+    std::string problem;
+    if (i == loaded.size())
+      problem = loaded.size() == 1 ? baseline_problem(b, loaded[0].scenario->name)
+                                   : fmt::format("{} is a run of scenario '{}', which this command does not run",
+                                                 b.source, b.record.scenario_name);
+    else if (by_scenario[i])
+      problem = fmt::format("{} and {} are both baselines of scenario '{}'", by_scenario[i]->source, b.source,
+                            b.record.scenario_name);
+    else
+      problem = baseline_problem(b, loaded[i].scenario->name);
+    if (!problem.empty()) {
+      fmt::print(stderr, "faultline run: --baseline: {}\n", problem);
+      return false;
+    }
+    by_scenario[i] = &b;
+    const std::string warning = baseline_warning(b, scenario_digest(loaded[i].text));
+    if (!warning.empty()) fmt::print(stderr, "faultline run: warning: --baseline: {}\n", warning);
+  }
+  return true;
+}
+
 /// Ledgers of runs whose harness died before resolving them.
 std::vector<std::pair<std::filesystem::path, Ledger>> dead_runs() {
   std::vector<std::pair<std::filesystem::path, Ledger>> out;
@@ -245,6 +305,9 @@ int cmd_run(const RunFlags& f) {
     bad |= !loaded.back().scenario;
   }
   if (bad) return 2;
+  std::vector<Baseline> baselines;
+  std::vector<const Baseline*> baseline_of;
+  if (!load_baselines(f, loaded, baselines, baseline_of)) return 2;
   // A run that died may have left faults applied: resolve it before anything
   // new is injected into what may be the same system.
   if (auto dead = dead_runs(); !dead.empty()) {
@@ -263,8 +326,9 @@ int cmd_run(const RunFlags& f) {
     RunOptions opts;
     opts.iterations = f.iterations;
     opts.seed = f.seed;
-    opts.quiet = f.quiet;
+    opts.console = console_mode(f.quiet);
     opts.color = use_color(f.no_color);
+    opts.baseline = baseline_of[i];
     if (!f.out.empty()) opts.out_dir = loaded.size() == 1 ? std::filesystem::path(f.out) : std::filesystem::path(f.out) / s.name;
     done.push_back(run_scenario(s, loaded[i].text, opts));
     const RunRecord& rec = done.back();
@@ -321,7 +385,18 @@ int run_cli(int argc, char** argv) {
   run->add_option("--junit", rf.junit, "also write JUnit XML (a testsuite per scenario) to this file");
   run->add_option("--markdown", rf.markdown, "also write the Markdown summary to this file");
   run->add_option("--html", rf.html, "also write the self-contained HTML report to this file");
-  run->add_flag("--quiet,-q", rf.quiet, "no progress lines, only the summary");
+  auto* baseline = run->add_option("--baseline", rf.baselines,
+                                   "an earlier run.json (or run directory) of the same scenario: adds verdicts that fail "
+                                   "when recovery time (worst, p95) or MTTR got worse than it by more than --max-regression; "
+                                   "once per scenario")
+                       ->allow_extra_args(false);  // one file per --baseline: a scenario after it stays a scenario
+  run->add_option("--max-regression", rf.max_regression,
+                  "how much worse than the baseline is still a pass, as a percentage (default 20%)")
+      ->check(CLI::Validator(
+          [](std::string& v) { return parse_tolerance(v) ? std::string() : "expected a percentage such as 20%"; },
+          "PERCENT"))
+      ->needs(baseline);
+  run->add_flag("--quiet,-q", rf.quiet, "no progress, only the summary (and warnings)");
   run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
 
   std::vector<std::string> vfiles;

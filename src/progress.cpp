@@ -1,3 +1,4 @@
+// Plain progress lines (see progress.hpp).
 #include "progress.hpp"
 
 #include <cstdio>
@@ -5,23 +6,22 @@
 
 namespace faultline {
 
-void Progress::line(Nanos at, std::string_view text) const {
-  if (quiet_) return;
+std::string progress_line(Nanos at, std::string_view text, bool color) {
   const double s = static_cast<double>(at.count()) / 1e9;
-  if (color_)
-    fmt::print("\033[2m[{:9.3f} s]\033[0m {}\n", s, text);
-  else
-    fmt::print("[{:9.3f} s] {}\n", s, text);
-  std::fflush(stdout);
+  return color ? fmt::format("\033[2m[{:9.3f} s]\033[0m {}", s, text) : fmt::format("[{:9.3f} s] {}", s, text);
 }
 
-void Progress::warn(Nanos at, std::string_view text) const {
-  const double s = static_cast<double>(at.count()) / 1e9;
-  if (color_)
-    fmt::print(stderr, "\033[2m[{:9.3f} s]\033[0m \033[33m{}\033[0m\n", s, text);
-  else
-    fmt::print(stderr, "[{:9.3f} s] {}\n", s, text);
-  std::fflush(stderr);
+void PlainProgress::event(Nanos at, std::string_view text) {
+  if (quiet_) return;
+  fmt::print(out_, "{}\n", progress_line(at, text, color_));
+  std::fflush(out_);
+}
+
+void PlainProgress::warning(Nanos at, std::string_view text) {
+  const std::string line =
+      color_ ? progress_line(at, fmt::format("\033[33m{}\033[0m", text), true) : progress_line(at, text, false);
+  fmt::print(err_, "{}\n", line);
+  std::fflush(err_);
 }
 
 }  // namespace faultline

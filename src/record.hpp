@@ -26,6 +26,32 @@ struct Sample {
   Nanos latency() const { return end - start; }
 };
 
+/// When and how long one sample took, without its outcome.
+struct SampleTimes {
+  Nanos start{0};
+  Nanos end{0};
+  bool operator==(const SampleTimes&) const = default;
+};
+
+/// A maximal sequence of consecutive samples of one probe with the same ok
+/// and detail: the compressed form of a long drill's samples in the run
+/// record (schema_version 2). Its first and last samples are kept exactly, so
+/// every transition between runs is exact; in between, only how many samples
+/// there were and their latency (nearest-rank p50) are kept.
+struct SampleRun {
+  bool ok = false;
+  std::string detail;
+  std::uint64_t count = 0;  ///< samples in the run, >= 1
+  SampleTimes first;        ///< the run's first sample
+  SampleTimes last;         ///< its last sample (== first when count is 1)
+  Nanos latency_min{0}, latency_p50{0}, latency_max{0};  ///< over the run's samples
+  bool operator==(const SampleRun&) const = default;
+};
+
+/// A probe that has at most this many samples keeps every one of them in the
+/// run record; one with more is kept as runs (SampleRun).
+inline constexpr std::size_t kMaxFullSamples = 10'000;
+
 /// The samples of one probe over the whole run, in start order.
 struct ProbeSeries {
   std::string name;
@@ -33,8 +59,28 @@ struct ProbeSeries {
   Nanos interval{0};
   bool steady_state = true;
   std::uint64_t overruns = 0;  ///< ticks skipped because the previous run was still going
+  /// Every sample. A run collects them all; a record read back from JSON has
+  /// them only when they were written in full (see keeps_every_sample).
   std::vector<Sample> samples;
+  /// The samples as runs, in a record read back from JSON that kept them so;
+  /// then `samples` is empty. Empty in a record that a run produced.
+  std::vector<SampleRun> runs;
 };
+
+/// The samples as maximal runs of equal outcome (ok and detail).
+std::vector<SampleRun> compress_samples(const std::vector<Sample>& samples);
+
+/// The probe's runs: `p.runs` when the record holds runs, else computed from `p.samples`.
+std::vector<SampleRun> runs_of(const ProbeSeries& p);
+
+/// How many samples the probe took.
+std::uint64_t sample_count(const ProbeSeries& p);
+
+/// Whether the run record keeps every sample of the probe (at most
+/// kMaxFullSamples of them, and not already read back as runs), rather than
+/// its runs. Reports that draw samples decide with it, so that a report
+/// rendered during a run and one re-rendered from run.json are identical.
+bool keeps_every_sample(const ProbeSeries& p);
 
 /// One application of one fault (an injection) and its revert.
 struct FaultEvent {
@@ -190,7 +236,9 @@ enum class Outcome { passed, failed, usage_error, inconclusive, harness_error, i
 
 /// Everything a run leaves behind.
 struct RunRecord {
-  int schema_version = 1;
+  /// The schema_version the record was read from; a record is always
+  /// written with the current one (kRecordSchemaVersion in json_record.hpp).
+  int schema_version = 2;
   std::string faultline_version;
   std::string run_id;
   std::string scenario_name;

@@ -35,6 +35,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/uuid/detail/sha1.hpp>
 #include <chrono>
 #include <csignal>
@@ -50,10 +51,10 @@
 #include "json_record.hpp"
 #include "ledger.hpp"
 #include "link_set.hpp"
+#include "live_view.hpp"
 #include "measurement.hpp"
 #include "placeholders.hpp"
 #include "procfs.hpp"
-#include "progress.hpp"
 #include "schedule.hpp"
 #include "signals.hpp"
 #include "scheduler.hpp"
@@ -103,7 +104,9 @@ std::string iso_utc_now() {
   return buf;
 }
 
-std::string sha1_hex(const std::string& text) {
+}  // namespace
+
+std::string scenario_digest(const std::string& text) {
   boost::uuids::detail::sha1 h;
   h.process_bytes(text.data(), text.size());
   boost::uuids::detail::sha1::digest_type d;
@@ -112,6 +115,8 @@ std::string sha1_hex(const std::string& text) {
   for (unsigned v : d) out += fmt::format("{:08x}", v);
   return out;
 }
+
+namespace {
 
 std::string tail_lines(const std::string& s, std::size_t max_chars = 2000) {
   return s.size() <= max_chars ? s : "..." + s.substr(s.size() - max_chars);
@@ -167,8 +172,8 @@ struct Applied {
 
 class Run {
  public:
-  Run(asio::io_context& io, RunRecord& rec, const RunOptions& opts, LinkSet& links)
-      : io_(io), rec_(rec), s_(rec.scenario), progress_(opts.quiet, opts.color), links_(links) {}
+  Run(asio::io_context& io, RunRecord& rec, RunObserver& observer, LinkSet& links)
+      : io_(io), rec_(rec), s_(rec.scenario), obs_(observer), links_(links) {}
 
   /// Phases 2 to 5; never throws. Sets rec_.outcome and rec_.error.
   asio::awaitable<void> main() {
@@ -202,14 +207,22 @@ class Run {
       save_ledger(*ledger_);
     });
     scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
+    scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
     params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
   }
 
-  void log(std::string_view text) const { progress_.line(clock_.now(), text); }
-  void warn(std::string_view text) const { progress_.warn(clock_.now(), text); }
+  void log(std::string_view text) const { obs_.event(clock_.now(), text); }
+  void warn(std::string_view text) const { obs_.warning(clock_.now(), text); }
+  /// Tells the console where the run is.
+  void phase(int iteration, std::string_view what, std::optional<Nanos> until = std::nullopt,
+             std::string_view until_what = "") const {
+    obs_.phase(clock_.now(), iteration, what, until, until_what);
+  }
 
   std::vector<IterationWindow> windows;  ///< one per iteration that injected
   const std::vector<ProbeSeries>& series() const { return scheduler_->series(); }
+  /// The samples, handed over once the run is over.
+  std::vector<ProbeSeries> take_series() { return scheduler_->take_series(); }
   const std::vector<ServiceEvent>& service_events() const { return clone_->events(); }
 
  private:
@@ -231,6 +244,7 @@ class Run {
   // 2. The clone. A service that does not come up makes the run
   // inconclusive: nothing was tested yet, so no objective was missed.
   asio::awaitable<void> start_clone() {
+    phase(0, "starting the clone");
     log(fmt::format("starting {} service(s) in {}", s_.services.size(), run_dir_.string()));
     try {
       co_await clone_->start(stop_);
@@ -245,6 +259,7 @@ class Run {
   asio::awaitable<void> iteration(int it) {
     const std::string tag = fmt::format("iteration {}/{}", it, s_.iterations);
     // a. Steady-state gate.
+    phase(it, "steady-state gate", clock_.now() + s_.steady_timeout, "gives up");
     co_await steady_state_gate(tag);
     if (stop_.requested()) co_return;
     // b. Setup commands, before the clock of the iteration starts.
@@ -257,13 +272,17 @@ class Run {
     co_await apply_faults(it, w);
     if (stop_.requested()) co_return;
     // d. Observe until the iteration's episodes are settled.
+    phase(it, "observing recovery", w.inject + s_.give_up_after, "deadline");
     co_await observe(w, tag);
     windows.push_back(w);
     if (stop_.requested()) co_return;
     // e. Verify: only meaningful once the system is back (or given up on).
     co_await run_steps("verify", s_.verify, it);
     // f. Cool down, so the next gate does not measure this iteration's tail.
-    if (it < s_.iterations && s_.cool_down.count() > 0) co_await stop_.sleep_for(s_.cool_down);
+    if (it < s_.iterations && s_.cool_down.count() > 0) {
+      phase(it, "cool-down", clock_.now() + s_.cool_down, "ends");
+      co_await stop_.sleep_for(s_.cool_down);
+    }
   }
 
   asio::awaitable<void> steady_state_gate(const std::string& tag) {
@@ -308,6 +327,7 @@ class Run {
   asio::awaitable<void> run_steps(const char* phase, const std::vector<StepSpec>& steps, int it) {
     for (const auto& st : steps) {
       if (stop_.requested()) co_return;
+      this->phase(it, fmt::format("{} '{}'", phase, st.name), clock_.now() + st.timeout, "times out");
       SpawnOptions opts;
       const Bindings b{{"iteration", std::to_string(it)}};
       for (const auto& a : st.command.argv) opts.argv.push_back(substitute(a, b));
@@ -366,6 +386,7 @@ class Run {
           next < plan.size() && (!due || t0 + plan[next].offset < *due->revert_due);
       if (!inject_next && !due) break;
       if (inject_next) {
+        phase(it, "fault timeline", w.start + plan[next].offset, "inject " + s_.faults[plan[next].fault].name);
         if (!co_await stop_.sleep_until(t0 + plan[next].offset)) co_return;
         const FaultEvent& ev = rec_.faults[co_await inject(it, plan[next])];
         if (first) {
@@ -377,6 +398,7 @@ class Run {
         }
         ++next;
       } else {
+        phase(it, "fault timeline");
         if (!co_await stop_.sleep_until(*due->revert_due)) co_return;
         const FaultEvent& ev = rec_.faults[co_await revert(*due)];
         // Nothing more is injected once something could not be undone.
@@ -429,12 +451,17 @@ class Run {
     const Nanos t_inject = clock_.now();
     rec_.faults[idx].inject_end = t_inject;
     log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
+    const FaultEvent& ev_now = rec_.faults[idx];
+    const std::string label =
+        fmt::format("{} ({}{}{})", ev_now.fault, ev_now.kind, ev_now.target.empty() ? "" : " ", ev_now.target);
     if (held.injector->reversible() && p.hold) {
       held.revert_due = clock_.at(t_inject + *p.hold);
+      obs_.fault_applied(t_inject, idx, label, t_inject + *p.hold);
       ledger_state(idx, "applied");
     } else {
       // Nothing to undo (a kill, a restart, an exec without revert).
       applied_.pop_back();
+      obs_.fault_applied(t_inject, idx, label, std::nullopt);
       ledger_state(idx, "reverted");
     }
     co_return idx;
@@ -459,6 +486,7 @@ class Run {
       fail(Outcome::harness_error, fmt::format("fault '{}' could not be reverted: {}", ev.fault, e.what()));
     }
     const std::size_t event = a.event;
+    obs_.fault_reverted(clock_.now(), event);
     std::erase_if(applied_, [&](const Applied& x) { return x.event == event; });
     co_return event;
   }
@@ -485,6 +513,7 @@ class Run {
   // 5. Revert everything still applied, newest first, then stop probing and
   // tear the clone down. Runs on every path; never waits on stop_.
   asio::awaitable<void> shut_down() {
+    phase(0, "reverting what is applied, stopping the clone");
     while (!applied_.empty()) co_await revert(applied_.back());
     scheduler_->stop();
     co_await scheduler_->drain();
@@ -496,7 +525,7 @@ class Run {
   asio::io_context& io_;
   RunRecord& rec_;
   const Scenario& s_;
-  Progress progress_;
+  RunObserver& obs_;
   RunClock clock_;
   StopSource stop_;
   MeasureParams params_;
@@ -565,7 +594,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   rec.run_id = make_run_id();
   rec.scenario_name = scenario.name;
   rec.scenario_file = scenario.file;
-  rec.scenario_digest = sha1_hex(scenario_text);
+  rec.scenario_digest = scenario_digest(scenario_text);
   rec.seed = opts.seed ? *opts.seed : scenario.seed ? *scenario.seed : random_seed();
   rec.started_at = iso_utc_now();
   utsname u{};
@@ -595,8 +624,10 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   rec.scenario = resolve_placeholders(scenario, global, per_service);
   if (opts.iterations) rec.scenario.iterations = *opts.iterations;
 
-  Run run(io, rec, opts, links);
+  const auto observer = make_run_observer(opts.console, opts.color);
+  Run run(io, rec, *observer, links);
   rec.origin_monotonic_ns = run.clock().origin_ns();
+  observer->begin(rec);
   run.log(fmt::format("run {} of '{}' (seed {}, {} iteration(s))", rec.run_id, scenario.name, rec.seed,
                       rec.scenario.iterations));
   for (const auto& [name, value] : global)
@@ -630,17 +661,31 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   save_ledger(ledger);
   become_subreaper();
 
-  run.setup(abs_dir, &ledger);
+  // A live console redraws as time passes, not only when something happens.
+  asio::steady_timer refresh(io);
   bool done = false;
+  std::function<void(const boost::system::error_code&)> on_refresh = [&](const boost::system::error_code& ec) {
+    if (ec || done) return;
+    observer->tick(run.clock().now());
+    refresh.expires_after(observer->refresh_interval());
+    refresh.async_wait(on_refresh);
+  };
+  if (observer->refresh_interval().count() > 0) {
+    refresh.expires_after(observer->refresh_interval());
+    refresh.async_wait(on_refresh);
+  }
+
+  run.setup(abs_dir, &ledger);
   asio::co_spawn(io, run.main(), [&](std::exception_ptr) {
     done = true;
     signals.cancel();
+    refresh.cancel();
   });
   io.run();
-  (void)done;
+  observer->end(run.clock().now());
 
   // 6. Measure, judge, conclude.
-  rec.probes = run.series();
+  rec.probes = run.take_series();
   rec.service_events = run.service_events();
   rec.links = links.stats();
   const MeasureParams params{rec.scenario.recovered_after, rec.scenario.watch, rec.scenario.give_up_after};
@@ -649,6 +694,8 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   if (!rec.iterations.empty()) rec.verdicts = judge(rec.scenario.thresholds, rec.iterations, rec.statistics, params);
   if (auto v = recovery_verdict(rec.scenario, rec.iterations)) rec.verdicts.push_back(std::move(*v));
   for (auto& v : verify_verdicts(rec.scenario, rec.steps)) rec.verdicts.push_back(std::move(v));
+  if (opts.baseline)
+    for (auto& v : regression_verdicts(rec, *opts.baseline)) rec.verdicts.push_back(std::move(v));
   rec.duration = run.clock().now();
 
   const int sig = run.stop().signal();

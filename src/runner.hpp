@@ -7,6 +7,8 @@
 #include <string>
 
 #include "record.hpp"
+#include "regression.hpp"
+#include "run_observer.hpp"
 #include "scenario.hpp"
 
 namespace faultline {
@@ -16,8 +18,9 @@ struct RunOptions {
   std::optional<int> iterations;        ///< --iterations
   std::optional<std::uint64_t> seed;    ///< --seed
   std::filesystem::path out_dir;        ///< --out: the run directory; empty = runs/NAME-RUNID
-  bool quiet = false;                   ///< --quiet: no progress lines
-  bool color = false;                   ///< colour in progress lines
+  ConsoleMode console = ConsoleMode::plain;  ///< how progress is shown (--quiet, a terminal)
+  bool color = false;                   ///< colour in progress lines and the live view
+  const Baseline* baseline = nullptr;   ///< --baseline: adds the regression verdicts
 };
 
 /// Runs a validated scenario (placeholders unresolved) and returns what it
@@ -27,6 +30,9 @@ struct RunOptions {
 /// SIGINT/SIGTERM/SIGHUP included (they end the run as "interrupted").
 /// `scenario_text` is hashed into the record's digest.
 RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_text, const RunOptions& opts);
+
+/// "sha1:<hex>" of a scenario's text: the record's scenario digest.
+std::string scenario_digest(const std::string& scenario_text);
 
 /// Whether a run in this process was interrupted by a signal (later
 /// scenarios of the same command are then not started).

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <utility>
 
 #include "probe.hpp"
 
@@ -115,5 +116,7 @@ asio::awaitable<void> ProbeScheduler::drain() {
 void ProbeScheduler::on_sample(SampleCallback cb) { impl_->callback = std::move(cb); }
 
 const std::vector<ProbeSeries>& ProbeScheduler::series() const { return impl_->series; }
+
+std::vector<ProbeSeries> ProbeScheduler::take_series() { return std::exchange(impl_->series, {}); }
 
 }  // namespace faultline

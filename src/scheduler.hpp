@@ -40,6 +40,10 @@ class ProbeScheduler {
   void on_sample(SampleCallback cb);
   /// The samples so far, one series per probe in declaration order.
   const std::vector<ProbeSeries>& series() const;
+  /// Hands the series over (moved, not copied: a long drill holds hundreds of
+  /// thousands of samples) once every execution has drained; the scheduler
+  /// is left with none.
+  std::vector<ProbeSeries> take_series();
 
   struct Impl;
 

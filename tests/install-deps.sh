@@ -4,7 +4,8 @@
 # systems its drills and tests run. Does nothing when all are present.
 # Usage: bash tests/install-deps.sh [--tests]
 #   --tests  also what only the tests use: the report checkers (JSON Schema,
-#            JUnit XSD) and a headless browser for the HTML report
+#            JUnit XSD), a headless browser for the HTML report, and a
+#            terminal multiplexer to watch the live console view
 set -euo pipefail
 
 packages=(
@@ -18,6 +19,7 @@ if [ "${1:-}" = "--tests" ]; then
     python3 python3-jsonschema  # validates run records against reports/schema/run-record.schema.json
     libxml2-utils               # xmllint: validates JUnit XML against tests/fixtures/junit.xsd
     chromium                    # renders the HTML report headless to a PNG
+    tmux                        # a real terminal for the live console view (capture-pane reads the screen)
   )
 fi
 

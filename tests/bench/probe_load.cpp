@@ -114,7 +114,7 @@ at = "{seconds}s"
   const auto rec = read_json(dir / "run" / "run.json");
   std::size_t samples = 0, overruns = 0;
   for (const auto& p : rec.at("probes").as_array()) {
-    samples += p.at("samples").as_array().size();
+    samples += static_cast<std::size_t>(p.at("sample_count").as_int64());
     overruns += static_cast<std::size_t>(p.at("overruns").as_int64());
   }
   const double wall = static_cast<double>(rec.at("environment").at("duration_ns").as_int64()) / 1e9;

@@ -35,21 +35,44 @@ std::int64_t pct(std::vector<std::int64_t> v, double p) {
   return v[std::max<std::size_t>(rank, 1) - 1];
 }
 
+/// Consecutive samples with one outcome, from the first's start to the last's.
+struct Stretch {
+  std::int64_t first = 0, last = 0;
+  bool ok = false;
+};
+
+/// A probe's samples as stretches, whether the record keeps every sample
+/// (a stretch each) or runs of equal outcome (a 1 ms probe over many episodes).
+std::vector<Stretch> stretches_of(const json::object& probe) {
+  std::vector<Stretch> out;
+  if (const auto* samples = probe.if_contains("samples"))
+    for (const auto& s : samples->as_array())
+      out.push_back({s.at(0).as_int64(), s.at(0).as_int64(), s.at(2).as_bool()});
+  else
+    for (const auto& r : probe.at("runs").as_array())
+      out.push_back({r.at("first").at(0).as_int64(), r.at("last").at(0).as_int64(), r.at("ok").as_bool()});
+  return out;
+}
+
 /// The recovery time a prober that looks once per second would report:
 /// ticks at t_inject + phase + k * 1 s (the phase differs per episode), each
 /// reading the outcome of our own sample nearest after it; its recovery is
 /// the first ok tick after a failing one, minus t_inject. -1 when the ticks
-/// within [t_inject, until) never see the outage end.
-std::int64_t peer_recovery(const json::array& samples, std::int64_t t_inject, std::int64_t until,
+/// within [t_inject, until) never see the outage end. Inside a run of several
+/// samples the record does not keep the one after a tick, so its start is
+/// taken as the tick itself: less than one probe interval early, against the
+/// peer's error of up to a second.
+std::int64_t peer_recovery(const std::vector<Stretch>& stretches, std::int64_t t_inject, std::int64_t until,
                            std::int64_t phase) {
   bool seen_fail = false;
   std::size_t i = 0;
   for (std::int64_t tick = t_inject + phase; tick < until; tick += 1'000'000'000) {
-    while (i < samples.size() && samples[i].at(0).as_int64() < tick) ++i;
-    if (i >= samples.size() || samples[i].at(0).as_int64() >= until) break;
-    const bool ok = samples[i].at(2).as_bool();
-    if (!ok) seen_fail = true;
-    else if (seen_fail) return samples[i].at(0).as_int64() - t_inject;
+    while (i < stretches.size() && stretches[i].last < tick) ++i;
+    if (i >= stretches.size()) break;
+    const std::int64_t start = std::max(stretches[i].first, tick);
+    if (start >= until) break;
+    if (!stretches[i].ok) seen_fail = true;
+    else if (seen_fail) return start - t_inject;
   }
   return -1;
 }
@@ -94,7 +117,7 @@ at = ["0ms", "50ms"]
   const std::int64_t origin = rec.at("environment").at("origin_monotonic_ns").as_int64();
   const auto events = server_events(out / "services" / "app" / "events");
   const auto& its = rec.at("iterations").as_array();
-  const auto& samples = rec.at("probes").at(0).at("samples").as_array();
+  const auto stretches = stretches_of(rec.at("probes").at(0).as_object());
   Errors e;
   for (std::size_t i = 0; i < its.size() && 2 * i + 1 < events.size(); ++i) {
     const std::int64_t t_inject = its[i].at("inject_ns").as_int64();
@@ -106,7 +129,7 @@ at = ["0ms", "50ms"]
     const std::int64_t until = i + 1 < its.size() ? its[i + 1].at("inject_start_ns").as_int64()
                                                   : std::numeric_limits<std::int64_t>::max();
     const std::int64_t phase = static_cast<std::int64_t>(i) * 370'000'000 % 1'000'000'000;
-    const std::int64_t peer = peer_recovery(samples, t_inject, until, phase);
+    const std::int64_t peer = peer_recovery(stretches, t_inject, until, phase);
     if (peer >= 0) e.peer.push_back(std::llabs(peer - truth));
   }
   return e;

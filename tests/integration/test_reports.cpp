@@ -181,12 +181,13 @@ TEST_CASE("reports: faultline report exits 2 for a record it cannot read, naming
   CHECK(garbage.code == 2);
   CHECK(has(garbage.err, "not valid JSON"));
 
-  faultline::RunRecord rec = fixtures::passing();
-  rec.schema_version = 7;
-  write_file(dir / "future.json", faultline::render_json(rec));
+  std::string future_text = faultline::render_json(fixtures::passing());
+  future_text.replace(future_text.find("\"schema_version\": 2"), 19, "\"schema_version\": 7");
+  write_file(dir / "future.json", future_text);
   Result future = run_bin(dir, {"report", (dir / "future.json").string(), "--format", "junit"});
   CHECK(future.code == 2);
-  CHECK(has(future.err, "future.json has schema_version 7; this faultline reads schema_version 1"));
+  CHECK(has(future.err, "future.json has schema_version 7; this faultline reads schema_version 1 to 2 (a newer "
+                        "faultline wrote it)"));
 
   std::string typo_text = faultline::render_json(fixtures::passing());
   typo_text.replace(typo_text.find("\"t_fail_ns\""), 11, "\"t_fail_ms\"");
@@ -197,6 +198,25 @@ TEST_CASE("reports: faultline report exits 2 for a record it cannot read, naming
 
   Result format = run_bin(dir, {"report", (dir / "future.json").string(), "--format", "pdf"});
   CHECK(format.code == 2);
+}
+
+TEST_CASE("reports: faultline report renders a record of schema_version 1, and writes it as the current version") {
+  TempDir dir;
+  const fs::path v1 = source_root() / "tests" / "fixtures" / "run-record-v1.json";
+  for (const char* format : {"markdown", "junit", "html"}) {
+    CAPTURE(format);
+    Result r = run_bin(dir, {"report", v1.string(), "--format", format});
+    CHECK(r.code == 0);
+    CHECK(r.err.empty());
+    CHECK(has(r.out, "redis-pause"));
+  }
+  Result json = run_bin(dir, {"report", v1.string(), "--format", "json", "--output", (dir / "v2.json").string()});
+  REQUIRE(json.code == 0);
+  CHECK(has(read_file(dir / "v2.json"), "\"schema_version\": 2,"));
+  if (!tools_present()) return;
+  const auto schema = schema_check(dir / "v2.json");
+  INFO(schema.output);
+  CHECK(schema.status == 0);
 }
 
 TEST_CASE("reports: a drill that never recovers shows '> deadline' in every format") {

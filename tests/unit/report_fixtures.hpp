@@ -1,8 +1,9 @@
 // Hand-built run records for the report tests, one per situation a report
 // must show: a passing drill (one iteration absorbed), a failing one (a
 // relapse, an iteration not recovered by its deadline, a failed verify step),
-// an inconclusive run with no iteration, an interrupted one, and a harness
-// error that left a fault behind. Samples are synthetic; the metrics,
+// an inconclusive run with no iteration, an interrupted one, a harness
+// error that left a fault behind, and a long 1 ms drill whose record keeps a
+// probe's samples as runs. Samples are synthetic; the metrics,
 // statistics and verdicts come from measurement.cpp, exactly as a run
 // computes them, so the records are consistent the way real ones are.
 // Also: temporary directories and running a command for tests that call
@@ -201,13 +202,35 @@ inline RunRecord harness_error() {
   return r;
 }
 
+/// A long drill at 1 ms: one probe with more samples than the record keeps in
+/// full (so it is kept as runs, with a flapping outage and a failure whose
+/// detail changes), and one at 10 ms that is kept in full. One iteration.
+inline RunRecord long_drill() {
+  RunRecord r;
+  scenario_basics(r, "redis-long", 1);
+  r.scenario.thresholds.rto = 2s;
+  r.scenario.give_up_after = 5s;
+  const std::vector<Outage> down{{6000ms, 6300ms}, {6310ms, 6320ms}, {6400ms, 6500ms}};
+  r.probes = {series("fast-tcp", ProbeKind::tcp, 1ms, 0ms, 12000ms, down, true, 100us),
+              series("redis-ping", ProbeKind::exec, 10ms, 5ms, 12000ms, {{6000ms, 6400ms}}, true, 3ms)};
+  // The last 20 failing samples of the first outage fail differently.
+  for (auto& s : r.probes[0].samples)
+    if (s.start >= 6280ms && s.start < 6300ms) s.detail = "connection reset";
+  r.faults = {kill_event(1, 5990ms)};
+  service_events(r, 5990ms, 6480ms);
+  r.duration = 12050ms;
+  conclude(r, {window(1, 5000ms, 5990ms, 11900ms)});
+  return r;
+}
+
 /// Every fixture with a name, for tests that check all of them.
 inline std::vector<std::pair<std::string, RunRecord>> all() {
   return {{"passing", passing()},
           {"failing", failing()},
           {"inconclusive", inconclusive()},
           {"interrupted", interrupted()},
-          {"harness_error", harness_error()}};
+          {"harness_error", harness_error()},
+          {"long_drill", long_drill()}};
 }
 
 /// A fresh directory under the temporary directory, removed at the end.

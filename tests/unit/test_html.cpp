@@ -7,6 +7,8 @@
 #include <regex>
 
 #include "html.hpp"
+#include "json_read.hpp"
+#include "json_record.hpp"
 #include "report_fixtures.hpp"
 
 using namespace faultline;
@@ -142,6 +144,53 @@ TEST_CASE("html: relapses are flagged, an unrecovered outage runs to the deadlin
   CHECK(contains(html, "NOT recovered by the deadline: recovery time &gt; 1000.000 ms."));
 }
 
+TEST_CASE("html: a probe kept as runs draws exact transitions and run latency, the same from run.json") {
+  const RunRecord r = fixtures::long_drill();
+  const std::string html = render_html(r);
+  // What `faultline report` draws from run.json (where the 1 ms probe is
+  // kept as runs) is what the run drew from every sample.
+  const RunRecord back = read_run_record(render_json(r));
+  REQUIRE_FALSE(back.probes[0].runs.empty());
+  CHECK(render_html(back) == html);
+
+  const std::string it1 = timeline_of(html, 1);
+  const std::string fast = lane_of(it1, "fast-tcp");
+  REQUIRE_FALSE(fast.empty());
+  // Runs with the same ok are one rect (refused, then reset: one failing
+  // stretch), and every transition is where the sample that made it started.
+  CHECK(count(fast, "<rect class=\"seg fail\"") == 3);
+  CHECK(contains(fast, "<rect class=\"seg fail\" data-samples=\"300\""));
+  CHECK(contains(fast, "fast-tcp: FAILED 300 samples from +9.600 ms to +309.600 ms: connection refused"));
+  CHECK(contains(fast, "fast-tcp: FAILED 10 samples from +319.600 ms to +329.600 ms: connection refused"));
+  CHECK(contains(fast, "fast-tcp: FAILED 100 samples from +409.600 ms to +509.600 ms: connection refused"));
+  // The latency chart: p50 lines and ranges for the runs of the 1 ms probe, every sample of the 10 ms one.
+  const auto chart = html.find("<svg class=\"latency-chart\"");
+  const std::string latency = html.substr(chart, html.find("</svg>", chart) - chart);
+  CHECK(count(latency, "<g class=\"latency-run\" data-samples=\"280\"") == 1);
+  CHECK(contains(latency, "fast-tcp: FAILED 280 samples from +9.600 ms to +288.600 ms: latency min 0.800 ms, p50 0.800 ms, "
+                          "max 0.800 ms"));
+  CHECK(contains(latency, "run of equal outcome: p50, min..max"));
+  CHECK(contains(latency, "<polyline class=\"latency\" data-probe=\"redis-ping\""));
+  CHECK(contains(latency, "<polyline class=\"latency\" data-probe=\"fast-tcp\""));
+  // The 10 ms probe is drawn sample by sample: no run summary of its own.
+  const auto ping = latency.find("<g class=\"latency-probe\" data-probe=\"redis-ping\">");
+  REQUIRE(ping != std::string::npos);
+  CHECK_FALSE(contains(latency.substr(ping), "latency-run\" data-samples"));
+  // Records that keep every sample have no run summary and no legend for it.
+  const std::string passing = render_html(fixtures::passing());
+  CHECK_FALSE(contains(passing, "<g class=\"latency-run\""));
+  CHECK_FALSE(contains(passing, "run of equal outcome"));
+}
+
+TEST_CASE("html: a record of schema_version 1 renders, lanes and all") {
+  const RunRecord v1 = read_run_record_file(fixtures::source_root() / "tests/fixtures/run-record-v1.json");
+  const std::string html = render_html(v1);
+  CHECK(count(html, "<svg class=\"timeline\"") == 2);
+  CHECK(count(html, "<g class=\"lane\" data-probe=\"redis-ping\">") == 2);
+  CHECK(count(html, "<g class=\"relapse\"") == 1);
+  CHECK(contains(html, "(schema_version 1)"));
+}
+
 TEST_CASE("html: no iteration, interrupted and harness-error runs") {
   const std::string inc = render_html(fixtures::inconclusive());
   CHECK(contains(inc, "<span class=\"badge other\" id=\"outcome\">INCONCLUSIVE</span>"));
@@ -235,4 +284,16 @@ TEST_CASE("html: renders in headless Chromium to a PNG with lanes, outages and m
                             "class=\"episode", "<polyline class=\"latency\""})
       CHECK_MESSAGE(count(dom.output, cls) == count(html, cls), cls);
   }
+
+  // A record that keeps a probe as runs: its run summaries are valid SVG too.
+  const std::string html = render_html(fixtures::long_drill());
+  const auto page = dir / "long.html";
+  fixtures::write_text(page, html);
+  const auto dom = fixtures::headless_chromium(chromium, page, dir.path, "--dump-dom");
+  INFO(dom.output.substr(0, 2000));
+  REQUIRE(dom.status == 0);
+  CHECK(fixtures::console_messages(dom.output) == "");
+  REQUIRE(count(html, "<g class=\"latency-run\"") > 0);
+  CHECK(count(dom.output, "<g class=\"latency-run\"") == count(html, "<g class=\"latency-run\""));
+  CHECK(count(dom.output, "class=\"seg fail\"") == count(html, "class=\"seg fail\""));
 }

@@ -55,8 +55,53 @@ TEST_CASE("json_read: every fixture round-trips exactly (to_json -> read -> to_j
       CHECK(back.iterations[i].episodes.size() == record.iterations[i].episodes.size());
     }
     REQUIRE(back.probes.size() == record.probes.size());
-    CHECK(back.probes[0].samples.size() == record.probes[0].samples.size());
+    for (std::size_t i = 0; i < back.probes.size(); ++i) {
+      CHECK(sample_count(back.probes[i]) == sample_count(record.probes[i]));
+      CHECK(runs_of(back.probes[i]) == runs_of(record.probes[i]));
+    }
   }
+}
+
+TEST_CASE("json_read: a probe written as runs comes back as runs, and writes back identically") {
+  const RunRecord r = fixtures::long_drill();
+  const std::string text = render_json(r);
+  const RunRecord back = read_run_record(text, "run.json");
+  CHECK(back.schema_version == 2);
+  const ProbeSeries& fast = back.probes.at(0);
+  CHECK(fast.samples.empty());
+  CHECK(fast.runs == compress_samples(r.probes[0].samples));
+  CHECK_FALSE(keeps_every_sample(fast));
+  CHECK(back.probes.at(1).samples.size() == r.probes[1].samples.size());
+  CHECK(back.probes.at(1).runs.empty());
+  CHECK(render_json(back) == text);
+  // Read again from what it wrote: still the same (a fixed point).
+  CHECK(render_json(read_run_record(render_json(back))) == text);
+}
+
+TEST_CASE("json_read: a record of schema_version 1 (every sample in full) is still read") {
+  // tests/fixtures/run-record-v1.json is what faultline 0.1.0 wrote (schema_version
+  // 1) for fixtures::failing(): the same drill, in the older form.
+  const auto path = fixtures::source_root() / "tests/fixtures/run-record-v1.json";
+  const RunRecord v1 = read_run_record_file(path);
+  CHECK(v1.schema_version == 1);
+  CHECK(v1.outcome == Outcome::failed);
+  CHECK(v1.scenario_name == "redis-pause");
+  REQUIRE(v1.probes.size() == 2);
+  CHECK(v1.probes[0].name == "redis-ping");
+  CHECK(v1.probes[0].samples.size() == 104);
+  CHECK(v1.probes[0].runs.empty());
+  REQUIRE(v1.iterations.size() == 2);
+  CHECK(v1.iterations[0].relapses == 1);
+  CHECK_FALSE(v1.iterations[1].recovered);
+  // Written again, it is a record of the current version.
+  const json::value again = json::parse(render_json(v1));
+  CHECK(again.at("schema_version").as_int64() == kRecordSchemaVersion);
+  CHECK(again.at("probes").at(0).at("sample_count").as_int64() == 104);
+  // A v1 record is held to v1's shape: a v2 probe in it is refused, naming the field.
+  const std::string text = fixtures::read_text(path);
+  json::value v = json::parse(text);
+  v.at("probes").at(0).as_object().erase("sample_fields");
+  CHECK(read_error(json::serialize(v)) == "run.json: probes[0].sample_fields: missing");
 }
 
 TEST_CASE("json_read: doubles and extreme integers come back bit for bit") {
@@ -103,8 +148,16 @@ TEST_CASE("json_read: an unknown schema_version is refused with the version this
     (void)read_run_record(text, "run.json");
     FAIL("schema_version 7 was accepted");
   } catch (const SchemaVersionError& e) {
-    CHECK(std::string(e.what()) == "run.json has schema_version 7; this faultline reads schema_version 1");
+    CHECK(std::string(e.what()) ==
+          "run.json has schema_version 7; this faultline reads schema_version 1 to 2 (a newer faultline wrote it)");
     CHECK(e.found() == 7);
+  }
+  try {
+    (void)read_run_record(edited(r, [](json::value& v) { v.as_object()["schema_version"] = 0; }), "run.json");
+    FAIL("schema_version 0 was accepted");
+  } catch (const SchemaVersionError& e) {
+    CHECK(std::string(e.what()) == "run.json has schema_version 0; this faultline reads schema_version 1 to 2");
+    CHECK(e.found() == 0);
   }
   CHECK(contains(read_error(edited(r, [](json::value& v) { v.as_object().erase("schema_version"); })),
                  "run.json: schema_version: missing"));
@@ -139,6 +192,33 @@ TEST_CASE("json_read: a malformed record names the field") {
         "run.json: probes[0].samples[0]: expected [start_ns, end_ns, ok, detail], found 2 element(s)");
   CHECK(read_error(edited(r, [](json::value& v) { v.at("statistics").as_object()["episodes"] = -1; })) ==
         "run.json: statistics.episodes: expected a non-negative integer, found -1");
+  CHECK(read_error(edited(r, [](json::value& v) { v.at("probes").at(0).as_object()["sample_count"] = 3; })) ==
+        "run.json: probes[0].sample_count: 3 but the samples hold 104");
+  CHECK(read_error(edited(r, [](json::value& v) { v.at("probes").at(0).as_object()["runs"] = json::array{}; })) ==
+        "run.json: probes[0]: has both samples and runs");
+  CHECK(read_error(edited(r, [](json::value& v) { v.at("probes").at(0).as_object().erase("samples"); })) ==
+        "run.json: probes[0]: has neither samples nor runs");
+}
+
+TEST_CASE("json_read: malformed runs name the run and the rule") {
+  const RunRecord r = fixtures::long_drill();
+  auto run = [](json::value& v, std::size_t i) -> json::object& { return v.at("probes").at(0).at("runs").at(i).as_object(); };
+  CHECK(read_error(edited(r, [&](json::value& v) { run(v, 1)["count"] = 0; })) ==
+        "run.json: probes[0].runs[1].count: a run has at least one sample");
+  CHECK(read_error(edited(r, [&](json::value& v) { run(v, 1)["count"] = 279; })) ==
+        "run.json: probes[0].sample_count: 12000 but the runs hold 11999");
+  CHECK(read_error(edited(r, [&](json::value& v) { run(v, 2)["detail"] = "connection refused"; })) ==
+        "run.json: probes[0].runs[2]: same ok and detail as the run before it (runs are maximal)");
+  CHECK(read_error(edited(r, [&](json::value& v) { run(v, 2)["first"] = json::array{6'000'000'000}; })) ==
+        "run.json: probes[0].runs[2].first: expected [start_ns, end_ns], found 1 element(s)");
+  CHECK(read_error(edited(r, [&](json::value& v) { run(v, 2)["first"] = json::array{1'000'000'000, 1'000'800'000}; })) ==
+        "run.json: probes[0].runs[2]: starts before the last sample of the run before it");
+  CHECK(read_error(edited(r, [&](json::value& v) { run(v, 1).at("latency").as_object()["min_ns"] = 900'000; })) ==
+        "run.json: probes[0].runs[1].latency: expected min_ns <= p50_ns <= max_ns");
+  CHECK(read_error(edited(r, [&](json::value& v) { run(v, 1).at("latency").as_object()["mean_ns"] = 1; })) ==
+        "run.json: probes[0].runs[1].latency.mean_ns: unknown field (this faultline does not write it)");
+  CHECK(read_error(edited(r, [&](json::value& v) { v.at("probes").at(0).as_object()["runs"] = json::array{}; })) ==
+        "run.json: probes[0].runs: empty (a probe without samples has \"samples\": [])");
   CHECK(read_error(edited(r, [](json::value& v) { v.at("scenario").at("thresholds").as_object()["rto"] = 1; })) ==
         "run.json: scenario.thresholds.rto: unknown field (this faultline does not write it)");
   CHECK(read_error(edited(r, [](json::value& v) {
@@ -190,7 +270,14 @@ TEST_CASE("json_read: the JSON Schema accepts every record faultline writes and 
       {"short-sample", edited(r, [](json::value& v) { v.at("probes").at(0).at("samples").as_array()[0] = json::array{1, 2, true}; })},
       {"bad-outcome", edited(r, [](json::value& v) { v.as_object()["outcome"] = "won"; })},
       {"missing-verdict-field", edited(r, [](json::value& v) { v.at("verdicts").at(0).as_object().erase("margin"); })},
-      {"version-2", edited(r, [](json::value& v) { v.as_object()["schema_version"] = 2; })},
+      {"version-1", edited(r, [](json::value& v) { v.as_object()["schema_version"] = 1; })},
+      {"samples-and-runs", edited(r, [](json::value& v) { v.at("probes").at(0).as_object()["runs"] = json::array{}; })},
+      {"run-of-none", edited(fixtures::long_drill(), [](json::value& v) {
+         v.at("probes").at(0).at("runs").at(0).as_object()["count"] = 0;
+       })},
+      {"run-without-latency", edited(fixtures::long_drill(), [](json::value& v) {
+         v.at("probes").at(0).at("runs").at(0).as_object().erase("latency");
+       })},
   };
   std::vector<std::string> bad_files;
   for (const auto& [name, text] : bad) {
@@ -216,4 +303,17 @@ for f in sys.argv[2:]:
   REQUIRE(res.status == 0);
   for (const auto& f : good) CHECK(contains(res.output, "ok " + f + "\n"));
   for (const auto& f : bad_files) CHECK(contains(res.output, "invalid " + f + ":"));
+
+  // The schema of version 1 is kept for the records faultline still reads:
+  // it accepts the v1 fixture, and the v2 schema refuses it.
+  const auto v1_schema = fixtures::source_root() / "reports/schema/run-record-v1.schema.json";
+  const auto v1_record = fixtures::source_root() / "tests/fixtures/run-record-v1.json";
+  const std::string run_v1 = "python3 " + fixtures::sh_quote((dir / "validate.py").string()) + " ";
+  const auto v1_ok = fixtures::run_command(run_v1 + fixtures::sh_quote(v1_schema.string()) + " " +
+                                           fixtures::sh_quote(v1_record.string()));
+  INFO(v1_ok.output);
+  CHECK(contains(v1_ok.output, "ok " + v1_record.string() + "\n"));
+  const auto v1_by_v2 = fixtures::run_command(run_v1 + fixtures::sh_quote(schema.string()) + " " +
+                                              fixtures::sh_quote(v1_record.string()));
+  CHECK(contains(v1_by_v2.output, "invalid " + v1_record.string() + ":"));
 }

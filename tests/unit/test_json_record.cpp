@@ -4,6 +4,7 @@
 
 #include "console.hpp"
 #include "json_record.hpp"
+#include "report_fixtures.hpp"
 
 using namespace faultline;
 namespace json = boost::json;
@@ -47,7 +48,7 @@ RunRecord sample_record() {
 
 TEST_CASE("json_record: the record keeps exact nanoseconds, nulls for what was not measured") {
   const json::value v = json::parse(render_json(sample_record()));
-  CHECK(v.at("schema_version").as_int64() == 1);
+  CHECK(v.at("schema_version").as_int64() == 2);
   CHECK(v.at("outcome").as_string() == "failed");
   CHECK(v.at("exit_code").as_int64() == 1);
   CHECK(v.at("ports").at("redis").as_int64() == 40001);
@@ -57,12 +58,67 @@ TEST_CASE("json_record: the record keeps exact nanoseconds, nulls for what was n
   CHECK(its[0].at("episodes").at(0).at("ttr_ns").as_int64() == 120'000'000);
   CHECK(its[1].at("recovery_time_ns").is_null());
   CHECK(its[1].at("episodes").at(0).at("end_ns").is_null());
+  CHECK(v.at("probes").at(0).at("sample_count").as_int64() == 2);
+  CHECK_FALSE(v.at("probes").at(0).as_object().contains("runs"));
   const auto& samples = v.at("probes").at(0).at("samples").as_array();
   REQUIRE(samples.size() == 2);
   CHECK(samples[1].at(0).as_int64() == 10'000'000);
   CHECK(samples[1].at(2).as_bool() == false);
   CHECK(samples[1].at(3).as_string() == "connection refused");
   CHECK(v.at("verdicts").at(0).at("measured").as_string() == "> 5000.000 ms");
+}
+
+TEST_CASE("json_record: a probe with more than kMaxFullSamples samples is written as runs, transitions exact") {
+  const RunRecord r = fixtures::long_drill();
+  const ProbeSeries& fast = r.probes.at(0);
+  REQUIRE(fast.samples.size() > kMaxFullSamples);
+  const json::value v = json::parse(render_json(r));
+  const auto& p0 = v.at("probes").at(0).as_object();
+  CHECK_FALSE(p0.contains("samples"));
+  CHECK(p0.at("sample_count").as_int64() == static_cast<std::int64_t>(fast.samples.size()));
+  const auto& runs = p0.at("runs").as_array();
+  // ok, refused (6000..6280), reset (6280..6300), ok, refused (6310..6320), ok, refused (6400..6500), ok.
+  REQUIRE(runs.size() == 8);
+  std::int64_t total = 0;
+  for (const auto& run : runs) total += run.at("count").as_int64();
+  CHECK(total == static_cast<std::int64_t>(fast.samples.size()));
+  // Each run starts where the outcome changed: exactly the sample that changed it.
+  auto first_start = [&](std::size_t i) { return runs[i].at("first").at(0).as_int64(); };
+  auto last_start = [&](std::size_t i) { return runs[i].at("last").at(0).as_int64(); };
+  CHECK(first_start(1) == 6'000'000'000);
+  CHECK(runs[1].at("ok").as_bool() == false);
+  CHECK(runs[1].at("detail").as_string() == "connection refused");
+  CHECK(runs[1].at("count").as_int64() == 280);
+  CHECK(last_start(1) == 6'279'000'000);
+  CHECK(first_start(2) == 6'280'000'000);
+  CHECK(runs[2].at("detail").as_string() == "connection reset");
+  CHECK(first_start(3) == 6'300'000'000);
+  CHECK(runs[3].at("ok").as_bool() == true);
+  CHECK(runs[3].at("count").as_int64() == 10);
+  CHECK(first_start(6) == 6'400'000'000);
+  CHECK(first_start(7) == 6'500'000'000);
+  // A failing sample takes 4/5 of the interval: exact in first and last, and in the summary.
+  CHECK(runs[1].at("first").at(1).as_int64() == 6'000'800'000);
+  CHECK(runs[1].at("latency").at("min_ns").as_int64() == 800'000);
+  CHECK(runs[1].at("latency").at("max_ns").as_int64() == 800'000);
+  const auto& lat0 = runs[0].at("latency");
+  CHECK(lat0.at("min_ns").as_int64() <= lat0.at("p50_ns").as_int64());
+  CHECK(lat0.at("p50_ns").as_int64() <= lat0.at("max_ns").as_int64());
+  // The 10 ms probe has few enough samples to keep every one.
+  const auto& p1 = v.at("probes").at(1).as_object();
+  CHECK(p1.at("samples").as_array().size() == r.probes.at(1).samples.size());
+  CHECK_FALSE(p1.contains("runs"));
+}
+
+TEST_CASE("json_record: render_json, written one probe at a time, is exactly pretty_json(to_json(r))") {
+  for (const auto& [name, record] : fixtures::all()) {
+    CAPTURE(name);
+    CHECK(render_json(record) == pretty_json(to_json(record)));
+  }
+  RunRecord none = fixtures::inconclusive();
+  none.probes.clear();
+  CHECK(render_json(none) == pretty_json(to_json(none)));
+  CHECK(render_json(none).find("\"probes\": []\n}\n") != std::string::npos);
 }
 
 TEST_CASE("json_record: pretty_json is valid JSON that keeps flat arrays on one line") {

@@ -66,7 +66,7 @@ Scenario small(Command apply, std::optional<Command> revert = std::nullopt) {
 RunOptions options(const RunDir& d) {
   RunOptions o;
   o.out_dir = d.path / "run";
-  o.quiet = true;
+  o.console = ConsoleMode::quiet;
   o.seed = 3;
   return o;
 }
