@@ -663,7 +663,8 @@ RunRecord read_run_record(std::string_view json_text, std::string_view source) {
   r.faults = read_array<FaultEvent>(c, o, "faults", read_fault);
   r.steps = read_array<StepOutcome>(c, o, "steps", read_step);
   r.service_events = read_array<ServiceEvent>(c, o, "service_events", read_service_event);
-  r.links = read_array<LinkStats>(c, o, "links", read_link);
+  // Records written before [[link]] existed have no "links": none were used.
+  if (o.has("links")) r.links = read_array<LinkStats>(c, o, "links", read_link);
   r.left_behind = read_strings(c, o, "left_behind");
   r.probes = read_array<ProbeSeries>(c, o, "probes", version == 1 ? read_probe_v1 : read_probe);
   o.finish();
