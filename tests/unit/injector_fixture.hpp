@@ -9,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 
+#include "async_support.hpp"
 #include "clone.hpp"
 #include "injector.hpp"
 #include "procfs.hpp"
@@ -17,18 +18,6 @@ namespace faultline::testing {
 
 namespace fs = std::filesystem;
 
-/// Runs a coroutine to completion on `io` (30 s cap) and returns its value.
-template <typename T>
-T run_sync(asio::io_context& io, asio::awaitable<T> aw) {
-  auto fut = asio::co_spawn(io, std::move(aw), asio::use_future);
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
-  io.restart();
-  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    if (SteadyClock::now() >= deadline) FAIL("timed out waiting for a coroutine");
-    io.run_one_for(std::chrono::milliseconds(50));
-  }
-  return fut.get();
-}
 
 /// A started clone of one service named "svc" and an injector context for it.
 struct CloneFixture {

@@ -3,6 +3,8 @@
 // and that every probe honours its timeout.
 #include <doctest/doctest.h>
 
+#include "async_support.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -20,32 +22,10 @@
 using namespace faultline;
 using asio::ip::tcp;
 
+using namespace faultline::testing;
+
 namespace {
 
-template <typename T>
-T run_sync(asio::io_context& io, asio::awaitable<T> aw) {
-  auto fut = asio::co_spawn(io, std::move(aw), asio::use_future);
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(20);
-  io.restart();
-  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    if (SteadyClock::now() >= deadline) FAIL("timed out waiting for a coroutine");
-    io.run_one_for(std::chrono::milliseconds(50));
-  }
-  return fut.get();
-}
-
-/// A port that nothing listens on right now.
-std::string free_port() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return std::to_string(a.local_endpoint().port());
-}
-
-std::string fixture_path() {
-  const char* p = std::getenv("FAULTLINE_FLAKY_SERVER");
-  REQUIRE_MESSAGE(p, "set FAULTLINE_FLAKY_SERVER to build/tests/flaky_server");
-  return p;
-}
 
 ProbeSpec tcp_probe(const std::string& port, Nanos timeout = 1s) {
   ProbeSpec p;
