@@ -6,7 +6,7 @@
 // nothing is answered, which is what a GC pause, a hung disk or an overloaded
 // host looks like from outside, and the hardest failure for clients to
 // detect. The injection is verified by reading /proc/PID/stat until the
-// kernel reports the leader as stopped ('T').
+// kernel reports every process of the group (or the leader alone) stopped.
 //
 // How it is undone: SIGCONT to the same process group, recorded at inject
 // time. Revert reads /proc back for every member of the group and is done
@@ -63,11 +63,11 @@ class ProcessPause final : public Injector {
     pgid_ = child->pgid();
     const bool sent = params_.group ? child->signal_group(SIGSTOP) : child->signal(SIGSTOP);
     if (!sent) throw FaultError(fmt::format("service '{}' (pid {}) was gone before SIGSTOP", target_, pid_));
-    const pid_t leader = pid_;
-    const bool stopped = co_await await_state(ctx.ex, [leader] {
-      auto s = process_state(leader);
-      return !s || *s == 'T' || *s == 't';
-    });
+    // The kernel delivers SIGSTOP to each member on its own schedule: the
+    // fault is in place once every process it targets reports stopped.
+    const bool group = params_.group;
+    const pid_t pid = pid_, pgid = pgid_;
+    const bool stopped = co_await await_state(ctx.ex, [=] { return all_stopped(group, pid, pgid); });
     if (!stopped)
       throw FaultError(fmt::format("service '{}' (pid {}) did not stop within {} after SIGSTOP", target_,
                                    pid_, format_duration(kStateDeadline)));
@@ -112,6 +112,17 @@ class ProcessPause final : public Injector {
   static bool stopped(pid_t p) {
     auto s = process_state(p);
     return s && (*s == 'T' || *s == 't');
+  }
+  static bool all_stopped(bool group, pid_t pid, pid_t pgid) {
+    // A process that is gone (or a zombie) cannot run: it counts as stopped.
+    auto held = [](pid_t p) {
+      auto s = process_state(p);
+      return !s || *s == 'T' || *s == 't' || *s == 'Z';
+    };
+    if (!group) return held(pid);
+    for (pid_t p : processes_in_group(pgid))
+      if (!held(p)) return false;
+    return true;
   }
   static bool none_stopped(bool group, pid_t pid, pid_t pgid) {
     if (!group) return !stopped(pid);
