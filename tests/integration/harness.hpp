@@ -30,11 +30,14 @@ namespace itest {
 
 namespace fs = std::filesystem;
 
-/// An environment variable set by meson test (see tests/meson.build).
+/// An environment variable set by meson test (see tests/meson.build), made
+/// absolute: scenarios start services in their own directories, so a path
+/// given relative to the caller's directory (as the benchmarks' documented
+/// commands do) would not be found there.
 inline std::string env_path(const char* name) {
   const char* v = std::getenv(name);
   if (!v) throw std::runtime_error(std::string(name) + " is not set: run through `meson test`");
-  return v;
+  return std::filesystem::absolute(v).string();
 }
 
 inline std::string faultline_bin() { return env_path("FAULTLINE_BIN"); }
