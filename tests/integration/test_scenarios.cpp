@@ -21,8 +21,11 @@ constexpr std::int64_t kMs = 1'000'000;
 
 std::int64_t ns(const json::value& v) { return v.is_null() ? -1 : v.as_int64(); }
 
+/// scenarios/NAME.toml in the source tree.
+fs::path shipped_path(const std::string& name) { return source_root() / "scenarios" / (name + ".toml"); }
+
 /// The text of scenarios/NAME.toml as shipped.
-std::string shipped(const std::string& name) { return read_file(source_root() / "scenarios" / (name + ".toml")); }
+std::string shipped(const std::string& name) { return read_file(shipped_path(name)); }
 
 /// `text` without its lines that contain `needle`, which must be exactly
 /// `count` lines (so that a change to the shipped file cannot silently turn
@@ -101,9 +104,7 @@ TEST_CASE("scenario redis-sentinel-failover: Sentinel promotes the replica withi
   const std::string text = shipped("redis-sentinel-failover");
 
   SUBCASE("as shipped") {
-    const fs::path file = dir / "redis-sentinel-failover.toml";
-    write_file(file, text);
-    const json::value rec = run_drill(dir, file, "run", 0);
+    const json::value rec = run_drill(dir, shipped_path("redis-sentinel-failover"), "run", 0);
     expect_verdict(rec, "rto", true);
     expect_verdict(rec, "ttd", true);
     expect_verdict(rec, "max_recurrence", true);
@@ -151,9 +152,7 @@ TEST_CASE("scenario nginx-backends: two backends absorb a kill and a freeze with
   constexpr std::int64_t kProbeTimeout = 1000 * kMs;  // probe "lb"
 
   SUBCASE("as shipped") {
-    const fs::path file = dir / "nginx-backends.toml";
-    write_file(file, text);
-    const json::value rec = run_drill(dir, file, "run", 0);
+    const json::value rec = run_drill(dir, shipped_path("nginx-backends"), "run", 0);
     expect_verdict(rec, "min_availability", true);
     expect_verdict(rec, "rto", true);
     expect_verdict(rec, "verify", true, "nginx retried the killed and the frozen backend");
@@ -214,9 +213,7 @@ TEST_CASE("scenario nginx-slow-dependency: the client answers 504 within its tim
   const std::string verify_step = "the gateway timed out before its callers did";
 
   SUBCASE("as shipped") {
-    const fs::path file = dir / "nginx-slow-dependency.toml";
-    write_file(file, text);
-    const json::value rec = run_drill(dir, file, "run", 0);
+    const json::value rec = run_drill(dir, shipped_path("nginx-slow-dependency"), "run", 0);
     expect_verdict(rec, "ttd", true);
     expect_verdict(rec, "rto", true);
     expect_verdict(rec, "max_recurrence", true);
