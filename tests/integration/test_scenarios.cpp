@@ -251,7 +251,10 @@ TEST_CASE("scenario nginx-slow-dependency: the client answers 504 within its tim
     write_file(file, without_lines(text, "proxy_read_timeout 500ms", 1));
     const json::value rec = run_drill(dir, file, "counter", 1);
     expect_verdict(rec, "verify", false, verify_step);
-    expect_verdict(rec, "ttd", true);
+    // ttd is not asserted: without a client timeout, a request in flight at
+    // the injection (which does not count) keeps the probe busy for its
+    // whole 1 s timeout, so detection can come later than the drill allows
+    // too; whether a request is in flight then depends on the machine's load.
     expect_verdict(rec, "rto", true);
     expect_verdict(rec, "max_recurrence", true);
     int failures = 0;
