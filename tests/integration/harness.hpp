@@ -180,6 +180,24 @@ inline std::set<pid_t> started_pids(const boost::json::value& record) {
   return out;
 }
 
+/// The processes of the run's services (each leads its own process group)
+/// that are still alive: empty when the run left nothing behind.
+inline std::vector<pid_t> leftover_processes(const boost::json::value& record) {
+  return processes_in_groups(started_pids(record));
+}
+
+/// The verdict of `threshold` (and, for per-step verdicts such as "verify",
+/// of `scope`: the step's name) in a record, or nullptr.
+inline const boost::json::object* find_verdict(const boost::json::value& record, std::string_view threshold,
+                                               std::string_view scope = {}) {
+  for (const auto& v : record.at("verdicts").as_array()) {
+    if (v.at("threshold").as_string() != threshold) continue;
+    if (!scope.empty() && (!v.as_object().contains("scope") || v.at("scope").as_string() != scope)) continue;
+    return &v.as_object();
+  }
+  return nullptr;
+}
+
 /// A scenario around the flaky_server fixture: its HTTP port is probed and an
 /// exec fault triggers an outage `pattern` that the server plays exactly.
 inline std::string flaky_scenario(const std::string& pattern, const std::string& extra_top,
