@@ -10,7 +10,7 @@
 
 #include <chrono>
 
-#include "harness.hpp"
+#include "checks.hpp"
 
 using namespace itest;
 namespace json = boost::json;
@@ -61,9 +61,7 @@ json::value run_drill(const TempDir& dir, const fs::path& file, const std::strin
   json::value rec = read_json(dir / tag / "run.json");
   CHECK(rec.at("outcome").as_string() == (expected_exit == 0 ? "passed" : "failed"));
   CHECK(rec.at("left_behind").as_array().empty());
-  REQUIRE_FALSE(started_pids(rec).empty());
-  const auto left = leftover_processes(rec);
-  CHECK_MESSAGE(left.empty(), "processes of the run survived: " << left.size());
+  expect_nothing_left(rec);
   return rec;
 }
 
