@@ -10,6 +10,8 @@
 // kill_remaining_descendants() reap strays without touching a tracked child.
 #include "subprocess.hpp"
 
+#include "process_signal.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -489,11 +491,22 @@ pid_t Child::pgid() const { return impl_->core->pid; }
 bool Child::running() const { return !impl_->core->try_reap(); }
 
 bool Child::signal(int sig) {
-  if (impl_->core->try_reap()) return false;
-  return ::kill(impl_->core->pid, sig) == 0;
+  auto& c = *impl_->core;
+  if (c.try_reap() || is_protected_pid(c.pid)) return false;
+  // Through the pidfd opened at spawn: it can only ever reach this process.
+  if (c.pidfd.is_open()) return pidfd_signal(c.pidfd.native_handle(), sig);
+  return ::kill(c.pid, sig) == 0;  // pidfd_open failed (kernel < 5.3); unreaped, so not recycled
 }
 
-bool Child::signal_group(int sig) { return ::kill(-impl_->core->pid, sig) == 0; }
+bool Child::signal_group(int sig) {
+  auto& c = *impl_->core;
+  if (is_protected_pid(c.pid)) return false;
+  // A group has no pidfd. While the leader is unreaped its number cannot be
+  // reused; after that, kill(-pgid) reaches members only while some remain
+  // (the kernel does not reuse a number still in use as a group id).
+  if (c.try_reap() && processes_in_group(c.pid).empty()) return false;
+  return ::kill(-c.pid, sig) == 0;
+}
 
 asio::awaitable<ExitStatus> Child::wait() { return wait_core(impl_->core); }
 
