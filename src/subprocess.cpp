@@ -385,6 +385,9 @@ asio::awaitable<bool> wait_for(std::shared_ptr<ChildCore> c, Nanos grace) {
 /// Kills and waits out whatever is left of the group (at most 5 s); as in
 /// clear_group_sync, other parents' zombies count as gone.
 asio::awaitable<void> clear_group(pid_t pgid) {
+  // A group has no pidfd (process_signal.hpp). The leader is reaped here,
+  // but while group_exists() the number is still in use as this group's id,
+  // so the kernel cannot have handed it to another process.
   asio::steady_timer t(co_await asio::this_coro::executor);
   auto pause = std::chrono::milliseconds(1);
   const auto deadline = SteadyClock::now() + std::chrono::seconds(5);
@@ -400,6 +403,7 @@ asio::awaitable<void> clear_group(pid_t pgid) {
 asio::awaitable<ExitStatus> stop_core(std::shared_ptr<ChildCore> c, int sig, Nanos grace) {
   const pid_t pgid = c->pid;
   if (!c->try_reap()) {
+    // The leader is unreaped: its number, and so the group's, is still ours.
     ::kill(-pgid, sig);
     if (sig != SIGKILL) ::kill(-pgid, SIGCONT);  // a paused group must see the signal now
     if (!co_await wait_for(c, sig == SIGKILL ? Nanos::zero() : grace)) {
