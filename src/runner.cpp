@@ -25,7 +25,9 @@
 // Everything runs on one single-threaded io_context: probes, process
 // supervision, signals and the phases above are coroutines, and every wait
 // of the phases goes through the run's StopSource, so SIGINT/SIGTERM/SIGHUP
-// end any wait at once, after which step 5 still runs to completion.
+// end any wait at once, after which step 5 still runs to completion. The
+// stop conditions end the run the same way: the first failed sample of a
+// [[guard]] (the run fails, exit 1) and `max_duration` (inconclusive, exit 3).
 #include "runner.hpp"
 
 #include <sys/utsname.h>

@@ -31,6 +31,7 @@
 #include <csignal>
 #include <functional>
 #include <map>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -265,9 +266,26 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
   write_file(file, scenario(k, moment, f.mark));
   Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", f.run_dir.string()}, dir.path, "run", {},
                       {"FAULTLINE_TEST_BLOCK_IN=" + moment});
+  // If anything below throws, the run must not stay blocked at its hook:
+  // SIGINT makes it revert and exit (a no-op once it is gone).
+  struct InterruptOnThrow {
+    pid_t pid;
+    int entered = std::uncaught_exceptions();
+    ~InterruptOnThrow() {
+      if (pid > 0 && std::uncaught_exceptions() > entered) ::kill(pid, SIGINT);
+    }
+  } interrupt_on_throw{run.pid};
+  // Waits for the run and disarms the guard: a reaped pid is never signalled.
+  auto wait_run = [&](std::chrono::milliseconds timeout) {
+    const int code = wait_for(run, timeout);
+    interrupt_on_throw.pid = 0;
+    return code;
+  };
   auto fail = [&](std::string why) {
-    ::kill(run.pid, SIGKILL);
-    wait_for(run, std::chrono::seconds(5));
+    if (interrupt_on_throw.pid > 0) {  // not reaped yet: still ours to stop
+      ::kill(run.pid, SIGINT);
+      wait_run(std::chrono::seconds(30));
+    }
     r.error = why + "\n--- stdout\n" + read_file(run.out) + "--- stderr\n" + read_file(run.err);
     r.wall = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
     return r;
@@ -294,7 +312,7 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
     case Death::sigterm: {
       const int sig = death == Death::sigint ? SIGINT : SIGTERM;
       ::kill(run.pid, sig);
-      const int code = wait_for(run, std::chrono::seconds(30));
+      const int code = wait_run(std::chrono::seconds(30));
       killed = Clock::now();
       const int want = sig == SIGINT ? 130 : 143;
       if (code != want) return fail(fmt::format("exit {} instead of {}", code, want));
@@ -306,14 +324,14 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
     case Death::sigkill_watchdog:
       ::kill(run.pid, SIGKILL);
       killed = Clock::now();
-      wait_for(run, std::chrono::seconds(5));
+      wait_run(std::chrono::seconds(5));
       break;
     case Death::sigkill_cleanup: {
       ::kill(f.watchdog, SIGKILL);
       const auto deadline = Clock::now() + std::chrono::seconds(5);
       while (state_of(f.watchdog) != '-' && state_of(f.watchdog) != 'Z' && Clock::now() < deadline) ::usleep(1000);
       ::kill(run.pid, SIGKILL);
-      wait_for(run, std::chrono::seconds(5));
+      wait_run(std::chrono::seconds(5));
       // Nobody reverted anything: the clone is still there for cleanup to stop.
       if (live_in_groups(f.pgids).empty()) return fail("the clone died with the harness; cleanup would prove nothing");
       killed = Clock::now();
@@ -355,8 +373,16 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
   std::vector<std::thread> workers;
   for (int j = 0; j < jobs; ++j)
     workers.emplace_back([&] {
-      for (std::size_t i = next++; i < cells.size(); i = next++)
-        results[i] = run_cell(*cells[i].kind, cells[i].moment, cells[i].death);
+      for (std::size_t i = next++; i < cells.size(); i = next++) {
+        // An exception must not escape a worker thread (std::terminate would
+        // leave the cells in flight blocked at their hook).
+        try {
+          results[i] = run_cell(*cells[i].kind, cells[i].moment, cells[i].death);
+        } catch (const std::exception& e) {
+          results[i] = CellResult{cells[i].kind->kind, cells[i].moment, cells[i].death, e.what(), "",
+                                  milliseconds{0}, milliseconds{0}};
+        }
+      }
     });
   for (auto& w : workers) w.join();
   const auto total = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
