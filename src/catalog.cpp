@@ -29,6 +29,14 @@ const std::vector<KeySpec>& top_level_keys() {
       {"setup", "array of tables", "", "[[setup]]: a command run before the faults of every iteration", false},
       {"verify", "array of tables", "", "[[verify]]: a command run after recovery in every iteration", false},
       {"thresholds", "table", "", "[thresholds]: recovery objectives, each a pass/fail verdict", false},
+      {"guard", "array of tables", "",
+       "[[guard]]: a probe of something that must never break (same keys as [[probe]] but steady_state); its "
+       "first failed sample aborts the run, which reverts every fault and fails (exit 1)",
+       false},
+      {"max_duration", "duration", "",
+       "bounds the whole run, from starting the clone to the end of the last iteration; when reached the run "
+       "aborts, reverts every fault and is inconclusive (exit 3); > 0; absent = unbounded",
+       false},
   };
   return keys;
 }

@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -77,9 +78,10 @@ struct Spawned {
   fs::path out, err;
 };
 
-/// Starts `argv` in `cwd` with output to files in `dir`.
+/// Starts `argv` in `cwd` with output to files in `dir`, with `extra_env`
+/// ("NAME=value") added to the environment.
 inline Spawned spawn(const std::vector<std::string>& argv, const fs::path& dir, const std::string& tag,
-                     const fs::path& cwd = {}) {
+                     const fs::path& cwd = {}, const std::vector<std::string>& extra_env = {}) {
   Spawned s;
   s.out = dir / (tag + ".out");
   s.err = dir / (tag + ".err");
@@ -97,6 +99,7 @@ inline Spawned spawn(const std::vector<std::string>& argv, const fs::path& dir, 
   for (char** e = environ; *e; ++e)
     if (std::string_view(*e).substr(0, 20) != "FAULTLINE_STATE_DIR=") env_store.emplace_back(*e);
   env_store.push_back("FAULTLINE_STATE_DIR=" + (dir / "state").string());
+  for (const auto& e : extra_env) env_store.push_back(e);
   std::vector<char*> envp;
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -135,7 +138,7 @@ struct Result {
 /// Runs faultline with `args` in `cwd` (default: the temp dir) and waits.
 inline Result faultline(const TempDir& dir, std::vector<std::string> args,
                         std::chrono::milliseconds timeout = std::chrono::minutes(3), const fs::path& cwd = {}) {
-  static int n = 0;
+  static std::atomic<int> n{0};
   args.insert(args.begin(), faultline_bin());
   Spawned s = spawn(args, dir.path, "faultline-" + std::to_string(++n), cwd.empty() ? dir.path : cwd);
   Result r;
@@ -161,6 +164,35 @@ inline std::vector<pid_t> processes_in_groups(const std::set<pid_t>& pgids) {
     pid_t ppid = 0, pgrp = 0;
     rest >> state >> ppid >> pgrp;
     if (pgids.count(pgrp)) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+
+/// Waits until `file` contains `text` (a run's own progress line), polling
+/// the file the run writes; false after `timeout`.
+inline bool wait_for_text(const fs::path& file, const std::string& text, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (read_file(file).find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    ::usleep(10000);  // the file is re-read every 10 ms until the deadline
+  }
+}
+
+/// The state letter of a process ('T' stopped, 'Z' zombie...), '-' when gone.
+inline char state_of(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '-' : stat[close + 2];
+}
+
+/// The processes of the groups that are still alive (zombies excluded: once
+/// the harness is gone, init reaps its orphans in its own time).
+inline std::vector<pid_t> live_in_groups(const std::set<pid_t>& pgids) {
+  std::vector<pid_t> out;
+  for (pid_t p : processes_in_groups(pgids)) {
+    const char st = state_of(p);
+    if (st != 'Z' && st != '-') out.push_back(p);
   }
   return out;
 }
