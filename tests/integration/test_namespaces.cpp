@@ -104,7 +104,14 @@ from = "b"
 
 TEST_CASE("namespaces: a run with a partition leaves nothing in ip netns, ip link or nft tables") {
   TempDir dir;
-  write_file(dir / "s.toml", two_hosts("300ms"));
+  // An exec fault's command runs in the hub, where {addr.b} is reachable.
+  write_file(dir / "s.toml", two_hosts("300ms") + fmt::format(R"(
+[[fault]]
+name = "look"
+kind = "exec"
+apply = "ip -o addr show > {}/hub-addrs"
+)",
+                                                                 dir.path.string()));
   Result r = faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
   INFO(r.out << r.err);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -116,6 +123,7 @@ TEST_CASE("namespaces: a run with a partition leaves nothing in ip netns, ip lin
   CHECK(r.out.find("nft table inet faultline_") != std::string::npos);
   CHECK(r.out.find("verify 'b-is-at-its-address' ok") != std::string::npos);
   CHECK(r.out.find("network: deleted 3 namespace(s)") != std::string::npos);
+  CHECK(read_file(dir / "hub-addrs").find("10.99.7.1/32") != std::string::npos);
   CHECK(leftovers(dir, janitor.run_id) == "");
 }
 
