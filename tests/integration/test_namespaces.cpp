@@ -246,3 +246,18 @@ TEST_CASE("namespaces: Redis Sentinel fails over across a real partition; the ol
   CHECK(verify_output.find("role:slave") != std::string::npos);
   CHECK(leftovers(dir, janitor.run_id) == "");
 }
+
+TEST_CASE("namespaces: plan shows each host's address and what the partition cuts, and builds nothing") {
+  TempDir dir;
+  const std::string before = output_of(dir, {"ip", "netns", "list"});
+  Result r = faultline(dir, {"plan", (source_root() / "scenarios" / "redis-sentinel-partition.toml").string()});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("network: namespaces, subnet 10.77.0.0/24; hub fl-RUNTAG at 10.77.0.1") != std::string::npos);
+  CHECK(r.out.find("host primary: 10.77.0.2 (primary)") != std::string::npos);
+  CHECK(r.out.find("host s3: 10.77.0.6 (s3)") != std::string::npos);
+  // isolate = "primary", both directions: 4 peers x 2 directions.
+  CHECK(r.out.find("'split-primary' drops (an nft table in the hub): 10.77.0.2 -> 10.77.0.3") != std::string::npos);
+  CHECK(r.out.find("10.77.0.6 -> 10.77.0.2") != std::string::npos);
+  CHECK(output_of(dir, {"ip", "netns", "list"}) == before);
+}
