@@ -172,14 +172,24 @@ std::vector<std::vector<std::string>> bring_up_commands(const NetworkPlan& p) {
 }
 
 void bring_up(const NetworkPlan& plan) {
+  // Another run with the same tag (its ids share their last six hex
+  // digits): refuse, and touch none of its namespaces.
+  if (const auto existing = run_namespaces(plan.tag); !existing.empty())
+    throw NetworkError(fmt::format("network namespace {} already exists (another run with tag {}?)", existing.front(),
+                                   plan.tag));
+  std::vector<std::string> created;
   for (const auto& argv : bring_up_commands(plan)) {
     const SyncResult r = run_command_sync(argv);
-    if (r.ok()) continue;
-    const std::string msg = fmt::format("`{}` failed: {}", join_argv(argv), r.why());
-    try {
-      tear_down(plan.tag);
-    } catch (const NetworkError& e) {
-      throw NetworkError(msg + "; and then " + e.what());
+    if (r.ok()) {
+      if (argv.size() == 4 && argv[1] == "netns" && argv[2] == "add") created.push_back(argv[3]);
+      continue;
+    }
+    // Undo only what this bring-up created: deleting a namespace deletes
+    // its veth end, routes and sysctls with it.
+    std::string msg = fmt::format("`{}` failed: {}", join_argv(argv), r.why());
+    for (auto it = created.rbegin(); it != created.rend(); ++it) {
+      const SyncResult del = run_command_sync({"ip", "netns", "delete", *it});
+      if (!del.ok()) msg += fmt::format("; and namespace {} could not be deleted: {}", *it, del.why());
     }
     throw NetworkError(msg);
   }

@@ -94,8 +94,10 @@ NetworkPlan plan_network(const Scenario& s, const std::string& run_id);
 /// The commands that build the network, in order (each an argv of `ip` or `sh`).
 std::vector<std::vector<std::string>> bring_up_commands(const NetworkPlan& plan);
 
-/// Builds the network. On failure it deletes whatever it created and throws
-/// NetworkError naming the command and its error.
+/// Builds the network. Refuses (NetworkError) when a namespace of the tag
+/// already exists, touching nothing; on failure it deletes the namespaces
+/// it created (and only those) and throws NetworkError naming the command
+/// and its error.
 void bring_up(const NetworkPlan& plan);
 
 /// The namespaces (from `ip netns list`) that belong to the run of `tag`.

@@ -149,6 +149,20 @@ TEST_CASE("netns: a failed bring-up deletes what it created") {
   CHECK(run_namespaces(p.tag).empty());
 }
 
+TEST_CASE("netns: a bring-up whose tag is taken refuses and leaves the other run's namespaces alone") {
+  testing::NetFixture other;
+  const NetworkPlan clash = plan_network(three_services(), "clash-" + other.plan.tag);
+  REQUIRE(clash.tag == other.plan.tag);
+  try {
+    bring_up(clash);
+    FAIL("bring_up accepted a tag in use");
+  } catch (const NetworkError& e) {
+    CHECK(std::string(e.what()).find("already exists") != std::string::npos);
+  }
+  CHECK(run_namespaces(other.plan.tag).size() == 4);
+  CHECK(other.connect(other.host("a").netns, "b") == testing::Connect::connected);
+}
+
 TEST_CASE("netns: run_command_sync captures output and exit codes, and kills on timeout") {
   auto r = run_command_sync({"sh", "-c", "echo out; echo err >&2; exit 3"});
   CHECK(r.code == 3);
