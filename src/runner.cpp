@@ -208,9 +208,12 @@ class Run {
     ledger_ = ledger;
     clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
     // Every process the clone starts is in the ledger before it can matter.
+    // Crash-safe, not fsynced: a restart by policy happens while recovery is
+    // being measured, and an fsync there would delay the next probe ticks
+    // (see save_ledger for why that is safe).
     clone_->on_started([this](const std::string& service, pid_t pid) {
       ledger_->processes.push_back({service, pid, process_start_time(pid).value_or(0)});
-      save_ledger(*ledger_);
+      save_ledger(*ledger_, Durability::crash_safe);
     });
     scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
     scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
@@ -387,11 +390,14 @@ class Run {
     }
   }
 
-  /// Records a fault's state in the crash ledger, durably.
+  /// Records a fault's progress in the crash ledger. Only the intent before
+  /// inject is fsynced; progress is written crash-safe (visible to the
+  /// watchdog at once, no fsync), because it lands right after an inject or
+  /// a revert, exactly when the next probe ticks measure TTD and recovery.
   void ledger_state(std::size_t event, const std::string& state) {
     for (auto& f : ledger_->faults)
       if (f.id == std::to_string(event)) f.state = state;
-    save_ledger(*ledger_);
+    save_ledger(*ledger_, Durability::crash_safe);
   }
 
   InjectorContext context(int it) {

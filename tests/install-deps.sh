@@ -12,6 +12,8 @@ packages=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev libtomlplusplus-dev doctest-dev
   redis-server redis-tools   # the default drill's system
+  redis-sentinel             # scenarios/redis-sentinel-failover.toml: three Sentinels fail the primary over
+  nginx                      # scenarios/nginx-*.toml: load balancer, backends, client of a slow dependency
   procps                     # ps/pgrep for humans reading a run; tests read /proc directly
 )
 if [ "${1:-}" = "--tests" ]; then
@@ -21,7 +23,6 @@ if [ "${1:-}" = "--tests" ]; then
     chromium                    # renders the HTML report headless to a PNG
     tmux                        # a real terminal for the live console view (capture-pane reads the screen)
     iproute2 nftables           # network = "namespaces": ip netns/link/route, tc, and nft for net.partition
-    redis-sentinel              # the Sentinel failover drill across a real partition (scenarios/redis-sentinel-partition.toml)
   )
 fi
 
@@ -39,5 +40,6 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts a system redis-server where systemd runs; faultline never uses
-# it (every drill binds its own free loopback port), so it is left alone.
+# Debian starts a system redis-server, redis-sentinel and nginx where systemd
+# runs; faultline never uses them (every drill binds its own free loopback
+# ports and runs its own configuration), so they are left alone.

@@ -30,11 +30,14 @@ namespace itest {
 
 namespace fs = std::filesystem;
 
-/// An environment variable set by meson test (see tests/meson.build).
+/// An environment variable set by meson test (see tests/meson.build), made
+/// absolute: scenarios start services in their own directories, so a path
+/// given relative to the caller's directory (as the benchmarks' documented
+/// commands do) would not be found there.
 inline std::string env_path(const char* name) {
   const char* v = std::getenv(name);
   if (!v) throw std::runtime_error(std::string(name) + " is not set: run through `meson test`");
-  return v;
+  return std::filesystem::absolute(v).string();
 }
 
 inline std::string faultline_bin() { return env_path("FAULTLINE_BIN"); }
@@ -175,6 +178,24 @@ inline std::set<pid_t> started_pids(const boost::json::value& record) {
     if (at != std::string::npos) out.insert(static_cast<pid_t>(std::stol(detail.substr(at + 4))));
   }
   return out;
+}
+
+/// The processes of the run's services (each leads its own process group)
+/// that are still alive: empty when the run left nothing behind.
+inline std::vector<pid_t> leftover_processes(const boost::json::value& record) {
+  return processes_in_groups(started_pids(record));
+}
+
+/// The verdict of `threshold` (and, for per-step verdicts such as "verify",
+/// of `scope`: the step's name) in a record, or nullptr.
+inline const boost::json::object* find_verdict(const boost::json::value& record, std::string_view threshold,
+                                               std::string_view scope = {}) {
+  for (const auto& v : record.at("verdicts").as_array()) {
+    if (v.at("threshold").as_string() != threshold) continue;
+    if (!scope.empty() && (!v.as_object().contains("scope") || v.at("scope").as_string() != scope)) continue;
+    return &v.as_object();
+  }
+  return nullptr;
 }
 
 /// A scenario around the flaky_server fixture: its HTTP port is probed and an
