@@ -11,9 +11,13 @@
 // revert is attempted even when apply failed or timed out, because a
 // half-applied change is exactly what must not be left behind. Without a
 // `revert` command the fault is not reversible and `duration` is ignored.
+//
+// With network = "namespaces" both commands run in the run's hub namespace
+// (as probes and steps do), so that {addr.SERVICE} is reachable from them.
 #include <fmt/format.h>
 
 #include "injector.hpp"
+#include "netns.hpp"
 #include "subprocess.hpp"
 
 namespace faultline {
@@ -51,6 +55,7 @@ class ExecFault final : public Injector {
     if (!params_.revert) return u;
     u.kind = Undo::Kind::command;
     for (const auto& a : params_.revert->argv) u.argv.push_back(substitute(a, ctx.bindings));
+    if (ctx.network) u.argv = in_netns(ctx.network->hub, std::move(u.argv));
     u.timeout = params_.timeout;
     return u;
   }
@@ -65,6 +70,7 @@ class ExecFault final : public Injector {
   asio::awaitable<void> run(const char* what, const Command& cmd, InjectorContext& ctx) {
     SpawnOptions opts;
     for (const auto& a : cmd.argv) opts.argv.push_back(substitute(a, ctx.bindings));
+    if (ctx.network) opts.argv = in_netns(ctx.network->hub, std::move(opts.argv));
     CommandResult r = co_await run_command(ctx.ex, opts, params_.timeout);
     if (!r.start_error.empty())
       throw FaultError(fmt::format("{} command `{}` could not start: {}", what, cmd.display(), r.start_error));

@@ -23,6 +23,7 @@ namespace faultline {
 
 class Clone;
 class LinkSet;
+struct NetworkPlan;
 namespace asio = boost::asio;
 
 /// A fault that could not be applied or reverted; what() says what and why.
@@ -41,6 +42,8 @@ struct InjectorContext {
   LinkSet* links = nullptr;  ///< the run's [[link]] proxies, for net.* kinds
   std::uint64_t seed = 0;    ///< the run's seed: random draws derive from it, so a run can be replayed
   int iteration = 0;         ///< 1-based
+  const NetworkPlan* network = nullptr;  ///< network = "namespaces": the run's namespaces and addresses
+  std::size_t event = 0;     ///< this application's index among the run's fault events (unique in the run)
 };
 
 /// One fault kind. One instance serves one application of one [[fault]].
@@ -66,8 +69,10 @@ class Injector {
   virtual std::string describe() const = 0;
 };
 
-/// Makes the injector for `spec` (the explicit registry in registry.cpp).
-/// Throws std::invalid_argument for an unknown kind (validation prevents it).
-std::unique_ptr<Injector> make_injector(const FaultSpec& spec);
+/// Makes the injector for `spec` (the explicit registry in registry.cpp);
+/// with network = "namespaces", net.partition, net.bandwidth and net.latency
+/// act in the kernel instead of on links. Throws std::invalid_argument for
+/// an unknown kind (validation prevents it).
+std::unique_ptr<Injector> make_injector(const FaultSpec& spec, NetworkMode network = NetworkMode::links);
 
 }  // namespace faultline

@@ -19,6 +19,9 @@ std::unique_ptr<Injector> make_net_reset(const FaultSpec& spec);
 std::unique_ptr<Injector> make_net_slow_close(const FaultSpec& spec);
 std::unique_ptr<Injector> make_net_slicer(const FaultSpec& spec);
 std::unique_ptr<Injector> make_net_partition(const FaultSpec& spec);
+std::unique_ptr<Injector> make_ns_partition(const FaultSpec& spec);
+std::unique_ptr<Injector> make_ns_bandwidth(const FaultSpec& spec);
+std::unique_ptr<Injector> make_ns_latency(const FaultSpec& spec);
 
 namespace {
 
@@ -38,9 +41,20 @@ constexpr std::pair<const char*, Factory> kRegistry[] = {
     {"net.partition", &make_net_partition},
 };
 
+/// The kinds that act in the kernel when network = "namespaces" (validate
+/// refuses the other net.* kinds there).
+constexpr std::pair<const char*, Factory> kNamespaceRegistry[] = {
+    {"net.partition", &make_ns_partition},
+    {"net.bandwidth", &make_ns_bandwidth},
+    {"net.latency", &make_ns_latency},
+};
+
 }  // namespace
 
-std::unique_ptr<Injector> make_injector(const FaultSpec& spec) {
+std::unique_ptr<Injector> make_injector(const FaultSpec& spec, NetworkMode network) {
+  if (network == NetworkMode::namespaces)
+    for (const auto& [name, factory] : kNamespaceRegistry)
+      if (spec.kind == name) return factory(spec);
   for (const auto& [name, factory] : kRegistry)
     if (spec.kind == name) return factory(spec);
   throw std::invalid_argument("unknown fault kind '" + spec.kind + "'");

@@ -22,6 +22,15 @@ const std::vector<KeySpec>& top_level_keys() {
       {"watch", "duration", "2s", "after recovery, a new outage within this window is a relapse; >= 0", false},
       {"give_up_after", "duration", "30s", "recovery deadline, counted from injection; > 0", false},
       {"cool_down", "duration", "1s", "pause between iterations; >= 0", false},
+      {"network", "string", "links",
+       "how services reach each other: \"links\" (through [[link]]s, faultline's TCP proxies on loopback; no "
+       "privileges) or \"namespaces\" (each host in its own network namespace with its own address, {addr.SERVICE}; "
+       "net.partition, net.bandwidth and net.latency act in the kernel; needs root, see `faultline doctor`)",
+       false},
+      {"subnet", "string", "10.77.0.0/24",
+       "network = \"namespaces\": the IPv4 range (prefix /8 to /30) the run's addresses come from: the hub gets the "
+       "first address, the hosts the next ones; they exist only inside the run's namespaces",
+       false},
       {"service", "array of tables", "", "[[service]]: a process of the staging clone", false},
       {"link", "array of tables", "", "[[link]]: a TCP proxy between services, where net.* faults act", false},
       {"probe", "array of tables", "", "[[probe]]: a steady-state probe", false},
@@ -63,6 +72,10 @@ const std::vector<KeySpec>& service_keys() {
       {"stop_signal", "signal", "SIGTERM", "signal sent to the process group at teardown: a name (\"SIGTERM\", \"TERM\") or 1..64", false},
       {"stop_grace", "duration", "5s", "time between the stop signal and SIGKILL; >= 0", false},
       {"depends_on", "array of strings", "", "services started (and ready) before this one", false},
+      {"host", "string", "",
+       "network = \"namespaces\": the host (network namespace) to run in; services naming the same host share "
+       "it and its address; default: a host of its own, named after the service",
+       false},
   };
   return keys;
 }
@@ -91,6 +104,10 @@ const std::vector<KeySpec>& probe_common_keys() {
       {"timeout", "duration", "", "time limit of one probe execution; > 0; default: the interval", false},
       {"steady_state", "bool", "true",
        "counts for health (steady-state gate, recovery, availability); not allowed in a ready probe", false},
+      {"from", "string", "",
+       "network = \"namespaces\": the service whose namespace the probe runs in; default: the run's hub, which "
+       "no partition cuts (a ready probe: its own service's namespace)",
+       false},
   };
   return keys;
 }
@@ -135,8 +152,8 @@ const std::vector<KeySpec>& fault_common_keys() {
        "unique fault name; default: the kind, or \"KIND#1\", \"KIND#2\", ... when several faults share a kind", false},
       {"kind", "string", "", "the fault kind (see the kinds below)", true},
       {"target", "string", "",
-       "what to act on: a service for process.* kinds, a link for net.* kinds (except net.partition); required "
-       "for those, not allowed for exec and net.partition",
+       "what to act on: a service for process.* kinds, a link for net.* kinds (except net.partition; with "
+       "network = \"namespaces\" a service); required for those, not allowed for exec and net.partition",
        false},
       {"at", "duration or window", "0s",
        "offset from the iteration start: a duration >= 0, or [\"MIN\", \"MAX\"] = a window the run picks from with the seed",
@@ -258,6 +275,8 @@ const std::vector<KeySpec>& step_keys() {
       {"expect_exit", "integer", "0", "expected exit code, 0..255", false},
       {"expect_stdout", "string", "", "stdout must contain this text", false},
       {"expect_stdout_regex", "regex", "", "stdout must match this ECMAScript regular expression (searched)", false},
+      {"from", "string", "",
+       "network = \"namespaces\": the service whose namespace the command runs in; default: the run's hub", false},
   };
   return keys;
 }

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "netns.hpp"
 #include "process_signal.hpp"
 #include "procfs.hpp"
 #include "subprocess.hpp"
@@ -108,6 +109,14 @@ CleanupReport cleanup_run(Ledger& l) {
         ok = run_revert(f.undo, why);
         if (ok) r.done.push_back(fmt::format("fault '{}': ran its revert command", f.fault));
         break;
+      case Undo::Kind::nft_table:
+        ok = remove_nft_table(f.undo.netns, f.undo.table, why);
+        if (ok) r.done.push_back(fmt::format("fault '{}': nft table inet {} is gone", f.fault, f.undo.table));
+        break;
+      case Undo::Kind::qdisc:
+        for (const auto& [ns, dev] : f.undo.qdiscs) ok = remove_root_qdisc(ns, dev, why) && ok;
+        if (ok) r.done.push_back(fmt::format("fault '{}': qdisc removed from {} device(s)", f.fault, f.undo.qdiscs.size()));
+        break;
     }
     if (!ok) {
       r.failed.push_back(fmt::format("fault '{}' ({}): {}", f.fault, f.kind, why));
@@ -125,6 +134,17 @@ CleanupReport cleanup_run(Ledger& l) {
     if (!signal_group(p.pid, p.start_time, SIGKILL)) continue;
     r.done.push_back(fmt::format("service '{}': SIGKILL to process group {} ({} process(es))", p.service, p.pid,
                                  members.size()));
+  }
+  // 3. The run's network, once nothing runs in it any more: every namespace
+  // named after its tag (and with them veths, routes and nft tables).
+  if (!l.network_tag.empty()) {
+    try {
+      const auto deleted = tear_down(l.network_tag);
+      if (!deleted.empty())
+        r.done.push_back(fmt::format("network: deleted {} namespace(s) fl-{}*", deleted.size(), l.network_tag));
+    } catch (const std::exception& e) {
+      r.failed.push_back(fmt::format("network of run {}: {}", l.run_id, e.what()));
+    }
   }
   if (r.ok()) finish_ledger(l);
   return r;

@@ -13,6 +13,7 @@
 #include "atomic_file.hpp"
 #include "catalog.hpp"
 #include "cleanup.hpp"
+#include "host_caps.hpp"
 #include "ledger.hpp"
 #include "console.hpp"
 #include "json_read.hpp"
@@ -39,6 +40,7 @@ constexpr const char* kExamples = R"(Examples:
   faultline report runs/drill/run.json --format html --output drill.html
   faultline list                          fault kinds, link keys and probe kinds with their parameters
   faultline cleanup                       revert what a killed run left behind (from its ledger)
+  faultline doctor                        what this host supports for network = "namespaces"
 
 Exit codes: 0 every threshold met; 1 a recovery objective missed; 2 usage error or
 invalid scenario; 3 inconclusive (clone did not start, steady state not met);
@@ -57,6 +59,12 @@ Loaded load_and_validate(const std::string& path) {
   if (r.scenario) {
     auto more = validate(*r.scenario);
     diags.insert(diags.end(), more.begin(), more.end());
+    // A namespace scenario is checked against what this host can do (by
+    // trying), so that a missing capability is refused before anything is built.
+    if (more.empty() && r.scenario->network == NetworkMode::namespaces) {
+      auto host = host_check(*r.scenario, probe_host_caps());
+      diags.insert(diags.end(), host.begin(), host.end());
+    }
   }
   for (const auto& d : diags) fmt::print(stderr, "{}\n", format_diagnostic(d));
   if (diags.empty() && r.scenario) {
@@ -344,6 +352,16 @@ int cmd_run(const RunFlags& f) {
   return rc;
 }
 
+/// `faultline doctor`: what this host supports, found by trying. Exit 0
+/// when everything is there, 3 when something is missing.
+int cmd_doctor() {
+  const HostCaps caps = probe_host_caps();
+  fmt::print("{}", render_doctor(caps));
+  for (const HostCap* c : caps.all())
+    if (!c->present) return 3;
+  return 0;
+}
+
 /// `faultline report`: re-renders a report from a run record alone.
 int cmd_report(const std::string& arg, const std::string& format, const std::string& output) {
   RunRecord rec;
@@ -420,6 +438,9 @@ int run_cli(int argc, char** argv) {
   cleanup->add_option("--run", cleanup_run_id, "only this run id");
   cleanup->add_flag("--all", cleanup_all, "every dead run's ledger (the default when --run is not given)");
 
+  auto* doctor = app.add_subcommand("doctor", "what this host supports for network = \"namespaces\" (root, namespaces, "
+                                              "nftables, tbf, netem, pidfd) and what each missing piece disables");
+
   auto* init = app.add_subcommand("init", "write a commented starter scenario NAME.toml that validates");
   init->add_option("name", iname, "scenario name or file")->required();
 
@@ -450,6 +471,7 @@ int run_cli(int argc, char** argv) {
     if (list->parsed()) return cmd_list();
     if (init->parsed()) return cmd_init(iname);
     if (cleanup->parsed()) return cmd_cleanup(cleanup_run_id, cleanup_all);
+    if (doctor->parsed()) return cmd_doctor();
     if (report->parsed()) return cmd_report(rfile, rformat, routput);
   } catch (const std::exception& e) {
     fmt::print(stderr, "faultline: error: {}\n", e.what());

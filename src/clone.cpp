@@ -25,6 +25,7 @@
 #include <map>
 #include <set>
 
+#include "netns.hpp"
 #include "probe.hpp"
 
 namespace faultline {
@@ -121,7 +122,9 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
 
   /// Starts the service's process; throws CloneError when it cannot start.
   void spawn(ServiceState& s) {
-    SpawnOptions opts{s.spec.command.argv, s.spec.env, s.cwd, s.log};
+    // In its host's network namespace when the run has them: `ip netns
+    // exec` enters it and execs the command, so the pid is the service's.
+    SpawnOptions opts{in_netns(s.spec.netns, s.spec.command.argv), s.spec.env, s.cwd, s.log};
     try {
       s.child = Child::spawn(ex, opts);
     } catch (const std::exception& e) {

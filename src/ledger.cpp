@@ -23,6 +23,8 @@ const char* undo_kind(Undo::Kind k) {
     case Undo::Kind::none: return "none";
     case Undo::Kind::sigcont: return "sigcont";
     case Undo::Kind::command: return "command";
+    case Undo::Kind::nft_table: return "nft_table";
+    case Undo::Kind::qdisc: return "qdisc";
   }
   return "none";
 }
@@ -31,6 +33,8 @@ Undo::Kind undo_kind_from(const std::string& s) {
   if (s == "sigcont") return Undo::Kind::sigcont;
   if (s == "command") return Undo::Kind::command;
   if (s == "none") return Undo::Kind::none;
+  if (s == "nft_table") return Undo::Kind::nft_table;
+  if (s == "qdisc") return Undo::Kind::qdisc;
   throw std::runtime_error("unknown undo kind '" + s + "'");
 }
 
@@ -56,6 +60,8 @@ std::string ledger_to_json(const Ledger& l) {
   for (const auto& f : l.faults) {
     json::array argv;
     for (const auto& a : f.undo.argv) argv.push_back(json::string(a));
+    json::array qdiscs;
+    for (const auto& [ns, dev] : f.undo.qdiscs) qdiscs.push_back(json::array{json::string(ns), json::string(dev)});
     faults.push_back(json::object{{"id", f.id},
                                   {"fault", f.fault},
                                   {"kind", f.kind},
@@ -65,7 +71,10 @@ std::string ledger_to_json(const Ledger& l) {
                                                         {"start_time", f.undo.start_time},
                                                         {"group", f.undo.group},
                                                         {"argv", argv},
-                                                        {"timeout_ns", f.undo.timeout.count()}}}});
+                                                        {"timeout_ns", f.undo.timeout.count()},
+                                                        {"netns", f.undo.netns},
+                                                        {"table", f.undo.table},
+                                                        {"qdiscs", qdiscs}}}});
   }
   json::object o{{"ledger_version", 1},
                  {"run_id", l.run_id},
@@ -74,6 +83,7 @@ std::string ledger_to_json(const Ledger& l) {
                  {"harness_pid", l.harness_pid},
                  {"harness_start_time", l.harness_start_time},
                  {"watchdog_pid", l.watchdog_pid},
+                 {"network_tag", l.network_tag},
                  {"finished", l.finished},
                  {"processes", processes},
                  {"faults", faults}};
@@ -92,6 +102,8 @@ Ledger ledger_from_json(const std::string& text) {
     l.harness_start_time = json::value_to<unsigned long long>(v.at("harness_start_time"));
     l.watchdog_pid = static_cast<pid_t>(v.at("watchdog_pid").as_int64());
     l.finished = v.at("finished").as_bool();
+    // Ledgers written before namespace mode have no network.
+    if (const auto* t = v.as_object().if_contains("network_tag")) l.network_tag = json::value_to<std::string>(*t);
     for (const auto& p : v.at("processes").as_array())
       l.processes.push_back({json::value_to<std::string>(p.at("service")), static_cast<pid_t>(p.at("pid").as_int64()),
                              json::value_to<unsigned long long>(p.at("start_time"))});
@@ -108,6 +120,12 @@ Ledger ledger_from_json(const std::string& text) {
       lf.undo.group = u.at("group").as_bool();
       for (const auto& a : u.at("argv").as_array()) lf.undo.argv.push_back(json::value_to<std::string>(a));
       lf.undo.timeout = Nanos(u.at("timeout_ns").as_int64());
+      const auto& uo = u.as_object();
+      if (const auto* n = uo.if_contains("netns")) lf.undo.netns = json::value_to<std::string>(*n);
+      if (const auto* t = uo.if_contains("table")) lf.undo.table = json::value_to<std::string>(*t);
+      if (const auto* q = uo.if_contains("qdiscs"))
+        for (const auto& pair : q->as_array())
+          lf.undo.qdiscs.emplace_back(json::value_to<std::string>(pair.at(0)), json::value_to<std::string>(pair.at(1)));
       l.faults.push_back(std::move(lf));
     }
     return l;

@@ -23,13 +23,18 @@ namespace faultline {
 
 /// How to undo a fault from outside the run that applied it.
 struct Undo {
-  enum class Kind { none, sigcont, command };
+  /// nft_table: delete table `inet TABLE` in namespace `netns`; qdisc: delete
+  /// the root qdisc of each (namespace, device) in `qdiscs`.
+  enum class Kind { none, sigcont, command, nft_table, qdisc };
   Kind kind = Kind::none;
   pid_t pid = 0;                      ///< sigcont: the leader (== pgid when group)
   unsigned long long start_time = 0;  ///< sigcont: the leader's identity
   bool group = true;                  ///< sigcont: the whole process group
   std::vector<std::string> argv;      ///< command: the revert command
   Nanos timeout{30s};                 ///< command
+  std::string netns;                  ///< nft_table: the namespace holding the table
+  std::string table;                  ///< nft_table: its name (family inet)
+  std::vector<std::pair<std::string, std::string>> qdiscs;  ///< qdisc: (namespace, device)
 };
 
 /// A process the run started (a service's process-group leader).
@@ -56,6 +61,9 @@ struct Ledger {
   pid_t harness_pid = 0;
   unsigned long long harness_start_time = 0;
   pid_t watchdog_pid = 0;  ///< 0 until the watchdog is started
+  /// network = "namespaces": the tag naming every namespace of the run
+  /// (fl-TAG, fl-TAG-*), written before the first one is created; "" = none.
+  std::string network_tag;
   bool finished = false;  ///< the run ended and reverted everything itself
   std::vector<LedgerProcess> processes;
   std::vector<LedgerFault> faults;

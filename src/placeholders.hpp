@@ -1,6 +1,7 @@
 // Placeholders in scenario strings: {port.NAME}, {link.NAME} (the port a
 // [[link]] listens on), {run.dir}, {run.id}, {service.dir} (inside a
-// [[service]]), {service.name}, {iteration}, {seed}. Ports are bound to free
+// [[service]]), {service.name}, {iteration}, {seed}, and with network =
+// "namespaces" {addr.SERVICE} (the address of the service's host). Ports are bound to free
 // loopback ports at run time so that two runs of one scenario can go side by
 // side.
 #pragma once

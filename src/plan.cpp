@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "net_describe.hpp"
+#include "netns.hpp"
 #include "schedule.hpp"
 #include "signals.hpp"
 #include "topology.hpp"
@@ -109,6 +110,30 @@ std::string timeline_block(const Scenario& s, std::optional<std::uint64_t> seed)
   return out;
 }
 
+/// network = "namespaces": each host with its address (from the planned
+/// network of a stand-in run id: the tag is the run's, the addresses are final).
+std::string network_block(const Scenario& s) {
+  if (s.network != NetworkMode::namespaces) return {};
+  const NetworkPlan plan = plan_network(s, "TAG");
+  std::string out = fmt::format("network: namespaces, subnet {}; hub fl-RUNTAG at {} (probes and steps run there "
+                                "unless 'from' says otherwise; no partition cuts it)\n",
+                                plan.subnet.text(), plan.hub_address);
+  for (const auto& h : plan.hosts) {
+    std::string svcs;
+    for (const auto& n : h.services) svcs += (svcs.empty() ? "" : ", ") + n;
+    out += fmt::format("  host {}: {} ({}), namespace fl-RUNTAG-{}\n", h.name, h.address, svcs, h.name);
+  }
+  for (const auto& f : s.faults) {
+    const auto* p = std::get_if<PartitionParams>(&f.params);
+    if (!p || f.kind != "net.partition") continue;
+    std::string cuts;
+    for (const auto& c : partition_address_cuts(*p, plan)) cuts += fmt::format("{}{} -> {}", cuts.empty() ? "" : ", ", c.from, c.to);
+    out += fmt::format("  '{}' {} (an nft table in the hub): {}\n", f.name,
+                       p->mode == PartitionMode::drop ? "drops" : "rejects", cuts);
+  }
+  return out;
+}
+
 std::string thresholds_block(const Thresholds& t) {
   std::string out = "thresholds:\n";
   if (t.rto) out += fmt::format("  rto {} (recovery time, every iteration)\n", format_duration(*t.rto));
@@ -128,6 +153,7 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
   if (!s.description.empty()) out += "  " + s.description + "\n";
   out += services_block(s);
   out += links_block(s);
+  out += network_block(s);
   out += "probes:\n";
   for (const auto& p : s.probes)
     out += fmt::format("  {}: {}{}\n", p.name, probe_line(p), p.steady_state ? "" : " (observed only)");

@@ -23,6 +23,7 @@
 #include <regex>
 
 #include "clock.hpp"
+#include "netns.hpp"
 #include "subprocess.hpp"
 
 namespace faultline {
@@ -139,10 +140,24 @@ asio::awaitable<ProbeOutcome> with_timeout(asio::awaitable<ProbeOutcome> op, Nan
   co_return fail(timeout_detail(timeout));
 }
 
+/// A socket opened inside namespace `netns` for `ep`'s protocol. Connecting
+/// it keeps it (connect opens a socket only when none is open), so the
+/// probe's traffic leaves from that namespace.
+void open_in(tcp::socket& socket, const std::string& netns, const tcp::endpoint& ep) {
+  const int fd = socket_in_netns(netns, ep.protocol().family(), SOCK_STREAM);
+  socket.assign(ep.protocol(), fd);
+}
+
 asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port) {
   auto endpoints = co_await resolve(p.host, port);
   tcp::socket socket(co_await asio::this_coro::executor);
-  co_await asio::async_connect(socket, endpoints, asio::use_awaitable);
+  if (!p.netns.empty()) {
+    const tcp::endpoint ep = endpoints.begin()->endpoint();
+    open_in(socket, p.netns, ep);
+    co_await socket.async_connect(ep, asio::use_awaitable);
+  } else {
+    co_await asio::async_connect(socket, endpoints, asio::use_awaitable);
+  }
   boost::system::error_code ignored;
   socket.close(ignored);
   co_return pass("connected");
@@ -177,7 +192,13 @@ asio::awaitable<ProbeOutcome> http_probe(const ProbeSpec& p, std::uint16_t port,
   auto endpoints = co_await resolve(p.host, port);
   beast::tcp_stream stream(co_await asio::this_coro::executor);
   stream.expires_at(deadline);
-  co_await stream.async_connect(endpoints, asio::use_awaitable);
+  if (!p.netns.empty()) {
+    const tcp::endpoint ep = endpoints.begin()->endpoint();
+    open_in(stream.socket(), p.netns, ep);
+    co_await stream.async_connect(ep, asio::use_awaitable);
+  } else {
+    co_await stream.async_connect(endpoints, asio::use_awaitable);
+  }
   auto req = make_request(p, port);
   co_await http::async_write(stream, req, asio::use_awaitable);
   beast::flat_buffer buffer;
@@ -193,7 +214,7 @@ asio::awaitable<ProbeOutcome> http_probe(const ProbeSpec& p, std::uint16_t port,
 
 asio::awaitable<ProbeOutcome> exec_probe(asio::any_io_executor ex, const ProbeSpec& p, Nanos timeout) {
   SpawnOptions opts;
-  opts.argv = p.command.argv;
+  opts.argv = in_netns(p.netns, p.command.argv);
   auto r = co_await run_command(ex, std::move(opts), timeout);
   if (!r.start_error.empty()) co_return fail(r.start_error);
   if (r.timed_out) co_return fail(timeout_detail(timeout));

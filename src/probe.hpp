@@ -20,7 +20,9 @@ struct ProbeOutcome {
 };
 
 /// Runs `p` once (placeholders already resolved), never longer than its
-/// effective timeout (plus the time to kill an exec probe's process group).
+/// effective timeout (plus the time to kill an exec probe's process group),
+/// from network namespace `p.netns` when set (a socket opened there, or the
+/// command run there with `ip netns exec`).
 /// Never throws for the probed system's failures.
 asio::awaitable<ProbeOutcome> run_probe_once(asio::any_io_executor ex, const ProbeSpec& p);
 

@@ -2,8 +2,11 @@
 // drill goes through; each phase says why it is there.
 //
 //   1. Name the run, pick the seed, bind ports, open the links' listening
-//      sockets, resolve placeholders; then start the links (the TCP proxies
-//      that net.* faults act on), so services can use them from the start.
+//      sockets, plan the network namespaces (network = "namespaces"),
+//      resolve placeholders; then build the namespaces (each host with its
+//      address, joined to the run's hub) and start the links (the TCP
+//      proxies that net.* faults act on), so services can use them from the
+//      start.
 //   2. Bring up the staging clone (dependency order, readiness).
 //   3. Start the probes: one fixed-rate schedule for the whole run, so that
 //      every iteration is measured against the same clock and no transition
@@ -18,7 +21,8 @@
 //      e. verify commands (data integrity, dependency health);
 //      f. cool down.
 //   5. Revert whatever is still applied (also on error and interruption),
-//      stop the probes, tear the clone down, stop the links.
+//      stop the probes, tear the clone down, stop the links, delete the
+//      run's network namespaces.
 //   6. Measure (DESIGN.md section 3) from the recorded samples, judge the
 //      thresholds, write the record.
 //
@@ -56,6 +60,7 @@
 #include "link_set.hpp"
 #include "live_view.hpp"
 #include "measurement.hpp"
+#include "netns.hpp"
 #include "placeholders.hpp"
 #include "process_signal.hpp"
 #include "procfs.hpp"
@@ -176,13 +181,14 @@ struct Applied {
 
 class Run {
  public:
-  Run(asio::io_context& io, RunRecord& rec, RunObserver& observer, LinkSet& links)
-      : io_(io), rec_(rec), s_(rec.scenario), obs_(observer), links_(links) {}
+  Run(asio::io_context& io, RunRecord& rec, RunObserver& observer, LinkSet& links, const NetworkPlan* network)
+      : io_(io), rec_(rec), s_(rec.scenario), obs_(observer), links_(links), network_(network) {}
 
   /// Phases 2 to 5; never throws. Sets rec_.outcome and rec_.error.
   asio::awaitable<void> main() {
     try {
-      start_links();                                                    // 1
+      start_network();                                                  // 1
+      start_links();
       co_await start_clone();                                           // 2
       scheduler_->start(clock_.now());                                  // 3
       if (guards_) guards_->start(clock_.now());
@@ -304,6 +310,28 @@ class Run {
     warn(why);
   }
 
+  // 1. The namespaces exist before any service starts in them. The ledger
+  // already names the run's tag, so whatever kills the harness from here
+  // on, the watchdog or `faultline cleanup` finds and deletes them. A
+  // network that cannot be built leaves nothing half-built (bring_up
+  // deletes what it made) and makes the run inconclusive: nothing was tested.
+  void start_network() {
+    if (!network_) return;
+    phase(0, "building the network namespaces");
+    try {
+      bring_up(*network_);
+    } catch (const NetworkError& e) {
+      throw Inconclusive(std::string("the network namespaces could not be built: ") + e.what());
+    }
+    network_up_ = true;
+    log(fmt::format("network: hub {} at {} (subnet {})", network_->hub, network_->hub_address, network_->subnet.text()));
+    for (const auto& h : network_->hosts) {
+      std::string svcs;
+      for (const auto& n : h.services) svcs += (svcs.empty() ? "" : ", ") + n;
+      log(fmt::format("network: host '{}' ({}) in {} at {}", h.name, svcs, h.netns, h.address));
+    }
+  }
+
   // 1. The links start forwarding before any service starts.
   void start_links() {
     links_.start(io_.get_executor(), s_, clock_);
@@ -400,6 +428,7 @@ class Run {
       SpawnOptions opts;
       const Bindings b{{"iteration", std::to_string(it)}};
       for (const auto& a : st.command.argv) opts.argv.push_back(substitute(a, b));
+      opts.argv = in_netns(st.netns, std::move(opts.argv));
       StepOutcome out;
       out.iteration = it;
       out.phase = phase;
@@ -456,7 +485,7 @@ class Run {
 
   InjectorContext context(int it) {
     return InjectorContext{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}},
-                           &links_, rec_.seed, it};
+                           &links_, rec_.seed, it, network_};
   }
 
   // c. Inject and revert in time order. Reverts are due a fault's hold after
@@ -507,8 +536,9 @@ class Run {
     rec_.faults.push_back(ev);
     const std::size_t idx = rec_.faults.size() - 1;
 
-    Applied a{make_injector(spec), idx, std::nullopt};
+    Applied a{make_injector(spec, s_.network), idx, std::nullopt};
     auto ctx = context(it);
+    ctx.event = idx;
     try {
       co_await a.injector->prepare(ctx);
     } catch (const FaultError& e) {
@@ -616,6 +646,22 @@ class Run {
     co_await clone_->stop();
     log("clone stopped");
     links_.stop();
+    stop_network();
+  }
+
+  // The namespaces go last: nothing runs in them any more. Deleting them
+  // deletes their veths, routes and nft tables; `ip netns list` is read
+  // back, and what is left is reported as left behind (exit 4).
+  void stop_network() {
+    if (!network_ || !network_up_) return;
+    try {
+      const auto deleted = tear_down(network_->tag);
+      log(fmt::format("network: deleted {} namespace(s)", deleted.size()));
+    } catch (const std::exception& e) {
+      rec_.left_behind.push_back(std::string("network: ") + e.what());
+      fail(Outcome::harness_error, std::string("the network namespaces could not be deleted: ") + e.what());
+    }
+    network_up_ = false;
   }
 
   asio::io_context& io_;
@@ -632,6 +678,8 @@ class Run {
   std::optional<std::pair<std::size_t, std::string>> breach_;  ///< the first failed guard and why
   std::vector<Applied> applied_;
   LinkSet& links_;
+  const NetworkPlan* network_ = nullptr;  ///< null unless network = "namespaces"
+  bool network_up_ = false;
   Ledger* ledger_ = nullptr;
   std::string test_block_in_;  ///< FAULTLINE_TEST_BLOCK_IN, see test_hook
 };
@@ -706,6 +754,25 @@ std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOu
   ::_exit(sig == SIGINT ? 130 : 143);
 }
 
+/// Where each process of the run starts with network = "namespaces": a
+/// service in its host's namespace, its ready probe there too (or in the
+/// namespace of its `from`); [[probe]]s, [[guard]]s and [[setup]]/[[verify]] commands in
+/// the hub, which no partition cuts, unless `from` names a service.
+void place_in_namespaces(Scenario& s, const NetworkPlan& plan) {
+  auto netns_of = [&](const std::string& service, const std::string& fallback) {
+    const NetHost* h = service.empty() ? nullptr : plan.host_of(service);
+    return h ? h->netns : fallback;
+  };
+  for (auto& svc : s.services) {
+    svc.netns = netns_of(svc.name, plan.hub);
+    if (svc.ready) svc.ready->netns = netns_of(svc.ready->from, svc.netns);
+  }
+  for (auto& p : s.probes) p.netns = netns_of(p.from, plan.hub);
+  for (auto& g : s.guards) g.netns = netns_of(g.from, plan.hub);
+  for (auto& st : s.setup) st.netns = netns_of(st.from, plan.hub);
+  for (auto& st : s.verify) st.netns = netns_of(st.from, plan.hub);
+}
+
 }  // namespace
 
 bool interrupted_by_signal() { return g_interrupted != 0; }
@@ -741,14 +808,22 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
       global["port." + port] = std::to_string(rec.ports[port]);
     }
   for (const auto& [name, port] : links.bind(scenario.links)) global["link." + name] = std::to_string(port);
+  // The namespaces are planned (names, addresses) now, built in phase 1.
+  std::optional<NetworkPlan> network;
+  if (scenario.network == NetworkMode::namespaces) {
+    network = plan_network(scenario, rec.run_id);
+    for (const auto& h : network->hosts)
+      for (const auto& svc : h.services) global["addr." + svc] = h.address;
+  }
   std::map<std::string, Bindings> per_service;
   for (const auto& svc : scenario.services)
     per_service[svc.name] = {{"service.dir", (abs_dir / "services" / svc.name).string()}, {"service.name", svc.name}};
   rec.scenario = resolve_placeholders(scenario, global, per_service);
   if (opts.iterations) rec.scenario.iterations = *opts.iterations;
+  if (network) place_in_namespaces(rec.scenario, *network);
 
   const auto observer = make_run_observer(opts.console, opts.color);
-  Run run(io, rec, *observer, links);
+  Run run(io, rec, *observer, links, network ? &*network : nullptr);
   rec.origin_monotonic_ns = run.clock().origin_ns();
   observer->begin(rec);
   run.log(fmt::format("run {} of '{}' (seed {}, {} iteration(s))", rec.run_id, scenario.name, rec.seed,
@@ -788,6 +863,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   ledger.run_dir = abs_dir.string();
   ledger.harness_pid = ::getpid();
   ledger.harness_start_time = process_start_time(::getpid()).value_or(0);
+  if (network) ledger.network_tag = network->tag;
   save_ledger(ledger);
   Watchdog watchdog = Watchdog::start(abs_dir / "ledger.json", abs_dir / "logs" / "watchdog.log");
   ledger.watchdog_pid = watchdog.pid();

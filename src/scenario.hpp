@@ -57,6 +57,12 @@ struct ProbeSpec {
   std::optional<std::string> expect_stdout;        ///< substring of stdout
   std::optional<std::string> expect_stdout_regex;  ///< ECMAScript regex, searched
 
+  /// network = "namespaces": the service whose namespace the probe runs in;
+  /// "" = the run's hub namespace (a [[probe]]) or the service's own (a ready probe).
+  std::string from;
+  /// Resolved at run time: the network namespace to probe from; "" = this one.
+  std::string netns;
+
   SourcePos pos;
 
   /// The timeout in force (timeout, or the interval when timeout is 0).
@@ -80,6 +86,12 @@ struct ServiceSpec {
   int stop_signal = SIGTERM;  ///< sent to the process group at teardown
   Nanos stop_grace = 5s;      ///< then SIGKILL to the group
   std::vector<std::string> depends_on;
+  /// network = "namespaces": the host (network namespace) the service runs
+  /// in; services naming the same host share it; "" = a host of its own,
+  /// named after the service.
+  std::string host;
+  /// Resolved at run time: the network namespace to start it in; "" = this one.
+  std::string netns;
   SourcePos pos;
 };
 
@@ -197,6 +209,11 @@ struct StepSpec {
   int expect_exit = 0;
   std::optional<std::string> expect_stdout;
   std::optional<std::string> expect_stdout_regex;
+  /// network = "namespaces": the service whose namespace the command runs
+  /// in; "" = the run's hub namespace.
+  std::string from;
+  /// Resolved at run time: the network namespace to run in; "" = this one.
+  std::string netns;
   SourcePos pos;
 };
 
@@ -218,6 +235,11 @@ struct Thresholds {
   SourcePos pos;
 };
 
+/// How the services reach each other: through faultline's TCP proxies on
+/// loopback ([[link]]s), or each host in its own network namespace with its
+/// own address, where net.* faults act in the kernel (nftables, tc).
+enum class NetworkMode { links, namespaces };
+
 /// A whole scenario file.
 struct Scenario {
   std::string file;  ///< path as given
@@ -231,6 +253,8 @@ struct Scenario {
   Nanos watch = 2s;            ///< relapse window after recovery
   Nanos give_up_after = 30s;   ///< recovery deadline, from injection
   Nanos cool_down = 1s;        ///< between iterations
+  NetworkMode network = NetworkMode::links;
+  std::string subnet = "10.77.0.0/24";  ///< namespaces: the IPv4 range the run's addresses come from
   std::vector<ServiceSpec> services;
   std::vector<LinkSpec> links;
   std::vector<ProbeSpec> probes;

@@ -739,6 +739,9 @@ void Parser::top_level(const toml::table& root) {
   assign(s_.give_up_after, duration(tb, "give_up_after", Min::positive));
   assign(s_.cool_down, duration(tb, "cool_down", Min::zero));
   if (auto d = duration(tb, "max_duration", Min::positive)) s_.max_duration = *d;
+  if (auto mode = choice(tb, "network", {"links", "namespaces"}))
+    s_.network = *mode == "namespaces" ? NetworkMode::namespaces : NetworkMode::links;
+  assign(s_.subnet, nonempty(tb, "subnet"));
 
   each_table(root, "service", [&](const Tbl& t) { s_.services.push_back(service(t)); });
   each_table(root, "link", [&](const Tbl& t) { s_.links.push_back(link(t)); });
@@ -856,6 +859,7 @@ ServiceSpec Parser::service(const Tbl& tb) {
   assign(svc.stop_signal, signal(tb, "stop_signal"));
   assign(svc.stop_grace, duration(tb, "stop_grace", Min::zero));
   assign(svc.depends_on, identifiers(tb, "depends_on"));
+  if (const auto* n = tb.t->get("host")) assign(svc.host, identifier_of(*n, "host"));
   return svc;
 }
 
@@ -901,6 +905,7 @@ ProbeSpec Parser::probe(const Tbl& tb, bool readiness) {
   assign(p.interval, duration(tb, "interval", Min::positive));
   assign(p.timeout, duration(tb, "timeout", Min::positive));
   if (!readiness) assign(p.steady_state, boolean(tb, "steady_state"));
+  if (const auto* n = tb.t->get("from")) assign(p.from, identifier_of(*n, "from"));
   if (kind) probe_kind_keys(tb, p);
   return p;
 }
@@ -1110,6 +1115,7 @@ StepSpec Parser::step(const Tbl& tb, std::string default_name) {
   assign(st.expect_exit, integer(tb, "expect_exit", 0, 255));
   assign(st.expect_stdout, text(tb, "expect_stdout"));
   assign(st.expect_stdout_regex, regex(tb, "expect_stdout_regex"));
+  if (const auto* n = tb.t->get("from")) assign(st.from, identifier_of(*n, "from"));
   return st;
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "netns.hpp"
 #include "placeholders.hpp"
 #include "topology.hpp"
 
@@ -29,6 +30,11 @@ bool is_process_kind(const std::string& kind) { return kind.rfind("process.", 0)
 
 /// net.* kinds that act on one link named by `target`.
 bool is_link_kind(const std::string& kind) { return kind.rfind("net.", 0) == 0 && kind != "net.partition"; }
+
+/// net.* kinds that have a kernel version for network = "namespaces".
+bool is_namespace_kind(const std::string& kind) {
+  return kind == "net.partition" || kind == "net.bandwidth" || kind == "net.latency";
+}
 
 /// Whether `host` (of a link's "HOST:PORT") is a loopback address: faultline
 /// only proxies to systems on this host.
@@ -58,6 +64,7 @@ class Validator {
   std::vector<Diagnostic> run() {
     services();
     dependencies();
+    network();
     links();
     probes();
     faults();
@@ -117,6 +124,9 @@ class Validator {
 
   void services();
   void dependencies();
+  void network();
+  bool namespaces() const { return s_.network == NetworkMode::namespaces; }
+  void from(const std::string& name, const std::string& path, const SourcePos& fallback, std::string_view label);
   void links();
   void partition(const FaultSpec& f, const PartitionParams& p, const std::string& path, const std::string& label);
   bool is_service(const std::string& name) const {
@@ -215,6 +225,48 @@ void Validator::dependencies() {
     if (mark[i] == Mark::none) visit(visit, i);
 }
 
+void Validator::network() {
+  if (!namespaces()) {
+    auto refuse = [&](const std::string& path, const SourcePos& fallback, const std::string& what) {
+      error(where(path, fallback), fmt::format("{} only applies with network = \"namespaces\"", what),
+            "add network = \"namespaces\" at the top level, or remove it");
+    };
+    if (s_.positions.count("subnet")) refuse("subnet", {}, "'subnet'");
+    for (std::size_t i = 0; i < s_.services.size(); ++i)
+      if (!s_.services[i].host.empty()) refuse(fmt::format("service[{}].host", i), s_.services[i].pos, "'host'");
+    for (std::size_t i = 0; i < s_.probes.size(); ++i)
+      if (!s_.probes[i].from.empty()) refuse(fmt::format("probe[{}].from", i), s_.probes[i].pos, "'from'");
+    for (std::size_t i = 0; i < s_.services.size(); ++i)
+      if (s_.services[i].ready && !s_.services[i].ready->from.empty())
+        refuse(fmt::format("service[{}].ready.from", i), s_.services[i].pos, "'from'");
+    for (const auto* steps : {&s_.setup, &s_.verify})
+      for (std::size_t i = 0; i < steps->size(); ++i)
+        if (!(*steps)[i].from.empty())
+          refuse(fmt::format("{}[{}].from", steps == &s_.setup ? "setup" : "verify", i), (*steps)[i].pos, "'from'");
+    return;
+  }
+  std::string why;
+  if (auto subnet = parse_subnet(s_.subnet, &why); !subnet) {
+    error(where("subnet", {}), "'subnet': " + why, "e.g. subnet = \"10.77.0.0/24\"");
+  } else if (const auto hosts = scenario_hosts(s_).size(); hosts + 1 > subnet->usable()) {
+    error(where("subnet", {}),
+          fmt::format("subnet {} has {} address(es), the run needs {} (the hub and {} host(s))", subnet->text(),
+                      subnet->usable(), hosts + 1, hosts),
+          "use a shorter prefix, e.g. /24");
+  }
+  for (std::size_t i = 0; i < s_.probes.size(); ++i)
+    from(s_.probes[i].from, fmt::format("probe[{}].from", i), s_.probes[i].pos, "probe");
+  for (std::size_t i = 0; i < s_.services.size(); ++i)
+    if (s_.services[i].ready) from(s_.services[i].ready->from, fmt::format("service[{}].ready.from", i), s_.services[i].pos, "ready probe");
+  for (std::size_t i = 0; i < s_.setup.size(); ++i) from(s_.setup[i].from, fmt::format("setup[{}].from", i), s_.setup[i].pos, "setup step");
+  for (std::size_t i = 0; i < s_.verify.size(); ++i) from(s_.verify[i].from, fmt::format("verify[{}].from", i), s_.verify[i].pos, "verify step");
+}
+
+void Validator::from(const std::string& name, const std::string& path, const SourcePos& fallback, std::string_view label) {
+  if (name.empty() || is_service(name)) return;
+  error(where(path, fallback), fmt::format("{} runs from unknown service '{}'", label, name), service_hint(name));
+}
+
 void Validator::links() {
   const auto& ls = s_.links;
   unique(
@@ -224,6 +276,13 @@ void Validator::links() {
     const auto& l = ls[i];
     const std::string path = fmt::format("link[{}]", i);
     const std::string label = l.name.empty() ? "[[link]]" : fmt::format("link '{}'", l.name);
+    if (namespaces()) {
+      error(l.pos, fmt::format("{} cannot be used with network = \"namespaces\": links are loopback proxies of the "
+                               "host, which the services' namespaces cannot reach",
+                               label),
+            "connect to {addr.SERVICE}:{port.NAME} instead, or use network = \"links\"");
+      continue;
+    }
     if (const auto colon = l.to.rfind(':'); colon != std::string::npos && !loopback_host(l.to.substr(0, colon)))
       error(where(path + ".to", l.pos),
             fmt::format("{} forwards to '{}', which is not on this host", label, l.to.substr(0, colon)),
@@ -281,7 +340,33 @@ void Validator::fault(const FaultSpec& f, std::size_t i) {
       error(where(path + ".target", f.pos), fmt::format("fault target '{}' is not a declared service", f.target),
             service_hint(f.target));
   }
-  if (is_link_kind(f.kind)) {
+  if (namespaces() && f.kind.rfind("net.", 0) == 0 && !is_namespace_kind(f.kind)) {
+    error(where(path + ".kind", f.pos),
+          fmt::format("{} ({}) has no kernel version: with network = \"namespaces\" the net.* kinds are "
+                      "net.partition, net.bandwidth and net.latency",
+                      label, f.kind),
+          "use proxied links for it: network = \"links\" and a [[link]] between the services");
+  } else if (namespaces() && is_link_kind(f.kind)) {
+    if (f.target.empty())
+      error(f.pos, fmt::format("missing required key 'target' in {}: with network = \"namespaces\" a {} fault acts "
+                               "on a service's traffic",
+                               label, f.kind),
+            service_names().empty() ? "" : fmt::format("declared services: {}", quoted_list(service_names())));
+    else if (!is_service(f.target))
+      error(where(path + ".target", f.pos), fmt::format("fault target '{}' is not a declared service", f.target),
+            service_hint(f.target));
+    const double toxicity = std::visit(
+        [](const auto& p) {
+          if constexpr (requires { p.toxicity; }) return p.toxicity;
+          else return 1.0;
+        },
+        f.params);
+    if (toxicity != 1.0)
+      error(where(path + ".toxicity", f.pos),
+            fmt::format("'toxicity' does not apply with network = \"namespaces\": the kernel shapes all of the "
+                        "service's traffic, not chosen connections"),
+            "remove it, or use proxied links (network = \"links\")");
+  } else if (is_link_kind(f.kind)) {
     const auto links = link_names();
     if (f.target.empty())
       error(f.pos, fmt::format("missing required key 'target' in {}: a {} fault acts on a link", label, f.kind),
@@ -374,6 +459,23 @@ void Validator::partition(const FaultSpec& f, const PartitionParams& p, const st
     names_ok = false;
   }
   if (!names_ok) return;
+  if (namespaces()) {
+    // Services that share a host share an address: nothing between them crosses the hub.
+    std::map<std::string, std::string> host;
+    for (const auto& svc : s_.services) host[svc.name] = svc.host.empty() ? svc.name : svc.host;
+    bool any = false;
+    for (const auto& [a, b] : partition_cut_pairs(p, faultline::service_names(s_))) {
+      if (host[a] != host[b]) {
+        any = true;
+        continue;
+      }
+      if (a < b)
+        error(f.pos, fmt::format("{} separates services '{}' and '{}', which share host '{}'", label, a, b, host[a]),
+              "give them hosts of their own, or put them in the same group");
+    }
+    if (!any) error(f.pos, fmt::format("{} separates no two hosts", label));
+    return;
+  }
   if (partition_cuts(p, faultline::service_names(s_), link_ends(s_)).empty())
     error(f.pos, fmt::format("{} cuts no link: no [[link]] connects services that it separates", label),
           "a link is cut when a service in its 'from' and its server (its 'service', or the owner of the port in its "
@@ -397,6 +499,9 @@ void Validator::check_text(const std::string& text, const std::string& path, con
     for (const auto& p : s.ports) ports.push_back("port." + p);
   for (const auto& l : s_.links)
     if (!l.name.empty()) ports.push_back("link." + l.name);
+  if (namespaces())
+    for (const auto& svc : s_.services)
+      if (!svc.name.empty()) ports.push_back("addr." + svc.name);
   std::set<std::string> reported;
   for (const auto& use : uses) {
     const std::string& name = use.name;
@@ -415,6 +520,14 @@ void Validator::check_text(const std::string& text, const std::string& path, con
       error(pos, fmt::format("'{{{}}}' names a link that is not declared", name),
             !best.empty() ? fmt::format("did you mean '{{{}}}'?", best)
                           : fmt::format("declare it: [[link]] name = \"{}\"", name.substr(5)));
+    } else if (name.rfind("addr.", 0) == 0) {
+      const std::string best = closest(name, ports);
+      error(pos,
+            namespaces() ? fmt::format("'{{{}}}' names a service that is not declared", name)
+                         : fmt::format("'{{{}}}' is only defined with network = \"namespaces\"", name),
+            !namespaces()    ? std::string("services on loopback are at 127.0.0.1; or set network = \"namespaces\"")
+            : !best.empty() ? fmt::format("did you mean '{{{}}}'?", best)
+                            : service_hint(name.substr(5)));
     } else if (name.rfind("port.", 0) == 0) {
       const std::string best = closest(name, ports);
       error(pos, fmt::format("'{{{}}}' names a port that no service declares", name),

@@ -22,6 +22,7 @@ if [ "${1:-}" = "--tests" ]; then
     libxml2-utils               # xmllint: validates JUnit XML against tests/fixtures/junit.xsd
     chromium                    # renders the HTML report headless to a PNG
     tmux                        # a real terminal for the live console view (capture-pane reads the screen)
+    iproute2 nftables           # network = "namespaces": ip netns/link/route, tc, and nft for net.partition
   )
 fi
 

@@ -18,8 +18,15 @@
 // stopped processes of the run's process groups, the watchdog, listening
 // sockets the run had open (by socket inode, so that a port another cell
 // binds later is not mistaken for ours), files an exec fault's apply created,
-// and an unresolved ledger. Namespace faults add their checks (nft table,
-// namespace, veth of the run) to that table and their kinds to kKinds.
+// an unresolved ledger, and the run's network namespaces, veths and nft
+// tables (found by the run's tag, as `faultline cleanup` finds them).
+//
+// Namespace kinds (network = "namespaces": nft partition, tbf, netem) run
+// the same cells on a scenario of their own: a Redis server on a host of its
+// own, probed from the hub. net.latency there needs sch_netem, which some
+// kernels lack; the matrix takes it in only where `faultline doctor`
+// reports netem (validate refuses it elsewhere, tested in
+// test_namespaces.cpp).
 //
 // The cells run a few at a time (FAULTLINE_MATRIX_JOBS, default 3: each cell
 // mostly waits), FAULTLINE_MATRIX_REPETITIONS times (default 5). The matrix
@@ -49,6 +56,9 @@ using std::chrono::milliseconds;
 struct KindCase {
   std::string kind;
   std::string keys;  ///< beside name, kind and duration; {mark} = a file the fault creates
+  bool namespaces = false;  ///< network = "namespaces" (else proxied links)
+  /// How the matrix names it ("net.partition [namespaces]").
+  std::string label() const { return namespaces ? kind + " [namespaces]" : kind; }
 };
 
 // Every reversible kind that has landed. A new kind is one line here.
@@ -68,7 +78,24 @@ delay = "1s")"},
 size = 1
 delay = "1ms")"},
     {"net.partition", R"(isolate = "app")"},
+    {"net.partition", R"(isolate = "app")", true},
+    {"net.bandwidth", R"(target = "app"
+rate = "10KB/s")", true},
 };
+
+/// kKinds, plus net.latency with namespaces where the kernel has sch_netem.
+std::vector<KindCase> matrix_kinds() {
+  std::vector<KindCase> kinds = kKinds;
+  TempDir dir;
+  const Result doctor = faultline(dir, {"doctor"});
+  std::istringstream in(doctor.out);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("netem", 0) == 0 && line.find(" yes ") != std::string::npos)
+      kinds.push_back({"net.latency", R"(target = "app"
+latency = "100ms")", true});
+  return kinds;
+}
 
 enum class Death { sigint, sigterm, sigkill_watchdog, sigkill_cleanup };
 const std::vector<Death> kDeaths = {Death::sigint, Death::sigterm, Death::sigkill_watchdog, Death::sigkill_cleanup};
@@ -93,7 +120,20 @@ struct RunFacts {
   pid_t watchdog = 0;
   std::string run_id;
   std::set<unsigned long> listen_inodes;  ///< the run's listening sockets
+  std::string network_tag;  ///< namespaces: the tag in the run's namespace and device names
 };
+
+/// The lines of a command's output that contain `needle`.
+std::string lines_with(const fs::path& dir, const std::vector<std::string>& argv, const std::string& needle) {
+  static std::atomic<int> n{0};
+  Spawned s = spawn(argv, dir, "read-back-" + std::to_string(++n));
+  wait_for(s, std::chrono::seconds(10));
+  std::istringstream in(read_file(s.out));
+  std::string line, out;
+  while (std::getline(in, line))
+    if (line.find(needle) != std::string::npos) out += line + " ";
+  return out;
+}
 
 /// Inodes of the listening TCP sockets on `ports` (/proc/net/tcp and tcp6).
 std::set<unsigned long> listening_inodes(const std::set<int>& ports) {
@@ -139,9 +179,22 @@ struct LeftoverCheck {
   std::function<std::string(const RunFacts&)> find;
 };
 
-// What "nothing left behind" means, read back from the system. Namespace
-// faults add "nft table", "network namespace" and "veth" rows here.
+// What "nothing left behind" means, read back from the system.
 const std::vector<LeftoverCheck> kLeftoverChecks = {
+    {"network namespace",
+     [](const RunFacts& f) {
+       return f.network_tag.empty() ? std::string()
+                                    : lines_with(f.dir, {"ip", "netns", "list"}, "fl-" + f.network_tag);
+     }},
+    {"veth",
+     [](const RunFacts& f) {
+       return f.network_tag.empty() ? std::string() : lines_with(f.dir, {"ip", "-o", "link"}, "fl" + f.network_tag);
+     }},
+    {"nft table",
+     [](const RunFacts& f) {
+       return f.network_tag.empty() ? std::string()
+                                    : lines_with(f.dir, {"nft", "list", "tables"}, "faultline_" + f.network_tag);
+     }},
     {"process",
      [](const RunFacts& f) {
        std::string out;
@@ -191,6 +244,33 @@ std::string wait_clean(const RunFacts& f, milliseconds timeout) {
 }
 
 std::string scenario(const KindCase& k, const std::string& moment, const fs::path& mark) {
+  if (k.namespaces)
+    return fmt::format(R"(name = "matrix-ns"
+network = "namespaces"
+steady_for = "30ms"
+steady_timeout = "20s"
+[[service]]
+name = "app"
+command = ["sh", "-c", "trap '' HUP; exec redis-server --bind {{addr.app}} --port 6379 --save '' --appendonly no --protected-mode no"]
+ready = {{ kind = "tcp", host = "{{addr.app}}", port = 6379 }}
+[[service]]
+name = "client"
+command = "trap '' HUP; exec sleep 300"
+[[probe]]
+name = "redis"
+kind = "tcp"
+host = "{{addr.app}}"
+port = 6379
+interval = "10ms"
+timeout = "500ms"
+[[fault]]
+name = "f"
+kind = "{kind}"
+duration = "{duration}"
+{keys}
+)",
+                       fmt::arg("kind", k.kind), fmt::arg("duration", moment == "revert" ? "20ms" : "5m"),
+                       fmt::arg("keys", k.keys));
   // The service ignores SIGHUP, as servers that reload on it do: when the
   // harness is SIGKILLed its process group is orphaned and the kernel sends
   // it SIGHUP (and SIGCONT when stopped), which it survives. Only the
@@ -256,7 +336,7 @@ struct CellResult {
 
 CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
   const auto t0 = Clock::now();
-  CellResult r{k.kind, moment, death, "", "", milliseconds{0}, milliseconds{0}};
+  CellResult r{k.label(), moment, death, "", "", milliseconds{0}, milliseconds{0}};
   TempDir dir;
   RunFacts f;
   f.dir = dir.path;
@@ -298,10 +378,18 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
   f.run_id = std::string(ledger.at("run_id").as_string());
   f.watchdog = static_cast<pid_t>(ledger.at("watchdog_pid").as_int64());
   for (const auto& p : ledger.at("processes").as_array()) f.pgids.insert(static_cast<pid_t>(p.at("pid").as_int64()));
-  const std::set<int> ports = printed_ports(read_file(run.out));
-  f.listen_inodes = listening_inodes(ports);
   if (f.pgids.size() != 2) return fail("the ledger does not list the 2 services");
-  if (ports.size() != 2 || f.listen_inodes.size() != 2) return fail("the run does not listen on its 2 ports");
+  if (k.namespaces) {
+    // The sockets live in the run's namespaces: the namespaces are what must go.
+    if (const auto* tag = ledger.as_object().if_contains("network_tag")) f.network_tag = std::string(tag->as_string());
+    if (f.network_tag.empty()) return fail("the ledger names no network tag");
+    if (lines_with(dir.path, {"ip", "netns", "list"}, "fl-" + f.network_tag).empty())
+      return fail("the run's namespaces are not there");
+  } else {
+    const std::set<int> ports = printed_ports(read_file(run.out));
+    f.listen_inodes = listening_inodes(ports);
+    if (ports.size() != 2 || f.listen_inodes.size() != 2) return fail("the run does not listen on its 2 ports");
+  }
   if (k.kind == "process.pause" && moment != "revert" && state_of(*f.pgids.begin()) != 'T')
     return fail("the service is not stopped while the pause is applied");
   if (k.kind == "exec" && moment != "revert" && !fs::exists(f.mark)) return fail("exec apply did not run");
@@ -361,9 +449,10 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
     std::string moment;
     Death death;
   };
+  const std::vector<KindCase> kinds = matrix_kinds();
   std::vector<Cell> cells;
   for (int rep = 0; rep < reps; ++rep)
-    for (const auto& k : kKinds)
+    for (const auto& k : kinds)
       for (const auto& m : kMoments)
         for (Death d : kDeaths) cells.push_back({&k, m, d});
 
@@ -379,7 +468,7 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
         try {
           results[i] = run_cell(*cells[i].kind, cells[i].moment, cells[i].death);
         } catch (const std::exception& e) {
-          results[i] = CellResult{cells[i].kind->kind, cells[i].moment, cells[i].death, e.what(), "",
+          results[i] = CellResult{cells[i].kind->label(), cells[i].moment, cells[i].death, e.what(), "",
                                   milliseconds{0}, milliseconds{0}};
         }
       }
@@ -407,17 +496,17 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
   table += "\n|---|---|";
   for (std::size_t i = 0; i < kDeaths.size(); ++i) table += "---|";
   table += "\n";
-  for (const auto& k : kKinds)
+  for (const auto& k : kinds)
     for (const auto& m : kMoments) {
-      table += fmt::format("| {} | {} |", k.kind, m);
-      for (Death d : kDeaths) table += fmt::format(" {} |", left_count[{k.kind, m}][d]);
+      table += fmt::format("| {} | {} |", k.label(), m);
+      for (Death d : kDeaths) table += fmt::format(" {} |", left_count[{k.label(), m}][d]);
       table += "\n";
     }
   fmt::print("fault matrix: {} cells ({} kinds x {} moments x {} deaths x {} repetition(s)), {} job(s), {:.1f} s\n"
              "cells with leftovers: {}; cells that could not be carried out: {}\n"
              "worst time from SIGKILL to nothing left, watchdog alone: {} ms; from cleanup start: {} ms\n"
              "leftovers per cell (0 = nothing left in any repetition):\n{}",
-             cells.size(), kKinds.size(), kMoments.size(), kDeaths.size(), reps, jobs, total.count() / 1000.0,
+             cells.size(), kinds.size(), kMoments.size(), kDeaths.size(), reps, jobs, total.count() / 1000.0,
              leftover_cells, broken_cells, worst_watchdog.count(), worst_cleanup.count(), table);
   std::fflush(stdout);
 }

@@ -165,7 +165,8 @@ TEST_CASE("catalog: the kinds") {
 
 TEST_CASE("catalog: the parser accepts every key of the catalog") {
   std::string text =
-      lines(top_level_keys(), {"service", "link", "probe", "fault", "setup", "verify", "thresholds", "guard"});
+      lines(top_level_keys(), {"service", "link", "probe", "fault", "setup", "verify", "thresholds", "guard"},
+            {{"network", "\"namespaces\""}});
   text += "\n[[service]]\n" + lines(service_keys(), {}, {{"name", "\"svc\""}});
   text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}});
   for (const auto& kind : probe_kinds())
@@ -309,7 +310,9 @@ command = "true"
         {"recovered_after", s.recovered_after.duration == 0ns ? std::to_string(s.recovered_after.samples) : "?"},
         {"watch", d(s.watch)},
         {"give_up_after", d(s.give_up_after)},
-        {"cool_down", d(s.cool_down)}}},
+        {"cool_down", d(s.cool_down)},
+        {"network", s.network == NetworkMode::links ? "links" : "namespaces"},
+        {"subnet", s.subnet}}},
       {"[[service]]",
        {{"ready_timeout", d(svc.ready_timeout)},
         {"restart", policy},
@@ -359,7 +362,7 @@ command = "true"
       ++compared;
     }
   }
-  CHECK(compared == 47);
+  CHECK(compared == 49);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {

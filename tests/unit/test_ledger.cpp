@@ -43,7 +43,18 @@ Ledger sample(const fs::path& run_dir) {
   cmd.kind = Undo::Kind::command;
   cmd.argv = {"sh", "-c", "echo 'quoted \"x\"'"};
   cmd.timeout = 5s;
-  l.faults = {{"0", "freeze", "process.pause", "applied", cont}, {"1", "flip", "exec", "applying", cmd}};
+  Undo table;
+  table.kind = Undo::Kind::nft_table;
+  table.netns = "fl-abc123";
+  table.table = "faultline_abc123_2";
+  Undo qdisc;
+  qdisc.kind = Undo::Kind::qdisc;
+  qdisc.qdiscs = {{"fl-abc123", "flabc123h0"}, {"fl-abc123-b", "flabc123n0"}};
+  l.faults = {{"0", "freeze", "process.pause", "applied", cont},
+              {"1", "flip", "exec", "applying", cmd},
+              {"2", "split", "net.partition", "applied", table},
+              {"3", "slow", "net.bandwidth", "applied", qdisc}};
+  l.network_tag = "abc123";
   return l;
 }
 }  // namespace
@@ -57,8 +68,26 @@ TEST_CASE("ledger: JSON round trip keeps every field") {
   CHECK(back.faults[0].undo.kind == Undo::Kind::sigcont);
   CHECK_FALSE(back.faults[0].undo.group);
   CHECK(back.watchdog_pid == 42);
+  CHECK(back.network_tag == "abc123");
+  CHECK(back.faults[2].undo.kind == Undo::Kind::nft_table);
+  CHECK(back.faults[2].undo.table == "faultline_abc123_2");
+  CHECK(back.faults[3].undo.qdiscs.at(1).second == "flabc123n0");
   CHECK_THROWS_WITH_AS(ledger_from_json("{\"ledger_version\": 1}"), doctest::Contains("malformed ledger"),
                        std::runtime_error);
+}
+
+TEST_CASE("ledger: a ledger written before namespace mode reads with no network") {
+  StateDir d;
+  Ledger l = sample(d.path);
+  l.faults.resize(2);
+  std::string text = ledger_to_json(l);
+  for (const std::string key : {"\"network_tag\":\"abc123\",", ",\"netns\":\"\"", ",\"table\":\"\"", ",\"qdiscs\":[]"})
+    for (auto at = text.find(key); at != std::string::npos; at = text.find(key)) text.erase(at, key.size());
+  REQUIRE(text.find("network_tag") == std::string::npos);
+  REQUIRE(text.find("qdiscs") == std::string::npos);
+  const Ledger back = ledger_from_json(text);
+  CHECK(back.network_tag.empty());
+  CHECK(back.faults[1].undo.argv.size() == 3);
 }
 
 TEST_CASE("ledger: saved to the run directory and the state directory; finishing removes the latter") {

@@ -261,3 +261,18 @@ TEST_CASE("placeholders: a link's 'to' is resolved, and {link.NAME} wherever por
   s.links[0].service = "other";
   CHECK(resolve_placeholders(s, {{"port.primary", "4001"}}, {}).links[0].service == "other");
 }
+
+TEST_CASE("placeholders: {addr.SERVICE} is substituted like any global binding") {
+  Scenario s;
+  ServiceSpec svc;
+  svc.name = "db";
+  svc.command.argv = {"redis-server", "--bind", "{addr.db}"};
+  s.services = {svc};
+  ProbeSpec p;
+  p.name = "p";
+  p.host = "{addr.db}";
+  s.probes = {p};
+  const Scenario r = resolve_placeholders(s, {{"addr.db", "10.77.0.2"}}, {});
+  CHECK(r.services[0].command.argv[2] == "10.77.0.2");
+  CHECK(r.probes[0].host == "10.77.0.2");
+}

@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fstream>
+
+#include "netns.hpp"
 #include "runner.hpp"
 
 using namespace faultline;
@@ -192,4 +195,38 @@ TEST_CASE("runner: without an rto threshold, an iteration that never recovers st
       CHECK(v.measured == "0/1 iterations recovered");
     }
   CHECK(found);
+}
+
+TEST_CASE("runner: network = namespaces runs the clone and probes in the run's namespaces and deletes them on every path") {
+  RunDir d;
+  Scenario s = small(argv({"true"}));
+  s.iterations = 1;
+  s.network = NetworkMode::namespaces;
+  s.subnet = "10.99.8.0/29";
+  // The service sees only its own address; the probe (in the hub) reaches it.
+  s.services[0].command = argv({"sh", "-c", "ip -o addr show > addrs; exec sleep 30"});
+  s.services[0].workdir = (d.path / "svc").string();
+  fs::create_directories(d.path / "svc");
+  s.probes[0].command = argv({"sh", "-c", "ip -o addr show | grep -q 10.99.8.1/32"});
+  RunRecord ok = run_scenario(s, "text", options(d));
+  CHECK(ok.exit_code == 0);
+  const std::string tag = ok.run_id.substr(ok.run_id.size() - 6);
+  std::ifstream in(d.path / "svc" / "addrs");
+  const std::string addrs((std::istreambuf_iterator<char>(in)), {});
+  CHECK(addrs.find("10.99.8.2/32") != std::string::npos);
+  CHECK(addrs.find("fl" + tag + "n0") != std::string::npos);
+  CHECK(run_namespaces(tag).empty());
+
+  // A service that never gets ready: inconclusive (exit 3), and the network is gone too.
+  ProbeSpec never;
+  never.name = "sleeper";
+  never.kind = ProbeKind::exec;
+  never.interval = 20ms;
+  never.command = argv({"false"});
+  s.services[0].ready = never;
+  s.services[0].ready_timeout = 300ms;
+  RunDir d2;
+  RunRecord bad = run_scenario(s, "text", options(d2));
+  CHECK(bad.exit_code == 3);
+  CHECK(run_namespaces(bad.run_id.substr(bad.run_id.size() - 6)).empty());
 }

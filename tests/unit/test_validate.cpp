@@ -648,3 +648,89 @@ port = "{port.nope}"
   CHECK(diag(ds, "guard name").pos.line == where_is(text, "name = \"g\"", 2).line);
   CHECK(diag(ds, "port.nope").pos.line > 0);
 }
+
+namespace {
+
+const std::string kHosts = R"(name = "ns"
+network = "namespaces"
+[[service]]
+name = "a"
+command = "true"
+[[service]]
+name = "b"
+command = "true"
+)";
+
+}  // namespace
+
+TEST_CASE("validate: network = namespaces takes {addr.SERVICE}, hosts, from, and the three kernel kinds") {
+  CHECK(check(kHosts + "[[probe]]\nname = \"p\"\nkind = \"tcp\"\nhost = \"{addr.b}\"\nport = 1\nfrom = \"a\"\n"
+                       "[[fault]]\nkind = \"net.partition\"\nisolate = \"a\"\nmode = \"reject\"\nduration = \"1s\"\n"
+                       "[[fault]]\nkind = \"net.bandwidth\"\ntarget = \"b\"\nrate = \"1MB/s\"\nduration = \"1s\"\n"
+                       "[[fault]]\nkind = \"net.latency\"\ntarget = \"b\"\nlatency = \"5ms\"\nduration = \"1s\"\n"
+                       "[[verify]]\ncommand = \"true\"\nfrom = \"b\"\n")
+            .empty());
+  const std::string typo = kHosts + "[[probe]]\nname = \"p\"\nkind = \"tcp\"\nhost = \"{addr.bb}\"\nport = 1\n";
+  const auto d = diag(check(typo), "names a service that is not declared");
+  CHECK(d.hint == "did you mean '{addr.b}'?");
+  check_at(d, where_is(typo, "\"{addr.bb}\""));
+}
+
+TEST_CASE("validate: namespace mode refuses links, kinds without a kernel version, toxicity and unknown 'from'") {
+  const std::string text = "subnet = \"10.1.0.0/24\"\n" + kHosts +
+                           "[[link]]\nname = \"l\"\nto = \"127.0.0.1:1\"\n"
+                                    "[[fault]]\nkind = \"net.reset\"\ntarget = \"l\"\nduration = \"1s\"\n"
+                                    "[[fault]]\nkind = \"net.bandwidth\"\ntarget = \"l\"\nrate = \"1MB/s\"\ntoxicity = 0.5\nduration = \"1s\"\n"
+                                    "[[setup]]\ncommand = \"true\"\nfrom = \"c\"\n";
+  const auto ds = check(text);
+  CHECK(diag(ds, "cannot be used with network = \"namespaces\"").hint.find("{addr.SERVICE}") != std::string::npos);
+  CHECK(diag(ds, "has no kernel version").hint.find("proxied links") != std::string::npos);
+  diag(ds, "fault target 'l' is not a declared service");
+  diag(ds, "'toxicity' does not apply");
+  diag(ds, "setup step runs from unknown service 'c'");
+  CHECK(ds.size() == 5);
+}
+
+TEST_CASE("validate: a namespace subnet must be a range with room for every host; shared hosts cannot be split") {
+  const std::string bad = "subnet = \"10.1.0.1/24\"\n" + kHosts;
+  check_at(diag(check(bad), "'subnet'"), where_is(bad, "\"10.1.0.1/24\""));
+  diag(check("subnet = \"10.1.0.0/30\"\n" + kHosts), "the run needs 3");
+  const std::string shared = R"(name = "ns"
+network = "namespaces"
+[[service]]
+name = "a"
+command = "true"
+host = "box"
+[[service]]
+name = "b"
+command = "true"
+host = "box"
+[[fault]]
+kind = "net.partition"
+isolate = "a"
+duration = "1s"
+)";
+  const auto ds = check(shared);
+  diag(ds, "share host 'box'");
+  diag(ds, "separates no two hosts");
+}
+
+TEST_CASE("validate: host, from, subnet and {addr.X} need network = namespaces") {
+  const std::string text = R"(name = "links"
+subnet = "10.1.0.0/24"
+[[service]]
+name = "a"
+command = "echo {addr.a}"
+host = "box"
+[[probe]]
+name = "p"
+kind = "exec"
+command = "true"
+from = "a"
+)";
+  const auto ds = check(text);
+  diag(ds, "'subnet' only applies");
+  diag(ds, "'host' only applies");
+  diag(ds, "'from' only applies");
+  CHECK(diag(ds, "'{addr.a}' is only defined with network").hint.find("127.0.0.1") != std::string::npos);
+}

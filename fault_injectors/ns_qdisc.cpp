@@ -1,0 +1,83 @@
+#include "ns_qdisc.hpp"
+
+#include <fmt/format.h>
+
+#include "net_describe.hpp"
+#include "netns.hpp"
+#include "subprocess.hpp"
+
+namespace faultline {
+
+namespace {
+
+constexpr Nanos kTcTimeout = std::chrono::seconds(10);
+
+asio::awaitable<CommandResult> tc(InjectorContext& ctx, std::vector<std::string> argv) {
+  SpawnOptions opts;
+  opts.argv = std::move(argv);
+  co_return co_await run_command(ctx.ex, std::move(opts), kTcTimeout);
+}
+
+std::string first_line(const CommandResult& r) {
+  if (!r.start_error.empty()) return r.start_error;
+  std::string s = r.err.empty() ? r.out : r.err;
+  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  return s.empty() ? r.status.describe() : s;
+}
+
+}  // namespace
+
+asio::awaitable<void> QdiscInjector::prepare(InjectorContext& ctx) {
+  if (!ctx.network) throw FaultError("the run has no network namespaces");
+  const NetHost* h = ctx.network->host_of(spec_.target);
+  if (!h) throw FaultError(fmt::format("service '{}' has no network namespace", spec_.target));
+  devices_.clear();
+  if (direction_ != NetDirection::downstream) devices_.emplace_back(ctx.network->hub, h->hub_if);
+  if (direction_ != NetDirection::upstream) devices_.emplace_back(h->netns, h->host_if);
+  co_return;
+}
+
+asio::awaitable<void> QdiscInjector::inject(InjectorContext& ctx) {
+  for (const auto& [ns, dev] : devices_) {
+    const CommandResult add = co_await tc(ctx, add_argv(ns, dev));
+    applied_.emplace_back(ns, dev);  // whatever tc said, revert looks
+    if (!add.status.success() || add.timed_out)
+      throw FaultError(fmt::format("`tc qdisc add` on {} in {} failed: {}", dev, ns, first_line(add)));
+    const CommandResult show = co_await tc(ctx, qdisc_show_argv(ns, dev));
+    if (!shows_qdisc(show.out, qdisc_kind_))
+      throw FaultError(fmt::format("{} on {} in {} is not listed by `tc qdisc show` after it was added", qdisc_kind_, dev, ns));
+  }
+}
+
+asio::awaitable<void> QdiscInjector::revert(InjectorContext& ctx) {
+  std::string left;
+  for (const auto& [ns, dev] : applied_) {
+    const CommandResult before = co_await tc(ctx, qdisc_show_argv(ns, dev));
+    if (!before.status.success()) continue;  // the device (or its namespace) is gone, and the qdisc with it
+    if (shows_qdisc(before.out, qdisc_kind_)) co_await tc(ctx, qdisc_delete_argv(ns, dev));
+    const CommandResult after = co_await tc(ctx, qdisc_show_argv(ns, dev));
+    if (after.status.success() && shows_qdisc(after.out, qdisc_kind_))
+      left += fmt::format("{}{} in {}", left.empty() ? "" : ", ", dev, ns);
+  }
+  applied_.clear();
+  if (!left.empty()) throw FaultError(fmt::format("{} is still on {}", qdisc_kind_, left));
+}
+
+Undo QdiscInjector::undo_plan(InjectorContext&) const {
+  Undo u;
+  u.kind = Undo::Kind::qdisc;
+  u.qdiscs = devices_;
+  return u;
+}
+
+std::string QdiscInjector::describe() const {
+  std::string d = describe_net_fault(spec_);
+  // The target is a service here, not a link.
+  if (auto at = d.rfind(" on link '"); at != std::string::npos) d.replace(at, 10, " on service '");
+  std::string devs;
+  for (const auto& [ns, dev] : devices_) devs += fmt::format("{}{} in {}", devs.empty() ? "" : ", ", dev, ns);
+  if (!devs.empty()) d += fmt::format("; {} on {}", qdisc_kind_, devs);
+  return d;
+}
+
+}  // namespace faultline
