@@ -38,6 +38,8 @@ namespace {
 
 constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr std::size_t kMaxRegexLength = 1000;  ///< characters of a regex
+constexpr int kMaxRegexDepth = 32;             ///< nested parentheses in a regex
 
 /// "a string", "an integer", ... for "must be X, not Y" messages.
 std::string type_phrase(const toml::node& n) {
@@ -533,6 +535,23 @@ std::optional<std::string> Parser::regex(const Tbl& tb, std::string_view key) {
   if (!n) return std::nullopt;
   auto s = string_of(*n, key);
   if (!s) return std::nullopt;
+  // libstdc++ compiles a regex by recursion, a few frames per group and per
+  // term: a pattern thousands of groups deep overflows the stack (found by
+  // tests/fuzz). Bound both before compiling; no probe needs more.
+  int depth = 0, deepest = 0;
+  for (std::size_t i = 0; i < s->size(); ++i) {
+    if ((*s)[i] == '\\') ++i;
+    else if ((*s)[i] == '(') deepest = std::max(deepest, ++depth);
+    else if ((*s)[i] == ')' && depth > 0) --depth;
+  }
+  if (s->size() > kMaxRegexLength || deepest > kMaxRegexDepth) {
+    error(at(*n), s->size() > kMaxRegexLength
+                      ? fmt::format("'{}' is too long for a regular expression: {} characters, at most {}", key,
+                                    s->size(), kMaxRegexLength)
+                      : fmt::format("'{}' nests parentheses {} deep, at most {}", key, deepest, kMaxRegexDepth),
+          "match a shorter pattern");
+    return std::nullopt;
+  }
   // Placeholders are substituted before the regex is used: compile it with
   // stand-in values so that "{port.x}" is not read as a bad repetition.
   Bindings stand_ins;

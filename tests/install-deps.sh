@@ -4,8 +4,9 @@
 # systems its drills and tests run. Does nothing when all are present.
 # Usage: bash tests/install-deps.sh [--tests]
 #   --tests  also what only the tests use: the report checkers (JSON Schema,
-#            JUnit XSD), a headless browser for the HTML report, and a
-#            terminal multiplexer to watch the live console view
+#            JUnit XSD), a headless browser for the HTML report, a
+#            terminal multiplexer to watch the live console view, and clang
+#            for the fuzzers
 set -euo pipefail
 
 packages=(
@@ -23,6 +24,9 @@ if [ "${1:-}" = "--tests" ]; then
     chromium                    # renders the HTML report headless to a PNG
     tmux                        # a real terminal for the live console view (capture-pane reads the screen)
     iproute2 nftables           # network = "namespaces": ip netns/link/route, tc, and nft for net.partition
+    clang-14 libclang-rt-14-dev # the fuzzers (tests/fuzz/): libFuzzer, ASan and UBSan runtimes for clang
+                                # (libclang-rt-14-dev is only recommended by clang-14, so it is named)
+    llvm-14                     # llvm-symbolizer: function and line names in a fuzzer's crash report
   )
 fi
 

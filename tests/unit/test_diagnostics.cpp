@@ -52,6 +52,15 @@ TEST_CASE("diagnostics: closest suggests plausible typos only") {
   CHECK(closest("anything", {}).empty());
 }
 
+TEST_CASE("diagnostics: closest handles transpositions late in long words and very long words") {
+  CHECK(closest("expect_stdout_regxe", {"expect_stdout", "expect_stdout_regex"}) == "expect_stdout_regex");
+  CHECK(closest("steady_state_timoeut", {"steady_timeout", "steady_state_timeout"}) == "steady_state_timeout");
+  // A key of a megabyte (the fuzzer writes such): no suggestion, and no
+  // allocation per character (this was a million allocations per candidate).
+  CHECK(closest(std::string(1'000'000, 'p'), {"port", "probe", "path"}).empty());
+  CHECK(closest(std::string(30, 'a'), {std::string(29, 'a'), std::string(30, 'b')}) == std::string(29, 'a'));
+}
+
 TEST_CASE("diagnostics: closest prefers the nearest candidate, then the first") {
   CHECK(closest("servise", {"setup", "service", "verify"}) == "service");
   CHECK(closest("probes", {"probe", "probe_x"}) == "probe");

@@ -769,6 +769,25 @@ TEST_CASE("parser: min_availability is a percentage with a percent sign") {
         std::string::npos);
 }
 
+TEST_CASE("parser: a regex too deep or too long is refused before it is compiled") {
+  // The fuzzer found 4683 nested groups (6173 characters, now refused as too
+  // long) overflowing the stack of libstdc++'s recursive regex compiler: a
+  // crash, not a diagnostic.
+  const std::string deep = "name = \"x\"\n[[verify]]\ncommand = \"true\"\nexpect_stdout_regex = \"" +
+                           std::string(100, '(') + "a" + std::string(100, ')') + "\"\n";
+  const auto& d = diag(errors_of(deep), "expect_stdout_regex");
+  CHECK(d.message.find("nests parentheses 100 deep, at most 32") != std::string::npos);
+  CHECK(d.pos.line == 4);
+  const std::string long_text = "name = \"x\"\n[[verify]]\ncommand = \"true\"\nexpect_stdout_regex = \"" +
+                                std::string(1001, 'a') + "\"\n";
+  CHECK(diag(errors_of(long_text), "expect_stdout_regex").message.find("1001 characters, at most 1000") !=
+        std::string::npos);
+  // At the limits: accepted. Escaped parentheses are not groups.
+  const std::string ok = "name = \"x\"\n[[verify]]\ncommand = \"true\"\nexpect_stdout_regex = '" +
+                         std::string(32, '(') + std::string(32, ')') + "\\(x\\)'\n";
+  CHECK(parsed(ok).verify.size() == 1);
+}
+
 TEST_CASE("parser: regular expressions must compile") {
   const std::string text = R"(name = "x"
 [[verify]]
