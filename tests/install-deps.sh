@@ -12,6 +12,8 @@ packages=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev libtomlplusplus-dev doctest-dev
   redis-server redis-tools   # the default drill's system
+  postgresql                 # the failover drill: initdb, pg_ctl, postgres, pg_basebackup (/usr/lib/postgresql/15/bin), psql
+  util-linux                 # setpriv: postgres refuses to run as root, the drill runs it as the package's postgres user
   procps                     # ps/pgrep for humans reading a run; tests read /proc directly
 )
 if [ "${1:-}" = "--tests" ]; then
@@ -38,4 +40,6 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts a system redis-server where systemd runs; faultline never uses
-# it (every drill binds its own free loopback port), so it is left alone.
+# it (every drill binds its own free loopback port), so it is left alone. The
+# same holds for the cluster the postgresql package may start on 5432: the
+# failover drill makes its own clusters in its run directory, on free ports.

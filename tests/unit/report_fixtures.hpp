@@ -129,7 +129,7 @@ inline RunRecord passing() {
   r.faults = {kill_event(1, 1500ms), kill_event(2, 3500ms), kill_event(3, 5000ms)};
   service_events(r, 1500ms, 1690ms);
   service_events(r, 3500ms, 3740ms);
-  r.steps.push_back({1, "verify", "no-acked-write-lost", 2500ms, 2530ms, 0, false, true, "1000 of 1000 keys present"});
+  r.steps.push_back({1, "verify", "no-acked-write-lost", 2500ms, 2530ms, 0, false, true, "1000 of 1000 keys present", "", true});
   r.duration = 6100ms;
   conclude(r, {window(1, 1000ms, 1500ms, 2800ms), window(2, 3000ms, 3500ms, 4700ms), window(3, 4800ms, 5000ms, 5900ms)});
   return r;
@@ -148,7 +148,7 @@ inline RunRecord failing() {
               series("redis-tcp", ProbeKind::tcp, 50ms, 10ms, 5200ms, {{3550ms, 6000ms}}, true, 1ms)};
   FaultEvent pause{1, "pause-redis", "process.pause", "redis", 1500ms, 1500ms + 300us, 1650ms, 1650ms + 200us, true, ""};
   r.faults = {pause, kill_event(2, 3500ms)};
-  r.steps.push_back({2, "verify", "no-acked-write-lost", 5000ms, 5100ms, 1, false, false, "3 keys missing"});
+  r.steps.push_back({2, "verify", "no-acked-write-lost", 5000ms, 5100ms, 1, false, false, "3 keys missing", "", true});
   r.duration = 5300ms;
   conclude(r, {window(1, 1000ms, 1500ms, 2600ms, 1650ms + 200us), window(2, 3000ms, 3500ms, 5100ms)});
   Verdict verify;
