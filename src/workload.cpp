@@ -3,7 +3,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -20,7 +19,6 @@
 
 namespace faultline {
 
-using namespace asio::experimental::awaitable_operators;
 using asio::ip::tcp;
 
 std::set<std::uint64_t> parse_seqs(std::string_view out) {
@@ -157,57 +155,73 @@ struct WorkloadWriter::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer done_signal;
   std::vector<WriteOutcome> writes;
   std::optional<tcp::socket> socket;
+  bool connected = false;
   std::string pending;  ///< bytes read past the last reply line
   bool stopping = false;
   bool done = true;
 
   Nanos interval() const { return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(1.0 / spec.rate)); }
 
-  enum class Reply { ack, other, error };
-
   /// One request and its reply line on the workload's connection (opened if
-  /// needed). Never throws: `||` below waits for the first *successful*
-  /// branch, so an exception here would wait out the timeout.
-  asio::awaitable<Reply> tcp_exchange(std::string request) {
+  /// needed), within the write's timeout. The deadline closes the socket,
+  /// which ends whatever operation is pending on it at once; after an error
+  /// or a timeout the connection is dropped (a late reply would otherwise
+  /// answer the next request) and the next write opens a new one.
+  asio::awaitable<bool> tcp_write(std::uint64_t seq) {
+    const std::string request = write_text(spec.send, seq, iteration);
+    if (!socket) {
+      socket.emplace(ex);
+      connected = false;
+    }
+    struct Deadline {
+      bool fired = false;
+    };
+    auto deadline = std::make_shared<Deadline>();
+    asio::steady_timer limit(ex);
+    limit.expires_after(std::chrono::duration_cast<SteadyClock::duration>(spec.timeout));
+    tcp::socket* sock = &*socket;
+    limit.async_wait([deadline, sock](const boost::system::error_code& ec) {
+      if (ec || deadline->fired) return;
+      deadline->fired = true;
+      boost::system::error_code ignored;
+      sock->close(ignored);
+    });
+    bool ack = false, failed = false;
     try {
-      if (!socket) {
-        tcp::resolver resolver(ex);
-        auto endpoints = co_await resolver.async_resolve(spec.host, spec.port, asio::use_awaitable);
-        tcp::socket s(ex);
-        co_await asio::async_connect(s, endpoints, asio::use_awaitable);
-        s.set_option(tcp::no_delay(true));
-        socket.emplace(std::move(s));
+      if (!connected) {
+        co_await socket->async_connect(endpoint(), asio::use_awaitable);
+        socket->set_option(tcp::no_delay(true));
+        connected = true;
         pending.clear();
       }
       co_await asio::async_write(*socket, asio::buffer(request), asio::use_awaitable);
       const std::size_t n =
           co_await asio::async_read_until(*socket, asio::dynamic_buffer(pending), '\n', asio::use_awaitable);
-      const std::string line = pending.substr(0, n);
+      ack = pending.substr(0, n).find(spec.expect) != std::string::npos;
       pending.erase(0, n);
-      co_return line.find(spec.expect) != std::string::npos ? Reply::ack : Reply::other;
     } catch (const std::exception&) {
-      co_return Reply::error;
+      failed = true;
     }
+    const bool timed_out = deadline->fired;
+    deadline->fired = true;  // a late expiry must not close the next connection
+    limit.cancel();
+    if (failed || timed_out) {
+      boost::system::error_code ignored;
+      socket->close(ignored);
+      socket.reset();
+      ack = false;
+    }
+    co_return ack;
   }
 
-  /// tcp_exchange within the write's timeout. After an error or a timeout
-  /// the connection is dropped (a late reply would answer the next request).
-  asio::awaitable<bool> tcp_write(std::uint64_t seq) {
-    asio::steady_timer limit(ex);
-    limit.expires_after(std::chrono::duration_cast<SteadyClock::duration>(spec.timeout));
-    Reply reply = Reply::error;
-    try {
-      auto r = co_await (tcp_exchange(write_text(spec.send, seq, iteration)) || limit.async_wait(asio::use_awaitable));
-      if (r.index() == 0) reply = std::get<0>(r);
-    } catch (const std::exception&) {
-      reply = Reply::error;
-    }
-    if (reply == Reply::error && socket) {
-      boost::system::error_code ec;
-      socket->close(ec);
-      socket.reset();
-    }
-    co_return reply == Reply::ack;
+  /// The server's address: a literal address, else resolved (once per connection).
+  tcp::endpoint endpoint() {
+    const auto port = static_cast<std::uint16_t>(std::stoul(spec.port));
+    boost::system::error_code ec;
+    const auto addr = asio::ip::make_address(spec.host, ec);
+    if (!ec) return {addr, port};
+    tcp::resolver resolver(ex);
+    return *resolver.resolve(spec.host, spec.port).begin();
   }
 
   asio::awaitable<bool> exec_write(std::uint64_t seq) {
@@ -218,6 +232,14 @@ struct WorkloadWriter::Impl : std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<void> loop(Nanos start) {
+    // `done` on every way out, so that stop() never waits for a loop that ended.
+    struct Done {
+      Impl& impl;
+      ~Done() {
+        impl.done = true;
+        impl.done_signal.cancel();
+      }
+    } on_exit{*this};
     const Nanos step = interval();
     std::int64_t k = 0;
     while (!stopping) {
@@ -244,8 +266,6 @@ struct WorkloadWriter::Impl : std::enable_shared_from_this<Impl> {
       socket->close(ec);
       socket.reset();
     }
-    done = true;
-    done_signal.cancel();
   }
 };
 
@@ -267,8 +287,12 @@ void WorkloadWriter::start(Nanos start) {
 asio::awaitable<void> WorkloadWriter::stop() {
   impl_->stopping = true;
   impl_->tick.cancel();
-  while (!impl_->done) {
-    impl_->done_signal.expires_at(SteadyClock::time_point::max());
+  // The write in flight ends within its timeout; past that (and a margin)
+  // the loop is left to finish on its own rather than hold the run up.
+  const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(impl_->spec.timeout) +
+                        std::chrono::seconds(1);
+  while (!impl_->done && SteadyClock::now() < deadline) {
+    impl_->done_signal.expires_at(deadline);
     boost::system::error_code ec;
     co_await impl_->done_signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
