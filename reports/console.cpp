@@ -78,7 +78,9 @@ std::string lines_block(const char* title, const std::vector<std::string>& lines
 std::string verdict_block(const RunRecord& r, bool color) {
   if (r.verdicts.empty()) return "";
   std::string out = "\n  verdicts\n";
-  auto name_of = [](const Verdict& v) { return v.threshold == "verify" ? "verify '" + v.scope + "'" : v.threshold; };
+  auto name_of = [](const Verdict& v) {
+    return v.threshold == "verify" || v.threshold == "runbook" ? v.threshold + " '" + v.scope + "'" : v.threshold;
+  };
   std::size_t width = 18;  // the names line up, however long the longest is
   for (const auto& v : r.verdicts) width = std::max(width, name_of(v).size());
   for (const auto& v : r.verdicts) {
