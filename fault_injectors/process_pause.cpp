@@ -21,6 +21,7 @@
 
 #include "clone.hpp"
 #include "injector.hpp"
+#include "process_signal.hpp"
 #include "procfs.hpp"
 #include "subprocess.hpp"
 
@@ -61,6 +62,7 @@ class ProcessPause final : public Injector {
     if (!child) throw FaultError(fmt::format("service '{}' is not running, nothing to pause", target_));
     pid_ = child->pid();
     pgid_ = child->pgid();
+    start_ = process_start_time(pid_).value_or(0);
     const bool sent = params_.group ? child->signal_group(SIGSTOP) : child->signal(SIGSTOP);
     if (!sent) throw FaultError(fmt::format("service '{}' (pid {}) was gone before SIGSTOP", target_, pid_));
     // The kernel delivers SIGSTOP to each member on its own schedule: the
@@ -75,10 +77,12 @@ class ProcessPause final : public Injector {
 
   asio::awaitable<void> revert(InjectorContext& ctx) override {
     if (!pid_) co_return;  // never injected: nothing to undo
+    // Only to the process (group) paused at inject, never to a recycled
+    // pid: a pidfd for the leader, the identity check for the group.
     if (params_.group)
-      ::kill(-pgid_, SIGCONT);
+      signal_group(pgid_, start_, SIGCONT);
     else
-      ::kill(pid_, SIGCONT);
+      signal_process(pid_, start_, SIGCONT);
     const bool group = params_.group;
     const pid_t pid = pid_, pgid = pgid_;
     const bool running = co_await await_state(ctx.ex, [=] { return none_stopped(group, pid, pgid); });
@@ -135,6 +139,7 @@ class ProcessPause final : public Injector {
   PauseParams params_;
   pid_t pid_ = 0;
   pid_t pgid_ = 0;
+  unsigned long long start_ = 0;  ///< the leader's start time, its identity
 };
 
 }  // namespace

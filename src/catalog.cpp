@@ -31,6 +31,14 @@ const std::vector<KeySpec>& top_level_keys() {
       {"recovery", "array of tables", "", "[[recovery]]: a runbook step, run in order while the fault is in effect", false},
       {"workload", "array of tables", "", "[[workload]]: sequenced writes through every iteration, then a read that counts lost acknowledged writes", false},
       {"thresholds", "table", "", "[thresholds]: recovery objectives, each a pass/fail verdict", false},
+      {"guard", "array of tables", "",
+       "[[guard]]: a probe of something that must never break (same keys as [[probe]] but steady_state); its "
+       "first failed sample aborts the run, which reverts every fault and fails (exit 1)",
+       false},
+      {"max_duration", "duration", "",
+       "bounds the whole run, from starting the clone to the end of the last iteration; when reached the run "
+       "aborts, reverts every fault and is inconclusive (exit 3); > 0; absent = unbounded",
+       false},
   };
   return keys;
 }

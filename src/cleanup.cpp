@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "process_signal.hpp"
 #include "procfs.hpp"
 #include "subprocess.hpp"
 
@@ -30,7 +31,10 @@ bool stopped(pid_t p) {
 /// paused; true when nothing is left stopped.
 bool resume(const Undo& u) {
   if (!same_process(u.pid, u.start_time)) return true;  // gone: nothing left paused
-  ::kill(u.group ? -u.pid : u.pid, SIGCONT);
+  if (u.group)
+    signal_group(u.pid, u.start_time, SIGCONT);
+  else
+    signal_process(u.pid, u.start_time, SIGCONT);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   for (;;) {
     bool any = false;
@@ -116,11 +120,9 @@ CleanupReport cleanup_run(Ledger& l) {
   // started (pid and start time), each with its whole process group.
   for (const auto& p : l.processes) {
     std::vector<pid_t> members = processes_in_group(p.pid);
-    const bool leader_is_ours = same_process(p.pid, p.start_time);
-    // A reused pid that leads its own group is someone else's: leave it.
-    if (!leader_is_ours && process_start_time(p.pid)) continue;
     if (members.empty()) continue;
-    ::kill(-p.pid, SIGKILL);
+    // A reused pid that leads its own group is someone else's: left alone.
+    if (!signal_group(p.pid, p.start_time, SIGKILL)) continue;
     r.done.push_back(fmt::format("service '{}': SIGKILL to process group {} ({} process(es))", p.service, p.pid,
                                  members.size()));
   }

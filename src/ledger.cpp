@@ -116,10 +116,10 @@ Ledger ledger_from_json(const std::string& text) {
   }
 }
 
-void save_ledger(const Ledger& l) {
+void save_ledger(const Ledger& l, Durability durability) {
   const std::string text = ledger_to_json(l);
-  write_file_atomic(run_dir_file(l), text);
-  write_file_atomic(state_file(l), text);
+  write_file_atomic(run_dir_file(l), text, durability);
+  write_file_atomic(state_file(l), text, durability);
 }
 
 void finish_ledger(Ledger& l) {
@@ -127,6 +127,8 @@ void finish_ledger(Ledger& l) {
   write_file_atomic(run_dir_file(l), ledger_to_json(l));
   std::error_code ec;
   fs::remove(state_file(l), ec);
+  remove_stale_temporaries(state_file(l));
+  remove_stale_temporaries(run_dir_file(l));
 }
 
 std::vector<std::pair<fs::path, Ledger>> ledgers_in_state_dir(std::vector<std::string>* errors) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "atomic_file.hpp"
 #include "duration.hpp"
 
 namespace faultline {
@@ -72,12 +73,21 @@ std::string ledger_to_json(const Ledger& l);
 Ledger ledger_from_json(const std::string& text);
 
 /// Writes the ledger to the run directory and the state directory
-/// atomically and durably. Throws std::runtime_error on failure: a run that
-/// cannot record its intent must not apply the fault.
-void save_ledger(const Ledger& l);
+/// atomically. Throws std::runtime_error on failure: a run that cannot record
+/// its intent must not apply the fault.
+///
+/// Which writes need `durable` (fsync, milliseconds on the run's only
+/// thread, delaying probe ticks): only the intent written before a fault is
+/// applied, since an exec fault's effect may outlive a power cut. Progress
+/// written while the run measures (a process restarted, a fault applied or
+/// reverted) is `crash_safe`: the watchdog and `faultline cleanup` see it at
+/// once after the harness dies, and a power cut, which may bring back the
+/// previous durable version, also takes away every process and kernel state
+/// that version would make cleanup undo; re-reverting is idempotent.
+void save_ledger(const Ledger& l, Durability durability = Durability::durable);
 
-/// Marks the ledger finished in the run directory and removes it from the
-/// state directory.
+/// Marks the ledger finished in the run directory, removes it from the
+/// state directory, and removes temporaries a killed writer left beside it.
 void finish_ledger(Ledger& l);
 
 /// Every ledger in the state directory, with the path it was read from.

@@ -147,6 +147,7 @@ Scenario resolve_placeholders(const Scenario& s, const Bindings& global,
     sub(l.to, global);
   }
   for (auto& p : r.probes) sub(p, global);
+  for (auto& g : r.guards) sub(g, global);
   for (auto& f : r.faults) sub(f, global);
   for (auto& st : r.setup) sub(st, global);
   for (auto& st : r.verify) sub(st, global);

@@ -136,6 +136,11 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
   for (const auto& p : s.probes)
     out += fmt::format("  {}: {}{}\n", p.name, probe_line(p), p.steady_state ? "" : " (observed only)");
   if (s.probes.empty()) out += "  (none)\n";
+  if (!s.guards.empty() || s.max_duration) {
+    out += "stop conditions:\n";
+    for (const auto& g : s.guards) out += fmt::format("  guard {}: {} (its first failure aborts the run)\n", g.name, probe_line(g));
+    if (s.max_duration) out += fmt::format("  the whole run is aborted after {}\n", format_duration(*s.max_duration));
+  }
   out += fmt::format(
       "measurement: steady for {} (within {}), recovered after {} ok sample(s){}, watch {}, give up after {}\n",
       format_duration(s.steady_for), format_duration(s.steady_timeout), s.recovered_after.samples,

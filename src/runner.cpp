@@ -29,7 +29,9 @@
 // Everything runs on one single-threaded io_context: probes, process
 // supervision, signals and the phases above are coroutines, and every wait
 // of the phases goes through the run's StopSource, so SIGINT/SIGTERM/SIGHUP
-// end any wait at once, after which step 5 still runs to completion.
+// end any wait at once, after which step 5 still runs to completion. The
+// stop conditions end the run the same way: the first failed sample of a
+// [[guard]] (the run fails, exit 1) and `max_duration` (inconclusive, exit 3).
 #include "runner.hpp"
 
 #include <sys/utsname.h>
@@ -44,6 +46,7 @@
 #include <boost/uuid/detail/sha1.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
 #include <random>
@@ -59,6 +62,7 @@
 #include "live_view.hpp"
 #include "measurement.hpp"
 #include "placeholders.hpp"
+#include "process_signal.hpp"
 #include "procfs.hpp"
 #include "runbook.hpp"
 #include "schedule.hpp"
@@ -190,6 +194,7 @@ class Run {
       start_links();                                                    // 1
       co_await start_clone();                                           // 2
       scheduler_->start(clock_.now());                                  // 3
+      if (guards_) guards_->start(clock_.now());
       for (int it = 1; it <= s_.iterations && !stop_.requested(); ++it)  // 4
         co_await iteration(it);
     } catch (const Inconclusive& e) {
@@ -205,18 +210,39 @@ class Run {
   StopSource& stop() { return stop_; }
   const RunClock& clock() const { return clock_; }
 
+  /// What is still applied, one line per fault, for a forced exit.
+  std::vector<std::string> still_applied() const {
+    std::vector<std::string> out;
+    for (const auto& a : applied_)
+      out.push_back(fmt::format("fault '{}' ({}): {}", rec_.faults[a.event].fault, rec_.faults[a.event].kind,
+                                a.injector->describe()));
+    return out;
+  }
+
   /// Prepares what main() needs; throws for a bad run directory.
   void setup(const std::filesystem::path& run_dir, Ledger* ledger) {
     run_dir_ = run_dir;
     ledger_ = ledger;
+    if (const char* h = std::getenv("FAULTLINE_TEST_BLOCK_IN"); h && *h) test_block_in_ = h;
     clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
     // Every process the clone starts is in the ledger before it can matter.
+    // Crash-safe, not fsynced: a restart by policy happens while recovery is
+    // being measured, and an fsync there would delay the next probe ticks
+    // (see save_ledger for why that is safe).
     clone_->on_started([this](const std::string& service, pid_t pid) {
       ledger_->processes.push_back({service, pid, process_start_time(pid).value_or(0)});
-      save_ledger(*ledger_);
+      save_ledger(*ledger_, Durability::crash_safe);
     });
     scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
     scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
+    // Guards run on their own schedule, beside the probes and never measured
+    // with them: their first failed sample is a breach.
+    if (!s_.guards.empty()) {
+      guards_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.guards);
+      guards_->on_sample([this](std::size_t guard, const Sample& sample) {
+        if (!sample.ok && !breach_) guard_breached(guard, sample);
+      });
+    }
     params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
   }
 
@@ -226,6 +252,34 @@ class Run {
   void phase(int iteration, std::string_view what, std::optional<Nanos> until = std::nullopt,
              std::string_view until_what = "") const {
     obs_.phase(clock_.now(), iteration, what, until, until_what);
+  }
+
+  /// Stop condition: aborts the run (every wait ends; phase 5 reverts and
+  /// tears down as for a signal) with `outcome` and `why` for the record.
+  void abort(Outcome outcome, const std::string& why) {
+    if (stop_.requested()) return;  // already stopping: the first reason stands
+    fail(outcome, why);
+    stop_.request();
+  }
+
+  /// One verdict per guard: passed when it never failed.
+  std::vector<Verdict> guard_verdicts() {
+    std::vector<Verdict> out;
+    if (!guards_) return out;
+    const auto series = guards_->take_series();
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      std::size_t failed = 0;
+      for (const auto& smp : series[i].samples) failed += smp.ok ? 0 : 1;
+      Verdict v;
+      v.threshold = "guard";
+      v.scope = s_.guards[i].name;
+      v.passed = !(breach_ && breach_->first == i);
+      v.measured = fmt::format("{} sample(s), {} failed", series[i].samples.size(), failed);
+      v.limit = "never fails";
+      if (!v.passed) v.detail = breach_->second;
+      out.push_back(v);
+    }
+    return out;
   }
 
   std::vector<IterationWindow> windows;  ///< one per iteration that injected
@@ -243,6 +297,21 @@ class Run {
   const std::vector<ServiceEvent>& service_events() const { return clone_->events(); }
 
  private:
+  /// A guard failed: the run must not go on hurting what it protects.
+  void guard_breached(std::size_t guard, const Sample& sample) {
+    const std::string why =
+        fmt::format("guard '{}' failed at {} ({}): the run was aborted and every fault reverted", s_.guards[guard].name,
+                    format_ms(sample.end), sample.detail.empty() ? "no detail" : sample.detail);
+    breach_ = std::make_pair(guard, why);
+    // A breach is the system's failure, like a missed objective (exit 1),
+    // unless the run is already stopping for another reason.
+    if (stop_.requested()) return;
+    if (rec_.outcome == Outcome::passed) rec_.outcome = Outcome::failed;
+    if (rec_.error.empty()) rec_.error = why;
+    warn(why);
+    stop_.request();
+  }
+
   void fail(Outcome o, const std::string& why) {
     // The first failure is the one to report; later ones are consequences.
     if (rec_.outcome == Outcome::passed || rec_.outcome == Outcome::failed) {
@@ -449,11 +518,31 @@ class Run {
     }
   }
 
-  /// Records a fault's state in the crash ledger, durably.
+  /// Records a fault's progress in the crash ledger. Only the intent before
+  /// inject is fsynced; progress is written crash-safe (visible to the
+  /// watchdog at once, no fsync), because it lands right after an inject or
+  /// a revert, exactly when the next probe ticks measure TTD and recovery.
   void ledger_state(std::size_t event, const std::string& state) {
     for (auto& f : ledger_->faults)
       if (f.id == std::to_string(event)) f.state = state;
-    save_ledger(*ledger_);
+    save_ledger(*ledger_, Durability::crash_safe);
+  }
+
+  /// The test hook behind tests/integration/test_fault_matrix.cpp: with
+  /// FAULTLINE_TEST_BLOCK_IN=inject, hold or revert, the first time the run
+  /// reaches that moment it says so on stderr ("faultline-test-hook: in
+  /// MOMENT of fault 'NAME'") and waits until the run is stopped (a signal),
+  /// so that a test can kill it at exactly that moment without guessing with
+  /// sleeps. The moments: inject = the injector has applied the fault but
+  /// the ledger still says "applying"; hold = the ledger says "applied";
+  /// revert = the revert has begun, the injector has not acted yet. Unset in
+  /// every real run: then this does nothing.
+  asio::awaitable<void> test_hook(std::string_view moment, const std::string& fault) {
+    if (test_block_in_ != moment) co_return;
+    test_block_in_.clear();  // once per run
+    const std::string line = fmt::format("faultline-test-hook: in {} of fault '{}'\n", moment, fault);
+    if (::write(STDERR_FILENO, line.data(), line.size()) < 0) co_return;
+    co_await stop_.sleep_for(std::chrono::hours(24));
   }
 
   InjectorContext context(int it) {
@@ -539,6 +628,7 @@ class Run {
       rec_.faults[idx].error = e.what();
       throw HarnessError(fmt::format("fault '{}' could not be applied: {}", ev.fault, e.what()));
     }
+    co_await test_hook("inject", rec_.faults[idx].fault);
     const Nanos t_inject = clock_.now();
     rec_.faults[idx].inject_end = t_inject;
     log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
@@ -549,6 +639,7 @@ class Run {
       held.revert_due = clock_.at(t_inject + *p.hold);
       obs_.fault_applied(t_inject, idx, label, t_inject + *p.hold);
       ledger_state(idx, "applied");
+      co_await test_hook("hold", rec_.faults[idx].fault);
     } else {
       // Nothing to undo (a kill, a restart, an exec without revert).
       applied_.pop_back();
@@ -565,6 +656,7 @@ class Run {
     FaultEvent& ev = rec_.faults[a.event];
     auto ctx = context(ev.iteration);
     ev.revert_start = clock_.now();
+    co_await test_hook("revert", ev.fault);
     try {
       co_await a.injector->revert(ctx);
       ev.revert_end = clock_.now();
@@ -608,6 +700,10 @@ class Run {
     while (!applied_.empty()) co_await revert(applied_.back());
     scheduler_->stop();
     co_await scheduler_->drain();
+    if (guards_) {
+      guards_->stop();
+      co_await guards_->drain();
+    }
     co_await clone_->stop();
     log("clone stopped");
     links_.stop();
@@ -623,10 +719,13 @@ class Run {
   std::filesystem::path run_dir_;
   std::unique_ptr<Clone> clone_;
   std::unique_ptr<ProbeScheduler> scheduler_;
+  std::unique_ptr<ProbeScheduler> guards_;  ///< [[guard]] probes, if any
+  std::optional<std::pair<std::size_t, std::string>> breach_;  ///< the first failed guard and why
   std::vector<Applied> applied_;
   std::uint64_t next_seq_ = 1;  ///< the workloads' next {seq}: unique over the whole run
   LinkSet& links_;
   Ledger* ledger_ = nullptr;
+  std::string test_block_in_;  ///< FAULTLINE_TEST_BLOCK_IN, see test_hook
 };
 
 /// Without an `rto` threshold, a system that never came back must still fail
@@ -673,6 +772,30 @@ std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOu
     out.push_back(v);
   }
   return out;
+}
+
+/// The third signal: print what is left, kill our children's process groups
+/// (the clone and any command in flight: the watchdog reverts from the
+/// ledger and would stop the clone anyway, and a revert command cut short is
+/// run again from the ledger), and exit without touching the ledger.
+[[noreturn]] void force_exit(const std::vector<std::string>& left, const Ledger& ledger, int sig) {
+  std::string msg = fmt::format("faultline: third signal: exiting now without finishing the revert.\n");
+  if (left.empty()) msg += "faultline: no fault is left applied.\n";
+  for (const auto& l : left) msg += fmt::format("faultline: LEFT APPLIED: {}\n", l);
+  for (const auto& p : ledger.processes)
+    if (same_process(p.pid, p.start_time))
+      msg += fmt::format("faultline: LEFT RUNNING: service '{}' (process group {}), killed now\n", p.service, p.pid);
+  msg += fmt::format(
+      "faultline: the watchdog (pid {}) reverts what is left from the ledger; if it cannot, run `faultline cleanup "
+      "--run {}`\n",
+      ledger.watchdog_pid, ledger.run_id);
+  if (::write(STDERR_FILENO, msg.data(), msg.size()) < 0) {
+    // nothing more we can do about a closed stderr
+  }
+  // Every descendant (the clone, a command in flight) is killed; the
+  // watchdog is not one (watchdog.hpp), and the faults stay in the ledger.
+  kill_remaining_descendants();
+  ::_exit(sig == SIGINT ? 130 : 143);
 }
 
 }  // namespace
@@ -727,21 +850,31 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
 
   // SIGINT, SIGTERM and SIGHUP cancel every wait; the run then reverts and
   // tears down before returning (phase 5 does not wait on the stop source).
+  // A second signal does not skip the revert. A third one means the user
+  // will not wait: the run says exactly what is left applied and exits at
+  // once, leaving its ledger unresolved so that the watchdog (woken by the
+  // exit) or `faultline cleanup` finishes the revert.
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  int signals_received = 0;
+  Ledger ledger;
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         g_interrupted = 1;
+        if (++signals_received >= 3) force_exit(run.still_applied(), ledger, run.stop().signal() ? run.stop().signal() : sig);
         if (!run.stop().requested()) run.warn(fmt::format("received {}, reverting faults and stopping", signal_name(sig)));
+        else if (signals_received == 2)
+          run.warn(fmt::format("received {} again: still reverting; a third signal exits at once and leaves the rest "
+                               "to the watchdog",
+                               signal_name(sig)));
         run.stop().request(sig);
-        signals.async_wait(on_signal);  // a second signal must not skip the revert
+        signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
   // The crash ledger and its watchdog come first: from now on, whatever
   // kills this process, what the run applied and started can be undone. The
   // watchdog must be started before this process becomes a subreaper, so
   // that it is adopted outside our tree (see watchdog.hpp).
-  Ledger ledger;
   ledger.run_id = rec.run_id;
   ledger.scenario = scenario.name;
   ledger.run_dir = abs_dir.string();
@@ -750,6 +883,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   save_ledger(ledger);
   Watchdog watchdog = Watchdog::start(abs_dir / "ledger.json", abs_dir / "logs" / "watchdog.log");
   ledger.watchdog_pid = watchdog.pid();
+  protect_pid(watchdog.pid());  // never a target of this run's signals
   save_ledger(ledger);
   become_subreaper();
 
@@ -768,10 +902,23 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   }
 
   run.setup(abs_dir, &ledger);
+  // max_duration bounds everything up to the end of the last iteration;
+  // the teardown after it is never cut short.
+  asio::steady_timer bound(io);
+  if (rec.scenario.max_duration) {
+    bound.expires_after(*rec.scenario.max_duration);
+    bound.async_wait([&](const boost::system::error_code& ec) {
+      if (ec || done) return;
+      run.abort(Outcome::inconclusive,
+                fmt::format("max_duration {} reached: the run was aborted and every fault reverted",
+                            format_duration(*rec.scenario.max_duration)));
+    });
+  }
   asio::co_spawn(io, run.main(), [&](std::exception_ptr) {
     done = true;
     signals.cancel();
     refresh.cancel();
+    bound.cancel();
   });
   io.run();
   observer->end(run.clock().now());
@@ -801,6 +948,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
                                            m->inject_start, std::max(fault_end, m->inject_start)));
   }
   for (auto& v : data_loss_verdicts(rec.scenario.thresholds, rec.workloads)) rec.verdicts.push_back(std::move(v));
+  for (auto& v : run.guard_verdicts()) rec.verdicts.push_back(std::move(v));
   if (opts.baseline)
     for (auto& v : regression_verdicts(rec, *opts.baseline)) rec.verdicts.push_back(std::move(v));
   rec.duration = run.clock().now();

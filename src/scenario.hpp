@@ -291,6 +291,13 @@ struct Scenario {
   std::vector<RecoverySpec> recovery;   ///< the runbook, in order
   std::vector<WorkloadSpec> workloads;
   Thresholds thresholds;
+  /// Stop conditions (issue 7). [[guard]]: probes of something that must
+  /// never break; the first failed sample aborts the run, which reverts
+  /// everything and fails (exit 1). Never steady-state probes.
+  std::vector<ProbeSpec> guards;
+  /// Bounds the whole run (clone start to the last iteration); when reached
+  /// the run aborts the same way and is inconclusive (exit 3). None = unbounded.
+  std::optional<Nanos> max_duration;
   /// Where each value was written, by key path ("iterations", "fault[0].target",
   /// "service[1].ports[0]", "service[0].ready.port", ...), so that semantic
   /// diagnostics point at the value rather than at its table. Filled by the

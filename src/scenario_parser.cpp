@@ -278,6 +278,7 @@ class Parser {
   void service_env(const Tbl& tb, ServiceSpec& svc);
   LinkSpec link(const Tbl& tb);
   ProbeSpec probe(const Tbl& tb, bool readiness);
+  ProbeSpec guard(const Tbl& tb);
   const KindSpec* probe_kind(const Tbl& tb, ProbeSpec& p);
   void probe_kind_keys(const Tbl& tb, ProbeSpec& p);
   FaultSpec fault(const Tbl& tb, bool& named);
@@ -739,6 +740,7 @@ void Parser::top_level(const toml::table& root) {
   assign(s_.watch, duration(tb, "watch", Min::zero));
   assign(s_.give_up_after, duration(tb, "give_up_after", Min::positive));
   assign(s_.cool_down, duration(tb, "cool_down", Min::zero));
+  if (auto d = duration(tb, "max_duration", Min::positive)) s_.max_duration = *d;
 
   each_table(root, "service", [&](const Tbl& t) { s_.services.push_back(service(t)); });
   each_table(root, "link", [&](const Tbl& t) { s_.links.push_back(link(t)); });
@@ -757,6 +759,17 @@ void Parser::top_level(const toml::table& root) {
   each_table(root, "recovery", [&](const Tbl& t) { s_.recovery.push_back(recovery_step(t)); });
   each_table(root, "workload", [&](const Tbl& t) { s_.workloads.push_back(workload(t)); });
   thresholds(root);
+  each_table(root, "guard", [&](const Tbl& t) { s_.guards.push_back(guard(t)); });
+}
+
+ProbeSpec Parser::guard(const Tbl& tb) {
+  // A guard is a probe that never gates anything: only its failures count.
+  if (const auto* n = tb.t->get("steady_state"))
+    error(at(*n), "'steady_state' is not allowed in a [[guard]] (a guard only aborts the run when it fails)",
+          "move it to a [[probe]] to gate iterations on it");
+  ProbeSpec p = probe(tb, false);
+  p.steady_state = false;
+  return p;
 }
 
 void Parser::recovered_after(const toml::node& n) {

@@ -10,6 +10,8 @@
 // kill_remaining_descendants() reap strays without touching a tracked child.
 #include "subprocess.hpp"
 
+#include "process_signal.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -383,6 +385,9 @@ asio::awaitable<bool> wait_for(std::shared_ptr<ChildCore> c, Nanos grace) {
 /// Kills and waits out whatever is left of the group (at most 5 s); as in
 /// clear_group_sync, other parents' zombies count as gone.
 asio::awaitable<void> clear_group(pid_t pgid) {
+  // A group has no pidfd (process_signal.hpp). The leader is reaped here,
+  // but while group_exists() the number is still in use as this group's id,
+  // so the kernel cannot have handed it to another process.
   asio::steady_timer t(co_await asio::this_coro::executor);
   auto pause = std::chrono::milliseconds(1);
   const auto deadline = SteadyClock::now() + std::chrono::seconds(5);
@@ -398,6 +403,7 @@ asio::awaitable<void> clear_group(pid_t pgid) {
 asio::awaitable<ExitStatus> stop_core(std::shared_ptr<ChildCore> c, int sig, Nanos grace) {
   const pid_t pgid = c->pid;
   if (!c->try_reap()) {
+    // The leader is unreaped: its number, and so the group's, is still ours.
     ::kill(-pgid, sig);
     if (sig != SIGKILL) ::kill(-pgid, SIGCONT);  // a paused group must see the signal now
     if (!co_await wait_for(c, sig == SIGKILL ? Nanos::zero() : grace)) {
@@ -489,11 +495,22 @@ pid_t Child::pgid() const { return impl_->core->pid; }
 bool Child::running() const { return !impl_->core->try_reap(); }
 
 bool Child::signal(int sig) {
-  if (impl_->core->try_reap()) return false;
-  return ::kill(impl_->core->pid, sig) == 0;
+  auto& c = *impl_->core;
+  if (c.try_reap() || is_protected_pid(c.pid)) return false;
+  // Through the pidfd opened at spawn: it can only ever reach this process.
+  if (c.pidfd.is_open()) return pidfd_signal(c.pidfd.native_handle(), sig);
+  return ::kill(c.pid, sig) == 0;  // pidfd_open failed (kernel < 5.3); unreaped, so not recycled
 }
 
-bool Child::signal_group(int sig) { return ::kill(-impl_->core->pid, sig) == 0; }
+bool Child::signal_group(int sig) {
+  auto& c = *impl_->core;
+  if (is_protected_pid(c.pid)) return false;
+  // A group has no pidfd. While the leader is unreaped its number cannot be
+  // reused; after that, kill(-pgid) reaches members only while some remain
+  // (the kernel does not reuse a number still in use as a group id).
+  if (c.try_reap() && processes_in_group(c.pid).empty()) return false;
+  return ::kill(-c.pid, sig) == 0;
+}
 
 asio::awaitable<ExitStatus> Child::wait() { return wait_core(impl_->core); }
 

@@ -258,6 +258,12 @@ void Validator::probes() {
       [&](std::size_t i) { return where(fmt::format("probe[{}].name", i), ps[i].pos); });
   for (std::size_t i = 0; i < ps.size(); ++i)
     probe(ps[i], ps[i].name.empty() ? "[[probe]]" : fmt::format("probe '{}'", ps[i].name));
+  const auto& gs = s_.guards;
+  unique(
+      gs.size(), "guard name", [&](std::size_t i) { return gs[i].name; },
+      [&](std::size_t i) { return where(fmt::format("guard[{}].name", i), gs[i].pos); });
+  for (std::size_t i = 0; i < gs.size(); ++i)
+    probe(gs[i], gs[i].name.empty() ? "[[guard]]" : fmt::format("guard '{}'", gs[i].name));
 }
 
 void Validator::faults() {
@@ -472,6 +478,8 @@ void Validator::placeholders() {
     check_text(s_.links[i].to, fmt::format("link[{}].to", i), s_.links[i].pos, nullptr);
   for (std::size_t i = 0; i < s_.probes.size(); ++i)
     check_probe_texts(s_.probes[i], fmt::format("probe[{}]", i), nullptr);
+  for (std::size_t i = 0; i < s_.guards.size(); ++i)
+    check_probe_texts(s_.guards[i], fmt::format("guard[{}]", i), nullptr);
   for (std::size_t i = 0; i < s_.faults.size(); ++i) {
     const auto& f = s_.faults[i];
     if (const auto* e = std::get_if<ExecParams>(&f.params)) {

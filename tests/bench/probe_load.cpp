@@ -10,6 +10,12 @@
 //   FAULTLINE_BIN=build/faultline FAULTLINE_FLAKY_SERVER=build/tests/flaky_server FAULTLINE_SOURCE_ROOT=. build/tests/bench/probe_load [seconds, default 60]
 //
 // Targets (issue 3): harness <= 5% of one core and <= 30 MB peak RSS.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -65,6 +71,89 @@ pid_t child_named(pid_t parent, const std::string& comm) {
   return 0;
 }
 
+/// A free loopback port (bound once and released; a benchmark accepts the race).
+int free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    throw std::runtime_error("no free port");
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+/// One blocking probe: connect (and for http, one GET read to the end).
+bool bare_probe(const sockaddr_in& to, bool http) {
+  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = ::connect(s, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0;
+  if (ok && http) {
+    static const char request[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    ok = ::write(s, request, sizeof request - 1) == static_cast<ssize_t>(sizeof request - 1);
+    char buf[512];
+    ssize_t n = 0, total = 0;
+    while (ok && (n = ::read(s, buf, sizeof buf)) > 0) total += n;
+    ok = ok && total >= 12 && std::string_view(buf, 12) == "HTTP/1.1 200";
+  }
+  ::close(s);
+  return ok;
+}
+
+/// The floor peer, in a child process: 5 tcp and 5 http probes every 1 ms
+/// tick (absolute deadlines, a late tick is skipped like faultline skips
+/// overruns) for `seconds`. Returns its CPU time and the probes it completed.
+struct FloorResult {
+  ProcUsage usage;
+  long probes = 0, ok = 0;
+};
+FloorResult run_floor(int port, int seconds) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe");
+  const pid_t child = ::fork();
+  if (child == 0) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    long counts[2] = {0, 0};
+    timespec origin{};
+    ::clock_gettime(CLOCK_MONOTONIC, &origin);
+    const std::int64_t start = origin.tv_sec * 1'000'000'000LL + origin.tv_nsec;
+    const std::int64_t end = start + seconds * 1'000'000'000LL;
+    for (std::int64_t due = start; due < end; due += 1'000'000) {
+      timespec now{};
+      ::clock_gettime(CLOCK_MONOTONIC, &now);
+      const std::int64_t t = now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+      if (t > due + 1'000'000) continue;  // this tick is already over: skipped
+      const timespec at{static_cast<time_t>(due / 1'000'000'000), static_cast<long>(due % 1'000'000'000)};
+      ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr);
+      for (int i = 0; i < 10; ++i) {
+        ++counts[0];
+        if (bare_probe(to, i % 2 == 1)) ++counts[1];
+      }
+    }
+    [[maybe_unused]] auto w = ::write(pipe_fds[1], counts, sizeof counts);
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  FloorResult r;
+  long counts[2] = {0, 0};
+  if (::read(pipe_fds[0], counts, sizeof counts) != sizeof counts) throw std::runtime_error("floor prober failed");
+  ::close(pipe_fds[0]);
+  if (auto u = usage_of(child)) r.usage = *u;  // a zombie-to-be: read before reaping
+  rusage ru{};
+  int status = 0;
+  ::wait4(child, &status, 0, &ru);
+  r.usage.user_s = static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) / 1e6;
+  r.usage.cpu_s = r.usage.user_s + static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) / 1e6;
+  r.usage.peak_rss_kb = ru.ru_maxrss;
+  r.probes = counts[0];
+  r.ok = counts[1];
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,6 +200,10 @@ at = "{seconds}s"
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const int code = wait_for(run, std::chrono::minutes(5));
+  if (code != 0) {
+    fmt::print(stderr, "faultline exited {}:\n{}\n", code, read_file(run.err));
+    return 1;
+  }
   const auto rec = read_json(dir / "run" / "run.json");
   std::size_t samples = 0, overruns = 0;
   for (const auto& p : rec.at("probes").as_array()) {
@@ -121,13 +214,38 @@ at = "{seconds}s"
   fmt::print("10 probes (5 tcp, 5 http) at 1 kHz for {} s; faultline exit {}\n", seconds, code);
   fmt::print("  samples recorded: {} ({:.0f}/s), ticks skipped as overruns: {}\n", samples,
              static_cast<double>(samples) / wall, overruns);
-  auto line = [&](const char* who, const ProcUsage& u, const char* note) {
+  auto line = [](const char* who, const ProcUsage& u, const char* note, double wall) {
     fmt::print("  {:<13} CPU {:7.2f} s = {:5.1f}% of one core ({:4.1f}% user, {:4.1f}% kernel), peak RSS {:6.1f} MB{}\n",
                who, u.cpu_s, 100 * u.cpu_s / wall, 100 * u.user_s / wall, 100 * (u.cpu_s - u.user_s) / wall,
                static_cast<double>(u.peak_rss_kb) / 1024, note);
   };
-  line("faultline:", harness, "  (target <= 5%, <= 30 MB)");
-  line("peer, server:", server, "");
+  line("faultline:", harness, "  (target <= 5%, <= 30 MB)", wall);
+  line("peer, server:", server, "", wall);
   fmt::print("  ratio harness/server CPU: {:.2f}\n", server.cpu_s > 0 ? harness.cpu_s / server.cpu_s : 0.0);
+
+  // The floor: the same probe executions with bare blocking calls, against a
+  // server of its own.
+  const int port = free_port();
+  Spawned floor_server = spawn({flaky_server_bin(), "--port", std::to_string(port)}, dir.path, "floor-server");
+  bool up = false;
+  for (int i = 0; i < 500 && !up; ++i) {  // until it accepts (5 s at most)
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    up = bare_probe(to, false);
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!up) throw std::runtime_error("the floor's server did not start");
+  const FloorResult floor = run_floor(port, seconds);
+  ::kill(floor_server.pid, SIGTERM);
+  wait_for(floor_server, std::chrono::seconds(5));
+  fmt::print("  floor prober: {} probe executions ({:.0f}/s, {} ok)\n", floor.probes,
+             static_cast<double>(floor.probes) / seconds, floor.ok);
+  line("peer, floor:", floor.usage, "", static_cast<double>(seconds));
+  fmt::print("  ratio harness/floor CPU per probe execution: {:.2f}\n",
+             floor.usage.cpu_s > 0 && floor.probes > 0 && samples > 0
+                 ? (harness.cpu_s / static_cast<double>(samples)) / (floor.usage.cpu_s / static_cast<double>(floor.probes))
+                 : 0.0);
   return code == 0 ? 0 : 1;
 }

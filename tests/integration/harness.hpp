@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -30,11 +31,14 @@ namespace itest {
 
 namespace fs = std::filesystem;
 
-/// An environment variable set by meson test (see tests/meson.build).
+/// An environment variable set by meson test (see tests/meson.build), made
+/// absolute: scenarios start services in their own directories, so a path
+/// given relative to the caller's directory (as the benchmarks' documented
+/// commands do) would not be found there.
 inline std::string env_path(const char* name) {
   const char* v = std::getenv(name);
   if (!v) throw std::runtime_error(std::string(name) + " is not set: run through `meson test`");
-  return v;
+  return std::filesystem::absolute(v).string();
 }
 
 inline std::string faultline_bin() { return env_path("FAULTLINE_BIN"); }
@@ -74,9 +78,10 @@ struct Spawned {
   fs::path out, err;
 };
 
-/// Starts `argv` in `cwd` with output to files in `dir`.
+/// Starts `argv` in `cwd` with output to files in `dir`, with `extra_env`
+/// ("NAME=value") added to the environment.
 inline Spawned spawn(const std::vector<std::string>& argv, const fs::path& dir, const std::string& tag,
-                     const fs::path& cwd = {}) {
+                     const fs::path& cwd = {}, const std::vector<std::string>& extra_env = {}) {
   Spawned s;
   s.out = dir / (tag + ".out");
   s.err = dir / (tag + ".err");
@@ -94,6 +99,7 @@ inline Spawned spawn(const std::vector<std::string>& argv, const fs::path& dir, 
   for (char** e = environ; *e; ++e)
     if (std::string_view(*e).substr(0, 20) != "FAULTLINE_STATE_DIR=") env_store.emplace_back(*e);
   env_store.push_back("FAULTLINE_STATE_DIR=" + (dir / "state").string());
+  for (const auto& e : extra_env) env_store.push_back(e);
   std::vector<char*> envp;
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -132,7 +138,7 @@ struct Result {
 /// Runs faultline with `args` in `cwd` (default: the temp dir) and waits.
 inline Result faultline(const TempDir& dir, std::vector<std::string> args,
                         std::chrono::milliseconds timeout = std::chrono::minutes(3), const fs::path& cwd = {}) {
-  static int n = 0;
+  static std::atomic<int> n{0};
   args.insert(args.begin(), faultline_bin());
   Spawned s = spawn(args, dir.path, "faultline-" + std::to_string(++n), cwd.empty() ? dir.path : cwd);
   Result r;
@@ -162,6 +168,35 @@ inline std::vector<pid_t> processes_in_groups(const std::set<pid_t>& pgids) {
   return out;
 }
 
+/// Waits until `file` contains `text` (a run's own progress line), polling
+/// the file the run writes; false after `timeout`.
+inline bool wait_for_text(const fs::path& file, const std::string& text, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (read_file(file).find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    ::usleep(10000);  // the file is re-read every 10 ms until the deadline
+  }
+}
+
+/// The state letter of a process ('T' stopped, 'Z' zombie...), '-' when gone.
+inline char state_of(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '-' : stat[close + 2];
+}
+
+/// The processes of the groups that are still alive (zombies excluded: once
+/// the harness is gone, init reaps its orphans in its own time).
+inline std::vector<pid_t> live_in_groups(const std::set<pid_t>& pgids) {
+  std::vector<pid_t> out;
+  for (pid_t p : processes_in_groups(pgids)) {
+    const char st = state_of(p);
+    if (st != 'Z' && st != '-') out.push_back(p);
+  }
+  return out;
+}
+
 inline bool process_exists(pid_t pid) { return fs::exists("/proc/" + std::to_string(pid)); }
 
 /// The pids of every service process a run started, from the record's
@@ -175,6 +210,24 @@ inline std::set<pid_t> started_pids(const boost::json::value& record) {
     if (at != std::string::npos) out.insert(static_cast<pid_t>(std::stol(detail.substr(at + 4))));
   }
   return out;
+}
+
+/// The processes of the run's services (each leads its own process group)
+/// that are still alive: empty when the run left nothing behind.
+inline std::vector<pid_t> leftover_processes(const boost::json::value& record) {
+  return processes_in_groups(started_pids(record));
+}
+
+/// The verdict of `threshold` (and, for per-step verdicts such as "verify",
+/// of `scope`: the step's name) in a record, or nullptr.
+inline const boost::json::object* find_verdict(const boost::json::value& record, std::string_view threshold,
+                                               std::string_view scope = {}) {
+  for (const auto& v : record.at("verdicts").as_array()) {
+    if (v.at("threshold").as_string() != threshold) continue;
+    if (!scope.empty() && (!v.as_object().contains("scope") || v.at("scope").as_string() != scope)) continue;
+    return &v.as_object();
+  }
+  return nullptr;
 }
 
 /// A scenario around the flaky_server fixture: its HTTP port is probed and an

@@ -11,12 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-const json::object* verdict(const json::value& record, const std::string& name) {
-  for (const auto& v : record.at("verdicts").as_array())
-    if (v.at("threshold").as_string() == name) return &v.as_object();
-  return nullptr;
-}
-
 bool has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 
 const char* const kGates[] = {"regression.recovery_time_max", "regression.recovery_time_p95", "regression.mttr"};
@@ -31,7 +25,7 @@ TEST_CASE("baseline: a run judged against a recorded baseline gets regression ve
   INFO("first run:\n" << first.out << first.err);
   REQUIRE(first.code == 0);
   const json::value before = read_json(dir / "before" / "run.json");
-  CHECK(verdict(before, "regression.mttr") == nullptr);  // no baseline, no gate
+  CHECK(find_verdict(before, "regression.mttr") == nullptr);  // no baseline, no gate
 
   // The same drill against it, with the scenario's text changed by a comment:
   // a warning, not an error; as good as the baseline within 1000 %, so it passes.
@@ -44,7 +38,7 @@ TEST_CASE("baseline: a run judged against a recorded baseline gets regression ve
   const json::value rec = read_json(dir / "again" / "run.json");
   for (const char* gate : kGates) {
     CAPTURE(gate);
-    const auto* v = verdict(rec, gate);
+    const auto* v = find_verdict(rec, gate);
     REQUIRE(v != nullptr);
     CHECK(v->at("passed").as_bool());
     CHECK(has(std::string(v->at("detail").as_string()), "+ 1000 %"));
@@ -73,17 +67,17 @@ TEST_CASE("baseline: a run judged against a recorded baseline gets regression ve
   CHECK(worse.err.find("warning") == std::string::npos);  // same scenario text
   const json::value judged = read_json(dir / "worse" / "run.json");
   CHECK(judged.at("outcome").as_string() == "failed");
-  const auto* max = verdict(judged, "regression.recovery_time_max");
+  const auto* max = find_verdict(judged, "regression.recovery_time_max");
   REQUIRE(max != nullptr);
   CHECK_FALSE(max->at("passed").as_bool());
   CHECK(max->at("limit").as_string() == "1.200 ms");
   CHECK(max->at("margin").as_string().starts_with("-"));
-  const auto* mttr = verdict(judged, "regression.mttr");
+  const auto* mttr = find_verdict(judged, "regression.mttr");
   REQUIRE(mttr != nullptr);
   CHECK_FALSE(mttr->at("passed").as_bool());
   CHECK(mttr->at("limit").as_string() == "0.960 ms");
   // The rto threshold itself still passed: only the gate failed the run.
-  CHECK(verdict(judged, "rto")->at("passed").as_bool());
+  CHECK(find_verdict(judged, "rto")->at("passed").as_bool());
 }
 
 TEST_CASE("baseline: one that is unreadable, of another scenario or without iterations is a usage error; nothing starts") {

@@ -6,28 +6,15 @@
 
 #include <fmt/format.h>
 
-#include "harness.hpp"
+#include "checks.hpp"
 
 using namespace itest;
 namespace json = boost::json;
 
 namespace {
 
-/// Asserts that no process of the run's service process groups is alive.
-void expect_nothing_left(const json::value& record) {
-  std::set<pid_t> pgids = started_pids(record);  // each service leads its own group
-  REQUIRE_FALSE(pgids.empty());
-  auto left = processes_in_groups(pgids);
-  CHECK_MESSAGE(left.empty(), "processes of the run survived: " << left.size());
-}
-
 std::int64_t get_ns(const json::value& v) { return v.is_null() ? -1 : v.as_int64(); }
 
-const json::object* verdict(const json::value& record, const std::string& name) {
-  for (const auto& v : record.at("verdicts").as_array())
-    if (v.at("threshold").as_string() == name) return &v.as_object();
-  return nullptr;
-}
 
 }  // namespace
 
@@ -60,7 +47,7 @@ TEST_CASE("drill: the default Redis drill passes, restarts redis after each kill
   for (const auto& e : rec.at("service_events").as_array())
     if (e.at("what").as_string() == "restarting") ++restarts;
   CHECK(restarts == 2);
-  const auto* v = verdict(rec, "verify");
+  const auto* v = find_verdict(rec, "verify");
   REQUIRE(v);
   CHECK(v->at("passed").as_bool());
   expect_nothing_left(rec);
@@ -109,7 +96,7 @@ TEST_CASE("drill: a system that never comes back fails rto with '> deadline' (ex
   const auto& it = rec.at("iterations").as_array().at(0);
   CHECK_FALSE(it.at("recovered").as_bool());
   CHECK(it.at("recovery_time_ns").is_null());
-  const auto* rto = verdict(rec, "rto");
+  const auto* rto = find_verdict(rec, "rto");
   REQUIRE(rto);
   CHECK_FALSE(rto->at("passed").as_bool());
   CHECK(std::string(rto->at("measured").as_string()).starts_with("> "));

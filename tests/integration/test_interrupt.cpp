@@ -12,17 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-/// Waits until `file` contains `text` (the run's own progress line), polling
-/// the file the run writes; false after `timeout`.
-bool wait_for_text(const fs::path& file, const std::string& text, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (read_file(file).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 void interrupt_while_holding(int sig, int expected_code) {
   TempDir dir;
   const fs::path file = dir / "hold.toml";
@@ -114,24 +103,6 @@ duration = "5m"
   return h;
 }
 
-/// The processes of the groups that are still alive (zombies excluded: once
-/// the harness is gone, init reaps its orphans in its own time).
-std::vector<pid_t> live_in_groups(const std::set<pid_t>& pgids) {
-  std::vector<pid_t> out;
-  for (pid_t p : processes_in_groups(pgids)) {
-    const std::string stat = read_file("/proc/" + std::to_string(p) + "/stat");
-    const auto close = stat.rfind(')');
-    if (close != std::string::npos && stat[close + 2] != 'Z') out.push_back(p);
-  }
-  return out;
-}
-
-char state_of(pid_t pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = stat.rfind(')');
-  return close == std::string::npos ? '-' : stat[close + 2];
-}
-
 }  // namespace
 
 TEST_CASE("interrupt: after SIGKILL of the harness, the watchdog alone resumes and stops the clone within 1 s") {
@@ -192,4 +163,61 @@ TEST_CASE("interrupt: with harness and watchdog both SIGKILLed, run refuses to s
   Result again = faultline(dir, {"cleanup"});
   CHECK(again.code == 0);
   CHECK(again.out.find("nothing to clean up") != std::string::npos);
+}
+
+TEST_CASE("interrupt: a third SIGINT during a slow revert exits at once, says what is left, and the watchdog finishes") {
+  TempDir dir;
+  const fs::path file = dir / "slow.toml";
+  // The revert command is slow the first time only (the harness's own
+  // attempt); when the watchdog runs it again from the ledger it is quick.
+  write_file(file, R"(name = "slow-revert"
+steady_for = "50ms"
+[[service]]
+name = "app"
+command = "trap '' HUP; echo $$ > {service.dir}/pid; exec sleep 300"
+[[probe]]
+name = "alive"
+kind = "exec"
+command = "true"
+interval = "20ms"
+[[fault]]
+name = "break"
+kind = "exec"
+apply = ["touch", "{run.dir}/applied"]
+revert = ["sh", "-c", "if [ ! -e {run.dir}/revert-started ]; then echo $$ > {run.dir}/revert-started; sleep 300; fi; rm -f {run.dir}/applied"]
+duration = "5m"
+)");
+  const fs::path run_dir = dir / "run";
+  Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", run_dir.string()}, dir.path, "run", {},
+                      {"FAULTLINE_TEST_BLOCK_IN=hold"});
+  REQUIRE_MESSAGE(wait_for_text(run.err, "faultline-test-hook: in hold", std::chrono::seconds(30)), read_file(run.err));
+  REQUIRE(fs::exists(run_dir / "applied"));
+  const pid_t app = static_cast<pid_t>(std::stol(read_file(run_dir / "services" / "app" / "pid")));
+  const pid_t watchdog = static_cast<pid_t>(read_json(run_dir / "ledger.json").at("watchdog_pid").as_int64());
+
+  ::kill(run.pid, SIGINT);
+  // The harness's revert is now running, and will not finish by itself.
+  REQUIRE(wait_for_text(run_dir / "revert-started", "\n", std::chrono::seconds(10)));
+  const pid_t revert_cmd = static_cast<pid_t>(std::stol(read_file(run_dir / "revert-started")));
+  ::kill(run.pid, SIGINT);
+  REQUIRE_MESSAGE(wait_for_text(run.err, "again: still reverting", std::chrono::seconds(10)), read_file(run.err));
+  CHECK(process_exists(run.pid));  // the second signal did not skip the revert
+  ::kill(run.pid, SIGINT);
+  CHECK(wait_for(run, std::chrono::seconds(5)) == 130);
+  const std::string err = read_file(run.err);
+  INFO(err);
+  CHECK(err.find("third signal") != std::string::npos);
+  CHECK(err.find("LEFT APPLIED: fault 'break' (exec)") != std::string::npos);
+  CHECK(err.find(fmt::format("the watchdog (pid {})", watchdog)) != std::string::npos);
+  // Nothing of the harness's is left running: not the clone, not the revert
+  // command it was waiting on.
+  // (The kernel delivers SIGKILL to each on its own schedule: poll.)
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!live_in_groups({app, revert_cmd}).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(live_in_groups({app, revert_cmd}).empty());
+  // The watchdog reverts from the ledger the harness left unresolved.
+  REQUIRE(wait_for_text(run_dir / "logs" / "watchdog.log", "ran its revert command", std::chrono::seconds(10)));
+  CHECK_FALSE(fs::exists(run_dir / "applied"));
+  CHECK(read_json(run_dir / "ledger.json").at("finished").as_bool());
 }

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "harness.hpp"
+#include "checks.hpp"
 
 using namespace itest;
 namespace json = boost::json;
@@ -19,13 +19,6 @@ constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kProbeInterval = 100 * kMs;  // the scenario's probes
 constexpr std::int64_t kReplTimeout = 2000 * kMs;   // the replica's --repl-timeout
 constexpr std::int64_t kPartition = 5000 * kMs;     // the fault's duration
-
-void expect_nothing_left(const json::value& record) {
-  std::set<pid_t> pgids = started_pids(record);
-  REQUIRE_FALSE(pgids.empty());
-  auto left = processes_in_groups(pgids);
-  CHECK_MESSAGE(left.empty(), "processes of the run survived: " << left.size());
-}
 
 std::int64_t ns(const json::value& v) { return v.is_null() ? -1 : v.as_int64(); }
 

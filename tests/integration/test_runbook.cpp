@@ -12,18 +12,13 @@
 #include <fmt/format.h>
 
 #include "../unit/report_fixtures.hpp"
+#include "checks.hpp"
 #include "harness.hpp"
 
 using namespace itest;
 namespace json = boost::json;
 
 namespace {
-
-const json::object* find_verdict(const json::value& record, const std::string& threshold) {
-  for (const auto& v : record.at("verdicts").as_array())
-    if (v.at("threshold").as_string() == threshold) return &v.as_object();
-  return nullptr;
-}
 
 /// The scenario text with `from` replaced by `to` (which must occur).
 std::string variant(const std::string& file, const std::string& from, const std::string& to) {
@@ -43,12 +38,6 @@ void expect_schema_valid(const fs::path& record) {
       fixtures::sh_quote(schema.string()) + " " + fixtures::sh_quote(record.string()));
   INFO(r.output);
   CHECK(r.status == 0);
-}
-
-void expect_nothing_left(const json::value& record) {
-  std::set<pid_t> pgids = started_pids(record);
-  REQUIRE_FALSE(pgids.empty());
-  CHECK_MESSAGE(processes_in_groups(pgids).empty(), "processes of the run survived");
 }
 
 /// A temp dir the postgres user can enter (mkdtemp makes it 0700): the

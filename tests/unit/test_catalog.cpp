@@ -167,8 +167,8 @@ TEST_CASE("catalog: the kinds") {
 }
 
 TEST_CASE("catalog: the parser accepts every key of the catalog") {
-  std::string text = lines(top_level_keys(),
-                           {"service", "link", "probe", "fault", "setup", "verify", "recovery", "workload", "thresholds"});
+  std::string text = lines(top_level_keys(), {"service", "link", "probe", "fault", "setup", "verify", "recovery",
+                                              "workload", "thresholds", "guard"});
   text += "\n[[service]]\n" + lines(service_keys(), {}, {{"name", "\"svc\""}});
   text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}});
   for (const auto& kind : probe_kinds())
@@ -191,6 +191,9 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
             lines(workload_common_keys(), {}, {{"name", "\"w-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
             lines(kind.keys, {});
   text += "\n[thresholds]\n" + lines(threshold_keys(), {});
+  // A [[guard]] takes a probe's keys but steady_state.
+  text += "\n[[guard]]\n" + lines(probe_common_keys(), {"steady_state"}, {{"name", "\"g\""}, {"kind", "\"tcp\""}}) +
+          lines(find_probe_kind("tcp")->keys, {});
 
   auto r = parse_scenario(text, "all-keys.toml");
   INFO("text:\n", text, "\ndiagnostics:\n", all_messages(r.diagnostics));

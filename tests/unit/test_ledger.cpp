@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -88,4 +89,26 @@ TEST_CASE("ledger: a recorded harness that is gone is not alive; a broken file i
   CHECK(ledgers_in_state_dir(&errors).empty());
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].find("broken.json") != std::string::npos);
+}
+
+TEST_CASE("ledger: a crash-safe save is read back like a durable one; finishing removes a killed writer's temporary") {
+  StateDir d;
+  Ledger l = sample(d.path / "run");
+  save_ledger(l);
+  l.faults[0].state = "reverted";
+  save_ledger(l, Durability::crash_safe);
+  auto found = ledgers_in_state_dir();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].second.faults[0].state == "reverted");
+  // What a harness SIGKILLed in the middle of a save leaves beside the ledger.
+  const pid_t dead = ::fork();
+  REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(dead, &status, 0) == dead);
+  const fs::path torn = state_dir() / (".r1.json.tmp" + std::to_string(dead));
+  std::ofstream(torn) << "{\"ledger_ver";
+  finish_ledger(l);
+  CHECK_FALSE(fs::exists(torn));
+  CHECK(fs::is_empty(state_dir()));
 }

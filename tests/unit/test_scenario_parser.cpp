@@ -1292,3 +1292,41 @@ TEST_CASE("parser: recovery and workload mistakes are named at their place") {
     diag(validate(*r.scenario), "'max_data_loss' needs a [[workload]]");
   }
 }
+
+TEST_CASE("parser: [[guard]] is a probe that never gates; max_duration bounds the run") {
+  const Scenario s = parsed(R"(name = "g"
+max_duration = "2m"
+[[guard]]
+name = "orders"
+kind = "http"
+port = 8080
+path = "/orders"
+interval = "250ms"
+)");
+  REQUIRE(s.guards.size() == 1);
+  CHECK(s.guards[0].name == "orders");
+  CHECK(s.guards[0].kind == ProbeKind::http);
+  CHECK(s.guards[0].path == "/orders");
+  CHECK(s.guards[0].interval == std::chrono::milliseconds(250));
+  CHECK_FALSE(s.guards[0].steady_state);
+  CHECK(s.probes.empty());
+  REQUIRE(s.max_duration.has_value());
+  CHECK(*s.max_duration == std::chrono::minutes(2));
+  CHECK_FALSE(parsed("name = \"g\"\n").max_duration.has_value());
+}
+
+TEST_CASE("parser: a guard refuses steady_state and unknown keys; max_duration must be positive") {
+  const std::string text = R"(name = "g"
+max_duration = "0s"
+[[guard]]
+name = "orders"
+kind = "tcp"
+port = 1
+steady_state = false
+colour = "red"
+)";
+  const auto ds = errors_of(text);
+  check_at(diag(ds, "'steady_state' is not allowed in a [[guard]]"), value_of(text, "steady_state = false"));
+  CHECK(diag(ds, "colour").pos.line == where_is(text, "colour").line);
+  check_at(diag(ds, "max_duration"), value_of(text, "max_duration = \"0s\""));
+}

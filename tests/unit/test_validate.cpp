@@ -628,3 +628,23 @@ duration = "1s"
   REQUIRE(ds.size() == 1);
   CHECK(ds[0].message == "direction \"one\" does not apply to shape \"ring\", which has no first group");
 }
+
+TEST_CASE("validate: guards are checked like probes, with unique names") {
+  const std::string text = kServices + R"(
+[[guard]]
+name = "g"
+kind = "tcp"
+port = "{port.redis}"
+[[guard]]
+name = "g"
+kind = "exec"
+command = "true"
+[[guard]]
+name = "h"
+kind = "tcp"
+port = "{port.nope}"
+)";
+  const auto ds = check(text);
+  CHECK(diag(ds, "guard name").pos.line == where_is(text, "name = \"g\"", 2).line);
+  CHECK(diag(ds, "port.nope").pos.line > 0);
+}

@@ -1,0 +1,423 @@
+// The fault matrix (issue 7): every reversible fault kind x every way the
+// harness dies x every moment of a fault's life, and after each cell the
+// system is read back to prove nothing of the run is left.
+//
+// Deaths: SIGINT and SIGTERM (the harness reverts, exit 130 / 143), SIGKILL
+// with the watchdog alone recovering, and SIGKILL of the watchdog and then
+// the harness, recovered by `faultline cleanup --run ID`.
+//
+// Moments: the run is made to wait at an exact point by the test hook
+// FAULTLINE_TEST_BLOCK_IN (src/runner.cpp, Run::test_hook): it prints
+// "faultline-test-hook: in MOMENT of fault 'NAME'" on stderr and waits for a
+// signal, so the signal lands there and nowhere else, with no sleep:
+//   inject  the injector applied the fault, the ledger still says "applying";
+//   hold    the ledger says "applied" (the fault's hold);
+//   revert  the revert began, the injector has not acted yet.
+//
+// Leftovers read back after each cell (the kLeftoverChecks table): live or
+// stopped processes of the run's process groups, the watchdog, listening
+// sockets the run had open (by socket inode, so that a port another cell
+// binds later is not mistaken for ours), files an exec fault's apply created,
+// and an unresolved ledger. Namespace faults add their checks (nft table,
+// namespace, veth of the run) to that table and their kinds to kKinds.
+//
+// The cells run a few at a time (FAULTLINE_MATRIX_JOBS, default 3: each cell
+// mostly waits), FAULTLINE_MATRIX_REPETITIONS times (default 5). The matrix
+// is printed, in the form docs/reliability.md shows.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <functional>
+#include <map>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace itest;
+namespace json = boost::json;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+/// A reversible fault kind and the [[fault]] keys that make it act.
+struct KindCase {
+  std::string kind;
+  std::string keys;  ///< beside name, kind and duration; {mark} = a file the fault creates
+};
+
+// Every reversible kind that has landed. A new kind is one line here.
+const std::vector<KindCase> kKinds = {
+    {"process.pause", R"(target = "app")"},
+    {"exec", R"(apply = ["touch", "{mark}"]
+revert = ["rm", "-f", "{mark}"])"},
+    {"net.latency", R"(target = "front"
+latency = "100ms")"},
+    {"net.bandwidth", R"(target = "front"
+rate = "10KB/s")"},
+    {"net.blackhole", R"(target = "front")"},
+    {"net.reset", R"(target = "front")"},
+    {"net.slow_close", R"(target = "front"
+delay = "1s")"},
+    {"net.slicer", R"(target = "front"
+size = 1
+delay = "1ms")"},
+    {"net.partition", R"(isolate = "app")"},
+};
+
+enum class Death { sigint, sigterm, sigkill_watchdog, sigkill_cleanup };
+const std::vector<Death> kDeaths = {Death::sigint, Death::sigterm, Death::sigkill_watchdog, Death::sigkill_cleanup};
+const std::vector<std::string> kMoments = {"inject", "hold", "revert"};
+
+std::string death_name(Death d) {
+  switch (d) {
+    case Death::sigint: return "SIGINT";
+    case Death::sigterm: return "SIGTERM";
+    case Death::sigkill_watchdog: return "SIGKILL (watchdog)";
+    case Death::sigkill_cleanup: return "SIGKILL (cleanup)";
+  }
+  return "?";
+}
+
+/// What a cell knows about its run, read while the run was alive.
+struct RunFacts {
+  fs::path dir;          ///< the cell's temporary directory
+  fs::path run_dir;
+  fs::path mark;         ///< the exec fault's file
+  std::set<pid_t> pgids; ///< the services' process groups (from the ledger)
+  pid_t watchdog = 0;
+  std::string run_id;
+  std::set<unsigned long> listen_inodes;  ///< the run's listening sockets
+};
+
+/// Inodes of the listening TCP sockets on `ports` (/proc/net/tcp and tcp6).
+std::set<unsigned long> listening_inodes(const std::set<int>& ports) {
+  std::set<unsigned long> out;
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::istringstream in(read_file(file));
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string sl, local, remote, st, queues, tr, retr, uid, timeout;
+      unsigned long inode = 0;
+      f >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode;
+      if (st != "0A") continue;  // TCP_LISTEN
+      const int port = std::stoi(local.substr(local.rfind(':') + 1), nullptr, 16);
+      if (ports.count(port)) out.insert(inode);
+    }
+  }
+  return out;
+}
+
+/// Every socket inode that still exists in /proc/net/tcp{,6}.
+std::set<unsigned long> all_socket_inodes() {
+  std::set<unsigned long> out;
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::istringstream in(read_file(file));
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string skip;
+      for (int i = 0; i < 9; ++i) f >> skip;
+      unsigned long inode = 0;
+      if (f >> inode && inode) out.insert(inode);
+    }
+  }
+  return out;
+}
+
+/// One leftover check: a name and what it finds ("" = nothing left).
+struct LeftoverCheck {
+  std::string name;
+  std::function<std::string(const RunFacts&)> find;
+};
+
+// What "nothing left behind" means, read back from the system. Namespace
+// faults add "nft table", "network namespace" and "veth" rows here.
+const std::vector<LeftoverCheck> kLeftoverChecks = {
+    {"process",
+     [](const RunFacts& f) {
+       std::string out;
+       for (pid_t p : live_in_groups(f.pgids)) out += fmt::format("pid {} ({}) ", p, state_of(p));
+       return out;
+     }},
+    {"watchdog",
+     [](const RunFacts& f) {
+       const char st = state_of(f.watchdog);
+       return st == '-' || st == 'Z' ? std::string() : fmt::format("watchdog pid {} ({})", f.watchdog, st);
+     }},
+    {"listening socket",
+     [](const RunFacts& f) {
+       std::string out;
+       const auto now = all_socket_inodes();
+       for (unsigned long i : f.listen_inodes)
+         if (now.count(i)) out += fmt::format("inode {} ", i);
+       return out;
+     }},
+    {"file", [](const RunFacts& f) { return fs::exists(f.mark) ? f.mark.string() : std::string(); }},
+    {"ledger",
+     [](const RunFacts& f) {
+       std::string out;
+       if (!read_json(f.run_dir / "ledger.json").at("finished").as_bool()) out += "ledger.json unfinished ";
+       std::error_code ec;
+       if (fs::exists(f.dir / "state" / (f.run_id + ".json"), ec)) out += "state-dir ledger present";
+       return out;
+     }},
+};
+
+/// Every leftover, "" when none.
+std::string leftovers(const RunFacts& f) {
+  std::string out;
+  for (const auto& c : kLeftoverChecks)
+    if (auto what = c.find(f); !what.empty()) out += c.name + ": " + what + "; ";
+  return out;
+}
+
+/// Polls until nothing is left or `timeout` passed; returns what is left.
+std::string wait_clean(const RunFacts& f, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    std::string left = leftovers(f);
+    if (left.empty() || Clock::now() >= deadline) return left;
+    ::usleep(5000);  // re-read the system every 5 ms until the deadline
+  }
+}
+
+std::string scenario(const KindCase& k, const std::string& moment, const fs::path& mark) {
+  // The service ignores SIGHUP, as servers that reload on it do: when the
+  // harness is SIGKILLed its process group is orphaned and the kernel sends
+  // it SIGHUP (and SIGCONT when stopped), which it survives. Only the
+  // watchdog or cleanup can stop it then.
+  std::string keys = k.keys;
+  for (auto at = keys.find("{mark}"); at != std::string::npos; at = keys.find("{mark}"))
+    keys.replace(at, 6, mark.string());
+  return fmt::format(R"(name = "matrix"
+steady_for = "30ms"
+steady_timeout = "20s"
+[[service]]
+name = "app"
+command = "trap '' HUP; exec {server} --port {{port.app}}"
+ports = ["app"]
+[service.ready]
+kind = "tcp"
+port = "{{port.app}}"
+[[service]]
+name = "client"
+command = "trap '' HUP; exec sleep 300"
+[[link]]
+name = "front"
+to = "127.0.0.1:{{port.app}}"
+from = ["client"]
+[[probe]]
+name = "http"
+kind = "http"
+port = "{{link.front}}"
+interval = "10ms"
+timeout = "500ms"
+[[fault]]
+name = "f"
+kind = "{kind}"
+duration = "{duration}"
+{keys}
+)",
+                     fmt::arg("server", flaky_server_bin()), fmt::arg("kind", k.kind),
+                     fmt::arg("duration", moment == "revert" ? "20ms" : "5m"), fmt::arg("keys", keys));
+}
+
+/// The ports a run printed ("{port.app} = 41234", "{link.front} = 41235").
+std::set<int> printed_ports(const std::string& out) {
+  std::set<int> ports;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find("} = ");
+    if (eq == std::string::npos || (line.find("{port.") == std::string::npos && line.find("{link.") == std::string::npos))
+      continue;
+    ports.insert(std::stoi(line.substr(eq + 4)));
+  }
+  return ports;
+}
+
+struct CellResult {
+  std::string kind, moment;
+  Death death{};
+  std::string error;      ///< the cell could not be carried out as designed
+  std::string left;       ///< leftovers after recovery ("" = none)
+  milliseconds recovery{0};  ///< from the kill to nothing left (SIGKILL cells)
+  milliseconds wall{0};
+};
+
+CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
+  const auto t0 = Clock::now();
+  CellResult r{k.kind, moment, death, "", "", milliseconds{0}, milliseconds{0}};
+  TempDir dir;
+  RunFacts f;
+  f.dir = dir.path;
+  f.run_dir = dir / "run";
+  f.mark = dir / "applied.mark";
+  const fs::path file = dir / "matrix.toml";
+  write_file(file, scenario(k, moment, f.mark));
+  Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", f.run_dir.string()}, dir.path, "run", {},
+                      {"FAULTLINE_TEST_BLOCK_IN=" + moment});
+  // If anything below throws, the run must not stay blocked at its hook:
+  // SIGINT makes it revert and exit (a no-op once it is gone).
+  struct InterruptOnThrow {
+    pid_t pid;
+    int entered = std::uncaught_exceptions();
+    ~InterruptOnThrow() {
+      if (pid > 0 && std::uncaught_exceptions() > entered) ::kill(pid, SIGINT);
+    }
+  } interrupt_on_throw{run.pid};
+  // Waits for the run and disarms the guard: a reaped pid is never signalled.
+  auto wait_run = [&](std::chrono::milliseconds timeout) {
+    const int code = wait_for(run, timeout);
+    interrupt_on_throw.pid = 0;
+    return code;
+  };
+  auto fail = [&](std::string why) {
+    if (interrupt_on_throw.pid > 0) {  // not reaped yet: still ours to stop
+      ::kill(run.pid, SIGINT);
+      wait_run(std::chrono::seconds(30));
+    }
+    r.error = why + "\n--- stdout\n" + read_file(run.out) + "--- stderr\n" + read_file(run.err);
+    r.wall = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
+    return r;
+  };
+  if (!wait_for_text(run.err, "faultline-test-hook: in " + moment, std::chrono::seconds(60)))
+    return fail("the run never reached the " + moment + " moment");
+
+  // Everything the leftover checks need, read while the run is alive.
+  const json::value ledger = read_json(f.run_dir / "ledger.json");
+  f.run_id = std::string(ledger.at("run_id").as_string());
+  f.watchdog = static_cast<pid_t>(ledger.at("watchdog_pid").as_int64());
+  for (const auto& p : ledger.at("processes").as_array()) f.pgids.insert(static_cast<pid_t>(p.at("pid").as_int64()));
+  const std::set<int> ports = printed_ports(read_file(run.out));
+  f.listen_inodes = listening_inodes(ports);
+  if (f.pgids.size() != 2) return fail("the ledger does not list the 2 services");
+  if (ports.size() != 2 || f.listen_inodes.size() != 2) return fail("the run does not listen on its 2 ports");
+  if (k.kind == "process.pause" && moment != "revert" && state_of(*f.pgids.begin()) != 'T')
+    return fail("the service is not stopped while the pause is applied");
+  if (k.kind == "exec" && moment != "revert" && !fs::exists(f.mark)) return fail("exec apply did not run");
+
+  Clock::time_point killed;
+  switch (death) {
+    case Death::sigint:
+    case Death::sigterm: {
+      const int sig = death == Death::sigint ? SIGINT : SIGTERM;
+      ::kill(run.pid, sig);
+      const int code = wait_run(std::chrono::seconds(30));
+      killed = Clock::now();
+      const int want = sig == SIGINT ? 130 : 143;
+      if (code != want) return fail(fmt::format("exit {} instead of {}", code, want));
+      const json::value rec = read_json(f.run_dir / "run.json");
+      if (rec.at("outcome").as_string() != "interrupted") return fail("the record is not interrupted");
+      if (!rec.at("left_behind").as_array().empty()) return fail("the record lists faults left behind");
+      break;
+    }
+    case Death::sigkill_watchdog:
+      ::kill(run.pid, SIGKILL);
+      killed = Clock::now();
+      wait_run(std::chrono::seconds(5));
+      break;
+    case Death::sigkill_cleanup: {
+      ::kill(f.watchdog, SIGKILL);
+      const auto deadline = Clock::now() + std::chrono::seconds(5);
+      while (state_of(f.watchdog) != '-' && state_of(f.watchdog) != 'Z' && Clock::now() < deadline) ::usleep(1000);
+      ::kill(run.pid, SIGKILL);
+      wait_run(std::chrono::seconds(5));
+      // Nobody reverted anything: the clone is still there for cleanup to stop.
+      if (live_in_groups(f.pgids).empty()) return fail("the clone died with the harness; cleanup would prove nothing");
+      killed = Clock::now();
+      Result clean = faultline(dir, {"cleanup", "--run", f.run_id}, std::chrono::seconds(60));
+      if (clean.code != 0) return fail(fmt::format("cleanup exit {}: {}{}", clean.code, clean.out, clean.err));
+      break;
+    }
+  }
+  r.left = wait_clean(f, std::chrono::seconds(5));
+  r.recovery = std::chrono::duration_cast<milliseconds>(Clock::now() - killed);
+  r.wall = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
+  return r;
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::max(1, std::atoi(v)) : fallback;
+}
+
+}  // namespace
+
+TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject/hold/revert leaves nothing behind") {
+  const int reps = env_int("FAULTLINE_MATRIX_REPETITIONS", 5);
+  const int jobs = env_int("FAULTLINE_MATRIX_JOBS", 3);
+  struct Cell {
+    const KindCase* kind;
+    std::string moment;
+    Death death;
+  };
+  std::vector<Cell> cells;
+  for (int rep = 0; rep < reps; ++rep)
+    for (const auto& k : kKinds)
+      for (const auto& m : kMoments)
+        for (Death d : kDeaths) cells.push_back({&k, m, d});
+
+  const auto t0 = Clock::now();
+  std::vector<CellResult> results(cells.size());
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> workers;
+  for (int j = 0; j < jobs; ++j)
+    workers.emplace_back([&] {
+      for (std::size_t i = next++; i < cells.size(); i = next++) {
+        // An exception must not escape a worker thread (std::terminate would
+        // leave the cells in flight blocked at their hook).
+        try {
+          results[i] = run_cell(*cells[i].kind, cells[i].moment, cells[i].death);
+        } catch (const std::exception& e) {
+          results[i] = CellResult{cells[i].kind->kind, cells[i].moment, cells[i].death, e.what(), "",
+                                  milliseconds{0}, milliseconds{0}};
+        }
+      }
+    });
+  for (auto& w : workers) w.join();
+  const auto total = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
+
+  // The matrix as docs/reliability.md shows it: one row per kind and moment,
+  // one column per death, "0" when every repetition left nothing.
+  std::map<std::pair<std::string, std::string>, std::map<Death, int>> left_count;
+  milliseconds worst_watchdog{0}, worst_cleanup{0};
+  int leftover_cells = 0, broken_cells = 0;
+  for (const auto& r : results) {
+    const bool left = !r.left.empty() || !r.error.empty();
+    left_count[{r.kind, r.moment}][r.death] += left ? 1 : 0;
+    leftover_cells += r.left.empty() ? 0 : 1;
+    broken_cells += r.error.empty() ? 0 : 1;
+    if (r.death == Death::sigkill_watchdog) worst_watchdog = std::max(worst_watchdog, r.recovery);
+    if (r.death == Death::sigkill_cleanup) worst_cleanup = std::max(worst_cleanup, r.recovery);
+    CHECK_MESSAGE(r.error.empty(), r.kind << " / " << r.moment << " / " << death_name(r.death) << ": " << r.error);
+    CHECK_MESSAGE(r.left.empty(), r.kind << " / " << r.moment << " / " << death_name(r.death) << " left: " << r.left);
+  }
+  std::string table = "| kind | moment |";
+  for (Death d : kDeaths) table += " " + death_name(d) + " |";
+  table += "\n|---|---|";
+  for (std::size_t i = 0; i < kDeaths.size(); ++i) table += "---|";
+  table += "\n";
+  for (const auto& k : kKinds)
+    for (const auto& m : kMoments) {
+      table += fmt::format("| {} | {} |", k.kind, m);
+      for (Death d : kDeaths) table += fmt::format(" {} |", left_count[{k.kind, m}][d]);
+      table += "\n";
+    }
+  fmt::print("fault matrix: {} cells ({} kinds x {} moments x {} deaths x {} repetition(s)), {} job(s), {:.1f} s\n"
+             "cells with leftovers: {}; cells that could not be carried out: {}\n"
+             "worst time from SIGKILL to nothing left, watchdog alone: {} ms; from cleanup start: {} ms\n"
+             "leftovers per cell (0 = nothing left in any repetition):\n{}",
+             cells.size(), kKinds.size(), kMoments.size(), kDeaths.size(), reps, jobs, total.count() / 1000.0,
+             leftover_cells, broken_cells, worst_watchdog.count(), worst_cleanup.count(), table);
+  std::fflush(stdout);
+}
