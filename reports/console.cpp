@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "report_text.hpp"
+
 namespace faultline {
 
 namespace {
@@ -66,10 +68,19 @@ std::string statistics_block(const RunRecord& r) {
   return out;
 }
 
+std::string lines_block(const char* title, const std::vector<std::string>& lines) {
+  if (lines.empty()) return "";
+  std::string out = fmt::format("\n  {}\n", title);
+  for (const auto& l : lines) out += "    " + l + "\n";
+  return out;
+}
+
 std::string verdict_block(const RunRecord& r, bool color) {
   if (r.verdicts.empty()) return "";
   std::string out = "\n  verdicts\n";
-  auto name_of = [](const Verdict& v) { return v.threshold == "verify" ? "verify '" + v.scope + "'" : v.threshold; };
+  auto name_of = [](const Verdict& v) {
+    return v.threshold == "verify" || v.threshold == "runbook" ? v.threshold + " '" + v.scope + "'" : v.threshold;
+  };
   std::size_t width = 18;  // the names line up, however long the longest is
   for (const auto& v : r.verdicts) width = std::max(width, name_of(v).size());
   for (const auto& v : r.verdicts) {
@@ -88,6 +99,8 @@ std::string render_console_summary(const RunRecord& r, bool color) {
   if (!r.error.empty()) out += fmt::format("  {}\n", r.error);
   out += iteration_table(r);
   out += statistics_block(r);
+  out += lines_block("runbook", runbook_lines(r));
+  out += lines_block("data loss", data_loss_lines(r));
   out += verdict_block(r, color);
   if (!r.left_behind.empty()) {
     out += "\n  LEFT BEHIND (could not be reverted):\n";

@@ -745,6 +745,20 @@ std::string verdict_table(const RunRecord& r) {
   return out + "</tbody></table></section>";
 }
 
+/// The runbook steps and the data loss, as lists; nothing without either.
+std::string runbook_section(const RunRecord& r) {
+  std::string out;
+  auto list = [&](const char* id, const char* title, const std::vector<std::string>& lines) {
+    if (lines.empty()) return;
+    out += fmt::format("<section id=\"{}\"><h2>{}</h2><ul>", id, title);
+    for (const auto& l : lines) out += "<li>" + esc(l) + "</li>";
+    out += "</ul></section>\n";
+  };
+  list("runbook", "Runbook", runbook_lines(r));
+  list("data-loss", "Data loss", data_loss_lines(r));
+  return out;
+}
+
 std::string stats_row(const char* name, const Stats& s) {
   if (s.count == 0) return fmt::format("<tr><td>{}</td><td class=\"num\" colspan=\"6\">none</td></tr>", name);
   return fmt::format(
@@ -936,6 +950,7 @@ std::string render_html(const RunRecord& r) {
   out += "\n<main>\n";
   out += verdict_table(r);
   out += "\n";
+  out += runbook_section(r);
   out += timelines(r);
   out += "\n";
   out += metrics_tables(r);

@@ -353,6 +353,8 @@ void read_scenario(const Ctx& c, Obj o, RunRecord& r) {
   if (t.has("mttr_ns")) s.thresholds.mttr = t.ns("mttr_ns");
   if (t.has("max_recurrence")) s.thresholds.max_recurrence = t.i32("max_recurrence");
   if (t.has("min_availability_percent")) s.thresholds.min_availability = t.num("min_availability_percent");
+  if (t.has("max_data_loss")) s.thresholds.max_data_loss = t.i64("max_data_loss");
+  if (t.has("max_data_loss_window_ns")) s.thresholds.max_data_loss_window = t.ns("max_data_loss_window_ns");
   t.finish();
   o.finish();
 }
@@ -445,6 +447,9 @@ IterationMetrics read_iteration(const Ctx& c, const json::value& v, const std::s
   m.episodes = read_array<Episode>(c, o, "episodes", read_episode);
   m.availability = read_availability(c, o);
   m.latency = read_array<ProbeLatency>(c, o, "latency", read_probe_latency);
+  // Only iterations with [[recovery]] steps that ran have these.
+  if (o.has("time_to_mitigate_ns")) m.time_to_mitigate = o.opt_ns("time_to_mitigate_ns");
+  if (o.has("runbook_duration_ns")) m.runbook_duration = o.opt_ns("runbook_duration_ns");
   o.finish();
   return m;
 }
@@ -478,8 +483,41 @@ StepOutcome read_step(const Ctx& c, const json::value& v, const std::string& p) 
   s.timed_out = o.boolean("timed_out");
   s.ok = o.boolean("ok");
   s.output = o.str("output");
+  // Recovery steps say what triggered them and whether they ran.
+  if (o.has("trigger")) s.trigger = o.str("trigger");
+  if (o.has("ran")) s.ran = o.boolean("ran");
   o.finish();
   return s;
+}
+
+WorkloadResult read_workload(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  WorkloadResult r;
+  r.workload = o.str("workload");
+  r.iteration = o.i32("iteration");
+  r.first_seq = o.u64("first_seq");
+  r.last_seq = o.u64("last_seq");
+  r.writes = o.u64("writes");
+  r.acknowledged = o.u64("acknowledged");
+  r.errors = o.u64("errors");
+  r.read_ok = o.boolean("read_ok");
+  r.read_error = o.str("read_error");
+  r.lost = o.u64("lost");
+  r.lost_seqs = read_array<std::uint64_t>(c, o, "lost_seqs",
+                                          [](const Ctx& cx, const json::value& x, const std::string& path) { return cx.u64(x, path, std::numeric_limits<std::uint64_t>::max()); });
+  r.lost_from = o.opt_ns("lost_from_ns");
+  r.lost_to = o.opt_ns("lost_to_ns");
+  r.loss_window = o.ns("loss_window_ns");
+  Obj f = o.obj("fault");
+  r.fault_from = f.ns("from_ns");
+  r.fault_to = f.ns("to_ns");
+  r.fault_writes = f.u64("writes");
+  r.fault_errors = f.u64("errors");
+  r.fault_latency_p50 = f.ns("latency_p50_ns");
+  r.fault_latency_p99 = f.ns("latency_p99_ns");
+  f.finish();
+  o.finish();
+  return r;
 }
 
 ServiceEvent read_service_event(const Ctx& c, const json::value& v, const std::string& p) {
@@ -665,6 +703,8 @@ RunRecord read_run_record(std::string_view json_text, std::string_view source) {
   r.service_events = read_array<ServiceEvent>(c, o, "service_events", read_service_event);
   // Records written before [[link]] existed have no "links": none were used.
   if (o.has("links")) r.links = read_array<LinkStats>(c, o, "links", read_link);
+  // Records of runs without a [[workload]] have no "workloads".
+  if (o.has("workloads")) r.workloads = read_array<WorkloadResult>(c, o, "workloads", read_workload);
   r.left_behind = read_strings(c, o, "left_behind");
   r.probes = read_array<ProbeSeries>(c, o, "probes", version == 1 ? read_probe_v1 : read_probe);
   o.finish();

@@ -41,6 +41,8 @@ json::object scenario_json(const RunRecord& r) {
   if (s.thresholds.mttr) thresholds["mttr_ns"] = ns(*s.thresholds.mttr);
   if (s.thresholds.max_recurrence) thresholds["max_recurrence"] = *s.thresholds.max_recurrence;
   if (s.thresholds.min_availability) thresholds["min_availability_percent"] = *s.thresholds.min_availability;
+  if (s.thresholds.max_data_loss) thresholds["max_data_loss"] = *s.thresholds.max_data_loss;
+  if (s.thresholds.max_data_loss_window) thresholds["max_data_loss_window_ns"] = ns(*s.thresholds.max_data_loss_window);
   json::array services;
   for (const auto& svc : s.services) services.push_back(json::string(svc.name));
   return {{"name", r.scenario_name},
@@ -109,10 +111,16 @@ json::array faults_json(const std::vector<FaultEvent>& faults) {
 
 json::array steps_json(const std::vector<StepOutcome>& steps) {
   json::array out;
-  for (const auto& s : steps)
-    out.push_back(json::object{{"iteration", s.iteration}, {"phase", s.phase},       {"name", s.name},
-                               {"start_ns", ns(s.start)},  {"end_ns", ns(s.end)},    {"exit_code", s.exit_code},
-                               {"timed_out", s.timed_out}, {"ok", s.ok},             {"output", s.output}});
+  for (const auto& s : steps) {
+    json::object o{{"iteration", s.iteration}, {"phase", s.phase},       {"name", s.name},
+                   {"start_ns", ns(s.start)},  {"end_ns", ns(s.end)},    {"exit_code", s.exit_code},
+                   {"timed_out", s.timed_out}, {"ok", s.ok},             {"output", s.output}};
+    if (s.phase == "recovery") {
+      o["trigger"] = s.trigger;
+      o["ran"] = s.ran;
+    }
+    out.push_back(std::move(o));
+  }
   return out;
 }
 
@@ -137,6 +145,35 @@ json::array latency_json(const std::vector<ProbeLatency>& latency) {
   return out;
 }
 
+json::array workloads_json(const std::vector<WorkloadResult>& results) {
+  json::array out;
+  for (const auto& r : results) {
+    json::array lost;
+    for (auto seq : r.lost_seqs) lost.push_back(seq);
+    out.push_back(json::object{{"workload", r.workload},
+                               {"iteration", r.iteration},
+                               {"first_seq", r.first_seq},
+                               {"last_seq", r.last_seq},
+                               {"writes", r.writes},
+                               {"acknowledged", r.acknowledged},
+                               {"errors", r.errors},
+                               {"read_ok", r.read_ok},
+                               {"read_error", r.read_error},
+                               {"lost", r.lost},
+                               {"lost_seqs", lost},
+                               {"lost_from_ns", ns(r.lost_from)},
+                               {"lost_to_ns", ns(r.lost_to)},
+                               {"loss_window_ns", ns(r.loss_window)},
+                               {"fault", json::object{{"from_ns", ns(r.fault_from)},
+                                                      {"to_ns", ns(r.fault_to)},
+                                                      {"writes", r.fault_writes},
+                                                      {"errors", r.fault_errors},
+                                                      {"latency_p50_ns", ns(r.fault_latency_p50)},
+                                                      {"latency_p99_ns", ns(r.fault_latency_p99)}}}});
+  }
+  return out;
+}
+
 json::array iterations_json(const std::vector<IterationMetrics>& its) {
   json::array out;
   for (const auto& m : its) {
@@ -150,7 +187,7 @@ json::array iterations_json(const std::vector<IterationMetrics>& its) {
                                       {"relapse", e.relapse},
                                       {"failing_probes", probes}});
     }
-    out.push_back(json::object{{"index", m.index},
+    json::object it{{"index", m.index},
                                {"start_ns", ns(m.start)},
                                {"inject_start_ns", ns(m.inject_start)},
                                {"inject_ns", ns(m.inject)},
@@ -169,7 +206,10 @@ json::array iterations_json(const std::vector<IterationMetrics>& its) {
                                {"relapses", m.relapses},
                                {"episodes", episodes},
                                {"availability", availability_json(m.availability)},
-                               {"latency", latency_json(m.latency)}});
+                               {"latency", latency_json(m.latency)}};
+    if (m.time_to_mitigate) it["time_to_mitigate_ns"] = ns(m.time_to_mitigate);
+    if (m.runbook_duration) it["runbook_duration_ns"] = ns(m.runbook_duration);
+    out.push_back(std::move(it));
   }
   return out;
 }
@@ -270,7 +310,7 @@ void pretty(std::string& out, const json::value& v, int depth) {
 json::object record_head(const RunRecord& r) {
   json::array left;
   for (const auto& l : r.left_behind) left.push_back(json::string(l));
-  return json::object{
+  json::object head{
       {"schema_version", kRecordSchemaVersion},
       {"run_id", r.run_id},
       {"outcome", outcome_name(r.outcome)},
@@ -294,6 +334,8 @@ json::object record_head(const RunRecord& r) {
       {"links", links_json(r.links)},
       {"left_behind", left},
   };
+  if (!r.workloads.empty()) head["workloads"] = workloads_json(r.workloads);
+  return head;
 }
 
 }  // namespace

@@ -117,6 +117,19 @@ std::string latency(const RunRecord& r) {
   return out + "\np50 / p99 of the ok samples' latency (n = their count).\n\n</details>\n";
 }
 
+/// The runbook and data loss, as bullet lists.
+std::string runbook_and_data_loss(const RunRecord& r) {
+  std::string out;
+  auto section = [&](const char* title, const std::vector<std::string>& lines) {
+    if (lines.empty()) return;
+    out += fmt::format("\n### {}\n\n", title);
+    for (const auto& l : lines) out += "- " + md(l) + "\n";
+  };
+  section("Runbook", runbook_lines(r));
+  section("Data loss", data_loss_lines(r));
+  return out;
+}
+
 std::string verdicts(const RunRecord& r) {
   if (r.verdicts.empty()) return "\nNo threshold was judged.\n";
   std::string out =
@@ -153,7 +166,7 @@ std::string fault_events(const RunRecord& r) {
 }  // namespace
 
 std::string render_markdown(const RunRecord& r) {
-  return header(r) + iterations_table(r) + statistics(r) + latency(r) + verdicts(r) + left_behind(r) + fault_events(r);
+  return header(r) + iterations_table(r) + statistics(r) + latency(r) + runbook_and_data_loss(r) + verdicts(r) + left_behind(r) + fault_events(r);
 }
 
 }  // namespace faultline

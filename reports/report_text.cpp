@@ -53,6 +53,50 @@ Nanos max_uncertainty(const RunRecord& r) {
   return u;
 }
 
+std::vector<std::string> runbook_lines(const RunRecord& r) {
+  std::vector<std::string> out;
+  for (const auto& m : r.iterations) {
+    bool any = false;
+    for (const auto& st : r.steps) {
+      if (st.phase != "recovery" || st.iteration != m.index) continue;
+      any = true;
+      if (!st.ran) {
+        out.push_back(fmt::format("iteration {}: '{}' ({}) did not run: {}", m.index, st.name, st.trigger, st.output));
+        continue;
+      }
+      std::string line = fmt::format("iteration {}: '{}' ({}) at {}, took {}, exit {}{}: {}", m.index, st.name,
+                                     st.trigger, format_ms(st.start), format_ms(st.end - st.start), st.exit_code,
+                                     st.timed_out ? " (timed out)" : "", st.ok ? "ok" : "FAILED");
+      if (!st.ok && !st.output.empty()) {
+        std::string first = st.output.substr(0, st.output.find('\n'));
+        line += " - " + (first.size() > 160 ? first.substr(0, 160) + "..." : first);
+      }
+      out.push_back(std::move(line));
+    }
+    if (any)
+      out.push_back(fmt::format("iteration {}: time to mitigate {}, runbook duration {}", m.index,
+                                ms_or_dash(m.time_to_mitigate), ms_or_dash(m.runbook_duration)));
+  }
+  return out;
+}
+
+std::vector<std::string> data_loss_lines(const RunRecord& r) {
+  std::vector<std::string> out;
+  for (const auto& w : r.workloads) {
+    std::string line = fmt::format("iteration {}: workload '{}': {} writes, {} acknowledged, ", w.iteration, w.workload,
+                                   w.writes, w.acknowledged);
+    if (!w.read_ok)
+      line += "read FAILED (" + w.read_error + ")";
+    else
+      line += fmt::format("{} lost{}", w.lost, w.lost ? fmt::format(" spanning {} (recovery point)", format_ms(w.loss_window)) : "");
+    const double rate = w.fault_writes ? 100.0 * double(w.fault_errors) / double(w.fault_writes) : 0.0;
+    line += fmt::format("; during the fault {} writes, {} errors ({:.1f} %), latency p50 {} p99 {}", w.fault_writes,
+                        w.fault_errors, rate, format_ms(w.fault_latency_p50), format_ms(w.fault_latency_p99));
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 std::string verdict_name(const Verdict& v) {
   if (v.threshold == "verify") return "verify " + v.scope;
   if (v.scope.empty() || v.scope == "run") return v.threshold;

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "record.hpp"
@@ -37,6 +38,15 @@ std::string impact_text(const IterationMetrics& m);
 Nanos max_uncertainty(const RunRecord& r);
 
 /// The name a verdict is listed under, stable from run to run (no figures):
+/// The runbook at a glance, one line per [[recovery]] step run (or not) and
+/// per iteration's time to mitigate and runbook duration; empty without steps.
+std::vector<std::string> runbook_lines(const RunRecord& r);
+
+/// Data loss at a glance, one line per workload and iteration: writes,
+/// acknowledged, lost (and their span: the recovery point), and the error
+/// rate and latency during the fault; empty without workloads.
+std::vector<std::string> data_loss_lines(const RunRecord& r);
+
 /// "rto", "mttr", "verify NAME", or "THRESHOLD (SCOPE)" for scopes other than "run".
 std::string verdict_name(const Verdict& v);
 

@@ -37,6 +37,8 @@ const std::vector<KeySpec>& top_level_keys() {
       {"fault", "array of tables", "", "[[fault]]: a fault to inject in every iteration", false},
       {"setup", "array of tables", "", "[[setup]]: a command run before the faults of every iteration", false},
       {"verify", "array of tables", "", "[[verify]]: a command run after recovery in every iteration", false},
+      {"recovery", "array of tables", "", "[[recovery]]: a runbook step, run in order while the fault is in effect", false},
+      {"workload", "array of tables", "", "[[workload]]: sequenced writes through every iteration, then a read that counts lost acknowledged writes", false},
       {"thresholds", "table", "", "[thresholds]: recovery objectives, each a pass/fail verdict", false},
       {"guard", "array of tables", "",
        "[[guard]]: a probe of something that must never break (same keys as [[probe]] but steady_state); its "
@@ -281,6 +283,57 @@ const std::vector<KeySpec>& step_keys() {
   return keys;
 }
 
+const std::vector<KeySpec>& recovery_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "step name; default \"recovery #N\" (N counts from 1)", false},
+      {"command", "command", "", "a shell line (string) or an argv (array of strings)", true},
+      {"on", "string", "detect",
+       "what starts the step's clock: \"detect\" (impact first seen in the iteration), \"inject\" (the first "
+       "injection returned) or \"start\" (the iteration start)",
+       false},
+      {"after", "duration", "0s", "the step starts this long after its trigger (and after the previous step ended); >= 0", false},
+      {"timeout", "duration", "30s", "time limit of the command; > 0", false},
+      {"expect_exit", "integer", "0", "expected exit code, 0..255", false},
+      {"expect_stdout", "string", "", "stdout must contain this text", false},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& workload_common_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "unique workload name", true},
+      {"kind", "string", "", "\"exec\" (a command per write) or \"tcp\" (a request on one connection)", true},
+      {"rate", "integer", "10", "writes per second, fixed rate (tick k at start + k / rate); 1..1000", false},
+      {"timeout", "duration", "1s", "time limit of one write; > 0", false},
+      {"read", "command", "",
+       "run once after recovery; every run of digits in its stdout is the sequence number of a write present", true},
+      {"read_timeout", "duration", "30s", "time limit of the read; > 0", false},
+  };
+  return keys;
+}
+
+const std::vector<KindSpec>& workload_kinds() {
+  static const std::vector<KindSpec> kinds = {
+      {"exec",
+       "each write runs a command; acknowledged when it exits 0",
+       false,
+       {
+           {"write", "command", "", "the write, with {seq} (its sequence number) and {iteration}", true},
+       }},
+      {"tcp",
+       "each write sends a request on one TCP connection (reopened after an error); acknowledged when the reply "
+       "line contains 'expect'",
+       false,
+       {
+           {"host", "string", "127.0.0.1", "host name or address to connect to", false},
+           {"port", "port", "", "an integer 1..65535 or a placeholder such as \"{port.redis}\"", true},
+           {"send", "string", "", "the request, with {seq} and {iteration}, e.g. \"SET k{seq} {seq}\\r\\n\"", true},
+           {"expect", "string", "", "the reply line (read up to the first newline) must contain this text, e.g. \"+OK\"", true},
+       }},
+  };
+  return kinds;
+}
+
 const std::vector<KeySpec>& threshold_keys() {
   static const std::vector<KeySpec> keys = {
       {"rto", "duration", "", "maximum recovery time (recovery - injection), in every iteration; > 0", false},
@@ -289,6 +342,9 @@ const std::vector<KeySpec>& threshold_keys() {
       {"max_recurrence", "integer", "", "maximum number of relapses over the whole run; >= 0", false},
       {"min_availability", "percent", "", "minimum availability from injection to the end of the watch window, "
                                           "written with a percent sign: \"99.5%\" (0..100)", false},
+      {"max_data_loss", "count or duration", "",
+       "most acknowledged writes a [[workload]] may lose in any iteration: a count (>= 0), or a duration "
+       "(the time span of the lost writes, the recovery point)", false},
   };
   return keys;
 }
@@ -306,5 +362,7 @@ const KindSpec* find_kind(const Kinds& kinds, const std::string& name) {
 const KindSpec* find_fault_kind(const std::string& name) { return find_kind(fault_kinds(), name); }
 
 const KindSpec* find_probe_kind(const std::string& name) { return find_kind(probe_kinds(), name); }
+
+const KindSpec* find_workload_kind(const std::string& name) { return find_kind(workload_kinds(), name); }
 
 }  // namespace faultline

@@ -42,9 +42,15 @@ const std::vector<KeySpec>& service_keys();
 const std::vector<KeySpec>& link_keys();
 const std::vector<KeySpec>& step_keys();
 const std::vector<KeySpec>& threshold_keys();
+/// Keys of a [[recovery]] step.
+const std::vector<KeySpec>& recovery_keys();
+/// Keys common to every [[workload]], and the workload kinds with their own keys.
+const std::vector<KeySpec>& workload_common_keys();
+const std::vector<KindSpec>& workload_kinds();
 
 /// The kind named `name`, or nullptr.
 const KindSpec* find_fault_kind(const std::string& name);
 const KindSpec* find_probe_kind(const std::string& name);
+const KindSpec* find_workload_kind(const std::string& name);
 
 }  // namespace faultline

@@ -138,6 +138,14 @@ int cmd_list() {
     fmt::print("\n  {}  {}\n", k.name, k.summary);
     print_keys(k.keys, "    ");
   }
+  fmt::print("\nRUNBOOK STEPS ([[recovery]]: run in order while the fault is in effect)\n");
+  print_keys(recovery_keys(), "    ");
+  fmt::print("\nWORKLOAD KINDS ([[workload]] kind = ...: sequenced writes, then a read for data loss)\n  common keys:\n");
+  print_keys(workload_common_keys(), "    ");
+  for (const auto& k : workload_kinds()) {
+    fmt::print("\n  {}  {}\n", k.name, k.summary);
+    print_keys(k.keys, "    ");
+  }
   fmt::print("\n(key, type, default, meaning; durations take units: \"250ms\", \"2s\", \"1m\")\n");
   return 0;
 }

@@ -151,6 +151,18 @@ Scenario resolve_placeholders(const Scenario& s, const Bindings& global,
   for (auto& f : r.faults) sub(f, global);
   for (auto& st : r.setup) sub(st, global);
   for (auto& st : r.verify) sub(st, global);
+  for (auto& st : r.recovery) {
+    sub(st.command, global);
+    if (st.expect_stdout) sub(*st.expect_stdout, global);
+  }
+  for (auto& w : r.workloads) {
+    sub(w.write, global);
+    sub(w.read, global);
+    sub(w.host, global);
+    sub(w.port, global);
+    sub(w.send, global);
+    sub(w.expect, global);
+  }
   return r;
 }
 

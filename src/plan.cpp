@@ -4,6 +4,7 @@
 
 #include "net_describe.hpp"
 #include "netns.hpp"
+#include "runbook.hpp"
 #include "schedule.hpp"
 #include "signals.hpp"
 #include "topology.hpp"
@@ -141,6 +142,9 @@ std::string thresholds_block(const Thresholds& t) {
   if (t.mttr) out += fmt::format("  mttr {} (mean time to restore over all episodes)\n", format_duration(*t.mttr));
   if (t.max_recurrence) out += fmt::format("  max_recurrence {} relapse(s)\n", *t.max_recurrence);
   if (t.min_availability) out += fmt::format("  min_availability {:.2f} %\n", *t.min_availability);
+  if (t.max_data_loss) out += fmt::format("  max_data_loss {} acknowledged write(s), every iteration\n", *t.max_data_loss);
+  if (t.max_data_loss_window)
+    out += fmt::format("  max_data_loss {} (span of the lost writes), every iteration\n", format_duration(*t.max_data_loss_window));
   if (out == "thresholds:\n") out += "  (none: the run reports figures but judges nothing)\n";
   return out;
 }
@@ -174,6 +178,17 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
     for (const auto& st : s.setup) out += fmt::format("  setup '{}': `{}`\n", st.name, st.command.display());
     for (const auto& st : s.verify) out += fmt::format("  verify '{}': `{}`\n", st.name, st.command.display());
   }
+  if (!s.recovery.empty()) {
+    out += "runbook (in order, every iteration; a failed step stops it):\n";
+    for (const auto& st : s.recovery)
+      out += fmt::format("  '{}' on {}, timeout {}: `{}`\n", st.name, trigger_text(st), format_duration(st.timeout),
+                         st.command.display());
+  }
+  for (const auto& w : s.workloads)
+    out += fmt::format("workload '{}': {} writes/s through every iteration, {}; then read `{}`\n", w.name, w.rate,
+                       w.kind == WorkloadKind::tcp ? fmt::format("tcp {}:{} expecting '{}'", w.host, w.port, w.expect)
+                                                   : fmt::format("exec `{}`", w.write.display()),
+                       w.read.display());
   out += thresholds_block(s.thresholds);
   return out;
 }

@@ -96,10 +96,10 @@ struct FaultEvent {
   std::string error;    ///< what failed, if anything
 };
 
-/// A [[setup]] or [[verify]] command's outcome.
+/// A [[setup]], [[verify]] or [[recovery]] command's outcome.
 struct StepOutcome {
   int iteration = 0;
-  std::string phase;  ///< "setup" or "verify"
+  std::string phase;  ///< "setup", "verify" or "recovery"
   std::string name;
   Nanos start{0};
   Nanos end{0};
@@ -107,6 +107,11 @@ struct StepOutcome {
   bool timed_out = false;
   bool ok = false;
   std::string output;  ///< tail of stdout and stderr
+  /// recovery steps: what started the step, e.g. "detect + 0 ms"; "" for setup/verify
+  std::string trigger;
+  /// recovery steps: false when the step did not run (never triggered, or an
+  /// earlier step failed); `output` then says why, start == end == when decided
+  bool ran = true;
 };
 
 /// Something that happened to a service, for the run record and the console.
@@ -161,6 +166,28 @@ struct Availability {
   double percent() const { return total ? 100.0 * double(ok) / double(total) : 100.0; }
 };
 
+/// What one [[workload]] proved in one iteration (scenarios/README.md, "Data loss").
+struct WorkloadResult {
+  std::string workload;  ///< WorkloadSpec::name
+  int iteration = 0;
+  std::uint64_t first_seq = 0, last_seq = 0;  ///< the sequence numbers written (0, 0 = none)
+  std::uint64_t writes = 0;        ///< issued
+  std::uint64_t acknowledged = 0;  ///< exit 0 / expected reply
+  std::uint64_t errors = 0;        ///< writes - acknowledged
+  bool read_ok = false;            ///< the read ran and exited 0
+  std::string read_error;          ///< why not
+  std::uint64_t lost = 0;          ///< acknowledged, missing from the read
+  std::vector<std::uint64_t> lost_seqs;  ///< the first 100 of them
+  std::optional<Nanos> lost_from;  ///< start of the earliest lost write
+  std::optional<Nanos> lost_to;    ///< acknowledgement of the latest lost write
+  /// The recovery point: the time span of the lost writes (lost_to - lost_from); 0 when none lost.
+  Nanos loss_window{0};
+  /// During the fault (the same window as ProbeLatency::during).
+  Nanos fault_from{0}, fault_to{0};
+  std::uint64_t fault_writes = 0, fault_errors = 0;
+  Nanos fault_latency_p50{0}, fault_latency_p99{0};  ///< of acknowledged writes, nearest-rank
+};
+
 /// Latency of a probe's ok samples in one phase of an iteration.
 struct LatencySummary {
   std::size_t count = 0;  ///< ok samples in the phase
@@ -200,6 +227,10 @@ struct IterationMetrics {
   std::vector<Episode> episodes;  ///< the first one and every later one, relapses flagged
   std::vector<Availability> availability;  ///< per probe then "combined", inject..observed_until
   std::vector<ProbeLatency> latency;       ///< per probe, every probe
+  /// With [[recovery]] steps that ran: from impact (t_fail) to the first
+  /// step's start (time to mitigate), and from that start to the last step's end.
+  std::optional<Nanos> time_to_mitigate;
+  std::optional<Nanos> runbook_duration;
 };
 
 /// count, mean, p50, p95, max and standard deviation of one metric.
@@ -260,6 +291,7 @@ struct RunRecord {
   std::vector<ProbeSeries> probes;
   std::vector<FaultEvent> faults;
   std::vector<StepOutcome> steps;
+  std::vector<WorkloadResult> workloads;  ///< per iteration, per [[workload]]
   std::vector<ServiceEvent> service_events;
   std::vector<IterationMetrics> iterations;
   RunStatistics statistics;

@@ -16,8 +16,12 @@
 //         otherwise a failure after the fault would prove nothing (exit 3);
 //      b. setup commands (e.g. write the data verify will look for);
 //      c. the fault timeline: inject, hold, revert, at seeded offsets;
+//         beside it, from the iteration start, the workloads' writes and
+//         the runbook ([[recovery]] steps, triggered by detection, the
+//         injection or an offset);
 //      d. observe until recovered and the watch window is over, or the
-//         deadline passed;
+//         deadline passed; the runbook then ends, the workloads stop
+//         writing and read back which acknowledged writes survived;
 //      e. verify commands (data integrity, dependency health);
 //      f. cool down.
 //   5. Revert whatever is still applied (also on error and interruption),
@@ -38,6 +42,7 @@
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -64,14 +69,18 @@
 #include "placeholders.hpp"
 #include "process_signal.hpp"
 #include "procfs.hpp"
+#include "runbook.hpp"
 #include "schedule.hpp"
 #include "signals.hpp"
 #include "scheduler.hpp"
 #include "stop.hpp"
 #include "subprocess.hpp"
 #include "watchdog.hpp"
+#include "workload.hpp"
 
 namespace faultline {
+
+using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -280,6 +289,14 @@ class Run {
   }
 
   std::vector<IterationWindow> windows;  ///< one per iteration that injected
+  /// One workload's writes and read in one iteration, accounted in phase 6.
+  struct WorkloadRun {
+    std::size_t workload = 0;  ///< index into Scenario::workloads
+    int iteration = 0;
+    std::vector<WriteOutcome> writes;
+    ReadOutcome read;
+  };
+  std::vector<WorkloadRun> workload_runs;
   const std::vector<ProbeSeries>& series() const { return scheduler_->series(); }
   /// The samples, handed over once the run is over.
   std::vector<ProbeSeries> take_series() { return scheduler_->take_series(); }
@@ -362,16 +379,33 @@ class Run {
     // b. Setup commands, before the clock of the iteration starts.
     co_await run_steps("setup", s_.setup, it);
     if (stop_.requested()) co_return;
-    // c. The fault timeline.
+    // c. The fault timeline, with the workloads writing from the iteration
+    // start (so that writes acknowledged before the fault are at stake) and
+    // the runbook beside it: detection can come while faults are still held.
     IterationWindow w;
     w.index = it;
     w.start = clock_.now();
-    co_await apply_faults(it, w);
-    if (stop_.requested()) co_return;
-    // d. Observe until the iteration's episodes are settled.
-    phase(it, "observing recovery", w.inject + s_.give_up_after, "deadline");
-    co_await observe(w, tag);
-    windows.push_back(w);
+    std::vector<std::unique_ptr<WorkloadWriter>> writers;
+    for (const auto& spec : s_.workloads) {
+      writers.push_back(std::make_unique<WorkloadWriter>(io_.get_executor(), clock_, spec, it, next_seq_));
+      writers.back()->start(w.start);
+    }
+    bool observed = false;
+    if (s_.recovery.empty())
+      co_await timeline(it, w, tag, observed);
+    else
+      co_await (timeline(it, w, tag, observed) && runbook(it, w, observed));
+    // d. (end) The workloads stop, then say which acknowledged writes survived.
+    for (std::size_t i = 0; i < writers.size(); ++i) {
+      co_await writers[i]->stop();
+      if (stop_.requested()) continue;
+      WorkloadRun run{i, it, writers[i]->writes(), {}};
+      run.read = co_await read_workload(io_.get_executor(), s_.workloads[i], it);
+      log(fmt::format("workload '{}': {} write(s), {} acknowledged{}", s_.workloads[i].name, run.writes.size(),
+                      std::count_if(run.writes.begin(), run.writes.end(), [](const WriteOutcome& x) { return x.acknowledged; }),
+                      run.read.ok ? "" : "; read failed: " + run.read.error));
+      workload_runs.push_back(std::move(run));
+    }
     if (stop_.requested()) co_return;
     // e. Verify: only meaningful once the system is back (or given up on).
     co_await run_steps("verify", s_.verify, it);
@@ -379,6 +413,63 @@ class Run {
     if (it < s_.iterations && s_.cool_down.count() > 0) {
       phase(it, "cool-down", clock_.now() + s_.cool_down, "ends");
       co_await stop_.sleep_for(s_.cool_down);
+    }
+  }
+
+  // c. and d.: inject and revert, then observe until the iteration's
+  // episodes are settled; `observed` tells the runbook that no trigger can
+  // come any more.
+  asio::awaitable<void> timeline(int it, IterationWindow& w, const std::string& tag, bool& observed) {
+    struct Done {
+      bool& flag;
+      ~Done() { flag = true; }
+    } done{observed};
+    co_await apply_faults(it, w);
+    if (stop_.requested()) co_return;
+    phase(it, "observing recovery", w.inject + s_.give_up_after, "deadline");
+    co_await observe(w, tag);
+    windows.push_back(w);
+  }
+
+  /// The first injection of iteration `it` that returned, if any.
+  const FaultEvent* first_injection(int it) const {
+    for (const auto& ev : rec_.faults)
+      if (ev.iteration == it && ev.inject_end) return &ev;
+    return nullptr;
+  }
+
+  // c. The runbook, beside the timeline. It never throws: a failure of the
+  // timeline must reach the caller as itself, not as two exceptions.
+  asio::awaitable<void> runbook(int it, const IterationWindow& w, const bool& observed) {
+    RunbookContext ctx;
+    ctx.ex = io_.get_executor();
+    ctx.clock = &clock_;
+    ctx.stop = &stop_;
+    ctx.iteration = it;
+    ctx.iteration_start = w.start;
+    ctx.poll = poll_interval();
+    ctx.t_inject = [this, it]() -> std::optional<Nanos> {
+      const FaultEvent* ev = first_injection(it);
+      return ev ? ev->inject_end : std::nullopt;
+    };
+    ctx.t_detect = [this, it]() -> std::optional<Nanos> {
+      const FaultEvent* ev = first_injection(it);
+      return ev ? observed_impact(scheduler_->series(), ev->inject_start) : std::nullopt;
+    };
+    ctx.observation_over = [&observed] { return observed; };
+    ctx.on_step = [this, it](const StepOutcome& o) {
+      rec_.steps.push_back(o);
+      if (!o.ran)
+        log(fmt::format("recovery '{}' {}", o.name, o.output));
+      else if (o.ok)
+        log(fmt::format("recovery '{}' ok ({}, triggered by {})", o.name, format_ms(o.end - o.start), o.trigger));
+      else
+        warn(fmt::format("iteration {}: recovery '{}' failed: {}", it, o.name, o.output));
+    };
+    try {
+      co_await run_runbook(s_.recovery, std::move(ctx));
+    } catch (const std::exception& e) {
+      warn(fmt::format("iteration {}: the runbook stopped: {}", it, e.what()));
     }
   }
 
@@ -677,6 +768,7 @@ class Run {
   std::unique_ptr<ProbeScheduler> guards_;  ///< [[guard]] probes, if any
   std::optional<std::pair<std::size_t, std::string>> breach_;  ///< the first failed guard and why
   std::vector<Applied> applied_;
+  std::uint64_t next_seq_ = 1;  ///< the workloads' next {seq}: unique over the whole run
   LinkSet& links_;
   const NetworkPlan* network_ = nullptr;  ///< null unless network = "namespaces"
   bool network_up_ = false;
@@ -771,6 +863,8 @@ void place_in_namespaces(Scenario& s, const NetworkPlan& plan) {
   for (auto& g : s.guards) g.netns = netns_of(g.from, plan.hub);
   for (auto& st : s.setup) st.netns = netns_of(st.from, plan.hub);
   for (auto& st : s.verify) st.netns = netns_of(st.from, plan.hub);
+  for (auto& r : s.recovery) r.netns = plan.hub;
+  for (auto& w : s.workloads) w.netns = plan.hub;
 }
 
 }  // namespace
@@ -917,6 +1011,21 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   if (!rec.iterations.empty()) rec.verdicts = judge(rec.scenario.thresholds, rec.iterations, rec.statistics, params);
   if (auto v = recovery_verdict(rec.scenario, rec.iterations)) rec.verdicts.push_back(std::move(*v));
   for (auto& v : verify_verdicts(rec.scenario, rec.steps)) rec.verdicts.push_back(std::move(v));
+  // The runbook: its metrics beside TTR, and a verdict per step.
+  for (auto& m : rec.iterations) runbook_metrics(m, rec.steps);
+  for (auto& v : runbook_verdicts(rec.scenario, rec.steps)) rec.verdicts.push_back(std::move(v));
+  // Data loss: each workload's writes against its read, the fault window
+  // being the one probe latency uses (to the recovery, or to the end of
+  // observation when there was none).
+  for (const auto& wr : run.workload_runs) {
+    auto m = std::find_if(rec.iterations.begin(), rec.iterations.end(),
+                          [&](const IterationMetrics& x) { return x.index == wr.iteration; });
+    if (m == rec.iterations.end()) continue;
+    const Nanos fault_end = m->revert ? *m->revert : m->t_recover ? *m->t_recover : m->recovered ? m->inject : m->observed_until;
+    rec.workloads.push_back(account_writes(rec.scenario.workloads[wr.workload].name, wr.iteration, wr.writes, wr.read,
+                                           m->inject_start, std::max(fault_end, m->inject_start)));
+  }
+  for (auto& v : data_loss_verdicts(rec.scenario.thresholds, rec.workloads)) rec.verdicts.push_back(std::move(v));
   for (auto& v : run.guard_verdicts()) rec.verdicts.push_back(std::move(v));
   if (opts.baseline)
     for (auto& v : regression_verdicts(rec, *opts.baseline)) rec.verdicts.push_back(std::move(v));

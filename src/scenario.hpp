@@ -217,6 +217,61 @@ struct StepSpec {
   SourcePos pos;
 };
 
+/// What starts a [[recovery]] step's clock.
+enum class RecoveryTrigger {
+  detect,  ///< the runner's measurement first sees impact in the iteration (t_fail as observed)
+  inject,  ///< the first injection of the iteration returned (t_inject)
+  start,   ///< the iteration start: `after` is then an offset into the iteration
+};
+
+/// One [[recovery]] step: a runbook command run while the fault is in
+/// effect. The steps of a scenario form one runbook, run in declaration
+/// order in every iteration; each starts `after` past its trigger (and never
+/// before the previous step ended). A failed step stops the runbook.
+struct RecoverySpec {
+  std::string name;
+  Command command;
+  RecoveryTrigger on = RecoveryTrigger::detect;
+  Nanos after = 0ns;
+  Nanos timeout = 30s;
+  int expect_exit = 0;
+  std::optional<std::string> expect_stdout;
+  /// Resolved at run time: the network namespace to run in (the hub with
+  /// network = "namespaces"); "" = this one.
+  std::string netns;
+  SourcePos pos;
+};
+
+enum class WorkloadKind { exec, tcp };
+
+/// One [[workload]]: sequenced writes at a fixed rate through every
+/// iteration, then one read that says which acknowledged writes survived.
+/// `{seq}` in the write templates is the write's sequence number, unique in
+/// the run (1, 2, ... across iterations).
+struct WorkloadSpec {
+  std::string name;
+  WorkloadKind kind = WorkloadKind::exec;
+  double rate = 10;      ///< writes per second, fixed rate (tick k at start + k / rate)
+  Nanos timeout = 1s;    ///< per write: no acknowledgement within it = an error
+  // exec: acknowledged = exit 0
+  Command write;
+  // tcp: one connection, reopened after an error; acknowledged = the reply
+  // line (up to the first newline) contains `expect`
+  std::string host = "127.0.0.1";
+  std::string port;
+  std::string send;    ///< request template, e.g. "SET k{seq} {seq}\r\n"
+  std::string expect;  ///< e.g. "+OK"
+  /// Run once after recovery: prints the sequence numbers present (every run
+  /// of digits in its stdout is one); an acknowledged write whose number is
+  /// missing was lost.
+  Command read;
+  Nanos read_timeout = 30s;
+  /// Resolved at run time: the network namespace its writes and read come
+  /// from (the hub with network = "namespaces"); "" = this one.
+  std::string netns;
+  SourcePos pos;
+};
+
 /// When a run of ok samples counts as recovered: at least `samples`
 /// consecutive ok samples of every steady-state probe and, when `duration`
 /// is non-zero, spanning at least `duration` (DESIGN.md section 3).
@@ -232,6 +287,8 @@ struct Thresholds {
   std::optional<Nanos> mttr;   ///< mean time to restore over all episodes
   std::optional<int> max_recurrence;       ///< relapses over the whole run
   std::optional<double> min_availability;  ///< percent, 0..100
+  std::optional<std::int64_t> max_data_loss;  ///< acknowledged writes lost, every iteration
+  std::optional<Nanos> max_data_loss_window;  ///< time span of the lost writes, every iteration
   SourcePos pos;
 };
 
@@ -261,6 +318,8 @@ struct Scenario {
   std::vector<FaultSpec> faults;
   std::vector<StepSpec> setup;
   std::vector<StepSpec> verify;
+  std::vector<RecoverySpec> recovery;   ///< the runbook, in order
+  std::vector<WorkloadSpec> workloads;
   Thresholds thresholds;
   /// Stop conditions (issue 7). [[guard]]: probes of something that must
   /// never break; the first failed sample aborts the run, which reverts

@@ -290,6 +290,8 @@ class Parser {
   void net_fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f);
   PartitionParams partition_params(const Tbl& tb);
   StepSpec step(const Tbl& tb, std::string default_name);
+  RecoverySpec recovery_step(const Tbl& tb);
+  WorkloadSpec workload(const Tbl& tb);
   void thresholds(const toml::table& root);
   void default_fault_names(const std::vector<bool>& named);
 
@@ -776,6 +778,8 @@ void Parser::top_level(const toml::table& root) {
              [&](const Tbl& t) { s_.setup.push_back(step(t, fmt::format("setup #{}", s_.setup.size() + 1))); });
   each_table(root, "verify",
              [&](const Tbl& t) { s_.verify.push_back(step(t, fmt::format("verify #{}", s_.verify.size() + 1))); });
+  each_table(root, "recovery", [&](const Tbl& t) { s_.recovery.push_back(recovery_step(t)); });
+  each_table(root, "workload", [&](const Tbl& t) { s_.workloads.push_back(workload(t)); });
   thresholds(root);
   each_table(root, "guard", [&](const Tbl& t) { s_.guards.push_back(guard(t)); });
 }
@@ -1138,6 +1142,65 @@ StepSpec Parser::step(const Tbl& tb, std::string default_name) {
   return st;
 }
 
+RecoverySpec Parser::recovery_step(const Tbl& tb) {
+  RecoverySpec st;
+  st.pos = table_pos(tb);
+  st.name = fmt::format("recovery #{}", s_.recovery.size() + 1);
+  check_keys(tb, key_names(recovery_keys()));
+  assign(st.name, nonempty(tb, "name"));
+  if (require(tb, "command")) assign(st.command, command(tb, "command"));
+  if (auto on = choice(tb, "on", {"detect", "inject", "start"}))
+    st.on = *on == "detect" ? RecoveryTrigger::detect : *on == "inject" ? RecoveryTrigger::inject : RecoveryTrigger::start;
+  assign(st.after, duration(tb, "after", Min::zero));
+  assign(st.timeout, duration(tb, "timeout", Min::positive));
+  assign(st.expect_exit, integer(tb, "expect_exit", 0, 255));
+  assign(st.expect_stdout, text(tb, "expect_stdout"));
+  return st;
+}
+
+WorkloadSpec Parser::workload(const Tbl& tb) {
+  WorkloadSpec w;
+  w.pos = table_pos(tb);
+  const KindSpec* kind = nullptr;
+  if (require(tb, "kind")) {
+    const auto* n = tb.t->get("kind");
+    if (auto name = string_of(*n, "kind")) {
+      kind = find_workload_kind(*name);
+      std::vector<std::string> names;
+      for (const auto& k : workload_kinds()) names.push_back(k.name);
+      if (!kind)
+        error(at(*n), fmt::format("unknown workload kind '{}'", *name),
+              suggest(*name, names, fmt::format("known kinds: {}", join_comma(names))));
+      else
+        w.kind = kind->name == "tcp" ? WorkloadKind::tcp : WorkloadKind::exec;
+    }
+  }
+  // The keys of the workload's kind; every kind's keys while the kind is unknown.
+  std::vector<std::string> allowed = key_names(workload_common_keys());
+  for (const auto& k : workload_kinds())
+    if (!kind || &k == kind)
+      for (const auto& key : key_names(k.keys)) allowed.push_back(key);
+  check_keys(tb, allowed, [&](const std::string& key) -> std::string {
+    for (const auto& k : workload_kinds())
+      if (kind && contains(key_names(k.keys), key))
+        return fmt::format("'{}' does not apply to a {} workload (only {} workloads accept it)", key, kind->name, k.name);
+    return {};
+  });
+  if (require(tb, "name")) assign(w.name, nonempty(tb, "name"));
+  if (auto r = integer(tb, "rate", 1, 1000)) w.rate = static_cast<double>(*r);
+  assign(w.timeout, duration(tb, "timeout", Min::positive));
+  if (require(tb, "read")) assign(w.read, command(tb, "read"));
+  assign(w.read_timeout, duration(tb, "read_timeout", Min::positive));
+  if (kind && w.kind == WorkloadKind::exec && require(tb, "write")) assign(w.write, command(tb, "write"));
+  if (kind && w.kind == WorkloadKind::tcp) {
+    assign(w.host, nonempty(tb, "host"));
+    if (require(tb, "port")) assign(w.port, port(tb, "port"));
+    if (require(tb, "send")) assign(w.send, nonempty(tb, "send"));
+    if (require(tb, "expect")) assign(w.expect, nonempty(tb, "expect"));
+  }
+  return w;
+}
+
 void Parser::thresholds(const toml::table& root) {
   s_.thresholds.pos.file = file_;
   const auto* n = root.get("thresholds");
@@ -1158,6 +1221,15 @@ void Parser::thresholds(const toml::table& root) {
   if (auto d = duration(tb, "mttr", Min::positive)) th.mttr = *d;
   if (auto v = integer(tb, "max_recurrence", 0, kIntMax)) th.max_recurrence = static_cast<int>(*v);
   if (auto p = percent(tb, "min_availability")) th.min_availability = *p;
+  if (const auto* n = t->get("max_data_loss")) {
+    if (n->is_integer()) {
+      if (auto v = integer_of(*n, "max_data_loss", 0, kInt64Max)) th.max_data_loss = *v;
+    } else if (n->is_string()) {
+      if (auto d = duration_of(*n, "max_data_loss", Min::zero)) th.max_data_loss_window = *d;
+    } else {
+      type_error(*n, "max_data_loss", "a count of writes (integer) or a duration string");
+    }
+  }
   entity_.clear();
 }
 

@@ -70,6 +70,7 @@ class Validator {
     faults();
     steps(s_.setup, "setup");
     steps(s_.verify, "verify");
+    runbook();
     placeholders();
     std::stable_sort(out_.begin(), out_.end(), [](const Diagnostic& a, const Diagnostic& b) {
       return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
@@ -144,6 +145,9 @@ class Validator {
   void fault(const FaultSpec& f, std::size_t i);
   void steps(const std::vector<StepSpec>& steps, std::string_view table);
   void placeholders();
+  void runbook();
+  void runbook_placeholders();
+  bool allow_seq_ = false;  ///< {seq} is defined (inside a [[workload]]'s write templates)
   void check_text(const std::string& text, const std::string& path, const SourcePos& fallback,
                   const ServiceSpec* svc);
   void check_command(const Command& c, const std::string& path, const SourcePos& fallback, const ServiceSpec* svc);
@@ -507,6 +511,7 @@ void Validator::check_text(const std::string& text, const std::string& path, con
     const std::string& name = use.name;
     const auto& builtin = builtin_placeholders();
     const bool service_scoped = name == "service.dir" || name == "service.name";
+    if (allow_seq_ && name == "seq") continue;
     if (std::find(builtin.begin(), builtin.end(), name) != builtin.end() ||
         std::find(ports.begin(), ports.end(), name) != ports.end() || (service_scoped && svc))
       continue;
@@ -606,6 +611,50 @@ void Validator::placeholders() {
   };
   steps(s_.setup, "setup");
   steps(s_.verify, "verify");
+  runbook_placeholders();
+}
+
+// ---------------------------------------------------------------- runbook and workloads
+
+void Validator::runbook() {
+  unique(
+      s_.recovery.size(), "recovery step name", [&](std::size_t i) { return s_.recovery[i].name; },
+      [&](std::size_t i) { return where(fmt::format("recovery[{}].name", i), s_.recovery[i].pos); });
+  unique(
+      s_.workloads.size(), "workload name", [&](std::size_t i) { return s_.workloads[i].name; },
+      [&](std::size_t i) { return where(fmt::format("workload[{}].name", i), s_.workloads[i].pos); });
+  const bool steady = std::any_of(s_.probes.begin(), s_.probes.end(), [](const ProbeSpec& p) { return p.steady_state; });
+  for (std::size_t i = 0; i < s_.recovery.size(); ++i)
+    if (s_.recovery[i].on == RecoveryTrigger::detect && !steady)
+      error(where(fmt::format("recovery[{}].on", i), s_.recovery[i].pos),
+            fmt::format("recovery step '{}' waits for detection, but no steady-state [[probe]] can detect impact",
+                        s_.recovery[i].name),
+            "declare a [[probe]], or write on = \"inject\" or on = \"start\"");
+  const auto& th = s_.thresholds;
+  if ((th.max_data_loss || th.max_data_loss_window) && s_.workloads.empty())
+    error(where("thresholds.max_data_loss", th.pos), "'max_data_loss' needs a [[workload]] to measure data loss",
+          "declare a [[workload]] that writes and reads back, or remove the threshold");
+}
+
+void Validator::runbook_placeholders() {
+  for (std::size_t i = 0; i < s_.recovery.size(); ++i) {
+    const auto& st = s_.recovery[i];
+    const std::string path = fmt::format("recovery[{}]", i);
+    check_command(st.command, path + ".command", st.pos, nullptr);
+    if (st.expect_stdout) check_text(*st.expect_stdout, path + ".expect_stdout", st.pos, nullptr);
+  }
+  for (std::size_t i = 0; i < s_.workloads.size(); ++i) {
+    const auto& w = s_.workloads[i];
+    const std::string path = fmt::format("workload[{}]", i);
+    check_command(w.read, path + ".read", w.pos, nullptr);
+    check_text(w.host, path + ".host", w.pos, nullptr);
+    check_text(w.port, path + ".port", w.pos, nullptr);
+    check_text(w.expect, path + ".expect", w.pos, nullptr);
+    allow_seq_ = true;
+    check_command(w.write, path + ".write", w.pos, nullptr);
+    check_text(w.send, path + ".send", w.pos, nullptr);
+    allow_seq_ = false;
+  }
 }
 
 }  // namespace

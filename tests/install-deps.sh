@@ -13,6 +13,8 @@ packages=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev libtomlplusplus-dev doctest-dev
   redis-server redis-tools   # the default drill's system
+  postgresql                 # the failover drill: initdb, pg_ctl, postgres, pg_basebackup (/usr/lib/postgresql/15/bin), psql
+  util-linux                 # setpriv: postgres refuses to run as root, the drill runs it as the package's postgres user
   redis-sentinel             # scenarios/redis-sentinel-failover.toml: three Sentinels fail the primary over
   nginx                      # scenarios/nginx-*.toml: load balancer, backends, client of a slow dependency
   procps                     # ps/pgrep for humans reading a run; tests read /proc directly
@@ -44,6 +46,7 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts a system redis-server, redis-sentinel and nginx where systemd
-# runs; faultline never uses them (every drill binds its own free loopback
-# ports and runs its own configuration), so they are left alone.
+# Debian starts a system redis-server, redis-sentinel, nginx and a
+# PostgreSQL cluster on 5432 where systemd runs; faultline never uses them
+# (every drill binds its own free loopback ports and runs its own
+# configuration and data directories), so they are left alone.

@@ -163,4 +163,8 @@ TEST_CASE("cli: list shows every fault and probe kind with keys and units") {
     CHECK_MESSAGE(l.out.find(kind) != std::string::npos, kind);
   CHECK(l.out.find("interval") != std::string::npos);
   CHECK(l.out.find("100ms") != std::string::npos);
+  // Runbook steps and workloads, with their own keys.
+  CHECK(l.out.find("RUNBOOK STEPS ([[recovery]]") != std::string::npos);
+  CHECK(l.out.find("WORKLOAD KINDS ([[workload]]") != std::string::npos);
+  CHECK(l.out.find("read_timeout") != std::string::npos);
 }

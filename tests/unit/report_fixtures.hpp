@@ -129,7 +129,7 @@ inline RunRecord passing() {
   r.faults = {kill_event(1, 1500ms), kill_event(2, 3500ms), kill_event(3, 5000ms)};
   service_events(r, 1500ms, 1690ms);
   service_events(r, 3500ms, 3740ms);
-  r.steps.push_back({1, "verify", "no-acked-write-lost", 2500ms, 2530ms, 0, false, true, "1000 of 1000 keys present"});
+  r.steps.push_back({1, "verify", "no-acked-write-lost", 2500ms, 2530ms, 0, false, true, "1000 of 1000 keys present", "", true});
   r.duration = 6100ms;
   conclude(r, {window(1, 1000ms, 1500ms, 2800ms), window(2, 3000ms, 3500ms, 4700ms), window(3, 4800ms, 5000ms, 5900ms)});
   return r;
@@ -148,7 +148,7 @@ inline RunRecord failing() {
               series("redis-tcp", ProbeKind::tcp, 50ms, 10ms, 5200ms, {{3550ms, 6000ms}}, true, 1ms)};
   FaultEvent pause{1, "pause-redis", "process.pause", "redis", 1500ms, 1500ms + 300us, 1650ms, 1650ms + 200us, true, ""};
   r.faults = {pause, kill_event(2, 3500ms)};
-  r.steps.push_back({2, "verify", "no-acked-write-lost", 5000ms, 5100ms, 1, false, false, "3 keys missing"});
+  r.steps.push_back({2, "verify", "no-acked-write-lost", 5000ms, 5100ms, 1, false, false, "3 keys missing", "", true});
   r.duration = 5300ms;
   conclude(r, {window(1, 1000ms, 1500ms, 2600ms, 1650ms + 200us), window(2, 3000ms, 3500ms, 5100ms)});
   Verdict verify;
@@ -223,6 +223,63 @@ inline RunRecord long_drill() {
   return r;
 }
 
+/// A failover: one iteration with a runbook (a promote step that ran and
+/// one that was skipped) and a workload that lost two acknowledged writes.
+inline RunRecord failover() {
+  RunRecord r;
+  scenario_basics(r, "pg-failover", 1);
+  r.scenario.thresholds.rto = 2s;
+  r.scenario.thresholds.max_data_loss = 0;
+  r.probes = {series("read-write", ProbeKind::exec, 100ms, 0ms, 4000ms, {{1500ms, 2100ms}}, true, 5ms)};
+  r.faults = {kill_event(1, 1500ms)};
+  r.steps.push_back({1, "recovery", "promote replica", 1650ms, 1900ms, 0, false, true, "server promoted\n", "detect", true});
+  r.steps.push_back({1, "recovery", "repoint", 1900ms, 1900ms, 0, false, true, "not triggered: no fault was injected",
+                     "inject + 5000.000 ms", false});
+  WorkloadResult w;
+  w.workload = "inserts";
+  w.iteration = 1;
+  w.first_seq = 1;
+  w.last_seq = 60;
+  w.writes = 60;
+  w.acknowledged = 52;
+  w.errors = 8;
+  w.read_ok = true;
+  w.lost = 2;
+  w.lost_seqs = {29, 30};
+  w.lost_from = 1420ms;
+  w.lost_to = 1498ms;
+  w.loss_window = 78ms;
+  w.fault_from = 1500ms;
+  w.fault_to = 2100ms;
+  w.fault_writes = 12;
+  w.fault_errors = 8;
+  w.fault_latency_p50 = 4ms;
+  w.fault_latency_p99 = 90ms;
+  r.workloads = {w};
+  r.duration = 4100ms;
+  conclude(r, {window(1, 1000ms, 1500ms, 3900ms)});
+  r.iterations[0].time_to_mitigate = 150ms;
+  r.iterations[0].runbook_duration = 250ms;
+  Verdict runbook;
+  runbook.threshold = "runbook";
+  runbook.scope = "promote replica";
+  runbook.passed = true;
+  runbook.measured = "1/1 runs succeeded";
+  runbook.limit = "every run";
+  r.verdicts.push_back(runbook);
+  Verdict loss;
+  loss.threshold = "max_data_loss";
+  loss.scope = "run";
+  loss.measured = "2 writes";
+  loss.limit = "0 writes";
+  loss.margin = "-2 writes";
+  loss.detail = "worst: workload 'inserts', iteration 1: 2 of 52 acknowledged writes lost, spanning 78.000 ms";
+  r.verdicts.push_back(loss);
+  r.outcome = Outcome::failed;
+  r.exit_code = exit_code_for(r.outcome);
+  return r;
+}
+
 /// Every fixture with a name, for tests that check all of them.
 inline std::vector<std::pair<std::string, RunRecord>> all() {
   return {{"passing", passing()},
@@ -230,7 +287,8 @@ inline std::vector<std::pair<std::string, RunRecord>> all() {
           {"inconclusive", inconclusive()},
           {"interrupted", interrupted()},
           {"harness_error", harness_error()},
-          {"long_drill", long_drill()}};
+          {"long_drill", long_drill()},
+          {"failover", failover()}};
 }
 
 /// A fresh directory under the temporary directory, removed at the end.

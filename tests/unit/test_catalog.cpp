@@ -38,7 +38,9 @@ std::vector<std::pair<std::string, const std::vector<KeySpec>*>> all_tables() {
       {"top level", &top_level_keys()},     {"[[service]]", &service_keys()}, {"[[link]]", &link_keys()},
       {"[[probe]]", &probe_common_keys()},  {"[[fault]]", &fault_common_keys()},
       {"[[setup]]/[[verify]]", &step_keys()}, {"[thresholds]", &threshold_keys()},
+      {"[[recovery]]", &recovery_keys()},     {"[[workload]]", &workload_common_keys()},
   };
+  for (const auto& k : workload_kinds()) out.emplace_back("workload " + k.name, &k.keys);
   for (const auto& k : probe_kinds()) out.emplace_back("probe " + k.name, &k.keys);
   for (const auto& k : fault_kinds()) out.emplace_back("fault " + k.name, &k.keys);
   return out;
@@ -49,7 +51,7 @@ std::string sample(const KeySpec& k) {
   static const std::map<std::string, std::string> by_key = {
       {"restart", "\"always\""},      {"path", "\"/x\""},          {"ports", "[\"p1\"]"},
       {"depends_on", "[\"other\"]"},  {"direction", "\"both\""},  {"distribution", "\"normal\""},
-      {"mode", "\"reject\""},         {"shape", "\"ring\""}};
+      {"mode", "\"reject\""},         {"shape", "\"ring\""},      {"on", "\"inject\""}};
   if (auto it = by_key.find(k.key); it != by_key.end()) return it->second;
   static const std::map<std::string, std::string> by_type = {
       {"string", "\"sample\""},
@@ -71,6 +73,7 @@ std::string sample(const KeySpec& k) {
       {"rate", "\"1MB/s\""},
       {"address", "\"127.0.0.1:{port.p1}\""},
       {"array of arrays of strings", "[[\"a\"], [\"b\", \"c\"]]"},
+      {"count or duration", "0"},
   };
   auto it = by_type.find(k.type);
   INFO("key: ", k.key);
@@ -164,9 +167,9 @@ TEST_CASE("catalog: the kinds") {
 }
 
 TEST_CASE("catalog: the parser accepts every key of the catalog") {
-  std::string text =
-      lines(top_level_keys(), {"service", "link", "probe", "fault", "setup", "verify", "thresholds", "guard"},
-            {{"network", "\"namespaces\""}});
+  std::string text = lines(top_level_keys(), {"service", "link", "probe", "fault", "setup", "verify", "recovery",
+                                              "workload", "thresholds", "guard"},
+                           {{"network", "\"namespaces\""}});
   text += "\n[[service]]\n" + lines(service_keys(), {}, {{"name", "\"svc\""}});
   text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}});
   for (const auto& kind : probe_kinds())
@@ -183,6 +186,11 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
   }
   text += "\n[[setup]]\n" + lines(step_keys(), {});
   text += "\n[[verify]]\n" + lines(step_keys(), {});
+  text += "\n[[recovery]]\n" + lines(recovery_keys(), {});
+  for (const auto& kind : workload_kinds())
+    text += "\n[[workload]]\n" +
+            lines(workload_common_keys(), {}, {{"name", "\"w-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
+            lines(kind.keys, {});
   text += "\n[thresholds]\n" + lines(threshold_keys(), {});
   // A [[guard]] takes a probe's keys but steady_state.
   text += "\n[[guard]]\n" + lines(probe_common_keys(), {"steady_state"}, {{"name", "\"g\""}, {"kind", "\"tcp\""}}) +
@@ -221,12 +229,21 @@ bogus_key = 1
 [[verify]]
 command = "true"
 bogus_key = 1
+[[recovery]]
+command = "true"
+bogus_key = 1
+[[workload]]
+name = "w"
+kind = "exec"
+write = "true"
+read = "true"
+bogus_key = 1
 [thresholds]
 bogus_key = 1
 )";
   auto r = parse_scenario(text, "x.toml");
   INFO(all_messages(r.diagnostics));
-  REQUIRE(r.diagnostics.size() == 9);
+  REQUIRE(r.diagnostics.size() == 11);
   for (const auto& d : r.diagnostics) CHECK(d.message.rfind("unknown key 'bogus_key' in ", 0) == 0);
 }
 
@@ -277,6 +294,20 @@ kind = "net.partition"
 isolate = "a"
 [[setup]]
 command = "true"
+[[recovery]]
+command = "true"
+[[workload]]
+name = "we"
+kind = "exec"
+write = "true"
+read = "true"
+[[workload]]
+name = "wt"
+kind = "tcp"
+port = 1
+send = "x"
+expect = "y"
+read = "true"
 )",
                           "d.toml");
   REQUIRE(r.scenario.has_value());
@@ -348,6 +379,16 @@ command = "true"
         {"direction", partition.one_way ? "one" : "both"}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
+      {"[[recovery]]",
+       {{"on", s.recovery.at(0).on == RecoveryTrigger::detect ? "detect" : "other"},
+        {"after", d(s.recovery.at(0).after)},
+        {"timeout", d(s.recovery.at(0).timeout)},
+        {"expect_exit", std::to_string(s.recovery.at(0).expect_exit)}}},
+      {"[[workload]]",
+       {{"rate", p(s.workloads.at(0).rate)},
+        {"timeout", d(s.workloads.at(0).timeout)},
+        {"read_timeout", d(s.workloads.at(0).read_timeout)}}},
+      {"workload tcp", {{"host", s.workloads.at(1).host}}},
   };
   int compared = 0;
   for (const auto& [label, keys] : all_tables()) {
@@ -362,7 +403,7 @@ command = "true"
       ++compared;
     }
   }
-  CHECK(compared == 49);
+  CHECK(compared == 57);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {

@@ -125,3 +125,19 @@ TEST_CASE("markdown: record text cannot break the table or inject HTML") {
     CHECK((md[p - 1] == '\\' || md.compare(p, 9, "<details>") == 0 || md.compare(p, 10, "</details>") == 0 ||
            md.compare(p, 9, "<summary>") == 0 || md.compare(p, 10, "</summary>") == 0));
 }
+
+TEST_CASE("markdown: the runbook and the data loss at a glance") {
+  const std::string md = render_markdown(fixtures::failover());
+  CHECK(md.find("### Runbook") != std::string::npos);
+  CHECK(md.find("'promote replica' (detect) at 1650.000 ms, took 250.000 ms, exit 0: ok") != std::string::npos);
+  CHECK(md.find("'repoint' (inject + 5000.000 ms) did not run: not triggered") != std::string::npos);
+  CHECK(md.find("time to mitigate 150.000 ms, runbook duration 250.000 ms") != std::string::npos);
+  CHECK(md.find("### Data loss") != std::string::npos);
+  CHECK(md.find("60 writes, 52 acknowledged, 2 lost spanning 78.000 ms (recovery point)") != std::string::npos);
+  CHECK(md.find("during the fault 12 writes, 8 errors (66.7 %), latency p50 4.000 ms p99 90.000 ms") != std::string::npos);
+  CHECK(md.find("max\\_data\\_loss") != std::string::npos);
+  // Without runbook or workload, neither section appears.
+  const std::string plain = render_markdown(fixtures::passing());
+  CHECK(plain.find("### Runbook") == std::string::npos);
+  CHECK(plain.find("### Data loss") == std::string::npos);
+}

@@ -1197,6 +1197,121 @@ duration = "1s"
   CHECK(diag(ds, "unknown direction 'upstream'").hint == "write \"both\" or \"one\"");
 }
 
+namespace {
+
+const std::string kRunbook = R"(name = "failover"
+[[service]]
+name = "db"
+command = "true"
+ports = ["db"]
+[[probe]]
+name = "up"
+kind = "tcp"
+port = "{port.db}"
+[[fault]]
+kind = "process.kill"
+target = "db"
+[[recovery]]
+command = ["promote", "{iteration}"]
+[[recovery]]
+name = "repoint"
+on = "start"
+after = "3s"
+timeout = "5s"
+expect_exit = 2
+expect_stdout = "done"
+command = "repoint"
+[[workload]]
+name = "sql"
+kind = "exec"
+rate = 50
+write = "psql -c 'insert {seq}'"
+read = "psql -c 'select'"
+[[workload]]
+name = "kv"
+kind = "tcp"
+port = "{port.db}"
+send = "SET k{seq} {seq}\r\n"
+expect = "+OK"
+timeout = "200ms"
+read = "scan"
+read_timeout = "5s"
+[thresholds]
+max_data_loss = 0
+)";
+
+}  // namespace
+
+TEST_CASE("parser: recovery steps and workloads") {
+  const Scenario s = parsed(kRunbook);
+  REQUIRE(s.recovery.size() == 2);
+  CHECK(s.recovery[0].name == "recovery #1");
+  CHECK(s.recovery[0].on == RecoveryTrigger::detect);
+  CHECK(s.recovery[0].after == 0ns);
+  CHECK(s.recovery[0].timeout == 30s);
+  CHECK(s.recovery[1].name == "repoint");
+  CHECK(s.recovery[1].on == RecoveryTrigger::start);
+  CHECK(s.recovery[1].after == 3s);
+  CHECK(s.recovery[1].timeout == 5s);
+  CHECK(s.recovery[1].expect_exit == 2);
+  CHECK(s.recovery[1].expect_stdout == "done");
+  REQUIRE(s.workloads.size() == 2);
+  CHECK(s.workloads[0].kind == WorkloadKind::exec);
+  CHECK(s.workloads[0].rate == 50);
+  CHECK(s.workloads[0].write.argv.back() == "psql -c 'insert {seq}'");
+  CHECK(s.workloads[1].kind == WorkloadKind::tcp);
+  CHECK(s.workloads[1].send == "SET k{seq} {seq}\r\n");
+  CHECK(s.workloads[1].expect == "+OK");
+  CHECK(s.workloads[1].timeout == 200ms);
+  CHECK(s.workloads[1].read_timeout == 5s);
+  CHECK(s.thresholds.max_data_loss == 0);
+  CHECK_FALSE(s.thresholds.max_data_loss_window.has_value());
+  auto window = kRunbook;
+  window.replace(window.find("max_data_loss = 0"), 17, "max_data_loss = \"250ms\"");
+  CHECK(parsed(window).thresholds.max_data_loss_window == Nanos(250ms));
+}
+
+TEST_CASE("parser: recovery and workload mistakes are named at their place") {
+  auto with = [](std::string from, std::string to) {
+    std::string t = kRunbook;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  {
+    const auto text = with("on = \"start\"", "on = \"detected\"");
+    check_at(diag(errors_of(text), "unknown on 'detected'"), value_of(text, "on = \"detected\""));
+  }
+  {
+    const auto text = with("send = \"SET", "write = \"x\"\nsend = \"SET");
+    diag(errors_of(text), "'write' does not apply to a tcp workload");
+  }
+  {
+    const auto text = with("rate = 50", "rate = 5000");
+    diag(errors_of(text), "rate");
+  }
+  {
+    const auto text = with("kind = \"exec\"\nrate", "kind = \"udp\"\nrate");
+    diag(errors_of(text), "unknown workload kind 'udp'");
+  }
+  // {seq} is defined in write templates, and nowhere else.
+  CHECK(validate(parsed(kRunbook)).empty());
+  {
+    const auto text = with("read = \"scan\"", "read = \"scan {seq}\"");
+    diag(validate(parsed(text)), "unknown placeholder '{seq}'");
+  }
+  {
+    const auto text = with("[[probe]]\nname = \"up\"\nkind = \"tcp\"\nport = \"{port.db}\"\n", "");
+    diag(validate(parsed(text)), "waits for detection, but no steady-state [[probe]]");
+  }
+  {
+    std::string text = kRunbook;
+    text = text.substr(0, text.find("[[workload]]")) + "[thresholds]\nmax_data_loss = 0\n";
+    const auto r = parse_scenario(text, "s.toml");
+    REQUIRE(r.scenario.has_value());
+    diag(validate(*r.scenario), "'max_data_loss' needs a [[workload]]");
+  }
+}
+
 TEST_CASE("parser: [[guard]] is a probe that never gates; max_duration bounds the run") {
   const Scenario s = parsed(R"(name = "g"
 max_duration = "2m"
