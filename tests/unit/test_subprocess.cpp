@@ -2,6 +2,7 @@
 // signals, process groups, logs, environment, timeouts, orphaned
 // grandchildren, and that nothing is left behind (checked in /proc).
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -278,6 +280,35 @@ TEST_CASE("subprocess: run_command captures stdout and stderr and the exit statu
   CHECK(r.status.code == 2);
   CHECK(r.out == "out\n");
   CHECK(r.err == "err\n");
+}
+
+TEST_CASE("subprocess: a child starts clean: no blocked or ignored signal, no extra descriptor, its cwd") {
+  // The harness blocks and ignores signals of its own and holds sockets,
+  // pipes and pidfds; none of that may reach a service or a probe.
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  REQUIRE(pthread_sigmask(SIG_BLOCK, &block, &old) == 0);
+  auto* old_pipe = std::signal(SIGPIPE, SIG_IGN);
+  const int leaked = ::open("/dev/null", O_RDONLY);  // not O_CLOEXEC on purpose
+  REQUIRE(leaked > 2);
+  asio::io_context io;
+  SpawnOptions opts = sh("grep -E '^Sig(Blk|Ign):' /proc/self/status; ls /proc/self/fd; pwd");
+  opts.cwd = "/tmp";
+  auto r = run_sync(io, run_command(io.get_executor(), opts, 5s));
+  ::close(leaked);
+  std::signal(SIGPIPE, old_pipe);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  REQUIRE(r.status.success());
+  CHECK(r.out.find("SigBlk:\t0000000000000000\n") != std::string::npos);
+  // Signals 1 to 31 (bits 0 to 30). glibc's posix_spawn leaves its own
+  // internal real-time signals 32 and 33 ignored; no program can use them.
+  const auto ign = r.out.find("SigIgn:\t");
+  REQUIRE(ign != std::string::npos);
+  CHECK((std::stoull(r.out.substr(ign + 8, 16), nullptr, 16) & 0x7fffffffULL) == 0);
+  // ls itself opens one directory descriptor (3) to list /proc/self/fd.
+  CHECK(r.out.find("\n0\n1\n2\n3\n/tmp\n") != std::string::npos);
+  CHECK(r.out.find("\n4\n") == std::string::npos);
 }
 
 TEST_CASE("subprocess: run_command kills the group at the timeout") {
