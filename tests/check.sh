@@ -1,26 +1,43 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds faultline with warnings as errors, runs
-# every test (unit, integration, end-to-end drills against real systems), then
-# fuzzes the scenario parser and the run-record reader for 60 s each
-# (docs/reliability.md, "Fuzzing").
+# Installs what is missing, then:
+#  1. builds faultline and its tests with AddressSanitizer (+LeakSanitizer)
+#     and UndefinedBehaviorSanitizer, warnings as errors, and runs every test
+#     in that build (unit, integration, end-to-end drills against real
+#     systems); the faultline processes the tests start are sanitized too;
+#  2. builds the optimized faultline users run (README command 1's build),
+#     warnings as errors, and runs the default drill with it against a real
+#     redis-server;
+#  3. fuzzes the scenario parser and the run-record reader for 60 s each.
+# Why every test runs once, in the sanitized build, and not again in the
+# optimized one: a second full build and run would take CI past its
+# 20-minute budget (docs/reliability.md, "Sanitized test suite").
 # The last line is "N passed, N failed": doctest test cases, summed, plus one
-# per fuzzer (passed: 60 s without a crash, leak or timeout).
+# for the drill and one per fuzzer (passed: 60 s without a crash, leak or
+# timeout).
 # Usage: bash tests/check.sh        (README command 2; .ci/run runs exactly this)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/install-deps.sh --tests
-
-if [ ! -f build/build.ninja ]; then
-  meson setup build -Dwerror=true --buildtype=debugoptimized
-fi
-ninja -C build
-
+export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 status=0
-meson test -C build --print-errorlogs --num-processes 1 || status=$?
+
+# 1. Every test under ASan + UBSan. -O0 without debug information: the
+# cheapest sanitized build to compile (GCC at -O1 takes twice as long), and
+# the symbolizer still names every function in a report. `meson test` sets
+# ASAN_OPTIONS and UBSAN_OPTIONS to abort on the first finding; meson.build
+# makes UBSan findings fatal at compile time too.
+san=build-san
+if [ ! -f "$san/build.ninja" ]; then
+  meson setup "$san" -Dwerror=true --buildtype=plain -Db_sanitize=address,undefined
+fi
+ninja -C "$san"
+meson test -C "$san" --print-errorlogs --num-processes 1 || status=$?
 
 # Sum doctest's own counts from every test program's output.
-log=build/meson-logs/testlog.txt
+log=$san/meson-logs/testlog.txt
 read -r passed failed < <(awk '
   /\[doctest\] test cases:/ {
     for (i = 1; i <= NF; i++) {
@@ -33,7 +50,23 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # a test program crashed or timed out before doctest could count
 fi
 
-# The fuzzers: libFuzzer needs clang. Both run at once (one per core), each
+# 2. The optimized binary: it must build without a warning and run the
+# default drill (README command 1's scenario) to a pass.
+if [ ! -f build/build.ninja ]; then
+  meson setup build -Dwerror=true --buildtype=debugoptimized
+fi
+ninja -C build faultline
+if CI=true build/faultline run scenarios/redis-kill-restart.toml --out "$scratch/drill" >"$scratch/drill.log" 2>&1; then
+  passed=$((passed + 1))
+  echo "optimized build: the default drill passed ($(grep -m1 -o 'MTTR[^|]*' "$scratch/drill.log" || true))"
+else
+  failed=$((failed + 1))
+  status=1
+  echo "optimized build: the default drill FAILED"
+  cat "$scratch/drill.log"
+fi
+
+# 3. The fuzzers: libFuzzer needs clang. Both run at once (one per core), each
 # from the committed corpus into a scratch one, so the repository is not
 # changed; a crash, leak or timeout leaves its input in build-fuzz/.
 fuzz=build-fuzz
@@ -42,9 +75,6 @@ if [ ! -f "$fuzz/build.ninja" ]; then
   CXX=clang++-14 meson setup "$fuzz" -Dfuzz=true -Dbuildtype=debugoptimized
 fi
 ninja -C "$fuzz"
-export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 declare -A seeds=([scenario]="tests/fuzz/corpus/scenario scenarios" [record]="tests/fuzz/corpus/record")
 pids=()
 for target in scenario record; do
