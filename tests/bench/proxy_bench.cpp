@@ -3,9 +3,10 @@
 // latency and bandwidth faults. Not part of the test suite: run it by hand
 // (see docs/benchmarks.md), it prints Markdown tables.
 //
-//   ninja -C build tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin]
+//   ninja -C build tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin] [--latency]
 //
-// --quick: smaller streams and fewer samples; --pin: everything (client,
+// --quick: smaller streams and fewer samples; --latency: only the latency
+// fault's accuracy, against its floors; --pin: everything (client,
 // server, faultline's thread, HAProxy, socat) on CPU 0. On a virtual machine
 // a wake-up across vCPUs can cost tens of microseconds, so without pinning a
 // round trip depends mostly on where the scheduler happened to put each
@@ -27,7 +28,10 @@
 // The peers are measured round robin, 5 trials each, so that load from
 // elsewhere on the machine falls on all of them alike.
 //  - net.latency accuracy: one-way delay of 64-byte messages minus the
-//    configured latency, for 1 ms to 1 s;
+//    configured latency, for 1 ms to 1 s, through faultline and through two
+//    floors measured in the same run (FloorDelay: a bare sleeping relay, and
+//    the same relay busy-waiting the last 500 us), so that what the machine's
+//    timers cost is not put down to the proxy;
 //  - net.bandwidth accuracy: bytes / (last byte read - first write) against
 //    the configured rate, from 1 KB/s to 100 MB/s.
 #include <arpa/inet.h>
@@ -38,6 +42,7 @@
 #include <spawn.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +57,8 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <future>
+#include <mutex>
+#include <condition_variable>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -350,6 +357,75 @@ std::vector<Nanos> stamped(Server& server, std::uint16_t port, int count, Nanos 
   return r;
 }
 
+/// The floor for the latency fault: the simplest delaying relay there is.
+/// One connection; a reader thread stamps each read as it returns and
+/// queues it, a writer thread sleeps with clock_nanosleep(TIMER_ABSTIME) to
+/// stamp + latency (timer slack 1 ns) and writes. Blocking calls only, no
+/// event loop, a thread per direction: what a bare timer on this machine
+/// delivers, measured in the same run as faultline's proxy.
+class FloorDelay {
+ public:
+  FloorDelay(std::uint16_t server_port, Nanos latency, Nanos spin = Nanos(0))
+      : latency_(latency), spin_(spin), listen_(listen_any(port_)) {
+    thread_ = std::thread([this, server_port] {
+      pin(0);
+      const int in = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (in < 0) return;
+      const int one = 1;
+      ::setsockopt(in, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      const int out = connect_to(server_port);
+      std::thread writer([this, out] {
+        pin(0);
+        ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+        for (;;) {
+          std::unique_lock lock(mu_);
+          cv_.wait(lock, [this] { return !queue_.empty(); });
+          auto [due, bytes] = std::move(queue_.front());
+          queue_.erase(queue_.begin());
+          lock.unlock();
+          if (bytes.empty()) break;
+          const auto ns = due.time_since_epoch().count();
+          const auto wake = ns - spin_.count();
+          timespec ts{static_cast<time_t>(wake / 1000000000), static_cast<long>(wake % 1000000000)};
+          while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+          }
+          while (Clock::now() < due) {
+          }
+          write_all(out, bytes.data(), bytes.size());
+        }
+        ::shutdown(out, SHUT_WR);
+      });
+      char buf[4096];
+      for (;;) {
+        const ssize_t r = ::read(in, buf, sizeof buf);
+        const auto now = Clock::now();
+        std::lock_guard lock(mu_);
+        queue_.emplace_back(now + latency_, r > 0 ? std::string(buf, static_cast<std::size_t>(r)) : std::string());
+        cv_.notify_one();
+        if (r <= 0) break;
+      }
+      writer.join();
+      ::close(in);
+      ::close(out);
+    });
+  }
+  ~FloorDelay() {
+    thread_.join();
+    ::close(listen_);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  Nanos latency_;
+  Nanos spin_;  ///< wakes this much early and spins to the due time
+  std::uint16_t port_ = 0;
+  int listen_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<Clock::time_point, std::string>> queue_;
+  std::thread thread_;
+};
+
 /// Bytes per second actually delivered through a bandwidth fault of `rate`.
 double delivered_rate(Server& server, double rate, Nanos span) {
   FaultlineProxy proxy(server.port(), faultline::bandwidth_fault({rate, faultline::NetDirection::upstream, 1.0}));
@@ -381,12 +457,14 @@ std::string rate_text(double bytes_per_s) {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  bool latency_only = false;  // only the latency fault's accuracy, against its floor
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") quick = true;
+    else if (a == "--latency") latency_only = true;
     else if (a == "--pin") g_pin = true;
     else {
-      fmt::print(stderr, "usage: proxy_bench [--quick] [--pin]\n");
+      fmt::print(stderr, "usage: proxy_bench [--quick] [--pin] [--latency]\n");
       return 2;
     }
   }
@@ -396,6 +474,37 @@ int main(int argc, char** argv) {
     Server server;
     const std::size_t stream_bytes = (quick ? 256u : 1024u) << 20;
     const int rounds = quick ? 5000 : 20000;
+
+    // net.latency against its floor: alone with --latency.
+    auto latency_section = [&] {
+      fmt::print("\n## net.latency accuracy (one-way delay minus the configured latency, 64-byte messages)\n\n");
+      fmt::print("floor: a bare relay sleeping with clock_nanosleep to each message's due time (the same run)\n\n");
+      fmt::print("| latency | path | messages | p50 | p99 | max |\n|---|---|---|---|---|---|\n");
+      for (const Nanos latency : {Nanos(1ms), Nanos(10ms), Nanos(100ms), Nanos(1s)}) {
+        const int count = quick ? 50 : 300;
+        auto row = [&](const char* path, std::vector<Nanos> delays) {
+          for (auto& d : delays) d -= latency;
+          const Percentiles p = percentiles(delays);
+          fmt::print("| {} | {} | {} | {:+.0f} us | {:+.0f} us | {:+.0f} us |\n", faultline::format_duration(latency),
+                     path, delays.size(), p.p50, p.p99, p.max);
+          std::fflush(stdout);
+        };
+        {
+          FloorDelay floor(server.port(), latency);
+          row("floor", stamped(server, floor.port(), count, 5ms));
+        }
+        {
+          FloorDelay floor(server.port(), latency, 500us);
+          row("floor, spinning 500 us", stamped(server, floor.port(), count, 5ms));
+        }
+        FaultlineProxy proxy(server.port(), faultline::latency_fault({latency, 0ns, {}, faultline::NetDirection::upstream, 1.0}));
+        row("faultline", stamped(server, proxy.port(), count, 5ms));
+      }
+    };
+    if (latency_only) {
+      latency_section();
+      return 0;
+    }
 
     // The peers, all forwarding to the same server.
     FaultlineProxy faultline_proxy(server.port());
@@ -442,18 +551,7 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
 
-    fmt::print("\n## net.latency accuracy (one-way delay minus the configured latency, 64-byte messages)\n\n");
-    fmt::print("| latency | messages | p50 | p99 | max |\n|---|---|---|---|---|\n");
-    for (const Nanos latency : {Nanos(1ms), Nanos(10ms), Nanos(100ms), Nanos(1s)}) {
-      FaultlineProxy proxy(server.port(), faultline::latency_fault({latency, 0ns, {}, faultline::NetDirection::upstream, 1.0}));
-      const int count = quick ? 50 : 300;
-      auto delays = stamped(server, proxy.port(), count, 5ms);
-      for (auto& d : delays) d -= latency;
-      const Percentiles p = percentiles(delays);
-      fmt::print("| {} | {} | {:+.0f} us | {:+.0f} us | {:+.0f} us |\n", faultline::format_duration(latency), count,
-                 p.p50, p.p99, p.max);
-      std::fflush(stdout);
-    }
+    latency_section();
 
     fmt::print("\n## net.bandwidth accuracy (bytes / (last byte read - first write), 2 s transfers)\n\n");
     fmt::print("| configured | delivered | error |\n|---|---|---|\n");
