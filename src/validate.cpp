@@ -408,6 +408,21 @@ void Validator::fault(const FaultSpec& f, std::size_t i) {
   if (f.repeat > 1 && f.every.count() <= 0)
     error(f.pos, fmt::format("missing required key 'every' in {}: 'repeat' = {} needs the time between injections",
                              label, f.repeat));
+  if (f.repeat > 1 && f.every.count() > 0) {
+    // The last injection's end, at_max + (repeat - 1) x every + duration,
+    // must be a time at all: 2^63 ns (about 292 years) is where every
+    // duration of a run stops being representable.
+    std::int64_t last = 0;
+    const bool overflows =
+        __builtin_mul_overflow(static_cast<std::int64_t>(f.repeat - 1), f.every.count(), &last) ||
+        __builtin_add_overflow(last, f.at_max.count(), &last) ||
+        __builtin_add_overflow(last, f.duration.value_or(Nanos(0)).count(), &last);
+    if (overflows)
+      error(where(path + ".repeat", f.pos),
+            fmt::format("{} injections {} apart do not fit in a run: the last would come after about 292 years",
+                        f.repeat, format_duration(f.every)),
+            "lower 'repeat' or 'every'");
+  }
   if (f.every.count() > 0 && f.duration && f.every <= *f.duration)
     error(where(path + ".every", f.pos),
           fmt::format("'every' ({}) must be longer than 'duration' ({})", format_duration(f.every),

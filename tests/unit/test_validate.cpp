@@ -273,6 +273,27 @@ every = "1s"
   check_at(diag(ds, "'every' (1s) must be longer than 'duration' (3s)"), value_of(text, "every = \"1s\""));
 }
 
+TEST_CASE("validate: injections that would come after the end of representable time are refused") {
+  // (repeat - 1) x every overflows 64-bit nanoseconds: before this check,
+  // schedule_iteration computed it with signed overflow (undefined).
+  const std::string text = kServices + R"([[fault]]
+kind = "process.kill"
+target = "redis"
+repeat = 2147483647
+every = "2400h"
+[[fault]]
+kind = "process.kill"
+target = "redis"
+repeat = 1000
+every = "2400h"
+)";
+  const auto ds = check(text);
+  REQUIRE(ds.size() == 1);
+  CHECK(ds[0].message == "2147483647 injections 2400h apart do not fit in a run: the last would come after about 292 years");
+  check_at(ds[0], value_of(text, "repeat = 2147483647"));
+  CHECK(ds[0].hint == "lower 'repeat' or 'every'");
+}
+
 TEST_CASE("validate: backoff_max must not be below backoff") {
   const std::string text = kServices + "backoff = \"1s\"\nbackoff_max = \"500ms\"\n";
   const auto ds = check(text);
