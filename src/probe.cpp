@@ -5,6 +5,7 @@
 // Failures of the probed system become failing outcomes with a short,
 // specific detail; nothing here throws for them.
 #include "probe.hpp"
+#include "text_match.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -20,7 +21,6 @@
 #include <charconv>
 #include <fmt/format.h>
 #include <optional>
-#include <regex>
 
 #include "clock.hpp"
 #include "netns.hpp"
@@ -83,20 +83,6 @@ std::string describe(const boost::system::error_code& ec, Nanos timeout) {
   if (ec == err::host_not_found || ec == err::host_not_found_try_again) return "host not found";
   if (ec == http::error::body_limit) return "response body too large";
   return ec.message();
-}
-
-/// Outcome of a regex search, or a failing detail when the regex is invalid.
-std::optional<std::string> regex_mismatch(const std::string& what, const std::string& text,
-                                          const std::string& pattern) {
-  try {
-    // multiline: ^ and $ also match at line breaks, as users of grep expect
-    // ("^PONG$" matches the output "PONG\n").
-    const std::regex re(pattern, std::regex::ECMAScript | std::regex::multiline);
-    if (std::regex_search(text, re)) return std::nullopt;
-    return fmt::format("{} does not match /{}/", what, pattern);
-  } catch (const std::regex_error& e) {
-    return fmt::format("invalid regex /{}/: {}", pattern, e.what());
-  }
 }
 
 /// Checks a body or stdout against the substring and regex expectations.

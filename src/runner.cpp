@@ -54,7 +54,6 @@
 #include <ctime>
 #include <fmt/format.h>
 #include <random>
-#include <regex>
 
 #include "atomic_file.hpp"
 #include "clock.hpp"
@@ -75,6 +74,7 @@
 #include "scheduler.hpp"
 #include "stop.hpp"
 #include "subprocess.hpp"
+#include "text_match.hpp"
 #include "watchdog.hpp"
 #include "workload.hpp"
 
@@ -158,9 +158,11 @@ bool step_passed(const StepSpec& st, const CommandResult& r, std::string& why) {
     why = fmt::format("stdout does not contain '{}'", *st.expect_stdout);
     return false;
   }
-  if (st.expect_stdout_regex && !std::regex_search(r.out, std::regex(*st.expect_stdout_regex))) {
-    why = fmt::format("stdout does not match /{}/", *st.expect_stdout_regex);
-    return false;
+  if (st.expect_stdout_regex) {
+    if (auto mismatch = regex_mismatch("stdout", r.out, *st.expect_stdout_regex)) {
+      why = *mismatch;
+      return false;
+    }
   }
   return true;
 }

@@ -22,13 +22,13 @@
 #include <fstream>
 #include <functional>
 #include <limits>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <utility>
 
 #include "catalog.hpp"
 #include "placeholders.hpp"
+#include "text_match.hpp"
 #include "rate.hpp"
 #include "validate.hpp"
 
@@ -537,9 +537,10 @@ std::optional<std::string> Parser::regex(const Tbl& tb, std::string_view key) {
   if (!n) return std::nullopt;
   auto s = string_of(*n, key);
   if (!s) return std::nullopt;
-  // libstdc++ compiles a regex by recursion, a few frames per group and per
-  // term: a pattern thousands of groups deep overflows the stack (found by
-  // tests/fuzz). Bound both before compiling; no probe needs more.
+  // Regex compilers recurse, a few frames per group: a pattern thousands of
+  // groups deep overflowed the stack in libstdc++'s (found by tests/fuzz),
+  // and Boost.Regex's parser (text_match.cpp) recurses per group too. Bound
+  // both length and depth before compiling; no probe needs more.
   int depth = 0, deepest = 0;
   for (std::size_t i = 0; i < s->size(); ++i) {
     if ((*s)[i] == '\\') ++i;
@@ -558,10 +559,8 @@ std::optional<std::string> Parser::regex(const Tbl& tb, std::string_view key) {
   // stand-in values so that "{port.x}" is not read as a bad repetition.
   Bindings stand_ins;
   for (const auto& use : find_placeholders(*s)) stand_ins[use.name] = "0";
-  try {
-    std::regex compiled(substitute(*s, stand_ins), std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    error(at(*n), fmt::format("'{}' is not a valid regular expression: {}", key, e.what()));
+  if (auto why = regex_syntax_error(substitute(*s, stand_ins))) {
+    error(at(*n), fmt::format("'{}' is not a valid regular expression: {}", key, *why));
     return std::nullopt;
   }
   return s;
