@@ -91,7 +91,15 @@ std::string timeline_block(const Scenario& s, std::optional<std::uint64_t> seed)
   for (const auto& f : s.faults) windows |= f.at_max > f.at_min;
   if (windows && !seed)
     out += "  (no seed: offsets drawn from `at` windows differ per run; pass --seed to fix them)\n";
+  // Every iteration in full up to kShown, so that `plan` answers at once
+  // for any valid scenario, however many iterations it asks for.
+  constexpr int kShown = 10;
   for (int it = 1; it <= s.iterations; ++it) {
+    if (it > kShown) {
+      out += fmt::format("  iterations {} to {}: the same schedule{}\n", it, s.iterations,
+                         windows ? ", each offset drawn anew from its window" : "");
+      break;
+    }
     out += fmt::format("  iteration {}: steady state for {}, then from the iteration start:\n", it,
                        format_duration(s.steady_for));
     for (const auto& p : schedule_iteration(s, seed.value_or(0), it)) {

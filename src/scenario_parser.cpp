@@ -37,6 +37,9 @@ namespace faultline {
 namespace {
 
 constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+/// Injections of one fault within an iteration: a run keeps each one's
+/// schedule and outcome in memory and in its record, so the count is bounded.
+constexpr std::int64_t kMaxRepeat = 100000;
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::size_t kMaxRegexLength = 1000;  ///< characters of a regex
 constexpr int kMaxRegexDepth = 32;             ///< nested parentheses in a regex
@@ -987,7 +990,7 @@ FaultSpec Parser::fault(const Tbl& tb, bool& named) {
   if (!kind || fault_accepts(*kind, "target")) assign(f.target, nonempty(tb, "target"));
   fault_at(tb, f);
   if (!kind || fault_accepts(*kind, "duration")) assign(f.duration, duration(tb, "duration", Min::positive));
-  assign(f.repeat, integer(tb, "repeat", 1, kIntMax));
+  assign(f.repeat, integer(tb, "repeat", 1, kMaxRepeat));
   assign(f.every, duration(tb, "every", Min::positive));
   if (kind) fault_params(tb, *kind, f);
   return f;

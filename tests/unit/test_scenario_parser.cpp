@@ -714,7 +714,7 @@ TEST_CASE("parser: zero or negative where a positive value is required") {
                             "[[fault]]\nkind = \"process.kill\"\ntarget = \"a\"\nrepeat = 0\nevery = \"0s\"\n";
   const auto fds = errors_of(fault);
   check_at(diag(fds, "'repeat'"), value_of(fault, "repeat = 0"));
-  CHECK(diag(fds, "'repeat'").message == "'repeat' must be at least 1, not 0");
+  CHECK(diag(fds, "'repeat'").message == "'repeat' must be between 1 and 100000, not 0");
   CHECK(diag(fds, "'every'").message.find("positive") != std::string::npos);
 }
 
@@ -743,6 +743,13 @@ port = "http"
   CHECK(diag(ds, "expect_exit").message == "'expect_exit' must be between 0 and 255, not 256");
   CHECK(diag(ds, "\"http\"").message.find("port number 1..65535 or a placeholder") != std::string::npos);
   CHECK(ds.size() == 5);
+}
+
+TEST_CASE("parser: repeat is bounded: a run keeps every injection's schedule and outcome") {
+  const std::string text = "name = \"x\"\n[[fault]]\nkind = \"process.kill\"\ntarget = \"a\"\nrepeat = 100001\n";
+  const auto ds = errors_of(text);
+  CHECK(diag(ds, "'repeat'").message == "'repeat' must be between 1 and 100000, not 100001");
+  check_at(diag(ds, "'repeat'"), where_is(text, "100001"));
 }
 
 TEST_CASE("parser: min_availability is a percentage with a percent sign") {
