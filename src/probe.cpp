@@ -7,6 +7,7 @@
 #include "probe.hpp"
 #include "text_match.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -121,7 +122,10 @@ asio::awaitable<ProbeOutcome> guarded(Body body, Nanos timeout) {
 asio::awaitable<ProbeOutcome> with_timeout(asio::awaitable<ProbeOutcome> op, Nanos timeout) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer.expires_after(std::chrono::duration_cast<SteadyClock::duration>(timeout));
-  auto r = co_await (std::move(op) || timer.async_wait(asio::use_awaitable));
+  // as_tuple: the timer that loses (cancelled once the probe completes, i.e.
+  // almost always) reports an error code instead of throwing, which cost an
+  // exception per probe execution (stack unwinding, a lock in the unwinder).
+  auto r = co_await (std::move(op) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   if (r.index() == 0) co_return std::get<0>(std::move(r));
   co_return fail(timeout_detail(timeout));
 }
