@@ -965,6 +965,13 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   ledger.watchdog_pid = watchdog.pid();
   protect_pid(watchdog.pid());  // never a target of this run's signals
   save_ledger(ledger);
+  // Every child from now on is reported to the watchdog, which stops those
+  // still running should this process die (watchdog.hpp). The guard removes
+  // the observer before the watchdog object goes, on every path out.
+  set_spawn_observer([&watchdog](pid_t pid, bool alive) { watchdog.report(pid, alive); });
+  struct ObserverGuard {
+    ~ObserverGuard() { set_spawn_observer(nullptr); }
+  } observer_guard;
   become_subreaper();
 
   // A live console redraws as time passes, not only when something happens.

@@ -63,13 +63,18 @@ std::set<pid_t>& registry() {
   static std::set<pid_t> pids;
   return pids;
 }
+std::function<void(pid_t, bool)>& spawn_observer() {
+  static std::function<void(pid_t, bool)> observer;
+  return observer;
+}
 void track(pid_t pid) {
   std::lock_guard lock(registry_mutex());
   registry().insert(pid);
+  if (spawn_observer()) spawn_observer()(pid, true);
 }
 void untrack(pid_t pid) {
   std::lock_guard lock(registry_mutex());
-  registry().erase(pid);
+  if (registry().erase(pid) && spawn_observer()) spawn_observer()(pid, false);
 }
 bool tracked(pid_t pid) {
   std::lock_guard lock(registry_mutex());
@@ -625,6 +630,11 @@ asio::awaitable<CommandResult> run_command(asio::any_io_executor ex, SpawnOption
 }
 
 // ---------------------------------------------------------------- process table
+
+void set_spawn_observer(std::function<void(pid_t, bool)> observer) {
+  std::lock_guard lock(registry_mutex());
+  spawn_observer() = std::move(observer);
+}
 
 void become_subreaper() {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)

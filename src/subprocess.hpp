@@ -8,6 +8,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,6 +87,13 @@ struct CommandResult {
 /// (SpawnOptions::log is ignored). Never throws for the command's own failures.
 asio::awaitable<CommandResult> run_command(asio::any_io_executor ex, SpawnOptions opts,
                                            Nanos timeout, std::size_t max_output = 64 * 1024);
+
+/// Tells `observer` of every child this process starts (its pid, which is
+/// also its process group, and true) and of every child once reaped (false),
+/// from whichever thread starts or reaps it. The runner passes them to the
+/// watchdog, which stops the groups still running should the harness die
+/// (watchdog.hpp). One observer per process; nullptr removes it.
+void set_spawn_observer(std::function<void(pid_t, bool)> observer);
 
 /// Makes this process a child subreaper (PR_SET_CHILD_SUBREAPER), so that
 /// grandchildren whose parents die are reparented to it and can be stopped.

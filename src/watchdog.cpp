@@ -6,18 +6,30 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include "cleanup.hpp"
 #include "ledger.hpp"
+#include "process_signal.hpp"
+#include "procfs.hpp"
 
 namespace faultline {
 
 namespace {
+
+/// One report on the pipe: a child started (alive = 1, with its start time)
+/// or was reaped (alive = 0). 16 bytes, below PIPE_BUF: written whole.
+struct Report {
+  std::int32_t pid = 0;
+  std::int32_t alive = 0;
+  std::uint64_t start_time = 0;
+};
 
 /// The watchdog's life: wait for the harness to go, then clean up after it.
 [[noreturn]] void watch(int fd, const std::filesystem::path& ledger_path, const std::filesystem::path& log_path) {
@@ -34,12 +46,26 @@ namespace {
   // Close everything else the harness had open, except our end of the pipe.
   for (int i = 3; i < 1024; ++i)
     if (i != fd) ::close(i);
-  // Nothing is ever written: read returns 0 (EOF) once the harness is gone.
-  char buf;
-  ssize_t n;
-  do {
-    n = ::read(fd, &buf, 1);
-  } while (n > 0 || (n < 0 && errno == EINTR));
+  // Reports of the children the harness starts and reaps, until read
+  // returns 0 (EOF): the harness is gone.
+  std::map<pid_t, std::uint64_t> running;
+  char buf[sizeof(Report) * 64];
+  std::size_t have = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf + have, sizeof buf - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    have += static_cast<std::size_t>(n);
+    std::size_t used = 0;
+    for (; have - used >= sizeof(Report); used += sizeof(Report)) {
+      Report r;
+      std::memcpy(&r, buf + used, sizeof r);
+      if (r.alive) running[r.pid] = r.start_time;
+      else running.erase(r.pid);
+    }
+    std::memmove(buf, buf + used, have - used);
+    have -= used;
+  }
   try {
     std::ifstream in(ledger_path);
     std::stringstream ss;
@@ -47,6 +73,13 @@ namespace {
     Ledger l = ledger_from_json(ss.str());
     if (l.finished) ::_exit(0);
     fmt::print("watchdog: the harness of run {} died; reverting from its ledger\n", l.run_id);
+    // Commands in flight first, so that none acts after the revert; the
+    // services are the ledger's, stopped after the revert by cleanup_run.
+    for (const auto& p : l.processes) running.erase(p.pid);
+    for (const auto& [pid, start] : running) {
+      if (signal_group(pid, start, SIGKILL))
+        fmt::print("watchdog: process group {}: SIGKILL (a command the harness had running)\n", pid);
+    }
     CleanupReport r = cleanup_run(l);
     for (const auto& d : r.done) fmt::print("watchdog: {}\n", d);
     for (const auto& f : r.failed) fmt::print("watchdog: LEFT BEHIND: {}\n", f);
@@ -85,6 +118,7 @@ Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::fi
   }
   ::close(fds[0]);
   ::close(pidpipe[1]);
+  ::fcntl(fds[1], F_SETFL, O_NONBLOCK);  // report() must never block the harness
   int status = 0;
   ::waitpid(first, &status, 0);
   pid_t wd = 0;
@@ -100,6 +134,15 @@ Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::fi
 Watchdog::Watchdog(Watchdog&& other) noexcept : pid_(other.pid_), fd_(other.fd_) { other.fd_ = -1; }
 
 Watchdog::~Watchdog() { release(); }
+
+void Watchdog::report(pid_t pid, bool alive) {
+  if (fd_ < 0) return;
+  Report r;
+  r.pid = static_cast<std::int32_t>(pid);
+  r.alive = alive ? 1 : 0;
+  if (alive) r.start_time = process_start_time(pid).value_or(0);
+  [[maybe_unused]] const ssize_t n = ::write(fd_, &r, sizeof r);  // EAGAIN: dropped, never a stall
+}
 
 void Watchdog::release() {
   if (fd_ >= 0) ::close(fd_);

@@ -7,6 +7,16 @@
 // from the harness's process tree, so that signals aimed at the harness's
 // process group and the harness's own teardown of its descendants do not
 // reach it.
+//
+// The harness also reports on that pipe every child it starts and every child
+// it reaps (report()): probe and step commands, exec faults' commands, the
+// services. Should the harness die, the watchdog first stops (SIGKILL) each
+// reported group that is still running and is not a service of the ledger,
+// so that a command in flight (an exec fault being applied, a probe) cannot
+// act after the revert; the ledger's cleanup then reverts the faults and
+// stops the services as before. The write end is non-blocking: a watchdog
+// that stopped reading can never stall the harness (a report that does not
+// fit is dropped).
 #pragma once
 
 #include <sys/types.h>
@@ -30,6 +40,9 @@ class Watchdog {
 
   /// The watchdog's pid (for tests and the record).
   pid_t pid() const { return pid_; }
+  /// Tells the watchdog that the child `pid` (its process group) started
+  /// (`alive`) or was reaped. Never blocks; a no-op once released.
+  void report(pid_t pid, bool alive);
   /// Closes the pipe: the watchdog wakes, finds the ledger finished, exits.
   void release();
 

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "harness.hpp"
 
 using namespace itest;
@@ -129,6 +131,59 @@ TEST_CASE("interrupt: after SIGKILL of the harness, the watchdog alone resumes a
   std::string left;
   for (const auto& e : fs::directory_iterator(dir / "state")) left += e.path().filename().string() + " ";
   CHECK_MESSAGE(left.empty(), "left in the state directory: " << left);
+}
+
+TEST_CASE("interrupt: after SIGKILL of the harness, the watchdog stops the commands it had in flight") {
+  // An exec fault's apply and an exec probe, both hanging, when the harness
+  // dies: neither is a service of the ledger, yet both belong to the run.
+  TempDir dir;
+  const fs::path file = dir / "inflight.toml";
+  write_file(file, R"(name = "inflight"
+steady_for = "100ms"
+[[service]]
+name = "app"
+command = "echo $$ > {service.dir}/pid; exec sleep 300"
+[[probe]]
+name = "slow"
+kind = "exec"
+steady_state = false
+command = "echo $$ > {run.dir}/probe.pid; exec sleep 300"
+interval = "1s"
+timeout = "10m"
+[[fault]]
+name = "hang"
+kind = "exec"
+apply = "echo $$ > {run.dir}/apply.pid; exec sleep 300"
+revert = "true"
+timeout = "10m"
+duration = "1s"
+)");
+  Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", (dir / "run").string()}, dir.path, "run");
+  const fs::path apply_pid = dir / "run" / "apply.pid", probe_pid = dir / "run" / "probe.pid";
+  REQUIRE_MESSAGE(wait_for_text(apply_pid, "\n", std::chrono::seconds(30)), read_file(run.out) << read_file(run.err));
+  REQUIRE(wait_for_text(probe_pid, "\n", std::chrono::seconds(5)));
+  const pid_t apply = static_cast<pid_t>(std::stol(read_file(apply_pid)));
+  const pid_t probe = static_cast<pid_t>(std::stol(read_file(probe_pid)));
+  const pid_t app = static_cast<pid_t>(std::stol(read_file(dir / "run" / "services" / "app" / "pid")));
+  REQUIRE(live_in_groups({apply, probe, app}).size() == 3);
+  ::kill(run.pid, SIGKILL);
+  const auto killed_at = std::chrono::steady_clock::now();
+  CHECK(wait_for(run, std::chrono::seconds(5)) == 128 + SIGKILL);
+  // Poll /proc, with the 1 s budget of the watchdog.
+  while (!live_in_groups({apply, probe, app}).empty() &&
+         std::chrono::steady_clock::now() - killed_at < std::chrono::milliseconds(1000))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(live_in_groups({apply, probe, app}).empty());
+  REQUIRE(wait_for_text(dir / "run" / "logs" / "watchdog.log", "SIGKILL to process group", std::chrono::seconds(5)));
+  const std::string log = read_file(dir / "run" / "logs" / "watchdog.log");
+  INFO(log);
+  CHECK(log.find(fmt::format("process group {}: SIGKILL (a command the harness had running)", apply)) !=
+        std::string::npos);
+  CHECK(log.find(fmt::format("process group {}: SIGKILL (a command the harness had running)", probe)) !=
+        std::string::npos);
+  // The in-flight apply was stopped before the revert ran from the ledger.
+  CHECK(log.find(fmt::format("process group {}", apply)) < log.find("fault 'hang'"));
+  CHECK(log.find("LEFT BEHIND") == std::string::npos);
 }
 
 TEST_CASE("interrupt: with harness and watchdog both SIGKILLed, run refuses to start and faultline cleanup resolves it") {
