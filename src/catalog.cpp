@@ -133,7 +133,7 @@ const std::vector<KindSpec>& probe_kinds() {
            {"path", "string", "/", "request target; starts with '/'", false},
            {"status", "array of integers", "", "accepted status codes, each 100..599; default: any 2xx", false},
            {"expect_body", "string", "", "the body must contain this text", false},
-           {"expect_body_regex", "regex", "", "the body must match this ECMAScript regular expression (searched)", false},
+           {"expect_body_regex", "regex", "", "the body must match this regular expression (Perl syntax, searched; ^ and $ also at line breaks)", false},
        }},
       {"exec",
        "healthy when a command exits with the expected code (and output)",
@@ -142,7 +142,7 @@ const std::vector<KindSpec>& probe_kinds() {
            {"command", "command", "", "a shell line (string) or an argv (array of strings)", true},
            {"expect_exit", "integer", "0", "expected exit code, 0..255", false},
            {"expect_stdout", "string", "", "stdout must contain this text", false},
-           {"expect_stdout_regex", "regex", "", "stdout must match this ECMAScript regular expression (searched)", false},
+           {"expect_stdout_regex", "regex", "", "stdout must match this regular expression (Perl syntax, searched; ^ and $ also at line breaks)", false},
        }},
   };
   return kinds;
@@ -276,7 +276,7 @@ const std::vector<KeySpec>& step_keys() {
       {"timeout", "duration", "30s", "time limit of the command; > 0", false},
       {"expect_exit", "integer", "0", "expected exit code, 0..255", false},
       {"expect_stdout", "string", "", "stdout must contain this text", false},
-      {"expect_stdout_regex", "regex", "", "stdout must match this ECMAScript regular expression (searched)", false},
+      {"expect_stdout_regex", "regex", "", "stdout must match this regular expression (Perl syntax, searched; ^ and $ also at line breaks)", false},
       {"from", "string", "",
        "network = \"namespaces\": the service whose namespace the command runs in; default: the run's hub", false},
   };

@@ -408,20 +408,20 @@ void Validator::fault(const FaultSpec& f, std::size_t i) {
   if (f.repeat > 1 && f.every.count() <= 0)
     error(f.pos, fmt::format("missing required key 'every' in {}: 'repeat' = {} needs the time between injections",
                              label, f.repeat));
-  if (f.repeat > 1 && f.every.count() > 0) {
+  {
     // The last injection's end, at_max + (repeat - 1) x every + duration,
-    // must be a time at all: 2^63 ns (about 292 years) is where every
-    // duration of a run stops being representable.
+    // is added to the clock at run time: bounded far below where 64-bit
+    // nanoseconds overflow (about 292 years), checked without overflowing.
+    constexpr std::int64_t kMaxSpan = std::chrono::duration_cast<Nanos>(std::chrono::hours(24 * 365 * 100)).count();
     std::int64_t last = 0;
     const bool overflows =
         __builtin_mul_overflow(static_cast<std::int64_t>(f.repeat - 1), f.every.count(), &last) ||
         __builtin_add_overflow(last, f.at_max.count(), &last) ||
         __builtin_add_overflow(last, f.duration.value_or(Nanos(0)).count(), &last);
-    if (overflows)
-      error(where(path + ".repeat", f.pos),
-            fmt::format("{} injections {} apart do not fit in a run: the last would come after about 292 years",
-                        f.repeat, format_duration(f.every)),
-            "lower 'repeat' or 'every'");
+    if (overflows || last > kMaxSpan)
+      error(where(path + (f.repeat > 1 ? ".repeat" : ".at"), f.pos),
+            fmt::format("the last injection of {} would end more than 100 years into the iteration", label),
+            "lower 'at', 'repeat', 'every' or 'duration'");
   }
   if (f.every.count() > 0 && f.duration && f.every <= *f.duration)
     error(where(path + ".every", f.pos),

@@ -135,12 +135,23 @@ Watchdog::Watchdog(Watchdog&& other) noexcept : pid_(other.pid_), fd_(other.fd_)
 
 Watchdog::~Watchdog() { release(); }
 
-void Watchdog::report(pid_t pid, bool alive) {
+void Watchdog::report(pid_t pid, bool alive) noexcept {
   if (fd_ < 0) return;
   Report r;
   r.pid = static_cast<std::int32_t>(pid);
   r.alive = alive ? 1 : 0;
-  if (alive) r.start_time = process_start_time(pid).value_or(0);
+  if (alive) {
+    // Without the leader's identity the watchdog could not tell the group
+    // from a later one with the same number: such a child is not reported
+    // (it is gone already when /proc has no start time for it).
+    try {
+      const auto start = process_start_time(pid);
+      if (!start) return;
+      r.start_time = *start;
+    } catch (...) {
+      return;
+    }
+  }
   [[maybe_unused]] const ssize_t n = ::write(fd_, &r, sizeof r);  // EAGAIN: dropped, never a stall
 }
 

@@ -42,7 +42,7 @@ class Watchdog {
   pid_t pid() const { return pid_; }
   /// Tells the watchdog that the child `pid` (its process group) started
   /// (`alive`) or was reaped. Never blocks; a no-op once released.
-  void report(pid_t pid, bool alive);
+  void report(pid_t pid, bool alive) noexcept;
   /// Closes the pipe: the watchdog wakes, finds the ledger finished, exits.
   void release();
 

@@ -273,9 +273,10 @@ every = "1s"
   check_at(diag(ds, "'every' (1s) must be longer than 'duration' (3s)"), value_of(text, "every = \"1s\""));
 }
 
-TEST_CASE("validate: injections that would come after the end of representable time are refused") {
+TEST_CASE("validate: a schedule more than 100 years long is refused, before it can overflow the clock") {
   // (repeat - 1) x every overflows 64-bit nanoseconds: before this check,
-  // schedule_iteration computed it with signed overflow (undefined).
+  // schedule_iteration computed it with signed overflow (undefined), and a
+  // long but representable offset overflowed when added to the clock.
   const std::string text = kServices + R"([[fault]]
 kind = "process.kill"
 target = "redis"
@@ -284,14 +285,21 @@ every = "100000h"
 [[fault]]
 kind = "process.kill"
 target = "redis"
-repeat = 1000
-every = "2400h"
+at = "900000h"
+[[fault]]
+kind = "process.kill"
+target = "redis"
+at = "800000h"
+repeat = 2
+every = "1h"
 )";
   const auto ds = check(text);
-  REQUIRE(ds.size() == 1);
-  CHECK(ds[0].message == "100000 injections 100000h apart do not fit in a run: the last would come after about 292 years");
+  REQUIRE(ds.size() == 2);
+  CHECK(ds[0].message.find("would end more than 100 years into the iteration") != std::string::npos);
   check_at(ds[0], value_of(text, "repeat = 100000"));
-  CHECK(ds[0].hint == "lower 'repeat' or 'every'");
+  CHECK(ds[0].hint == "lower 'at', 'repeat', 'every' or 'duration'");
+  CHECK(ds[1].message.find("would end more than 100 years into the iteration") != std::string::npos);
+  check_at(ds[1], value_of(text, "at = \"900000h\""));
 }
 
 TEST_CASE("validate: backoff_max must not be below backoff") {
