@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -195,6 +196,17 @@ inline std::vector<pid_t> live_in_groups(const std::set<pid_t>& pgids) {
     if (st != 'Z' && st != '-') out.push_back(p);
   }
   return out;
+}
+
+/// Polls /proc until no process of the groups is alive or `deadline` passes
+/// (the kernel delivers SIGKILL to each process on its own schedule).
+/// Whether they are all gone.
+inline bool groups_gone_by(const std::set<pid_t>& pgids, std::chrono::steady_clock::time_point deadline) {
+  while (!live_in_groups(pgids).empty()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 inline bool process_exists(pid_t pid) { return fs::exists("/proc/" + std::to_string(pid)); }

@@ -117,10 +117,7 @@ TEST_CASE("interrupt: after SIGKILL of the harness, the watchdog alone resumes a
   const auto killed_at = std::chrono::steady_clock::now();
   CHECK(wait_for(h.run, std::chrono::seconds(5)) == 128 + SIGKILL);
   // Poll /proc for the clone to be gone, with the 1 s budget of the issue.
-  while (!live_in_groups({h.app}).empty() &&
-         std::chrono::steady_clock::now() - killed_at < std::chrono::milliseconds(1000))
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  CHECK(live_in_groups({h.app}).empty());
+  CHECK(groups_gone_by({h.app}, killed_at + std::chrono::milliseconds(1000)));
   // The watchdog reverted first (SIGCONT), then stopped the clone, and
   // resolved the ledger.
   REQUIRE(wait_for_text(dir / "run" / "logs" / "watchdog.log", "SIGKILL to process group", std::chrono::seconds(5)));
@@ -170,10 +167,7 @@ duration = "1s"
   const auto killed_at = std::chrono::steady_clock::now();
   CHECK(wait_for(run, std::chrono::seconds(5)) == 128 + SIGKILL);
   // Poll /proc, with the 1 s budget of the watchdog.
-  while (!live_in_groups({apply, probe, app}).empty() &&
-         std::chrono::steady_clock::now() - killed_at < std::chrono::milliseconds(1000))
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  CHECK(live_in_groups({apply, probe, app}).empty());
+  CHECK(groups_gone_by({apply, probe, app}, killed_at + std::chrono::milliseconds(1000)));
   REQUIRE(wait_for_text(dir / "run" / "logs" / "watchdog.log", "SIGKILL to process group", std::chrono::seconds(5)));
   const std::string log = read_file(dir / "run" / "logs" / "watchdog.log");
   INFO(log);
@@ -210,10 +204,7 @@ TEST_CASE("interrupt: with harness and watchdog both SIGKILLed, run refuses to s
   CHECK(clean.code == 0);
   CHECK(clean.out.find("fault 'freeze'") != std::string::npos);
   CHECK(clean.out.find("service 'app': SIGKILL to process group") != std::string::npos);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!live_in_groups({h.app}).empty() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  CHECK(live_in_groups({h.app}).empty());
+  CHECK(groups_gone_by({h.app}, std::chrono::steady_clock::now() + std::chrono::seconds(5)));
   // Idempotent: a second cleanup finds nothing left.
   Result again = faultline(dir, {"cleanup"});
   CHECK(again.code == 0);
@@ -267,10 +258,7 @@ duration = "5m"
   // Nothing of the harness's is left running: not the clone, not the revert
   // command it was waiting on.
   // (The kernel delivers SIGKILL to each on its own schedule: poll.)
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!live_in_groups({app, revert_cmd}).empty() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  CHECK(live_in_groups({app, revert_cmd}).empty());
+  CHECK(groups_gone_by({app, revert_cmd}, std::chrono::steady_clock::now() + std::chrono::seconds(5)));
   // The watchdog reverts from the ledger the harness left unresolved.
   REQUIRE(wait_for_text(run_dir / "logs" / "watchdog.log", "ran its revert command", std::chrono::seconds(10)));
   CHECK_FALSE(fs::exists(run_dir / "applied"));
