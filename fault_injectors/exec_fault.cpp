@@ -16,9 +16,9 @@
 // (as probes and steps do), so that {addr.SERVICE} is reachable from them.
 #include <fmt/format.h>
 
-#include "injector.hpp"
-#include "netns.hpp"
-#include "subprocess.hpp"
+#include "fault_injectors/injector.hpp"
+#include "os/netns.hpp"
+#include "os/subprocess.hpp"
 
 namespace faultline {
 

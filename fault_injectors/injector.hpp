@@ -13,11 +13,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "clock.hpp"
-#include "ledger.hpp"
-#include "placeholders.hpp"
-#include "scenario.hpp"
-#include "stop.hpp"
+#include "os/clock.hpp"
+#include "os/ledger.hpp"
+#include "scenario/placeholders.hpp"
+#include "scenario/scenario.hpp"
+#include "os/stop.hpp"
 
 namespace faultline {
 

@@ -1,10 +1,10 @@
-#include "link_injector.hpp"
+#include "fault_injectors/link_injector.hpp"
 
 #include <fmt/format.h>
 
-#include "link_set.hpp"
-#include "net_describe.hpp"
-#include "schedule.hpp"
+#include "fault_injectors/proxy/link_set.hpp"
+#include "scenario/net_describe.hpp"
+#include "scenario/schedule.hpp"
 
 namespace faultline {
 

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "injector.hpp"
-#include "proxy_stage.hpp"
+#include "fault_injectors/injector.hpp"
+#include "fault_injectors/proxy/proxy_stage.hpp"
 
 namespace faultline {
 

@@ -19,8 +19,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "link_injector.hpp"
-#include "net_faults.hpp"
+#include "fault_injectors/link_injector.hpp"
+#include "fault_injectors/net_faults.hpp"
 
 namespace faultline {
 

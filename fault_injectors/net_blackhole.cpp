@@ -16,8 +16,8 @@
 // closes are cancelled. The data discarded while it was applied is gone for
 // good (that was the fault); what arrives from then on passes through, and a
 // held close or reset moves on. Connections the fault did not close stay open.
-#include "link_injector.hpp"
-#include "net_faults.hpp"
+#include "fault_injectors/link_injector.hpp"
+#include "fault_injectors/net_faults.hpp"
 
 namespace faultline {
 

@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "proxy_stage.hpp"
-#include "scenario.hpp"
+#include "fault_injectors/proxy/proxy_stage.hpp"
+#include "scenario/scenario.hpp"
 
 namespace faultline {
 

@@ -34,11 +34,11 @@
 // reads every link back and fails if any part of the partition is left.
 #include <fmt/format.h>
 
-#include "link_injector.hpp"
-#include "link_set.hpp"
-#include "net_describe.hpp"
-#include "net_faults.hpp"
-#include "topology.hpp"
+#include "fault_injectors/link_injector.hpp"
+#include "fault_injectors/proxy/link_set.hpp"
+#include "scenario/net_describe.hpp"
+#include "fault_injectors/net_faults.hpp"
+#include "scenario/topology.hpp"
 
 namespace faultline {
 

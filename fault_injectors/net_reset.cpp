@@ -16,8 +16,8 @@
 // connections go through again. A reset connection stays reset (reconnecting
 // is the clients' job, and how fast they do it is what the drill measures);
 // connections the fault spared were never touched.
-#include "link_injector.hpp"
-#include "net_faults.hpp"
+#include "fault_injectors/link_injector.hpp"
+#include "fault_injectors/net_faults.hpp"
 
 namespace faultline {
 

@@ -11,8 +11,8 @@
 // How it is undone: the stage is removed; a close it still held is delivered
 // at once, and closes from then on are delivered when they happen. No data
 // is touched, so nothing can be lost or reordered.
-#include "link_injector.hpp"
-#include "net_faults.hpp"
+#include "fault_injectors/link_injector.hpp"
+#include "fault_injectors/net_faults.hpp"
 
 namespace faultline {
 

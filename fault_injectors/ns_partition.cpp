@@ -27,10 +27,10 @@
 // it in any case.
 #include <fmt/format.h>
 
-#include "injector.hpp"
-#include "net_describe.hpp"
-#include "netns.hpp"
-#include "subprocess.hpp"
+#include "fault_injectors/injector.hpp"
+#include "scenario/net_describe.hpp"
+#include "os/netns.hpp"
+#include "os/subprocess.hpp"
 
 namespace faultline {
 

@@ -1,10 +1,10 @@
-#include "ns_qdisc.hpp"
+#include "fault_injectors/ns_qdisc.hpp"
 
 #include <fmt/format.h>
 
-#include "net_describe.hpp"
-#include "netns.hpp"
-#include "subprocess.hpp"
+#include "scenario/net_describe.hpp"
+#include "os/netns.hpp"
+#include "os/subprocess.hpp"
 
 namespace faultline {
 

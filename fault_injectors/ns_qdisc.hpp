@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "injector.hpp"
+#include "fault_injectors/injector.hpp"
 
 namespace faultline {
 

@@ -1,10 +1,10 @@
 // The explicit table of fault kinds: name -> factory. No static
 // self-registration: adding a kind means adding a line here (and its keys in
-// src/catalog.cpp).
+// src/scenario/catalog.cpp).
 #include <functional>
 #include <utility>
 
-#include "injector.hpp"
+#include "fault_injectors/injector.hpp"
 
 namespace faultline {
 

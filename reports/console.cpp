@@ -1,8 +1,8 @@
-#include "console.hpp"
+#include "reports/console.hpp"
 
 #include <fmt/format.h>
 
-#include "report_text.hpp"
+#include "reports/report_text.hpp"
 
 namespace faultline {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "record.hpp"
+#include "record/record.hpp"
 
 namespace faultline {
 

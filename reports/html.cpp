@@ -19,14 +19,14 @@
 //   ends where observation of the iteration ended.
 // - Labels that would overlap move to a second row, or are left to the
 //   element's tooltip (<title>) when no row has room.
-#include "html.hpp"
+#include "reports/html.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
 
-#include "report_text.hpp"
+#include "reports/report_text.hpp"
 
 namespace faultline {
 

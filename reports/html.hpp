@@ -24,7 +24,7 @@
 
 #include <string>
 
-#include "record.hpp"
+#include "record/record.hpp"
 
 namespace faultline {
 

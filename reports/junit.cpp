@@ -3,13 +3,13 @@
 // common JUnit schemas (properties, testcases, system-out, system-err;
 // skipped, error, failure, system-out), checked against
 // tests/fixtures/junit.xsd by the tests.
-#include "junit.hpp"
+#include "reports/junit.hpp"
 
 #include <fmt/format.h>
 #include <regex>
 
-#include "console.hpp"
-#include "report_text.hpp"
+#include "reports/console.hpp"
+#include "reports/report_text.hpp"
 
 namespace faultline {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "record.hpp"
+#include "record/record.hpp"
 
 namespace faultline {
 

@@ -1,11 +1,11 @@
 // The Markdown summary (see markdown.hpp). Every string that comes from the
 // record goes through markdown_escape, so a probe name or an error message
 // can neither break a table nor inject HTML into a pull-request comment.
-#include "markdown.hpp"
+#include "reports/markdown.hpp"
 
 #include <fmt/format.h>
 
-#include "report_text.hpp"
+#include "reports/report_text.hpp"
 
 namespace faultline {
 

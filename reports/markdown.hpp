@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "record.hpp"
+#include "record/record.hpp"
 
 namespace faultline {
 

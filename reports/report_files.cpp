@@ -1,14 +1,14 @@
 // Report formats by name and report files on disk (see report_files.hpp).
-#include "report_files.hpp"
+#include "reports/report_files.hpp"
 
 #include <fmt/format.h>
 #include <stdexcept>
 
-#include "atomic_file.hpp"
-#include "html.hpp"
-#include "json_record.hpp"
-#include "junit.hpp"
-#include "markdown.hpp"
+#include "os/atomic_file.hpp"
+#include "reports/html.hpp"
+#include "record/json_record.hpp"
+#include "reports/junit.hpp"
+#include "reports/markdown.hpp"
 
 namespace faultline {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "record.hpp"
+#include "record/record.hpp"
 
 namespace faultline {
 

@@ -1,5 +1,5 @@
 // Shared wording and escaping for the reports (see report_text.hpp).
-#include "report_text.hpp"
+#include "reports/report_text.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>

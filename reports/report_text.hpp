@@ -9,7 +9,7 @@
 #include <vector>
 #include <string_view>
 
-#include "record.hpp"
+#include "record/record.hpp"
 
 namespace faultline {
 

@@ -64,8 +64,8 @@
 #include <thread>
 #include <vector>
 
-#include "link_set.hpp"
-#include "net_faults.hpp"
+#include "fault_injectors/proxy/link_set.hpp"
+#include "fault_injectors/net_faults.hpp"
 
 extern char** environ;
 

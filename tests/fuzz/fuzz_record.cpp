@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "json_read.hpp"
-#include "json_record.hpp"
+#include "record/json_read.hpp"
+#include "record/json_record.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "scenario_parser.hpp"
-#include "validate.hpp"
+#include "scenario/scenario_parser.hpp"
+#include "scenario/validate.hpp"
 
 namespace {
 

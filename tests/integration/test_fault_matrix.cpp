@@ -7,7 +7,7 @@
 // the harness, recovered by `faultline cleanup --run ID`.
 //
 // Moments: the run is made to wait at an exact point by the test hook
-// FAULTLINE_TEST_BLOCK_IN (src/runner.cpp, Run::test_hook): it prints
+// FAULTLINE_TEST_BLOCK_IN (src/run/runner.cpp, Run::test_hook): it prints
 // "faultline-test-hook: in MOMENT of fault 'NAME'" on stderr and waits for a
 // signal, so the signal lands there and nowhere else, with no sleep:
 //   inject  the injector applied the fault, the ledger still says "applying";

@@ -7,7 +7,7 @@
 
 #include "../unit/report_fixtures.hpp"
 #include "harness.hpp"
-#include "json_record.hpp"
+#include "record/json_record.hpp"
 
 // `faultline` is both the product's namespace and the harness's runner of
 // the binary, so the harness is used by name here.
@@ -36,7 +36,7 @@ bool tools_present() {
 
 /// Validates a record file against the repository's JSON Schema.
 fixtures::CommandResult schema_check(const fs::path& record) {
-  const auto schema = source_root() / "reports/schema/run-record.schema.json";
+  const auto schema = source_root() / "src/record/schema/run-record.schema.json";
   return fixtures::run_command(
       "python3 -c 'import json, sys, jsonschema; "
       "jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]))); "

@@ -30,7 +30,7 @@ std::string variant(const std::string& file, const std::string& from, const std:
 }
 
 void expect_schema_valid(const fs::path& record) {
-  const auto schema = source_root() / "reports/schema/run-record.schema.json";
+  const auto schema = source_root() / "src/record/schema/run-record.schema.json";
   const auto r = fixtures::run_command(
       "python3 -c 'import json, sys, jsonschema; "
       "jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2]))); "

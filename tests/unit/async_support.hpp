@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "clock.hpp"
+#include "os/clock.hpp"
 
 namespace faultline::testing {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 
-#include "netns.hpp"
+#include "os/netns.hpp"
 
 namespace faultline::testing {
 

@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "measurement.hpp"
-#include "record.hpp"
+#include "measure/measurement.hpp"
+#include "record/record.hpp"
 
 namespace fixtures {
 

@@ -1,0 +1,56 @@
+// Episodes and metrics from timestamped samples: a pure implementation of
+// DESIGN.md section 3. No clock, no I/O: the runner hands in the samples it
+// recorded and the times of its fault events; tests hand in synthetic ones.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "record/record.hpp"
+#include "scenario/scenario.hpp"
+
+namespace faultline {
+
+/// The parameters of measurement that come from the scenario.
+struct MeasureParams {
+  RecoveredAfter recovered_after;
+  Nanos watch{0};
+  Nanos give_up_after{0};
+};
+
+/// The fault events of one iteration, reduced to what measurement needs.
+struct IterationWindow {
+  int index = 1;
+  Nanos start{0};          ///< iteration start
+  Nanos inject_start{0};   ///< start of the first injection
+  Nanos inject{0};         ///< t_inject of the first injection
+  std::optional<Nanos> revert;  ///< t_revert of the last revert (faults with a duration)
+  std::vector<Nanos> later_injections;  ///< inject_start of every further injection
+  Nanos observed_until{0};  ///< samples that started after this are ignored
+};
+
+/// The metrics of one iteration from the samples of every probe (only
+/// steady-state probes decide health; others get availability only).
+IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
+                                   const IterationWindow& w, const MeasureParams& p);
+
+/// What the runner needs while observing: whether it can stop observing this
+/// iteration at `now` (recovered and the watch window elapsed with no open
+/// episode, or absorbed and the watch elapsed after the last revert/inject,
+/// or the deadline passed).
+bool observation_complete(const std::vector<ProbeSeries>& probes, const IterationWindow& w,
+                          const MeasureParams& p, Nanos now);
+
+/// Statistics across iterations (count, mean, p50, p95, max, stddev).
+RunStatistics summarize(const std::vector<IterationMetrics>& iterations);
+
+/// count/mean/p50/p95/max/stddev of a set of durations (nearest-rank percentiles).
+Stats stats_of(std::vector<Nanos> values);
+
+/// One verdict per threshold present in `t`; `rto` and `ttd` are judged in
+/// every iteration (one verdict each for the run, failing if any iteration
+/// fails, with the worst iteration named), `mttr` on the mean.
+std::vector<Verdict> judge(const Thresholds& t, const std::vector<IterationMetrics>& iterations,
+                           const RunStatistics& stats, const MeasureParams& p);
+
+}  // namespace faultline

@@ -1,0 +1,153 @@
+#include "os/cleanup.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fmt/format.h>
+#include <thread>
+
+#include "os/netns.hpp"
+#include "os/process_signal.hpp"
+#include "os/procfs.hpp"
+#include "os/subprocess.hpp"
+
+extern char** environ;
+
+namespace faultline {
+
+namespace {
+
+bool stopped(pid_t p) {
+  auto s = process_state(p);
+  return s && (*s == 'T' || *s == 't');
+}
+
+/// SIGCONT to the recorded process (group) if it is still the one the run
+/// paused; true when nothing is left stopped.
+bool resume(const Undo& u) {
+  if (!same_process(u.pid, u.start_time)) return true;  // gone: nothing left paused
+  if (u.group)
+    signal_group(u.pid, u.start_time, SIGCONT);
+  else
+    signal_process(u.pid, u.start_time, SIGCONT);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    bool any = false;
+    for (pid_t p : u.group ? processes_in_group(u.pid) : std::vector<pid_t>{u.pid}) any |= stopped(p);
+    if (!any) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    // The kernel delivers SIGCONT asynchronously; re-read /proc shortly.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+/// Runs a revert command to completion (its own process group, output to
+/// /dev/null, killed after the timeout); true on exit 0.
+bool run_revert(const Undo& u, std::string& why) {
+  if (u.argv.empty()) return true;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  std::vector<char*> args;
+  for (const auto& a : u.argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    why = fmt::format("could not start `{}`", u.argv[0]);
+    return false;
+  }
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  pollfd p{pidfd, POLLIN, 0};
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(u.timeout).count();
+  if (pidfd < 0 || ::poll(&p, 1, static_cast<int>(ms)) == 0) {
+    ::kill(-pid, SIGKILL);
+    why = "timed out";
+  }
+  if (pidfd >= 0) ::close(pidfd);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!why.empty()) return false;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  why = WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : "killed by a signal";
+  return false;
+}
+
+}  // namespace
+
+CleanupReport cleanup_run(Ledger& l) {
+  CleanupReport r;
+  // 1. Faults, newest first: the reverse of the order they were applied.
+  for (auto it = l.faults.rbegin(); it != l.faults.rend(); ++it) {
+    LedgerFault& f = *it;
+    if (f.state == "reverted") continue;
+    bool ok = true;
+    std::string why;
+    switch (f.undo.kind) {
+      case Undo::Kind::none: break;
+      case Undo::Kind::sigcont:
+        ok = resume(f.undo);
+        if (ok) r.done.push_back(fmt::format("fault '{}': SIGCONT to process {} ({})", f.fault, f.undo.pid,
+                                             f.undo.group ? "group" : "leader"));
+        else why = "still stopped after SIGCONT";
+        break;
+      case Undo::Kind::command:
+        ok = run_revert(f.undo, why);
+        if (ok) r.done.push_back(fmt::format("fault '{}': ran its revert command", f.fault));
+        break;
+      case Undo::Kind::nft_table:
+        ok = remove_nft_table(f.undo.netns, f.undo.table, why);
+        if (ok) r.done.push_back(fmt::format("fault '{}': nft table inet {} is gone", f.fault, f.undo.table));
+        break;
+      case Undo::Kind::qdisc:
+        for (const auto& [ns, dev] : f.undo.qdiscs) ok = remove_root_qdisc(ns, dev, why) && ok;
+        if (ok) r.done.push_back(fmt::format("fault '{}': qdisc removed from {} device(s)", f.fault, f.undo.qdiscs.size()));
+        break;
+    }
+    if (!ok) {
+      r.failed.push_back(fmt::format("fault '{}' ({}): {}", f.fault, f.kind, why));
+      continue;
+    }
+    f.state = "reverted";
+    save_ledger(l);  // an interrupted cleanup resumes after what is done
+  }
+  // 2. The clone's processes: only those that are still the ones the run
+  // started (pid and start time), each with its whole process group.
+  for (const auto& p : l.processes) {
+    std::vector<pid_t> members = processes_in_group(p.pid);
+    if (members.empty()) continue;
+    // A reused pid that leads its own group is someone else's: left alone.
+    if (!signal_group(p.pid, p.start_time, SIGKILL)) continue;
+    r.done.push_back(fmt::format("service '{}': SIGKILL to process group {} ({} process(es))", p.service, p.pid,
+                                 members.size()));
+  }
+  // 3. The run's network, once nothing runs in it any more: every namespace
+  // named after its tag (and with them veths, routes and nft tables).
+  if (!l.network_tag.empty()) {
+    try {
+      const auto deleted = tear_down(l.network_tag);
+      if (!deleted.empty())
+        r.done.push_back(fmt::format("network: deleted {} namespace(s) fl-{}*", deleted.size(), l.network_tag));
+    } catch (const std::exception& e) {
+      r.failed.push_back(fmt::format("network of run {}: {}", l.run_id, e.what()));
+    }
+  }
+  if (r.ok()) finish_ledger(l);
+  return r;
+}
+
+}  // namespace faultline

@@ -1,0 +1,138 @@
+#include "os/host_caps.hpp"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+#include "os/netns.hpp"
+
+namespace faultline {
+
+namespace {
+
+constexpr int kCapNetAdmin = 12;  // linux/capability.h
+
+/// Whether the effective capability set of this process has CAP_NET_ADMIN.
+bool has_net_admin(std::string& detail) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("CapEff:")) continue;
+    const unsigned long long eff = std::stoull(line.substr(7), nullptr, 16);
+    const bool yes = (eff >> kCapNetAdmin) & 1;
+    detail = ::geteuid() == 0 ? "running as root" : yes ? "CAP_NET_ADMIN in the effective set" : "not root, no CAP_NET_ADMIN";
+    return yes;
+  }
+  detail = "cannot read /proc/self/status";
+  return false;
+}
+
+HostCap cap(std::string name, std::string disables) {
+  HostCap c;
+  c.name = std::move(name);
+  c.disables = std::move(disables);
+  return c;
+}
+
+void set(HostCap& c, const SyncResult& r, const std::string& what) {
+  c.present = r.ok();
+  c.detail = r.ok() ? what : what + " failed: " + r.why();
+}
+
+std::string hint_links() {
+  return "use proxied links instead: remove network = \"namespaces\" and send the traffic through [[link]]s "
+         "(`faultline doctor` shows what this host supports)";
+}
+
+}  // namespace
+
+HostCaps probe_host_caps() {
+  HostCaps c;
+  c.net_admin = cap("root or CAP_NET_ADMIN", "network = \"namespaces\" (everything below)");
+  c.namespaces = cap("network namespaces + veth", "network = \"namespaces\"");
+  c.nftables = cap("nftables", "net.partition with network = \"namespaces\"");
+  c.tbf = cap("tbf (sch_tbf)", "net.bandwidth with network = \"namespaces\"");
+  c.netem = cap("netem (sch_netem)", "net.latency with network = \"namespaces\"");
+  c.pidfd = cap("pidfd", "exact waits of `faultline cleanup` and the watchdog for revert commands");
+
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  c.pidfd.present = pidfd >= 0;
+  c.pidfd.detail = pidfd >= 0 ? "pidfd_open(2) works" : "pidfd_open(2) failed";
+  if (pidfd >= 0) ::close(pidfd);
+
+  c.net_admin.present = has_net_admin(c.net_admin.detail);
+  const std::string ns = fmt::format("fl-probe-{}", ::getpid());
+  const SyncResult add = run_command_sync({"ip", "netns", "add", ns});
+  if (!add.ok()) {
+    c.namespaces.detail = "`ip netns add` failed: " + add.why();
+    for (HostCap* dep : {&c.nftables, &c.tbf, &c.netem}) dep->detail = "not tried: no network namespace";
+    return c;
+  }
+  set(c.namespaces, run_command_sync({"ip", "-n", ns, "link", "add", "flprobe0", "type", "veth", "peer", "name", "flprobe1"}),
+      "a namespace with a veth pair");
+  set(c.nftables, run_command_sync(in_netns(ns, {"nft", "add", "table", "inet", "faultline_probe"})), "an inet table");
+  // The qdiscs go on the veth ends, as the faults put them ("lo" when the
+  // veth could not be made, so that a missing veth does not hide them).
+  const std::string dev0 = c.namespaces.present ? "flprobe0" : "lo";
+  const std::string dev1 = c.namespaces.present ? "flprobe1" : "lo";
+  set(c.tbf, run_command_sync(tbf_argv(ns, dev0, 125000)), "a tbf qdisc");
+  if (!c.namespaces.present) run_command_sync(qdisc_delete_argv(ns, dev0));
+  LatencyParams delay;
+  delay.latency = std::chrono::milliseconds(1);
+  set(c.netem, run_command_sync(netem_argv(ns, dev1, delay)), "a netem qdisc");
+  run_command_sync({"ip", "netns", "delete", ns});
+  return c;
+}
+
+std::vector<Diagnostic> host_check(const Scenario& s, const HostCaps& caps) {
+  std::vector<Diagnostic> out;
+  if (s.network != NetworkMode::namespaces) return out;
+  auto at = [&](const std::string& path, const SourcePos& fallback) {
+    auto it = s.positions.find(path);
+    SourcePos p = it != s.positions.end() ? it->second : fallback;
+    if (p.file.empty()) p.file = s.file;
+    return p;
+  };
+  const SourcePos network_pos = at("network", SourcePos{s.file, 0, 0});
+  for (const HostCap* c : {&caps.net_admin, &caps.namespaces})
+    if (!c->present) {
+      out.push_back({network_pos,
+                     fmt::format("network = \"namespaces\" needs {}, which this host does not give faultline ({})",
+                                 c->name, c->detail),
+                     hint_links()});
+      return out;  // nothing below can work either
+    }
+  for (std::size_t i = 0; i < s.faults.size(); ++i) {
+    const FaultSpec& f = s.faults[i];
+    const HostCap* need = f.kind == "net.partition" ? &caps.nftables
+                          : f.kind == "net.bandwidth" ? &caps.tbf
+                          : f.kind == "net.latency"   ? &caps.netem
+                                                      : nullptr;
+    if (!need || need->present) continue;
+    out.push_back({at(fmt::format("fault[{}].kind", i), f.pos),
+                   fmt::format("fault '{}' ({}) with network = \"namespaces\" needs {}, which this host does not have ({})",
+                               f.name, f.kind, need->name, need->detail),
+                   hint_links()});
+  }
+  return out;
+}
+
+std::string render_doctor(const HostCaps& caps) {
+  std::string out = fmt::format("{:<28} {:<4} {}\n", "capability", "", "without it / how it was found");
+  int missing = 0;
+  for (const HostCap* c : caps.all()) {
+    out += fmt::format("{:<28} {:<4} {}\n", c->name, c->present ? "yes" : "NO",
+                       c->present ? c->detail : fmt::format("disables {}: {}", c->disables, c->detail));
+    if (!c->present) ++missing;
+  }
+  out += missing == 0 ? "every capability is present: network = \"namespaces\" and every net.* fault kind work here\n"
+                      : fmt::format("{} missing: scenarios that need it are refused by validate, plan and run; "
+                                    "proxied links ([[link]]) need none of these\n",
+                                    missing);
+  return out;
+}
+
+}  // namespace faultline

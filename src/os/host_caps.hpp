@@ -1,0 +1,50 @@
+// What this host can do for network = "namespaces", found by trying rather
+// than guessed from the kernel version: a throwaway namespace with a veth
+// pair gets an nft table, a tbf and a netem qdisc, and is
+// deleted again. `faultline doctor` prints the table; validate, plan and run
+// refuse, in one line per problem naming what is missing and what to use
+// instead, a namespace scenario that needs something the host lacks, before
+// anything is built (nothing half-applies).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scenario/diagnostics.hpp"
+#include "scenario/scenario.hpp"
+
+namespace faultline {
+
+/// One capability and whether this host has it.
+struct HostCap {
+  std::string name;      ///< "root or CAP_NET_ADMIN", "network namespaces", "nftables", "tbf", "netem", "pidfd"
+  bool present = false;
+  std::string detail;    ///< how it was found, or why it is missing
+  std::string disables;  ///< what cannot be used without it
+};
+
+/// Every capability faultline's namespace mode may need.
+struct HostCaps {
+  HostCap net_admin;
+  HostCap namespaces;
+  HostCap nftables;
+  HostCap tbf;
+  HostCap netem;
+  HostCap pidfd;
+  std::vector<const HostCap*> all() const { return {&net_admin, &namespaces, &nftables, &tbf, &netem, &pidfd}; }
+};
+
+/// Tries each capability on this host (in a namespace of its own, deleted
+/// before it returns). Takes a few tens of milliseconds.
+HostCaps probe_host_caps();
+
+/// The problems of running `s` on a host with `caps`: none unless `s` uses
+/// network = "namespaces"; then one per missing capability it needs, at the
+/// key or fault that needs it.
+std::vector<Diagnostic> host_check(const Scenario& s, const HostCaps& caps);
+
+/// The `faultline doctor` table: one row per capability (yes/NO, what it
+/// disables when missing, how it was found).
+std::string render_doctor(const HostCaps& caps);
+
+}  // namespace faultline

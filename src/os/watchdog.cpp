@@ -1,0 +1,163 @@
+#include "os/watchdog.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "os/cleanup.hpp"
+#include "os/ledger.hpp"
+#include "os/process_signal.hpp"
+#include "os/procfs.hpp"
+
+namespace faultline {
+
+namespace {
+
+/// One report on the pipe: a child started (alive = 1, with its start time)
+/// or was reaped (alive = 0). 16 bytes, below PIPE_BUF: written whole.
+struct Report {
+  std::int32_t pid = 0;
+  std::int32_t alive = 0;
+  std::uint64_t start_time = 0;
+};
+
+/// The watchdog's life: wait for the harness to go, then clean up after it.
+[[noreturn]] void watch(int fd, const std::filesystem::path& ledger_path, const std::filesystem::path& log_path) {
+  // Signals meant for the harness are not for us.
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGTERM, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  ::signal(SIGPIPE, SIG_IGN);
+  const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int null = ::open("/dev/null", O_RDWR);
+  ::dup2(null, 0);
+  ::dup2(log >= 0 ? log : null, 1);
+  ::dup2(log >= 0 ? log : null, 2);
+  // Close everything else the harness had open, except our end of the pipe.
+  for (int i = 3; i < 1024; ++i)
+    if (i != fd) ::close(i);
+  // Reports of the children the harness starts and reaps, until read
+  // returns 0 (EOF): the harness is gone.
+  std::map<pid_t, std::uint64_t> running;
+  char buf[sizeof(Report) * 64];
+  std::size_t have = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf + have, sizeof buf - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    have += static_cast<std::size_t>(n);
+    std::size_t used = 0;
+    for (; have - used >= sizeof(Report); used += sizeof(Report)) {
+      Report r;
+      std::memcpy(&r, buf + used, sizeof r);
+      if (r.alive) running[r.pid] = r.start_time;
+      else running.erase(r.pid);
+    }
+    std::memmove(buf, buf + used, have - used);
+    have -= used;
+  }
+  try {
+    std::ifstream in(ledger_path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    Ledger l = ledger_from_json(ss.str());
+    if (l.finished) ::_exit(0);
+    fmt::print("watchdog: the harness of run {} died; reverting from its ledger\n", l.run_id);
+    // Commands in flight first, so that none acts after the revert; the
+    // services are the ledger's, stopped after the revert by cleanup_run.
+    for (const auto& p : l.processes) running.erase(p.pid);
+    for (const auto& [pid, start] : running) {
+      if (signal_group(pid, start, SIGKILL))
+        fmt::print("watchdog: process group {}: SIGKILL (a command the harness had running)\n", pid);
+    }
+    CleanupReport r = cleanup_run(l);
+    for (const auto& d : r.done) fmt::print("watchdog: {}\n", d);
+    for (const auto& f : r.failed) fmt::print("watchdog: LEFT BEHIND: {}\n", f);
+    std::fflush(stdout);
+    ::_exit(r.ok() ? 0 : 1);
+  } catch (const std::exception& e) {
+    fmt::print("watchdog: {}\n", e.what());
+    std::fflush(stdout);
+    ::_exit(1);
+  }
+}
+
+}  // namespace
+
+Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::filesystem::path& log_path) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("watchdog pipe: ") + std::strerror(errno));
+  // Report the grandchild's pid through a second pipe.
+  int pidpipe[2];
+  if (::pipe2(pidpipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("watchdog pipe: ") + std::strerror(errno));
+  const pid_t first = ::fork();
+  if (first < 0) throw std::runtime_error(std::string("watchdog fork: ") + std::strerror(errno));
+  if (first == 0) {
+    // Intermediate child: a new session, then fork the watchdog and exit so
+    // that it is adopted outside the harness's tree.
+    ::setsid();
+    const pid_t wd = ::fork();
+    if (wd == 0) {
+      ::close(fds[1]);
+      ::close(pidpipe[0]);
+      ::close(pidpipe[1]);
+      watch(fds[0], ledger_path, log_path);
+    }
+    ssize_t n = ::write(pidpipe[1], &wd, sizeof wd);
+    ::_exit(n == sizeof wd ? 0 : 1);
+  }
+  ::close(fds[0]);
+  ::close(pidpipe[1]);
+  ::fcntl(fds[1], F_SETFL, O_NONBLOCK);  // report() must never block the harness
+  int status = 0;
+  ::waitpid(first, &status, 0);
+  pid_t wd = 0;
+  const ssize_t n = ::read(pidpipe[0], &wd, sizeof wd);
+  ::close(pidpipe[0]);
+  if (n != sizeof wd || wd <= 0) {
+    ::close(fds[1]);
+    throw std::runtime_error("the watchdog did not start");
+  }
+  return Watchdog(wd, fds[1]);
+}
+
+Watchdog::Watchdog(Watchdog&& other) noexcept : pid_(other.pid_), fd_(other.fd_) { other.fd_ = -1; }
+
+Watchdog::~Watchdog() { release(); }
+
+void Watchdog::report(pid_t pid, bool alive) noexcept {
+  if (fd_ < 0) return;
+  Report r;
+  r.pid = static_cast<std::int32_t>(pid);
+  r.alive = alive ? 1 : 0;
+  if (alive) {
+    // Without the leader's identity the watchdog could not tell the group
+    // from a later one with the same number: such a child is not reported
+    // (it is gone already when /proc has no start time for it).
+    try {
+      const auto start = process_start_time(pid);
+      if (!start) return;
+      r.start_time = *start;
+    } catch (...) {
+      return;
+    }
+  }
+  [[maybe_unused]] const ssize_t n = ::write(fd_, &r, sizeof r);  // EAGAIN: dropped, never a stall
+}
+
+void Watchdog::release() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace faultline

@@ -1,0 +1,723 @@
+// The run record from JSON: the exact inverse of to_json (json_record.cpp),
+// and a reader of the records older versions wrote (schema_version 1 differs
+// only in how a probe's samples are kept).
+//
+// Two things make "exact" hold. Numbers are parsed with a handler of our own
+// that reads doubles with std::from_chars (Boost.JSON 1.81's own parser may
+// be one ulp off, so a percentage could change in a round trip). And every
+// object is read through `Obj`, which tracks the key path for messages and
+// refuses keys that to_json never writes, so a typo in a hand-edited record
+// is named instead of silently ignored.
+#include "record/json_read.hpp"
+
+#include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <charconv>
+#include <fmt/format.h>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+namespace faultline {
+
+namespace json = boost::json;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Parsing with exact doubles
+
+/// Boost.JSON's own value-building handler, except that doubles are converted
+/// from their text with std::from_chars (correctly rounded).
+struct ExactHandler {
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  json::value_stack st;
+  std::string number;  ///< the parts of a number split across buffers
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) { return true; }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    st.push_object(n);
+    return true;
+  }
+  bool on_array_begin(json::error_code&) { return true; }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    st.push_array(n);
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    st.push_key(s);
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    st.push_string(s);
+    return true;
+  }
+  bool on_number_part(json::string_view s, json::error_code&) {
+    number.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+    number.clear();
+    st.push_int64(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+    number.clear();
+    st.push_uint64(u);
+    return true;
+  }
+  bool on_double(double d, json::string_view s, json::error_code&) {
+    number.append(s.data(), s.size());
+    double exact = d;
+    const char* end = number.data() + number.size();
+    if (std::from_chars(number.data(), end, exact).ec != std::errc{}) exact = d;  // out of range: keep Boost's
+    number.clear();
+    st.push_double(exact);
+    return true;
+  }
+  bool on_bool(bool b, json::error_code&) {
+    st.push_bool(b);
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    st.push_null();
+    return true;
+  }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+};
+
+/// "line 3, column 14" of a byte offset.
+std::string position_of(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return fmt::format("line {}, column {}", line, col);
+}
+
+json::value parse_exact(std::string_view text, std::string_view source) {
+  json::basic_parser<ExactHandler> p(json::parse_options{});
+  p.handler().st.reset();
+  json::error_code ec;
+  const std::size_t n = p.write_some(false, text.data(), text.size(), ec);
+  if (!ec && n < text.size()) ec = json::error::extra_data;
+  if (ec)
+    throw RecordError(fmt::format("{}: not valid JSON ({}) at {}", source, ec.message(), position_of(text, n)));
+  return p.handler().st.release();
+}
+
+// ---------------------------------------------------------------------------
+// Typed access with key paths
+
+const char* kind_of(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64: return "an integer";
+    case json::kind::double_: return "a fractional number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+  }
+  return "a value";
+}
+
+/// Where we are: the source name for every message.
+struct Ctx {
+  std::string source;
+
+  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
+    throw RecordError(fmt::format("{}: {}: {}", source, path.empty() ? "top level" : path, what));
+  }
+  [[noreturn]] void wrong(const std::string& path, const char* expected, const json::value& v) const {
+    fail(path, fmt::format("expected {}, found {}", expected, kind_of(v)));
+  }
+
+  std::int64_t i64(const json::value& v, const std::string& path, const char* expected = "an integer") const {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return static_cast<std::int64_t>(v.get_uint64());
+    if (v.is_uint64()) fail(path, "integer out of range");
+    wrong(path, expected, v);
+  }
+  std::uint64_t u64(const json::value& v, const std::string& path,
+                    std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) const {
+    std::uint64_t x = 0;
+    if (v.is_uint64())
+      x = v.get_uint64();
+    else if (v.is_int64() && v.get_int64() >= 0)
+      x = static_cast<std::uint64_t>(v.get_int64());
+    else if (v.is_int64())
+      fail(path, fmt::format("expected a non-negative integer, found {}", v.get_int64()));
+    else
+      wrong(path, "a non-negative integer", v);
+    if (x > max) fail(path, fmt::format("{} is out of range (at most {})", x, max));
+    return x;
+  }
+  int i32(const json::value& v, const std::string& path) const {
+    const std::int64_t x = i64(v, path);
+    if (x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max())
+      fail(path, fmt::format("{} is out of range", x));
+    return static_cast<int>(x);
+  }
+  Nanos ns(const json::value& v, const std::string& path) const {
+    return Nanos(i64(v, path, "an integer (ns)"));
+  }
+  std::optional<Nanos> opt_ns(const json::value& v, const std::string& path) const {
+    if (v.is_null()) return std::nullopt;
+    return Nanos(i64(v, path, "an integer (ns) or null"));
+  }
+  double num(const json::value& v, const std::string& path) const {
+    if (v.is_double()) return v.get_double();
+    if (v.is_int64()) return static_cast<double>(v.get_int64());
+    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+    wrong(path, "a number", v);
+  }
+  bool boolean(const json::value& v, const std::string& path) const {
+    if (!v.is_bool()) wrong(path, "true or false", v);
+    return v.get_bool();
+  }
+  std::string str(const json::value& v, const std::string& path) const {
+    if (!v.is_string()) wrong(path, "a string", v);
+    return std::string(v.get_string());
+  }
+  const json::array& arr(const json::value& v, const std::string& path) const {
+    if (!v.is_array()) wrong(path, "an array", v);
+    return v.get_array();
+  }
+};
+
+std::string join_path(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+}
+
+std::string index_path(const std::string& path, std::size_t i) { return fmt::format("{}[{}]", path, i); }
+
+/// An object being read: every key read is remembered so that `finish`
+/// can refuse the ones no reader asked for.
+class Obj {
+ public:
+  Obj(const Ctx& c, const json::value& v, std::string path) : c_(c), path_(std::move(path)) {
+    if (!v.is_object()) c_.wrong(path_, "an object", v);
+    o_ = &v.get_object();
+  }
+
+  const std::string& path() const { return path_; }
+  std::string at_path(std::string_view key) const { return join_path(path_, key); }
+  bool has(std::string_view key) const { return o_->contains(key); }
+
+  const json::value& at(std::string_view key) {
+    const json::value* v = o_->if_contains(key);
+    if (!v) c_.fail(at_path(key), "missing");
+    seen_.insert(std::string(key));
+    return *v;
+  }
+
+  std::int64_t i64(std::string_view k) { return c_.i64(at(k), at_path(k)); }
+  std::uint64_t u64(std::string_view k, std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
+    return c_.u64(at(k), at_path(k), max);
+  }
+  int i32(std::string_view k) { return c_.i32(at(k), at_path(k)); }
+  Nanos ns(std::string_view k) { return c_.ns(at(k), at_path(k)); }
+  std::optional<Nanos> opt_ns(std::string_view k) { return c_.opt_ns(at(k), at_path(k)); }
+  double num(std::string_view k) { return c_.num(at(k), at_path(k)); }
+  bool boolean(std::string_view k) { return c_.boolean(at(k), at_path(k)); }
+  std::string str(std::string_view k) { return c_.str(at(k), at_path(k)); }
+  const json::array& arr(std::string_view k) { return c_.arr(at(k), at_path(k)); }
+  Obj obj(std::string_view k) { return Obj(c_, at(k), at_path(k)); }
+
+  /// Refuses any key that was not read.
+  void finish() const {
+    for (const auto& kv : *o_)
+      if (!seen_.count(std::string(kv.key())))
+        c_.fail(at_path(kv.key()), "unknown field (this faultline does not write it)");
+  }
+
+ private:
+  const Ctx& c_;
+  std::string path_;
+  const json::object* o_ = nullptr;
+  std::set<std::string> seen_;
+};
+
+/// Reads every element of an array field with `read(Obj-or-value, path)`.
+template <class T, class F>
+std::vector<T> read_array(const Ctx& c, Obj& parent, std::string_view key, F read) {
+  const json::array& a = parent.arr(key);
+  const std::string path = parent.at_path(key);
+  std::vector<T> out;
+  out.reserve(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) out.push_back(read(c, a[i], index_path(path, i)));
+  return out;
+}
+
+std::vector<std::string> read_strings(const Ctx& c, Obj& parent, std::string_view key) {
+  return read_array<std::string>(c, parent, key,
+                                 [](const Ctx& cx, const json::value& v, const std::string& p) { return cx.str(v, p); });
+}
+
+// ---------------------------------------------------------------------------
+// The record's parts, in the order json_record.cpp writes them
+
+Outcome outcome_from(const Ctx& c, const std::string& name, const std::string& path) {
+  for (Outcome o : {Outcome::passed, Outcome::failed, Outcome::usage_error, Outcome::inconclusive,
+                    Outcome::harness_error, Outcome::interrupted})
+    if (name == outcome_name(o)) return o;
+  c.fail(path, fmt::format("unknown outcome \"{}\" (expected passed, failed, usage_error, inconclusive, "
+                           "harness_error or interrupted)",
+                           name));
+}
+
+ProbeKind probe_kind_from(const Ctx& c, const std::string& name, const std::string& path) {
+  if (name == "tcp") return ProbeKind::tcp;
+  if (name == "http") return ProbeKind::http;
+  if (name == "exec") return ProbeKind::exec;
+  c.fail(path, fmt::format("unknown probe kind \"{}\" (expected tcp, http or exec)", name));
+}
+
+Stats read_stats(Obj o) {
+  Stats s;
+  s.count = static_cast<std::size_t>(o.u64("count"));
+  s.mean = o.ns("mean_ns");
+  s.p50 = o.ns("p50_ns");
+  s.p95 = o.ns("p95_ns");
+  s.max = o.ns("max_ns");
+  s.stddev = o.ns("stddev_ns");
+  o.finish();
+  return s;
+}
+
+std::vector<Availability> read_availability(const Ctx& c, Obj& parent) {
+  return read_array<Availability>(c, parent, "availability", [](const Ctx& cx, const json::value& v, const std::string& p) {
+    Obj o(cx, v, p);
+    Availability a;
+    a.probe = o.str("probe");
+    a.ok = o.u64("ok");
+    a.total = o.u64("total");
+    if (a.ok > a.total) cx.fail(o.at_path("ok"), fmt::format("{} ok samples of {} in total", a.ok, a.total));
+    o.num("percent");  // derived from ok and total
+    o.finish();
+    return a;
+  });
+}
+
+void read_scenario(const Ctx& c, Obj o, RunRecord& r) {
+  Scenario& s = r.scenario;
+  r.scenario_name = o.str("name");
+  r.scenario_file = o.str("file");
+  r.scenario_digest = o.str("digest");
+  s.name = r.scenario_name;
+  s.file = r.scenario_file;
+  s.description = o.str("description");
+  s.iterations = o.i32("iterations");
+  s.steady_for = o.ns("steady_for_ns");
+  s.steady_timeout = o.ns("steady_timeout_ns");
+  Obj ra = o.obj("recovered_after");
+  s.recovered_after.samples = ra.i32("samples");
+  s.recovered_after.duration = ra.ns("duration_ns");
+  ra.finish();
+  s.watch = o.ns("watch_ns");
+  s.give_up_after = o.ns("give_up_after_ns");
+  s.cool_down = o.ns("cool_down_ns");
+  for (auto& name : read_strings(c, o, "services")) {
+    ServiceSpec svc;
+    svc.name = std::move(name);
+    s.services.push_back(std::move(svc));
+  }
+  Obj t = o.obj("thresholds");
+  if (t.has("rto_ns")) s.thresholds.rto = t.ns("rto_ns");
+  if (t.has("ttd_ns")) s.thresholds.ttd = t.ns("ttd_ns");
+  if (t.has("mttr_ns")) s.thresholds.mttr = t.ns("mttr_ns");
+  if (t.has("max_recurrence")) s.thresholds.max_recurrence = t.i32("max_recurrence");
+  if (t.has("min_availability_percent")) s.thresholds.min_availability = t.num("min_availability_percent");
+  if (t.has("max_data_loss")) s.thresholds.max_data_loss = t.i64("max_data_loss");
+  if (t.has("max_data_loss_window_ns")) s.thresholds.max_data_loss_window = t.ns("max_data_loss_window_ns");
+  t.finish();
+  o.finish();
+}
+
+std::vector<Verdict> read_verdicts(const Ctx& c, Obj& parent) {
+  return read_array<Verdict>(c, parent, "verdicts", [](const Ctx& cx, const json::value& v, const std::string& p) {
+    Obj o(cx, v, p);
+    Verdict x;
+    x.threshold = o.str("threshold");
+    x.scope = o.str("scope");
+    x.passed = o.boolean("passed");
+    x.measured = o.str("measured");
+    x.limit = o.str("limit");
+    x.margin = o.str("margin");
+    x.detail = o.str("detail");
+    o.finish();
+    return x;
+  });
+}
+
+RunStatistics read_statistics(const Ctx& c, Obj o) {
+  RunStatistics s;
+  s.ttd = read_stats(o.obj("ttd"));
+  s.ttr = read_stats(o.obj("ttr"));
+  s.recovery_time = read_stats(o.obj("recovery_time"));
+  o.ns("mttr_ns");  // derived: ttr.mean_ns
+  s.episodes = static_cast<std::size_t>(o.u64("episodes"));
+  s.unrecovered_episodes = static_cast<std::size_t>(o.u64("unrecovered_episodes"));
+  s.recurrence = o.i32("recurrence");
+  s.recurrence_rate = o.num("recurrence_rate");
+  s.availability = read_availability(c, o);
+  o.finish();
+  return s;
+}
+
+Episode read_episode(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  Episode e;
+  e.start = o.ns("start_ns");
+  e.end = o.opt_ns("end_ns");
+  const auto ttr = o.opt_ns("ttr_ns");  // derived: end - start
+  if (ttr.has_value() != e.end.has_value())
+    c.fail(o.at_path("ttr_ns"), e.end ? "null although end_ns is set" : "set although end_ns is null");
+  e.relapse = o.boolean("relapse");
+  e.failing_probes = read_strings(c, o, "failing_probes");
+  o.finish();
+  return e;
+}
+
+LatencySummary read_latency_summary(Obj o) {
+  LatencySummary l;
+  l.count = static_cast<std::size_t>(o.u64("count"));
+  l.p50 = o.ns("p50_ns");
+  l.p99 = o.ns("p99_ns");
+  o.finish();
+  return l;
+}
+
+ProbeLatency read_probe_latency(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  ProbeLatency l;
+  l.probe = o.str("probe");
+  l.before = read_latency_summary(o.obj("before"));
+  l.during = read_latency_summary(o.obj("during"));
+  l.after = read_latency_summary(o.obj("after"));
+  o.finish();
+  return l;
+}
+
+IterationMetrics read_iteration(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  IterationMetrics m;
+  m.index = o.i32("index");
+  m.start = o.ns("start_ns");
+  m.inject_start = o.ns("inject_start_ns");
+  m.inject = o.ns("inject_ns");
+  m.revert = o.opt_ns("revert_ns");
+  m.deadline = o.ns("deadline_ns");
+  m.observed_until = o.ns("observed_until_ns");
+  m.impact = o.boolean("impact");
+  m.recovered = o.boolean("recovered");
+  m.t_fail = o.opt_ns("t_fail_ns");
+  m.t_recover = o.opt_ns("t_recover_ns");
+  m.ttd = o.opt_ns("ttd_ns");
+  m.ttr = o.opt_ns("ttr_ns");
+  m.recovery_time = o.opt_ns("recovery_time_ns");
+  m.recovery_after_revert = o.opt_ns("recovery_after_revert_ns");
+  m.uncertainty = o.ns("uncertainty_ns");
+  m.relapses = o.i32("relapses");
+  m.episodes = read_array<Episode>(c, o, "episodes", read_episode);
+  m.availability = read_availability(c, o);
+  m.latency = read_array<ProbeLatency>(c, o, "latency", read_probe_latency);
+  // Only iterations with [[recovery]] steps that ran have these.
+  if (o.has("time_to_mitigate_ns")) m.time_to_mitigate = o.opt_ns("time_to_mitigate_ns");
+  if (o.has("runbook_duration_ns")) m.runbook_duration = o.opt_ns("runbook_duration_ns");
+  o.finish();
+  return m;
+}
+
+FaultEvent read_fault(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  FaultEvent f;
+  f.iteration = o.i32("iteration");
+  f.fault = o.str("fault");
+  f.kind = o.str("kind");
+  f.target = o.str("target");
+  f.inject_start = o.ns("inject_start_ns");
+  f.inject_end = o.opt_ns("inject_ns");
+  f.revert_start = o.opt_ns("revert_start_ns");
+  f.revert_end = o.opt_ns("revert_ns");
+  f.ok = o.boolean("ok");
+  f.error = o.str("error");
+  o.finish();
+  return f;
+}
+
+StepOutcome read_step(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  StepOutcome s;
+  s.iteration = o.i32("iteration");
+  s.phase = o.str("phase");
+  s.name = o.str("name");
+  s.start = o.ns("start_ns");
+  s.end = o.ns("end_ns");
+  s.exit_code = o.i32("exit_code");
+  s.timed_out = o.boolean("timed_out");
+  s.ok = o.boolean("ok");
+  s.output = o.str("output");
+  // Recovery steps say what triggered them and whether they ran.
+  if (o.has("trigger")) s.trigger = o.str("trigger");
+  if (o.has("ran")) s.ran = o.boolean("ran");
+  o.finish();
+  return s;
+}
+
+WorkloadResult read_workload(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  WorkloadResult r;
+  r.workload = o.str("workload");
+  r.iteration = o.i32("iteration");
+  r.first_seq = o.u64("first_seq");
+  r.last_seq = o.u64("last_seq");
+  r.writes = o.u64("writes");
+  r.acknowledged = o.u64("acknowledged");
+  r.errors = o.u64("errors");
+  r.read_ok = o.boolean("read_ok");
+  r.read_error = o.str("read_error");
+  r.lost = o.u64("lost");
+  r.lost_seqs = read_array<std::uint64_t>(c, o, "lost_seqs",
+                                          [](const Ctx& cx, const json::value& x, const std::string& path) { return cx.u64(x, path, std::numeric_limits<std::uint64_t>::max()); });
+  r.lost_from = o.opt_ns("lost_from_ns");
+  r.lost_to = o.opt_ns("lost_to_ns");
+  r.loss_window = o.ns("loss_window_ns");
+  Obj f = o.obj("fault");
+  r.fault_from = f.ns("from_ns");
+  r.fault_to = f.ns("to_ns");
+  r.fault_writes = f.u64("writes");
+  r.fault_errors = f.u64("errors");
+  r.fault_latency_p50 = f.ns("latency_p50_ns");
+  r.fault_latency_p99 = f.ns("latency_p99_ns");
+  f.finish();
+  o.finish();
+  return r;
+}
+
+ServiceEvent read_service_event(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  ServiceEvent e;
+  e.service = o.str("service");
+  e.what = o.str("what");
+  e.at = o.ns("at_ns");
+  e.detail = o.str("detail");
+  o.finish();
+  return e;
+}
+
+LinkFaultWindow read_link_fault(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  LinkFaultWindow w;
+  w.fault = o.str("fault");
+  w.kind = o.str("kind");
+  w.iteration = o.i32("iteration");
+  w.start = o.ns("start_ns");
+  w.end = o.opt_ns("end_ns");
+  w.connections = o.u64("connections");
+  o.finish();
+  return w;
+}
+
+LinkStats read_link(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  LinkStats l;
+  l.name = o.str("name");
+  l.to = o.str("to");
+  l.port = static_cast<std::uint16_t>(o.u64("port", 65535));
+  l.connections = o.u64("connections");
+  l.bytes_upstream = o.u64("bytes_upstream");
+  l.bytes_downstream = o.u64("bytes_downstream");
+  l.discarded_upstream = o.u64("discarded_upstream");
+  l.discarded_downstream = o.u64("discarded_downstream");
+  l.resets = o.u64("resets");
+  l.faults = read_array<LinkFaultWindow>(c, o, "faults", read_link_fault);
+  o.finish();
+  return l;
+}
+
+Sample read_sample(const Ctx& c, const json::value& v, const std::string& p) {
+  const json::array& a = c.arr(v, p);
+  if (a.size() != 4)
+    c.fail(p, fmt::format("expected [start_ns, end_ns, ok, detail], found {} element(s)", a.size()));
+  Sample s;
+  s.start = c.ns(a[0], index_path(p, 0));
+  s.end = c.ns(a[1], index_path(p, 1));
+  s.ok = c.boolean(a[2], index_path(p, 2));
+  s.detail = c.str(a[3], index_path(p, 3));
+  return s;
+}
+
+SampleTimes read_times(const Ctx& c, const json::value& v, const std::string& p) {
+  const json::array& a = c.arr(v, p);
+  if (a.size() != 2) c.fail(p, fmt::format("expected [start_ns, end_ns], found {} element(s)", a.size()));
+  return {c.ns(a[0], index_path(p, 0)), c.ns(a[1], index_path(p, 1))};
+}
+
+SampleRun read_run(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  SampleRun r;
+  r.ok = o.boolean("ok");
+  r.detail = o.str("detail");
+  r.count = o.u64("count");
+  if (r.count == 0) c.fail(o.at_path("count"), "a run has at least one sample");
+  r.first = read_times(c, o.at("first"), o.at_path("first"));
+  r.last = read_times(c, o.at("last"), o.at_path("last"));
+  if (r.count == 1 && r.first != r.last) c.fail(o.at_path("last"), "differs from first in a run of one sample");
+  if (r.last.start < r.first.start) c.fail(o.at_path("last"), "starts before first");
+  Obj lat = o.obj("latency");
+  r.latency_min = lat.ns("min_ns");
+  r.latency_p50 = lat.ns("p50_ns");
+  r.latency_max = lat.ns("max_ns");
+  lat.finish();
+  if (!(r.latency_min <= r.latency_p50 && r.latency_p50 <= r.latency_max))
+    c.fail(o.at_path("latency"), "expected min_ns <= p50_ns <= max_ns");
+  o.finish();
+  return r;
+}
+
+/// The fields every version writes for a probe.
+ProbeSeries read_probe_head(const Ctx& c, Obj& o) {
+  ProbeSeries s;
+  s.name = o.str("name");
+  s.kind = probe_kind_from(c, o.str("kind"), o.at_path("kind"));
+  s.interval = o.ns("interval_ns");
+  s.steady_state = o.boolean("steady_state");
+  s.overruns = o.u64("overruns");
+  return s;
+}
+
+/// schema_version 1: every sample, with the names of its fields.
+ProbeSeries read_probe_v1(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  ProbeSeries s = read_probe_head(c, o);
+  const auto fields = read_strings(c, o, "sample_fields");
+  if (fields != std::vector<std::string>{"start_ns", "end_ns", "ok", "detail"})
+    c.fail(o.at_path("sample_fields"), "expected [\"start_ns\", \"end_ns\", \"ok\", \"detail\"]");
+  s.samples = read_array<Sample>(c, o, "samples", read_sample);
+  o.finish();
+  return s;
+}
+
+/// schema_version 2: the samples in full, or their runs.
+ProbeSeries read_probe(const Ctx& c, const json::value& v, const std::string& p) {
+  Obj o(c, v, p);
+  ProbeSeries s = read_probe_head(c, o);
+  const std::uint64_t count = o.u64("sample_count");
+  if (o.has("samples") == o.has("runs"))
+    c.fail(p, o.has("runs") ? "has both samples and runs" : "has neither samples nor runs");
+  if (o.has("samples")) {
+    s.samples = read_array<Sample>(c, o, "samples", read_sample);
+  } else {
+    s.runs = read_array<SampleRun>(c, o, "runs", read_run);
+    for (std::size_t i = 1; i < s.runs.size(); ++i) {
+      const SampleRun &a = s.runs[i - 1], &b = s.runs[i];
+      const std::string at = index_path(o.at_path("runs"), i);
+      if (a.ok == b.ok && a.detail == b.detail) c.fail(at, "same ok and detail as the run before it (runs are maximal)");
+      if (b.first.start < a.last.start) c.fail(at, "starts before the last sample of the run before it");
+    }
+    // A probe with no sample is written with an empty list of samples.
+    if (s.runs.empty()) c.fail(o.at_path("runs"), "empty (a probe without samples has \"samples\": [])");
+  }
+  if (sample_count(s) != count)
+    c.fail(o.at_path("sample_count"), fmt::format("{} but the {} hold {}", count, s.runs.empty() ? "samples" : "runs",
+                                                  sample_count(s)));
+  o.finish();
+  return s;
+}
+
+int check_version(const Ctx& c, const json::object& top) {
+  const json::value* v = top.if_contains("schema_version");
+  if (!v) c.fail("schema_version", "missing (is this a faultline run record?)");
+  const std::int64_t version = c.i64(*v, "schema_version");
+  if (version < kOldestReadableSchemaVersion || version > kRecordSchemaVersion)
+    throw SchemaVersionError(fmt::format("{} has schema_version {}; this faultline reads schema_version {} to {}{}",
+                                         c.source, version, kOldestReadableSchemaVersion, kRecordSchemaVersion,
+                                         version > kRecordSchemaVersion ? " (a newer faultline wrote it)" : ""),
+                             version);
+  return static_cast<int>(version);
+}
+
+}  // namespace
+
+RunRecord read_run_record(std::string_view json_text, std::string_view source) {
+  const Ctx c{std::string(source)};
+  const json::value doc = parse_exact(json_text, source);
+  if (!doc.is_object()) c.wrong("", "an object (a faultline run record)", doc);
+  const int version = check_version(c, doc.get_object());
+
+  Obj o(c, doc, "");
+  RunRecord r;
+  r.schema_version = o.i32("schema_version");
+  r.run_id = o.str("run_id");
+  r.outcome = outcome_from(c, o.str("outcome"), "outcome");
+  r.exit_code = o.i32("exit_code");
+  r.error = o.str("error");
+
+  Obj env = o.obj("environment");
+  r.faultline_version = env.str("faultline_version");
+  r.host = env.str("host");
+  r.kernel = env.str("kernel");
+  r.started_at = env.str("started_at");
+  r.origin_monotonic_ns = env.i64("origin_monotonic_ns");
+  r.duration = env.ns("duration_ns");
+  env.finish();
+
+  r.seed = o.u64("seed");
+  Obj ports = o.obj("ports");
+  for (const auto& kv : doc.at("ports").get_object())
+    r.ports[std::string(kv.key())] = static_cast<std::uint16_t>(ports.u64(kv.key(), 65535));
+  ports.finish();
+
+  read_scenario(c, o.obj("scenario"), r);
+  r.verdicts = read_verdicts(c, o);
+  r.statistics = read_statistics(c, o.obj("statistics"));
+  r.iterations = read_array<IterationMetrics>(c, o, "iterations", read_iteration);
+  r.faults = read_array<FaultEvent>(c, o, "faults", read_fault);
+  r.steps = read_array<StepOutcome>(c, o, "steps", read_step);
+  r.service_events = read_array<ServiceEvent>(c, o, "service_events", read_service_event);
+  // Records written before [[link]] existed have no "links": none were used.
+  if (o.has("links")) r.links = read_array<LinkStats>(c, o, "links", read_link);
+  // Records of runs without a [[workload]] have no "workloads".
+  if (o.has("workloads")) r.workloads = read_array<WorkloadResult>(c, o, "workloads", read_workload);
+  r.left_behind = read_strings(c, o, "left_behind");
+  r.probes = read_array<ProbeSeries>(c, o, "probes", version == 1 ? read_probe_v1 : read_probe);
+  o.finish();
+  return r;
+}
+
+RunRecord read_run_record_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RecordError(fmt::format("{}: cannot be read: {}", path.string(), std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw RecordError(fmt::format("{}: cannot be read", path.string()));
+  return read_run_record(ss.str(), path.string());
+}
+
+}  // namespace faultline

@@ -1,0 +1,308 @@
+// The typed run record: everything a run observed and concluded. Reports are
+// pure functions of it; `faultline report run.json` re-renders from it alone.
+// All times are nanoseconds since the run's origin on CLOCK_MONOTONIC
+// (`RunRecord::origin_monotonic_ns` gives the origin itself, so that other
+// processes on the host can be compared against the same clock).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/duration.hpp"
+#include "scenario/scenario.hpp"
+
+namespace faultline {
+
+/// One probe execution (DESIGN.md section 3: "sample").
+struct Sample {
+  Nanos start{0};  ///< when the probe began (the tick it ran on, as observed)
+  Nanos end{0};    ///< when its outcome was known
+  bool ok = false;
+  std::string detail;  ///< why it failed, or a short success note; may be empty
+
+  Nanos latency() const { return end - start; }
+};
+
+/// When and how long one sample took, without its outcome.
+struct SampleTimes {
+  Nanos start{0};
+  Nanos end{0};
+  bool operator==(const SampleTimes&) const = default;
+};
+
+/// A maximal sequence of consecutive samples of one probe with the same ok
+/// and detail: the compressed form of a long drill's samples in the run
+/// record (schema_version 2). Its first and last samples are kept exactly, so
+/// every transition between runs is exact; in between, only how many samples
+/// there were and their latency (nearest-rank p50) are kept.
+struct SampleRun {
+  bool ok = false;
+  std::string detail;
+  std::uint64_t count = 0;  ///< samples in the run, >= 1
+  SampleTimes first;        ///< the run's first sample
+  SampleTimes last;         ///< its last sample (== first when count is 1)
+  Nanos latency_min{0}, latency_p50{0}, latency_max{0};  ///< over the run's samples
+  bool operator==(const SampleRun&) const = default;
+};
+
+/// A probe that has at most this many samples keeps every one of them in the
+/// run record; one with more is kept as runs (SampleRun).
+inline constexpr std::size_t kMaxFullSamples = 10'000;
+
+/// The samples of one probe over the whole run, in start order.
+struct ProbeSeries {
+  std::string name;
+  ProbeKind kind = ProbeKind::tcp;
+  Nanos interval{0};
+  bool steady_state = true;
+  std::uint64_t overruns = 0;  ///< ticks skipped because the previous run was still going
+  /// Every sample. A run collects them all; a record read back from JSON has
+  /// them only when they were written in full (see keeps_every_sample).
+  std::vector<Sample> samples;
+  /// The samples as runs, in a record read back from JSON that kept them so;
+  /// then `samples` is empty. Empty in a record that a run produced.
+  std::vector<SampleRun> runs;
+};
+
+/// The samples as maximal runs of equal outcome (ok and detail).
+std::vector<SampleRun> compress_samples(const std::vector<Sample>& samples);
+
+/// The probe's runs: `p.runs` when the record holds runs, else computed from `p.samples`.
+std::vector<SampleRun> runs_of(const ProbeSeries& p);
+
+/// How many samples the probe took.
+std::uint64_t sample_count(const ProbeSeries& p);
+
+/// Whether the run record keeps every sample of the probe (at most
+/// kMaxFullSamples of them, and not already read back as runs), rather than
+/// its runs. Reports that draw samples decide with it, so that a report
+/// rendered during a run and one re-rendered from run.json are identical.
+bool keeps_every_sample(const ProbeSeries& p);
+
+/// One application of one fault (an injection) and its revert.
+struct FaultEvent {
+  int iteration = 0;  ///< 1-based
+  std::string fault;  ///< FaultSpec::name
+  std::string kind;
+  std::string target;
+  Nanos inject_start{0};
+  std::optional<Nanos> inject_end;  ///< t_inject: when inject returned success
+  std::optional<Nanos> revert_start;
+  std::optional<Nanos> revert_end;  ///< t_revert
+  bool ok = true;       ///< inject and revert both succeeded
+  std::string error;    ///< what failed, if anything
+};
+
+/// A [[setup]], [[verify]] or [[recovery]] command's outcome.
+struct StepOutcome {
+  int iteration = 0;
+  std::string phase;  ///< "setup", "verify" or "recovery"
+  std::string name;
+  Nanos start{0};
+  Nanos end{0};
+  int exit_code = 0;   ///< -N when killed by signal N
+  bool timed_out = false;
+  bool ok = false;
+  std::string output;  ///< tail of stdout and stderr
+  /// recovery steps: what started the step, e.g. "detect + 0 ms"; "" for setup/verify
+  std::string trigger;
+  /// recovery steps: false when the step did not run (never triggered, or an
+  /// earlier step failed); `output` then says why, start == end == when decided
+  bool ran = true;
+};
+
+/// Something that happened to a service, for the run record and the console.
+struct ServiceEvent {
+  std::string service;
+  std::string what;  ///< "started", "ready", "exited", "restarting", "stopped"
+  Nanos at{0};
+  std::string detail;  ///< e.g. "pid 1234", "killed by SIGKILL", "in 200ms"
+};
+
+/// One fault's time on one [[link]].
+struct LinkFaultWindow {
+  std::string fault;  ///< FaultSpec::name
+  std::string kind;   ///< "net.latency", ...
+  int iteration = 0;
+  Nanos start{0};             ///< when the link applied it
+  std::optional<Nanos> end;   ///< when it was removed; none = still applied when the link stopped
+  std::uint64_t connections = 0;  ///< connections it acted on (after toxicity), existing and new
+};
+
+/// What went through one [[link]] over the whole run.
+struct LinkStats {
+  std::string name;
+  std::string to;          ///< resolved "host:port"
+  std::uint16_t port = 0;  ///< where it listened: {link.NAME}
+  std::uint64_t connections = 0;        ///< accepted
+  std::uint64_t bytes_upstream = 0;     ///< delivered client to server
+  std::uint64_t bytes_downstream = 0;   ///< delivered server to client
+  std::uint64_t discarded_upstream = 0;    ///< dropped by faults (net.blackhole)
+  std::uint64_t discarded_downstream = 0;
+  std::uint64_t resets = 0;  ///< connections a fault reset (net.reset, net.partition reject)
+  std::vector<LinkFaultWindow> faults;
+};
+
+/// An outage: [t_fail, t_recover).
+struct Episode {
+  Nanos start{0};                ///< t_fail
+  std::optional<Nanos> end;      ///< t_recover; none = not recovered by the deadline
+  bool relapse = false;          ///< began within `watch` after a recovery, no new injection
+  std::vector<std::string> failing_probes;  ///< steady-state probes that failed in it
+
+  std::optional<Nanos> ttr() const {
+    return end ? std::optional<Nanos>(*end - start) : std::nullopt;
+  }
+};
+
+/// Availability of one probe (or "combined") over a window.
+struct Availability {
+  std::string probe;  ///< probe name, or "combined"
+  std::uint64_t ok = 0;
+  std::uint64_t total = 0;
+  double percent() const { return total ? 100.0 * double(ok) / double(total) : 100.0; }
+};
+
+/// What one [[workload]] proved in one iteration (scenarios/README.md, "Data loss").
+struct WorkloadResult {
+  std::string workload;  ///< WorkloadSpec::name
+  int iteration = 0;
+  std::uint64_t first_seq = 0, last_seq = 0;  ///< the sequence numbers written (0, 0 = none)
+  std::uint64_t writes = 0;        ///< issued
+  std::uint64_t acknowledged = 0;  ///< exit 0 / expected reply
+  std::uint64_t errors = 0;        ///< writes - acknowledged
+  bool read_ok = false;            ///< the read ran and exited 0
+  std::string read_error;          ///< why not
+  std::uint64_t lost = 0;          ///< acknowledged, missing from the read
+  std::vector<std::uint64_t> lost_seqs;  ///< the first 100 of them
+  std::optional<Nanos> lost_from;  ///< start of the earliest lost write
+  std::optional<Nanos> lost_to;    ///< acknowledgement of the latest lost write
+  /// The recovery point: the time span of the lost writes (lost_to - lost_from); 0 when none lost.
+  Nanos loss_window{0};
+  /// During the fault (the same window as ProbeLatency::during).
+  Nanos fault_from{0}, fault_to{0};
+  std::uint64_t fault_writes = 0, fault_errors = 0;
+  Nanos fault_latency_p50{0}, fault_latency_p99{0};  ///< of acknowledged writes, nearest-rank
+};
+
+/// Latency of a probe's ok samples in one phase of an iteration.
+struct LatencySummary {
+  std::size_t count = 0;  ///< ok samples in the phase
+  Nanos p50{0}, p99{0};   ///< nearest-rank; 0 when count is 0
+};
+
+/// A probe's latency before, during and after the fault of one iteration:
+/// before = [iteration start, inject start); during = [inject start, end of
+/// the fault) where the fault ends at t_revert for faults with a duration,
+/// else at t_recover, else (absorbed) at t_inject; after = [end of the fault,
+/// observed_until].
+struct ProbeLatency {
+  std::string probe;
+  LatencySummary before, during, after;
+};
+
+/// The metrics of one iteration, exactly as DESIGN.md section 3 defines them.
+struct IterationMetrics {
+  int index = 0;  ///< 1-based
+  Nanos start{0};       ///< iteration start (after the steady-state gate)
+  Nanos inject_start{0};  ///< start of the first injection
+  Nanos inject{0};        ///< t_inject of the first injection
+  std::optional<Nanos> revert;  ///< t_revert of the last revert, for faults with a duration
+  Nanos deadline{0};            ///< t_inject + give_up_after
+  Nanos observed_until{0};      ///< samples started after this were not considered
+
+  bool impact = false;          ///< false: the fault was absorbed
+  std::optional<Nanos> t_fail;
+  std::optional<Nanos> t_recover;
+  bool recovered = false;       ///< true also when absorbed
+  std::optional<Nanos> ttd;     ///< t_fail - t_inject
+  std::optional<Nanos> ttr;     ///< t_recover - t_fail of the first episode
+  std::optional<Nanos> recovery_time;          ///< t_recover - t_inject; 0 when absorbed
+  std::optional<Nanos> recovery_after_revert;  ///< t_recover - t_revert
+  Nanos uncertainty{0};         ///< +/- one probe interval (the largest steady-state one)
+  int relapses = 0;
+  std::vector<Episode> episodes;  ///< the first one and every later one, relapses flagged
+  std::vector<Availability> availability;  ///< per probe then "combined", inject..observed_until
+  std::vector<ProbeLatency> latency;       ///< per probe, every probe
+  /// With [[recovery]] steps that ran: from impact (t_fail) to the first
+  /// step's start (time to mitigate), and from that start to the last step's end.
+  std::optional<Nanos> time_to_mitigate;
+  std::optional<Nanos> runbook_duration;
+};
+
+/// count, mean, p50, p95, max and standard deviation of one metric.
+struct Stats {
+  std::size_t count = 0;
+  Nanos mean{0}, p50{0}, p95{0}, max{0}, stddev{0};
+};
+
+/// Figures across all iterations.
+struct RunStatistics {
+  Stats ttd;            ///< over iterations with impact
+  Stats ttr;            ///< over all episodes that recovered (MTTR = ttr.mean)
+  Stats recovery_time;  ///< over recovered iterations
+  std::size_t episodes = 0;
+  std::size_t unrecovered_episodes = 0;
+  int recurrence = 0;          ///< total relapses
+  double recurrence_rate = 0;  ///< iterations with >= 1 relapse / iterations
+  std::vector<Availability> availability;  ///< per probe and combined, summed over iterations
+};
+
+/// One threshold's outcome.
+struct Verdict {
+  std::string threshold;  ///< "rto", "ttd", "mttr", "max_recurrence", "min_availability", "verify", ...
+  std::string scope;      ///< "iteration 2", "run", ...
+  bool passed = false;
+  std::string measured;   ///< e.g. "412.118 ms", "> 30000.000 ms", "99.20 %"
+  std::string limit;      ///< e.g. "2000.000 ms"
+  std::string margin;     ///< limit - measured for upper bounds, as text with unit
+  std::string detail;     ///< optional sentence
+};
+
+/// How the run ended; maps onto the exit codes of DESIGN.md section 5.
+enum class Outcome { passed, failed, usage_error, inconclusive, harness_error, interrupted };
+
+/// Everything a run leaves behind.
+struct RunRecord {
+  /// The schema_version the record was read from; a record is always
+  /// written with the current one (kRecordSchemaVersion in json_record.hpp).
+  int schema_version = 2;
+  std::string faultline_version;
+  std::string run_id;
+  std::string scenario_name;
+  std::string scenario_file;
+  std::string scenario_digest;  ///< "sha1:<hex>" of the scenario text
+  std::uint64_t seed = 0;
+  std::string host;
+  std::string kernel;
+  std::string started_at;  ///< wall clock, ISO 8601 UTC
+  std::int64_t origin_monotonic_ns = 0;
+  Nanos duration{0};
+  Outcome outcome = Outcome::passed;
+  int exit_code = 0;
+  std::string error;  ///< for inconclusive / harness_error / interrupted: what happened
+
+  Scenario scenario;  ///< the resolved scenario (placeholders substituted)
+  std::map<std::string, std::uint16_t> ports;  ///< port name -> the loopback port bound for this run
+  std::vector<LinkStats> links;                ///< one per [[link]], in declaration order
+  std::vector<ProbeSeries> probes;
+  std::vector<FaultEvent> faults;
+  std::vector<StepOutcome> steps;
+  std::vector<WorkloadResult> workloads;  ///< per iteration, per [[workload]]
+  std::vector<ServiceEvent> service_events;
+  std::vector<IterationMetrics> iterations;
+  RunStatistics statistics;
+  std::vector<Verdict> verdicts;
+  std::vector<std::string> left_behind;  ///< anything a revert could not undo
+};
+
+/// The exit code for an outcome (DESIGN.md section 5).
+int exit_code_for(Outcome o, bool sigterm = false);
+
+/// "passed", "failed", ...
+const char* outcome_name(Outcome o);
+
+}  // namespace faultline

@@ -1,0 +1,72 @@
+// [[recovery]] steps: the runbook a drill rehearses. The steps run in order
+// beside the fault timeline of every iteration, each `after` past its
+// trigger (detection, the first injection, or the iteration start) and never
+// before the previous step ended; a failed step stops the runbook. What the
+// runbook did becomes StepOutcomes (phase "recovery"), two metrics beside TTR
+// (time to mitigate, runbook duration) and one verdict per step.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "os/clock.hpp"
+#include "scenario/placeholders.hpp"
+#include "record/record.hpp"
+#include "scenario/scenario.hpp"
+#include "os/stop.hpp"
+
+namespace faultline {
+
+namespace asio = boost::asio;
+
+/// Impact as the runner first observes it: the start of the earliest failing
+/// sample of a steady-state probe that began at or after `inject_start`
+/// (DESIGN.md section 3, t_fail). nullopt while there is none.
+std::optional<Nanos> observed_impact(const std::vector<ProbeSeries>& series, Nanos inject_start);
+
+/// When a step is due: its trigger time plus `after`; nullopt while the
+/// trigger has not happened. `t_inject` and `t_detect` are nullopt until known.
+std::optional<Nanos> due_time(const RecoverySpec& step, Nanos iteration_start, std::optional<Nanos> t_inject,
+                              std::optional<Nanos> t_detect);
+
+/// "detect", "detect + 2000.000 ms", "start + 500.000 ms": the step's trigger for plans and records.
+std::string trigger_text(const RecoverySpec& step);
+
+/// Whether a finished command meets a step's expectations; `why` says why not.
+bool recovery_step_passed(const RecoverySpec& step, bool timed_out, int exit_code, const std::string& out,
+                          std::string& why);
+
+/// Fills `m.time_to_mitigate` (t_fail to the first step's start) and
+/// `m.runbook_duration` (first step's start to the last step's end) from the
+/// recovery steps of iteration `m.index` that ran.
+void runbook_metrics(IterationMetrics& m, const std::vector<StepOutcome>& steps);
+
+/// One "runbook" verdict per [[recovery]] step: failing when any run of it
+/// failed; a step that never ran in any iteration passes with that said.
+std::vector<Verdict> runbook_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps);
+
+/// What a runbook needs from the run while it goes.
+struct RunbookContext {
+  asio::any_io_executor ex;
+  const RunClock* clock = nullptr;
+  StopSource* stop = nullptr;
+  int iteration = 1;
+  Nanos iteration_start{0};
+  Nanos poll{10ms};                                 ///< how often triggers are re-evaluated
+  std::function<std::optional<Nanos>()> t_inject;   ///< nullopt until the first injection returned
+  std::function<std::optional<Nanos>()> t_detect;   ///< nullopt until impact is observed
+  std::function<bool()> observation_over;           ///< no trigger can come any more
+  std::function<void(const StepOutcome&)> on_step;  ///< each outcome, as it is decided
+};
+
+/// Runs the runbook of one iteration to its end (every step ran, failed,
+/// or will never be triggered); every step's outcome goes to `ctx.on_step`.
+/// A stop request ends a wait or a running command at once (the command's
+/// process group is killed).
+asio::awaitable<void> run_runbook(const std::vector<RecoverySpec>& steps, RunbookContext ctx);
+
+}  // namespace faultline

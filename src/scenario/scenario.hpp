@@ -1,0 +1,339 @@
+// The typed scenario: plain data parsed from a TOML file by scenario_parser.
+// Nothing here knows about TOML; the parser is the only code that does.
+// Every string that a user may write a placeholder into ({port.NAME},
+// {run.dir}, {service.dir}, {iteration}, ...) is kept unresolved here and
+// substituted by `resolve_placeholders` (placeholders.hpp) at run time.
+#pragma once
+
+#include <csignal>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "scenario/diagnostics.hpp"
+#include "scenario/duration.hpp"
+
+namespace faultline {
+
+/// A command: either a shell line (run with /bin/sh -c) or an argv run
+/// directly, argv[0] looked up in PATH.
+struct Command {
+  std::vector<std::string> argv;  ///< for a shell line: {"/bin/sh", "-c", line}
+  bool shell = false;             ///< written as a string rather than an array
+  SourcePos pos;
+
+  /// The command as the user wrote it, for plans and reports.
+  std::string display() const;
+};
+
+enum class ProbeKind { tcp, http, exec };
+
+/// How a probe decides that the system is healthy. Used for steady-state
+/// probes ([[probe]]) and for a service's readiness (service.ready).
+struct ProbeSpec {
+  std::string name;
+  ProbeKind kind = ProbeKind::tcp;
+  Nanos interval = 100ms;  ///< fixed rate: tick k at start + k * interval
+  Nanos timeout = 0ns;     ///< 0 = same as interval
+  bool steady_state = true;  ///< gates iterations and counts for health
+
+  // tcp and http
+  std::string host = "127.0.0.1";
+  std::string port;  ///< a number or a placeholder such as "{port.redis}"
+
+  // http
+  std::string method = "GET";
+  std::string path = "/";
+  std::vector<int> status;  ///< accepted status codes; empty = any 2xx
+  std::optional<std::string> expect_body;        ///< substring of the body
+  std::optional<std::string> expect_body_regex;  ///< ECMAScript regex, searched
+
+  // exec
+  Command command;
+  int expect_exit = 0;
+  std::optional<std::string> expect_stdout;        ///< substring of stdout
+  std::optional<std::string> expect_stdout_regex;  ///< ECMAScript regex, searched
+
+  /// network = "namespaces": the service whose namespace the probe runs in;
+  /// "" = the run's hub namespace (a [[probe]]) or the service's own (a ready probe).
+  std::string from;
+  /// Resolved at run time: the network namespace to probe from; "" = this one.
+  std::string netns;
+
+  SourcePos pos;
+
+  /// The timeout in force (timeout, or the interval when timeout is 0).
+  Nanos effective_timeout() const { return timeout.count() > 0 ? timeout : interval; }
+};
+
+enum class RestartPolicy { never, on_failure, always };
+
+/// A process of the staging clone.
+struct ServiceSpec {
+  std::string name;
+  Command command;
+  std::map<std::string, std::string> env;  ///< added to the inherited environment
+  std::string workdir;  ///< empty = the service's own directory in the run dir
+  std::vector<std::string> ports;  ///< declares {port.NAME} for each name
+  std::optional<ProbeSpec> ready;  ///< readiness probe; none = ready once spawned
+  Nanos ready_timeout = 10s;
+  RestartPolicy restart = RestartPolicy::never;
+  Nanos backoff = 100ms;      ///< first restart delay, doubled per consecutive restart
+  Nanos backoff_max = 5s;     ///< cap of the restart delay
+  int stop_signal = SIGTERM;  ///< sent to the process group at teardown
+  Nanos stop_grace = 5s;      ///< then SIGKILL to the group
+  std::vector<std::string> depends_on;
+  /// network = "namespaces": the host (network namespace) the service runs
+  /// in; services naming the same host share it; "" = a host of its own,
+  /// named after the service.
+  std::string host;
+  /// Resolved at run time: the network namespace to start it in; "" = this one.
+  std::string netns;
+  SourcePos pos;
+};
+
+/// process.kill: send a signal to the target service.
+struct KillParams {
+  int signal = SIGKILL;
+  bool group = true;  ///< the whole process group, not only the leader
+};
+/// process.pause: SIGSTOP for `duration`, then SIGCONT.
+struct PauseParams {
+  bool group = true;
+};
+/// process.restart: stop the service (its stop signal, grace, SIGKILL) and start it again.
+struct RestartParams {};
+/// exec: user commands that apply and revert a fault.
+struct ExecParams {
+  Command apply;
+  std::optional<Command> revert;
+  Nanos timeout = 30s;  ///< for each of apply and revert
+};
+
+/// Which bytes of a link's connections a network fault acts on: upstream =
+/// client to server (towards the link's `to`), downstream = server to client.
+enum class NetDirection { upstream, downstream, both };
+
+/// How net.latency draws each delay around `latency`.
+enum class LatencyDistribution { uniform, normal };
+
+/// net.latency: every chunk is delivered `latency` (+/- jitter) after it arrived.
+struct LatencyParams {
+  Nanos latency = 0ns;
+  Nanos jitter = 0ns;  ///< uniform: latency +/- jitter; normal: standard deviation
+  LatencyDistribution distribution = LatencyDistribution::uniform;
+  NetDirection direction = NetDirection::both;
+  double toxicity = 1.0;  ///< probability that a connection is affected, 0..1
+};
+/// net.bandwidth: each direction is paced to `rate`.
+struct BandwidthParams {
+  double rate = 0;  ///< bytes per second, > 0
+  NetDirection direction = NetDirection::both;
+  double toxicity = 1.0;
+};
+/// net.blackhole: data is read and discarded, nothing is answered.
+struct BlackholeParams {
+  NetDirection direction = NetDirection::both;
+  std::optional<Nanos> close_after;  ///< close each connection this long after the fault reached it
+  double toxicity = 1.0;
+};
+/// net.reset: connections are reset (TCP RST to both peers).
+struct ResetParams {
+  Nanos after = 0ns;  ///< reset each connection this long after the fault reached it
+  double toxicity = 1.0;
+};
+/// net.slow_close: a peer's close (FIN) reaches the other peer `delay` late.
+struct SlowCloseParams {
+  Nanos delay = 0ns;
+  NetDirection direction = NetDirection::both;
+  double toxicity = 1.0;
+};
+/// net.slicer: data is cut into small slices sent `delay` apart.
+struct SlicerParams {
+  std::int64_t size = 64;           ///< mean slice size in bytes, >= 1
+  std::int64_t size_variation = 0;  ///< slices are size +/- this, >= 0 and < size
+  Nanos delay = 0ns;                ///< between two slices
+  NetDirection direction = NetDirection::both;
+  double toxicity = 1.0;
+};
+/// A named way of dividing every service of the scenario.
+enum class PartitionShape { halves, ring };
+/// What a cut link does to traffic.
+enum class PartitionMode { drop, reject };
+/// net.partition: every link between services of different groups is cut.
+/// Exactly one of `groups`, `isolate` and `shape` says how (validate.cpp).
+struct PartitionParams {
+  std::vector<std::vector<std::string>> groups;  ///< explicit groups of service names
+  std::string isolate;                           ///< this service against every other one
+  std::optional<PartitionShape> shape;           ///< halves or ring over every service
+  PartitionMode mode = PartitionMode::drop;
+  bool one_way = false;  ///< only traffic from the first group to the others is cut
+};
+using FaultParams = std::variant<KillParams, PauseParams, RestartParams, ExecParams, LatencyParams, BandwidthParams,
+                                 BlackholeParams, ResetParams, SlowCloseParams, SlicerParams, PartitionParams>;
+
+/// One [[fault]]: what to do, to whom, and when within an iteration.
+struct FaultSpec {
+  std::string name;  ///< defaults to "<kind>" or "<kind>#N" when repeated
+  std::string kind;  ///< "process.kill", "process.pause", "process.restart", "exec", "net.latency", ...
+  std::string target;  ///< a service name (process.* kinds) or a link name (net.* kinds but net.partition)
+  Nanos at_min = 0ns;  ///< offset from the iteration start
+  Nanos at_max = 0ns;  ///< == at_min unless `at` is a window ["1s", "3s"]
+  std::optional<Nanos> duration;  ///< hold time before revert
+  int repeat = 1;                 ///< how many times within the iteration
+  Nanos every = 0ns;              ///< between repeats (from one inject to the next)
+  FaultParams params;
+  SourcePos pos;
+};
+
+/// One [[link]]: a TCP proxy that faultline runs between services. It listens
+/// on a loopback port of its own ({link.NAME}) and forwards every connection
+/// to `to`; network faults act on the traffic that passes through it.
+struct LinkSpec {
+  std::string name;
+  std::string to;       ///< "host:port" of the server, e.g. "127.0.0.1:{port.redis}"
+  std::string service;  ///< the service that owns `to`; "" = the one declaring {port.NAME} in `to`, if any
+  std::vector<std::string> from;  ///< services that connect through the link; empty = clients unknown
+  SourcePos pos;
+};
+
+/// A command run before the faults ([[setup]]) or after recovery ([[verify]])
+/// in every iteration; failing it fails the run.
+struct StepSpec {
+  std::string name;
+  Command command;
+  Nanos timeout = 30s;
+  int expect_exit = 0;
+  std::optional<std::string> expect_stdout;
+  std::optional<std::string> expect_stdout_regex;
+  /// network = "namespaces": the service whose namespace the command runs
+  /// in; "" = the run's hub namespace.
+  std::string from;
+  /// Resolved at run time: the network namespace to run in; "" = this one.
+  std::string netns;
+  SourcePos pos;
+};
+
+/// What starts a [[recovery]] step's clock.
+enum class RecoveryTrigger {
+  detect,  ///< the runner's measurement first sees impact in the iteration (t_fail as observed)
+  inject,  ///< the first injection of the iteration returned (t_inject)
+  start,   ///< the iteration start: `after` is then an offset into the iteration
+};
+
+/// One [[recovery]] step: a runbook command run while the fault is in
+/// effect. The steps of a scenario form one runbook, run in declaration
+/// order in every iteration; each starts `after` past its trigger (and never
+/// before the previous step ended). A failed step stops the runbook.
+struct RecoverySpec {
+  std::string name;
+  Command command;
+  RecoveryTrigger on = RecoveryTrigger::detect;
+  Nanos after = 0ns;
+  Nanos timeout = 30s;
+  int expect_exit = 0;
+  std::optional<std::string> expect_stdout;
+  /// Resolved at run time: the network namespace to run in (the hub with
+  /// network = "namespaces"); "" = this one.
+  std::string netns;
+  SourcePos pos;
+};
+
+enum class WorkloadKind { exec, tcp };
+
+/// One [[workload]]: sequenced writes at a fixed rate through every
+/// iteration, then one read that says which acknowledged writes survived.
+/// `{seq}` in the write templates is the write's sequence number, unique in
+/// the run (1, 2, ... across iterations).
+struct WorkloadSpec {
+  std::string name;
+  WorkloadKind kind = WorkloadKind::exec;
+  double rate = 10;      ///< writes per second, fixed rate (tick k at start + k / rate)
+  Nanos timeout = 1s;    ///< per write: no acknowledgement within it = an error
+  // exec: acknowledged = exit 0
+  Command write;
+  // tcp: one connection, reopened after an error; acknowledged = the reply
+  // line (up to the first newline) contains `expect`
+  std::string host = "127.0.0.1";
+  std::string port;
+  std::string send;    ///< request template, e.g. "SET k{seq} {seq}\r\n"
+  std::string expect;  ///< e.g. "+OK"
+  /// Run once after recovery: prints the sequence numbers present (every run
+  /// of digits in its stdout is one); an acknowledged write whose number is
+  /// missing was lost.
+  Command read;
+  Nanos read_timeout = 30s;
+  /// Resolved at run time: the network namespace its writes and read come
+  /// from (the hub with network = "namespaces"); "" = this one.
+  std::string netns;
+  SourcePos pos;
+};
+
+/// When a run of ok samples counts as recovered: at least `samples`
+/// consecutive ok samples of every steady-state probe and, when `duration`
+/// is non-zero, spanning at least `duration` (DESIGN.md section 3).
+struct RecoveredAfter {
+  int samples = 3;
+  Nanos duration = 0ns;
+};
+
+/// Recovery objectives; each present one becomes a verdict.
+struct Thresholds {
+  std::optional<Nanos> rto;    ///< recovery time, every iteration
+  std::optional<Nanos> ttd;    ///< time to detect, every iteration with impact
+  std::optional<Nanos> mttr;   ///< mean time to restore over all episodes
+  std::optional<int> max_recurrence;       ///< relapses over the whole run
+  std::optional<double> min_availability;  ///< percent, 0..100
+  std::optional<std::int64_t> max_data_loss;  ///< acknowledged writes lost, every iteration
+  std::optional<Nanos> max_data_loss_window;  ///< time span of the lost writes, every iteration
+  SourcePos pos;
+};
+
+/// How the services reach each other: through faultline's TCP proxies on
+/// loopback ([[link]]s), or each host in its own network namespace with its
+/// own address, where net.* faults act in the kernel (nftables, tc).
+enum class NetworkMode { links, namespaces };
+
+/// A whole scenario file.
+struct Scenario {
+  std::string file;  ///< path as given
+  std::string name;
+  std::string description;
+  std::optional<std::uint64_t> seed;  ///< none: the run picks one and prints it
+  int iterations = 1;
+  Nanos steady_for = 1s;       ///< healthy this long before each iteration
+  Nanos steady_timeout = 30s;  ///< else the run is inconclusive (exit 3)
+  RecoveredAfter recovered_after;
+  Nanos watch = 2s;            ///< relapse window after recovery
+  Nanos give_up_after = 30s;   ///< recovery deadline, from injection
+  Nanos cool_down = 1s;        ///< between iterations
+  NetworkMode network = NetworkMode::links;
+  std::string subnet = "10.77.0.0/24";  ///< namespaces: the IPv4 range the run's addresses come from
+  std::vector<ServiceSpec> services;
+  std::vector<LinkSpec> links;
+  std::vector<ProbeSpec> probes;
+  std::vector<FaultSpec> faults;
+  std::vector<StepSpec> setup;
+  std::vector<StepSpec> verify;
+  std::vector<RecoverySpec> recovery;   ///< the runbook, in order
+  std::vector<WorkloadSpec> workloads;
+  Thresholds thresholds;
+  /// Stop conditions (issue 7). [[guard]]: probes of something that must
+  /// never break; the first failed sample aborts the run, which reverts
+  /// everything and fails (exit 1). Never steady-state probes.
+  std::vector<ProbeSpec> guards;
+  /// Bounds the whole run (clone start to the last iteration); when reached
+  /// the run aborts the same way and is inconclusive (exit 3). None = unbounded.
+  std::optional<Nanos> max_duration;
+  /// Where each value was written, by key path ("iterations", "fault[0].target",
+  /// "service[1].ports[0]", "service[0].ready.port", ...), so that semantic
+  /// diagnostics point at the value rather than at its table. Filled by the
+  /// parser; empty for a scenario built in code (diagnostics then fall back to
+  /// the tables' own positions).
+  std::map<std::string, SourcePos> positions;
+};
+
+}  // namespace faultline

@@ -1,0 +1,80 @@
+// The staging clone: the scenario's services as supervised processes. Each is
+// started in dependency order in its own process group with its output in
+// logs/NAME.log in the run directory, awaited until ready, restarted by its
+// policy when it exits, and torn down (stop signal, grace, SIGKILL to the
+// group) on every exit path.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "os/clock.hpp"
+#include "record/record.hpp"
+#include "scenario/scenario.hpp"
+#include "os/stop.hpp"
+#include "os/subprocess.hpp"
+
+namespace faultline {
+
+namespace asio = boost::asio;
+
+/// A service that could not be brought up; what() names it and says why.
+struct CloneError : std::runtime_error {
+  CloneError(std::string service, const std::string& what, std::string log_tail)
+      : std::runtime_error(what), service(std::move(service)), log_tail(std::move(log_tail)) {}
+  std::string service;
+  std::string log_tail;  ///< the last lines of the service's log
+};
+
+/// Supervises the services of one run.
+class Clone {
+ public:
+  /// `resolved` must have its placeholders substituted; logs go to
+  /// run_dir/logs/NAME.log and each service's default workdir is
+  /// run_dir/services/NAME (created here).
+  Clone(asio::any_io_executor ex, const RunClock& clock, const Scenario& resolved,
+        std::filesystem::path run_dir);
+  ~Clone();
+
+  /// Starts every service in dependency order, each awaited until ready (or
+  /// its ready_timeout). Throws CloneError for the first one that fails to
+  /// start or to get ready. Returns early (without error) when `stop` is requested.
+  asio::awaitable<void> start(StopSource& stop);
+  /// Tears everything down in reverse order; restart policies are off from
+  /// the first moment. Never throws; safe to call twice.
+  asio::awaitable<void> stop();
+
+  /// The current process of a service, or nullptr while it is not running
+  /// (exited and waiting for its restart backoff, or never started).
+  Child* current(const std::string& service);
+  /// Stops a service (its stop signal, grace, SIGKILL) and starts it again,
+  /// awaiting readiness; for process.restart. Throws CloneError.
+  asio::awaitable<void> restart(const std::string& service, StopSource& stop);
+
+  /// Called right after every process the clone starts (first start and
+  /// every restart), so that the crash ledger always knows what to stop.
+  void on_started(std::function<void(const std::string& service, pid_t pid)> cb);
+
+  /// Every event so far, in order.
+  const std::vector<ServiceEvent>& events() const;
+  /// The log file of a service.
+  std::filesystem::path log_path(const std::string& service) const;
+  /// The last `lines` lines of a service's log.
+  std::string log_tail(const std::string& service, int lines = 20) const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace faultline

@@ -1,0 +1,238 @@
+// Probe executions: tcp connect, HTTP request (Boost.Beast) and exec command
+// (run_command). Network probes race a steady_timer set to the probe's
+// effective timeout (and Beast's own stream expiry as a second bound); exec
+// probes rely on run_command's timeout, which kills the command's group.
+// Failures of the probed system become failing outcomes with a short,
+// specific detail; nothing here throws for them.
+#include "system/probe.hpp"
+#include "scenario/text_match.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <algorithm>
+#include <charconv>
+#include <fmt/format.h>
+#include <optional>
+
+#include "os/clock.hpp"
+#include "os/netns.hpp"
+#include "os/subprocess.hpp"
+
+namespace faultline {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr std::size_t kMaxQuoted = 60;
+constexpr std::size_t kMaxBody = 1024 * 1024;
+
+ProbeOutcome fail(std::string detail) { return ProbeOutcome{false, std::move(detail)}; }
+ProbeOutcome pass(std::string detail) { return ProbeOutcome{true, std::move(detail)}; }
+
+std::string timeout_detail(Nanos timeout) { return "timeout after " + format_ms(timeout); }
+
+/// A user string shortened for a detail line.
+std::string quoted(const std::string& s) {
+  if (s.size() <= kMaxQuoted) return "'" + s + "'";
+  return "'" + s.substr(0, kMaxQuoted) + "...'";
+}
+
+/// The first non-empty line of `text`, trimmed and shortened.
+std::string first_line(const std::string& text) {
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(begin, end - begin);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    if (!line.empty()) return line.size() > 200 ? line.substr(0, 200) + "..." : line;
+    begin = end + 1;
+  }
+  return {};
+}
+
+std::optional<std::uint16_t> parse_port(const std::string& text) {
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value == 0 || value > 65535)
+    return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
+/// A short description of a network error.
+std::string describe(const boost::system::error_code& ec, Nanos timeout) {
+  namespace err = asio::error;
+  if (ec == err::connection_refused) return "connection refused";
+  if (ec == err::connection_reset) return "connection reset";
+  if (ec == err::timed_out || ec == beast::error::timeout || ec == err::operation_aborted)
+    return timeout_detail(timeout);
+  if (ec == err::eof || ec == http::error::end_of_stream || ec == http::error::partial_message)
+    return "connection closed before a complete response";
+  if (ec == err::host_not_found || ec == err::host_not_found_try_again) return "host not found";
+  if (ec == http::error::body_limit) return "response body too large";
+  return ec.message();
+}
+
+/// Checks a body or stdout against the substring and regex expectations.
+std::optional<std::string> content_mismatch(const std::string& what, const std::string& text,
+                                            const std::optional<std::string>& contains,
+                                            const std::optional<std::string>& regex) {
+  if (contains && text.find(*contains) == std::string::npos)
+    return fmt::format("{} does not contain {}", what, quoted(*contains));
+  if (regex) return regex_mismatch(what, text, *regex);
+  return std::nullopt;
+}
+
+asio::awaitable<tcp::resolver::results_type> resolve(const std::string& host, std::uint16_t port) {
+  auto ex = co_await asio::this_coro::executor;
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (!ec)
+    co_return tcp::resolver::results_type::create(tcp::endpoint(addr, port), host, std::to_string(port));
+  tcp::resolver resolver(ex);
+  co_return co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
+}
+
+/// Runs a network probe body, turning its errors into failing outcomes.
+template <typename Body>
+asio::awaitable<ProbeOutcome> guarded(Body body, Nanos timeout) {
+  try {
+    co_return co_await body();
+  } catch (const boost::system::system_error& e) {
+    co_return fail(describe(e.code(), timeout));
+  } catch (const std::exception& e) {
+    co_return fail(e.what());
+  }
+}
+
+/// Races `op` against the timeout.
+asio::awaitable<ProbeOutcome> with_timeout(asio::awaitable<ProbeOutcome> op, Nanos timeout) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(std::chrono::duration_cast<SteadyClock::duration>(timeout));
+  // as_tuple: the timer that loses (cancelled once the probe completes, i.e.
+  // almost always) reports an error code instead of throwing, which cost an
+  // exception per probe execution (stack unwinding, a lock in the unwinder).
+  auto r = co_await (std::move(op) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (r.index() == 0) co_return std::get<0>(std::move(r));
+  co_return fail(timeout_detail(timeout));
+}
+
+/// A socket opened inside namespace `netns` for `ep`'s protocol. Connecting
+/// it keeps it (connect opens a socket only when none is open), so the
+/// probe's traffic leaves from that namespace.
+void open_in(tcp::socket& socket, const std::string& netns, const tcp::endpoint& ep) {
+  const int fd = socket_in_netns(netns, ep.protocol().family(), SOCK_STREAM);
+  socket.assign(ep.protocol(), fd);
+}
+
+asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port) {
+  auto endpoints = co_await resolve(p.host, port);
+  tcp::socket socket(co_await asio::this_coro::executor);
+  if (!p.netns.empty()) {
+    const tcp::endpoint ep = endpoints.begin()->endpoint();
+    open_in(socket, p.netns, ep);
+    co_await socket.async_connect(ep, asio::use_awaitable);
+  } else {
+    co_await asio::async_connect(socket, endpoints, asio::use_awaitable);
+  }
+  boost::system::error_code ignored;
+  socket.close(ignored);
+  co_return pass("connected");
+}
+
+http::request<http::empty_body> make_request(const ProbeSpec& p, std::uint16_t port) {
+  http::request<http::empty_body> req;
+  const auto verb = http::string_to_verb(p.method);
+  if (verb == http::verb::unknown) req.method_string(p.method);
+  else req.method(verb);
+  req.target(p.path.empty() ? "/" : p.path);
+  req.version(11);
+  // An IPv6 literal is bracketed in the Host header ("[::1]:8080").
+  const std::string host = p.host.find(':') != std::string::npos ? "[" + p.host + "]" : p.host;
+  req.set(http::field::host, port == 80 ? host : fmt::format("{}:{}", host, port));
+  req.set(http::field::user_agent, "faultline-probe");
+  req.set(http::field::connection, "close");
+  return req;
+}
+
+ProbeOutcome judge_response(const ProbeSpec& p, const http::response<http::string_body>& res) {
+  const int status = static_cast<int>(res.result_int());
+  const bool status_ok = p.status.empty()
+                             ? (status >= 200 && status < 300)
+                             : std::find(p.status.begin(), p.status.end(), status) != p.status.end();
+  if (!status_ok) return fail(fmt::format("status {}", status));
+  if (auto why = content_mismatch("body", res.body(), p.expect_body, p.expect_body_regex)) return fail(*why);
+  return pass(fmt::format("status {}", status));
+}
+
+asio::awaitable<ProbeOutcome> http_probe(const ProbeSpec& p, std::uint16_t port, TimePoint deadline) {
+  auto endpoints = co_await resolve(p.host, port);
+  beast::tcp_stream stream(co_await asio::this_coro::executor);
+  stream.expires_at(deadline);
+  if (!p.netns.empty()) {
+    const tcp::endpoint ep = endpoints.begin()->endpoint();
+    open_in(stream.socket(), p.netns, ep);
+    co_await stream.async_connect(ep, asio::use_awaitable);
+  } else {
+    co_await stream.async_connect(endpoints, asio::use_awaitable);
+  }
+  auto req = make_request(p, port);
+  co_await http::async_write(stream, req, asio::use_awaitable);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxBody);
+  if (req.method() == http::verb::head) parser.skip(true);  // no body follows
+  co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.close();
+  co_return judge_response(p, parser.get());
+}
+
+asio::awaitable<ProbeOutcome> exec_probe(asio::any_io_executor ex, const ProbeSpec& p, Nanos timeout) {
+  SpawnOptions opts;
+  opts.argv = in_netns(p.netns, p.command.argv);
+  auto r = co_await run_command(ex, std::move(opts), timeout);
+  if (!r.start_error.empty()) co_return fail(r.start_error);
+  if (r.timed_out) co_return fail(timeout_detail(timeout));
+  if (r.status.signal != 0 || r.status.code != p.expect_exit) {
+    std::string line = first_line(r.err);
+    if (line.empty()) line = first_line(r.out);
+    std::string d = r.status.describe();
+    if (!line.empty()) d += ": " + line;
+    co_return fail(std::move(d));
+  }
+  if (auto why = content_mismatch("stdout", r.out, p.expect_stdout, p.expect_stdout_regex)) co_return fail(*why);
+  co_return pass(r.status.describe());
+}
+
+}  // namespace
+
+asio::awaitable<ProbeOutcome> run_probe_once(asio::any_io_executor ex, const ProbeSpec& p) {
+  const Nanos timeout = p.effective_timeout();
+  if (p.kind == ProbeKind::exec) {
+    if (p.command.argv.empty()) co_return fail("no command to run");
+    co_return co_await exec_probe(ex, p, timeout);
+  }
+  const auto port = parse_port(p.port);
+  if (!port) co_return fail(fmt::format("invalid port {} (expected a number from 1 to 65535)", quoted(p.port)));
+  const TimePoint deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(timeout);
+  if (p.kind == ProbeKind::tcp)
+    co_return co_await with_timeout(guarded([&]() { return tcp_probe(p, *port); }, timeout), timeout);
+  co_return co_await with_timeout(guarded([&]() { return http_probe(p, *port, deadline); }, timeout), timeout);
+}
+
+}  // namespace faultline

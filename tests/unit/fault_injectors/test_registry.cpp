@@ -1,0 +1,53 @@
+#include <doctest/doctest.h>
+
+#include "scenario/catalog.hpp"
+#include "fault_injectors/injector.hpp"
+
+using namespace faultline;
+
+TEST_CASE("registry: every fault kind in the catalog has an injector with the same reversibility") {
+  for (const auto& kind : fault_kinds()) {
+    FaultSpec spec;
+    spec.kind = kind.name;
+    spec.target = "svc";
+    if (kind.name == "process.kill") spec.params = KillParams{};
+    else if (kind.name == "process.pause") spec.params = PauseParams{};
+    else if (kind.name == "process.restart") spec.params = RestartParams{};
+    else if (kind.name == "exec") {
+      ExecParams e;
+      e.apply.argv = {"true"};
+      e.revert = Command{{"true"}, false, {}};
+      spec.params = e;
+    } else if (kind.name == "net.latency") spec.params = LatencyParams{};
+    else if (kind.name == "net.bandwidth") spec.params = BandwidthParams{1000, NetDirection::both, 1.0};
+    else if (kind.name == "net.blackhole") spec.params = BlackholeParams{};
+    else if (kind.name == "net.reset") spec.params = ResetParams{};
+    else if (kind.name == "net.slow_close") spec.params = SlowCloseParams{};
+    else if (kind.name == "net.slicer") spec.params = SlicerParams{};
+    else if (kind.name == "net.partition") {
+      PartitionParams p;
+      p.isolate = "svc";
+      spec.params = p;
+    }
+    auto inj = make_injector(spec);
+    REQUIRE(inj);
+    INFO(kind.name);
+    CHECK(inj->reversible() == kind.reversible);
+    CHECK_FALSE(inj->describe().empty());
+  }
+}
+
+TEST_CASE("registry: an unknown kind is refused") {
+  FaultSpec spec;
+  spec.kind = "net.teleport";
+  CHECK_THROWS_AS(make_injector(spec), std::invalid_argument);
+}
+
+TEST_CASE("registry: exec without a revert command is not reversible") {
+  FaultSpec spec;
+  spec.kind = "exec";
+  ExecParams e;
+  e.apply.argv = {"true"};
+  spec.params = e;
+  CHECK_FALSE(make_injector(spec)->reversible());
+}

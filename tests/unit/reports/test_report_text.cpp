@@ -1,0 +1,82 @@
+// The wording and escaping every report shares: outcome words, "> deadline"
+// for an iteration that did not recover, verdict names, relative times, and
+// XML escaping that always yields valid UTF-8 without forbidden characters.
+#include <doctest/doctest.h>
+
+#include "report_fixtures.hpp"
+#include "reports/report_text.hpp"
+
+using namespace faultline;
+
+TEST_CASE("report_text: outcome words and meanings") {
+  CHECK(outcome_word(Outcome::passed) == "PASS");
+  CHECK(outcome_word(Outcome::failed) == "FAIL");
+  CHECK(outcome_word(Outcome::inconclusive) == "INCONCLUSIVE");
+  CHECK(outcome_word(Outcome::harness_error) == "HARNESS ERROR");
+  CHECK(outcome_word(Outcome::interrupted) == "INTERRUPTED");
+  CHECK(outcome_word(Outcome::usage_error) == "USAGE ERROR");
+  CHECK(outcome_meaning(Outcome::failed) == "a recovery objective was missed");
+}
+
+TEST_CASE("report_text: recovery time is a figure, 0 when absorbed, '> deadline' when not recovered") {
+  const RunRecord p = fixtures::passing();
+  CHECK(recovery_text(p, p.iterations[0]) == "209.600 ms");
+  CHECK(impact_text(p.iterations[0]) == "yes");
+  CHECK(recovery_text(p, p.iterations[2]) == "0.000 ms");
+  CHECK(impact_text(p.iterations[2]) == "absorbed");
+  const RunRecord f = fixtures::failing();
+  CHECK(recovery_text(f, f.iterations[1]) == "> 1000.000 ms");
+  CHECK(max_uncertainty(f) == Nanos(50ms));
+  CHECK(ms_or_dash(std::nullopt) == "-");
+  CHECK(ms_or_dash(Nanos(1'234'567)) == "1.235 ms");
+}
+
+TEST_CASE("report_text: relative times and verdict names") {
+  CHECK(relative_ms(Nanos(1'500'000), 1) == "+1.5 ms");
+  CHECK(relative_ms(Nanos(-200'000'000), 0) == "-200 ms");
+  CHECK(relative_ms(Nanos(-10'000), 1) == "0.0 ms");  // rounds to zero: no sign
+  CHECK(relative_ms(Nanos(0), 0) == "0 ms");
+  Verdict v;
+  v.threshold = "rto";
+  v.scope = "run";
+  CHECK(verdict_name(v) == "rto");
+  v.scope = "iteration 2";
+  CHECK(verdict_name(v) == "rto (iteration 2)");
+  v.threshold = "verify";
+  v.scope = "no-acked-write-lost";
+  CHECK(verdict_name(v) == "verify no-acked-write-lost");
+}
+
+TEST_CASE("report_text: a phase's latency is p50 / p99 with the count, '-' without ok samples") {
+  CHECK(latency_text(LatencySummary{}) == "-");
+  CHECK(latency_text(LatencySummary{40, Nanos(3'120'000), Nanos(9'800'000)}) == "3.120 / 9.800 ms (n=40)");
+}
+
+TEST_CASE("report_text: combined availability only when samples were taken") {
+  CHECK_FALSE(combined_availability({}).has_value());
+  CHECK_FALSE(combined_availability({{"combined", 0, 0}}).has_value());
+  const auto a = combined_availability({{"p", 1, 2}, {"combined", 3, 4}});
+  REQUIRE(a.has_value());
+  CHECK(a->percent() == doctest::Approx(75.0));
+}
+
+TEST_CASE("report_text: xml_escape escapes markup, keeps UTF-8, replaces what XML forbids") {
+  CHECK(xml_escape("a<b>&\"c'") == "a&lt;b&gt;&amp;&quot;c&#39;");
+  CHECK(xml_escape("tab\tnl\ncr\r") == "tab\tnl\ncr\r");
+  CHECK(xml_escape("bell\x07") == "bell\xEF\xBF\xBD");
+  CHECK(xml_escape(std::string("nul\0x", 5)) == "nul\xEF\xBF\xBDx");
+  CHECK(xml_escape("caf\xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x98\x80");
+  CHECK(xml_escape("\xEF\xBF\xBE") == "\xEF\xBF\xBD");  // U+FFFE is not an XML character
+}
+
+TEST_CASE("report_text: valid_utf8 replaces every ill-formed sequence with U+FFFD") {
+  const std::string r = "\xEF\xBF\xBD";
+  CHECK(valid_utf8("plain") == "plain");
+  CHECK(valid_utf8("\xC3(") == r + "(");              // a lead byte without its continuation
+  CHECK(valid_utf8("\x80") == r);                     // a lone continuation byte
+  CHECK(valid_utf8("\xC0\xAF") == r + r);             // overlong encoding
+  CHECK(valid_utf8("\xED\xA0\x80") == r + r + r);     // a surrogate
+  CHECK(valid_utf8("\xF4\x90\x80\x80") == r + r + r + r);  // beyond U+10FFFF
+  CHECK(valid_utf8("\xE2\x9C") == r);                 // truncated at the end
+  CHECK(valid_utf8("ok \xF0\x9F\x98\x80") == "ok \xF0\x9F\x98\x80");
+}

@@ -1,0 +1,65 @@
+// Tests of `faultline plan`'s text: the schedule of each iteration, drawn
+// from the seed, and a bounded answer for any number of iterations.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "run/plan.hpp"
+#include "scenario/scenario_parser.hpp"
+
+using namespace faultline;
+
+namespace {
+
+Scenario parsed(const std::string& text) {
+  auto r = parse_scenario(text, "p.toml");
+  REQUIRE(r.diagnostics.empty());
+  REQUIRE(r.scenario.has_value());
+  return *r.scenario;
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+const std::string kBase = R"(name = "p"
+[[service]]
+name = "redis"
+command = "redis-server --port {port.redis}"
+ports = ["redis"]
+[[fault]]
+name = "pause"
+kind = "process.pause"
+target = "redis"
+at = ["1s", "3s"]
+duration = "500ms"
+repeat = 3
+every = "2s"
+)";
+
+}  // namespace
+
+TEST_CASE("plan: each repetition of each iteration at its offset, the same for the same seed") {
+  Scenario s = parsed(kBase);
+  s.iterations = 2;
+  const std::string a = render_plan(s, 7);
+  CHECK(count(a, "  iteration ") == 2);
+  CHECK(count(a, "process.pause 'pause' (") == 6);  // 3 repetitions x 2 iterations
+  CHECK(count(a, "revert 'pause'") == 6);
+  CHECK(a.find("(3/3)") != std::string::npos);
+  CHECK(render_plan(s, 7) == a);
+  // Without a seed the window is shown as the range it is drawn from.
+  CHECK(render_plan(s, std::nullopt).find("T+[1s..3s]") != std::string::npos);
+}
+
+TEST_CASE("plan: a huge iteration count is summarised after ten iterations") {
+  Scenario s = parsed(kBase);
+  s.iterations = 2147483647;
+  const std::string p = render_plan(s, 7);
+  CHECK(count(p, "  iteration ") == 10);
+  CHECK(p.find("iterations 11 to 2147483647: the same schedule, each offset drawn anew from its window") !=
+        std::string::npos);
+  CHECK(p.size() < 20000);
+}

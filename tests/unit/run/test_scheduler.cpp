@@ -1,0 +1,258 @@
+// Tests of fixed-rate probe scheduling with real probes (a local TCP
+// listener, real commands): ticks on the start + k * interval grid, no drift
+// over many ticks, overruns skipped and counted, probes independent of each
+// other, and drain() waiting for executions in flight. Tolerances are
+// derived from the probe interval.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "run/scheduler.hpp"
+
+using namespace faultline;
+using asio::ip::tcp;
+
+namespace {
+
+template <typename T>
+T run_sync(asio::io_context& io, asio::awaitable<T> aw) {
+  auto fut = asio::co_spawn(io, std::move(aw), asio::use_future);
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+  io.restart();
+  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (SteadyClock::now() >= deadline) FAIL("timed out waiting for a coroutine");
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
+  return fut.get();
+}
+
+/// A local listener that accepts and drops every connection.
+struct Listener {
+  tcp::acceptor acceptor;
+  explicit Listener(asio::io_context& io) : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    asio::co_spawn(io, loop(), asio::detached);
+  }
+  std::string port() const { return std::to_string(acceptor.local_endpoint().port()); }
+  asio::awaitable<void> loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      auto s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+    }
+  }
+};
+
+ProbeSpec tcp_probe(const std::string& name, const std::string& port, Nanos interval) {
+  ProbeSpec p;
+  p.name = name;
+  p.kind = ProbeKind::tcp;
+  p.port = port;
+  p.interval = interval;
+  return p;
+}
+
+ProbeSpec sh_probe(const std::string& name, const std::string& line, Nanos interval, Nanos timeout = 0ns) {
+  ProbeSpec p;
+  p.name = name;
+  p.kind = ProbeKind::exec;
+  p.command.argv = {"sh", "-c", line};
+  p.interval = interval;
+  p.timeout = timeout;
+  return p;
+}
+
+/// Starts at `start`, stops at `until` (run offsets), then drains.
+asio::awaitable<void> run_window(ProbeScheduler& s, const RunClock& clock, Nanos start, Nanos until) {
+  s.start(start);
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_at(clock.at(until));
+  co_await t.async_wait(asio::use_awaitable);
+  s.stop();
+  co_await s.drain();
+}
+
+/// How late each sample started after its grid tick (sample k on tick k; no overruns).
+std::vector<Nanos> lags(const ProbeSeries& series, Nanos start) {
+  std::vector<Nanos> out;
+  for (std::size_t k = 0; k < series.samples.size(); ++k)
+    out.push_back(series.samples[k].start - (start + static_cast<std::int64_t>(k) * series.interval));
+  return out;
+}
+
+Nanos mean(const std::vector<Nanos>& v, std::size_t from, std::size_t to) {
+  Nanos sum{0};
+  for (std::size_t i = from; i < to; ++i) sum += v[i];
+  return sum / static_cast<std::int64_t>(to - from);
+}
+
+/// Ticks k with start + k * interval <= until.
+std::int64_t ticks_until(Nanos start, Nanos until, Nanos interval) { return (until - start) / interval + 1; }
+
+}  // namespace
+
+TEST_CASE("scheduler: tcp ticks every 10 ms on the grid, without drift over many ticks") {
+  asio::io_context io;
+  Listener listener(io);
+  RunClock clock;
+  const Nanos interval = 10ms;
+  ProbeScheduler sched(io.get_executor(), clock, {tcp_probe("tcp", listener.port(), interval)});
+  const Nanos start = clock.now() + 20ms;
+  const Nanos until = start + 150 * interval + interval / 2;
+  run_sync(io, run_window(sched, clock, start, until));
+
+  const auto& s = sched.series()[0];
+  CHECK(s.name == "tcp");
+  CHECK(s.interval == interval);
+  REQUIRE(s.overruns == 0);
+  CHECK(static_cast<std::int64_t>(s.samples.size()) == ticks_until(start, until, interval));
+  auto l = lags(s, start);
+  for (std::size_t k = 0; k < l.size(); ++k) {
+    CHECK(l[k] >= 0ns);         // never before its tick
+    CHECK(l[k] < interval);     // never as late as the next tick
+    CHECK(s.samples[k].ok);
+    CHECK(s.samples[k].end >= s.samples[k].start);
+  }
+  // No drift: the last ticks are as punctual as the first ones.
+  CHECK(mean(l, 0, 20) < interval / 4);
+  CHECK(mean(l, l.size() - 20, l.size()) < interval / 4);
+  // Spacing between consecutive starts stays within one interval of nominal.
+  for (std::size_t k = 1; k < s.samples.size(); ++k) {
+    auto gap = s.samples[k].start - s.samples[k - 1].start;
+    CHECK(gap > 0ns);
+    CHECK(gap < 2 * interval);
+  }
+}
+
+TEST_CASE("scheduler: 1 ms tcp probes keep to the grid") {
+  asio::io_context io;
+  Listener listener(io);
+  RunClock clock;
+  const Nanos interval = 1ms;
+  ProbeScheduler sched(io.get_executor(), clock, {tcp_probe("fast", listener.port(), interval)});
+  const Nanos start = clock.now() + 10ms;
+  const Nanos until = start + 400 * interval + interval / 2;
+  run_sync(io, run_window(sched, clock, start, until));
+  const auto& s = sched.series()[0];
+  const auto ticks = ticks_until(start, until, interval);
+  CHECK(static_cast<std::int64_t>(s.samples.size() + s.overruns) == ticks);
+  CHECK(s.samples.size() >= static_cast<std::size_t>(ticks * 9 / 10));
+  // Every tick of the grid fired (samples + overruns == ticks: relative
+  // sleeps would have lost ticks), in order, and the last ones were on time.
+  CHECK(s.samples.front().start >= start);
+  for (std::size_t k = 1; k < s.samples.size(); ++k) CHECK(s.samples[k].start > s.samples[k - 1].start);
+  CHECK(until - s.samples.back().start < 2 * interval);
+}
+
+TEST_CASE("scheduler: exec probes every 10 ms keep to the grid") {
+  asio::io_context io;
+  RunClock clock;
+  const Nanos interval = 10ms;
+  ProbeScheduler sched(io.get_executor(), clock, {sh_probe("exec", "exit 0", interval)});
+  const Nanos start = clock.now() + 20ms;
+  const Nanos until = start + 60 * interval + interval / 2;
+  run_sync(io, run_window(sched, clock, start, until));
+  const auto& s = sched.series()[0];
+  const auto ticks = ticks_until(start, until, interval);
+  CHECK(static_cast<std::int64_t>(s.samples.size() + s.overruns) == ticks);
+  CHECK(s.overruns <= static_cast<std::uint64_t>(ticks / 10));
+  for (const auto& sample : s.samples) {
+    CHECK(sample.ok);
+    // Each started within a fraction of an interval after a grid tick.
+    auto phase = (sample.start - start) % interval;
+    CHECK(phase < interval / 2);
+  }
+  CHECK(until - s.samples.back().start < 2 * interval);
+}
+
+TEST_CASE("scheduler: a slow probe skips and counts overruns without shifting the grid") {
+  asio::io_context io;
+  RunClock clock;
+  const Nanos interval = 10ms;
+  // Each execution takes about 3.5 intervals.
+  ProbeScheduler sched(io.get_executor(), clock, {sh_probe("slow", "sleep 0.035", interval, 1s)});
+  const Nanos start = clock.now() + 20ms;
+  const Nanos until = start + 30 * interval + interval / 2;
+  run_sync(io, run_window(sched, clock, start, until));
+  const auto& s = sched.series()[0];
+  const auto ticks = ticks_until(start, until, interval);
+  CHECK(static_cast<std::int64_t>(s.samples.size() + s.overruns) == ticks);
+  CHECK(s.overruns >= static_cast<std::uint64_t>(ticks / 2));
+  CHECK(s.samples.size() >= 4);
+  for (std::size_t k = 0; k < s.samples.size(); ++k) {
+    const auto& sample = s.samples[k];
+    CHECK(sample.ok);
+    CHECK(sample.latency() >= 35ms);
+    // Started on a tick of the original grid, never in between.
+    CHECK((sample.start - start) % interval < interval / 2);
+    if (k > 0) CHECK(sample.start >= s.samples[k - 1].end);  // one execution at a time
+  }
+}
+
+TEST_CASE("scheduler: probes run concurrently and never block one another") {
+  asio::io_context io;
+  Listener listener(io);
+  RunClock clock;
+  const Nanos fast = 10ms;
+  ProbeScheduler sched(io.get_executor(), clock,
+                       {sh_probe("slow", "sleep 0.2", 1s, 2s), tcp_probe("fast", listener.port(), fast)});
+  const Nanos start = clock.now() + 20ms;
+  const Nanos until = start + 25 * fast + fast / 2;
+  run_sync(io, run_window(sched, clock, start, until));
+  const auto& slow = sched.series()[0];
+  const auto& quick = sched.series()[1];
+  REQUIRE(slow.samples.size() == 1);
+  CHECK(slow.samples[0].latency() >= 200ms);
+  // While the slow probe ran, the fast one kept its rate.
+  CHECK(quick.overruns == 0);
+  CHECK(static_cast<std::int64_t>(quick.samples.size()) == ticks_until(start, until, fast));
+  auto l = lags(quick, start);
+  CHECK(*std::max_element(l.begin(), l.end()) < fast);
+}
+
+TEST_CASE("scheduler: drain waits for executions in flight and no tick fires after stop") {
+  asio::io_context io;
+  RunClock clock;
+  ProbeScheduler sched(io.get_executor(), clock, {sh_probe("exec", "sleep 0.1", 1s, 2s)});
+  std::vector<std::pair<std::size_t, Sample>> seen;
+  sched.on_sample([&](std::size_t i, const Sample& s) { seen.emplace_back(i, s); });
+  auto scenario = [&]() -> asio::awaitable<void> {
+    sched.start(clock.now());
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(30ms);  // tick 0 is running by now
+    co_await t.async_wait(asio::use_awaitable);
+    sched.stop();
+    CHECK(sched.series()[0].samples.empty());
+    co_await sched.drain();
+    CHECK(sched.series()[0].samples.size() == 1);
+  };
+  run_sync(io, scenario());
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].first == 0);
+  CHECK(seen[0].second.ok);
+  CHECK(seen[0].second.latency() >= 100ms);
+  // Nothing more happens afterwards.
+  io.restart();
+  io.run_for(50ms);
+  CHECK(sched.series()[0].samples.size() == 1);
+}
+
+TEST_CASE("scheduler: failing samples carry the probe's detail") {
+  asio::io_context io;
+  RunClock clock;
+  ProbeScheduler sched(io.get_executor(), clock, {sh_probe("bad", "echo nope >&2; exit 3", 20ms)});
+  const Nanos start = clock.now();
+  run_sync(io, run_window(sched, clock, start, start + 45ms));
+  const auto& s = sched.series()[0];
+  REQUIRE_FALSE(s.samples.empty());
+  CHECK_FALSE(s.samples[0].ok);
+  CHECK(s.samples[0].detail == "exit 3: nope");
+}

@@ -1,0 +1,233 @@
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "async_support.hpp"
+#include "run/workload.hpp"
+
+using namespace faultline;
+using faultline::testing::run_sync;
+
+namespace {
+
+WriteOutcome write(std::uint64_t seq, std::int64_t start_ms, std::int64_t end_ms, bool acked) {
+  return {seq, std::chrono::milliseconds(start_ms), std::chrono::milliseconds(end_ms), acked};
+}
+
+/// Waits on the io_context until `cond` holds (deadline 10 s).
+template <class F>
+void run_until(asio::io_context& io, F cond) {
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+  io.restart();
+  while (!cond()) {
+    REQUIRE(SteadyClock::now() < deadline);
+    io.run_one_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("workload: every run of digits in the read's output is a sequence number") {
+  CHECK(parse_seqs("1\n2\n30\n") == std::set<std::uint64_t>{1, 2, 30});
+  CHECK(parse_seqs("k7 k8,k9") == std::set<std::uint64_t>{7, 8, 9});
+  CHECK(parse_seqs("").empty());
+  CHECK(parse_seqs("no digits here").empty());
+  CHECK(parse_seqs("99999999999999999999999 5") == std::set<std::uint64_t>{5});  // overflow is no number
+}
+
+TEST_CASE("workload: {seq} and {iteration} in a write template") {
+  CHECK(write_text("SET k{seq} {seq}\r\n", 42, 3) == "SET k42 42\r\n");
+  CHECK(write_text("insert {iteration}:{seq}", 7, 2) == "insert 2:7");
+}
+
+TEST_CASE("workload: lost = acknowledged and missing from the read; the window spans them") {
+  const std::vector<WriteOutcome> writes = {write(1, 0, 5, true),      write(2, 100, 104, true),
+                                            write(3, 200, 210, true),  write(4, 300, 1300, false),
+                                            write(5, 1400, 1420, true), write(6, 1500, 1503, true)};
+  ReadOutcome read{true, "", {1, 2, 6}};
+  const auto r = account_writes("w", 2, writes, read, 250ms, 1450ms);
+  CHECK(r.workload == "w");
+  CHECK(r.iteration == 2);
+  CHECK(r.first_seq == 1);
+  CHECK(r.last_seq == 6);
+  CHECK(r.writes == 6);
+  CHECK(r.acknowledged == 5);
+  CHECK(r.errors == 1);
+  CHECK(r.lost == 2);  // 3 and 5; 4 was never acknowledged, so it is not lost
+  CHECK(r.lost_seqs == std::vector<std::uint64_t>{3, 5});
+  CHECK(r.lost_from == Nanos(200ms));
+  CHECK(r.lost_to == Nanos(1420ms));
+  CHECK(r.loss_window == Nanos(1220ms));
+  // During the fault [250 ms, 1450 ms): writes 4 and 5.
+  CHECK(r.fault_writes == 2);
+  CHECK(r.fault_errors == 1);
+  CHECK(r.fault_latency_p50 == Nanos(20ms));
+  CHECK(r.fault_latency_p99 == Nanos(20ms));
+}
+
+TEST_CASE("workload: nothing lost, and a failed read proves nothing") {
+  const std::vector<WriteOutcome> writes = {write(10, 0, 5, true), write(11, 100, 104, true)};
+  auto ok = account_writes("w", 1, writes, ReadOutcome{true, "", {10, 11, 12}}, 0ms, 1s);
+  CHECK(ok.lost == 0);
+  CHECK(ok.loss_window == 0ns);
+  CHECK_FALSE(ok.lost_from.has_value());
+  auto failed = account_writes("w", 1, writes, ReadOutcome{false, "exit 2", {}}, 0ms, 1s);
+  CHECK_FALSE(failed.read_ok);
+  CHECK(failed.lost == 0);
+}
+
+TEST_CASE("workload: the max_data_loss verdict, by count and by window") {
+  WorkloadResult a;
+  a.workload = "w";
+  a.iteration = 1;
+  a.writes = a.acknowledged = 100;
+  a.read_ok = true;
+  WorkloadResult b = a;
+  b.iteration = 2;
+  b.lost = 3;
+  b.loss_window = 40ms;
+  Thresholds t;
+  CHECK(data_loss_verdicts(t, {a, b}).empty());
+  t.max_data_loss = 0;
+  auto v = data_loss_verdicts(t, {a, b});
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].threshold == "max_data_loss");
+  CHECK_FALSE(v[0].passed);
+  CHECK(v[0].measured == "3 writes");
+  CHECK(v[0].limit == "0 writes");
+  CHECK(v[0].margin == "-3 writes");
+  CHECK(v[0].detail.find("iteration 2") != std::string::npos);
+  CHECK(data_loss_verdicts(t, {a})[0].passed);
+  CHECK(data_loss_verdicts(t, {a})[0].margin == "+0 writes");
+  Thresholds w;
+  w.max_data_loss_window = 50ms;
+  auto vw = data_loss_verdicts(w, {a, b});
+  CHECK(vw[0].passed);
+  CHECK(vw[0].measured == "40.000 ms");
+  CHECK(vw[0].margin == "+10.000 ms");
+  // A failed read, or no acknowledged write, proves nothing: the verdict fails.
+  WorkloadResult unread = a;
+  unread.read_ok = false;
+  unread.read_error = "exit 2";
+  CHECK_FALSE(data_loss_verdicts(t, {unread})[0].passed);
+  WorkloadResult silent = a;
+  silent.acknowledged = 0;
+  CHECK_FALSE(data_loss_verdicts(t, {silent})[0].passed);
+  CHECK_FALSE(data_loss_verdicts(t, {})[0].passed);
+}
+
+TEST_CASE("workload: exec writes at a fixed rate, acknowledged on exit 0, and the read finds them") {
+  asio::io_context io;
+  RunClock clock;
+  const auto dir = std::filesystem::temp_directory_path() / ("faultline-wl-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "log").string();
+  WorkloadSpec spec;
+  spec.name = "w";
+  spec.kind = WorkloadKind::exec;
+  spec.rate = 50;  // 20 ms apart
+  spec.timeout = 2s;
+  // Even sequence numbers are refused (exit 1): not acknowledged, not written.
+  spec.write.argv = {"/bin/sh", "-c", "[ $(({seq} % 2)) -eq 1 ] && echo {seq} >> " + file};
+  spec.read.argv = {"cat", file};
+  std::uint64_t next_seq = 1;
+  WorkloadWriter writer(io.get_executor(), clock, spec, 1, next_seq);
+  writer.start(clock.now());
+  run_until(io, [&] { return writer.writes().size() >= 6; });
+  run_sync(io, writer.stop());
+  const auto& ws = writer.writes();
+  REQUIRE(ws.size() >= 6);
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    CHECK(ws[i].seq == i + 1);
+    CHECK(ws[i].acknowledged == (ws[i].seq % 2 == 1));
+    // Fixed rate: write k started no earlier than tick k (a fork may delay it, never advance it).
+    if (i > 0) CHECK(ws[i].start - ws[0].start >= Nanos(20ms) * static_cast<std::int64_t>(i) - 1ms);
+  }
+  CHECK(next_seq == ws.size() + 1);
+  const ReadOutcome read = run_sync(io, read_workload(io.get_executor(), spec, 1));
+  REQUIRE(read.ok);
+  const auto r = account_writes("w", 1, ws, read, 0ns, 0ns);
+  CHECK(r.lost == 0);
+  CHECK(r.acknowledged == (ws.size() + 1) / 2);
+  // Remove a written line: that acknowledged write is now lost.
+  std::ofstream(file) << "1\n";
+  const ReadOutcome read2 = run_sync(io, read_workload(io.get_executor(), spec, 1));
+  CHECK(account_writes("w", 1, ws, read2, 0ns, 0ns).lost == r.acknowledged - 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("workload: tcp writes on one connection, acknowledged by the reply line; errors reconnect") {
+  asio::io_context server_io;
+  asio::ip::tcp::acceptor acceptor(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  std::atomic<int> connections{0};
+  std::thread server([&] {
+    // Replies +OK to every line but the one with seq 3, where it closes the connection.
+    for (int c = 0; c < 2; ++c) {
+      asio::ip::tcp::socket s(server_io);
+      boost::system::error_code ec;
+      acceptor.accept(s, ec);
+      if (ec) return;
+      ++connections;
+      std::string buf;
+      for (;;) {
+        std::size_t n = asio::read_until(s, asio::dynamic_buffer(buf), '\n', ec);
+        if (ec) break;
+        const std::string line = buf.substr(0, n);
+        buf.erase(0, n);
+        if (line.find("k3 ") != std::string::npos) break;
+        asio::write(s, asio::buffer(std::string("+OK\r\n")), ec);
+      }
+    }
+  });
+  asio::io_context io;
+  RunClock clock;
+  WorkloadSpec spec;
+  spec.name = "t";
+  spec.kind = WorkloadKind::tcp;
+  spec.rate = 100;
+  spec.timeout = 1s;
+  spec.port = std::to_string(port);
+  spec.send = "SET k{seq} {seq}\r\n";
+  spec.expect = "+OK";
+  std::uint64_t next_seq = 1;
+  WorkloadWriter writer(io.get_executor(), clock, spec, 1, next_seq);
+  writer.start(clock.now());
+  run_until(io, [&] { return writer.writes().size() >= 6; });
+  run_sync(io, writer.stop());
+  acceptor.close();
+  server.join();
+  const auto& ws = writer.writes();
+  REQUIRE(ws.size() >= 6);
+  for (const auto& w : ws) CHECK(w.acknowledged == (w.seq != 3));
+  CHECK(connections == 2);  // the error on seq 3 dropped the connection; seq 4 opened another
+}
+
+TEST_CASE("workload: a tcp write to a port where nothing listens is an error, not a hang") {
+  asio::io_context io;
+  RunClock clock;
+  WorkloadSpec spec;
+  spec.name = "t";
+  spec.kind = WorkloadKind::tcp;
+  spec.rate = 100;
+  spec.timeout = 500ms;
+  spec.port = faultline::testing::free_port();
+  spec.send = "PING\r\n";
+  spec.expect = "+PONG";
+  std::uint64_t next_seq = 1;
+  WorkloadWriter writer(io.get_executor(), clock, spec, 1, next_seq);
+  writer.start(clock.now());
+  run_until(io, [&] { return writer.writes().size() >= 3; });
+  run_sync(io, writer.stop());
+  for (const auto& w : writer.writes()) {
+    CHECK_FALSE(w.acknowledged);
+    CHECK(w.end - w.start < 500ms);  // refused at once, not timed out
+  }
+}

@@ -1,0 +1,291 @@
+// Tests of single probe executions against real sockets, the flaky_server
+// fixture (refused, 503, hang) and real commands: outcomes, detail strings,
+// and that every probe honours its timeout.
+#include <doctest/doctest.h>
+
+#include "async_support.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdlib>
+
+#include "os/clock.hpp"
+#include "system/probe.hpp"
+#include "os/subprocess.hpp"
+
+using namespace faultline;
+using asio::ip::tcp;
+
+using namespace faultline::testing;
+
+namespace {
+
+
+ProbeSpec tcp_probe(const std::string& port, Nanos timeout = 1s) {
+  ProbeSpec p;
+  p.name = "tcp";
+  p.kind = ProbeKind::tcp;
+  p.port = port;
+  p.interval = timeout;
+  return p;
+}
+
+ProbeSpec http_probe(const std::string& port, Nanos timeout = 1s) {
+  ProbeSpec p = tcp_probe(port, timeout);
+  p.name = "http";
+  p.kind = ProbeKind::http;
+  return p;
+}
+
+ProbeSpec exec_probe(std::vector<std::string> argv, Nanos timeout = 2s) {
+  ProbeSpec p;
+  p.name = "exec";
+  p.kind = ProbeKind::exec;
+  p.command.argv = std::move(argv);
+  p.interval = timeout;
+  return p;
+}
+
+ProbeSpec sh_probe(const std::string& line, Nanos timeout = 2s) { return exec_probe({"sh", "-c", line}, timeout); }
+
+/// A flaky_server child and its ports; the Child kills it on destruction.
+struct Flaky {
+  std::unique_ptr<Child> child;
+  std::string port;
+  std::string control;
+
+  Flaky(asio::io_context& io, const std::string& mode) : port(free_port()), control(free_port()) {
+    child = Child::spawn(io.get_executor(),
+                         SpawnOptions{{fixture_path(), "--port", port, "--control-port", control, "--mode", mode}, {}, {}, {}});
+    // Wait until it accepts connections (a condition with a deadline).
+    const auto deadline = SteadyClock::now() + 10s;
+    while (!run_sync(io, run_probe_once(io.get_executor(), tcp_probe(port, 200ms))).ok) {
+      REQUIRE(SteadyClock::now() < deadline);
+      REQUIRE(child->running());
+    }
+  }
+
+  /// Plays `pattern`; returns once the first transition has happened.
+  void trigger(asio::io_context& io, const std::string& pattern) {
+    auto r = run_sync(io, run_command(io.get_executor(),
+                                      SpawnOptions{{fixture_path(), "--trigger", control, "--pattern", pattern}, {}, {}, {}},
+                                      5s));
+    REQUIRE_MESSAGE(r.status.success(), r.err);
+  }
+};
+
+ProbeOutcome probe(asio::io_context& io, const ProbeSpec& p) {
+  return run_sync(io, run_probe_once(io.get_executor(), p));
+}
+
+}  // namespace
+
+TEST_CASE("probe: tcp connects to a listening port") {
+  asio::io_context io;
+  Flaky server(io, "refuse");
+  auto o = probe(io, tcp_probe(server.port));
+  CHECK(o.ok);
+  CHECK(o.detail == "connected");
+}
+
+TEST_CASE("probe: tcp to a closed port is refused") {
+  asio::io_context io;
+  auto o = probe(io, tcp_probe(free_port()));
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "connection refused");
+}
+
+TEST_CASE("probe: tcp resolves host names") {
+  asio::io_context io;
+  Flaky server(io, "refuse");
+  auto p = tcp_probe(server.port);
+  p.host = "localhost";
+  CHECK(probe(io, p).ok);
+}
+
+TEST_CASE("probe: tcp times out when the connection cannot complete") {
+  asio::io_context io;
+  // A listener with a full accept queue drops new SYNs: connects hang.
+  tcp::acceptor full(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  full.listen(0);
+  const auto port = std::to_string(full.local_endpoint().port());
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+  for (int i = 0; i < 4; ++i) {
+    // The SYN goes out when the operation starts; completion does not matter.
+    fillers.push_back(std::make_unique<tcp::socket>(io));
+    fillers.back()->async_connect(full.local_endpoint(), [](boost::system::error_code) {});
+  }
+  const auto begin = SteadyClock::now();
+  auto o = probe(io, tcp_probe(port, 100ms));
+  const auto took = SteadyClock::now() - begin;
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "timeout after 100.000 ms");
+  CHECK(took >= 100ms);
+  CHECK(took < 100ms + 100ms);  // one interval of slack
+}
+
+TEST_CASE("probe: a non-numeric port fails with a clear detail") {
+  asio::io_context io;
+  auto o = probe(io, tcp_probe("{port.redis}"));
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail.find("invalid port '{port.redis}'") == 0);
+  auto h = probe(io, http_probe("99999"));
+  CHECK_FALSE(h.ok);
+  CHECK(h.detail.find("invalid port '99999'") == 0);
+}
+
+TEST_CASE("probe: http 200 passes, with body expectations") {
+  asio::io_context io;
+  Flaky server(io, "http503");
+  auto p = http_probe(server.port);
+  auto o = probe(io, p);
+  CHECK(o.ok);
+  CHECK(o.detail == "status 200");
+
+  p.expect_body = "ok";
+  p.expect_body_regex = "^o+k$";
+  CHECK(probe(io, p).ok);
+
+  p.expect_body = "PONG";
+  o = probe(io, p);
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "body does not contain 'PONG'");
+
+  p.expect_body.reset();
+  p.expect_body_regex = "^x";
+  o = probe(io, p);
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "body does not match /^x/");
+
+  p.expect_body_regex = "(";
+  o = probe(io, p);
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail.find("invalid regex /(/") == 0);
+}
+
+TEST_CASE("probe: http status outside the accepted set fails as 'status N'") {
+  asio::io_context io;
+  Flaky server(io, "http503");
+  server.trigger(io, "down:forever");
+  auto p = http_probe(server.port);
+  auto o = probe(io, p);
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "status 503");
+
+  p.status = {503};
+  CHECK(probe(io, p).ok);
+  p.status = {200, 204};
+  CHECK(probe(io, p).detail == "status 503");
+
+  // The outage is at the HTTP level only: tcp still connects.
+  CHECK(probe(io, tcp_probe(server.port)).ok);
+}
+
+TEST_CASE("probe: http to a refusing server and back") {
+  asio::io_context io;
+  Flaky server(io, "refuse");
+  server.trigger(io, "down:forever");
+  auto o = probe(io, http_probe(server.port));
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "connection refused");
+  server.trigger(io, "up:1ms");
+  CHECK(probe(io, http_probe(server.port)).ok);
+}
+
+TEST_CASE("probe: http against a hanging server times out on time") {
+  asio::io_context io;
+  Flaky server(io, "hang");
+  server.trigger(io, "down:forever");
+  const auto begin = SteadyClock::now();
+  auto o = probe(io, http_probe(server.port, 100ms));
+  const auto took = SteadyClock::now() - begin;
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "timeout after 100.000 ms");
+  CHECK(took >= 100ms);
+  CHECK(took < 200ms);
+}
+
+TEST_CASE("probe: http sends the method, path and Host header") {
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = std::to_string(a.local_endpoint().port());
+  std::string request;
+  auto server = [&]() -> asio::awaitable<void> {
+    auto s = co_await a.async_accept(asio::use_awaitable);
+    co_await asio::async_read_until(s, asio::dynamic_buffer(request), "\r\n\r\n", asio::use_awaitable);
+    std::string resp = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+    co_await asio::async_write(s, asio::buffer(resp), asio::use_awaitable);
+  };
+  asio::co_spawn(io, server(), asio::detached);
+  auto p = http_probe(port);
+  p.method = "HEAD";
+  p.path = "/health?deep=1";
+  auto o = probe(io, p);
+  CHECK(o.ok);
+  CHECK(o.detail == "status 204");
+  CHECK(request.rfind("HEAD /health?deep=1 HTTP/1.1\r\n", 0) == 0);
+  CHECK(request.find("Host: 127.0.0.1:" + port + "\r\n") != std::string::npos);
+  CHECK(request.find("Connection: close\r\n") != std::string::npos);
+}
+
+TEST_CASE("probe: exec checks the exit code and stdout") {
+  asio::io_context io;
+  auto o = probe(io, sh_probe("echo PONG"));
+  CHECK(o.ok);
+  CHECK(o.detail == "exit 0");
+
+  o = probe(io, sh_probe("echo boom >&2; echo second >&2; exit 1"));
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "exit 1: boom");
+
+  auto p = sh_probe("exit 1");
+  CHECK(probe(io, p).detail == "exit 1");
+  p.expect_exit = 1;
+  CHECK(probe(io, p).ok);
+
+  p = sh_probe("echo role:master");
+  p.expect_stdout = "role:master";
+  p.expect_stdout_regex = "^role:(master|replica)$";
+  CHECK(probe(io, p).ok);
+  p.expect_stdout = "role:replica";
+  CHECK(probe(io, p).detail == "stdout does not contain 'role:replica'");
+  p.expect_stdout.reset();
+  p.expect_stdout_regex = "^x";
+  CHECK(probe(io, p).detail == "stdout does not match /^x/");
+
+  o = probe(io, sh_probe("kill -KILL $$"));
+  CHECK(o.detail == "killed by SIGKILL");
+}
+
+TEST_CASE("probe: exec times out and reports it") {
+  asio::io_context io;
+  const auto begin = SteadyClock::now();
+  auto o = probe(io, sh_probe("sleep 10", 50ms));
+  const auto took = SteadyClock::now() - begin;
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "timeout after 50.000 ms");
+  CHECK(took < 50ms + 200ms);
+}
+
+TEST_CASE("probe: exec of a missing command fails without throwing") {
+  asio::io_context io;
+  auto o = probe(io, exec_probe({"faultline-no-such-command"}));
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail.find("faultline-no-such-command") != std::string::npos);
+}
+
+TEST_CASE("probe: an explicit timeout takes precedence over the interval") {
+  asio::io_context io;
+  Flaky server(io, "hang");
+  server.trigger(io, "down:forever");
+  auto p = http_probe(server.port, 5s);
+  p.timeout = 60ms;
+  auto o = probe(io, p);
+  CHECK(o.detail == "timeout after 60.000 ms");
+}
