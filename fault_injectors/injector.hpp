@@ -15,9 +15,9 @@
 
 #include "os/clock.hpp"
 #include "os/ledger.hpp"
+#include "os/stop.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/scenario.hpp"
-#include "os/stop.hpp"
 
 namespace faultline {
 

@@ -35,9 +35,9 @@
 #include <fmt/format.h>
 
 #include "fault_injectors/link_injector.hpp"
+#include "fault_injectors/net_faults.hpp"
 #include "fault_injectors/proxy/link_set.hpp"
 #include "scenario/net_describe.hpp"
-#include "fault_injectors/net_faults.hpp"
 #include "scenario/topology.hpp"
 
 namespace faultline {

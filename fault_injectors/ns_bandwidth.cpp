@@ -12,8 +12,8 @@
 // How it is undone: the root qdisc of each device is deleted (the device
 // falls back to its default queue) and `tc qdisc show` is read back; a
 // device that is gone took its qdisc with it.
-#include "os/netns.hpp"
 #include "fault_injectors/ns_qdisc.hpp"
+#include "os/netns.hpp"
 
 namespace faultline {
 

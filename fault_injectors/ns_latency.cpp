@@ -11,8 +11,8 @@
 //
 // How it is undone: the root qdisc of each device is deleted, which releases
 // the packets it held, and `tc qdisc show` is read back.
-#include "os/netns.hpp"
 #include "fault_injectors/ns_qdisc.hpp"
+#include "os/netns.hpp"
 
 namespace faultline {
 

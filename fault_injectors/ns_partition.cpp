@@ -28,9 +28,9 @@
 #include <fmt/format.h>
 
 #include "fault_injectors/injector.hpp"
-#include "scenario/net_describe.hpp"
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
+#include "scenario/net_describe.hpp"
 
 namespace faultline {
 

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "scenario/net_describe.hpp"
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
+#include "scenario/net_describe.hpp"
 
 namespace faultline {
 

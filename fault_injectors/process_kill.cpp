@@ -15,9 +15,9 @@
 #include <cstring>
 #include <fmt/format.h>
 
-#include "system/clone.hpp"
 #include "fault_injectors/injector.hpp"
 #include "os/signals.hpp"
+#include "system/clone.hpp"
 
 namespace faultline {
 

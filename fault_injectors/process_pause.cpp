@@ -19,11 +19,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "system/clone.hpp"
 #include "fault_injectors/injector.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
 #include "os/subprocess.hpp"
+#include "system/clone.hpp"
 
 namespace faultline {
 

@@ -10,8 +10,8 @@
 // returns. revert() has nothing to do.
 #include <fmt/format.h>
 
-#include "system/clone.hpp"
 #include "fault_injectors/injector.hpp"
+#include "system/clone.hpp"
 
 namespace faultline {
 

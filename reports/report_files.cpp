@@ -5,8 +5,8 @@
 #include <stdexcept>
 
 #include "os/atomic_file.hpp"
-#include "reports/html.hpp"
 #include "record/json_record.hpp"
+#include "reports/html.hpp"
 #include "reports/junit.hpp"
 #include "reports/markdown.hpp"
 

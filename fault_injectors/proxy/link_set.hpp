@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "os/clock.hpp"
 #include "fault_injectors/proxy/proxy_link.hpp"
+#include "os/clock.hpp"
 #include "record/record.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/topology.hpp"

@@ -17,9 +17,9 @@
 #include <utility>
 #include <vector>
 
-#include "os/clock.hpp"
 #include "fault_injectors/proxy/proxy_connection.hpp"
 #include "fault_injectors/proxy/proxy_stage.hpp"
+#include "os/clock.hpp"
 #include "record/record.hpp"
 
 namespace faultline::proxy {

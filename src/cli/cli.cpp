@@ -10,19 +10,19 @@
 #include <fstream>
 #include <sstream>
 
+#include "measure/regression.hpp"
 #include "os/atomic_file.hpp"
-#include "scenario/catalog.hpp"
 #include "os/cleanup.hpp"
 #include "os/host_caps.hpp"
 #include "os/ledger.hpp"
-#include "reports/console.hpp"
 #include "record/json_read.hpp"
 #include "record/json_record.hpp"
+#include "reports/console.hpp"
 #include "reports/junit.hpp"
-#include "run/plan.hpp"
-#include "measure/regression.hpp"
 #include "reports/report_files.hpp"
+#include "run/plan.hpp"
 #include "run/runner.hpp"
+#include "scenario/catalog.hpp"
 #include "scenario/scenario_parser.hpp"
 #include "scenario/starter.hpp"
 #include "scenario/validate.hpp"

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include "scenario/net_describe.hpp"
 #include "os/netns.hpp"
-#include "run/runbook.hpp"
-#include "scenario/schedule.hpp"
 #include "os/signals.hpp"
+#include "run/runbook.hpp"
+#include "scenario/net_describe.hpp"
+#include "scenario/schedule.hpp"
 #include "scenario/topology.hpp"
 #include "scenario/validate.hpp"
 

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string_view>
 
-#include "scenario/duration.hpp"
 #include "record/record.hpp"
+#include "scenario/duration.hpp"
 
 namespace faultline {
 

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "os/clock.hpp"
-#include "scenario/placeholders.hpp"
-#include "record/record.hpp"
-#include "scenario/scenario.hpp"
 #include "os/stop.hpp"
+#include "record/record.hpp"
+#include "scenario/placeholders.hpp"
+#include "scenario/scenario.hpp"
 
 namespace faultline {
 

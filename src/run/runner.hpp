@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "record/record.hpp"
 #include "measure/regression.hpp"
+#include "record/record.hpp"
 #include "run/run_observer.hpp"
 #include "scenario/scenario.hpp"
 

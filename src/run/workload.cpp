@@ -14,9 +14,9 @@
 #include <cmath>
 #include <fmt/format.h>
 
-#include "scenario/placeholders.hpp"
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
+#include "scenario/placeholders.hpp"
 
 namespace faultline {
 

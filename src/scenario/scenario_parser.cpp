@@ -28,8 +28,8 @@
 
 #include "scenario/catalog.hpp"
 #include "scenario/placeholders.hpp"
-#include "scenario/text_match.hpp"
 #include "scenario/rate.hpp"
+#include "scenario/text_match.hpp"
 #include "scenario/validate.hpp"
 
 namespace faultline {

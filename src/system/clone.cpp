@@ -10,8 +10,8 @@
 // process the supervisor is stopping. Teardown first turns restarts off (a
 // StopSource that wakes every backoff), then stops services in reverse start
 // order and finally kills any descendant that escaped its group.
-#include "system/clone.hpp"
 #include "scenario/validate.hpp"
+#include "system/clone.hpp"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>

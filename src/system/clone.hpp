@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "os/clock.hpp"
-#include "record/record.hpp"
-#include "scenario/scenario.hpp"
 #include "os/stop.hpp"
 #include "os/subprocess.hpp"
+#include "record/record.hpp"
+#include "scenario/scenario.hpp"
 
 namespace faultline {
 

@@ -4,8 +4,8 @@
 // probes rely on run_command's timeout, which kills the command's group.
 // Failures of the probed system become failing outcomes with a short,
 // specific detail; nothing here throws for them.
-#include "system/probe.hpp"
 #include "scenario/text_match.hpp"
+#include "system/probe.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>

@@ -10,9 +10,9 @@
 #include <filesystem>
 
 #include "async_support.hpp"
-#include "system/clone.hpp"
 #include "fault_injectors/injector.hpp"
 #include "os/procfs.hpp"
+#include "system/clone.hpp"
 
 namespace faultline::testing {
 

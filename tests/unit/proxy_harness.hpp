@@ -24,9 +24,9 @@
 #include <string>
 #include <variant>
 
-#include "os/clock.hpp"
 #include "fault_injectors/proxy/link_set.hpp"
 #include "fault_injectors/proxy/proxy_link.hpp"
+#include "os/clock.hpp"
 
 namespace ptest {
 

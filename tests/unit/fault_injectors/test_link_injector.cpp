@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
-#include "system/clone.hpp"
 #include "fault_injectors/injector.hpp"
 #include "fault_injectors/link_injector.hpp"
 #include "proxy_harness.hpp"
+#include "system/clone.hpp"
 
 using namespace ptest;
 using namespace faultline;

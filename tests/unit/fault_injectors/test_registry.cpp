@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "scenario/catalog.hpp"
 #include "fault_injectors/injector.hpp"
+#include "scenario/catalog.hpp"
 
 using namespace faultline;
 

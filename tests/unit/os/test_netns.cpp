@@ -3,8 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "os/netns.hpp"
 #include "netns_fixture.hpp"
+#include "os/netns.hpp"
 
 using namespace faultline;
 

@@ -17,8 +17,8 @@
 #include <sstream>
 #include <thread>
 
-#include "os/subprocess.hpp"
 #include "os/clock.hpp"
+#include "os/subprocess.hpp"
 
 using namespace faultline;
 namespace fs = std::filesystem;

@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 
-#include "reports/console.hpp"
 #include "record/json_record.hpp"
 #include "report_fixtures.hpp"
+#include "reports/console.hpp"
 
 using namespace faultline;
 namespace json = boost::json;

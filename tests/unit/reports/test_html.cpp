@@ -6,10 +6,10 @@
 
 #include <regex>
 
-#include "reports/html.hpp"
 #include "record/json_read.hpp"
 #include "record/json_record.hpp"
 #include "report_fixtures.hpp"
+#include "reports/html.hpp"
 
 using namespace faultline;
 

@@ -4,8 +4,8 @@
 // checked with xmllint, for every kind of run.
 #include <doctest/doctest.h>
 
-#include "reports/junit.hpp"
 #include "report_fixtures.hpp"
+#include "reports/junit.hpp"
 
 using namespace faultline;
 

@@ -4,8 +4,8 @@
 // keeps record text from breaking a table or injecting HTML.
 #include <doctest/doctest.h>
 
-#include "reports/markdown.hpp"
 #include "report_fixtures.hpp"
+#include "reports/markdown.hpp"
 
 using namespace faultline;
 

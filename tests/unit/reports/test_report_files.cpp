@@ -1,12 +1,12 @@
 // Report formats by name, and the report files a run directory gets.
 #include <doctest/doctest.h>
 
-#include "reports/html.hpp"
 #include "record/json_record.hpp"
+#include "report_fixtures.hpp"
+#include "reports/html.hpp"
 #include "reports/junit.hpp"
 #include "reports/markdown.hpp"
 #include "reports/report_files.hpp"
-#include "report_fixtures.hpp"
 
 using namespace faultline;
 

@@ -16,8 +16,8 @@
 #include <cstdlib>
 
 #include "os/clock.hpp"
-#include "system/probe.hpp"
 #include "os/subprocess.hpp"
+#include "system/probe.hpp"
 
 using namespace faultline;
 using asio::ip::tcp;
