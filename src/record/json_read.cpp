@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "record/json_strict.hpp"
+#include "scenario/enum_names.hpp"
 
 namespace faultline {
 
@@ -45,9 +46,7 @@ Outcome outcome_from(const Reader& c, const std::string& name, const std::string
 }
 
 ProbeKind probe_kind_from(const Reader& c, const std::string& name, const std::string& path) {
-  if (name == "tcp") return ProbeKind::tcp;
-  if (name == "http") return ProbeKind::http;
-  if (name == "exec") return ProbeKind::exec;
+  if (const auto kind = value_named(kProbeKindNames, name)) return *kind;
   c.fail(path, fmt::format("unknown probe kind \"{}\" (expected tcp, http or exec)", name));
 }
 
