@@ -54,12 +54,15 @@ std::string header(const RunRecord& r) {
   return out;
 }
 
+/// A section's heading and its table's header and alignment rows.
+std::string table_head(const char* title, const char* header, const char* align) {
+  return fmt::format("\n### {}\n\n{}\n{}\n", title, header, align);
+}
+
 std::string iterations_table(const RunRecord& r) {
   if (r.iterations.empty()) return "\nNo iteration ran, so nothing was measured.\n";
-  std::string out =
-      "\n### Iterations\n\n"
-      "| Iteration | Impact | TTD | TTR | Recovery time | Relapses | Uncertainty |\n"
-      "| ---: | :--- | ---: | ---: | ---: | ---: | ---: |\n";
+  std::string out = table_head("Iterations", "| Iteration | Impact | TTD | TTR | Recovery time | Relapses | Uncertainty |",
+                               "| ---: | :--- | ---: | ---: | ---: | ---: | ---: |");
   for (const auto& m : r.iterations) {
     const std::string ttr = !m.impact ? "-" : m.recovered ? ms_or_dash(m.ttr) : "not recovered";
     out += fmt::format("| {} | {} | {} | {} | {} | {} | ± {} |\n", m.index, impact_text(m), ms_or_dash(m.ttd),
@@ -104,9 +107,7 @@ std::string statistics(const RunRecord& r) {
 }
 
 std::string latency(const RunRecord& r) {
-  bool any = false;
-  for (const auto& m : r.iterations) any |= !m.latency.empty();
-  if (!any) return "";
+  if (!any_latency(r)) return "";
   std::string out =
       "\n<details><summary>Probe latency before, during and after the fault</summary>\n\n"
       "| Iteration | Probe | Before | During | After |\n| ---: | :--- | ---: | ---: | ---: |\n";
@@ -132,10 +133,8 @@ std::string runbook_and_data_loss(const RunRecord& r) {
 
 std::string verdicts(const RunRecord& r) {
   if (r.verdicts.empty()) return "\nNo threshold was judged.\n";
-  std::string out =
-      "\n### Verdicts\n\n"
-      "| Threshold | Measured | Limit | Margin | Result | Detail |\n"
-      "| :--- | ---: | ---: | ---: | :---: | :--- |\n";
+  std::string out = table_head("Verdicts", "| Threshold | Measured | Limit | Margin | Result | Detail |",
+                               "| :--- | ---: | ---: | ---: | :---: | :--- |");
   for (const auto& v : r.verdicts)
     out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", md(verdict_name(v)), md(v.measured), md(v.limit),
                        v.margin.empty() ? "-" : md(v.margin), v.passed ? "PASS" : "**FAIL**", md(v.detail));

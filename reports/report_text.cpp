@@ -116,6 +116,11 @@ std::string latency_text(const LatencySummary& l) {
   return fmt::format("{} / {} (n={})", p50, format_ms(l.p99), l.count);
 }
 
+bool any_latency(const RunRecord& r) {
+  return std::any_of(r.iterations.begin(), r.iterations.end(),
+                     [](const IterationMetrics& m) { return !m.latency.empty(); });
+}
+
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD

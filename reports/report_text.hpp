@@ -57,6 +57,10 @@ std::optional<Availability> combined_availability(const std::vector<Availability
 /// (p50 / p99 of the ok samples), or "-" when the phase had no ok sample.
 std::string latency_text(const LatencySummary& l);
 
+/// Whether any iteration has a probe-latency summary (the latency tables
+/// are left out otherwise).
+bool any_latency(const RunRecord& r);
+
 /// `text` made valid UTF-8: every ill-formed sequence becomes U+FFFD.
 std::string valid_utf8(std::string_view text);
 

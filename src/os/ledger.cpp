@@ -4,12 +4,14 @@
 
 #include <boost/json.hpp>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "os/atomic_file.hpp"
 #include "os/procfs.hpp"
+#include "record/json_strict.hpp"
 
 namespace faultline {
 
@@ -29,13 +31,51 @@ const char* undo_kind(Undo::Kind k) {
   return "none";
 }
 
-Undo::Kind undo_kind_from(const std::string& s) {
+Undo::Kind undo_kind_from(const json_strict::Reader& r, const std::string& s, const std::string& path) {
   if (s == "sigcont") return Undo::Kind::sigcont;
   if (s == "command") return Undo::Kind::command;
   if (s == "none") return Undo::Kind::none;
   if (s == "nft_table") return Undo::Kind::nft_table;
   if (s == "qdisc") return Undo::Kind::qdisc;
-  throw std::runtime_error("unknown undo kind '" + s + "'");
+  r.fail(path, "unknown undo kind '" + s + "'");
+}
+
+/// A (namespace, device) pair of a qdisc undo.
+std::pair<std::string, std::string> qdisc_of(const json_strict::Reader& r, const json::value& v, const std::string& p) {
+  const json::array& a = r.arr(v, p);
+  if (a.size() != 2) r.fail(p, fmt::format("expected [namespace, device], found {} element(s)", a.size()));
+  return {r.str(a[0], json_strict::index_path(p, 0)), r.str(a[1], json_strict::index_path(p, 1))};
+}
+
+LedgerProcess process_of(const json_strict::Reader& r, const json::value& v, const std::string& p) {
+  json_strict::Object o(r, v, p);
+  return {o.str("service"), static_cast<pid_t>(o.i32("pid")), o.u64("start_time")};
+}
+
+/// Fields added after the first ledgers (namespace mode) may be missing.
+Undo undo_of(const json_strict::Reader& r, json_strict::Object u) {
+  Undo undo;
+  undo.kind = undo_kind_from(r, u.str("kind"), u.at_path("kind"));
+  undo.pid = static_cast<pid_t>(u.i32("pid"));
+  undo.start_time = u.u64("start_time");
+  undo.group = u.boolean("group");
+  undo.argv = json_strict::read_strings(r, u, "argv");
+  undo.timeout = u.ns("timeout_ns");
+  if (u.has("netns")) undo.netns = u.str("netns");
+  if (u.has("table")) undo.table = u.str("table");
+  if (u.has("qdiscs")) undo.qdiscs = json_strict::read_array<std::pair<std::string, std::string>>(r, u, "qdiscs", qdisc_of);
+  return undo;
+}
+
+LedgerFault fault_of(const json_strict::Reader& r, const json::value& v, const std::string& p) {
+  json_strict::Object o(r, v, p);
+  LedgerFault f;
+  f.id = o.str("id");
+  f.fault = o.str("fault");
+  f.kind = o.str("kind");
+  f.state = o.str("state");
+  f.undo = undo_of(r, o.obj("undo"));
+  return f;
 }
 
 fs::path run_dir_file(const Ledger& l) { return fs::path(l.run_dir) / "ledger.json"; }
@@ -91,47 +131,24 @@ std::string ledger_to_json(const Ledger& l) {
 }
 
 Ledger ledger_from_json(const std::string& text) {
-  try {
-    const json::value v = json::parse(text);
-    if (v.at("ledger_version").as_int64() != 1) throw std::runtime_error("unknown ledger_version");
-    Ledger l;
-    l.run_id = json::value_to<std::string>(v.at("run_id"));
-    l.scenario = json::value_to<std::string>(v.at("scenario"));
-    l.run_dir = json::value_to<std::string>(v.at("run_dir"));
-    l.harness_pid = static_cast<pid_t>(v.at("harness_pid").as_int64());
-    l.harness_start_time = json::value_to<unsigned long long>(v.at("harness_start_time"));
-    l.watchdog_pid = static_cast<pid_t>(v.at("watchdog_pid").as_int64());
-    l.finished = v.at("finished").as_bool();
-    // Ledgers written before namespace mode have no network.
-    if (const auto* t = v.as_object().if_contains("network_tag")) l.network_tag = json::value_to<std::string>(*t);
-    for (const auto& p : v.at("processes").as_array())
-      l.processes.push_back({json::value_to<std::string>(p.at("service")), static_cast<pid_t>(p.at("pid").as_int64()),
-                             json::value_to<unsigned long long>(p.at("start_time"))});
-    for (const auto& f : v.at("faults").as_array()) {
-      LedgerFault lf;
-      lf.id = json::value_to<std::string>(f.at("id"));
-      lf.fault = json::value_to<std::string>(f.at("fault"));
-      lf.kind = json::value_to<std::string>(f.at("kind"));
-      lf.state = json::value_to<std::string>(f.at("state"));
-      const auto& u = f.at("undo");
-      lf.undo.kind = undo_kind_from(json::value_to<std::string>(u.at("kind")));
-      lf.undo.pid = static_cast<pid_t>(u.at("pid").as_int64());
-      lf.undo.start_time = json::value_to<unsigned long long>(u.at("start_time"));
-      lf.undo.group = u.at("group").as_bool();
-      for (const auto& a : u.at("argv").as_array()) lf.undo.argv.push_back(json::value_to<std::string>(a));
-      lf.undo.timeout = Nanos(u.at("timeout_ns").as_int64());
-      const auto& uo = u.as_object();
-      if (const auto* n = uo.if_contains("netns")) lf.undo.netns = json::value_to<std::string>(*n);
-      if (const auto* t = uo.if_contains("table")) lf.undo.table = json::value_to<std::string>(*t);
-      if (const auto* q = uo.if_contains("qdiscs"))
-        for (const auto& pair : q->as_array())
-          lf.undo.qdiscs.emplace_back(json::value_to<std::string>(pair.at(0)), json::value_to<std::string>(pair.at(1)));
-      l.faults.push_back(std::move(lf));
-    }
-    return l;
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("malformed ledger: ") + e.what());
-  }
+  // Every message starts "malformed ledger: " and names the field.
+  const json_strict::Reader r{"malformed ledger"};
+  const json::value v = json_strict::parse_exact(text, r.source);
+  json_strict::Object o(r, v, "");
+  if (o.i64("ledger_version") != 1) r.fail("ledger_version", "unknown ledger_version");
+  Ledger l;
+  l.run_id = o.str("run_id");
+  l.scenario = o.str("scenario");
+  l.run_dir = o.str("run_dir");
+  l.harness_pid = static_cast<pid_t>(o.i32("harness_pid"));
+  l.harness_start_time = o.u64("harness_start_time");
+  l.watchdog_pid = static_cast<pid_t>(o.i32("watchdog_pid"));
+  l.finished = o.boolean("finished");
+  // Ledgers written before namespace mode have no network.
+  if (o.has("network_tag")) l.network_tag = o.str("network_tag");
+  l.processes = json_strict::read_array<LedgerProcess>(r, o, "processes", process_of);
+  l.faults = json_strict::read_array<LedgerFault>(r, o, "faults", fault_of);
+  return l;
 }
 
 void save_ledger(const Ledger& l, Durability durability) {

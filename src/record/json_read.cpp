@@ -2,22 +2,23 @@
 // and a reader of the records older versions wrote (schema_version 1 differs
 // only in how a probe's samples are kept).
 //
-// Two things make "exact" hold. Numbers are parsed with a handler of our own
-// that reads doubles with std::from_chars (Boost.JSON 1.81's own parser may
-// be one ulp off, so a percentage could change in a round trip). And every
-// object is read through `Obj`, which tracks the key path for messages and
-// refuses keys that to_json never writes, so a typo in a hand-edited record
-// is named instead of silently ignored.
+// Two things make "exact" hold (json_strict.hpp): numbers are parsed with
+// doubles read exactly, and every object is read through json_strict's
+// Object, which tracks the key path for messages and refuses keys that
+// to_json never writes, so a typo in a hand-edited record is named instead
+// of silently ignored.
 #include "record/json_read.hpp"
 
 #include <boost/json.hpp>
-#include <boost/json/basic_parser_impl.hpp>
-#include <charconv>
+#include <cerrno>
+#include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <limits>
-#include <set>
 #include <sstream>
+
+#include "record/json_strict.hpp"
+#include "scenario/enum_names.hpp"
 
 namespace faultline {
 
@@ -25,264 +26,17 @@ namespace json = boost::json;
 
 namespace {
 
-// ---------------------------------------------------------------------------
-// Parsing with exact doubles
-
-/// Boost.JSON's own value-building handler, except that doubles are converted
-/// from their text with std::from_chars (correctly rounded).
-struct ExactHandler {
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
-
-  json::value_stack st;
-  std::string number;  ///< the parts of a number split across buffers
-
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) { return true; }
-  bool on_object_end(std::size_t n, json::error_code&) {
-    st.push_object(n);
-    return true;
-  }
-  bool on_array_begin(json::error_code&) { return true; }
-  bool on_array_end(std::size_t n, json::error_code&) {
-    st.push_array(n);
-    return true;
-  }
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    st.push_chars(s);
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    st.push_key(s);
-    return true;
-  }
-  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    st.push_chars(s);
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    st.push_string(s);
-    return true;
-  }
-  bool on_number_part(json::string_view s, json::error_code&) {
-    number.append(s.data(), s.size());
-    return true;
-  }
-  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
-    number.clear();
-    st.push_int64(i);
-    return true;
-  }
-  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
-    number.clear();
-    st.push_uint64(u);
-    return true;
-  }
-  bool on_double(double d, json::string_view s, json::error_code&) {
-    number.append(s.data(), s.size());
-    double exact = d;
-    const char* end = number.data() + number.size();
-    if (std::from_chars(number.data(), end, exact).ec != std::errc{}) exact = d;  // out of range: keep Boost's
-    number.clear();
-    st.push_double(exact);
-    return true;
-  }
-  bool on_bool(bool b, json::error_code&) {
-    st.push_bool(b);
-    return true;
-  }
-  bool on_null(json::error_code&) {
-    st.push_null();
-    return true;
-  }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-};
-
-/// "line 3, column 14" of a byte offset.
-std::string position_of(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1, col = 1;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return fmt::format("line {}, column {}", line, col);
-}
-
-json::value parse_exact(std::string_view text, std::string_view source) {
-  json::basic_parser<ExactHandler> p(json::parse_options{});
-  p.handler().st.reset();
-  json::error_code ec;
-  const std::size_t n = p.write_some(false, text.data(), text.size(), ec);
-  if (!ec && n < text.size()) ec = json::error::extra_data;
-  if (ec)
-    throw RecordError(fmt::format("{}: not valid JSON ({}) at {}", source, ec.message(), position_of(text, n)));
-  return p.handler().st.release();
-}
-
-// ---------------------------------------------------------------------------
-// Typed access with key paths
-
-const char* kind_of(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64: return "an integer";
-    case json::kind::double_: return "a fractional number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
-  }
-  return "a value";
-}
-
-/// Where we are: the source name for every message.
-struct Ctx {
-  std::string source;
-
-  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    throw RecordError(fmt::format("{}: {}: {}", source, path.empty() ? "top level" : path, what));
-  }
-  [[noreturn]] void wrong(const std::string& path, const char* expected, const json::value& v) const {
-    fail(path, fmt::format("expected {}, found {}", expected, kind_of(v)));
-  }
-
-  std::int64_t i64(const json::value& v, const std::string& path, const char* expected = "an integer") const {
-    if (v.is_int64()) return v.get_int64();
-    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      return static_cast<std::int64_t>(v.get_uint64());
-    if (v.is_uint64()) fail(path, "integer out of range");
-    wrong(path, expected, v);
-  }
-  std::uint64_t u64(const json::value& v, const std::string& path,
-                    std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) const {
-    std::uint64_t x = 0;
-    if (v.is_uint64())
-      x = v.get_uint64();
-    else if (v.is_int64() && v.get_int64() >= 0)
-      x = static_cast<std::uint64_t>(v.get_int64());
-    else if (v.is_int64())
-      fail(path, fmt::format("expected a non-negative integer, found {}", v.get_int64()));
-    else
-      wrong(path, "a non-negative integer", v);
-    if (x > max) fail(path, fmt::format("{} is out of range (at most {})", x, max));
-    return x;
-  }
-  int i32(const json::value& v, const std::string& path) const {
-    const std::int64_t x = i64(v, path);
-    if (x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max())
-      fail(path, fmt::format("{} is out of range", x));
-    return static_cast<int>(x);
-  }
-  Nanos ns(const json::value& v, const std::string& path) const {
-    return Nanos(i64(v, path, "an integer (ns)"));
-  }
-  std::optional<Nanos> opt_ns(const json::value& v, const std::string& path) const {
-    if (v.is_null()) return std::nullopt;
-    return Nanos(i64(v, path, "an integer (ns) or null"));
-  }
-  double num(const json::value& v, const std::string& path) const {
-    if (v.is_double()) return v.get_double();
-    if (v.is_int64()) return static_cast<double>(v.get_int64());
-    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-    wrong(path, "a number", v);
-  }
-  bool boolean(const json::value& v, const std::string& path) const {
-    if (!v.is_bool()) wrong(path, "true or false", v);
-    return v.get_bool();
-  }
-  std::string str(const json::value& v, const std::string& path) const {
-    if (!v.is_string()) wrong(path, "a string", v);
-    return std::string(v.get_string());
-  }
-  const json::array& arr(const json::value& v, const std::string& path) const {
-    if (!v.is_array()) wrong(path, "an array", v);
-    return v.get_array();
-  }
-};
-
-std::string join_path(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-}
-
-std::string index_path(const std::string& path, std::size_t i) { return fmt::format("{}[{}]", path, i); }
-
-/// An object being read: every key read is remembered so that `finish`
-/// can refuse the ones no reader asked for.
-class Obj {
- public:
-  Obj(const Ctx& c, const json::value& v, std::string path) : c_(c), path_(std::move(path)) {
-    if (!v.is_object()) c_.wrong(path_, "an object", v);
-    o_ = &v.get_object();
-  }
-
-  const std::string& path() const { return path_; }
-  std::string at_path(std::string_view key) const { return join_path(path_, key); }
-  bool has(std::string_view key) const { return o_->contains(key); }
-
-  const json::value& at(std::string_view key) {
-    const json::value* v = o_->if_contains(key);
-    if (!v) c_.fail(at_path(key), "missing");
-    seen_.insert(std::string(key));
-    return *v;
-  }
-
-  std::int64_t i64(std::string_view k) { return c_.i64(at(k), at_path(k)); }
-  std::uint64_t u64(std::string_view k, std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
-    return c_.u64(at(k), at_path(k), max);
-  }
-  int i32(std::string_view k) { return c_.i32(at(k), at_path(k)); }
-  Nanos ns(std::string_view k) { return c_.ns(at(k), at_path(k)); }
-  std::optional<Nanos> opt_ns(std::string_view k) { return c_.opt_ns(at(k), at_path(k)); }
-  double num(std::string_view k) { return c_.num(at(k), at_path(k)); }
-  bool boolean(std::string_view k) { return c_.boolean(at(k), at_path(k)); }
-  std::string str(std::string_view k) { return c_.str(at(k), at_path(k)); }
-  const json::array& arr(std::string_view k) { return c_.arr(at(k), at_path(k)); }
-  Obj obj(std::string_view k) { return Obj(c_, at(k), at_path(k)); }
-
-  /// Refuses any key that was not read.
-  void finish() const {
-    for (const auto& kv : *o_)
-      if (!seen_.count(std::string(kv.key())))
-        c_.fail(at_path(kv.key()), "unknown field (this faultline does not write it)");
-  }
-
- private:
-  const Ctx& c_;
-  std::string path_;
-  const json::object* o_ = nullptr;
-  std::set<std::string> seen_;
-};
-
-/// Reads every element of an array field with `read(Obj-or-value, path)`.
-template <class T, class F>
-std::vector<T> read_array(const Ctx& c, Obj& parent, std::string_view key, F read) {
-  const json::array& a = parent.arr(key);
-  const std::string path = parent.at_path(key);
-  std::vector<T> out;
-  out.reserve(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) out.push_back(read(c, a[i], index_path(path, i)));
-  return out;
-}
-
-std::vector<std::string> read_strings(const Ctx& c, Obj& parent, std::string_view key) {
-  return read_array<std::string>(c, parent, key,
-                                 [](const Ctx& cx, const json::value& v, const std::string& p) { return cx.str(v, p); });
-}
+using json_strict::index_path;
+using json_strict::JsonError;
+using json_strict::Object;
+using json_strict::read_array;
+using json_strict::read_strings;
+using json_strict::Reader;
 
 // ---------------------------------------------------------------------------
 // The record's parts, in the order json_record.cpp writes them
 
-Outcome outcome_from(const Ctx& c, const std::string& name, const std::string& path) {
+Outcome outcome_from(const Reader& c, const std::string& name, const std::string& path) {
   for (Outcome o : {Outcome::passed, Outcome::failed, Outcome::usage_error, Outcome::inconclusive,
                     Outcome::harness_error, Outcome::interrupted})
     if (name == outcome_name(o)) return o;
@@ -291,14 +45,12 @@ Outcome outcome_from(const Ctx& c, const std::string& name, const std::string& p
                            name));
 }
 
-ProbeKind probe_kind_from(const Ctx& c, const std::string& name, const std::string& path) {
-  if (name == "tcp") return ProbeKind::tcp;
-  if (name == "http") return ProbeKind::http;
-  if (name == "exec") return ProbeKind::exec;
+ProbeKind probe_kind_from(const Reader& c, const std::string& name, const std::string& path) {
+  if (const auto kind = value_named(kProbeKindNames, name)) return *kind;
   c.fail(path, fmt::format("unknown probe kind \"{}\" (expected tcp, http or exec)", name));
 }
 
-Stats read_stats(Obj o) {
+Stats read_stats(Object o) {
   Stats s;
   s.count = static_cast<std::size_t>(o.u64("count"));
   s.mean = o.ns("mean_ns");
@@ -310,9 +62,9 @@ Stats read_stats(Obj o) {
   return s;
 }
 
-std::vector<Availability> read_availability(const Ctx& c, Obj& parent) {
-  return read_array<Availability>(c, parent, "availability", [](const Ctx& cx, const json::value& v, const std::string& p) {
-    Obj o(cx, v, p);
+std::vector<Availability> read_availability(const Reader& c, Object& parent) {
+  return read_array<Availability>(c, parent, "availability", [](const Reader& cx, const json::value& v, const std::string& p) {
+    Object o(cx, v, p);
     Availability a;
     a.probe = o.str("probe");
     a.ok = o.u64("ok");
@@ -324,7 +76,7 @@ std::vector<Availability> read_availability(const Ctx& c, Obj& parent) {
   });
 }
 
-void read_scenario(const Ctx& c, Obj o, RunRecord& r) {
+void read_scenario(const Reader& c, Object o, RunRecord& r) {
   Scenario& s = r.scenario;
   r.scenario_name = o.str("name");
   r.scenario_file = o.str("file");
@@ -335,7 +87,7 @@ void read_scenario(const Ctx& c, Obj o, RunRecord& r) {
   s.iterations = o.i32("iterations");
   s.steady_for = o.ns("steady_for_ns");
   s.steady_timeout = o.ns("steady_timeout_ns");
-  Obj ra = o.obj("recovered_after");
+  Object ra = o.obj("recovered_after");
   s.recovered_after.samples = ra.i32("samples");
   s.recovered_after.duration = ra.ns("duration_ns");
   ra.finish();
@@ -347,7 +99,7 @@ void read_scenario(const Ctx& c, Obj o, RunRecord& r) {
     svc.name = std::move(name);
     s.services.push_back(std::move(svc));
   }
-  Obj t = o.obj("thresholds");
+  Object t = o.obj("thresholds");
   if (t.has("rto_ns")) s.thresholds.rto = t.ns("rto_ns");
   if (t.has("ttd_ns")) s.thresholds.ttd = t.ns("ttd_ns");
   if (t.has("mttr_ns")) s.thresholds.mttr = t.ns("mttr_ns");
@@ -359,9 +111,9 @@ void read_scenario(const Ctx& c, Obj o, RunRecord& r) {
   o.finish();
 }
 
-std::vector<Verdict> read_verdicts(const Ctx& c, Obj& parent) {
-  return read_array<Verdict>(c, parent, "verdicts", [](const Ctx& cx, const json::value& v, const std::string& p) {
-    Obj o(cx, v, p);
+std::vector<Verdict> read_verdicts(const Reader& c, Object& parent) {
+  return read_array<Verdict>(c, parent, "verdicts", [](const Reader& cx, const json::value& v, const std::string& p) {
+    Object o(cx, v, p);
     Verdict x;
     x.threshold = o.str("threshold");
     x.scope = o.str("scope");
@@ -375,7 +127,7 @@ std::vector<Verdict> read_verdicts(const Ctx& c, Obj& parent) {
   });
 }
 
-RunStatistics read_statistics(const Ctx& c, Obj o) {
+RunStatistics read_statistics(const Reader& c, Object o) {
   RunStatistics s;
   s.ttd = read_stats(o.obj("ttd"));
   s.ttr = read_stats(o.obj("ttr"));
@@ -390,8 +142,8 @@ RunStatistics read_statistics(const Ctx& c, Obj o) {
   return s;
 }
 
-Episode read_episode(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+Episode read_episode(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   Episode e;
   e.start = o.ns("start_ns");
   e.end = o.opt_ns("end_ns");
@@ -404,7 +156,7 @@ Episode read_episode(const Ctx& c, const json::value& v, const std::string& p) {
   return e;
 }
 
-LatencySummary read_latency_summary(Obj o) {
+LatencySummary read_latency_summary(Object o) {
   LatencySummary l;
   l.count = static_cast<std::size_t>(o.u64("count"));
   l.p50 = o.ns("p50_ns");
@@ -413,8 +165,8 @@ LatencySummary read_latency_summary(Obj o) {
   return l;
 }
 
-ProbeLatency read_probe_latency(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+ProbeLatency read_probe_latency(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   ProbeLatency l;
   l.probe = o.str("probe");
   l.before = read_latency_summary(o.obj("before"));
@@ -424,8 +176,8 @@ ProbeLatency read_probe_latency(const Ctx& c, const json::value& v, const std::s
   return l;
 }
 
-IterationMetrics read_iteration(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+IterationMetrics read_iteration(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   IterationMetrics m;
   m.index = o.i32("index");
   m.start = o.ns("start_ns");
@@ -454,8 +206,8 @@ IterationMetrics read_iteration(const Ctx& c, const json::value& v, const std::s
   return m;
 }
 
-FaultEvent read_fault(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+FaultEvent read_fault(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   FaultEvent f;
   f.iteration = o.i32("iteration");
   f.fault = o.str("fault");
@@ -471,8 +223,8 @@ FaultEvent read_fault(const Ctx& c, const json::value& v, const std::string& p) 
   return f;
 }
 
-StepOutcome read_step(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+StepOutcome read_step(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   StepOutcome s;
   s.iteration = o.i32("iteration");
   s.phase = o.str("phase");
@@ -490,8 +242,8 @@ StepOutcome read_step(const Ctx& c, const json::value& v, const std::string& p) 
   return s;
 }
 
-WorkloadResult read_workload(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+WorkloadResult read_workload(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   WorkloadResult r;
   r.workload = o.str("workload");
   r.iteration = o.i32("iteration");
@@ -504,11 +256,11 @@ WorkloadResult read_workload(const Ctx& c, const json::value& v, const std::stri
   r.read_error = o.str("read_error");
   r.lost = o.u64("lost");
   r.lost_seqs = read_array<std::uint64_t>(c, o, "lost_seqs",
-                                          [](const Ctx& cx, const json::value& x, const std::string& path) { return cx.u64(x, path, std::numeric_limits<std::uint64_t>::max()); });
+                                          [](const Reader& cx, const json::value& x, const std::string& path) { return cx.u64(x, path, std::numeric_limits<std::uint64_t>::max()); });
   r.lost_from = o.opt_ns("lost_from_ns");
   r.lost_to = o.opt_ns("lost_to_ns");
   r.loss_window = o.ns("loss_window_ns");
-  Obj f = o.obj("fault");
+  Object f = o.obj("fault");
   r.fault_from = f.ns("from_ns");
   r.fault_to = f.ns("to_ns");
   r.fault_writes = f.u64("writes");
@@ -520,8 +272,8 @@ WorkloadResult read_workload(const Ctx& c, const json::value& v, const std::stri
   return r;
 }
 
-ServiceEvent read_service_event(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+ServiceEvent read_service_event(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   ServiceEvent e;
   e.service = o.str("service");
   e.what = o.str("what");
@@ -531,8 +283,8 @@ ServiceEvent read_service_event(const Ctx& c, const json::value& v, const std::s
   return e;
 }
 
-LinkFaultWindow read_link_fault(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+LinkFaultWindow read_link_fault(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   LinkFaultWindow w;
   w.fault = o.str("fault");
   w.kind = o.str("kind");
@@ -544,8 +296,8 @@ LinkFaultWindow read_link_fault(const Ctx& c, const json::value& v, const std::s
   return w;
 }
 
-LinkStats read_link(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+LinkStats read_link(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   LinkStats l;
   l.name = o.str("name");
   l.to = o.str("to");
@@ -561,7 +313,7 @@ LinkStats read_link(const Ctx& c, const json::value& v, const std::string& p) {
   return l;
 }
 
-Sample read_sample(const Ctx& c, const json::value& v, const std::string& p) {
+Sample read_sample(const Reader& c, const json::value& v, const std::string& p) {
   const json::array& a = c.arr(v, p);
   if (a.size() != 4)
     c.fail(p, fmt::format("expected [start_ns, end_ns, ok, detail], found {} element(s)", a.size()));
@@ -573,14 +325,14 @@ Sample read_sample(const Ctx& c, const json::value& v, const std::string& p) {
   return s;
 }
 
-SampleTimes read_times(const Ctx& c, const json::value& v, const std::string& p) {
+SampleTimes read_times(const Reader& c, const json::value& v, const std::string& p) {
   const json::array& a = c.arr(v, p);
   if (a.size() != 2) c.fail(p, fmt::format("expected [start_ns, end_ns], found {} element(s)", a.size()));
   return {c.ns(a[0], index_path(p, 0)), c.ns(a[1], index_path(p, 1))};
 }
 
-SampleRun read_run(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+SampleRun read_run(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   SampleRun r;
   r.ok = o.boolean("ok");
   r.detail = o.str("detail");
@@ -590,7 +342,7 @@ SampleRun read_run(const Ctx& c, const json::value& v, const std::string& p) {
   r.last = read_times(c, o.at("last"), o.at_path("last"));
   if (r.count == 1 && r.first != r.last) c.fail(o.at_path("last"), "differs from first in a run of one sample");
   if (r.last.start < r.first.start) c.fail(o.at_path("last"), "starts before first");
-  Obj lat = o.obj("latency");
+  Object lat = o.obj("latency");
   r.latency_min = lat.ns("min_ns");
   r.latency_p50 = lat.ns("p50_ns");
   r.latency_max = lat.ns("max_ns");
@@ -602,7 +354,7 @@ SampleRun read_run(const Ctx& c, const json::value& v, const std::string& p) {
 }
 
 /// The fields every version writes for a probe.
-ProbeSeries read_probe_head(const Ctx& c, Obj& o) {
+ProbeSeries read_probe_head(const Reader& c, Object& o) {
   ProbeSeries s;
   s.name = o.str("name");
   s.kind = probe_kind_from(c, o.str("kind"), o.at_path("kind"));
@@ -613,8 +365,8 @@ ProbeSeries read_probe_head(const Ctx& c, Obj& o) {
 }
 
 /// schema_version 1: every sample, with the names of its fields.
-ProbeSeries read_probe_v1(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+ProbeSeries read_probe_v1(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   ProbeSeries s = read_probe_head(c, o);
   const auto fields = read_strings(c, o, "sample_fields");
   if (fields != std::vector<std::string>{"start_ns", "end_ns", "ok", "detail"})
@@ -625,8 +377,8 @@ ProbeSeries read_probe_v1(const Ctx& c, const json::value& v, const std::string&
 }
 
 /// schema_version 2: the samples in full, or their runs.
-ProbeSeries read_probe(const Ctx& c, const json::value& v, const std::string& p) {
-  Obj o(c, v, p);
+ProbeSeries read_probe(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
   ProbeSeries s = read_probe_head(c, o);
   const std::uint64_t count = o.u64("sample_count");
   if (o.has("samples") == o.has("runs"))
@@ -651,7 +403,7 @@ ProbeSeries read_probe(const Ctx& c, const json::value& v, const std::string& p)
   return s;
 }
 
-int check_version(const Ctx& c, const json::object& top) {
+int check_version(const Reader& c, const json::object& top) {
   const json::value* v = top.if_contains("schema_version");
   if (!v) c.fail("schema_version", "missing (is this a faultline run record?)");
   const std::int64_t version = c.i64(*v, "schema_version");
@@ -663,15 +415,13 @@ int check_version(const Ctx& c, const json::object& top) {
   return static_cast<int>(version);
 }
 
-}  // namespace
-
-RunRecord read_run_record(std::string_view json_text, std::string_view source) {
-  const Ctx c{std::string(source)};
-  const json::value doc = parse_exact(json_text, source);
+RunRecord read_record(std::string_view json_text, std::string_view source) {
+  const Reader c{std::string(source)};
+  const json::value doc = json_strict::parse_exact(json_text, source);
   if (!doc.is_object()) c.wrong("", "an object (a faultline run record)", doc);
   const int version = check_version(c, doc.get_object());
 
-  Obj o(c, doc, "");
+  Object o(c, doc, "");
   RunRecord r;
   r.schema_version = o.i32("schema_version");
   r.run_id = o.str("run_id");
@@ -679,7 +429,7 @@ RunRecord read_run_record(std::string_view json_text, std::string_view source) {
   r.exit_code = o.i32("exit_code");
   r.error = o.str("error");
 
-  Obj env = o.obj("environment");
+  Object env = o.obj("environment");
   r.faultline_version = env.str("faultline_version");
   r.host = env.str("host");
   r.kernel = env.str("kernel");
@@ -689,7 +439,7 @@ RunRecord read_run_record(std::string_view json_text, std::string_view source) {
   env.finish();
 
   r.seed = o.u64("seed");
-  Obj ports = o.obj("ports");
+  Object ports = o.obj("ports");
   for (const auto& kv : doc.at("ports").get_object())
     r.ports[std::string(kv.key())] = static_cast<std::uint16_t>(ports.u64(kv.key(), 65535));
   ports.finish();
@@ -709,6 +459,16 @@ RunRecord read_run_record(std::string_view json_text, std::string_view source) {
   r.probes = read_array<ProbeSeries>(c, o, "probes", version == 1 ? read_probe_v1 : read_probe);
   o.finish();
   return r;
+}
+
+}  // namespace
+
+RunRecord read_run_record(std::string_view json_text, std::string_view source) {
+  try {
+    return read_record(json_text, source);
+  } catch (const JsonError& e) {
+    throw RecordError(e.what());
+  }
 }
 
 RunRecord read_run_record_file(const std::filesystem::path& path) {

@@ -1,7 +1,13 @@
+// The run record as JSON (see json_record.hpp): one function per part of the
+// record, in the order the record is written, each a table of the part's
+// fields. render_json prints the probes one at a time so that a long drill's
+// samples are never all held as JSON values at once.
 #include "record/json_record.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include "scenario/enum_names.hpp"
 
 namespace faultline {
 
@@ -12,13 +18,16 @@ namespace {
 json::value ns(Nanos d) { return json::value(static_cast<std::int64_t>(d.count())); }
 json::value ns(const std::optional<Nanos>& d) { return d ? ns(*d) : json::value(nullptr); }
 
-const char* kind_name(ProbeKind k) {
-  switch (k) {
-    case ProbeKind::tcp: return "tcp";
-    case ProbeKind::http: return "http";
-    case ProbeKind::exec: return "exec";
-  }
-  return "?";
+/// An array of `f(x)` for each of `xs`, in order.
+template <class T, class F>
+json::array array_of(const std::vector<T>& xs, F f) {
+  json::array out;
+  for (const auto& x : xs) out.push_back(f(x));
+  return out;
+}
+
+json::array strings_json(const std::vector<std::string>& xs) {
+  return array_of(xs, [](const std::string& x) { return json::string(x); });
 }
 
 json::object stats_json(const Stats& s) {
@@ -27,10 +36,9 @@ json::object stats_json(const Stats& s) {
 }
 
 json::array availability_json(const std::vector<Availability>& av) {
-  json::array out;
-  for (const auto& a : av)
-    out.push_back(json::object{{"probe", a.probe}, {"ok", a.ok}, {"total", a.total}, {"percent", a.percent()}});
-  return out;
+  return array_of(av, [](const Availability& a) {
+    return json::object{{"probe", a.probe}, {"ok", a.ok}, {"total", a.total}, {"percent", a.percent()}};
+  });
 }
 
 json::object scenario_json(const RunRecord& r) {
@@ -43,8 +51,7 @@ json::object scenario_json(const RunRecord& r) {
   if (s.thresholds.min_availability) thresholds["min_availability_percent"] = *s.thresholds.min_availability;
   if (s.thresholds.max_data_loss) thresholds["max_data_loss"] = *s.thresholds.max_data_loss;
   if (s.thresholds.max_data_loss_window) thresholds["max_data_loss_window_ns"] = ns(*s.thresholds.max_data_loss_window);
-  json::array services;
-  for (const auto& svc : s.services) services.push_back(json::string(svc.name));
+  const json::array services = array_of(s.services, [](const ServiceSpec& svc) { return json::string(svc.name); });
   return {{"name", r.scenario_name},
           {"file", r.scenario_file},
           {"digest", r.scenario_digest},
@@ -66,7 +73,7 @@ json::array times_json(const SampleTimes& t) { return json::array{t.start.count(
 /// One probe: every sample when the record keeps them all, else its runs.
 json::value probe_json(const ProbeSeries& p) {
   json::object out{{"name", p.name},
-                   {"kind", kind_name(p.kind)},
+                   {"kind", name_of(kProbeKindNames, p.kind)},
                    {"interval_ns", ns(p.interval)},
                    {"steady_state", p.steady_state},
                    {"overruns", p.overruns},
@@ -93,125 +100,105 @@ json::value probe_json(const ProbeSeries& p) {
   return out;
 }
 
-json::array faults_json(const std::vector<FaultEvent>& faults) {
-  json::array out;
-  for (const auto& f : faults)
-    out.push_back(json::object{{"iteration", f.iteration},
-                               {"fault", f.fault},
-                               {"kind", f.kind},
-                               {"target", f.target},
-                               {"inject_start_ns", ns(f.inject_start)},
-                               {"inject_ns", ns(f.inject_end)},
-                               {"revert_start_ns", ns(f.revert_start)},
-                               {"revert_ns", ns(f.revert_end)},
-                               {"ok", f.ok},
-                               {"error", f.error}});
-  return out;
+json::object fault_json(const FaultEvent& f) {
+  return {{"iteration", f.iteration},
+          {"fault", f.fault},
+          {"kind", f.kind},
+          {"target", f.target},
+          {"inject_start_ns", ns(f.inject_start)},
+          {"inject_ns", ns(f.inject_end)},
+          {"revert_start_ns", ns(f.revert_start)},
+          {"revert_ns", ns(f.revert_end)},
+          {"ok", f.ok},
+          {"error", f.error}};
 }
 
-json::array steps_json(const std::vector<StepOutcome>& steps) {
-  json::array out;
-  for (const auto& s : steps) {
-    json::object o{{"iteration", s.iteration}, {"phase", s.phase},       {"name", s.name},
-                   {"start_ns", ns(s.start)},  {"end_ns", ns(s.end)},    {"exit_code", s.exit_code},
-                   {"timed_out", s.timed_out}, {"ok", s.ok},             {"output", s.output}};
-    if (s.phase == "recovery") {
-      o["trigger"] = s.trigger;
-      o["ran"] = s.ran;
-    }
-    out.push_back(std::move(o));
+json::object step_json(const StepOutcome& s) {
+  json::object o{{"iteration", s.iteration}, {"phase", s.phase},       {"name", s.name},
+                 {"start_ns", ns(s.start)},  {"end_ns", ns(s.end)},    {"exit_code", s.exit_code},
+                 {"timed_out", s.timed_out}, {"ok", s.ok},             {"output", s.output}};
+  if (s.phase == "recovery") {
+    o["trigger"] = s.trigger;
+    o["ran"] = s.ran;
   }
-  return out;
+  return o;
 }
 
-json::array service_events_json(const std::vector<ServiceEvent>& events) {
-  json::array out;
-  for (const auto& e : events)
-    out.push_back(json::object{{"service", e.service}, {"what", e.what}, {"at_ns", ns(e.at)}, {"detail", e.detail}});
-  return out;
+json::object service_event_json(const ServiceEvent& e) {
+  return {{"service", e.service}, {"what", e.what}, {"at_ns", ns(e.at)}, {"detail", e.detail}};
 }
 
 json::object latency_summary_json(const LatencySummary& l) {
   return {{"count", l.count}, {"p50_ns", ns(l.p50)}, {"p99_ns", ns(l.p99)}};
 }
 
-json::array latency_json(const std::vector<ProbeLatency>& latency) {
-  json::array out;
-  for (const auto& l : latency)
-    out.push_back(json::object{{"probe", l.probe},
-                               {"before", latency_summary_json(l.before)},
-                               {"during", latency_summary_json(l.during)},
-                               {"after", latency_summary_json(l.after)}});
-  return out;
+json::object probe_latency_json(const ProbeLatency& l) {
+  return {{"probe", l.probe},
+          {"before", latency_summary_json(l.before)},
+          {"during", latency_summary_json(l.during)},
+          {"after", latency_summary_json(l.after)}};
 }
 
-json::array workloads_json(const std::vector<WorkloadResult>& results) {
-  json::array out;
-  for (const auto& r : results) {
-    json::array lost;
-    for (auto seq : r.lost_seqs) lost.push_back(seq);
-    out.push_back(json::object{{"workload", r.workload},
-                               {"iteration", r.iteration},
-                               {"first_seq", r.first_seq},
-                               {"last_seq", r.last_seq},
-                               {"writes", r.writes},
-                               {"acknowledged", r.acknowledged},
-                               {"errors", r.errors},
-                               {"read_ok", r.read_ok},
-                               {"read_error", r.read_error},
-                               {"lost", r.lost},
-                               {"lost_seqs", lost},
-                               {"lost_from_ns", ns(r.lost_from)},
-                               {"lost_to_ns", ns(r.lost_to)},
-                               {"loss_window_ns", ns(r.loss_window)},
-                               {"fault", json::object{{"from_ns", ns(r.fault_from)},
-                                                      {"to_ns", ns(r.fault_to)},
-                                                      {"writes", r.fault_writes},
-                                                      {"errors", r.fault_errors},
-                                                      {"latency_p50_ns", ns(r.fault_latency_p50)},
-                                                      {"latency_p99_ns", ns(r.fault_latency_p99)}}}});
-  }
-  return out;
+/// What the workload saw while the fault was applied.
+json::object workload_fault_json(const WorkloadResult& r) {
+  return {{"from_ns", ns(r.fault_from)},
+          {"to_ns", ns(r.fault_to)},
+          {"writes", r.fault_writes},
+          {"errors", r.fault_errors},
+          {"latency_p50_ns", ns(r.fault_latency_p50)},
+          {"latency_p99_ns", ns(r.fault_latency_p99)}};
 }
 
-json::array iterations_json(const std::vector<IterationMetrics>& its) {
-  json::array out;
-  for (const auto& m : its) {
-    json::array episodes;
-    for (const auto& e : m.episodes) {
-      json::array probes;
-      for (const auto& p : e.failing_probes) probes.push_back(json::string(p));
-      episodes.push_back(json::object{{"start_ns", ns(e.start)},
-                                      {"end_ns", ns(e.end)},
-                                      {"ttr_ns", ns(e.ttr())},
-                                      {"relapse", e.relapse},
-                                      {"failing_probes", probes}});
-    }
-    json::object it{{"index", m.index},
-                               {"start_ns", ns(m.start)},
-                               {"inject_start_ns", ns(m.inject_start)},
-                               {"inject_ns", ns(m.inject)},
-                               {"revert_ns", ns(m.revert)},
-                               {"deadline_ns", ns(m.deadline)},
-                               {"observed_until_ns", ns(m.observed_until)},
-                               {"impact", m.impact},
-                               {"recovered", m.recovered},
-                               {"t_fail_ns", ns(m.t_fail)},
-                               {"t_recover_ns", ns(m.t_recover)},
-                               {"ttd_ns", ns(m.ttd)},
-                               {"ttr_ns", ns(m.ttr)},
-                               {"recovery_time_ns", ns(m.recovery_time)},
-                               {"recovery_after_revert_ns", ns(m.recovery_after_revert)},
-                               {"uncertainty_ns", ns(m.uncertainty)},
-                               {"relapses", m.relapses},
-                               {"episodes", episodes},
-                               {"availability", availability_json(m.availability)},
-                               {"latency", latency_json(m.latency)}};
-    if (m.time_to_mitigate) it["time_to_mitigate_ns"] = ns(m.time_to_mitigate);
-    if (m.runbook_duration) it["runbook_duration_ns"] = ns(m.runbook_duration);
-    out.push_back(std::move(it));
-  }
-  return out;
+json::object workload_json(const WorkloadResult& r) {
+  return {{"workload", r.workload},
+          {"iteration", r.iteration},
+          {"first_seq", r.first_seq},
+          {"last_seq", r.last_seq},
+          {"writes", r.writes},
+          {"acknowledged", r.acknowledged},
+          {"errors", r.errors},
+          {"read_ok", r.read_ok},
+          {"read_error", r.read_error},
+          {"lost", r.lost},
+          {"lost_seqs", array_of(r.lost_seqs, [](std::uint64_t seq) { return json::value(seq); })},
+          {"lost_from_ns", ns(r.lost_from)},
+          {"lost_to_ns", ns(r.lost_to)},
+          {"loss_window_ns", ns(r.loss_window)},
+          {"fault", workload_fault_json(r)}};
+}
+
+json::object episode_json(const Episode& e) {
+  return {{"start_ns", ns(e.start)},
+          {"end_ns", ns(e.end)},
+          {"ttr_ns", ns(e.ttr())},
+          {"relapse", e.relapse},
+          {"failing_probes", strings_json(e.failing_probes)}};
+}
+
+json::object iteration_json(const IterationMetrics& m) {
+  json::object it{{"index", m.index},
+                  {"start_ns", ns(m.start)},
+                  {"inject_start_ns", ns(m.inject_start)},
+                  {"inject_ns", ns(m.inject)},
+                  {"revert_ns", ns(m.revert)},
+                  {"deadline_ns", ns(m.deadline)},
+                  {"observed_until_ns", ns(m.observed_until)},
+                  {"impact", m.impact},
+                  {"recovered", m.recovered},
+                  {"t_fail_ns", ns(m.t_fail)},
+                  {"t_recover_ns", ns(m.t_recover)},
+                  {"ttd_ns", ns(m.ttd)},
+                  {"ttr_ns", ns(m.ttr)},
+                  {"recovery_time_ns", ns(m.recovery_time)},
+                  {"recovery_after_revert_ns", ns(m.recovery_after_revert)},
+                  {"uncertainty_ns", ns(m.uncertainty)},
+                  {"relapses", m.relapses},
+                  {"episodes", array_of(m.episodes, episode_json)},
+                  {"availability", availability_json(m.availability)},
+                  {"latency", array_of(m.latency, probe_latency_json)}};
+  if (m.time_to_mitigate) it["time_to_mitigate_ns"] = ns(m.time_to_mitigate);
+  if (m.runbook_duration) it["runbook_duration_ns"] = ns(m.runbook_duration);
+  return it;
 }
 
 json::object statistics_json(const RunStatistics& s) {
@@ -232,38 +219,27 @@ json::object ports_json(const std::map<std::string, std::uint16_t>& ports) {
   return out;
 }
 
-json::array links_json(const std::vector<LinkStats>& links) {
-  json::array out;
-  for (const auto& l : links) {
-    json::array faults;
-    for (const auto& w : l.faults)
-      faults.push_back(json::object{{"fault", w.fault},
-                                    {"kind", w.kind},
-                                    {"iteration", w.iteration},
-                                    {"start_ns", ns(w.start)},
-                                    {"end_ns", ns(w.end)},
-                                    {"connections", w.connections}});
-    out.push_back(json::object{{"name", l.name},
-                               {"to", l.to},
-                               {"port", l.port},
-                               {"connections", l.connections},
-                               {"bytes_upstream", l.bytes_upstream},
-                               {"bytes_downstream", l.bytes_downstream},
-                               {"discarded_upstream", l.discarded_upstream},
-                               {"discarded_downstream", l.discarded_downstream},
-                               {"resets", l.resets},
-                               {"faults", faults}});
-  }
-  return out;
+json::object link_fault_json(const LinkFaultWindow& w) {
+  return {{"fault", w.fault},         {"kind", w.kind},     {"iteration", w.iteration},
+          {"start_ns", ns(w.start)}, {"end_ns", ns(w.end)}, {"connections", w.connections}};
 }
 
-json::array verdicts_json(const std::vector<Verdict>& verdicts) {
-  json::array out;
-  for (const auto& v : verdicts)
-    out.push_back(json::object{{"threshold", v.threshold}, {"scope", v.scope},   {"passed", v.passed},
-                               {"measured", v.measured},   {"limit", v.limit},   {"margin", v.margin},
-                               {"detail", v.detail}});
-  return out;
+json::object link_json(const LinkStats& l) {
+  return {{"name", l.name},
+          {"to", l.to},
+          {"port", l.port},
+          {"connections", l.connections},
+          {"bytes_upstream", l.bytes_upstream},
+          {"bytes_downstream", l.bytes_downstream},
+          {"discarded_upstream", l.discarded_upstream},
+          {"discarded_downstream", l.discarded_downstream},
+          {"resets", l.resets},
+          {"faults", array_of(l.faults, link_fault_json)}};
+}
+
+json::object verdict_json(const Verdict& v) {
+  return {{"threshold", v.threshold}, {"scope", v.scope}, {"passed", v.passed}, {"measured", v.measured},
+          {"limit", v.limit},         {"margin", v.margin}, {"detail", v.detail}};
 }
 
 void pretty(std::string& out, const json::value& v, int depth) {
@@ -308,8 +284,6 @@ void pretty(std::string& out, const json::value& v, int depth) {
 
 /// Everything but the probes, in the order to_json writes it.
 json::object record_head(const RunRecord& r) {
-  json::array left;
-  for (const auto& l : r.left_behind) left.push_back(json::string(l));
   json::object head{
       {"schema_version", kRecordSchemaVersion},
       {"run_id", r.run_id},
@@ -325,16 +299,16 @@ json::object record_head(const RunRecord& r) {
       {"seed", r.seed},
       {"ports", ports_json(r.ports)},
       {"scenario", scenario_json(r)},
-      {"verdicts", verdicts_json(r.verdicts)},
+      {"verdicts", array_of(r.verdicts, verdict_json)},
       {"statistics", statistics_json(r.statistics)},
-      {"iterations", iterations_json(r.iterations)},
-      {"faults", faults_json(r.faults)},
-      {"steps", steps_json(r.steps)},
-      {"service_events", service_events_json(r.service_events)},
-      {"links", links_json(r.links)},
-      {"left_behind", left},
+      {"iterations", array_of(r.iterations, iteration_json)},
+      {"faults", array_of(r.faults, fault_json)},
+      {"steps", array_of(r.steps, step_json)},
+      {"service_events", array_of(r.service_events, service_event_json)},
+      {"links", array_of(r.links, link_json)},
+      {"left_behind", strings_json(r.left_behind)},
   };
-  if (!r.workloads.empty()) head["workloads"] = workloads_json(r.workloads);
+  if (!r.workloads.empty()) head["workloads"] = array_of(r.workloads, workload_json);
   return head;
 }
 
@@ -342,9 +316,7 @@ json::object record_head(const RunRecord& r) {
 
 json::value to_json(const RunRecord& r) {
   json::object out = record_head(r);
-  json::array probes;
-  for (const auto& p : r.probes) probes.push_back(probe_json(p));
-  out["probes"] = std::move(probes);
+  out["probes"] = array_of(r.probes, probe_json);
   return out;
 }
 

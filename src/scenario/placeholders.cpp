@@ -95,6 +95,15 @@ void sub(FaultSpec& f, const Bindings& b) {
     if (exec->revert) sub(*exec->revert, b);
   }
 }
+void sub(RecoverySpec& st, const Bindings& b) {
+  sub(st.command, b);
+  sub(st.expect_stdout, b);
+}
+void sub(WorkloadSpec& w, const Bindings& b) {
+  sub(w.write, b);
+  sub(w.read, b);
+  for (auto* text : {&w.host, &w.port, &w.send, &w.expect}) sub(*text, b);
+}
 void sub(ServiceSpec& svc, const Bindings& b) {
   sub(svc.command, b);
   for (auto& [key, value] : svc.env) sub(value, b);
@@ -151,18 +160,8 @@ Scenario resolve_placeholders(const Scenario& s, const Bindings& global,
   for (auto& f : r.faults) sub(f, global);
   for (auto& st : r.setup) sub(st, global);
   for (auto& st : r.verify) sub(st, global);
-  for (auto& st : r.recovery) {
-    sub(st.command, global);
-    if (st.expect_stdout) sub(*st.expect_stdout, global);
-  }
-  for (auto& w : r.workloads) {
-    sub(w.write, global);
-    sub(w.read, global);
-    sub(w.host, global);
-    sub(w.port, global);
-    sub(w.send, global);
-    sub(w.expect, global);
-  }
+  for (auto& st : r.recovery) sub(st, global);
+  for (auto& w : r.workloads) sub(w, global);
   return r;
 }
 

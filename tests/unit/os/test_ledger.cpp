@@ -76,6 +76,19 @@ TEST_CASE("ledger: JSON round trip keeps every field") {
                        std::runtime_error);
 }
 
+TEST_CASE("ledger: a malformed ledger names the field that is wrong") {
+  StateDir d;
+  std::string text = ledger_to_json(sample(d.path));
+  const std::string key = "\"harness_pid\":";
+  text.insert(text.find(key) + key.size(), "\"x\",\"was\":");
+  CHECK_THROWS_WITH_AS(ledger_from_json(text), "malformed ledger: harness_pid: expected an integer, found a string",
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(ledger_from_json("{\"ledger_version\": 2}"), "malformed ledger: ledger_version: unknown ledger_version",
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(ledger_from_json("not json"), doctest::Contains("malformed ledger: not valid JSON"),
+                       std::runtime_error);
+}
+
 TEST_CASE("ledger: a ledger written before namespace mode reads with no network") {
   StateDir d;
   Ledger l = sample(d.path);

@@ -60,6 +60,15 @@ TEST_CASE("report_text: combined availability only when samples were taken") {
   CHECK(a->percent() == doctest::Approx(75.0));
 }
 
+TEST_CASE("report_text: the latency tables only when an iteration has a latency summary") {
+  RunRecord r = fixtures::passing();
+  CHECK_FALSE(any_latency(fixtures::inconclusive()));
+  for (auto& m : r.iterations) m.latency.clear();
+  CHECK_FALSE(any_latency(r));
+  r.iterations.back().latency.push_back({"p", {}, {}, {}});
+  CHECK(any_latency(r));
+}
+
 TEST_CASE("report_text: xml_escape escapes markup, keeps UTF-8, replaces what XML forbids") {
   CHECK(xml_escape("a<b>&\"c'") == "a&lt;b&gt;&amp;&quot;c&#39;");
   CHECK(xml_escape("tab\tnl\ncr\r") == "tab\tnl\ncr\r");
