@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "async_support.hpp"
+#include "measure/data_loss.hpp"
 #include "run/workload.hpp"
 
 using namespace faultline;
