@@ -25,7 +25,7 @@ namespace asio = boost::asio;
 
 /// Impact as the runner first observes it: the start of the earliest failing
 /// sample of a steady-state probe that began at or after `inject_start`
-/// (DESIGN.md section 3, t_fail). nullopt while there is none.
+/// (docs/design.md section 3, t_fail). nullopt while there is none.
 std::optional<Nanos> observed_impact(const std::vector<ProbeSeries>& series, Nanos inject_start);
 
 /// When a step is due: its trigger time plus `after`; nullopt while the

@@ -89,18 +89,26 @@ void conclude_run(RunRecord& rec, Run& run, const LinkSet& links, const RunOptio
 RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_text, const RunOptions& opts) {
   asio::io_context io;
   LinkSet links;  // after io: destroyed before it
-  PreparedRun prepared = prepare_run(scenario, scenario_text, opts, links);  // 1
+
+  // 1. Prepare: identity, seed, ports, links, network plan, placeholders.
+  PreparedRun prepared = prepare_run(scenario, scenario_text, opts, links);
   RunRecord& rec = prepared.rec;
   const auto observer = make_run_observer(opts.console, opts.color);
   Run run(io, rec, *observer, links, prepared.network ? &*prepared.network : nullptr);
   rec.origin_monotonic_ns = run.clock().origin_ns();
   announce(run, *observer, prepared);
 
-  ProcessGuards guards(io, run, prepared);  // signals, ledger, watchdog, subreaper
+  // The process-level guards, for as long as the run: signals, the crash
+  // ledger, the watchdog, the subreaper.
+  ProcessGuards guards(io, run, prepared);
   run.setup(prepared.dir, &guards.ledger());
-  run_event_loop(io, run, *observer, guards, rec.scenario);  // 1 to 5
 
-  conclude_run(rec, run, links, opts);  // 6
+  // 1 to 5 on the event loop: network and links, clone, probes, iterations,
+  // then the revert and teardown, whatever happened.
+  run_event_loop(io, run, *observer, guards, rec.scenario);
+
+  // 6. Conclude, hand the record to be written, resolve the ledger.
+  conclude_run(rec, run, links, opts);
   if (opts.write_record) opts.write_record(rec, prepared.dir);
   guards.finish(rec.left_behind.empty());
   return std::move(rec);
