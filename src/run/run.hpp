@@ -66,7 +66,9 @@ class Run {
   /// Phases 2 to 5; never throws. Sets rec_.outcome and rec_.error.
   asio::awaitable<void> main();
 
+  /// The run's stop source: a signal or a stop condition requests it.
   StopSource& stop() { return stop_; }
+  /// The run clock: every time in the record is an offset on it.
   const RunClock& clock() const { return clock_; }
 
   /// What is still applied, one line per fault, for a forced exit.
@@ -75,7 +77,9 @@ class Run {
   /// Prepares what main() needs; throws for a bad run directory.
   void setup(const std::filesystem::path& run_dir, Ledger* ledger);
 
+  /// An event line on the console.
   void log(std::string_view text) const { obs_.event(clock_.now(), text); }
+  /// A warning, shown even with --quiet.
   void warn(std::string_view text) const { obs_.warning(clock_.now(), text); }
   /// Tells the console where the run is.
   void phase(int iteration, std::string_view what, std::optional<Nanos> until = std::nullopt,
@@ -92,9 +96,11 @@ class Run {
   /// guards' samples and the first breach.
   RunOutputs take_outputs();
 
+  /// The probes' samples so far.
   const std::vector<ProbeSeries>& series() const { return scheduler_->series(); }
   /// The samples, handed over once the run is over.
   std::vector<ProbeSeries> take_series() { return scheduler_->take_series(); }
+  /// What the clone's services did (starts, exits, restarts).
   const std::vector<ServiceEvent>& service_events() const { return clone_->events(); }
 
  private:
@@ -118,6 +124,7 @@ class Run {
   // inconclusive: nothing was tested yet, so no objective was missed.
   asio::awaitable<void> start_clone();
 
+  // 4. One iteration: gate, setup, timeline, observation, verify, cool-down.
   asio::awaitable<void> iteration(int it);
 
   // c. and d.: inject and revert, then observe until the iteration's
@@ -132,6 +139,8 @@ class Run {
   // timeline must reach the caller as itself, not as two exceptions.
   asio::awaitable<void> runbook(int it, const IterationWindow& w, const bool& observed);
 
+  // a. Waits until every steady-state probe has been ok for steady_for;
+  // throws Inconclusive at steady_timeout.
   asio::awaitable<void> steady_state_gate(const std::string& tag);
 
   /// Which steady-state probes are failing now, and why.
@@ -141,6 +150,8 @@ class Run {
   /// steady-state probe reports, within [1 ms, 100 ms].
   Nanos poll_interval() const;
 
+  // b. and e. Runs setup or verify commands in order: a failed setup step
+  // makes the run inconclusive, a failed verify step is recorded.
   asio::awaitable<void> run_steps(const char* phase, const std::vector<StepSpec>& steps, int it);
 
   /// Records a fault's progress in the crash ledger. Only the intent before
@@ -160,12 +171,15 @@ class Run {
   /// every real run: then this does nothing.
   asio::awaitable<void> test_hook(std::string_view moment, const std::string& fault);
 
+  /// What an injector needs for iteration `it`.
   InjectorContext context(int it);
 
   // c. Inject and revert in time order. Reverts are due a fault's hold after
   // its own t_inject, so the timeline is built as it goes.
   asio::awaitable<void> apply_faults(int it, IterationWindow& w);
 
+  /// Prepares, records in the ledger and applies one planned injection;
+  /// returns its event's index. A fault with a hold stays in applied_.
   asio::awaitable<std::size_t> inject(int it, const PlannedInjection& p);
 
   /// A fault could not be prepared or applied: recorded on its event, then
