@@ -123,29 +123,30 @@ void print_keys(const std::vector<KeySpec>& keys, const char* indent) {
                k.required ? "required" : (k.default_value.empty() ? "-" : k.default_value), k.description);
 }
 
-int cmd_list() {
-  fmt::print("FAULT KINDS ([[fault]] kind = ...)\n  common keys:\n");
-  print_keys(fault_common_keys(), "    ");
-  for (const auto& k : fault_kinds()) {
-    fmt::print("\n  {}  {}{}\n", k.name, k.summary, k.reversible ? "" : " (not reversible)");
+/// Each kind: its name and summary (`suffix` adds to it), then its keys.
+template <class Kinds, class Suffix>
+void print_kinds(const Kinds& kinds, Suffix suffix) {
+  for (const auto& k : kinds) {
+    fmt::print("\n  {}  {}{}\n", k.name, k.summary, suffix(k));
     print_keys(k.keys, "    ");
   }
+}
+
+int cmd_list() {
+  const auto none = [](const auto&) { return ""; };
+  fmt::print("FAULT KINDS ([[fault]] kind = ...)\n  common keys:\n");
+  print_keys(fault_common_keys(), "    ");
+  print_kinds(fault_kinds(), [](const auto& k) { return k.reversible ? "" : " (not reversible)"; });
   fmt::print("\nLINKS ([[link]]: faultline's TCP proxies, where net.* faults act)\n");
   print_keys(link_keys(), "    ");
   fmt::print("\nPROBE KINDS ([[probe]] kind = ..., and [service.ready])\n  common keys:\n");
   print_keys(probe_common_keys(), "    ");
-  for (const auto& k : probe_kinds()) {
-    fmt::print("\n  {}  {}\n", k.name, k.summary);
-    print_keys(k.keys, "    ");
-  }
+  print_kinds(probe_kinds(), none);
   fmt::print("\nRUNBOOK STEPS ([[recovery]]: run in order while the fault is in effect)\n");
   print_keys(recovery_keys(), "    ");
   fmt::print("\nWORKLOAD KINDS ([[workload]] kind = ...: sequenced writes, then a read for data loss)\n  common keys:\n");
   print_keys(workload_common_keys(), "    ");
-  for (const auto& k : workload_kinds()) {
-    fmt::print("\n  {}  {}\n", k.name, k.summary);
-    print_keys(k.keys, "    ");
-  }
+  print_kinds(workload_kinds(), none);
   fmt::print("\n(key, type, default, meaning; durations take units: \"250ms\", \"2s\", \"1m\")\n");
   return 0;
 }
@@ -163,6 +164,12 @@ int cmd_init(const std::string& name_in) {
              "  faultline run {}\n",
              path.string(), path.string(), path.string(), path.string());
   return 0;
+}
+
+/// RUN_DIR/run.json: the record of a concluded run, written atomically
+/// before its ledger is resolved (RunOptions::write_record).
+void write_run_json(const RunRecord& rec, const std::filesystem::path& run_dir) {
+  write_file_atomic(run_dir / "run.json", render_json(rec));
 }
 
 struct RunFlags {
@@ -345,6 +352,7 @@ int cmd_run(const RunFlags& f) {
     opts.console = console_mode(f.quiet);
     opts.color = use_color(f.no_color);
     opts.baseline = baseline_of[i];
+    opts.write_record = write_run_json;
     if (!f.out.empty()) opts.out_dir = loaded.size() == 1 ? std::filesystem::path(f.out) : std::filesystem::path(f.out) / s.name;
     done.push_back(run_scenario(s, loaded[i].text, opts));
     const RunRecord& rec = done.back();
@@ -393,15 +401,33 @@ int cmd_report(const std::string& arg, const std::string& format, const std::str
   return 0;
 }
 
-}  // namespace
+/// Every subcommand's arguments, filled in by parsing.
+struct CliArgs {
+  RunFlags run;
+  std::vector<std::string> validate_files;
+  std::string plan_file;
+  std::optional<std::uint64_t> plan_seed;
+  std::optional<int> plan_iterations;
+  std::string init_name;
+  std::string cleanup_run_id;
+  bool cleanup_all = false;
+  std::string report_file, report_format = "markdown", report_output;
+};
 
-int run_cli(int argc, char** argv) {
-  CLI::App app{"faultline: chaos drills that measure recovery (time to detect, RTO, MTTR, relapses)", "faultline"};
-  app.footer(kExamples);
-  app.set_version_flag("--version", std::string("faultline ") + FAULTLINE_VERSION);
-  app.require_subcommand(1);
+/// The subcommands, to tell which one was given.
+struct Subcommands {
+  CLI::App* run = nullptr;
+  CLI::App* validate = nullptr;
+  CLI::App* plan = nullptr;
+  CLI::App* list = nullptr;
+  CLI::App* cleanup = nullptr;
+  CLI::App* doctor = nullptr;
+  CLI::App* init = nullptr;
+  CLI::App* report = nullptr;
+};
 
-  RunFlags rf;
+/// `faultline run` and its options.
+CLI::App* add_run_command(CLI::App& app, RunFlags& rf) {
   auto* run = app.add_subcommand("run", "run scenarios against their staging clones and judge the thresholds");
   run->add_option("scenario", rf.files, "scenario files (TOML)")->required()->check(CLI::ExistingFile);
   run->add_option("--iterations", rf.iterations, "override the scenario's iteration count")->check(CLI::PositiveNumber);
@@ -424,40 +450,64 @@ int run_cli(int argc, char** argv) {
       ->needs(baseline);
   run->add_flag("--quiet,-q", rf.quiet, "no progress, only the summary (and warnings)");
   run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
+  return run;
+}
 
-  std::vector<std::string> vfiles;
-  auto* val = app.add_subcommand("validate", "check scenarios without starting anything");
-  val->add_option("scenario", vfiles, "scenario files (TOML)")->required();
+/// Every subcommand, in the order `--help` lists them.
+Subcommands add_subcommands(CLI::App& app, CliArgs& a) {
+  Subcommands c;
+  c.run = add_run_command(app, a.run);
 
-  std::string pfile;
-  std::optional<std::uint64_t> pseed;
-  std::optional<int> piterations;
-  auto* plan = app.add_subcommand("plan", "print the resolved timeline; starts and touches nothing");
-  plan->add_option("scenario", pfile, "scenario file (TOML)")->required();
-  plan->add_option("--seed", pseed, "seed for window picks");
-  plan->add_option("--iterations", piterations, "override the iteration count")->check(CLI::PositiveNumber);
+  c.validate = app.add_subcommand("validate", "check scenarios without starting anything");
+  c.validate->add_option("scenario", a.validate_files, "scenario files (TOML)")->required();
 
-  auto* list = app.add_subcommand("list", "fault kinds, link keys and probe kinds with their parameters, units and defaults");
+  c.plan = app.add_subcommand("plan", "print the resolved timeline; starts and touches nothing");
+  c.plan->add_option("scenario", a.plan_file, "scenario file (TOML)")->required();
+  c.plan->add_option("--seed", a.plan_seed, "seed for window picks");
+  c.plan->add_option("--iterations", a.plan_iterations, "override the iteration count")->check(CLI::PositiveNumber);
 
-  std::string iname;
-  std::string cleanup_run_id;
-  bool cleanup_all = false;
-  auto* cleanup = app.add_subcommand("cleanup", "revert what a killed run left applied, from its crash ledger");
-  cleanup->add_option("--run", cleanup_run_id, "only this run id");
-  cleanup->add_flag("--all", cleanup_all, "every dead run's ledger (the default when --run is not given)");
+  c.list = app.add_subcommand("list", "fault kinds, link keys and probe kinds with their parameters, units and defaults");
 
-  auto* doctor = app.add_subcommand("doctor", "what this host supports for network = \"namespaces\" (root, namespaces, "
-                                              "nftables, tbf, netem, pidfd) and what each missing piece disables");
+  c.cleanup = app.add_subcommand("cleanup", "revert what a killed run left applied, from its crash ledger");
+  c.cleanup->add_option("--run", a.cleanup_run_id, "only this run id");
+  c.cleanup->add_flag("--all", a.cleanup_all, "every dead run's ledger (the default when --run is not given)");
 
-  auto* init = app.add_subcommand("init", "write a commented starter scenario NAME.toml that validates");
-  init->add_option("name", iname, "scenario name or file")->required();
+  c.doctor = app.add_subcommand("doctor", "what this host supports for network = \"namespaces\" (root, namespaces, "
+                                          "nftables, tbf, netem, pidfd) and what each missing piece disables");
 
-  std::string rfile, rformat = "markdown", routput;
-  auto* report = app.add_subcommand("report", "re-render a report from a run record (run.json) alone");
-  report->add_option("record", rfile, "run record: a run.json, or a run directory")->required();
-  report->add_option("--format", rformat, "json, junit, markdown or html (default markdown)")
+  c.init = app.add_subcommand("init", "write a commented starter scenario NAME.toml that validates");
+  c.init->add_option("name", a.init_name, "scenario name or file")->required();
+
+  c.report = app.add_subcommand("report", "re-render a report from a run record (run.json) alone");
+  c.report->add_option("record", a.report_file, "run record: a run.json, or a run directory")->required();
+  c.report->add_option("--format", a.report_format, "json, junit, markdown or html (default markdown)")
       ->check(CLI::IsMember(report_format_names()));
-  report->add_option("--output,-o", routput, "write to this file (atomically) instead of stdout");
+  c.report->add_option("--output,-o", a.report_output, "write to this file (atomically) instead of stdout");
+  return c;
+}
+
+/// Runs the subcommand that was given; 2 when none was.
+int dispatch(const Subcommands& c, const CliArgs& a) {
+  if (c.run->parsed()) return cmd_run(a.run);
+  if (c.validate->parsed()) return cmd_validate(a.validate_files);
+  if (c.plan->parsed()) return cmd_plan(a.plan_file, a.plan_seed, a.plan_iterations);
+  if (c.list->parsed()) return cmd_list();
+  if (c.init->parsed()) return cmd_init(a.init_name);
+  if (c.cleanup->parsed()) return cmd_cleanup(a.cleanup_run_id, a.cleanup_all);
+  if (c.doctor->parsed()) return cmd_doctor();
+  if (c.report->parsed()) return cmd_report(a.report_file, a.report_format, a.report_output);
+  return 2;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"faultline: chaos drills that measure recovery (time to detect, RTO, MTTR, relapses)", "faultline"};
+  app.footer(kExamples);
+  app.set_version_flag("--version", std::string("faultline ") + FAULTLINE_VERSION);
+  app.require_subcommand(1);
+  CliArgs args;
+  const Subcommands commands = add_subcommands(app, args);
 
   try {
     app.parse(argc, argv);
@@ -473,19 +523,11 @@ int run_cli(int argc, char** argv) {
   }
 
   try {
-    if (run->parsed()) return cmd_run(rf);
-    if (val->parsed()) return cmd_validate(vfiles);
-    if (plan->parsed()) return cmd_plan(pfile, pseed, piterations);
-    if (list->parsed()) return cmd_list();
-    if (init->parsed()) return cmd_init(iname);
-    if (cleanup->parsed()) return cmd_cleanup(cleanup_run_id, cleanup_all);
-    if (doctor->parsed()) return cmd_doctor();
-    if (report->parsed()) return cmd_report(rfile, rformat, routput);
+    return dispatch(commands, args);
   } catch (const std::exception& e) {
     fmt::print(stderr, "faultline: error: {}\n", e.what());
     return 4;
   }
-  return 2;
 }
 
 }  // namespace faultline

@@ -4,7 +4,7 @@
 namespace faultline {
 
 /// Parses the command line, runs the subcommand and returns the exit code
-/// (DESIGN.md section 5; 2 for a usage error).
+/// (docs/design.md section 5; 2 for a usage error).
 int run_cli(int argc, char** argv);
 
 }  // namespace faultline

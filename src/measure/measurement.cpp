@@ -1,4 +1,4 @@
-// Episodes, metrics and verdicts from timestamped samples (DESIGN.md section 3).
+// Episodes, metrics and verdicts from timestamped samples (docs/design.md section 3).
 //
 // Section 3 is normative; these are the precisions this file adds to it, so
 // that every metric has exactly one meaning:

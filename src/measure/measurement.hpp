@@ -1,5 +1,5 @@
 // Episodes and metrics from timestamped samples: a pure implementation of
-// DESIGN.md section 3. No clock, no I/O: the runner hands in the samples it
+// docs/design.md section 3. No clock, no I/O: the runner hands in the samples it
 // recorded and the times of its fault events; tests hand in synthetic ones.
 #pragma once
 

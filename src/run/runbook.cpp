@@ -55,48 +55,6 @@ bool recovery_step_passed(const RecoverySpec& step, bool timed_out, int exit_cod
   return true;
 }
 
-void runbook_metrics(IterationMetrics& m, const std::vector<StepOutcome>& steps) {
-  std::optional<Nanos> first_start, last_end;
-  for (const auto& o : steps) {
-    if (o.phase != "recovery" || o.iteration != m.index || !o.ran) continue;
-    if (!first_start || o.start < *first_start) first_start = o.start;
-    if (!last_end || o.end > *last_end) last_end = o.end;
-  }
-  if (!first_start) return;
-  m.runbook_duration = *last_end - *first_start;
-  if (m.t_fail) m.time_to_mitigate = *first_start - *m.t_fail;
-}
-
-std::vector<Verdict> runbook_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps) {
-  std::vector<Verdict> out;
-  for (const auto& st : s.recovery) {
-    Verdict v;
-    v.threshold = "runbook";
-    v.scope = st.name;
-    int ran = 0, ok = 0;
-    std::string not_run;
-    for (const auto& o : steps) {
-      if (o.phase != "recovery" || o.name != st.name) continue;
-      if (!o.ran) {
-        if (not_run.empty()) not_run = fmt::format("iteration {}: not run: {}", o.iteration, o.output);
-        continue;
-      }
-      ++ran;
-      if (o.ok) {
-        ++ok;
-      } else if (v.detail.empty()) {
-        v.detail = fmt::format("iteration {}: {}", o.iteration, o.output);
-      }
-    }
-    v.passed = ok == ran;
-    v.measured = fmt::format("{}/{} runs succeeded", ok, ran);
-    v.limit = "every run";
-    if (v.detail.empty()) v.detail = not_run;
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
 namespace {
 
 std::string tail(const std::string& s, std::size_t max_chars = 2000) {

@@ -25,7 +25,7 @@ namespace asio = boost::asio;
 
 /// Impact as the runner first observes it: the start of the earliest failing
 /// sample of a steady-state probe that began at or after `inject_start`
-/// (DESIGN.md section 3, t_fail). nullopt while there is none.
+/// (docs/design.md section 3, t_fail). nullopt while there is none.
 std::optional<Nanos> observed_impact(const std::vector<ProbeSeries>& series, Nanos inject_start);
 
 /// When a step is due: its trigger time plus `after`; nullopt while the
@@ -39,15 +39,6 @@ std::string trigger_text(const RecoverySpec& step);
 /// Whether a finished command meets a step's expectations; `why` says why not.
 bool recovery_step_passed(const RecoverySpec& step, bool timed_out, int exit_code, const std::string& out,
                           std::string& why);
-
-/// Fills `m.time_to_mitigate` (t_fail to the first step's start) and
-/// `m.runbook_duration` (first step's start to the last step's end) from the
-/// recovery steps of iteration `m.index` that ran.
-void runbook_metrics(IterationMetrics& m, const std::vector<StepOutcome>& steps);
-
-/// One "runbook" verdict per [[recovery]] step: failing when any run of it
-/// failed; a step that never ran in any iteration passes with that said.
-std::vector<Verdict> runbook_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps);
 
 /// What a runbook needs from the run while it goes.
 struct RunbookContext {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,11 +22,16 @@ struct RunOptions {
   ConsoleMode console = ConsoleMode::plain;  ///< how progress is shown (--quiet, a terminal)
   bool color = false;                   ///< colour in progress lines and the live view
   const Baseline* baseline = nullptr;   ///< --baseline: adds the regression verdicts
+  /// Writes the concluded record into the run directory (the command line
+  /// writes RUN_DIR/run.json); called once every fault is reverted and
+  /// before the ledger is resolved and the watchdog released. Unset: the
+  /// record is only returned.
+  std::function<void(const RunRecord& rec, const std::filesystem::path& run_dir)> write_record;
 };
 
 /// Runs a validated scenario (placeholders unresolved) and returns what it
 /// observed and concluded; `record.exit_code` is the process exit code. The
-/// record is also written to RUN_DIR/run.json. Every fault is reverted and
+/// record is also handed to `opts.write_record`. Every fault is reverted and
 /// every process of the clone stopped before this returns, on every path,
 /// SIGINT/SIGTERM/SIGHUP included (they end the run as "interrupted").
 /// `scenario_text` is hashed into the record's digest.

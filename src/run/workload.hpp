@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "measure/data_loss.hpp"
 #include "os/clock.hpp"
 #include "record/record.hpp"
 #include "scenario/scenario.hpp"
@@ -24,36 +25,9 @@ namespace faultline {
 
 namespace asio = boost::asio;
 
-/// One write of a workload.
-struct WriteOutcome {
-  std::uint64_t seq = 0;
-  Nanos start{0};
-  Nanos end{0};  ///< when it was acknowledged or failed
-  bool acknowledged = false;
-};
-
 /// The sequence numbers in a read's stdout: every maximal run of ASCII
 /// digits is one ("k12 k13" and "12\n13" both give {12, 13}).
 std::set<std::uint64_t> parse_seqs(std::string_view out);
-
-/// What a read said: the sequence numbers present, or why it failed.
-struct ReadOutcome {
-  bool ok = false;
-  std::string error;
-  std::set<std::uint64_t> present;
-};
-
-/// Accounts one iteration's writes against its read: lost = acknowledged and
-/// not present. The fault window [fault_from, fault_to) selects the writes
-/// (by start) whose errors and latency are reported "during the fault".
-WorkloadResult account_writes(const std::string& workload, int iteration, const std::vector<WriteOutcome>& writes,
-                              const ReadOutcome& read, Nanos fault_from, Nanos fault_to);
-
-/// The `max_data_loss` verdict (a count, or the loss window), judged in every
-/// iteration of every workload: failing when any lost more, when a read
-/// failed, or when an iteration had no acknowledged write to prove anything
-/// with. None without the threshold.
-std::vector<Verdict> data_loss_verdicts(const Thresholds& t, const std::vector<WorkloadResult>& results);
 
 /// "SET k{seq} {seq}\r\n" with {seq} and {iteration} substituted.
 std::string write_text(std::string_view tmpl, std::uint64_t seq, int iteration);

@@ -1,4 +1,4 @@
-// Unit tests of measurement (DESIGN.md section 3) on synthetic sample streams.
+// Unit tests of measurement (docs/design.md section 3) on synthetic sample streams.
 // Every probe ticks every 100ms from t = 0 unless a test says otherwise, so
 // sample k starts at k * 100ms and the expected times can be read off the
 // outcome strings.

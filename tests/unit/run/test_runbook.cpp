@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "async_support.hpp"
+#include "measure/verdicts.hpp"
 #include "run/runbook.hpp"
 
 using namespace faultline;

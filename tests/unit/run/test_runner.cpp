@@ -7,7 +7,9 @@
 
 #include <fstream>
 
+#include "os/atomic_file.hpp"
 #include "os/netns.hpp"
+#include "record/json_record.hpp"
 #include "run/runner.hpp"
 
 using namespace faultline;
@@ -71,6 +73,7 @@ RunOptions options(const RunDir& d) {
   o.out_dir = d.path / "run";
   o.console = ConsoleMode::quiet;
   o.seed = 3;
+  o.write_record = [](const RunRecord& rec, const fs::path& dir) { write_file_atomic(dir / "run.json", render_json(rec)); };
   return o;
 }
 

@@ -1,0 +1,157 @@
+// The fault timeline of an iteration (phase 4c of runner.cpp): inject,
+// hold and revert at the seeded offsets, every step recorded in the crash
+// ledger before it can matter, so that whatever kills the harness, the
+// watchdog or `faultline cleanup` knows what to undo. Also the test hook
+// that lets the fault matrix stop a run at an exact moment of a fault.
+#include "run/run.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+
+namespace faultline {
+
+void Run::ledger_state(std::size_t event, const std::string& state) {
+  for (auto& f : ledger_->faults)
+    if (f.id == std::to_string(event)) f.state = state;
+  save_ledger(*ledger_, Durability::crash_safe);
+}
+
+asio::awaitable<void> Run::test_hook(std::string_view moment, const std::string& fault) {
+  if (test_block_in_ != moment) co_return;
+  test_block_in_.clear();  // once per run
+  const std::string line = fmt::format("faultline-test-hook: in {} of fault '{}'\n", moment, fault);
+  if (::write(STDERR_FILENO, line.data(), line.size()) < 0) co_return;
+  co_await stop_.sleep_for(std::chrono::hours(24));
+}
+
+InjectorContext Run::context(int it) {
+  return InjectorContext{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}},
+                         &links_, rec_.seed, it, network_};
+}
+
+asio::awaitable<void> Run::apply_faults(int it, IterationWindow& w) {
+  const auto plan = schedule_iteration(s_, rec_.seed, it);
+  const TimePoint t0 = clock_.at(w.start);
+  std::size_t next = 0;
+  bool first = true;
+  for (;;) {
+    // The earliest pending revert, if any.
+    Applied* due = nullptr;
+    for (auto& a : applied_)
+      if (a.revert_due && (!due || *a.revert_due < *due->revert_due)) due = &a;
+    const bool inject_next =
+        next < plan.size() && (!due || t0 + plan[next].offset < *due->revert_due);
+    if (!inject_next && !due) break;
+    if (inject_next) {
+      phase(it, "fault timeline", w.start + plan[next].offset, "inject " + s_.faults[plan[next].fault].name);
+      if (!co_await stop_.sleep_until(t0 + plan[next].offset)) co_return;
+      const FaultEvent& ev = rec_.faults[co_await inject(it, plan[next])];
+      if (first) {
+        w.inject_start = ev.inject_start;
+        w.inject = *ev.inject_end;
+        first = false;
+      } else {
+        w.later_injections.push_back(ev.inject_start);
+      }
+      ++next;
+    } else {
+      phase(it, "fault timeline");
+      if (!co_await stop_.sleep_until(*due->revert_due)) co_return;
+      const FaultEvent& ev = rec_.faults[co_await revert(*due)];
+      // Nothing more is injected once something could not be undone.
+      if (!ev.ok) throw HarnessError(fmt::format("fault '{}' could not be reverted: {}", ev.fault, ev.error));
+      if (ev.revert_end) w.revert = std::max(w.revert.value_or(Nanos{0}), *ev.revert_end);
+    }
+  }
+}
+
+asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
+  const FaultSpec& spec = s_.faults[p.fault];
+  FaultEvent ev;
+  ev.iteration = it;
+  ev.fault = spec.repeat > 1 ? fmt::format("{} ({}/{})", spec.name, p.repetition, spec.repeat) : spec.name;
+  ev.kind = spec.kind;
+  ev.target = spec.target;
+  rec_.faults.push_back(ev);
+  const std::size_t idx = rec_.faults.size() - 1;
+
+  Applied a{make_injector(spec, s_.network), idx, std::nullopt};
+  auto ctx = context(it);
+  ctx.event = idx;
+  try {
+    co_await a.injector->prepare(ctx);
+  } catch (const FaultError& e) {
+    fault_failed(idx, "cannot be applied", e);
+  }
+  // The intent goes to the crash ledger (fsynced) before anything is
+  // applied: if the harness dies from here on, the watchdog or `faultline
+  // cleanup` knows what to undo. A run that cannot record it must not apply.
+  try {
+    ledger_->faults.push_back({std::to_string(idx), ev.fault, ev.kind, "applying", a.injector->undo_plan(ctx)});
+    save_ledger(*ledger_);
+  } catch (const std::exception& e) {
+    throw HarnessError(fmt::format("fault '{}' not applied: cannot write the crash ledger: {}", ev.fault, e.what()));
+  }
+  // From here on the fault may be (partly) applied: it is in applied_ so
+  // that every exit path reverts it.
+  applied_.push_back(std::move(a));
+  Applied& held = applied_.back();
+  rec_.faults[idx].inject_start = clock_.now();
+  try {
+    co_await held.injector->inject(ctx);
+  } catch (const FaultError& e) {
+    fault_failed(idx, "could not be applied", e);
+  }
+  co_await test_hook("inject", rec_.faults[idx].fault);
+  const Nanos t_inject = clock_.now();
+  rec_.faults[idx].inject_end = t_inject;
+  log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
+  const FaultEvent& ev_now = rec_.faults[idx];
+  const std::string label =
+      fmt::format("{} ({}{}{})", ev_now.fault, ev_now.kind, ev_now.target.empty() ? "" : " ", ev_now.target);
+  if (held.injector->reversible() && p.hold) {
+    held.revert_due = clock_.at(t_inject + *p.hold);
+    obs_.fault_applied(t_inject, idx, label, t_inject + *p.hold);
+    ledger_state(idx, "applied");
+    co_await test_hook("hold", rec_.faults[idx].fault);
+  } else {
+    // Nothing to undo (a kill, a restart, an exec without revert).
+    applied_.pop_back();
+    obs_.fault_applied(t_inject, idx, label, std::nullopt);
+    ledger_state(idx, "reverted");
+  }
+  co_return idx;
+}
+
+void Run::fault_failed(std::size_t event, std::string_view what, const FaultError& e) {
+  rec_.faults[event].ok = false;
+  rec_.faults[event].error = e.what();
+  throw HarnessError(fmt::format("fault '{}' {}: {}", rec_.faults[event].fault, what, e.what()));
+}
+
+asio::awaitable<std::size_t> Run::revert(Applied& a) {
+  FaultEvent& ev = rec_.faults[a.event];
+  auto ctx = context(ev.iteration);
+  ev.revert_start = clock_.now();
+  co_await test_hook("revert", ev.fault);
+  try {
+    co_await a.injector->revert(ctx);
+    ev.revert_end = clock_.now();
+    log(fmt::format("revert {}", ev.fault));
+    ledger_state(a.event, "reverted");
+  } catch (const FaultError& e) {
+    ev.ok = false;
+    ev.error = e.what();
+    rec_.left_behind.push_back(fmt::format("{}: {} ({})", ev.fault, a.injector->describe(), e.what()));
+    fail(Outcome::harness_error, fmt::format("fault '{}' could not be reverted: {}", ev.fault, e.what()));
+  }
+  const std::size_t event = a.event;
+  obs_.fault_reverted(clock_.now(), event);
+  std::erase_if(applied_, [&](const Applied& x) { return x.event == event; });
+  co_return event;
+}
+
+}  // namespace faultline

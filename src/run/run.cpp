@@ -1,0 +1,167 @@
+// The run from start to teardown: setting up its clone, probes and guards,
+// running its phases in order (main), its failures and stop conditions
+// (fail, abort, a guard's breach), and the teardown that runs on every path
+// (phase 5: revert, stop probing, stop the clone, the links, the network).
+#include "run/run.hpp"
+
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "os/procfs.hpp"
+
+namespace faultline {
+
+asio::awaitable<void> Run::main() {
+  try {
+    start_network();                                                  // 1
+    start_links();
+    co_await start_clone();                                           // 2
+    scheduler_->start(clock_.now());                                  // 3
+    if (guards_) guards_->start(clock_.now());
+    for (int it = 1; it <= s_.iterations && !stop_.requested(); ++it)  // 4
+      co_await iteration(it);
+  } catch (const Inconclusive& e) {
+    fail(Outcome::inconclusive, e.what());
+  } catch (const HarnessError& e) {
+    fail(Outcome::harness_error, e.what());
+  } catch (const std::exception& e) {
+    fail(Outcome::harness_error, std::string("internal error: ") + e.what());
+  }
+  co_await shut_down();  // 5
+}
+
+std::vector<std::string> Run::still_applied() const {
+  std::vector<std::string> out;
+  for (const auto& a : applied_)
+    out.push_back(fmt::format("fault '{}' ({}): {}", rec_.faults[a.event].fault, rec_.faults[a.event].kind,
+                              a.injector->describe()));
+  return out;
+}
+
+void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
+  run_dir_ = run_dir;
+  ledger_ = ledger;
+  if (const char* h = std::getenv("FAULTLINE_TEST_BLOCK_IN"); h && *h) test_block_in_ = h;
+  clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
+  // Every process the clone starts is in the ledger before it can matter.
+  // Crash-safe, not fsynced: a restart by policy happens while recovery is
+  // being measured, and an fsync there would delay the next probe ticks
+  // (see save_ledger for why that is safe).
+  clone_->on_started([this](const std::string& service, pid_t pid) {
+    ledger_->processes.push_back({service, pid, process_start_time(pid).value_or(0)});
+    save_ledger(*ledger_, Durability::crash_safe);
+  });
+  scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
+  scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
+  // Guards run on their own schedule, beside the probes and never measured
+  // with them: their first failed sample is a breach.
+  if (!s_.guards.empty()) {
+    guards_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.guards);
+    guards_->on_sample([this](std::size_t guard, const Sample& sample) {
+      if (!sample.ok && !breach_) guard_breached(guard, sample);
+    });
+  }
+  params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
+}
+
+void Run::abort(Outcome outcome, const std::string& why) {
+  if (stop_.requested()) return;  // already stopping: the first reason stands
+  fail(outcome, why);
+  stop_.request();
+}
+
+RunOutputs Run::take_outputs() {
+  RunOutputs out;
+  out.windows = std::move(windows_);
+  out.workload_runs = std::move(workload_runs_);
+  if (guards_) out.guard_series = guards_->take_series();
+  out.breach = breach_;
+  return out;
+}
+
+void Run::guard_breached(std::size_t guard, const Sample& sample) {
+  const std::string why =
+      fmt::format("guard '{}' failed at {} ({}): the run was aborted and every fault reverted", s_.guards[guard].name,
+                  format_ms(sample.end), sample.detail.empty() ? "no detail" : sample.detail);
+  breach_ = GuardBreach{guard, why};
+  // A breach is the system's failure, like a missed objective (exit 1),
+  // unless the run is already stopping for another reason.
+  if (stop_.requested()) return;
+  if (rec_.outcome == Outcome::passed) rec_.outcome = Outcome::failed;
+  if (rec_.error.empty()) rec_.error = why;
+  warn(why);
+  stop_.request();
+}
+
+void Run::start_network() {
+  if (!network_) return;
+  phase(0, "building the network namespaces");
+  try {
+    bring_up(*network_);
+  } catch (const NetworkError& e) {
+    throw Inconclusive(std::string("the network namespaces could not be built: ") + e.what());
+  }
+  network_up_ = true;
+  log(fmt::format("network: hub {} at {} (subnet {})", network_->hub, network_->hub_address, network_->subnet.text()));
+  for (const auto& h : network_->hosts) {
+    std::string svcs;
+    for (const auto& n : h.services) svcs += (svcs.empty() ? "" : ", ") + n;
+    log(fmt::format("network: host '{}' ({}) in {} at {}", h.name, svcs, h.netns, h.address));
+  }
+}
+
+asio::awaitable<void> Run::start_clone() {
+  phase(0, "starting the clone");
+  log(fmt::format("starting {} service(s) in {}", s_.services.size(), run_dir_.string()));
+  try {
+    co_await clone_->start(stop_);
+  } catch (const CloneError& e) {
+    std::string msg = e.what();
+    if (!e.log_tail.empty()) msg += fmt::format("\n--- last lines of {} ---\n{}", clone_->log_path(e.service).string(), e.log_tail);
+    throw Inconclusive(msg);
+  }
+  if (!stop_.requested()) log("clone ready");
+}
+
+asio::awaitable<void> Run::shut_down() {
+  phase(0, "reverting what is applied, stopping the clone");
+  while (!applied_.empty()) co_await revert(applied_.back());
+  scheduler_->stop();
+  co_await scheduler_->drain();
+  if (guards_) {
+    guards_->stop();
+    co_await guards_->drain();
+  }
+  co_await clone_->stop();
+  log("clone stopped");
+  links_.stop();
+  stop_network();
+}
+
+void Run::stop_network() {
+  if (!network_ || !network_up_) return;
+  try {
+    const auto deleted = tear_down(network_->tag);
+    log(fmt::format("network: deleted {} namespace(s)", deleted.size()));
+  } catch (const std::exception& e) {
+    rec_.left_behind.push_back(std::string("network: ") + e.what());
+    fail(Outcome::harness_error, std::string("the network namespaces could not be deleted: ") + e.what());
+  }
+  network_up_ = false;
+}
+
+void Run::fail(Outcome o, const std::string& why) {
+  // The first failure is the one to report; later ones are consequences.
+  if (rec_.outcome == Outcome::passed || rec_.outcome == Outcome::failed) {
+    rec_.outcome = o;
+    rec_.error = why;
+  }
+  warn(why);
+}
+
+void Run::start_links() {
+  links_.start(io_.get_executor(), s_, clock_);
+  for (const auto& l : s_.links) log(fmt::format("link '{}' forwards {{link.{}}} to {}", l.name, l.name, l.to));
+}
+
+}  // namespace faultline
