@@ -1,6 +1,7 @@
 #include "os/watchdog.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,6 +94,27 @@ struct Report {
   }
 }
 
+/// Writes one report: EAGAIN drops it (never a stall); a watchdog that is
+/// gone (EPIPE) neither raises SIGPIPE in the harness nor stops it, whatever
+/// the process does with SIGPIPE (this thread blocks it around the write and
+/// takes back the one the write raised).
+void write_report(int fd, const void* report, std::size_t size) noexcept {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  const ssize_t n = ::write(fd, report, size);
+  if (n < 0 && errno == EPIPE && !was_pending) {
+    const timespec now{};
+    while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
 }  // namespace
 
 Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::filesystem::path& log_path) {
@@ -152,7 +174,7 @@ void Watchdog::report(pid_t pid, bool alive) noexcept {
       return;
     }
   }
-  [[maybe_unused]] const ssize_t n = ::write(fd_.get(), &r, sizeof r);  // EAGAIN: dropped, never a stall
+  write_report(fd_.get(), &r, sizeof r);
 }
 
 void Watchdog::release() { fd_.reset(); }
