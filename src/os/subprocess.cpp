@@ -50,16 +50,15 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-bool tracked(pid_t pid) { return is_registered_child(pid); }
-
-/// Reaps `pid` if it is our child, not tracked by a Child, and has exited.
+/// Reaps `pid` if it is our child, not registered by the launcher (a Child
+/// or run_sync waits for those), and has exited.
 /// Peeks first (WNOWAIT) so that nothing is consumed unless it is ours to take.
 bool reap_if_untracked(pid_t pid) {
-  if (tracked(pid)) return false;
+  if (is_registered_child(pid)) return false;
   siginfo_t info{};
   if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return false;
   if (info.si_pid != pid) return false;  // still running
-  if (tracked(pid)) return false;
+  if (is_registered_child(pid)) return false;
   return ::waitpid(pid, nullptr, WNOHANG) == pid;
 }
 
@@ -514,10 +513,10 @@ Descendants find_descendants(pid_t self) {
     if (e.pid == self || !descends(e.pid)) continue;
     const bool direct = e.ppid == self;
     if (e.dead()) {
-      if (direct && !tracked(e.pid)) d.zombie_children.push_back(e.pid);
+      if (direct && !is_registered_child(e.pid)) d.zombie_children.push_back(e.pid);
     } else {
       d.live.push_back(e.pid);
-      if (direct && !tracked(e.pid)) d.live_untracked_children.push_back(e.pid);
+      if (direct && !is_registered_child(e.pid)) d.live_untracked_children.push_back(e.pid);
     }
   }
   return d;
