@@ -1,12 +1,6 @@
 #include "os/cleanup.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fmt/format.h>
@@ -15,9 +9,8 @@
 #include "os/netns.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
+#include "os/spawn.hpp"
 #include "os/subprocess.hpp"
-
-extern char** environ;
 
 namespace faultline {
 
@@ -51,39 +44,17 @@ bool resume(const Undo& u) {
 /// /dev/null, killed after the timeout); true on exit 0.
 bool run_revert(const Undo& u, std::string& why) {
   if (u.argv.empty()) return true;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  std::vector<char*> args;
-  for (const auto& a : u.argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
+  const SyncOutcome o = run_sync(u.argv, u.timeout, SyncOutput::discard);
+  if (!o.started()) {
     why = fmt::format("could not start `{}`", u.argv[0]);
     return false;
   }
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  pollfd p{pidfd, POLLIN, 0};
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(u.timeout).count();
-  if (pidfd < 0 || ::poll(&p, 1, static_cast<int>(ms)) == 0) {
-    ::kill(-pid, SIGKILL);
+  if (o.timed_out) {
     why = "timed out";
+    return false;
   }
-  if (pidfd >= 0) ::close(pidfd);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!why.empty()) return false;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
-  why = WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : "killed by a signal";
+  if (o.status.success()) return true;
+  why = o.status.signal == 0 ? fmt::format("exit {}", o.status.code) : "killed by a signal";
   return false;
 }
 

@@ -1,6 +1,5 @@
 #include "os/host_caps.hpp"
 
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -8,6 +7,7 @@
 #include <sstream>
 
 #include "os/netns.hpp"
+#include "os/process_signal.hpp"
 
 namespace faultline {
 
@@ -58,10 +58,8 @@ HostCaps probe_host_caps() {
   c.netem = cap("netem (sch_netem)", "net.latency with network = \"namespaces\"");
   c.pidfd = cap("pidfd", "exact waits of `faultline cleanup` and the watchdog for revert commands");
 
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
-  c.pidfd.present = pidfd >= 0;
-  c.pidfd.detail = pidfd >= 0 ? "pidfd_open(2) works" : "pidfd_open(2) failed";
-  if (pidfd >= 0) ::close(pidfd);
+  c.pidfd.present = open_pidfd(::getpid()).valid();
+  c.pidfd.detail = c.pidfd.present ? "pidfd_open(2) works" : "pidfd_open(2) failed";
 
   c.net_admin.present = has_net_admin(c.net_admin.detail);
   const std::string ns = fmt::format("fl-probe-{}", ::getpid());

@@ -1,29 +1,26 @@
+// Building, reading and tearing down a run's network namespaces, and the
+// commands of the namespace faults, through `ip`, `nft` and `tc` run to
+// completion by run_sync (spawn.hpp). The plan itself (names, addresses) is
+// scenario/network_plan.cpp.
 #include "os/netns.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
-#include <map>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <system_error>
 
+#include "os/fd.hpp"
+#include "os/spawn.hpp"
 #include "scenario/topology.hpp"
-
-extern char** environ;
 
 namespace faultline {
 
@@ -37,118 +34,13 @@ std::string first_line(const std::string& text) {
   return {};
 }
 
-std::string dotted(std::uint32_t a) {
-  return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
-
 std::string join_argv(const std::vector<std::string>& argv) {
   std::string out;
   for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
   return out;
 }
 
-/// A file descriptor closed on scope exit.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
-
-// ---------------------------------------------------------------- subnet
-
-std::uint64_t Subnet::usable() const {
-  const std::uint64_t size = std::uint64_t{1} << (32 - prefix);
-  return size >= 4 ? size - 2 : 0;
-}
-
-std::string Subnet::address(std::uint32_t n) const { return dotted(network + n); }
-
-std::string Subnet::text() const { return fmt::format("{}/{}", dotted(network), prefix); }
-
-std::optional<Subnet> parse_subnet(const std::string& text, std::string* why) {
-  auto fail = [&](std::string w) -> std::optional<Subnet> {
-    if (why) *why = std::move(w);
-    return std::nullopt;
-  };
-  const auto slash = text.find('/');
-  if (slash == std::string::npos) return fail("expected an IPv4 range such as \"10.77.0.0/24\" (address/prefix)");
-  std::uint32_t addr = 0;
-  std::size_t i = 0;
-  const std::string ip = text.substr(0, slash);
-  for (int part = 0; part < 4; ++part) {
-    const std::size_t j = part < 3 ? ip.find('.', i) : ip.size();
-    if (j == std::string::npos) return fail(fmt::format("'{}' is not an IPv4 address", ip));
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(ip.data() + i, ip.data() + j, v);
-    if (ec != std::errc() || p != ip.data() + j || j == i || v > 255)
-      return fail(fmt::format("'{}' is not an IPv4 address", ip));
-    addr = (addr << 8) | v;
-    i = j + 1;
-  }
-  int prefix = 0;
-  auto [p, ec] = std::from_chars(text.data() + slash + 1, text.data() + text.size(), prefix);
-  if (ec != std::errc() || p != text.data() + text.size() || prefix < 8 || prefix > 30)
-    return fail(fmt::format("the prefix length of '{}' must be a number from 8 to 30", text));
-  const std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
-  if ((addr & ~mask) != 0)
-    return fail(fmt::format("'{}' has host bits set; the range starts at {}/{}", text, dotted(addr & mask), prefix));
-  return Subnet{addr, prefix};
-}
-
-// ---------------------------------------------------------------- plan
-
-const NetHost* NetworkPlan::host_of(const std::string& service) const {
-  for (const auto& h : hosts)
-    if (std::find(h.services.begin(), h.services.end(), service) != h.services.end()) return &h;
-  return nullptr;
-}
-
-std::string run_tag(const std::string& run_id) {
-  return run_id.size() <= 6 ? run_id : run_id.substr(run_id.size() - 6);
-}
-
-std::string hub_netns(const std::string& tag) { return "fl-" + tag; }
-
-std::vector<std::pair<std::string, std::vector<std::string>>> scenario_hosts(const Scenario& s) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> hosts;
-  for (const auto& svc : s.services) {
-    const std::string name = svc.host.empty() ? svc.name : svc.host;
-    auto it = std::find_if(hosts.begin(), hosts.end(), [&](const auto& h) { return h.first == name; });
-    if (it == hosts.end()) hosts.push_back({name, {svc.name}});
-    else it->second.push_back(svc.name);
-  }
-  return hosts;
-}
-
-NetworkPlan plan_network(const Scenario& s, const std::string& run_id) {
-  std::string why;
-  auto subnet = parse_subnet(s.subnet, &why);
-  if (!subnet) throw NetworkError("subnet: " + why);
-  NetworkPlan plan;
-  plan.tag = run_tag(run_id);
-  plan.hub = hub_netns(plan.tag);
-  plan.subnet = *subnet;
-  for (const auto& svc : s.services) plan.services.push_back(svc.name);
-  const auto hosts = scenario_hosts(s);
-  if (hosts.size() + 1 > subnet->usable())
-    throw NetworkError(fmt::format("subnet {} has {} addresses, the run needs {} (the hub and {} host(s))",
-                                   subnet->text(), subnet->usable(), hosts.size() + 1, hosts.size()));
-  plan.hub_address = subnet->address(1);
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    NetHost h;
-    h.name = hosts[i].first;
-    h.services = hosts[i].second;
-    h.netns = plan.hub + "-" + h.name;
-    h.address = subnet->address(static_cast<std::uint32_t>(i + 2));
-    h.hub_if = fmt::format("fl{}h{}", plan.tag, i);
-    h.host_if = fmt::format("fl{}n{}", plan.tag, i);
-    plan.hosts.push_back(std::move(h));
-  }
-  return plan;
-}
 
 std::vector<std::vector<std::string>> bring_up_commands(const NetworkPlan& p) {
   std::vector<std::vector<std::string>> c;
@@ -249,16 +141,16 @@ int socket_in_netns(const std::string& netns, int domain, int type) {
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
     return fd;
   }
-  Fd own{::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)};
-  if (own.fd < 0) throw std::system_error(errno, std::generic_category(), "open /proc/thread-self/ns/net");
-  Fd target{::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC)};
-  if (target.fd < 0) throw std::system_error(errno, std::generic_category(), "network namespace " + netns);
-  if (::setns(target.fd, CLONE_NEWNET) != 0) throw std::system_error(errno, std::generic_category(), "setns " + netns);
+  const UniqueFd own(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!own) throw std::system_error(errno, std::generic_category(), "open /proc/thread-self/ns/net");
+  const UniqueFd target(::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target) throw std::system_error(errno, std::generic_category(), "network namespace " + netns);
+  if (::setns(target.get(), CLONE_NEWNET) != 0) throw std::system_error(errno, std::generic_category(), "setns " + netns);
   const int fd = ::socket(domain, type | SOCK_CLOEXEC, 0);
   const int saved = errno;
   // Back to our own namespace whatever happened; a thread stuck in the
   // run's namespace would see nothing else.
-  if (::setns(own.fd, CLONE_NEWNET) != 0) std::abort();
+  if (::setns(own.get(), CLONE_NEWNET) != 0) std::abort();
   if (fd < 0) throw std::system_error(saved, std::generic_category(), "socket in " + netns);
   return fd;
 }
@@ -272,64 +164,18 @@ std::string SyncResult::why() const {
 }
 
 SyncResult run_command_sync(const std::vector<std::string>& argv, Nanos timeout) {
+  SyncOutcome o = run_sync(argv, timeout);
   SyncResult r;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    r.output = std::string("pipe: ") + std::strerror(errno);
-    return r;
-  }
-  Fd rd{fds[0]};
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  ::close(fds[1]);
-  if (rc != 0) {
-    r.output = fmt::format("cannot run `{}`: {}", argv.empty() ? "" : argv[0], std::strerror(rc));
-    return r;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool timed_out = false;
-  char buf[4096];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{rd.fd, POLLIN, 0};
-    const int n = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      timed_out = n == 0;
-      break;
-    }
-    const ssize_t got = ::read(rd.fd, buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;  // EOF: every writer (the command and its children) closed it
-    if (r.output.size() < 64 * 1024) r.output.append(buf, static_cast<std::size_t>(got));
-  }
-  if (timed_out) ::kill(-pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
+  if (!o.pipe_error.empty()) {
+    r.output = std::move(o.pipe_error);
+  } else if (o.spawn_error != 0) {
+    r.output = fmt::format("cannot run `{}`: {}", argv.empty() ? "" : argv[0], std::strerror(o.spawn_error));
+  } else if (o.timed_out) {
     r.output = fmt::format("timed out after {}", format_duration(timeout));
-    return r;
+  } else {
+    r.code = o.status.signal == 0 ? o.status.code : -1;
+    r.output = std::move(o.output);
   }
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
 

@@ -7,15 +7,13 @@
 // so no address of the run is reachable from the host or routed off it, and
 // two runs with the same subnet never meet.
 //
-// Names derive from the run id's last six hex digits (the "tag"): the hub is
-// `fl-TAG`, a host `fl-TAG-HOST`, the veth ends `flTAGhN` (hub side) and
-// `flTAGnN` (host side, N the host's index): at most 15 characters
-// (IFNAMSIZ - 1). Teardown deletes every namespace named `fl-TAG` or
-// `fl-TAG-*`; deleting a namespace deletes its veth end, its routes and its
-// nft tables, so the ledger needs only the tag to find what a killed run left.
+// The names and addresses are planned by scenario/network_plan.hpp, from the
+// run id's last six hex digits (the "tag"). Teardown deletes every namespace
+// named `fl-TAG` or `fl-TAG-*`; deleting a namespace deletes its veth end, its
+// routes and its nft tables, so the ledger needs only the tag to find what a
+// killed run left.
 //
-// Addresses: the hub has the subnet's first host address, the hosts the next
-// ones in declaration order. Each host has a /32 on its veth, a route to the
+// Each host has a /32 on its veth, a route to the
 // hub, and a route to the subnet via the hub; the hub has a /32 route per
 // host and forwards (net.ipv4.ip_forward = 1 inside the hub only). Traffic
 // between hosts therefore crosses the hub's forward hook, where partitions
@@ -24,72 +22,14 @@
 #pragma once
 
 #include <chrono>
-#include <cstdint>
-#include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "scenario/duration.hpp"
+#include "scenario/network_plan.hpp"
 #include "scenario/scenario.hpp"
 
 namespace faultline {
-
-/// The network could not be built, read or torn down; what() says what.
-struct NetworkError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-/// An IPv4 range such as 10.77.0.0/24.
-struct Subnet {
-  std::uint32_t network = 0;  ///< host byte order, host bits zero
-  int prefix = 24;
-  /// How many addresses it has for hosts (without network and broadcast).
-  std::uint64_t usable() const;
-  /// The n-th usable address (1 = the first), dotted.
-  std::string address(std::uint32_t n) const;
-  std::string text() const;  ///< "10.77.0.0/24"
-};
-
-/// Parses "A.B.C.D/N" (N from 8 to 30, host bits zero). nullopt with `why` set otherwise.
-std::optional<Subnet> parse_subnet(const std::string& text, std::string* why = nullptr);
-
-/// One network namespace of the run with the services in it.
-struct NetHost {
-  std::string name;                   ///< the `host` of its services, or the single service's name
-  std::vector<std::string> services;  ///< declaration order
-  std::string netns;                  ///< fl-TAG-NAME
-  std::string address;                ///< its one IPv4 address
-  std::string hub_if;                 ///< the veth end in the hub: flTAGhN
-  std::string host_if;                ///< the veth end in the host: flTAGnN
-};
-
-/// The whole network of a run, decided before anything is created.
-struct NetworkPlan {
-  std::string tag;          ///< six hex digits from the run id
-  std::string hub;          ///< the hub namespace: fl-TAG
-  std::string hub_address;  ///< the subnet's first address
-  Subnet subnet;
-  std::vector<NetHost> hosts;  ///< in order of their first service
-  std::vector<std::string> services;  ///< every service, in declaration order
-
-  /// The host a service runs in, or nullptr.
-  const NetHost* host_of(const std::string& service) const;
-};
-
-/// The tag of a run id ("20261122-120102-3fa2c1" -> "3fa2c1"): its last six
-/// characters, which are hex digits for ids the runner makes.
-std::string run_tag(const std::string& run_id);
-/// The name of the hub namespace of a tag; every namespace of the run is
-/// this name or starts with it and '-'.
-std::string hub_netns(const std::string& tag);
-
-/// The hosts of a scenario (services grouped by `host`), in order of their first service.
-std::vector<std::pair<std::string, std::vector<std::string>>> scenario_hosts(const Scenario& s);
-
-/// Plans the network of scenario `s` for run `run_id`. Throws NetworkError
-/// when the subnet is invalid or too small.
-NetworkPlan plan_network(const Scenario& s, const std::string& run_id);
 
 /// The commands that build the network, in order (each an argv of `ip` or `sh`).
 std::vector<std::vector<std::string>> bring_up_commands(const NetworkPlan& plan);

@@ -17,14 +17,6 @@ namespace {
 std::mutex g_mutex;
 std::vector<pid_t> g_protected;
 
-/// Closes a file descriptor at the end of a scope.
-struct FdGuard {
-  int fd;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 void protect_pid(pid_t pid) {
@@ -38,6 +30,8 @@ bool is_protected_pid(pid_t pid) {
   return std::find(g_protected.begin(), g_protected.end(), pid) != g_protected.end();
 }
 
+UniqueFd open_pidfd(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
+
 bool pidfd_signal(int pidfd, int sig) {
   return ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == 0;
 }
@@ -45,10 +39,10 @@ bool pidfd_signal(int pidfd, int sig) {
 bool signal_process(pid_t pid, unsigned long long start_time, int sig) {
   if (is_protected_pid(pid)) return false;
   // Open first, check second: see process_signal.hpp.
-  FdGuard fd{static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))};
-  if (fd.fd < 0) return false;
+  const UniqueFd fd = open_pidfd(pid);
+  if (!fd) return false;
   if (!same_process(pid, start_time)) return false;
-  return pidfd_signal(fd.fd, sig);
+  return pidfd_signal(fd.get(), sig);
 }
 
 bool signal_group(pid_t pgid, unsigned long long leader_start_time, int sig) {

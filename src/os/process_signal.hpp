@@ -21,6 +21,8 @@
 
 #include <sys/types.h>
 
+#include "os/fd.hpp"
+
 namespace faultline {
 
 /// Never signal `pid` from now on (the watchdog).
@@ -28,6 +30,10 @@ void protect_pid(pid_t pid);
 
 /// Whether `pid` may never be signalled: <= 1, this process, or protected.
 bool is_protected_pid(pid_t pid);
+
+/// A pidfd of `pid` (pidfd_open(2)); invalid when it failed (the process
+/// is gone, or the kernel is older than 5.3).
+UniqueFd open_pidfd(pid_t pid);
 
 /// Sends `sig` through an open pidfd; false on failure (ESRCH: it is gone).
 bool pidfd_signal(int pidfd, int sig);

@@ -1,16 +1,6 @@
-// Signal names as users write them and as reports show them.
+// Signal names for the process layer: signal_name() and parse_signal(), from
+// the one table of names and numbers in scenario/signals.hpp (the scenario
+// parser reads it first; the layering puts it there).
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
-
-namespace faultline {
-
-/// "SIGKILL" for 9; "signal 42" for a number without a name.
-std::string signal_name(int sig);
-
-/// The number of "SIGTERM", "TERM", "sigterm" or "15"; nullopt when unknown.
-std::optional<int> parse_signal(std::string_view text);
-
-}  // namespace faultline
+#include "scenario/signals.hpp"

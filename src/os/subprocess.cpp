@@ -1,23 +1,18 @@
-// Child processes (posix_spawn; Boost.Process v2 only finds executables) plus
-// the process table.
+// Child processes waited on asynchronously, plus the process table.
 //
-// Launching goes through posix_spawn (new process group, cwd, default signal
-// state, nothing inherited above stderr) with file descriptors we open
-// ourselves (O_APPEND|O_CREAT|O_CLOEXEC for logs, pipes created with
-// O_CLOEXEC for captured output). Each Child keeps its own pidfd (readable
-// when the leader exits) and reaps with waitpid on its own pid only, so waits never
-// steal each other's status. A global registry of tracked pids lets
-// kill_remaining_descendants() reap strays without touching a tracked child.
+// Launching goes through launch_process (spawn.hpp: posix_spawn, new process
+// group, cwd, default signal state, nothing inherited above stderr) with
+// file descriptors we open ourselves (O_APPEND|O_CREAT|O_CLOEXEC for logs,
+// pipes created with O_CLOEXEC for captured output). Each Child keeps its own
+// pidfd (readable when the leader exits) and reaps with waitpid on its own
+// pid only, so waits never steal each other's status. The launcher's registry
+// of the children not yet reaped lets kill_remaining_descendants() reap
+// strays without touching a tracked child.
 #include "os/subprocess.hpp"
 
-#include "os/process_signal.hpp"
-
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,14 +30,16 @@
 #include <csignal>
 #include <cstring>
 #include <fmt/format.h>
-#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_map>
 
 #include "os/clock.hpp"
+#include "os/fd.hpp"
+#include "os/process_signal.hpp"
 #include "os/process_v2.hpp"
+#include "os/procfs.hpp"
 
 extern char** environ;
 
@@ -53,144 +50,27 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-// ---------------------------------------------------------------- registry
-
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::set<pid_t>& registry() {
-  static std::set<pid_t> pids;
-  return pids;
-}
-std::function<void(pid_t, bool)>& spawn_observer() {
-  static std::function<void(pid_t, bool)> observer;
-  return observer;
-}
-void track(pid_t pid) {
-  std::lock_guard lock(registry_mutex());
-  registry().insert(pid);
-  if (spawn_observer()) spawn_observer()(pid, true);
-}
-void untrack(pid_t pid) {
-  std::lock_guard lock(registry_mutex());
-  if (registry().erase(pid) && spawn_observer()) spawn_observer()(pid, false);
-}
-bool tracked(pid_t pid) {
-  std::lock_guard lock(registry_mutex());
-  return registry().count(pid) != 0;
-}
-
-// ---------------------------------------------------------------- helpers
-
-/// Closes a file descriptor on scope exit.
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    reset();
-    fd = o.fd;
-    o.fd = -1;
-    return *this;
-  }
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-  int release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
-};
-
-ExitStatus from_wait_status(int st) {
-  ExitStatus s;
-  if (WIFEXITED(st)) {
-    s.code = WEXITSTATUS(st);
-  } else if (WIFSIGNALED(st)) {
-    s.signal = WTERMSIG(st);
-  }
-  return s;
-}
-
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-
-std::string signal_name(int sig) {
-  if (const char* abbrev = ::sigabbrev_np(sig)) return std::string("SIG") + abbrev;
-  return fmt::format("signal {}", sig);
-}
-
-// ---------------------------------------------------------------- /proc
-
-/// The fields of /proc/PID/stat that process supervision needs.
-struct ProcEntry {
-  pid_t pid = 0;
-  char state = '?';
-  pid_t ppid = 0;
-  pid_t pgrp = 0;
-};
-
-std::optional<ProcEntry> read_stat(pid_t pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
-  Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (fd.fd < 0) return std::nullopt;
-  char buf[1024];
-  ssize_t n = ::read(fd.fd, buf, sizeof buf - 1);
-  if (n <= 0) return std::nullopt;
-  buf[n] = '\0';
-  // The command name is in parentheses and may itself contain ") ".
-  const char* close = std::strrchr(buf, ')');
-  if (!close) return std::nullopt;
-  ProcEntry e;
-  e.pid = pid;
-  int ppid = 0, pgrp = 0;
-  if (std::sscanf(close + 1, " %c %d %d", &e.state, &ppid, &pgrp) != 3) return std::nullopt;
-  e.ppid = ppid;
-  e.pgrp = pgrp;
-  return e;
-}
-
-std::vector<ProcEntry> scan_proc() {
-  std::vector<ProcEntry> out;
-  DIR* dir = ::opendir("/proc");
-  if (!dir) return out;
-  while (dirent* d = ::readdir(dir)) {
-    char* end = nullptr;
-    long pid = std::strtol(d->d_name, &end, 10);
-    if (pid <= 0 || *end != '\0') continue;
-    if (auto e = read_stat(static_cast<pid_t>(pid))) out.push_back(*e);
-  }
-  ::closedir(dir);
-  return out;
-}
-
-bool is_dead(const ProcEntry& e) { return e.state == 'Z' || e.state == 'X'; }
-
-/// Reaps `pid` if it is our child, not tracked by a Child, and has exited.
+/// Reaps `pid` if it is our child, not registered by the launcher (a Child
+/// or run_sync waits for those), and has exited.
 /// Peeks first (WNOWAIT) so that nothing is consumed unless it is ours to take.
 bool reap_if_untracked(pid_t pid) {
-  if (tracked(pid)) return false;
+  if (is_registered_child(pid)) return false;
   siginfo_t info{};
   if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return false;
   if (info.si_pid != pid) return false;  // still running
-  if (tracked(pid)) return false;
+  if (is_registered_child(pid)) return false;
   return ::waitpid(pid, nullptr, WNOHANG) == pid;
 }
 
 /// Waits (poll on pidfds) until one of `pids` exits or `timeout` passes.
 void wait_any_exit(const std::vector<pid_t>& pids, std::chrono::milliseconds timeout) {
   std::vector<pollfd> fds;
-  std::vector<Fd> owned;
+  std::vector<UniqueFd> owned;
   for (pid_t p : pids) {
-    int fd = pidfd_open(p);
-    if (fd < 0) return;  // already gone: no need to wait
-    owned.emplace_back(fd);
-    fds.push_back(pollfd{fd, POLLIN, 0});
+    UniqueFd fd = open_pidfd(p);
+    if (!fd) return;  // already gone: no need to wait
+    fds.push_back(pollfd{fd.get(), POLLIN, 0});
+    owned.push_back(std::move(fd));
   }
   if (fds.empty()) return;
   ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
@@ -200,9 +80,9 @@ void wait_any_exit(const std::vector<pid_t>& pids, std::chrono::milliseconds tim
 std::vector<pid_t> live_members_reaping(pid_t pgid) {
   std::vector<pid_t> live;
   const pid_t self = ::getpid();
-  for (const auto& e : scan_proc()) {
+  for (const auto& e : list_processes()) {
     if (e.pgrp != pgid) continue;
-    if (is_dead(e)) {
+    if (e.dead()) {
       if (e.ppid == self) reap_if_untracked(e.pid);
     } else {
       live.push_back(e.pid);
@@ -292,13 +172,13 @@ struct ChildCore {
   std::optional<ExitStatus> status;
 
   ChildCore(asio::any_io_executor ex, pid_t p) : pid(p), pidfd(ex) {
-    int fd = pidfd_open(p);
-    if (fd >= 0) pidfd.assign(fd);
+    UniqueFd fd = open_pidfd(p);
+    if (fd) pidfd.assign(fd.release());
   }
 
   void reaped(int st) {
     status = from_wait_status(st);
-    untrack(pid);
+    child_reaped(pid);
     boost::system::error_code ignored;
     pidfd.close(ignored);
   }
@@ -313,7 +193,7 @@ struct ChildCore {
     } else if (r < 0 && errno == ECHILD) {
       // Not ours to wait for any more (someone else reaped it).
       status = ExitStatus{-1, 0};
-      untrack(pid);
+      child_reaped(pid);
     }
     return status.has_value();
   }
@@ -330,7 +210,7 @@ struct ChildCore {
       reaped(st);
     } else {
       status = ExitStatus{-1, 0};
-      untrack(pid);
+      child_reaped(pid);
     }
   }
 };
@@ -402,85 +282,48 @@ asio::awaitable<ExitStatus> stop_core(std::shared_ptr<ChildCore> c, int sig, Nan
   co_return *c->status;
 }
 
-/// Launches `opts` with stdout/stderr on `out_fd`/`err_fd`. Throws std::runtime_error.
-///
-/// posix_spawn, not fork: glibc spawns with clone(CLONE_VM | CLONE_VFORK), so
-/// the cost does not grow with the harness's memory. A fork copies the page
-/// tables first (2.4 ms against 1.35 ms for /bin/true from a 30 MB process,
-/// 3.5 ms under ASan, whose shadow memory is mapped too), which is most of an
-/// exec probe's budget at a 10 ms interval. The child gets its own process
-/// group, the working directory, an empty signal mask, every signal at its
-/// default action and no descriptor above stderr; glibc reports a failed exec
-/// as posix_spawn's result and reaps that child itself.
+/// Launches `opts` with stdout/stderr on `out_fd`/`err_fd` (launch_process,
+/// spawn.hpp). Throws std::runtime_error naming the command.
 std::shared_ptr<ChildCore> launch(asio::any_io_executor ex, const SpawnOptions& opts, int out_fd,
                                   int err_fd) {
   if (opts.argv.empty()) throw std::runtime_error("cannot start a process: empty command");
-  const auto exe = resolve_executable(opts);
+  LaunchOptions launch;
+  launch.argv = opts.argv;
+  launch.exe = resolve_executable(opts);
   if (!opts.cwd.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(opts.cwd, ec))
       throw std::runtime_error(fmt::format("cannot start '{}': working directory '{}' does not exist",
                                            display(opts), opts.cwd.string()));
   }
-  Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  std::vector<char*> argv;
-  for (const auto& a : opts.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const auto env_strings = build_env(opts.env);
-  std::vector<char*> envp;
-  for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, devnull.fd, STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
-  if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts.cwd.c_str());
-  posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, exe.c_str(), &fa, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0)
-    throw std::runtime_error(
-        fmt::format("cannot start '{}': {}", display(opts), std::strerror(rc)));
-  track(pid);
+  const auto env = build_env(opts.env);
+  launch.env = &env;
+  launch.cwd = opts.cwd;
+  launch.out_fd = out_fd;
+  launch.err_fd = err_fd;
+  int error = 0;
+  const pid_t pid = launch_process(launch, error);
+  if (pid < 0)
+    throw std::runtime_error(fmt::format("cannot start '{}': {}", display(opts), std::strerror(error)));
   return std::make_shared<ChildCore>(ex, pid);
 }
 
 }  // namespace
 
-std::string ExitStatus::describe() const {
-  if (signal != 0) return "killed by " + signal_name(signal);
-  if (code < 0) return "exit status unknown";
-  return fmt::format("exit {}", code);
-}
-
 Child::Child(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions& opts) {
-  Fd log;
+  UniqueFd log;
   if (opts.log.empty()) {
-    log = Fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    log = UniqueFd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
   } else {
-    log = Fd(::open(opts.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
-    if (log.fd < 0)
+    log = UniqueFd(::open(opts.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    if (!log)
       throw std::runtime_error(fmt::format("cannot start '{}': cannot open log '{}': {}",
                                            display(opts), opts.log.string(), std::strerror(errno)));
   }
   auto impl = std::make_unique<Impl>();
-  impl->core = launch(std::move(ex), opts, log.fd, log.fd);
+  impl->core = launch(std::move(ex), opts, log.get(), log.get());
   return std::unique_ptr<Child>(new Child(std::move(impl)));
 }
 
@@ -591,17 +434,17 @@ asio::awaitable<CommandResult> run_command(asio::any_io_executor ex, SpawnOption
     result.status.code = 127;
     co_return result;
   }
-  Fd out_r(out_fds[0]), out_w(out_fds[1]);
+  UniqueFd out_r(out_fds[0]), out_w(out_fds[1]);
   if (::pipe2(err_fds, O_CLOEXEC) != 0) {
     result.start_error = fmt::format("cannot start '{}': pipe: {}", display(opts), std::strerror(errno));
     result.status.code = 127;
     co_return result;
   }
-  Fd err_r(err_fds[0]), err_w(err_fds[1]);
+  UniqueFd err_r(err_fds[0]), err_w(err_fds[1]);
 
   std::shared_ptr<ChildCore> core;
   try {
-    core = launch(ex, opts, out_w.fd, err_w.fd);
+    core = launch(ex, opts, out_w.get(), err_w.get());
   } catch (const std::exception& e) {
     result.start_error = e.what();
     result.status.code = 127;
@@ -631,11 +474,6 @@ asio::awaitable<CommandResult> run_command(asio::any_io_executor ex, SpawnOption
 
 // ---------------------------------------------------------------- process table
 
-void set_spawn_observer(std::function<void(pid_t, bool)> observer) {
-  std::lock_guard lock(registry_mutex());
-  spawn_observer() = std::move(observer);
-}
-
 void become_subreaper() {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
     throw std::system_error(errno, std::generic_category(), "prctl(PR_SET_CHILD_SUBREAPER)");
@@ -643,7 +481,7 @@ void become_subreaper() {
 
 std::vector<pid_t> processes_in_group(pid_t pgid) {
   std::vector<pid_t> out;
-  for (const auto& e : scan_proc())
+  for (const auto& e : list_processes())
     if (e.pgrp == pgid) out.push_back(e.pid);
   return out;
 }
@@ -658,7 +496,7 @@ struct Descendants {
 };
 
 Descendants find_descendants(pid_t self) {
-  const auto procs = scan_proc();
+  const auto procs = list_processes();
   std::unordered_map<pid_t, pid_t> parent;
   for (const auto& e : procs) parent[e.pid] = e.ppid;
   auto descends = [&](pid_t pid) {
@@ -674,11 +512,11 @@ Descendants find_descendants(pid_t self) {
   for (const auto& e : procs) {
     if (e.pid == self || !descends(e.pid)) continue;
     const bool direct = e.ppid == self;
-    if (is_dead(e)) {
-      if (direct && !tracked(e.pid)) d.zombie_children.push_back(e.pid);
+    if (e.dead()) {
+      if (direct && !is_registered_child(e.pid)) d.zombie_children.push_back(e.pid);
     } else {
       d.live.push_back(e.pid);
-      if (direct && !tracked(e.pid)) d.live_untracked_children.push_back(e.pid);
+      if (direct && !is_registered_child(e.pid)) d.live_untracked_children.push_back(e.pid);
     }
   }
   return d;

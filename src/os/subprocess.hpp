@@ -1,4 +1,4 @@
-// Child processes, through Boost.Process v2: each in its own process group,
+// Child processes, launched by spawn.hpp: each in its own process group,
 // output to a log file or captured, waited on asynchronously, and stoppable
 // as a group. The seam between faultline and the process table.
 #pragma once
@@ -8,13 +8,13 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "os/spawn.hpp"  // ExitStatus, set_spawn_observer: every child is launched there
 #include "scenario/duration.hpp"
 
 namespace faultline {
@@ -27,15 +27,6 @@ struct SpawnOptions {
   std::map<std::string, std::string> env;  ///< set on top of the inherited environment
   std::filesystem::path cwd;   ///< empty = inherit
   std::filesystem::path log;   ///< stdout and stderr appended here; empty = /dev/null
-};
-
-/// How a process ended.
-struct ExitStatus {
-  int code = 0;    ///< exit code when exited normally
-  int signal = 0;  ///< terminating signal, 0 when it exited normally
-  bool success() const { return signal == 0 && code == 0; }
-  /// "exit 0", "exit 3", "killed by SIGKILL"
-  std::string describe() const;
 };
 
 /// A running child process, leader of its own process group (pgid == pid).
@@ -87,13 +78,6 @@ struct CommandResult {
 /// (SpawnOptions::log is ignored). Never throws for the command's own failures.
 asio::awaitable<CommandResult> run_command(asio::any_io_executor ex, SpawnOptions opts,
                                            Nanos timeout, std::size_t max_output = 64 * 1024);
-
-/// Tells `observer` of every child this process starts (its pid, which is
-/// also its process group, and true) and of every child once reaped (false),
-/// from whichever thread starts or reaps it. The runner passes them to the
-/// watchdog, which stops the groups still running should the harness die
-/// (watchdog.hpp). One observer per process; nullptr removes it.
-void set_spawn_observer(std::function<void(pid_t, bool)> observer);
 
 /// Makes this process a child subreaper (PR_SET_CHILD_SUBREAPER), so that
 /// grandchildren whose parents die are reparented to it and can be stopped.

@@ -1,6 +1,7 @@
 #include "os/watchdog.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <stdexcept>
 
 #include "os/cleanup.hpp"
+#include "os/fd.hpp"
 #include "os/ledger.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
@@ -92,14 +94,37 @@ struct Report {
   }
 }
 
+/// Writes one report: EAGAIN drops it (never a stall); a watchdog that is
+/// gone (EPIPE) neither raises SIGPIPE in the harness nor stops it, whatever
+/// the process does with SIGPIPE (this thread blocks it around the write and
+/// takes back the one the write raised).
+void write_report(int fd, const void* report, std::size_t size) noexcept {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  const ssize_t n = ::write(fd, report, size);
+  if (n < 0 && errno == EPIPE && !was_pending) {
+    const timespec now{};
+    while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
 }  // namespace
 
 Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::filesystem::path& log_path) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("watchdog pipe: ") + std::strerror(errno));
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
   // Report the grandchild's pid through a second pipe.
   int pidpipe[2];
   if (::pipe2(pidpipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("watchdog pipe: ") + std::strerror(errno));
+  UniqueFd pid_read(pidpipe[0]), pid_write(pidpipe[1]);
   const pid_t first = ::fork();
   if (first < 0) throw std::runtime_error(std::string("watchdog fork: ") + std::strerror(errno));
   if (first == 0) {
@@ -108,35 +133,32 @@ Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::fi
     ::setsid();
     const pid_t wd = ::fork();
     if (wd == 0) {
-      ::close(fds[1]);
-      ::close(pidpipe[0]);
-      ::close(pidpipe[1]);
-      watch(fds[0], ledger_path, log_path);
+      write_end.reset();
+      pid_read.reset();
+      pid_write.reset();
+      watch(read_end.get(), ledger_path, log_path);
     }
-    ssize_t n = ::write(pidpipe[1], &wd, sizeof wd);
+    ssize_t n = ::write(pid_write.get(), &wd, sizeof wd);
     ::_exit(n == sizeof wd ? 0 : 1);
   }
-  ::close(fds[0]);
-  ::close(pidpipe[1]);
-  ::fcntl(fds[1], F_SETFL, O_NONBLOCK);  // report() must never block the harness
+  read_end.reset();
+  pid_write.reset();
+  ::fcntl(write_end.get(), F_SETFL, O_NONBLOCK);  // report() must never block the harness
   int status = 0;
   ::waitpid(first, &status, 0);
   pid_t wd = 0;
-  const ssize_t n = ::read(pidpipe[0], &wd, sizeof wd);
-  ::close(pidpipe[0]);
-  if (n != sizeof wd || wd <= 0) {
-    ::close(fds[1]);
-    throw std::runtime_error("the watchdog did not start");
-  }
-  return Watchdog(wd, fds[1]);
+  const ssize_t n = ::read(pid_read.get(), &wd, sizeof wd);
+  pid_read.reset();
+  if (n != sizeof wd || wd <= 0) throw std::runtime_error("the watchdog did not start");
+  return Watchdog(wd, std::move(write_end));
 }
 
-Watchdog::Watchdog(Watchdog&& other) noexcept : pid_(other.pid_), fd_(other.fd_) { other.fd_ = -1; }
+Watchdog::Watchdog(Watchdog&& other) noexcept : pid_(other.pid_), fd_(std::move(other.fd_)) {}
 
 Watchdog::~Watchdog() { release(); }
 
 void Watchdog::report(pid_t pid, bool alive) noexcept {
-  if (fd_ < 0) return;
+  if (!fd_) return;
   Report r;
   r.pid = static_cast<std::int32_t>(pid);
   r.alive = alive ? 1 : 0;
@@ -152,12 +174,9 @@ void Watchdog::report(pid_t pid, bool alive) noexcept {
       return;
     }
   }
-  [[maybe_unused]] const ssize_t n = ::write(fd_, &r, sizeof r);  // EAGAIN: dropped, never a stall
+  write_report(fd_.get(), &r, sizeof r);
 }
 
-void Watchdog::release() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
+void Watchdog::release() { fd_.reset(); }
 
 }  // namespace faultline

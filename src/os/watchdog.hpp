@@ -22,6 +22,9 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <utility>
+
+#include "os/fd.hpp"
 
 namespace faultline {
 
@@ -47,9 +50,9 @@ class Watchdog {
   void release();
 
  private:
-  Watchdog(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
+  Watchdog(pid_t pid, UniqueFd fd) : pid_(pid), fd_(std::move(fd)) {}
   pid_t pid_ = 0;
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 }  // namespace faultline

@@ -29,6 +29,7 @@
 #include "scenario/catalog.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/rate.hpp"
+#include "scenario/signals.hpp"
 #include "scenario/text_match.hpp"
 #include "scenario/validate.hpp"
 
@@ -111,42 +112,6 @@ bool is_identifier(std::string_view s) {
 
 std::string join_path(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-}
-
-struct SignalName {
-  const char* name;
-  int number;
-};
-
-// The standard Linux signals, by the names users write without "SIG".
-constexpr SignalName kSignals[] = {
-    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},     {"ILL", SIGILL},    {"TRAP", SIGTRAP},
-    {"ABRT", SIGABRT},   {"IOT", SIGIOT},       {"BUS", SIGBUS},       {"FPE", SIGFPE},    {"KILL", SIGKILL},
-    {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},  {"ALRM", SIGALRM},
-    {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},     {"CONT", SIGCONT},  {"STOP", SIGSTOP},
-    {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},     {"URG", SIGURG},    {"XCPU", SIGXCPU},
-    {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},     {"WINCH", SIGWINCH}, {"IO", SIGIO},
-    {"POLL", SIGPOLL},   {"PWR", SIGPWR},       {"SYS", SIGSYS},
-};
-
-/// The signal number for "SIGTERM", "TERM", "sigterm" or "15"; 0 when unknown.
-int signal_number(std::string_view text) {
-  std::string upper;
-  for (char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::string_view name = upper;
-  int number = 0;
-  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), number);
-  if (ec == std::errc() && end == name.data() + name.size()) return number >= 1 && number <= 64 ? number : 0;
-  if (name.substr(0, 3) == "SIG") name.remove_prefix(3);
-  for (const auto& s : kSignals)
-    if (name == s.name) return s.number;
-  return 0;
-}
-
-std::vector<std::string> signal_names() {
-  std::vector<std::string> names;
-  for (const auto& s : kSignals) names.push_back(fmt::format("SIG{}", s.name));
-  return names;
 }
 
 /// Whether a fault kind accepts a key; common keys are accepted by every kind

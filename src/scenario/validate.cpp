@@ -6,7 +6,7 @@
 #include <set>
 #include <utility>
 
-#include "os/netns.hpp"
+#include "scenario/network_plan.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/topology.hpp"
 

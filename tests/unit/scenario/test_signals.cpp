@@ -2,7 +2,7 @@
 
 #include <csignal>
 
-#include "os/signals.hpp"
+#include "scenario/signals.hpp"
 
 using namespace faultline;
 
@@ -19,4 +19,16 @@ TEST_CASE("signals: names and numbers round-trip in the forms users write") {
   CHECK_FALSE(parse_signal("0"));
   CHECK_FALSE(parse_signal("65"));
   CHECK_FALSE(parse_signal("9x"));
+}
+
+TEST_CASE("signals: one table serves the parser's names and the names shown") {
+  CHECK(signal_name(SIGABRT) == "SIGABRT");  // not its alias SIGIOT
+  CHECK(signal_name(SIGIO) == "SIGPOLL");    // as sigabbrev_np(3) names it
+  CHECK(signal_name(40) == "signal 40");
+  CHECK(signal_number("IOT") == SIGABRT);
+  CHECK(signal_number("sigio") == SIGIO);
+  CHECK(signal_number("nope") == 0);
+  const auto names = signal_names();
+  REQUIRE_FALSE(names.empty());
+  CHECK(names.front() == "SIGHUP");
 }
