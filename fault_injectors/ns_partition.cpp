@@ -1,4 +1,4 @@
-// net.partition with network = "namespaces" — a real split, in the kernel.
+// The partition kind's kernel version (network = "namespaces") — a real split.
 //
 // How it works: every host of the run reaches every other one only through
 // the run's hub namespace, which routes between them (netns.hpp). The
@@ -30,7 +30,7 @@
 #include "fault_injectors/injector.hpp"
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
-#include "scenario/net_describe.hpp"
+#include "scenario/fault_kind.hpp"
 
 namespace faultline {
 
@@ -59,7 +59,7 @@ std::string first_line(const CommandResult& r) {
 
 class NsPartition final : public Injector {
  public:
-  explicit NsPartition(const FaultSpec& spec) : spec_(spec), params_(std::get<PartitionParams>(spec.params)) {}
+  explicit NsPartition(const FaultSpec& spec) : spec_(spec), params_(spec.params.get<PartitionParams>()) {}
 
   asio::awaitable<void> prepare(InjectorContext& ctx) override {
     if (!ctx.network) throw FaultError("the run has no network namespaces");
@@ -107,7 +107,7 @@ class NsPartition final : public Injector {
   }
 
   std::string describe() const override {
-    std::string d = describe_net_fault(spec_);
+    std::string d = describe_fault(spec_);
     if (!cuts_.empty()) {
       std::string pairs;
       for (const auto& c : cuts_) pairs += fmt::format("{}{} -> {}", pairs.empty() ? "" : ", ", c.from, c.to);

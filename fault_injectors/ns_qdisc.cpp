@@ -4,7 +4,6 @@
 
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
-#include "scenario/net_describe.hpp"
 
 namespace faultline {
 
@@ -25,7 +24,33 @@ std::string first_line(const CommandResult& r) {
   return s.empty() ? r.status.describe() : s;
 }
 
-}  // namespace
+/// A root qdisc of one kind on the target's veth ends.
+class QdiscInjector final : public Injector {
+ public:
+  QdiscInjector(const FaultSpec& spec, NetDirection direction, std::string qdisc_kind, QdiscArgv add_argv,
+                std::string description)
+      : spec_(spec),
+        direction_(direction),
+        qdisc_kind_(std::move(qdisc_kind)),
+        add_argv_(std::move(add_argv)),
+        description_(std::move(description)) {}
+
+  asio::awaitable<void> prepare(InjectorContext& ctx) override;
+  asio::awaitable<void> inject(InjectorContext& ctx) override;
+  asio::awaitable<void> revert(InjectorContext& ctx) override;
+  bool reversible() const override { return true; }
+  Undo undo_plan(InjectorContext& ctx) const override;
+  std::string describe() const override;
+
+ private:
+  FaultSpec spec_;
+  NetDirection direction_;
+  std::string qdisc_kind_;
+  QdiscArgv add_argv_;
+  std::string description_;
+  std::vector<std::pair<std::string, std::string>> devices_;  ///< (namespace, device)
+  std::vector<std::pair<std::string, std::string>> applied_;
+};
 
 asio::awaitable<void> QdiscInjector::prepare(InjectorContext& ctx) {
   if (!ctx.network) throw FaultError("the run has no network namespaces");
@@ -39,7 +64,7 @@ asio::awaitable<void> QdiscInjector::prepare(InjectorContext& ctx) {
 
 asio::awaitable<void> QdiscInjector::inject(InjectorContext& ctx) {
   for (const auto& [ns, dev] : devices_) {
-    const CommandResult add = co_await tc(ctx, add_argv(ns, dev));
+    const CommandResult add = co_await tc(ctx, add_argv_(ns, dev));
     applied_.emplace_back(ns, dev);  // whatever tc said, revert looks
     if (!add.status.success() || add.timed_out)
       throw FaultError(fmt::format("`tc qdisc add` on {} in {} failed: {}", dev, ns, first_line(add)));
@@ -71,13 +96,21 @@ Undo QdiscInjector::undo_plan(InjectorContext&) const {
 }
 
 std::string QdiscInjector::describe() const {
-  std::string d = describe_net_fault(spec_);
+  std::string d = description_;
   // The target is a service here, not a link.
   if (auto at = d.rfind(" on link '"); at != std::string::npos) d.replace(at, 10, " on service '");
   std::string devs;
   for (const auto& [ns, dev] : devices_) devs += fmt::format("{}{} in {}", devs.empty() ? "" : ", ", dev, ns);
   if (!devs.empty()) d += fmt::format("; {} on {}", qdisc_kind_, devs);
   return d;
+}
+
+}  // namespace
+
+std::unique_ptr<Injector> make_qdisc_injector(const FaultSpec& spec, NetDirection direction, std::string qdisc_kind,
+                                              QdiscArgv add_argv, std::string description) {
+  return std::make_unique<QdiscInjector>(spec, direction, std::move(qdisc_kind), std::move(add_argv),
+                                         std::move(description));
 }
 
 }  // namespace faultline

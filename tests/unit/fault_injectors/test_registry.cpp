@@ -1,6 +1,15 @@
 #include <doctest/doctest.h>
 
+#include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/injector.hpp"
+#include "fault_injectors/net_bandwidth.hpp"
+#include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_reset.hpp"
+#include "fault_injectors/net_slicer.hpp"
+#include "fault_injectors/net_slow_close.hpp"
+#include "fault_injectors/process_kill.hpp"
+#include "fault_injectors/process_pause.hpp"
+#include "fault_injectors/process_restart.hpp"
 #include "scenario/catalog.hpp"
 
 using namespace faultline;

@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "fault_injectors/exec_fault.hpp"
 #include "os/netns.hpp"
 #include "run/runner.hpp"
 
