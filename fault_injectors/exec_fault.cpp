@@ -140,7 +140,7 @@ const InjectorKind& exec_kind() {
               .describe = &describe,
               .commands = &commands,
           },
-      .make = [](const FaultSpec& spec) -> std::unique_ptr<Injector> { return std::make_unique<ExecFault>(spec); },
+      .make = &make_injector_of<ExecFault>,
   };
   return kind;
 }

@@ -75,6 +75,12 @@ class Injector {
 /// Makes the injector of one [[fault]].
 using InjectorFactory = std::unique_ptr<Injector> (*)(const FaultSpec& spec);
 
+/// An InjectorFactory for an injector class constructed from the FaultSpec.
+template <class I>
+std::unique_ptr<Injector> make_injector_of(const FaultSpec& spec) {
+  return std::make_unique<I>(spec);
+}
+
 /// One fault kind as the registry lists it (registry.cpp): its descriptor
 /// (what the scenario layer knows of it, fault_kind.hpp) and its factories.
 /// Each kind's file defines one, returned by a function named after the kind

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "fault_injectors/injector.hpp"
 #include "fault_injectors/proxy/proxy_stage.hpp"
@@ -54,6 +55,9 @@ class DirectionalFault final : public proxy::LinkFault {
 
 // ---------------------------------------------------------------- descriptor pieces
 
+/// Why a network kind needs 'duration' ("a KIND fault is held ...").
+inline constexpr std::string_view kHeldForDuration = "is held for a time and then reverted";
+
 /// The 'direction' key: "upstream", "downstream" or "both" (the default),
 /// described as `help` says.
 KeySpec direction_key(std::string help = "\"upstream\", \"downstream\" or \"both\"");
@@ -82,6 +86,32 @@ template <class P, std::shared_ptr<proxy::LinkFault> (*fault)(const P&), std::st
 std::unique_ptr<Injector> make_link_kind(const FaultSpec& spec) {
   const P& p = spec.params.get<P>();
   return make_link_injector(spec, fault(p), p.toxicity, describe(spec));
+}
+
+/// The registry entry of a link kind with parameters P, read by `read`,
+/// described by `describe`, acting on connections as `fault(p)` says: it
+/// targets a link, is held for its 'duration', and has a kernel version
+/// when `make_kernel` is given.
+template <class P, std::shared_ptr<proxy::LinkFault> (*fault)(const P&), FaultParams (*read)(ParamReader&),
+          std::string (*describe)(const FaultSpec&)>
+InjectorKind link_kind(KindSpec spec, void (*check)(FaultCheck&) = nullptr, InjectorFactory make_kernel = nullptr) {
+  return {
+      .kind =
+          {
+              .spec = std::move(spec),
+              .target = FaultTarget::link,
+              .duration = FaultDuration::required,
+              .duration_why = std::string(kHeldForDuration),
+              .network = true,
+              .kernel = make_kernel != nullptr,
+              .read = read,
+              .check = check,
+              .describe = describe,
+              .toxicity = &toxicity_of<P>,
+          },
+      .make = &make_link_kind<P, fault, describe>,
+      .make_kernel = make_kernel,
+  };
 }
 
 }  // namespace faultline

@@ -118,29 +118,16 @@ std::shared_ptr<proxy::LinkFault> bandwidth_fault(const BandwidthParams& p) {
 }
 
 const InjectorKind& net_bandwidth_kind() {
-  static const InjectorKind kind{
-      .kind =
-          {
-              .spec = {"net.bandwidth",
-                       "limit the throughput of the target link",
-                       true,
-                       {
-                           {"rate", "rate", "", "bytes per second per connection and direction: \"100KB/s\", \"1.5MiB/s\", \"8Mbit/s\"; > 0", true},
-                           direction_key(),
-                           toxicity_key(),
-                       }},
-              .target = FaultTarget::link,
-              .duration = FaultDuration::required,
-              .duration_why = "is held for a time and then reverted",
-              .network = true,
-              .kernel = true,
-              .read = &read,
-              .describe = &describe,
-              .toxicity = &toxicity_of<BandwidthParams>,
-          },
-      .make = &make_link_kind<BandwidthParams, &bandwidth_fault, &describe>,
-      .make_kernel = &make_kernel,
-  };
+  static const InjectorKind kind = link_kind<BandwidthParams, &bandwidth_fault, &read, &describe>(
+      {"net.bandwidth",
+       "limit the throughput of the target link",
+       true,
+       {
+           {"rate", "rate", "", "bytes per second per connection and direction: \"100KB/s\", \"1.5MiB/s\", \"8Mbit/s\"; > 0", true},
+           direction_key(),
+           toxicity_key(),
+       }},
+      nullptr, &make_kernel);
   return kind;
 }
 

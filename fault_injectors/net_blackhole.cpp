@@ -63,27 +63,15 @@ std::shared_ptr<proxy::LinkFault> blackhole_fault(const BlackholeParams& p) {
 }
 
 const InjectorKind& net_blackhole_kind() {
-  static const InjectorKind kind{
-      .kind =
-          {
-              .spec = {"net.blackhole",
-                       "read and discard the data of the target link, never answer",
-                       true,
-                       {
-                           direction_key(),
-                           {"close_after", "duration", "", "close each connection this long after the fault reached it; > 0; default: never", false},
-                           toxicity_key(),
-                       }},
-              .target = FaultTarget::link,
-              .duration = FaultDuration::required,
-              .duration_why = "is held for a time and then reverted",
-              .network = true,
-              .read = &read,
-              .describe = &describe,
-              .toxicity = &toxicity_of<BlackholeParams>,
-          },
-      .make = &make_link_kind<BlackholeParams, &blackhole_fault, &describe>,
-  };
+  static const InjectorKind kind = link_kind<BlackholeParams, &blackhole_fault, &read, &describe>(
+      {"net.blackhole",
+       "read and discard the data of the target link, never answer",
+       true,
+       {
+           direction_key(),
+           {"close_after", "duration", "", "close each connection this long after the fault reached it; > 0; default: never", false},
+           toxicity_key(),
+       }});
   return kind;
 }
 

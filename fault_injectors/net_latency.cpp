@@ -107,31 +107,18 @@ std::shared_ptr<proxy::LinkFault> latency_fault(const LatencyParams& p) {
 }
 
 const InjectorKind& net_latency_kind() {
-  static const InjectorKind kind{
-      .kind =
-          {
-              .spec = {"net.latency",
-                       "delay every chunk of data through the target link",
-                       true,
-                       {
-                           {"latency", "duration", "", "added delay per direction; >= 0 (a round trip through 'both' gets twice this)", true},
-                           {"jitter", "duration", "0s", "variation of each delay: +/- jitter (uniform) or the standard deviation (normal); >= 0", false},
-                           {"distribution", "string", "uniform", "how delays are drawn: \"uniform\" or \"normal\" (never below 0)", false},
-                           direction_key("\"upstream\" (client to server), \"downstream\" (server to client) or \"both\""),
-                           toxicity_key("chance that a connection is affected, drawn per connection; 0..1"),
-                       }},
-              .target = FaultTarget::link,
-              .duration = FaultDuration::required,
-              .duration_why = "is held for a time and then reverted",
-              .network = true,
-              .kernel = true,
-              .read = &read,
-              .describe = &describe,
-              .toxicity = &toxicity_of<LatencyParams>,
-          },
-      .make = &make_link_kind<LatencyParams, &latency_fault, &describe>,
-      .make_kernel = &make_kernel,
-  };
+  static const InjectorKind kind = link_kind<LatencyParams, &latency_fault, &read, &describe>(
+      {"net.latency",
+       "delay every chunk of data through the target link",
+       true,
+       {
+           {"latency", "duration", "", "added delay per direction; >= 0 (a round trip through 'both' gets twice this)", true},
+           {"jitter", "duration", "0s", "variation of each delay: +/- jitter (uniform) or the standard deviation (normal); >= 0", false},
+           {"distribution", "string", "uniform", "how delays are drawn: \"uniform\" or \"normal\" (never below 0)", false},
+           direction_key("\"upstream\" (client to server), \"downstream\" (server to client) or \"both\""),
+           toxicity_key("chance that a connection is affected, drawn per connection; 0..1"),
+       }},
+      nullptr, &make_kernel);
   return kind;
 }
 

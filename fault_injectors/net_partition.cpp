@@ -289,14 +289,14 @@ const InjectorKind& net_partition_kind() {
                        }},
               .target = FaultTarget::none,
               .duration = FaultDuration::required,
-              .duration_why = "is held for a time and then reverted",
+              .duration_why = std::string(kHeldForDuration),
               .network = true,
               .kernel = true,
               .read = &read,
               .check = &check,
               .describe = &partition_text,
           },
-      .make = [](const FaultSpec& spec) -> std::unique_ptr<Injector> { return std::make_unique<NetPartition>(spec); },
+      .make = &make_injector_of<NetPartition>,
       .make_kernel = &make_ns_partition,
   };
   return kind;

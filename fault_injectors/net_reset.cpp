@@ -49,26 +49,14 @@ std::shared_ptr<proxy::LinkFault> reset_fault(const ResetParams& p) {
 }
 
 const InjectorKind& net_reset_kind() {
-  static const InjectorKind kind{
-      .kind =
-          {
-              .spec = {"net.reset",
-                       "reset the connections of the target link (TCP RST to both peers), existing and new",
-                       true,
-                       {
-                           {"after", "duration", "0s", "reset each connection this long after the fault reached it; >= 0", false},
-                           toxicity_key(),
-                       }},
-              .target = FaultTarget::link,
-              .duration = FaultDuration::required,
-              .duration_why = "is held for a time and then reverted",
-              .network = true,
-              .read = &read,
-              .describe = &describe,
-              .toxicity = &toxicity_of<ResetParams>,
-          },
-      .make = &make_link_kind<ResetParams, &reset_fault, &describe>,
-  };
+  static const InjectorKind kind = link_kind<ResetParams, &reset_fault, &read, &describe>(
+      {"net.reset",
+       "reset the connections of the target link (TCP RST to both peers), existing and new",
+       true,
+       {
+           {"after", "duration", "0s", "reset each connection this long after the fault reached it; >= 0", false},
+           toxicity_key(),
+       }});
   return kind;
 }
 

@@ -91,30 +91,18 @@ std::shared_ptr<proxy::LinkFault> slicer_fault(const SlicerParams& p) {
 }
 
 const InjectorKind& net_slicer_kind() {
-  static const InjectorKind kind{
-      .kind =
-          {
-              .spec = {"net.slicer",
-                       "cut the data of the target link into small slices sent apart",
-                       true,
-                       {
-                           {"size", "integer", "64", "mean slice size in bytes; >= 1", false},
-                           {"size_variation", "integer", "0", "each slice is size +/- up to this many bytes; >= 0 and < size", false},
-                           {"delay", "duration", "0s", "time between two slices; >= 0", false},
-                           direction_key(),
-                           toxicity_key(),
-                       }},
-              .target = FaultTarget::link,
-              .duration = FaultDuration::required,
-              .duration_why = "is held for a time and then reverted",
-              .network = true,
-              .read = &read,
-              .check = &check,
-              .describe = &describe,
-              .toxicity = &toxicity_of<SlicerParams>,
-          },
-      .make = &make_link_kind<SlicerParams, &slicer_fault, &describe>,
-  };
+  static const InjectorKind kind = link_kind<SlicerParams, &slicer_fault, &read, &describe>(
+      {"net.slicer",
+       "cut the data of the target link into small slices sent apart",
+       true,
+       {
+           {"size", "integer", "64", "mean slice size in bytes; >= 1", false},
+           {"size_variation", "integer", "0", "each slice is size +/- up to this many bytes; >= 0 and < size", false},
+           {"delay", "duration", "0s", "time between two slices; >= 0", false},
+           direction_key(),
+           toxicity_key(),
+       }},
+      &check);
   return kind;
 }
 

@@ -57,27 +57,15 @@ std::shared_ptr<proxy::LinkFault> slow_close_fault(const SlowCloseParams& p) {
 }
 
 const InjectorKind& net_slow_close_kind() {
-  static const InjectorKind kind{
-      .kind =
-          {
-              .spec = {"net.slow_close",
-                       "delay a peer's close (FIN) on the target link",
-                       true,
-                       {
-                           {"delay", "duration", "", "how late the close reaches the other peer; > 0", true},
-                           direction_key("\"upstream\" (the client's close), \"downstream\" (the server's) or \"both\""),
-                           toxicity_key(),
-                       }},
-              .target = FaultTarget::link,
-              .duration = FaultDuration::required,
-              .duration_why = "is held for a time and then reverted",
-              .network = true,
-              .read = &read,
-              .describe = &describe,
-              .toxicity = &toxicity_of<SlowCloseParams>,
-          },
-      .make = &make_link_kind<SlowCloseParams, &slow_close_fault, &describe>,
-  };
+  static const InjectorKind kind = link_kind<SlowCloseParams, &slow_close_fault, &read, &describe>(
+      {"net.slow_close",
+       "delay a peer's close (FIN) on the target link",
+       true,
+       {
+           {"delay", "duration", "", "how late the close reaches the other peer; > 0", true},
+           direction_key("\"upstream\" (the client's close), \"downstream\" (the server's) or \"both\""),
+           toxicity_key(),
+       }});
   return kind;
 }
 

@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "fault_injectors/injector.hpp"
+#include "fault_injectors/kernel_command.hpp"
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
 #include "scenario/fault_kind.hpp"
@@ -36,26 +37,15 @@ namespace faultline {
 
 namespace {
 
-constexpr Nanos kNftTimeout = std::chrono::seconds(10);
-
 asio::awaitable<CommandResult> nft(InjectorContext& ctx, const std::string& netns, std::vector<std::string> args) {
-  SpawnOptions opts;
   args.insert(args.begin(), "nft");
-  opts.argv = in_netns(netns, std::move(args));
-  co_return co_await run_command(ctx.ex, std::move(opts), kNftTimeout);
+  co_return co_await run_kernel_command(ctx, in_netns(netns, std::move(args)));
 }
 
 // (Built outside the coroutines: GCC 12 miscompiles string literals in a
 // braced list inside a coroutine, "array used as initializer".)
 std::vector<std::string> list_tables() { return {"list", "tables"}; }
 std::vector<std::string> delete_table(const std::string& table) { return {"delete", "table", "inet", table}; }
-
-std::string first_line(const CommandResult& r) {
-  if (!r.start_error.empty()) return r.start_error;
-  std::string s = r.err.empty() ? r.out : r.err;
-  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-  return s.empty() ? r.status.describe() : s;
-}
 
 class NsPartition final : public Injector {
  public:

@@ -2,27 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "fault_injectors/kernel_command.hpp"
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
 
 namespace faultline {
 
 namespace {
-
-constexpr Nanos kTcTimeout = std::chrono::seconds(10);
-
-asio::awaitable<CommandResult> tc(InjectorContext& ctx, std::vector<std::string> argv) {
-  SpawnOptions opts;
-  opts.argv = std::move(argv);
-  co_return co_await run_command(ctx.ex, std::move(opts), kTcTimeout);
-}
-
-std::string first_line(const CommandResult& r) {
-  if (!r.start_error.empty()) return r.start_error;
-  std::string s = r.err.empty() ? r.out : r.err;
-  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-  return s.empty() ? r.status.describe() : s;
-}
 
 /// A root qdisc of one kind on the target's veth ends.
 class QdiscInjector final : public Injector {
@@ -64,11 +50,11 @@ asio::awaitable<void> QdiscInjector::prepare(InjectorContext& ctx) {
 
 asio::awaitable<void> QdiscInjector::inject(InjectorContext& ctx) {
   for (const auto& [ns, dev] : devices_) {
-    const CommandResult add = co_await tc(ctx, add_argv_(ns, dev));
+    const CommandResult add = co_await run_kernel_command(ctx, add_argv_(ns, dev));
     applied_.emplace_back(ns, dev);  // whatever tc said, revert looks
     if (!add.status.success() || add.timed_out)
       throw FaultError(fmt::format("`tc qdisc add` on {} in {} failed: {}", dev, ns, first_line(add)));
-    const CommandResult show = co_await tc(ctx, qdisc_show_argv(ns, dev));
+    const CommandResult show = co_await run_kernel_command(ctx, qdisc_show_argv(ns, dev));
     if (!shows_qdisc(show.out, qdisc_kind_))
       throw FaultError(fmt::format("{} on {} in {} is not listed by `tc qdisc show` after it was added", qdisc_kind_, dev, ns));
   }
@@ -77,10 +63,10 @@ asio::awaitable<void> QdiscInjector::inject(InjectorContext& ctx) {
 asio::awaitable<void> QdiscInjector::revert(InjectorContext& ctx) {
   std::string left;
   for (const auto& [ns, dev] : applied_) {
-    const CommandResult before = co_await tc(ctx, qdisc_show_argv(ns, dev));
+    const CommandResult before = co_await run_kernel_command(ctx, qdisc_show_argv(ns, dev));
     if (!before.status.success()) continue;  // the device (or its namespace) is gone, and the qdisc with it
-    if (shows_qdisc(before.out, qdisc_kind_)) co_await tc(ctx, qdisc_delete_argv(ns, dev));
-    const CommandResult after = co_await tc(ctx, qdisc_show_argv(ns, dev));
+    if (shows_qdisc(before.out, qdisc_kind_)) co_await run_kernel_command(ctx, qdisc_delete_argv(ns, dev));
+    const CommandResult after = co_await run_kernel_command(ctx, qdisc_show_argv(ns, dev));
     if (after.status.success() && shows_qdisc(after.out, qdisc_kind_))
       left += fmt::format("{}{} in {}", left.empty() ? "" : ", ", dev, ns);
   }

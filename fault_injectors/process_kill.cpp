@@ -26,18 +26,12 @@ namespace faultline {
 
 namespace {
 
-class ProcessKill final : public Injector {
+class ProcessKill final : public ServiceInjector<KillParams> {
  public:
-  explicit ProcessKill(const FaultSpec& spec)
-      : target_(spec.target), params_(spec.params.get<KillParams>()) {}
-
-  asio::awaitable<void> prepare(InjectorContext& ctx) override {
-    running_service(ctx, target_, "kill");
-    co_return;
-  }
+  explicit ProcessKill(const FaultSpec& spec) : ServiceInjector(spec, "kill") {}
 
   asio::awaitable<void> inject(InjectorContext& ctx) override {
-    Child& child = running_service(ctx, target_, "kill");
+    Child& child = running(ctx);
     pid_ = child.pid();
     const bool sent = params_.group ? child.signal_group(params_.signal) : child.signal(params_.signal);
     if (!sent)
@@ -56,8 +50,6 @@ class ProcessKill final : public Injector {
   }
 
  private:
-  std::string target_;
-  KillParams params_;
   pid_t pid_ = 0;
 };
 
@@ -91,7 +83,7 @@ const InjectorKind& process_kill_kind() {
               .read = &read,
               .describe = &describe,
           },
-      .make = [](const FaultSpec& spec) -> std::unique_ptr<Injector> { return std::make_unique<ProcessKill>(spec); },
+      .make = &make_injector_of<ProcessKill>,
   };
   return kind;
 }

@@ -49,18 +49,12 @@ asio::awaitable<bool> await_state(asio::any_io_executor ex, Pred done) {
   co_return done();
 }
 
-class ProcessPause final : public Injector {
+class ProcessPause final : public ServiceInjector<PauseParams> {
  public:
-  explicit ProcessPause(const FaultSpec& spec)
-      : target_(spec.target), params_(spec.params.get<PauseParams>()) {}
-
-  asio::awaitable<void> prepare(InjectorContext& ctx) override {
-    running_service(ctx, target_, "pause");
-    co_return;
-  }
+  explicit ProcessPause(const FaultSpec& spec) : ServiceInjector(spec, "pause") {}
 
   asio::awaitable<void> inject(InjectorContext& ctx) override {
-    Child& child = running_service(ctx, target_, "pause");
+    Child& child = running(ctx);
     pid_ = child.pid();
     pgid_ = child.pgid();
     start_ = process_start_time(pid_).value_or(0);
@@ -135,8 +129,6 @@ class ProcessPause final : public Injector {
     return true;
   }
 
-  std::string target_;
-  PauseParams params_;
   pid_t pid_ = 0;
   pid_t pgid_ = 0;
   unsigned long long start_ = 0;  ///< the leader's start time, its identity
@@ -171,7 +163,7 @@ const InjectorKind& process_pause_kind() {
               .read = &read,
               .describe = &describe,
           },
-      .make = [](const FaultSpec& spec) -> std::unique_ptr<Injector> { return std::make_unique<ProcessPause>(spec); },
+      .make = &make_injector_of<ProcessPause>,
   };
   return kind;
 }

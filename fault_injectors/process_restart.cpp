@@ -68,7 +68,7 @@ const InjectorKind& process_restart_kind() {
               .read = [](ParamReader&) -> FaultParams { return RestartParams{}; },
               .describe = &describe,
           },
-      .make = [](const FaultSpec& spec) -> std::unique_ptr<Injector> { return std::make_unique<ProcessRestart>(spec); },
+      .make = &make_injector_of<ProcessRestart>,
   };
   return kind;
 }

@@ -22,4 +22,29 @@ inline Child& running_service(InjectorContext& ctx, const std::string& target, s
 /// "the process group" or "the process".
 inline std::string_view group_text(bool group) { return group ? "the process group" : "the process"; }
 
+/// The base of an injector that acts on the target service's processes,
+/// with the kind's parameters P: prepare() checks that the service runs.
+template <class P>
+class ServiceInjector : public Injector {
+ public:
+  /// `verb` says what the kind does, for "nothing to VERB".
+  ServiceInjector(const FaultSpec& spec, std::string_view verb)
+      : target_(spec.target), params_(spec.params.get<P>()), verb_(verb) {}
+
+  asio::awaitable<void> prepare(InjectorContext& ctx) override {
+    running(ctx);
+    co_return;
+  }
+
+ protected:
+  /// The target's current process; throws FaultError when it has none.
+  Child& running(InjectorContext& ctx) const { return running_service(ctx, target_, verb_); }
+
+  std::string target_;
+  P params_;
+
+ private:
+  std::string_view verb_;
+};
+
 }  // namespace faultline

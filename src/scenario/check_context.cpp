@@ -48,14 +48,16 @@ std::string join_comma(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string join_and(const std::vector<std::string>& items) {
+std::string join_list(const std::vector<std::string>& items, std::string_view last) {
   std::string out;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    if (i > 0) out += i + 1 == items.size() ? last : ", ";
     out += items[i];
   }
   return out;
 }
+
+std::string join_and(const std::vector<std::string>& items) { return join_list(items, " and "); }
 
 std::string quoted_list(const std::vector<std::string>& items) {
   std::vector<std::string> q;

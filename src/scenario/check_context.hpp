@@ -46,6 +46,9 @@ std::string quoted_list(const std::vector<std::string>& items);
 /// "a, b, c".
 std::string join_comma(const std::vector<std::string>& items);
 
+/// "a", "a and b", "a, b and c" (`last` = " and ").
+std::string join_list(const std::vector<std::string>& items, std::string_view last);
+
 /// "a", "a and b", "a, b and c".
 std::string join_and(const std::vector<std::string>& items);
 

@@ -251,7 +251,7 @@ ServiceSpec Parser::service(const Tbl& tb) {
   ServiceSpec svc;
   svc.pos = table_pos(tb);
   check_keys(tb, key_names(service_keys()));
-  if (require(tb, "name")) assign(svc.name, identifier_of(*tb.t->get("name"), "name"));
+  if (require(tb, "name")) assign(svc.name, identifier(tb, "name"));
   if (require(tb, "command")) assign(svc.command, command(tb, "command"));
   service_env(tb, svc);
   assign(svc.workdir, nonempty(tb, "workdir"));
@@ -311,7 +311,7 @@ LinkSpec Parser::link(const Tbl& tb) {
   LinkSpec l;
   l.pos = table_pos(tb);
   check_keys(tb, key_names(link_keys()));
-  if (require(tb, "name")) assign(l.name, identifier_of(*tb.t->get("name"), "name"));
+  if (require(tb, "name")) assign(l.name, identifier(tb, "name"));
   if (require(tb, "to")) assign(l.to, address(tb, "to"));
   assign(l.service, identifier(tb, "service"));
   assign(l.from, identifiers(tb, "from"));

@@ -20,14 +20,7 @@ constexpr std::size_t kMaxRegexLength = 1000;  ///< characters of a regex
 constexpr int kMaxRegexDepth = 32;             ///< nested parentheses in a regex
 
 /// "a", "a or b", "a, b or c".
-std::string join_or(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? " or " : ", ";
-    out += items[i];
-  }
-  return out;
-}
+std::string join_or(const std::vector<std::string>& items) { return join_list(items, " or "); }
 
 bool is_identifier(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -303,23 +296,29 @@ std::optional<std::string> ValueReader::identifier(const Tbl& tb, std::string_vi
   return n ? identifier_of(*n, key) : std::nullopt;
 }
 
-std::optional<std::vector<std::string>> ValueReader::identifiers(const Tbl& tb, std::string_view key) {
+template <class T, class ReadOne>
+std::optional<std::vector<T>> ValueReader::array_of(const Tbl& tb, std::string_view key, std::string_view expected,
+                                                    ReadOne read_one) {
   const auto* n = tb.t->get(key);
   if (!n) return std::nullopt;
   const auto* arr = n->as_array();
   if (!arr) {
-    type_error(*n, key, "an array of names");
+    type_error(*n, key, expected);
     return std::nullopt;
   }
-  std::vector<std::string> out;
+  std::vector<T> out;
   bool ok = true;
   for (const auto& e : *arr) {
-    if (auto s = identifier_of(e, key))
-      out.push_back(*s);
+    if (auto v = read_one(e))
+      out.push_back(static_cast<T>(*v));
     else
       ok = false;
   }
   return ok ? std::optional(std::move(out)) : std::nullopt;
+}
+
+std::optional<std::vector<std::string>> ValueReader::identifiers(const Tbl& tb, std::string_view key) {
+  return array_of<std::string>(tb, key, "an array of names", [&](const toml::node& e) { return identifier_of(e, key); });
 }
 
 std::optional<int> ValueReader::signal(const Tbl& tb, std::string_view key) {
@@ -396,22 +395,8 @@ std::optional<std::string> ValueReader::port(const Tbl& tb, std::string_view key
 }
 
 std::optional<std::vector<int>> ValueReader::statuses(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  const auto* arr = n->as_array();
-  if (!arr) {
-    type_error(*n, key, "an array of status codes such as [200, 204]");
-    return std::nullopt;
-  }
-  std::vector<int> out;
-  bool ok = true;
-  for (const auto& e : *arr) {
-    if (auto v = integer_of(e, key, 100, 599))
-      out.push_back(static_cast<int>(*v));
-    else
-      ok = false;
-  }
-  return ok ? std::optional(std::move(out)) : std::nullopt;
+  return array_of<int>(tb, key, "an array of status codes such as [200, 204]",
+                       [&](const toml::node& e) { return integer_of(e, key, 100, 599); });
 }
 
 std::optional<double> ValueReader::percent(const Tbl& tb, std::string_view key) {

@@ -102,6 +102,11 @@ class ValueReader {
   std::optional<std::vector<std::vector<std::string>>> groups(const Tbl& tb, std::string_view key);
 
  protected:
+  /// An array whose every element `read_one` reads (reporting its problems).
+  template <class T, class ReadOne>
+  std::optional<std::vector<T>> array_of(const Tbl& tb, std::string_view key, std::string_view expected,
+                                         ReadOne read_one);
+
   std::string file_;
   Scenario s_;
   std::vector<Diagnostic> diags_;

@@ -60,3 +60,19 @@ TEST_CASE("registry: exec without a revert command is not reversible") {
   spec.params = e;
   CHECK_FALSE(make_injector(spec)->reversible());
 }
+
+TEST_CASE("registry: each entry has its factories and a descriptor the scenario layer finds by name") {
+  REQUIRE(registered_fault_kinds().size() == injector_kinds().size());
+  for (std::size_t i = 0; i < injector_kinds().size(); ++i) {
+    const InjectorKind& k = *injector_kinds()[i];
+    INFO(k.kind.spec.name);
+    CHECK(registered_fault_kinds()[i] == &k.kind);
+    CHECK(fault_kind(k.kind.spec.name) == &k.kind);
+    CHECK(static_cast<bool>(k.make));
+    CHECK(static_cast<bool>(k.kind.read));
+    CHECK(static_cast<bool>(k.kind.describe));
+    CHECK(k.kind.kernel == (k.make_kernel != nullptr));
+    CHECK((k.kind.target == FaultTarget::link) == (k.kind.toxicity != nullptr));
+  }
+  CHECK(fault_kind("net.teleport") == nullptr);
+}
