@@ -1,6 +1,7 @@
 // What the kernel versions of the bandwidth and delay kinds share (network =
-// "namespaces"): a
-// root qdisc on the veth ends of the target service's host. The target is
+// "namespaces"): a root qdisc on the veth ends of the target service's host,
+// made by the kind's `tc` argv (net_bandwidth.cpp: tbf; net_latency.cpp:
+// netem), which hand it to make_qdisc_injector. The target is
 // treated as the server, as for a link: "upstream" (client to server) is the
 // traffic into the service, which leaves the hub through the hub's veth end
 // (flTAGhN); "downstream" (server to client) is the traffic the service
