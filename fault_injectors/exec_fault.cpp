@@ -14,6 +14,8 @@
 //
 // With network = "namespaces" both commands run in the run's hub namespace
 // (as probes and steps do), so that {addr.SERVICE} is reachable from them.
+#include "fault_injectors/exec_fault.hpp"
+
 #include <fmt/format.h>
 
 #include "fault_injectors/injector.hpp"
@@ -33,7 +35,7 @@ std::string first_line(std::string s) {
 
 class ExecFault final : public Injector {
  public:
-  explicit ExecFault(const FaultSpec& spec) : params_(std::get<ExecParams>(spec.params)) {}
+  explicit ExecFault(const FaultSpec& spec) : params_(spec.params.get<ExecParams>()) {}
 
   asio::awaitable<void> prepare(InjectorContext&) override { co_return; }
 
@@ -89,10 +91,58 @@ class ExecFault final : public Injector {
   bool reverted_ = false;
 };
 
+FaultParams read(ParamReader& r) {
+  ExecParams e;
+  assign(e.apply, r.command("apply"));
+  if (auto revert = r.command("revert")) e.revert = std::move(*revert);
+  assign(e.timeout, r.duration("timeout", DurationMin::positive));
+  return e;
+}
+
+void check(FaultCheck& c) {
+  const auto* e = c.fault().params.get_if<ExecParams>();
+  if (e && e->apply.argv.empty())
+    c.error(c.fault().pos, fmt::format("missing required key 'apply' in {}: an exec fault needs the command that applies it",
+                                       c.label()));
+}
+
+std::string describe(const FaultSpec& f) {
+  const auto* e = f.params.get_if<ExecParams>();
+  if (!e) return {};
+  return fmt::format("run `{}`{}", e->apply.display(), e->revert ? fmt::format(" (revert `{}`)", e->revert->display()) : "");
+}
+
+void commands(FaultParams& p, const CommandVisitor& visit) {
+  auto* e = p.get_if<ExecParams>();
+  if (!e) return;
+  visit("apply", e->apply);
+  if (e->revert) visit("revert", *e->revert);
+}
+
 }  // namespace
 
-std::unique_ptr<Injector> make_exec_fault(const FaultSpec& spec) {
-  return std::make_unique<ExecFault>(spec);
+const InjectorKind& exec_kind() {
+  static const InjectorKind kind{
+      .kind =
+          {
+              .spec = {"exec",
+                       "run user commands that apply and revert a fault (the escape hatch)",
+                       true,
+                       {
+                           {"apply", "command", "", "command that applies the fault; must succeed (exit 0)", true},
+                           {"revert", "command", "", "command that undoes it; run after 'duration', or at once when there is none", false},
+                           {"timeout", "duration", "30s", "time limit of each of apply and revert; > 0", false},
+                       }},
+              .target = FaultTarget::none,
+              .duration = FaultDuration::optional,
+              .read = &read,
+              .check = &check,
+              .describe = &describe,
+              .commands = &commands,
+          },
+      .make = &make_injector_of<ExecFault>,
+  };
+  return kind;
 }
 
 }  // namespace faultline

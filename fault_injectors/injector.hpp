@@ -1,5 +1,6 @@
-// The one small interface every fault kind implements, and the context the
-// runner hands it. Lifecycle (DESIGN.md section 2): prepare (check the target,
+// The one small interface every fault kind implements, the context the
+// runner hands it, and a kind's entry in the registry (its scenario-level
+// descriptor with its factories). Lifecycle (docs/design.md section 2): prepare (check the target,
 // apply nothing) -> inject -> hold (the runner's cancellable wait, never the
 // injector's) -> revert. revert is idempotent, safe after a failed, partial or
 // absent inject, treats "already gone" as success, and verifies by reading
@@ -12,10 +13,12 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "os/clock.hpp"
 #include "os/ledger.hpp"
 #include "os/stop.hpp"
+#include "scenario/fault_kind.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/scenario.hpp"
 
@@ -69,9 +72,31 @@ class Injector {
   virtual std::string describe() const = 0;
 };
 
-/// Makes the injector for `spec` (the explicit registry in registry.cpp);
-/// with network = "namespaces", net.partition, net.bandwidth and net.latency
-/// act in the kernel instead of on links. Throws std::invalid_argument for
+/// Makes the injector of one [[fault]].
+using InjectorFactory = std::unique_ptr<Injector> (*)(const FaultSpec& spec);
+
+/// An InjectorFactory for an injector class constructed from the FaultSpec.
+template <class I>
+std::unique_ptr<Injector> make_injector_of(const FaultSpec& spec) {
+  return std::make_unique<I>(spec);
+}
+
+/// One fault kind as the registry lists it (registry.cpp): its descriptor
+/// (what the scenario layer knows of it, fault_kind.hpp) and its factories.
+/// Each kind's file defines one, returned by a function named after the kind
+/// (process_kill_kind(), net_latency_kind(), ...).
+struct InjectorKind {
+  FaultKind kind{};
+  InjectorFactory make = nullptr;
+  /// network = "namespaces": the kernel version (kind.kernel); null = none.
+  InjectorFactory make_kernel = nullptr;
+};
+
+/// Every kind of the registry, in its order.
+const std::vector<const InjectorKind*>& injector_kinds();
+
+/// Makes the injector for `spec` from the registry; with network =
+/// "namespaces", a kind's kernel version. Throws std::invalid_argument for
 /// an unknown kind (validation prevents it).
 std::unique_ptr<Injector> make_injector(const FaultSpec& spec, NetworkMode network = NetworkMode::links);
 

@@ -16,11 +16,31 @@
 // How it is undone: the stage is removed; the bytes it was pacing leave at
 // once, in order, and the connection runs at full speed again. No
 // connection is closed and no byte is lost or reordered.
+//
+// With network = "namespaces" — the kernel's token bucket.
+//
+// How it works: a tbf (token bucket filter) becomes the root qdisc of the
+// target service's veth end for each direction (ns_qdisc.hpp says which end
+// is which). Tokens accrue at `rate` (converted to bits per second for tc);
+// the bucket holds 10 ms of traffic (at least one full frame), and a packet
+// that would wait more than 200 ms in the queue is dropped, as on a real
+// congested link. Unlike the proxied kind, the rate is for all of the
+// service's traffic in that direction together, not per connection, and
+// `toxicity` does not apply (validate refuses a value other than 1).
+//
+// How it is undone: the root qdisc of each device is deleted (the device
+// falls back to its default queue) and `tc qdisc show` is read back; a
+// device that is gone took its qdisc with it.
+#include "fault_injectors/net_bandwidth.hpp"
+
 #include <algorithm>
 #include <chrono>
+#include <fmt/format.h>
 
-#include "fault_injectors/link_injector.hpp"
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/link_kind.hpp"
+#include "fault_injectors/ns_qdisc.hpp"
+#include "os/netns.hpp"
+#include "scenario/rate.hpp"
 
 namespace faultline {
 
@@ -67,30 +87,48 @@ class BandwidthStage final : public proxy::Stage {
   double scheduled_ = 0;  ///< bytes scheduled since start_
 };
 
-class BandwidthFault final : public proxy::LinkFault {
- public:
-  explicit BandwidthFault(const BandwidthParams& p) : p_(p) {}
+FaultParams read(ParamReader& r) {
+  BandwidthParams p;
+  if (r.require("rate")) assign(p.rate, r.rate("rate"));
+  assign(p.direction, read_direction(r));
+  assign(p.toxicity, r.probability("toxicity"));
+  return p;
+}
 
-  proxy::Effect effect(std::mt19937_64&) override {
-    proxy::Effect e;
-    if (p_.direction != NetDirection::downstream) e.upstream = std::make_unique<BandwidthStage>(p_.rate);
-    if (p_.direction != NetDirection::upstream) e.downstream = std::make_unique<BandwidthStage>(p_.rate);
-    return e;
-  }
+std::string describe(const FaultSpec& f) {
+  const auto* p = f.params.get_if<BandwidthParams>();
+  if (!p) return {};
+  return fmt::format("limit to {} per connection, {}{}{}", format_rate(p->rate), direction_text(p->direction),
+                     toxicity_text(p->toxicity), on_link(f));
+}
 
- private:
-  BandwidthParams p_;
-};
+std::unique_ptr<Injector> make_kernel(const FaultSpec& spec) {
+  const auto& p = spec.params.get<BandwidthParams>();
+  return make_qdisc_injector(
+      spec, p.direction, "tbf",
+      [rate = p.rate](const std::string& netns, const std::string& dev) { return tbf_argv(netns, dev, rate); },
+      describe(spec));
+}
 
 }  // namespace
 
 std::shared_ptr<proxy::LinkFault> bandwidth_fault(const BandwidthParams& p) {
-  return std::make_shared<BandwidthFault>(p);
+  return std::make_shared<DirectionalFault>(p.direction,
+                                            [rate = p.rate](std::uint64_t) { return std::make_unique<BandwidthStage>(rate); });
 }
 
-std::unique_ptr<Injector> make_net_bandwidth(const FaultSpec& spec) {
-  const auto& p = std::get<BandwidthParams>(spec.params);
-  return make_link_injector(spec, bandwidth_fault(p), p.toxicity);
+const InjectorKind& net_bandwidth_kind() {
+  static const InjectorKind kind = link_kind<BandwidthParams, &bandwidth_fault, &read, &describe>(
+      {"net.bandwidth",
+       "limit the throughput of the target link",
+       true,
+       {
+           {"rate", "rate", "", "bytes per second per connection and direction: \"100KB/s\", \"1.5MiB/s\", \"8Mbit/s\"; > 0", true},
+           direction_key(),
+           toxicity_key(),
+       }},
+      nullptr, &make_kernel);
+  return kind;
 }
 
 }  // namespace faultline

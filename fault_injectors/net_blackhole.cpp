@@ -16,8 +16,11 @@
 // closes are cancelled. The data discarded while it was applied is gone for
 // good (that was the fault); what arrives from then on passes through, and a
 // held close or reset moves on. Connections the fault did not close stay open.
-#include "fault_injectors/link_injector.hpp"
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_blackhole.hpp"
+
+#include <fmt/format.h>
+
+#include "fault_injectors/link_kind.hpp"
 
 namespace faultline {
 
@@ -34,34 +37,42 @@ class BlackholeStage final : public proxy::Stage {
   }
 };
 
-class BlackholeFault final : public proxy::LinkFault {
- public:
-  explicit BlackholeFault(const BlackholeParams& p) : p_(p) {}
+FaultParams read(ParamReader& r) {
+  BlackholeParams p;
+  assign(p.direction, read_direction(r));
+  if (auto d = r.duration("close_after", DurationMin::positive)) p.close_after = *d;
+  assign(p.toxicity, r.probability("toxicity"));
+  return p;
+}
 
-  proxy::Effect effect(std::mt19937_64&) override {
-    proxy::Effect e;
-    if (p_.direction != NetDirection::downstream) e.upstream = std::make_unique<BlackholeStage>();
-    if (p_.direction != NetDirection::upstream) e.downstream = std::make_unique<BlackholeStage>();
-    if (p_.close_after) {
-      e.action = proxy::Effect::Action::close;
-      e.after = *p_.close_after;
-    }
-    return e;
-  }
-
- private:
-  BlackholeParams p_;
-};
+std::string describe(const FaultSpec& f) {
+  const auto* p = f.params.get_if<BlackholeParams>();
+  if (!p) return {};
+  return fmt::format("discard data, {}{}{}{}", direction_text(p->direction),
+                     p->close_after ? fmt::format(", close connections after {}", format_duration(*p->close_after))
+                                    : std::string(),
+                     toxicity_text(p->toxicity), on_link(f));
+}
 
 }  // namespace
 
 std::shared_ptr<proxy::LinkFault> blackhole_fault(const BlackholeParams& p) {
-  return std::make_shared<BlackholeFault>(p);
+  return std::make_shared<DirectionalFault>(
+      p.direction, [](std::uint64_t) { return std::make_unique<BlackholeStage>(); },
+      p.close_after ? proxy::Effect::Action::close : proxy::Effect::Action::none, p.close_after.value_or(Nanos(0)));
 }
 
-std::unique_ptr<Injector> make_net_blackhole(const FaultSpec& spec) {
-  const auto& p = std::get<BlackholeParams>(spec.params);
-  return make_link_injector(spec, blackhole_fault(p), p.toxicity);
+const InjectorKind& net_blackhole_kind() {
+  static const InjectorKind kind = link_kind<BlackholeParams, &blackhole_fault, &read, &describe>(
+      {"net.blackhole",
+       "read and discard the data of the target link, never answer",
+       true,
+       {
+           direction_key(),
+           {"close_after", "duration", "", "close each connection this long after the fault reached it; > 0; default: never", false},
+           toxicity_key(),
+       }});
+  return kind;
 }
 
 }  // namespace faultline

@@ -16,35 +16,48 @@
 // connections go through again. A reset connection stays reset (reconnecting
 // is the clients' job, and how fast they do it is what the drill measures);
 // connections the fault spared were never touched.
-#include "fault_injectors/link_injector.hpp"
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_reset.hpp"
+
+#include <fmt/format.h>
+
+#include "fault_injectors/link_kind.hpp"
 
 namespace faultline {
 
 namespace {
 
-class ResetFault final : public proxy::LinkFault {
- public:
-  explicit ResetFault(const ResetParams& p) : p_(p) {}
+FaultParams read(ParamReader& r) {
+  ResetParams p;
+  assign(p.after, r.duration("after", DurationMin::zero));
+  assign(p.toxicity, r.probability("toxicity"));
+  return p;
+}
 
-  proxy::Effect effect(std::mt19937_64&) override {
-    proxy::Effect e;
-    e.action = proxy::Effect::Action::reset;
-    e.after = p_.after;
-    return e;
-  }
-
- private:
-  ResetParams p_;
-};
+std::string describe(const FaultSpec& f) {
+  const auto* p = f.params.get_if<ResetParams>();
+  if (!p) return {};
+  return fmt::format("reset connections (RST){}{}{}",
+                     p->after.count() > 0 ? fmt::format(" {} after the fault reaches them", format_duration(p->after))
+                                          : std::string(),
+                     toxicity_text(p->toxicity), on_link(f));
+}
 
 }  // namespace
 
-std::shared_ptr<proxy::LinkFault> reset_fault(const ResetParams& p) { return std::make_shared<ResetFault>(p); }
+std::shared_ptr<proxy::LinkFault> reset_fault(const ResetParams& p) {
+  return std::make_shared<DirectionalFault>(NetDirection::both, nullptr, proxy::Effect::Action::reset, p.after);
+}
 
-std::unique_ptr<Injector> make_net_reset(const FaultSpec& spec) {
-  const auto& p = std::get<ResetParams>(spec.params);
-  return make_link_injector(spec, reset_fault(p), p.toxicity);
+const InjectorKind& net_reset_kind() {
+  static const InjectorKind kind = link_kind<ResetParams, &reset_fault, &read, &describe>(
+      {"net.reset",
+       "reset the connections of the target link (TCP RST to both peers), existing and new",
+       true,
+       {
+           {"after", "duration", "0s", "reset each connection this long after the fault reached it; >= 0", false},
+           toxicity_key(),
+       }});
+  return kind;
 }
 
 }  // namespace faultline

@@ -12,15 +12,20 @@
 // How it is undone: the stage is removed; slices it still held leave at once,
 // in order, and later data is passed through whole. No connection is closed
 // and no byte is lost or reordered.
+#include "fault_injectors/net_slicer.hpp"
+
 #include <algorithm>
+#include <fmt/format.h>
+#include <limits>
 #include <random>
 
-#include "fault_injectors/link_injector.hpp"
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/link_kind.hpp"
 
 namespace faultline {
 
 namespace {
+
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
 
 class SlicerStage final : public proxy::Stage {
  public:
@@ -52,29 +57,53 @@ class SlicerStage final : public proxy::Stage {
   TimePoint next_{};  ///< when the next slice may leave
 };
 
-class SlicerFault final : public proxy::LinkFault {
- public:
-  explicit SlicerFault(const SlicerParams& p) : p_(p) {}
+FaultParams read(ParamReader& r) {
+  SlicerParams p;
+  assign(p.size, r.integer("size", 1, kIntMax));
+  assign(p.size_variation, r.integer("size_variation", 0, kIntMax));
+  assign(p.delay, r.duration("delay", DurationMin::zero));
+  assign(p.direction, read_direction(r));
+  assign(p.toxicity, r.probability("toxicity"));
+  return p;
+}
 
-  proxy::Effect effect(std::mt19937_64& rng) override {
-    proxy::Effect e;
-    const std::uint64_t up_seed = rng(), down_seed = rng();
-    if (p_.direction != NetDirection::downstream) e.upstream = std::make_unique<SlicerStage>(p_, up_seed);
-    if (p_.direction != NetDirection::upstream) e.downstream = std::make_unique<SlicerStage>(p_, down_seed);
-    return e;
-  }
+void check(FaultCheck& c) {
+  const auto* p = c.fault().params.get_if<SlicerParams>();
+  if (p && p->size_variation >= p->size)
+    c.error(c.at("size_variation"),
+            fmt::format("'size_variation' ({}) must be less than 'size' ({})", p->size_variation, p->size),
+            "a slice is never empty");
+}
 
- private:
-  SlicerParams p_;
-};
+std::string describe(const FaultSpec& f) {
+  const auto* p = f.params.get_if<SlicerParams>();
+  if (!p) return {};
+  return fmt::format("slice data into {}{} byte pieces {} apart, {}{}{}", p->size,
+                     p->size_variation ? fmt::format(" +/- {}", p->size_variation) : std::string(),
+                     format_duration(p->delay), direction_text(p->direction), toxicity_text(p->toxicity), on_link(f));
+}
 
 }  // namespace
 
-std::shared_ptr<proxy::LinkFault> slicer_fault(const SlicerParams& p) { return std::make_shared<SlicerFault>(p); }
+std::shared_ptr<proxy::LinkFault> slicer_fault(const SlicerParams& p) {
+  return std::make_shared<DirectionalFault>(p.direction,
+                                            [p](std::uint64_t seed) { return std::make_unique<SlicerStage>(p, seed); });
+}
 
-std::unique_ptr<Injector> make_net_slicer(const FaultSpec& spec) {
-  const auto& p = std::get<SlicerParams>(spec.params);
-  return make_link_injector(spec, slicer_fault(p), p.toxicity);
+const InjectorKind& net_slicer_kind() {
+  static const InjectorKind kind = link_kind<SlicerParams, &slicer_fault, &read, &describe>(
+      {"net.slicer",
+       "cut the data of the target link into small slices sent apart",
+       true,
+       {
+           {"size", "integer", "64", "mean slice size in bytes; >= 1", false},
+           {"size_variation", "integer", "0", "each slice is size +/- up to this many bytes; >= 0 and < size", false},
+           {"delay", "duration", "0s", "time between two slices; >= 0", false},
+           direction_key(),
+           toxicity_key(),
+       }},
+      &check);
+  return kind;
 }
 
 }  // namespace faultline

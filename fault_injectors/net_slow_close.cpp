@@ -11,8 +11,11 @@
 // How it is undone: the stage is removed; a close it still held is delivered
 // at once, and closes from then on are delivered when they happen. No data
 // is touched, so nothing can be lost or reordered.
-#include "fault_injectors/link_injector.hpp"
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_slow_close.hpp"
+
+#include <fmt/format.h>
+
+#include "fault_injectors/link_kind.hpp"
 
 namespace faultline {
 
@@ -31,30 +34,39 @@ class SlowCloseStage final : public proxy::Stage {
   Nanos delay_;
 };
 
-class SlowCloseFault final : public proxy::LinkFault {
- public:
-  explicit SlowCloseFault(const SlowCloseParams& p) : p_(p) {}
+FaultParams read(ParamReader& r) {
+  SlowCloseParams p;
+  if (r.require("delay")) assign(p.delay, r.duration("delay", DurationMin::positive));
+  assign(p.direction, read_direction(r));
+  assign(p.toxicity, r.probability("toxicity"));
+  return p;
+}
 
-  proxy::Effect effect(std::mt19937_64&) override {
-    proxy::Effect e;
-    if (p_.direction != NetDirection::downstream) e.upstream = std::make_unique<SlowCloseStage>(p_.delay);
-    if (p_.direction != NetDirection::upstream) e.downstream = std::make_unique<SlowCloseStage>(p_.delay);
-    return e;
-  }
-
- private:
-  SlowCloseParams p_;
-};
+std::string describe(const FaultSpec& f) {
+  const auto* p = f.params.get_if<SlowCloseParams>();
+  if (!p) return {};
+  return fmt::format("delay closes by {}, {}{}{}", format_duration(p->delay), direction_text(p->direction),
+                     toxicity_text(p->toxicity), on_link(f));
+}
 
 }  // namespace
 
 std::shared_ptr<proxy::LinkFault> slow_close_fault(const SlowCloseParams& p) {
-  return std::make_shared<SlowCloseFault>(p);
+  return std::make_shared<DirectionalFault>(
+      p.direction, [delay = p.delay](std::uint64_t) { return std::make_unique<SlowCloseStage>(delay); });
 }
 
-std::unique_ptr<Injector> make_net_slow_close(const FaultSpec& spec) {
-  const auto& p = std::get<SlowCloseParams>(spec.params);
-  return make_link_injector(spec, slow_close_fault(p), p.toxicity);
+const InjectorKind& net_slow_close_kind() {
+  static const InjectorKind kind = link_kind<SlowCloseParams, &slow_close_fault, &read, &describe>(
+      {"net.slow_close",
+       "delay a peer's close (FIN) on the target link",
+       true,
+       {
+           {"delay", "duration", "", "how late the close reaches the other peer; > 0", true},
+           direction_key("\"upstream\" (the client's close), \"downstream\" (the server's) or \"both\""),
+           toxicity_key(),
+       }});
+  return kind;
 }
 
 }  // namespace faultline

@@ -1,4 +1,4 @@
-// net.partition with network = "namespaces" — a real split, in the kernel.
+// The partition kind's kernel version (network = "namespaces") — a real split.
 //
 // How it works: every host of the run reaches every other one only through
 // the run's hub namespace, which routes between them (netns.hpp). The
@@ -28,21 +28,18 @@
 #include <fmt/format.h>
 
 #include "fault_injectors/injector.hpp"
+#include "fault_injectors/kernel_command.hpp"
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
-#include "scenario/net_describe.hpp"
+#include "scenario/fault_kind.hpp"
 
 namespace faultline {
 
 namespace {
 
-constexpr Nanos kNftTimeout = std::chrono::seconds(10);
-
 asio::awaitable<CommandResult> nft(InjectorContext& ctx, const std::string& netns, std::vector<std::string> args) {
-  SpawnOptions opts;
   args.insert(args.begin(), "nft");
-  opts.argv = in_netns(netns, std::move(args));
-  co_return co_await run_command(ctx.ex, std::move(opts), kNftTimeout);
+  co_return co_await run_kernel_command(ctx, in_netns(netns, std::move(args)));
 }
 
 // (Built outside the coroutines: GCC 12 miscompiles string literals in a
@@ -50,16 +47,9 @@ asio::awaitable<CommandResult> nft(InjectorContext& ctx, const std::string& netn
 std::vector<std::string> list_tables() { return {"list", "tables"}; }
 std::vector<std::string> delete_table(const std::string& table) { return {"delete", "table", "inet", table}; }
 
-std::string first_line(const CommandResult& r) {
-  if (!r.start_error.empty()) return r.start_error;
-  std::string s = r.err.empty() ? r.out : r.err;
-  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-  return s.empty() ? r.status.describe() : s;
-}
-
 class NsPartition final : public Injector {
  public:
-  explicit NsPartition(const FaultSpec& spec) : spec_(spec), params_(std::get<PartitionParams>(spec.params)) {}
+  explicit NsPartition(const FaultSpec& spec) : spec_(spec), params_(spec.params.get<PartitionParams>()) {}
 
   asio::awaitable<void> prepare(InjectorContext& ctx) override {
     if (!ctx.network) throw FaultError("the run has no network namespaces");
@@ -107,7 +97,7 @@ class NsPartition final : public Injector {
   }
 
   std::string describe() const override {
-    std::string d = describe_net_fault(spec_);
+    std::string d = describe_fault(spec_);
     if (!cuts_.empty()) {
       std::string pairs;
       for (const auto& c : cuts_) pairs += fmt::format("{}{} -> {}", pairs.empty() ? "" : ", ", c.from, c.to);

@@ -1,5 +1,7 @@
-// What net.bandwidth and net.latency share with network = "namespaces": a
-// root qdisc on the veth ends of the target service's host. The target is
+// What the kernel versions of the bandwidth and delay kinds share (network =
+// "namespaces"): a root qdisc on the veth ends of the target service's host,
+// made by the kind's `tc` argv (net_bandwidth.cpp: tbf; net_latency.cpp:
+// netem), which hand it to make_qdisc_injector. The target is
 // treated as the server, as for a link: "upstream" (client to server) is the
 // traffic into the service, which leaves the hub through the hub's veth end
 // (flTAGhN); "downstream" (server to client) is the traffic the service
@@ -13,38 +15,23 @@
 // (namespace, device) pairs, so `faultline cleanup` undoes the same.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "fault_injectors/injector.hpp"
 
 namespace faultline {
 
-/// A root qdisc of one kind on the target's veth ends.
-class QdiscInjector : public Injector {
- public:
-  QdiscInjector(const FaultSpec& spec, NetDirection direction, std::string qdisc_kind)
-      : spec_(spec), direction_(direction), qdisc_kind_(std::move(qdisc_kind)) {}
+/// Builds the `tc` argv that adds the qdisc to device `dev` in namespace `netns`.
+using QdiscArgv = std::function<std::vector<std::string>(const std::string& netns, const std::string& dev)>;
 
-  asio::awaitable<void> prepare(InjectorContext& ctx) override;
-  asio::awaitable<void> inject(InjectorContext& ctx) override;
-  asio::awaitable<void> revert(InjectorContext& ctx) override;
-  bool reversible() const override { return true; }
-  Undo undo_plan(InjectorContext& ctx) const override;
-  std::string describe() const override;
-
- protected:
-  /// The `tc` argv that adds the qdisc to `dev` in `netns`.
-  virtual std::vector<std::string> add_argv(const std::string& netns, const std::string& dev) const = 0;
-
-  FaultSpec spec_;
-
- private:
-  NetDirection direction_;
-  std::string qdisc_kind_;  ///< "tbf", "netem": what `tc qdisc show` must list
-  std::vector<std::pair<std::string, std::string>> devices_;  ///< (namespace, device)
-  std::vector<std::pair<std::string, std::string>> applied_;
-};
+/// An injector that makes a root qdisc of kind `qdisc_kind` ("tbf", "netem":
+/// what `tc qdisc show` must list) with `add_argv` on the target's veth end
+/// of each direction `direction` selects; describe() says `description`
+/// (with "on service" for "on link") and the devices.
+std::unique_ptr<Injector> make_qdisc_injector(const FaultSpec& spec, NetDirection direction, std::string qdisc_kind,
+                                              QdiscArgv add_argv, std::string description);
 
 }  // namespace faultline

@@ -11,34 +11,29 @@
 // the system's job (here, the service's restart policy, or a runbook), and
 // measuring how long that takes is the point of the drill. revert() therefore
 // has nothing to do and succeeds.
+#include "fault_injectors/process_kill.hpp"
+
 #include <csignal>
 #include <cstring>
 #include <fmt/format.h>
 
 #include "fault_injectors/injector.hpp"
-#include "os/signals.hpp"
+#include "fault_injectors/service_fault.hpp"
+#include "scenario/signals.hpp"
 #include "system/clone.hpp"
 
 namespace faultline {
 
 namespace {
 
-class ProcessKill final : public Injector {
+class ProcessKill final : public ServiceInjector<KillParams> {
  public:
-  explicit ProcessKill(const FaultSpec& spec)
-      : target_(spec.target), params_(std::get<KillParams>(spec.params)) {}
-
-  asio::awaitable<void> prepare(InjectorContext& ctx) override {
-    if (!ctx.clone.current(target_))
-      throw FaultError(fmt::format("service '{}' is not running, nothing to kill", target_));
-    co_return;
-  }
+  explicit ProcessKill(const FaultSpec& spec) : ServiceInjector(spec, "kill") {}
 
   asio::awaitable<void> inject(InjectorContext& ctx) override {
-    Child* child = ctx.clone.current(target_);
-    if (!child) throw FaultError(fmt::format("service '{}' is not running, nothing to kill", target_));
-    pid_ = child->pid();
-    const bool sent = params_.group ? child->signal_group(params_.signal) : child->signal(params_.signal);
+    Child& child = running(ctx);
+    pid_ = child.pid();
+    const bool sent = params_.group ? child.signal_group(params_.signal) : child.signal(params_.signal);
     if (!sent)
       throw FaultError(fmt::format("could not send {} to service '{}' (pid {}): it was already gone",
                                    signal_name(params_.signal), target_, pid_));
@@ -50,21 +45,47 @@ class ProcessKill final : public Injector {
   bool reversible() const override { return false; }
 
   std::string describe() const override {
-    return fmt::format("{} to {} of service '{}'{}", signal_name(params_.signal),
-                       params_.group ? "the process group" : "the process", target_,
+    return fmt::format("{} to {} of service '{}'{}", signal_name(params_.signal), group_text(params_.group), target_,
                        pid_ ? fmt::format(" (pid {})", pid_) : std::string());
   }
 
  private:
-  std::string target_;
-  KillParams params_;
   pid_t pid_ = 0;
 };
 
+FaultParams read(ParamReader& r) {
+  KillParams k;
+  assign(k.signal, r.signal("signal"));
+  assign(k.group, r.boolean("group"));
+  return k;
+}
+
+std::string describe(const FaultSpec& f) {
+  const auto* k = f.params.get_if<KillParams>();
+  return k ? fmt::format("{} to {} of '{}'", signal_name(k->signal), group_text(k->group), f.target) : std::string();
+}
+
 }  // namespace
 
-std::unique_ptr<Injector> make_process_kill(const FaultSpec& spec) {
-  return std::make_unique<ProcessKill>(spec);
+const InjectorKind& process_kill_kind() {
+  static const InjectorKind kind{
+      .kind =
+          {
+              .spec = {"process.kill",
+                       "send a signal to the target service (its process group by default)",
+                       false,
+                       {
+                           {"signal", "signal", "SIGKILL", "a name (\"SIGKILL\", \"KILL\", \"sigkill\") or a number 1..64", false},
+                           {"group", "bool", "true", "signal the whole process group, not only the leader", false},
+                       }},
+              .target = FaultTarget::service,
+              .duration = FaultDuration::not_allowed,
+              .read = &read,
+              .describe = &describe,
+          },
+      .make = &make_injector_of<ProcessKill>,
+  };
+  return kind;
 }
 
 }  // namespace faultline

@@ -13,6 +13,8 @@
 // only when none is left stopped; a group that no longer exists counts as
 // reverted. Sending SIGCONT to a running process is harmless, so revert is
 // idempotent and safe after a failed or absent inject.
+#include "fault_injectors/process_pause.hpp"
+
 #include <csignal>
 #include <fmt/format.h>
 
@@ -20,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "fault_injectors/injector.hpp"
+#include "fault_injectors/service_fault.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
 #include "os/subprocess.hpp"
@@ -46,24 +49,16 @@ asio::awaitable<bool> await_state(asio::any_io_executor ex, Pred done) {
   co_return done();
 }
 
-class ProcessPause final : public Injector {
+class ProcessPause final : public ServiceInjector<PauseParams> {
  public:
-  explicit ProcessPause(const FaultSpec& spec)
-      : target_(spec.target), params_(std::get<PauseParams>(spec.params)) {}
-
-  asio::awaitable<void> prepare(InjectorContext& ctx) override {
-    if (!ctx.clone.current(target_))
-      throw FaultError(fmt::format("service '{}' is not running, nothing to pause", target_));
-    co_return;
-  }
+  explicit ProcessPause(const FaultSpec& spec) : ServiceInjector(spec, "pause") {}
 
   asio::awaitable<void> inject(InjectorContext& ctx) override {
-    Child* child = ctx.clone.current(target_);
-    if (!child) throw FaultError(fmt::format("service '{}' is not running, nothing to pause", target_));
-    pid_ = child->pid();
-    pgid_ = child->pgid();
+    Child& child = running(ctx);
+    pid_ = child.pid();
+    pgid_ = child.pgid();
     start_ = process_start_time(pid_).value_or(0);
-    const bool sent = params_.group ? child->signal_group(SIGSTOP) : child->signal(SIGSTOP);
+    const bool sent = params_.group ? child.signal_group(SIGSTOP) : child.signal(SIGSTOP);
     if (!sent) throw FaultError(fmt::format("service '{}' (pid {}) was gone before SIGSTOP", target_, pid_));
     // The kernel delivers SIGSTOP to each member on its own schedule: the
     // fault is in place once every process it targets reports stopped.
@@ -107,8 +102,7 @@ class ProcessPause final : public Injector {
   }
 
   std::string describe() const override {
-    return fmt::format("SIGSTOP to {} of service '{}'{}, SIGCONT at revert",
-                       params_.group ? "the process group" : "the process", target_,
+    return fmt::format("SIGSTOP to {} of service '{}'{}, SIGCONT at revert", group_text(params_.group), target_,
                        pid_ ? fmt::format(" (pid {})", pid_) : std::string());
   }
 
@@ -135,17 +129,43 @@ class ProcessPause final : public Injector {
     return true;
   }
 
-  std::string target_;
-  PauseParams params_;
   pid_t pid_ = 0;
   pid_t pgid_ = 0;
   unsigned long long start_ = 0;  ///< the leader's start time, its identity
 };
 
+FaultParams read(ParamReader& r) {
+  PauseParams p;
+  assign(p.group, r.boolean("group"));
+  return p;
+}
+
+std::string describe(const FaultSpec& f) {
+  const auto* p = f.params.get_if<PauseParams>();
+  return p ? fmt::format("SIGSTOP {} of '{}'", group_text(p->group), f.target) : std::string();
+}
+
 }  // namespace
 
-std::unique_ptr<Injector> make_process_pause(const FaultSpec& spec) {
-  return std::make_unique<ProcessPause>(spec);
+const InjectorKind& process_pause_kind() {
+  static const InjectorKind kind{
+      .kind =
+          {
+              .spec = {"process.pause",
+                       "stop the target service with SIGSTOP for 'duration', then SIGCONT",
+                       true,
+                       {
+                           {"group", "bool", "true", "pause the whole process group, not only the leader", false},
+                       }},
+              .target = FaultTarget::service,
+              .duration = FaultDuration::required,
+              .duration_why = "needs to know how long to keep the service paused",
+              .read = &read,
+              .describe = &describe,
+          },
+      .make = &make_injector_of<ProcessPause>,
+  };
+  return kind;
 }
 
 }  // namespace faultline

@@ -8,9 +8,12 @@
 //
 // How it is undone: it is not; the service is running again when inject
 // returns. revert() has nothing to do.
+#include "fault_injectors/process_restart.hpp"
+
 #include <fmt/format.h>
 
 #include "fault_injectors/injector.hpp"
+#include "fault_injectors/service_fault.hpp"
 #include "system/clone.hpp"
 
 namespace faultline {
@@ -22,8 +25,7 @@ class ProcessRestart final : public Injector {
   explicit ProcessRestart(const FaultSpec& spec) : target_(spec.target) {}
 
   asio::awaitable<void> prepare(InjectorContext& ctx) override {
-    if (!ctx.clone.current(target_))
-      throw FaultError(fmt::format("service '{}' is not running, nothing to restart", target_));
+    running_service(ctx, target_, "restart");
     co_return;
   }
 
@@ -47,10 +49,28 @@ class ProcessRestart final : public Injector {
   std::string target_;
 };
 
+std::string describe(const FaultSpec& f) {
+  return f.params.holds<RestartParams>() ? fmt::format("orderly restart of '{}'", f.target) : std::string();
+}
+
 }  // namespace
 
-std::unique_ptr<Injector> make_process_restart(const FaultSpec& spec) {
-  return std::make_unique<ProcessRestart>(spec);
+const InjectorKind& process_restart_kind() {
+  static const InjectorKind kind{
+      .kind =
+          {
+              .spec = {"process.restart",
+                       "stop the target service (stop signal, grace, SIGKILL) and start it again",
+                       false,
+                       {}},
+              .target = FaultTarget::service,
+              .duration = FaultDuration::not_allowed,
+              .read = [](ParamReader&) -> FaultParams { return RestartParams{}; },
+              .describe = &describe,
+          },
+      .make = &make_injector_of<ProcessRestart>,
+  };
+  return kind;
 }
 
 }  // namespace faultline

@@ -1,62 +1,53 @@
-// The explicit table of fault kinds: name -> factory. No static
-// self-registration: adding a kind means adding a line here (and its keys in
-// src/scenario/catalog.cpp).
-#include <functional>
-#include <utility>
+// The explicit table of fault kinds. No static self-registration: a kind is
+// a file of its own (fault_injectors/<kind>.cpp) that defines its descriptor
+// and its injector, and one line here (plus its declaration) lists it. The
+// order is the order `faultline list` shows the kinds in.
+//
+// This table also defines registered_fault_kinds() for the scenario layer
+// (src/scenario/fault_kind.hpp), which finds the kinds through it at link
+// time without including anything from here.
+#include <stdexcept>
 
 #include "fault_injectors/injector.hpp"
 
 namespace faultline {
 
-std::unique_ptr<Injector> make_process_kill(const FaultSpec& spec);
-std::unique_ptr<Injector> make_process_pause(const FaultSpec& spec);
-std::unique_ptr<Injector> make_process_restart(const FaultSpec& spec);
-std::unique_ptr<Injector> make_exec_fault(const FaultSpec& spec);
-std::unique_ptr<Injector> make_net_latency(const FaultSpec& spec);
-std::unique_ptr<Injector> make_net_bandwidth(const FaultSpec& spec);
-std::unique_ptr<Injector> make_net_blackhole(const FaultSpec& spec);
-std::unique_ptr<Injector> make_net_reset(const FaultSpec& spec);
-std::unique_ptr<Injector> make_net_slow_close(const FaultSpec& spec);
-std::unique_ptr<Injector> make_net_slicer(const FaultSpec& spec);
-std::unique_ptr<Injector> make_net_partition(const FaultSpec& spec);
-std::unique_ptr<Injector> make_ns_partition(const FaultSpec& spec);
-std::unique_ptr<Injector> make_ns_bandwidth(const FaultSpec& spec);
-std::unique_ptr<Injector> make_ns_latency(const FaultSpec& spec);
+const InjectorKind& process_kill_kind();
+const InjectorKind& process_pause_kind();
+const InjectorKind& process_restart_kind();
+const InjectorKind& exec_kind();
+const InjectorKind& net_latency_kind();
+const InjectorKind& net_bandwidth_kind();
+const InjectorKind& net_blackhole_kind();
+const InjectorKind& net_reset_kind();
+const InjectorKind& net_slow_close_kind();
+const InjectorKind& net_slicer_kind();
+const InjectorKind& net_partition_kind();
 
-namespace {
+const std::vector<const InjectorKind*>& injector_kinds() {
+  static const std::vector<const InjectorKind*> kinds = {
+      &process_kill_kind(),   &process_pause_kind(), &process_restart_kind(), &exec_kind(),
+      &net_latency_kind(),    &net_bandwidth_kind(), &net_blackhole_kind(),   &net_reset_kind(),
+      &net_slow_close_kind(), &net_slicer_kind(),    &net_partition_kind(),
+  };
+  return kinds;
+}
 
-using Factory = std::unique_ptr<Injector> (*)(const FaultSpec&);
-
-constexpr std::pair<const char*, Factory> kRegistry[] = {
-    {"process.kill", &make_process_kill},
-    {"process.pause", &make_process_pause},
-    {"process.restart", &make_process_restart},
-    {"exec", &make_exec_fault},
-    {"net.latency", &make_net_latency},
-    {"net.bandwidth", &make_net_bandwidth},
-    {"net.blackhole", &make_net_blackhole},
-    {"net.reset", &make_net_reset},
-    {"net.slow_close", &make_net_slow_close},
-    {"net.slicer", &make_net_slicer},
-    {"net.partition", &make_net_partition},
-};
-
-/// The kinds that act in the kernel when network = "namespaces" (validate
-/// refuses the other net.* kinds there).
-constexpr std::pair<const char*, Factory> kNamespaceRegistry[] = {
-    {"net.partition", &make_ns_partition},
-    {"net.bandwidth", &make_ns_bandwidth},
-    {"net.latency", &make_ns_latency},
-};
-
-}  // namespace
+const std::vector<const FaultKind*>& registered_fault_kinds() {
+  static const std::vector<const FaultKind*> kinds = [] {
+    std::vector<const FaultKind*> out;
+    for (const InjectorKind* k : injector_kinds()) out.push_back(&k->kind);
+    return out;
+  }();
+  return kinds;
+}
 
 std::unique_ptr<Injector> make_injector(const FaultSpec& spec, NetworkMode network) {
-  if (network == NetworkMode::namespaces)
-    for (const auto& [name, factory] : kNamespaceRegistry)
-      if (spec.kind == name) return factory(spec);
-  for (const auto& [name, factory] : kRegistry)
-    if (spec.kind == name) return factory(spec);
+  for (const InjectorKind* k : injector_kinds()) {
+    if (k->kind.spec.name != spec.kind) continue;
+    if (network == NetworkMode::namespaces && k->make_kernel) return k->make_kernel(spec);
+    return k->make(spec);
+  }
   throw std::invalid_argument("unknown fault kind '" + spec.kind + "'");
 }
 

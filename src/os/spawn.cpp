@@ -18,7 +18,7 @@
 
 #include "os/fd.hpp"
 #include "os/process_signal.hpp"
-#include "os/signals.hpp"
+#include "scenario/signals.hpp"
 
 extern char** environ;
 

@@ -125,7 +125,7 @@ struct ServiceEvent {
 /// One fault's time on one [[link]].
 struct LinkFaultWindow {
   std::string fault;  ///< FaultSpec::name
-  std::string kind;   ///< "net.latency", ...
+  std::string kind;   ///< the fault's kind, e.g. net.latency
   int iteration = 0;
   Nanos start{0};             ///< when the link applied it
   std::optional<Nanos> end;   ///< when it was removed; none = still applied when the link stopped

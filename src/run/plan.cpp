@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include "os/netns.hpp"
-#include "os/signals.hpp"
 #include "run/runbook.hpp"
-#include "scenario/net_describe.hpp"
+#include "scenario/fault_kind.hpp"
 #include "scenario/schedule.hpp"
+#include "scenario/signals.hpp"
 #include "scenario/topology.hpp"
 #include "scenario/validate.hpp"
 
@@ -34,18 +34,6 @@ std::string probe_line(const ProbeSpec& p) {
   }
   return fmt::format("{} every {}, timeout {}", what, format_duration(p.interval),
                      format_duration(p.effective_timeout()));
-}
-
-std::string fault_action(const FaultSpec& f) {
-  if (const auto* k = std::get_if<KillParams>(&f.params))
-    return fmt::format("{} to {} of '{}'", signal_name(k->signal), k->group ? "the process group" : "the process",
-                       f.target);
-  if (const auto* p = std::get_if<PauseParams>(&f.params))
-    return fmt::format("SIGSTOP {} of '{}'", p->group ? "the process group" : "the process", f.target);
-  if (std::holds_alternative<RestartParams>(f.params)) return fmt::format("orderly restart of '{}'", f.target);
-  if (const auto* e = std::get_if<ExecParams>(&f.params))
-    return fmt::format("run `{}`{}", e->apply.display(), e->revert ? fmt::format(" (revert `{}`)", e->revert->display()) : "");
-  return describe_net_fault(f);
 }
 
 std::string links_block(const Scenario& s) {
@@ -108,7 +96,7 @@ std::string timeline_block(const Scenario& s, std::optional<std::uint64_t> seed)
                              ? fmt::format("T+[{}..{}]", format_duration(f.at_min), format_duration(f.at_max))
                              : fmt::format("T+{}", format_duration(p.offset));
       std::string rep = f.repeat > 1 ? fmt::format(" ({}/{})", p.repetition, f.repeat) : "";
-      out += fmt::format("    {:<14} {} '{}'{}: {}\n", when, f.kind, f.name, rep, fault_action(f));
+      out += fmt::format("    {:<14} {} '{}'{}: {}\n", when, f.kind, f.name, rep, describe_fault(f));
       if (p.hold) out += fmt::format("    {:<14} revert '{}'{} (held {})\n", "+" + format_duration(*p.hold), f.name,
                                      rep, format_duration(*p.hold));
     }
@@ -133,8 +121,8 @@ std::string network_block(const Scenario& s) {
     out += fmt::format("  host {}: {} ({}), namespace fl-RUNTAG-{}\n", h.name, h.address, svcs, h.name);
   }
   for (const auto& f : s.faults) {
-    const auto* p = std::get_if<PartitionParams>(&f.params);
-    if (!p || f.kind != "net.partition") continue;
+    const auto* p = f.params.get_if<PartitionParams>();  // only a partition has these
+    if (!p) continue;
     std::string cuts;
     for (const auto& c : partition_address_cuts(*p, plan)) cuts += fmt::format("{}{} -> {}", cuts.empty() ? "" : ", ", c.from, c.to);
     out += fmt::format("  '{}' {} (an nft table in the hub): {}\n", f.name,

@@ -7,9 +7,9 @@
 
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
-#include "os/signals.hpp"
 #include "os/subprocess.hpp"
 #include "run/runner.hpp"
+#include "scenario/signals.hpp"
 
 namespace faultline {
 

@@ -51,12 +51,12 @@
 
 #include "fault_injectors/proxy/link_set.hpp"
 #include "measure/verdicts.hpp"
-#include "os/signals.hpp"
 #include "run/live_view.hpp"
 #include "run/run.hpp"
 #include "run/run_guards.hpp"
 #include "run/run_loop.hpp"
 #include "run/run_prepare.hpp"
+#include "scenario/signals.hpp"
 
 namespace faultline {
 

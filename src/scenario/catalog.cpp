@@ -1,9 +1,13 @@
 // The key catalog. scenarios/README.md documents the same table by hand;
-// tests/unit/test_catalog.cpp checks that every key here appears there and
-// that the defaults written here are the ones the parser applies.
+// tests/unit/scenario/test_catalog.cpp checks that every key here appears
+// there and that the defaults written here are the ones the parser applies.
+// The keys of each fault kind are in the kind's descriptor (fault_kind.hpp),
+// in the kind's own file; fault_kinds() gathers them.
 #include "scenario/catalog.hpp"
 
 #include <algorithm>
+
+#include "scenario/fault_kind.hpp"
 
 namespace faultline {
 
@@ -171,101 +175,12 @@ const std::vector<KeySpec>& fault_common_keys() {
 }
 
 const std::vector<KindSpec>& fault_kinds() {
-  static const std::vector<KindSpec> kinds = {
-      {"process.kill",
-       "send a signal to the target service (its process group by default)",
-       false,
-       {
-           {"signal", "signal", "SIGKILL", "a name (\"SIGKILL\", \"KILL\", \"sigkill\") or a number 1..64", false},
-           {"group", "bool", "true", "signal the whole process group, not only the leader", false},
-       }},
-      {"process.pause",
-       "stop the target service with SIGSTOP for 'duration', then SIGCONT",
-       true,
-       {
-           {"group", "bool", "true", "pause the whole process group, not only the leader", false},
-       }},
-      {"process.restart",
-       "stop the target service (stop signal, grace, SIGKILL) and start it again",
-       false,
-       {}},
-      {"exec",
-       "run user commands that apply and revert a fault (the escape hatch)",
-       true,
-       {
-           {"apply", "command", "", "command that applies the fault; must succeed (exit 0)", true},
-           {"revert", "command", "", "command that undoes it; run after 'duration', or at once when there is none", false},
-           {"timeout", "duration", "30s", "time limit of each of apply and revert; > 0", false},
-       }},
-      {"net.latency",
-       "delay every chunk of data through the target link",
-       true,
-       {
-           {"latency", "duration", "", "added delay per direction; >= 0 (a round trip through 'both' gets twice this)", true},
-           {"jitter", "duration", "0s", "variation of each delay: +/- jitter (uniform) or the standard deviation (normal); >= 0", false},
-           {"distribution", "string", "uniform", "how delays are drawn: \"uniform\" or \"normal\" (never below 0)", false},
-           {"direction", "string", "both", "\"upstream\" (client to server), \"downstream\" (server to client) or \"both\"", false},
-           {"toxicity", "probability", "1", "chance that a connection is affected, drawn per connection; 0..1", false},
-       }},
-      {"net.bandwidth",
-       "limit the throughput of the target link",
-       true,
-       {
-           {"rate", "rate", "", "bytes per second per connection and direction: \"100KB/s\", \"1.5MiB/s\", \"8Mbit/s\"; > 0", true},
-           {"direction", "string", "both", "\"upstream\", \"downstream\" or \"both\"", false},
-           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
-       }},
-      {"net.blackhole",
-       "read and discard the data of the target link, never answer",
-       true,
-       {
-           {"direction", "string", "both", "\"upstream\", \"downstream\" or \"both\"", false},
-           {"close_after", "duration", "", "close each connection this long after the fault reached it; > 0; default: never", false},
-           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
-       }},
-      {"net.reset",
-       "reset the connections of the target link (TCP RST to both peers), existing and new",
-       true,
-       {
-           {"after", "duration", "0s", "reset each connection this long after the fault reached it; >= 0", false},
-           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
-       }},
-      {"net.slow_close",
-       "delay a peer's close (FIN) on the target link",
-       true,
-       {
-           {"delay", "duration", "", "how late the close reaches the other peer; > 0", true},
-           {"direction", "string", "both", "\"upstream\" (the client's close), \"downstream\" (the server's) or \"both\"", false},
-           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
-       }},
-      {"net.slicer",
-       "cut the data of the target link into small slices sent apart",
-       true,
-       {
-           {"size", "integer", "64", "mean slice size in bytes; >= 1", false},
-           {"size_variation", "integer", "0", "each slice is size +/- up to this many bytes; >= 0 and < size", false},
-           {"delay", "duration", "0s", "time between two slices; >= 0", false},
-           {"direction", "string", "both", "\"upstream\", \"downstream\" or \"both\"", false},
-           {"toxicity", "probability", "1", "chance that a connection is affected; 0..1", false},
-       }},
-      {"net.partition",
-       "cut every link between services in different groups (no target)",
-       true,
-       {
-           {"groups", "array of arrays of strings", "",
-            "the groups, e.g. [[\"a\"], [\"b\", \"c\"]]; a service in no group is not cut from anyone; exactly "
-            "one of groups, isolate and shape is required",
-            false},
-           {"isolate", "string", "", "shorthand for groups = [[\"SERVICE\"], [every other service]]", false},
-           {"shape", "string", "", "\"halves\" (services in declaration order, first half against the rest) or "
-                                   "\"ring\" (each service keeps only its neighbours: a majority, never the same one)",
-            false},
-           {"mode", "string", "drop", "\"drop\": traffic is held, as lost packets are, and new connections hang; "
-                                      "\"reject\": connections are reset, new ones as soon as they are accepted",
-            false},
-           {"direction", "string", "both", "\"both\", or \"one\": only traffic from the first group to the others", false},
-       }},
-  };
+  // Each kind's keys are in its descriptor, in the kind's own file.
+  static const std::vector<KindSpec> kinds = [] {
+    std::vector<KindSpec> out;
+    for (const FaultKind* k : registered_fault_kinds()) out.push_back(k->spec);
+    return out;
+  }();
   return kinds;
 }
 

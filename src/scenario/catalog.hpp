@@ -21,7 +21,7 @@ struct KeySpec {
 
 /// A fault kind or probe kind with its parameters.
 struct KindSpec {
-  std::string name;  ///< e.g. "process.kill", "tcp"
+  std::string name;  ///< e.g. "tcp", "http"
   std::string summary;
   bool reversible = false;  ///< has a revert (faults only)
   std::vector<KeySpec> keys;  ///< kind-specific keys, beside the common ones
@@ -31,7 +31,8 @@ struct KindSpec {
 const std::vector<KeySpec>& fault_common_keys();
 /// Keys common to every [[probe]] and service readiness probe.
 const std::vector<KeySpec>& probe_common_keys();
-/// Every fault kind, in the order `list` shows them.
+/// Every fault kind, in the order `list` shows them (from the kinds'
+/// descriptors, fault_kind.hpp).
 const std::vector<KindSpec>& fault_kinds();
 /// Every probe kind.
 const std::vector<KindSpec>& probe_kinds();

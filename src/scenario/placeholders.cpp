@@ -12,6 +12,7 @@
 #include <utility>
 #include <system_error>
 
+#include "scenario/fault_kind.hpp"
 #include "scenario/topology.hpp"
 
 namespace faultline {
@@ -90,10 +91,9 @@ void sub(StepSpec& st, const Bindings& b) {
   sub(st.expect_stdout_regex, b);
 }
 void sub(FaultSpec& f, const Bindings& b) {
-  if (auto* exec = std::get_if<ExecParams>(&f.params)) {
-    sub(exec->apply, b);
-    if (exec->revert) sub(*exec->revert, b);
-  }
+  // A kind's commands, found through its descriptor.
+  if (const FaultKind* kind = fault_kind(f.kind); kind && kind->commands)
+    kind->commands(f.params, [&](std::string_view, Command& c) { sub(c, b); });
 }
 void sub(RecoverySpec& st, const Bindings& b) {
   sub(st.command, b);

@@ -1,152 +1,79 @@
-// TOML -> Scenario. The only file that includes toml++.
+// TOML -> Scenario: the tables. The only files that include toml++ are this
+// one and scenario_parser_values.* (the typed value readers it uses).
 //
 // Every key of every table is checked against the catalog (catalog.hpp), every
 // value is converted with its type, unit and range checked, and every problem
-// is collected with the position of the node it concerns. Checks that relate
-// several values or tables live in validate.cpp; when this file found errors
-// (so that no scenario is returned) it still runs them on what it could read,
-// so that one run shows every problem at once.
+// is collected with the position of the node it concerns. A [[fault]]'s own
+// keys are read by its kind's descriptor (fault_kind.hpp) through a
+// ParamReader bound to its table. Checks that relate several values or
+// tables live in validate.cpp; when this file found errors (so that no
+// scenario is returned) it still runs them on what it could read, so that one
+// run shows every problem at once.
 #include "scenario/scenario_parser.hpp"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
-#include <charconv>
-#include <csignal>
-#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
-#include <functional>
-#include <limits>
 #include <set>
 #include <sstream>
 #include <utility>
 
 #include "scenario/catalog.hpp"
-#include "scenario/placeholders.hpp"
-#include "scenario/rate.hpp"
-#include "scenario/signals.hpp"
-#include "scenario/text_match.hpp"
+#include "scenario/check_context.hpp"
+#include "scenario/fault_kind.hpp"
+#include "scenario/scenario_parser_values.hpp"
 #include "scenario/validate.hpp"
 
 namespace faultline {
 
 namespace {
 
-constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+using namespace parse;
+
 /// Injections of one fault within an iteration: a run keeps each one's
 /// schedule and outcome in memory and in its record, so the count is bounded.
 constexpr std::int64_t kMaxRepeat = 100000;
-constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
-constexpr std::size_t kMaxRegexLength = 1000;  ///< characters of a regex
-constexpr int kMaxRegexDepth = 32;             ///< nested parentheses in a regex
 
-/// "a string", "an integer", ... for "must be X, not Y" messages.
-std::string type_phrase(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
-
-std::vector<std::string> key_names(const std::vector<KeySpec>& keys) {
-  std::vector<std::string> names;
-  names.reserve(keys.size());
-  for (const auto& k : keys) names.push_back(k.key);
-  return names;
-}
-
-bool contains(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-/// "a", "a and b", "a, b and c".
-std::string join_and(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
-    out += items[i];
-  }
-  return out;
-}
-
-/// "a", "a or b", "a, b or c".
-std::string join_or(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += i + 1 == items.size() ? " or " : ", ";
-    out += items[i];
-  }
-  return out;
-}
-
-std::string join_comma(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
-/// "did you mean 'x'?" when `word` is a plausible typo of a candidate, else `otherwise`.
-std::string suggest(std::string_view word, const std::vector<std::string>& candidates, std::string otherwise = {}) {
-  std::string best = closest(word, candidates);
-  return best.empty() ? otherwise : fmt::format("did you mean '{}'?", best);
-}
-
-bool is_identifier(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
-}
-
-std::string join_path(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-}
-
-/// Whether a fault kind accepts a key; common keys are accepted by every kind
-/// except 'target' (not for exec and net.partition) and 'duration' (not for
-/// kill and restart).
-bool fault_accepts(const KindSpec& kind, const std::string& key) {
+/// Whether a fault kind accepts a key: its own keys, and the common ones
+/// except 'target' and 'duration' where the descriptor says it has none.
+bool fault_accepts(const FaultKind& kind, const std::string& key) {
   if (contains(key_names(fault_common_keys()), key)) {
-    if (key == "target") return kind.name != "exec" && kind.name != "net.partition";
-    if (key == "duration") return kind.name != "process.kill" && kind.name != "process.restart";
+    if (key == "target") return kind.target != FaultTarget::none;
+    if (key == "duration") return kind.duration != FaultDuration::not_allowed;
     return true;
   }
-  return contains(key_names(kind.keys), key);
+  return contains(key_names(kind.spec.keys), key);
 }
 
 /// Keys a fault of `kind` accepts (those of every kind when `kind` is null).
-std::vector<std::string> fault_keys(const KindSpec* kind) {
+std::vector<std::string> fault_keys(const FaultKind* kind) {
   std::vector<std::string> keys;
   for (const auto& key : key_names(fault_common_keys()))
     if (!kind || fault_accepts(*kind, key)) keys.push_back(key);
-  for (const auto& k : fault_kinds())
-    if (!kind || &k == kind)
-      for (const auto& key : key_names(k.keys))
+  for (const FaultKind* k : registered_fault_kinds())
+    if (!kind || k == kind)
+      for (const auto& key : key_names(k->spec.keys))
         if (!contains(keys, key)) keys.push_back(key);
   return keys;
 }
 
+/// "a" or "an" before `word`.
+std::string_view article(std::string_view word) {
+  return !word.empty() && std::string_view("aeiou").find(word.front()) != std::string_view::npos ? "an" : "a";
+}
+
 /// Why a fault of `kind` refuses a key that other kinds accept; "" for a key
 /// no kind knows (an unknown key).
-std::string fault_key_refusal(const KindSpec* kind, const std::string& key) {
+std::string fault_key_refusal(const FaultKind* kind, const std::string& key) {
   std::vector<std::string> accepting;
-  for (const auto& k : fault_kinds())
-    if (fault_accepts(k, key)) accepting.push_back(k.name);
+  for (const FaultKind* k : registered_fault_kinds())
+    if (fault_accepts(*k, key)) accepting.push_back(k->spec.name);
   if (accepting.empty() || !kind) return {};
-  return fmt::format("'{}' does not apply to {} {} fault (only {} faults accept it)", key,
-                     kind->name == "exec" ? "an" : "a", kind->name, join_and(accepting));
+  return fmt::format("'{}' does not apply to {} {} fault (only {} faults accept it)", key, article(kind->spec.name),
+                     kind->spec.name, join_and(accepting));
 }
 
 /// Keys a probe of `kind` accepts: the common ones (a ready probe has no name
@@ -171,75 +98,20 @@ std::string probe_key_refusal(const KindSpec* kind, bool readiness, const std::s
   for (const auto& k : probe_kinds())
     if (contains(key_names(k.keys), key)) accepting.push_back(k.name);
   if (accepting.empty() || !kind) return {};
-  return fmt::format("'{}' does not apply to {} {} probe (only {} probes accept it)", key,
-                     kind->name == "tcp" ? "a" : "an", kind->name, join_and(accepting));
+  return fmt::format("'{}' does not apply to {} {} probe (only {} probes accept it)", key, article(kind->name),
+                     kind->name, join_and(accepting));
 }
 
-/// Whether a duration may be zero.
-enum class Min { zero, positive };
-
-/// One TOML table being read into a struct.
-struct Tbl {
-  const toml::table* t;
-  std::string path;   ///< key path prefix for Scenario::positions, "" at the top level
-  std::string label;  ///< for messages: "the top level", "[[service]]", ...
-};
-
-class Parser {
+class Parser : public ValueReader {
  public:
-  explicit Parser(std::string file) : file_(std::move(file)) { s_.file = file_; }
+  explicit Parser(std::string file) : ValueReader(std::move(file)) {}
 
   ParseResult run(std::string_view text);
 
  private:
-  // Diagnostics and positions.
-  SourcePos at(const toml::source_region& r) const {
-    return {file_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
-  }
-  SourcePos at(const toml::node& n) const { return at(n.source()); }
-  SourcePos table_pos(const Tbl& tb) const {
-    SourcePos p = at(*tb.t);
-    if (p.line == 0) p = {file_, 1, 1};  // the root table
-    return p;
-  }
-  void error(SourcePos pos, std::string message, std::string hint = {});
-  void type_error(const toml::node& n, std::string_view key, std::string_view expected);
-  void record(const std::string& path, const toml::node& n);
+  /// The name in the table's 'kind' when `known` has it; else reports it.
+  std::optional<std::string> kind_name(const Tbl& tb, std::string_view what, const std::vector<std::string>& known);
 
-  // Keys.
-  using WhyNot = std::function<std::string(const std::string& key)>;
-  void check_keys(const Tbl& tb, const std::vector<std::string>& allowed, const WhyNot& why_not = {});
-  bool require(const Tbl& tb, std::string_view key);
-
-  // Values of one node.
-  std::optional<std::string> string_of(const toml::node& n, std::string_view key);
-  std::optional<std::string> nonempty_of(const toml::node& n, std::string_view key);
-  std::optional<std::int64_t> integer_of(const toml::node& n, std::string_view key, std::int64_t lo, std::int64_t hi);
-  std::optional<Nanos> duration_of(const toml::node& n, std::string_view key, Min min);
-  std::optional<Command> command_of(const toml::node& n, std::string_view key);
-  std::optional<std::string> identifier_of(const toml::node& n, std::string_view key);
-
-  // Values of a table's key (nullopt when absent or wrong).
-  std::optional<std::string> text(const Tbl& tb, std::string_view key);
-  std::optional<std::string> nonempty(const Tbl& tb, std::string_view key);
-  std::optional<std::int64_t> integer(const Tbl& tb, std::string_view key, std::int64_t lo, std::int64_t hi);
-  std::optional<bool> boolean(const Tbl& tb, std::string_view key);
-  std::optional<Nanos> duration(const Tbl& tb, std::string_view key, Min min);
-  std::optional<Command> command(const Tbl& tb, std::string_view key);
-  std::optional<std::vector<std::string>> identifiers(const Tbl& tb, std::string_view key);
-  std::optional<int> signal(const Tbl& tb, std::string_view key);
-  std::optional<std::string> regex(const Tbl& tb, std::string_view key);
-  std::optional<std::string> port(const Tbl& tb, std::string_view key);
-  std::optional<std::vector<int>> statuses(const Tbl& tb, std::string_view key);
-  std::optional<double> percent(const Tbl& tb, std::string_view key);
-  std::optional<double> probability(const Tbl& tb, std::string_view key);
-  std::optional<double> rate(const Tbl& tb, std::string_view key);
-  std::optional<std::string> choice(const Tbl& tb, std::string_view key, const std::vector<std::string>& options);
-  std::optional<NetDirection> direction(const Tbl& tb);
-  std::optional<std::string> address(const Tbl& tb, std::string_view key);
-  std::optional<std::vector<std::vector<std::string>>> groups(const Tbl& tb, std::string_view key);
-
-  // Tables.
   void top_level(const toml::table& root);
   void recovered_after(const toml::node& n);
   template <class F>
@@ -252,11 +124,8 @@ class Parser {
   const KindSpec* probe_kind(const Tbl& tb, ProbeSpec& p);
   void probe_kind_keys(const Tbl& tb, ProbeSpec& p);
   FaultSpec fault(const Tbl& tb, bool& named);
-  const KindSpec* fault_kind(const Tbl& tb, FaultSpec& f);
+  const FaultKind* fault_kind_of(const Tbl& tb, FaultSpec& f);
   void fault_at(const Tbl& tb, FaultSpec& f);
-  void fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f);
-  void net_fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f);
-  PartitionParams partition_params(const Tbl& tb);
   StepSpec step(const Tbl& tb, std::string default_name);
   RecoverySpec recovery_step(const Tbl& tb);
   WorkloadSpec workload(const Tbl& tb);
@@ -264,450 +133,17 @@ class Parser {
   void default_fault_names(const std::vector<bool>& named);
 
   std::vector<Diagnostic> with_semantic_checks() const;
-
-  std::string file_;
-  Scenario s_;
-  std::vector<Diagnostic> diags_;
-  std::string entity_;             ///< path of the table being read ("service[0]", "service[0].ready")
-  std::set<std::string> errored_;  ///< entities (and their parents) with a parse error
 };
 
-void Parser::error(SourcePos pos, std::string message, std::string hint) {
-  if (pos.file.empty()) pos.file = file_;
-  diags_.push_back({std::move(pos), std::move(message), std::move(hint)});
-  errored_.insert(entity_);
-  if (auto dot = entity_.find('.'); dot != std::string::npos) errored_.insert(entity_.substr(0, dot));
-}
-
-void Parser::type_error(const toml::node& n, std::string_view key, std::string_view expected) {
-  error(at(n), fmt::format("'{}' must be {}, not {}", key, expected, type_phrase(n)));
-}
-
-void Parser::record(const std::string& path, const toml::node& n) {
-  s_.positions[path] = at(n);
-  if (const auto* arr = n.as_array()) {
-    for (std::size_t i = 0; i < arr->size(); ++i) record(fmt::format("{}[{}]", path, i), (*arr)[i]);
-  } else if (const auto* tbl = n.as_table()) {
-    for (auto&& [k, v] : *tbl) record(join_path(path, k.str()), v);
-  }
-}
-
-// ---------------------------------------------------------------- keys
-
-void Parser::check_keys(const Tbl& tb, const std::vector<std::string>& allowed, const WhyNot& why_not) {
-  for (auto&& [k, v] : *tb.t) {
-    const std::string key(k.str());
-    if (contains(allowed, key)) {
-      record(join_path(tb.path, key), v);
-      continue;
-    }
-    const SourcePos pos = at(k.source()).line > 0 ? at(k.source()) : at(v);
-    if (std::string why = why_not ? why_not(key) : std::string(); !why.empty()) {
-      error(pos, why);
-      continue;
-    }
-    error(pos, fmt::format("unknown key '{}' in {}", key, tb.label),
-          suggest(key, allowed, fmt::format("known keys: {}", join_comma(allowed))));
-  }
-}
-
-bool Parser::require(const Tbl& tb, std::string_view key) {
-  if (tb.t->get(key)) return true;
-  error(table_pos(tb), fmt::format("missing required key '{}' in {}", key, tb.label));
-  return false;
-}
-
-// ---------------------------------------------------------------- values of a node
-
-std::optional<std::string> Parser::string_of(const toml::node& n, std::string_view key) {
-  if (const auto* s = n.as_string()) return s->get();
-  type_error(n, key, "a string");
+std::optional<std::string> Parser::kind_name(const Tbl& tb, std::string_view what,
+                                             const std::vector<std::string>& known) {
+  const auto* n = tb.t->get("kind");
+  auto name = string_of(*n, "kind");
+  if (!name) return std::nullopt;
+  if (contains(known, *name)) return name;
+  error(at(*n), fmt::format("unknown {} kind '{}'", what, *name),
+        suggest(*name, known, fmt::format("known kinds: {}", join_comma(known))));
   return std::nullopt;
-}
-
-std::optional<std::string> Parser::nonempty_of(const toml::node& n, std::string_view key) {
-  auto s = string_of(n, key);
-  if (s && s->empty()) {
-    error(at(n), fmt::format("'{}' must not be empty", key));
-    return std::nullopt;
-  }
-  return s;
-}
-
-std::optional<std::int64_t> Parser::integer_of(const toml::node& n, std::string_view key, std::int64_t lo,
-                                               std::int64_t hi) {
-  const auto* i = n.as_integer();
-  if (!i) {
-    type_error(n, key, "an integer");
-    return std::nullopt;
-  }
-  const std::int64_t v = i->get();
-  if (v >= lo && v <= hi) return v;
-  if (hi == kIntMax || hi == kInt64Max)
-    error(at(n), fmt::format("'{}' must be at least {}, not {}", key, lo, v));
-  else
-    error(at(n), fmt::format("'{}' must be between {} and {}, not {}", key, lo, hi, v));
-  return std::nullopt;
-}
-
-std::optional<Nanos> Parser::duration_of(const toml::node& n, std::string_view key, Min min) {
-  if (n.is_integer() || n.is_floating_point()) {
-    const std::string number = n.is_integer() ? fmt::format("{}", n.as_integer()->get())
-                                              : fmt::format("{}", n.as_floating_point()->get());
-    error(at(n),
-          fmt::format("'{}' must be a duration string such as \"250ms\" or \"2s\", not a bare number: durations need a unit",
-                      key),
-          fmt::format("write \"{0}s\" or \"{0}ms\"", number));
-    return std::nullopt;
-  }
-  const auto* s = n.as_string();
-  if (!s) {
-    type_error(n, key, "a duration string such as \"250ms\" or \"2s\"");
-    return std::nullopt;
-  }
-  std::string why;
-  auto d = parse_duration(s->get(), &why);
-  if (!d) {
-    error(at(n), fmt::format("'{}': {}", key, why));
-    return std::nullopt;
-  }
-  if (min == Min::positive && d->count() == 0) {
-    error(at(n), fmt::format("'{}' must be positive (greater than zero), not \"{}\"", key, s->get()));
-    return std::nullopt;
-  }
-  return d;
-}
-
-std::optional<Command> Parser::command_of(const toml::node& n, std::string_view key) {
-  Command c;
-  c.pos = at(n);
-  if (const auto* s = n.as_string()) {
-    const std::string& line = s->get();
-    if (line.find_first_not_of(" \t\r\n") == std::string::npos) {
-      error(at(n), fmt::format("'{}' must not be empty", key));
-      return std::nullopt;
-    }
-    c.argv = {"/bin/sh", "-c", line};
-    c.shell = true;
-    return c;
-  }
-  const auto* arr = n.as_array();
-  if (!arr) {
-    type_error(n, key, "a string (a shell line) or an array of strings (an argv)");
-    return std::nullopt;
-  }
-  if (arr->empty()) {
-    error(at(n), fmt::format("'{}' must not be an empty array: the first element is the program to run", key));
-    return std::nullopt;
-  }
-  bool ok = true;
-  for (const auto& e : *arr) {
-    if (const auto* s = e.as_string()) {
-      c.argv.push_back(s->get());
-    } else {
-      error(at(e), fmt::format("every element of '{}' must be a string, not {}", key, type_phrase(e)));
-      ok = false;
-    }
-  }
-  if (ok && c.argv.front().empty()) {
-    error(at(arr->front()), fmt::format("the program (first element) of '{}' must not be empty", key));
-    ok = false;
-  }
-  return ok ? std::optional<Command>(std::move(c)) : std::nullopt;
-}
-
-std::optional<std::string> Parser::identifier_of(const toml::node& n, std::string_view key) {
-  auto s = string_of(n, key);
-  if (s && !is_identifier(*s)) {
-    error(at(n), fmt::format("'{}' must be made of letters, digits, '_' and '-', not \"{}\"", key, *s));
-    return std::nullopt;
-  }
-  return s;
-}
-
-// ---------------------------------------------------------------- values of a table's key
-
-std::optional<std::string> Parser::text(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  return n ? string_of(*n, key) : std::nullopt;
-}
-
-std::optional<std::string> Parser::nonempty(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  return n ? nonempty_of(*n, key) : std::nullopt;
-}
-
-std::optional<std::int64_t> Parser::integer(const Tbl& tb, std::string_view key, std::int64_t lo, std::int64_t hi) {
-  const auto* n = tb.t->get(key);
-  return n ? integer_of(*n, key, lo, hi) : std::nullopt;
-}
-
-std::optional<bool> Parser::boolean(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  if (const auto* b = n->as_boolean()) return b->get();
-  type_error(*n, key, "a boolean (true or false)");
-  return std::nullopt;
-}
-
-std::optional<Nanos> Parser::duration(const Tbl& tb, std::string_view key, Min min) {
-  const auto* n = tb.t->get(key);
-  return n ? duration_of(*n, key, min) : std::nullopt;
-}
-
-std::optional<Command> Parser::command(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  return n ? command_of(*n, key) : std::nullopt;
-}
-
-std::optional<std::vector<std::string>> Parser::identifiers(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  const auto* arr = n->as_array();
-  if (!arr) {
-    type_error(*n, key, "an array of names");
-    return std::nullopt;
-  }
-  std::vector<std::string> out;
-  bool ok = true;
-  for (const auto& e : *arr) {
-    if (auto s = identifier_of(e, key))
-      out.push_back(*s);
-    else
-      ok = false;
-  }
-  return ok ? std::optional(std::move(out)) : std::nullopt;
-}
-
-std::optional<int> Parser::signal(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  if (n->is_integer()) {
-    auto v = integer_of(*n, key, 1, 64);
-    return v ? std::optional(static_cast<int>(*v)) : std::nullopt;
-  }
-  const auto* s = n->as_string();
-  if (!s) {
-    type_error(*n, key, "a signal name such as \"SIGTERM\" or a number 1..64");
-    return std::nullopt;
-  }
-  if (int number = signal_number(s->get())) return number;
-  std::string upper;
-  for (char c : s->get()) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (upper.substr(0, 3) != "SIG") upper = "SIG" + upper;
-  error(at(*n), fmt::format("unknown signal '{}' in '{}'", s->get(), key),
-        suggest(upper, signal_names(), "write a name such as \"SIGTERM\" or \"KILL\", or a number 1..64"));
-  return std::nullopt;
-}
-
-std::optional<std::string> Parser::regex(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  auto s = string_of(*n, key);
-  if (!s) return std::nullopt;
-  // Regex compilers recurse, a few frames per group: a pattern thousands of
-  // groups deep overflowed the stack in libstdc++'s (found by tests/fuzz),
-  // and Boost.Regex's parser (text_match.cpp) recurses per group too. Bound
-  // both length and depth before compiling; no probe needs more.
-  int depth = 0, deepest = 0;
-  for (std::size_t i = 0; i < s->size(); ++i) {
-    if ((*s)[i] == '\\') ++i;
-    else if ((*s)[i] == '(') deepest = std::max(deepest, ++depth);
-    else if ((*s)[i] == ')' && depth > 0) --depth;
-  }
-  if (s->size() > kMaxRegexLength || deepest > kMaxRegexDepth) {
-    error(at(*n), s->size() > kMaxRegexLength
-                      ? fmt::format("'{}' is too long for a regular expression: {} characters, at most {}", key,
-                                    s->size(), kMaxRegexLength)
-                      : fmt::format("'{}' nests parentheses {} deep, at most {}", key, deepest, kMaxRegexDepth),
-          "match a shorter pattern");
-    return std::nullopt;
-  }
-  // Placeholders are substituted before the regex is used: compile it with
-  // stand-in values so that "{port.x}" is not read as a bad repetition.
-  Bindings stand_ins;
-  for (const auto& use : find_placeholders(*s)) stand_ins[use.name] = "0";
-  if (auto why = regex_syntax_error(substitute(*s, stand_ins))) {
-    error(at(*n), fmt::format("'{}' is not a valid regular expression: {}", key, *why));
-    return std::nullopt;
-  }
-  return s;
-}
-
-std::optional<std::string> Parser::port(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  if (n->is_integer()) {
-    auto v = integer_of(*n, key, 1, 65535);
-    return v ? std::optional(std::to_string(*v)) : std::nullopt;
-  }
-  auto s = string_of(*n, key);
-  if (!s) return std::nullopt;
-  if (!find_placeholders(*s).empty()) return s;  // checked by validate()
-  int number = 0;
-  auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), number);
-  if (ec == std::errc() && end == s->data() + s->size() && number >= 1 && number <= 65535) return s;
-  error(at(*n), fmt::format("'{}' must be a port number 1..65535 or a placeholder such as \"{{port.NAME}}\", not \"{}\"",
-                            key, *s));
-  return std::nullopt;
-}
-
-std::optional<std::vector<int>> Parser::statuses(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  const auto* arr = n->as_array();
-  if (!arr) {
-    type_error(*n, key, "an array of status codes such as [200, 204]");
-    return std::nullopt;
-  }
-  std::vector<int> out;
-  bool ok = true;
-  for (const auto& e : *arr) {
-    if (auto v = integer_of(e, key, 100, 599))
-      out.push_back(static_cast<int>(*v));
-    else
-      ok = false;
-  }
-  return ok ? std::optional(std::move(out)) : std::nullopt;
-}
-
-std::optional<double> Parser::percent(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  const auto* s = n->as_string();
-  if (!s || s->get().empty() || s->get().back() != '%') {
-    const std::string shown = n->is_integer()          ? fmt::format("{}", n->as_integer()->get())
-                              : n->is_floating_point() ? fmt::format("{}", n->as_floating_point()->get())
-                                                       : std::string("99.5");
-    error(at(*n),
-          fmt::format("'{}' must be a percentage written with a percent sign, such as \"99.5%\", not {}", key,
-                      s ? fmt::format("\"{}\"", s->get()) : type_phrase(*n)),
-          fmt::format("write \"{}%\"", shown));
-    return std::nullopt;
-  }
-  const std::string& text = s->get();
-  double value = 0;
-  const char* last = text.data() + text.size() - 1;  // the '%'
-  auto [end, ec] = std::from_chars(text.data(), last, value);
-  if (ec != std::errc() || end != last) {
-    error(at(*n), fmt::format("'{}' must be a number followed by '%', such as \"99.5%\", not \"{}\"", key, text));
-    return std::nullopt;
-  }
-  if (!(value >= 0 && value <= 100)) {  // also rejects "nan%"
-    error(at(*n), fmt::format("'{}' must be between 0% and 100%, not \"{}\"", key, text));
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::optional<double> Parser::probability(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  double value = 0;
-  if (const auto* i = n->as_integer())
-    value = static_cast<double>(i->get());
-  else if (const auto* f = n->as_floating_point())
-    value = f->get();
-  else {
-    type_error(*n, key, "a probability between 0 and 1, such as 0.5");
-    return std::nullopt;
-  }
-  if (!(value >= 0 && value <= 1)) {  // also rejects nan
-    error(at(*n), fmt::format("'{}' must be between 0 and 1, not {}", key, value),
-          value > 1 && value <= 100 ? fmt::format("a probability, not a percentage: write {}", value / 100) : "");
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::optional<double> Parser::rate(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  const auto* str = n->as_string();
-  if (!str) {
-    type_error(*n, key, "a rate string such as \"100KB/s\"");
-    return std::nullopt;
-  }
-  std::string why;
-  auto r = parse_rate(str->get(), &why);
-  if (!r) error(at(*n), fmt::format("'{}': {}", key, why));
-  return r;
-}
-
-std::optional<std::string> Parser::choice(const Tbl& tb, std::string_view key, const std::vector<std::string>& options) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  auto v = string_of(*n, key);
-  if (!v) return std::nullopt;
-  if (contains(options, *v)) return v;
-  std::vector<std::string> quoted;
-  for (const auto& o : options) quoted.push_back(fmt::format("\"{}\"", o));
-  error(at(*n), fmt::format("unknown {} '{}'", key, *v), suggest(*v, options, fmt::format("write {}", join_or(quoted))));
-  return std::nullopt;
-}
-
-std::optional<NetDirection> Parser::direction(const Tbl& tb) {
-  auto d = choice(tb, "direction", {"upstream", "downstream", "both"});
-  if (!d) return std::nullopt;
-  return *d == "upstream" ? NetDirection::upstream : *d == "downstream" ? NetDirection::downstream : NetDirection::both;
-}
-
-std::optional<std::string> Parser::address(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  auto s = nonempty_of(*n, key);
-  if (!s) return std::nullopt;
-  // HOST:PORT, where an IPv6 HOST is in brackets. Which hosts are allowed is
-  // validate()'s business; here only the shape and a literal port.
-  const auto colon = s->rfind(':');
-  const std::string host = colon == std::string::npos ? std::string() : s->substr(0, colon);
-  const std::string port = colon == std::string::npos ? std::string() : s->substr(colon + 1);
-  bool port_ok = !find_placeholders(port).empty();
-  int number = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-  if (ec == std::errc() && end == port.data() + port.size() && number >= 1 && number <= 65535) port_ok = true;
-  if (host.empty() || !port_ok) {
-    error(at(*n),
-          fmt::format("'{}' must be \"HOST:PORT\" with a port number 1..65535 or a placeholder, not \"{}\"", key, *s),
-          "e.g. \"127.0.0.1:{port.redis}\"");
-    return std::nullopt;
-  }
-  return s;
-}
-
-std::optional<std::vector<std::vector<std::string>>> Parser::groups(const Tbl& tb, std::string_view key) {
-  const auto* n = tb.t->get(key);
-  if (!n) return std::nullopt;
-  const auto* outer = n->as_array();
-  if (!outer) {
-    type_error(*n, key, "an array of arrays of service names, such as [[\"a\"], [\"b\", \"c\"]]");
-    return std::nullopt;
-  }
-  std::vector<std::vector<std::string>> out;
-  bool ok = true;
-  for (const auto& g : *outer) {
-    const auto* inner = g.as_array();
-    if (!inner) {
-      error(at(g), fmt::format("each group of '{}' must be an array of service names, not {}", key, type_phrase(g)),
-            "write [[\"a\"], [\"b\", \"c\"]]");
-      ok = false;
-      continue;
-    }
-    std::vector<std::string> names;
-    for (const auto& e : *inner) {
-      if (auto name = identifier_of(e, key))
-        names.push_back(*name);
-      else
-        ok = false;
-    }
-    out.push_back(std::move(names));
-  }
-  return ok ? std::optional(std::move(out)) : std::nullopt;
-}
-
-template <class T, class U>
-void assign(T& field, const std::optional<U>& value) {
-  if (value) field = static_cast<T>(*value);
 }
 
 // ---------------------------------------------------------------- tables
@@ -815,7 +251,7 @@ ServiceSpec Parser::service(const Tbl& tb) {
   ServiceSpec svc;
   svc.pos = table_pos(tb);
   check_keys(tb, key_names(service_keys()));
-  if (require(tb, "name")) assign(svc.name, identifier_of(*tb.t->get("name"), "name"));
+  if (require(tb, "name")) assign(svc.name, identifier(tb, "name"));
   if (require(tb, "command")) assign(svc.command, command(tb, "command"));
   service_env(tb, svc);
   assign(svc.workdir, nonempty(tb, "workdir"));
@@ -849,7 +285,7 @@ ServiceSpec Parser::service(const Tbl& tb) {
   assign(svc.stop_signal, signal(tb, "stop_signal"));
   assign(svc.stop_grace, duration(tb, "stop_grace", Min::zero));
   assign(svc.depends_on, identifiers(tb, "depends_on"));
-  if (const auto* n = tb.t->get("host")) assign(svc.host, identifier_of(*n, "host"));
+  assign(svc.host, identifier(tb, "host"));
   return svc;
 }
 
@@ -875,9 +311,9 @@ LinkSpec Parser::link(const Tbl& tb) {
   LinkSpec l;
   l.pos = table_pos(tb);
   check_keys(tb, key_names(link_keys()));
-  if (require(tb, "name")) assign(l.name, identifier_of(*tb.t->get("name"), "name"));
+  if (require(tb, "name")) assign(l.name, identifier(tb, "name"));
   if (require(tb, "to")) assign(l.to, address(tb, "to"));
-  if (const auto* n = tb.t->get("service")) assign(l.service, identifier_of(*n, "service"));
+  assign(l.service, identifier(tb, "service"));
   assign(l.from, identifiers(tb, "from"));
   return l;
 }
@@ -895,25 +331,18 @@ ProbeSpec Parser::probe(const Tbl& tb, bool readiness) {
   assign(p.interval, duration(tb, "interval", Min::positive));
   assign(p.timeout, duration(tb, "timeout", Min::positive));
   if (!readiness) assign(p.steady_state, boolean(tb, "steady_state"));
-  if (const auto* n = tb.t->get("from")) assign(p.from, identifier_of(*n, "from"));
+  assign(p.from, identifier(tb, "from"));
   if (kind) probe_kind_keys(tb, p);
   return p;
 }
 
 const KindSpec* Parser::probe_kind(const Tbl& tb, ProbeSpec& p) {
-  const auto* n = tb.t->get("kind");
-  auto name = string_of(*n, "kind");
+  std::vector<std::string> names;
+  for (const auto& k : probe_kinds()) names.push_back(k.name);
+  auto name = kind_name(tb, "probe", names);
   if (!name) return nullptr;
-  const KindSpec* kind = find_probe_kind(*name);
-  if (!kind) {
-    std::vector<std::string> names;
-    for (const auto& k : probe_kinds()) names.push_back(k.name);
-    error(at(*n), fmt::format("unknown probe kind '{}'", *name),
-          suggest(*name, names, fmt::format("known kinds: {}", join_comma(names))));
-    return nullptr;
-  }
-  p.kind = kind->name == "tcp" ? ProbeKind::tcp : kind->name == "http" ? ProbeKind::http : ProbeKind::exec;
-  return kind;
+  p.kind = *name == "tcp" ? ProbeKind::tcp : *name == "http" ? ProbeKind::http : ProbeKind::exec;
+  return find_probe_kind(*name);
 }
 
 void Parser::probe_kind_keys(const Tbl& tb, ProbeSpec& p) {
@@ -944,7 +373,7 @@ void Parser::probe_kind_keys(const Tbl& tb, ProbeSpec& p) {
 FaultSpec Parser::fault(const Tbl& tb, bool& named) {
   FaultSpec f;
   f.pos = table_pos(tb);
-  const KindSpec* kind = require(tb, "kind") ? fault_kind(tb, f) : nullptr;
+  const FaultKind* kind = require(tb, "kind") ? fault_kind_of(tb, f) : nullptr;
 
   check_keys(tb, fault_keys(kind), [&](const std::string& key) { return fault_key_refusal(kind, key); });
 
@@ -957,24 +386,20 @@ FaultSpec Parser::fault(const Tbl& tb, bool& named) {
   if (!kind || fault_accepts(*kind, "duration")) assign(f.duration, duration(tb, "duration", Min::positive));
   assign(f.repeat, integer(tb, "repeat", 1, kMaxRepeat));
   assign(f.every, duration(tb, "every", Min::positive));
-  if (kind) fault_params(tb, *kind, f);
+  if (kind) {
+    TableParamReader reader(*this, tb);
+    f.params = kind->read(reader);
+  }
   return f;
 }
 
-const KindSpec* Parser::fault_kind(const Tbl& tb, FaultSpec& f) {
-  const auto* n = tb.t->get("kind");
-  auto name = string_of(*n, "kind");
+const FaultKind* Parser::fault_kind_of(const Tbl& tb, FaultSpec& f) {
+  std::vector<std::string> names;
+  for (const FaultKind* k : registered_fault_kinds()) names.push_back(k->spec.name);
+  auto name = kind_name(tb, "fault", names);
   if (!name) return nullptr;
-  const KindSpec* kind = find_fault_kind(*name);
-  if (!kind) {
-    std::vector<std::string> names;
-    for (const auto& k : fault_kinds()) names.push_back(k.name);
-    error(at(*n), fmt::format("unknown fault kind '{}'", *name),
-          suggest(*name, names, fmt::format("known kinds: {}", join_comma(names))));
-    return nullptr;
-  }
-  f.kind = kind->name;
-  return kind;
+  f.kind = *name;
+  return fault_kind(*name);
 }
 
 void Parser::fault_at(const Tbl& tb, FaultSpec& f) {
@@ -1001,87 +426,6 @@ void Parser::fault_at(const Tbl& tb, FaultSpec& f) {
   if (auto d = duration_of(*n, "at", Min::zero)) f.at_min = f.at_max = *d;
 }
 
-void Parser::fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f) {
-  if (kind.name == "process.kill") {
-    KillParams k;
-    assign(k.signal, signal(tb, "signal"));
-    assign(k.group, boolean(tb, "group"));
-    f.params = k;
-  } else if (kind.name == "process.pause") {
-    PauseParams p;
-    assign(p.group, boolean(tb, "group"));
-    f.params = p;
-  } else if (kind.name == "process.restart") {
-    f.params = RestartParams{};
-  } else if (kind.name == "exec") {
-    ExecParams e;
-    assign(e.apply, command(tb, "apply"));
-    if (auto revert = command(tb, "revert")) e.revert = std::move(*revert);
-    assign(e.timeout, duration(tb, "timeout", Min::positive));
-    f.params = std::move(e);
-  } else if (kind.name.starts_with("net.")) {
-    net_fault_params(tb, kind, f);
-  }
-}
-
-void Parser::net_fault_params(const Tbl& tb, const KindSpec& kind, FaultSpec& f) {
-  if (kind.name == "net.latency") {
-    LatencyParams p;
-    if (require(tb, "latency")) assign(p.latency, duration(tb, "latency", Min::zero));
-    assign(p.jitter, duration(tb, "jitter", Min::zero));
-    if (auto d = choice(tb, "distribution", {"uniform", "normal"}))
-      p.distribution = *d == "normal" ? LatencyDistribution::normal : LatencyDistribution::uniform;
-    assign(p.direction, direction(tb));
-    assign(p.toxicity, probability(tb, "toxicity"));
-    f.params = p;
-  } else if (kind.name == "net.bandwidth") {
-    BandwidthParams p;
-    if (require(tb, "rate")) assign(p.rate, rate(tb, "rate"));
-    assign(p.direction, direction(tb));
-    assign(p.toxicity, probability(tb, "toxicity"));
-    f.params = p;
-  } else if (kind.name == "net.blackhole") {
-    BlackholeParams p;
-    assign(p.direction, direction(tb));
-    if (auto d = duration(tb, "close_after", Min::positive)) p.close_after = *d;
-    assign(p.toxicity, probability(tb, "toxicity"));
-    f.params = p;
-  } else if (kind.name == "net.reset") {
-    ResetParams p;
-    assign(p.after, duration(tb, "after", Min::zero));
-    assign(p.toxicity, probability(tb, "toxicity"));
-    f.params = p;
-  } else if (kind.name == "net.slow_close") {
-    SlowCloseParams p;
-    if (require(tb, "delay")) assign(p.delay, duration(tb, "delay", Min::positive));
-    assign(p.direction, direction(tb));
-    assign(p.toxicity, probability(tb, "toxicity"));
-    f.params = p;
-  } else if (kind.name == "net.slicer") {
-    SlicerParams p;
-    assign(p.size, integer(tb, "size", 1, kIntMax));
-    assign(p.size_variation, integer(tb, "size_variation", 0, kIntMax));
-    assign(p.delay, duration(tb, "delay", Min::zero));
-    assign(p.direction, direction(tb));
-    assign(p.toxicity, probability(tb, "toxicity"));
-    f.params = p;
-  } else if (kind.name == "net.partition") {
-    f.params = partition_params(tb);
-  }
-}
-
-PartitionParams Parser::partition_params(const Tbl& tb) {
-  PartitionParams p;
-  assign(p.groups, groups(tb, "groups"));
-  if (const auto* n = tb.t->get("isolate")) assign(p.isolate, identifier_of(*n, "isolate"));
-  if (auto shape = choice(tb, "shape", {"halves", "ring"}))
-    p.shape = *shape == "ring" ? PartitionShape::ring : PartitionShape::halves;
-  if (auto mode = choice(tb, "mode", {"drop", "reject"}))
-    p.mode = *mode == "reject" ? PartitionMode::reject : PartitionMode::drop;
-  if (auto d = choice(tb, "direction", {"both", "one"})) p.one_way = *d == "one";
-  return p;
-}
-
 void Parser::default_fault_names(const std::vector<bool>& named) {
   std::map<std::string, int> unnamed_per_kind;
   for (std::size_t i = 0; i < s_.faults.size(); ++i)
@@ -1105,7 +449,7 @@ StepSpec Parser::step(const Tbl& tb, std::string default_name) {
   assign(st.expect_exit, integer(tb, "expect_exit", 0, 255));
   assign(st.expect_stdout, text(tb, "expect_stdout"));
   assign(st.expect_stdout_regex, regex(tb, "expect_stdout_regex"));
-  if (const auto* n = tb.t->get("from")) assign(st.from, identifier_of(*n, "from"));
+  assign(st.from, identifier(tb, "from"));
   return st;
 }
 
@@ -1130,16 +474,11 @@ WorkloadSpec Parser::workload(const Tbl& tb) {
   w.pos = table_pos(tb);
   const KindSpec* kind = nullptr;
   if (require(tb, "kind")) {
-    const auto* n = tb.t->get("kind");
-    if (auto name = string_of(*n, "kind")) {
+    std::vector<std::string> names;
+    for (const auto& k : workload_kinds()) names.push_back(k.name);
+    if (auto name = kind_name(tb, "workload", names)) {
       kind = find_workload_kind(*name);
-      std::vector<std::string> names;
-      for (const auto& k : workload_kinds()) names.push_back(k.name);
-      if (!kind)
-        error(at(*n), fmt::format("unknown workload kind '{}'", *name),
-              suggest(*name, names, fmt::format("known kinds: {}", join_comma(names))));
-      else
-        w.kind = kind->name == "tcp" ? WorkloadKind::tcp : WorkloadKind::exec;
+      w.kind = *name == "tcp" ? WorkloadKind::tcp : WorkloadKind::exec;
     }
   }
   // The keys of the workload's kind; every kind's keys while the kind is unknown.

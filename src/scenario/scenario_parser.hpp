@@ -1,4 +1,5 @@
-// TOML -> typed Scenario. The only file in faultline that includes toml++.
+// TOML -> typed Scenario. Only the parser's own files (scenario_parser*.cpp)
+// include toml++; a fault kind reads its keys through fault_kind.hpp's ParamReader.
 // Parsing collects every problem it can find (syntax, wrong type, unknown key
 // with a did-you-mean, bad duration, out-of-range number) before returning;
 // semantic checks across tables live in validate.hpp.

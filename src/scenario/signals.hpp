@@ -1,7 +1,7 @@
 // Signal names as users write them (stop_signal, process.kill's signal) and
 // as plans and reports show them: the one table of names and numbers. It is
-// in the scenario layer because the scenario parser is its first reader;
-// os/signals.hpp makes it available to the process layer under its old path.
+// in the scenario layer because the scenario parser is its first reader.
+// The process layer (os/) includes it from here too.
 #pragma once
 
 #include <optional>

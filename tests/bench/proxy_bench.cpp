@@ -64,7 +64,8 @@
 #include <thread>
 #include <vector>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_bandwidth.hpp"
+#include "fault_injectors/net_latency.hpp"
 #include "fault_injectors/proxy/link_set.hpp"
 
 extern char** environ;

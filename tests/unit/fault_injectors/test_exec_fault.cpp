@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "fault_injectors/exec_fault.hpp"
 #include "injector_fixture.hpp"
 
 using namespace faultline;

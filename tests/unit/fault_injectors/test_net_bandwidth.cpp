@@ -2,7 +2,7 @@
 // limited direction only, and a revert lets the rest through at full speed.
 #include <doctest/doctest.h>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_bandwidth.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;

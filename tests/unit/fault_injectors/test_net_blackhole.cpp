@@ -3,7 +3,7 @@
 // the revert, and close_after ends connections on time.
 #include <doctest/doctest.h>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_blackhole.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_latency.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;

@@ -4,7 +4,7 @@
 // tested in test_topology.cpp.
 #include <doctest/doctest.h>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_partition.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;

@@ -2,7 +2,7 @@
 // get an RST, after the configured delay; a revert lets new ones through.
 #include <doctest/doctest.h>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_reset.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_slicer.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;

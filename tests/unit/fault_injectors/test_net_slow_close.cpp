@@ -3,7 +3,7 @@
 // a revert delivers a held close at once.
 #include <doctest/doctest.h>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_slow_close.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;

@@ -2,6 +2,7 @@
 // the target's veth ends, added and removed for real.
 #include <doctest/doctest.h>
 
+#include "fault_injectors/net_bandwidth.hpp"
 #include "injector_fixture.hpp"
 #include "netns_fixture.hpp"
 

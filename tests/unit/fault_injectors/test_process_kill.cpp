@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include "fault_injectors/process_kill.hpp"
 #include "injector_fixture.hpp"
 
 using namespace faultline;

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "fault_injectors/process_restart.hpp"
 #include "injector_fixture.hpp"
 
 using namespace faultline;

@@ -1,6 +1,15 @@
 #include <doctest/doctest.h>
 
+#include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/injector.hpp"
+#include "fault_injectors/net_bandwidth.hpp"
+#include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_reset.hpp"
+#include "fault_injectors/net_slicer.hpp"
+#include "fault_injectors/net_slow_close.hpp"
+#include "fault_injectors/process_kill.hpp"
+#include "fault_injectors/process_pause.hpp"
+#include "fault_injectors/process_restart.hpp"
 #include "scenario/catalog.hpp"
 
 using namespace faultline;
@@ -50,4 +59,20 @@ TEST_CASE("registry: exec without a revert command is not reversible") {
   e.apply.argv = {"true"};
   spec.params = e;
   CHECK_FALSE(make_injector(spec)->reversible());
+}
+
+TEST_CASE("registry: each entry has its factories and a descriptor the scenario layer finds by name") {
+  REQUIRE(registered_fault_kinds().size() == injector_kinds().size());
+  for (std::size_t i = 0; i < injector_kinds().size(); ++i) {
+    const InjectorKind& k = *injector_kinds()[i];
+    INFO(k.kind.spec.name);
+    CHECK(registered_fault_kinds()[i] == &k.kind);
+    CHECK(fault_kind(k.kind.spec.name) == &k.kind);
+    CHECK(static_cast<bool>(k.make));
+    CHECK(static_cast<bool>(k.kind.read));
+    CHECK(static_cast<bool>(k.kind.describe));
+    CHECK(k.kind.kernel == (k.make_kernel != nullptr));
+    CHECK((k.kind.target == FaultTarget::link) == (k.kind.toxicity != nullptr));
+  }
+  CHECK(fault_kind("net.teleport") == nullptr);
 }

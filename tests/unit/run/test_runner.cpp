@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "fault_injectors/exec_fault.hpp"
 #include "os/atomic_file.hpp"
 #include "os/netns.hpp"
 #include "record/json_record.hpp"

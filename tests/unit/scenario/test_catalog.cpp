@@ -11,6 +11,14 @@
 #include <sstream>
 #include <string>
 
+#include "fault_injectors/exec_fault.hpp"
+#include "fault_injectors/net_bandwidth.hpp"
+#include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_reset.hpp"
+#include "fault_injectors/net_slicer.hpp"
+#include "fault_injectors/net_slow_close.hpp"
+#include "fault_injectors/process_kill.hpp"
+#include "fault_injectors/process_pause.hpp"
 #include "scenario/catalog.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/scenario_parser.hpp"
@@ -313,16 +321,16 @@ read = "true"
   REQUIRE(r.scenario.has_value());
   const Scenario& s = *r.scenario;
   const ServiceSpec& svc = s.services.at(0);
-  const auto& kill = std::get<KillParams>(s.faults.at(0).params);
-  const auto& pause = std::get<PauseParams>(s.faults.at(1).params);
-  const auto& exec = std::get<ExecParams>(s.faults.at(2).params);
-  const auto& latency = std::get<LatencyParams>(s.faults.at(3).params);
-  const auto& bandwidth = std::get<BandwidthParams>(s.faults.at(4).params);
-  const auto& blackhole = std::get<BlackholeParams>(s.faults.at(5).params);
-  const auto& reset = std::get<ResetParams>(s.faults.at(6).params);
-  const auto& slow_close = std::get<SlowCloseParams>(s.faults.at(7).params);
-  const auto& slicer = std::get<SlicerParams>(s.faults.at(8).params);
-  const auto& partition = std::get<PartitionParams>(s.faults.at(9).params);
+  const auto& kill = s.faults.at(0).params.get<KillParams>();
+  const auto& pause = s.faults.at(1).params.get<PauseParams>();
+  const auto& exec = s.faults.at(2).params.get<ExecParams>();
+  const auto& latency = s.faults.at(3).params.get<LatencyParams>();
+  const auto& bandwidth = s.faults.at(4).params.get<BandwidthParams>();
+  const auto& blackhole = s.faults.at(5).params.get<BlackholeParams>();
+  const auto& reset = s.faults.at(6).params.get<ResetParams>();
+  const auto& slow_close = s.faults.at(7).params.get<SlowCloseParams>();
+  const auto& slicer = s.faults.at(8).params.get<SlicerParams>();
+  const auto& partition = s.faults.at(9).params.get<PartitionParams>();
   auto dir = [](NetDirection v) {
     return std::string(v == NetDirection::both ? "both" : v == NetDirection::upstream ? "upstream" : "downstream");
   };

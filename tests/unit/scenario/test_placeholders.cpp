@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fault_injectors/exec_fault.hpp"
 #include "scenario/placeholders.hpp"
 
 using namespace faultline;
@@ -166,7 +167,7 @@ TEST_CASE("placeholders: resolve_placeholders substitutes every string field") {
   CHECK(p.expect_stdout_regex == "r1");
   CHECK(p.command.argv[2] == "r1");
 
-  const auto& e = std::get<ExecParams>(r.faults[0].params);
+  const auto& e = r.faults[0].params.get<ExecParams>();
   CHECK(e.apply.argv[2] == "inject 5432 {iteration}");  // unbound: left for the runner
   CHECK(e.revert->argv[2] == "revert 5432");
   CHECK(r.setup[0].command.argv == std::vector<std::string>{"seed", "{iteration}", "{literal}"});

@@ -8,6 +8,15 @@
 #include <string>
 #include <unistd.h>
 
+#include "fault_injectors/exec_fault.hpp"
+#include "fault_injectors/net_bandwidth.hpp"
+#include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_reset.hpp"
+#include "fault_injectors/net_slicer.hpp"
+#include "fault_injectors/net_slow_close.hpp"
+#include "fault_injectors/process_kill.hpp"
+#include "fault_injectors/process_pause.hpp"
+#include "fault_injectors/process_restart.hpp"
 #include "scenario/scenario_parser.hpp"
 #include "scenario/validate.hpp"
 
@@ -321,9 +330,9 @@ TEST_CASE("parser: faults of every kind, with default names") {
   CHECK(kill1.at_max == 3s);
   CHECK_FALSE(kill1.duration.has_value());
   CHECK(kill1.repeat == 1);
-  REQUIRE(std::holds_alternative<KillParams>(kill1.params));
-  CHECK(std::get<KillParams>(kill1.params).signal == SIGTERM);
-  CHECK_FALSE(std::get<KillParams>(kill1.params).group);
+  REQUIRE(kill1.params.holds<KillParams>());
+  CHECK(kill1.params.get<KillParams>().signal == SIGTERM);
+  CHECK_FALSE(kill1.params.get<KillParams>().group);
 
   const FaultSpec& kill2 = s.faults[1];
   CHECK(kill2.name == "process.kill#2");
@@ -331,25 +340,25 @@ TEST_CASE("parser: faults of every kind, with default names") {
   CHECK(kill2.at_max == 500ms);
   CHECK(kill2.repeat == 3);
   CHECK(kill2.every == 2s);
-  CHECK(std::get<KillParams>(kill2.params).signal == SIGKILL);
-  CHECK(std::get<KillParams>(kill2.params).group);
+  CHECK(kill2.params.get<KillParams>().signal == SIGKILL);
+  CHECK(kill2.params.get<KillParams>().group);
 
   const FaultSpec& pause = s.faults[2];
   CHECK(pause.name == "freeze");
   CHECK(pause.duration == Nanos(1s));
-  REQUIRE(std::holds_alternative<PauseParams>(pause.params));
-  CHECK_FALSE(std::get<PauseParams>(pause.params).group);
+  REQUIRE(pause.params.holds<PauseParams>());
+  CHECK_FALSE(pause.params.get<PauseParams>().group);
 
   const FaultSpec& restart = s.faults[3];
   CHECK(restart.name == "process.restart");  // the only unnamed restart
-  CHECK(std::holds_alternative<RestartParams>(restart.params));
+  CHECK(restart.params.holds<RestartParams>());
 
   const FaultSpec& exec = s.faults[4];
   CHECK(exec.name == "exec");
   CHECK(exec.target.empty());
   CHECK(exec.duration == Nanos(2s));
-  REQUIRE(std::holds_alternative<ExecParams>(exec.params));
-  const auto& e = std::get<ExecParams>(exec.params);
+  REQUIRE(exec.params.holds<ExecParams>());
+  const auto& e = exec.params.get<ExecParams>();
   CHECK(e.apply.argv == std::vector<std::string>{"tc", "qdisc", "add"});
   REQUIRE(e.revert.has_value());
   CHECK(e.revert->display() == "tc qdisc del");
@@ -466,11 +475,11 @@ command = "true"
   CHECK(s.faults.at(0).at_max == 0ns);
   CHECK(s.faults.at(0).repeat == 1);
   CHECK(s.faults.at(0).every == 0ns);
-  CHECK(std::get<KillParams>(s.faults.at(0).params).signal == SIGKILL);
-  CHECK(std::get<KillParams>(s.faults.at(0).params).group);
-  CHECK(std::get<PauseParams>(s.faults.at(1).params).group);
-  CHECK(std::get<ExecParams>(s.faults.at(2).params).timeout == 30s);
-  CHECK_FALSE(std::get<ExecParams>(s.faults.at(2).params).revert.has_value());
+  CHECK(s.faults.at(0).params.get<KillParams>().signal == SIGKILL);
+  CHECK(s.faults.at(0).params.get<KillParams>().group);
+  CHECK(s.faults.at(1).params.get<PauseParams>().group);
+  CHECK(s.faults.at(2).params.get<ExecParams>().timeout == 30s);
+  CHECK_FALSE(s.faults.at(2).params.get<ExecParams>().revert.has_value());
 
   CHECK(s.verify.at(0).name == "verify #1");
   CHECK(s.verify.at(1).name == "verify #2");
@@ -1113,37 +1122,37 @@ shape = "halves"
 duration = "1s"
 )");
   REQUIRE(s.faults.size() == 9);
-  const auto& lat = std::get<LatencyParams>(s.faults[0].params);
+  const auto& lat = s.faults[0].params.get<LatencyParams>();
   CHECK(s.faults[0].target == "repl");
   CHECK(lat.latency == 100ms);
   CHECK(lat.jitter == 10ms);
   CHECK(lat.distribution == LatencyDistribution::normal);
   CHECK(lat.direction == NetDirection::upstream);
   CHECK(lat.toxicity == 0.5);
-  const auto& bw = std::get<BandwidthParams>(s.faults[1].params);
+  const auto& bw = s.faults[1].params.get<BandwidthParams>();
   CHECK(bw.rate == 100e3);
   CHECK(bw.direction == NetDirection::downstream);
   CHECK(bw.toxicity == 1.0);
-  const auto& bh = std::get<BlackholeParams>(s.faults[2].params);
+  const auto& bh = s.faults[2].params.get<BlackholeParams>();
   CHECK(bh.direction == NetDirection::both);
   CHECK(bh.close_after == Nanos(2s));
-  const auto& rst = std::get<ResetParams>(s.faults[3].params);
+  const auto& rst = s.faults[3].params.get<ResetParams>();
   CHECK(rst.after == 250ms);
   CHECK(rst.toxicity == 0.0);
-  CHECK(std::get<SlowCloseParams>(s.faults[4].params).delay == 500ms);
-  const auto& sl = std::get<SlicerParams>(s.faults[5].params);
+  CHECK(s.faults[4].params.get<SlowCloseParams>().delay == 500ms);
+  const auto& sl = s.faults[5].params.get<SlicerParams>();
   CHECK(sl.size == 10);
   CHECK(sl.size_variation == 3);
   CHECK(sl.delay == 1ms);
-  const auto& groups = std::get<PartitionParams>(s.faults[6].params);
+  const auto& groups = s.faults[6].params.get<PartitionParams>();
   CHECK(s.faults[6].target.empty());
   CHECK(groups.groups == std::vector<std::vector<std::string>>{{"primary"}, {"replica"}});
   CHECK(groups.mode == PartitionMode::reject);
   CHECK(groups.one_way);
   CHECK_FALSE(groups.shape.has_value());
-  CHECK(std::get<PartitionParams>(s.faults[7].params).isolate == "replica");
-  CHECK(std::get<PartitionParams>(s.faults[7].params).mode == PartitionMode::drop);
-  CHECK(std::get<PartitionParams>(s.faults[8].params).shape == PartitionShape::halves);
+  CHECK(s.faults[7].params.get<PartitionParams>().isolate == "replica");
+  CHECK(s.faults[7].params.get<PartitionParams>().mode == PartitionMode::drop);
+  CHECK(s.faults[8].params.get<PartitionParams>().shape == PartitionShape::halves);
   CHECK(s.faults[8].name == "net.partition#3");
 }
 

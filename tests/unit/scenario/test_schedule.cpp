@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "fault_injectors/process_kill.hpp"
+#include "fault_injectors/process_pause.hpp"
 #include "scenario/schedule.hpp"
 
 using namespace faultline;

@@ -9,7 +9,11 @@
 #include <functional>
 #include <vector>
 
-#include "fault_injectors/net_faults.hpp"
+#include "fault_injectors/net_bandwidth.hpp"
+#include "fault_injectors/net_latency.hpp"
+#include "fault_injectors/net_partition.hpp"
+#include "fault_injectors/net_slicer.hpp"
+#include "fault_injectors/net_slow_close.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;

@@ -1,6 +1,12 @@
 #include <doctest/doctest.h>
 
-#include "scenario/net_describe.hpp"
+#include "fault_injectors/net_bandwidth.hpp"
+#include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_reset.hpp"
+#include "fault_injectors/net_slicer.hpp"
+#include "fault_injectors/net_slow_close.hpp"
+#include "fault_injectors/process_kill.hpp"
+#include "scenario/fault_kind.hpp"
 
 using namespace faultline;
 
@@ -16,7 +22,7 @@ FaultSpec net(const std::string& kind, FaultParams p) {
 
 }  // namespace
 
-TEST_CASE("net_describe: one sentence per network fault, from its parameters") {
+TEST_CASE("fault_kind: one sentence per network fault, from its parameters") {
   CHECK(describe_net_fault(net("net.latency", LatencyParams{100ms, 10ms, LatencyDistribution::normal,
                                                              NetDirection::upstream, 0.25})) ==
         "delay 100ms sd 10ms (normal), upstream (client to server), 25% of connections on link 'db'");

@@ -8,7 +8,8 @@
 #include <filesystem>
 
 #include "fault_injectors/injector.hpp"
-#include "fault_injectors/link_injector.hpp"
+#include "fault_injectors/link_kind.hpp"
+#include "fault_injectors/net_reset.hpp"
 #include "proxy_harness.hpp"
 #include "system/clone.hpp"
 
