@@ -16,7 +16,7 @@
 
 namespace faultline {
 
-/// One probe execution (DESIGN.md section 3: "sample").
+/// One probe execution (docs/design.md section 3: "sample").
 struct Sample {
   Nanos start{0};  ///< when the probe began (the tick it ran on, as observed)
   Nanos end{0};    ///< when its outcome was known
@@ -204,7 +204,7 @@ struct ProbeLatency {
   LatencySummary before, during, after;
 };
 
-/// The metrics of one iteration, exactly as DESIGN.md section 3 defines them.
+/// The metrics of one iteration, exactly as docs/design.md section 3 defines them.
 struct IterationMetrics {
   int index = 0;  ///< 1-based
   Nanos start{0};       ///< iteration start (after the steady-state gate)
@@ -262,7 +262,7 @@ struct Verdict {
   std::string detail;     ///< optional sentence
 };
 
-/// How the run ended; maps onto the exit codes of DESIGN.md section 5.
+/// How the run ended; maps onto the exit codes of docs/design.md section 5.
 enum class Outcome { passed, failed, usage_error, inconclusive, harness_error, interrupted };
 
 /// Everything a run leaves behind.
@@ -299,7 +299,7 @@ struct RunRecord {
   std::vector<std::string> left_behind;  ///< anything a revert could not undo
 };
 
-/// The exit code for an outcome (DESIGN.md section 5).
+/// The exit code for an outcome (docs/design.md section 5).
 int exit_code_for(Outcome o, bool sigterm = false);
 
 /// "passed", "failed", ...

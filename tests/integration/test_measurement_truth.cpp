@@ -1,4 +1,4 @@
-// Ground truth for measurement (DESIGN.md section 3): a server whose outages
+// Ground truth for measurement (docs/design.md section 3): a server whose outages
 // the test scripts exactly (tests/fixtures/flaky_server) logs every
 // transition on CLOCK_MONOTONIC; faultline's record stores its own origin on
 // the same clock. Every figure faultline measures is compared with the
@@ -77,7 +77,7 @@ std::vector<std::int64_t> exact_starts(const json::value& probe) {
 
 /// The gap between the sample that started at `t` (a measured transition)
 /// and the sample before it: the true transition lies between the two
-/// (DESIGN.md section 3), so this is the measurement's own uncertainty. With
+/// (docs/design.md section 3), so this is the measurement's own uncertainty. With
 /// regular sampling it is the interval; a tick skipped because the machine
 /// was too busy (an overrun) widens it by exactly that tick.
 std::int64_t gap_before(const std::vector<std::int64_t>& starts, std::int64_t t) {

@@ -14,7 +14,7 @@ Sample s(Nanos start, Nanos latency, bool ok, std::string detail = "") {
 }
 }  // namespace
 
-TEST_CASE("record: exit codes and outcome names follow DESIGN.md section 5") {
+TEST_CASE("record: exit codes and outcome names follow docs/design.md section 5") {
   CHECK(exit_code_for(Outcome::passed) == 0);
   CHECK(exit_code_for(Outcome::failed) == 1);
   CHECK(exit_code_for(Outcome::usage_error) == 2);
