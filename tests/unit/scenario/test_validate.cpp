@@ -1,93 +1,15 @@
+// Validation of whole scenarios (validate.cpp): names, dependencies, probes,
+// links, namespaces, and every problem at once, in file order.
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "scenario/scenario_parser.hpp"
 #include "scenario/starter.hpp"
-#include "scenario/validate.hpp"
+#include "validate_fixture.hpp"
 
 using namespace faultline;
-
-namespace {
-
-struct Where {
-  int line = 0;
-  int column = 0;
-};
-
-/// 1-based line and column of occurrence `n` of `needle` in `text`.
-Where where_is(std::string_view text, std::string_view needle, std::size_t n = 1) {
-  std::size_t at = std::string_view::npos;
-  std::size_t from = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    at = text.find(needle, from);
-    REQUIRE_MESSAGE(at != std::string_view::npos, "test text lacks: ", std::string(needle));
-    from = at + 1;
-  }
-  Where w{1, 1};
-  for (std::size_t i = 0; i < at; ++i) {
-    if (text[i] == '\n') {
-      ++w.line;
-      w.column = 1;
-    } else {
-      ++w.column;
-    }
-  }
-  return w;
-}
-
-std::string all_messages(const std::vector<Diagnostic>& ds) {
-  std::string out;
-  for (const auto& d : ds) out += format_diagnostic(d) + "\n";
-  return out;
-}
-
-/// Parses `text` (which must parse cleanly) and validates it.
-std::vector<Diagnostic> check(const std::string& text) {
-  auto r = parse_scenario(text, "v.toml");
-  INFO("text:\n", text, "\nparse diagnostics:\n", all_messages(r.diagnostics));
-  REQUIRE(r.diagnostics.empty());
-  REQUIRE(r.scenario.has_value());
-  return validate(*r.scenario);
-}
-
-/// The only diagnostic whose message contains `fragment`.
-Diagnostic diag(const std::vector<Diagnostic>& ds, std::string_view fragment) {
-  const Diagnostic* found = nullptr;
-  int count = 0;
-  for (const auto& d : ds)
-    if (d.message.find(fragment) != std::string::npos) {
-      found = &d;
-      ++count;
-    }
-  INFO("diagnostics:\n", all_messages(ds));
-  REQUIRE_MESSAGE(count == 1, "expected exactly one diagnostic containing: ", std::string(fragment));
-  return *found;
-}
-
-void check_at(const Diagnostic& d, Where w) {
-  INFO("diagnostic: ", format_diagnostic(d));
-  CHECK(d.pos.file == "v.toml");
-  CHECK(d.pos.line == w.line);
-  CHECK(d.pos.column == w.column);
-}
-
-/// Where the value of `key = value` (given as the whole text) starts.
-Where value_of(std::string_view text, std::string_view key_and_value, std::size_t n = 1) {
-  Where w = where_is(text, key_and_value, n);
-  w.column += static_cast<int>(key_and_value.find("= ") + 2);
-  return w;
-}
-
-const std::string kServices = R"(name = "v"
-[[service]]
-name = "redis"
-command = "redis-server --port {port.redis} --dir {service.dir}"
-ports = ["redis"]
-)";
-
-}  // namespace
+using namespace faultline::validate_fixture;
 
 TEST_CASE("validate: a sound scenario has no problems") {
   CHECK(check(kServices + R"(
@@ -110,29 +32,6 @@ repeat = 2
 every = "1500ms"
 )")
             .empty());
-}
-
-TEST_CASE("validate: a fault target must be a declared service") {
-  const std::string text = kServices + "[[fault]]\nkind = \"process.kill\"\ntarget = \"rediss\"\n";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 1);
-  CHECK(ds[0].message == "fault target 'rediss' is not a declared service");
-  CHECK(ds[0].hint == "did you mean 'redis'?");
-  check_at(ds[0], value_of(text, "target = \"rediss\""));
-
-  const auto far = check(kServices + "[[fault]]\nkind = \"process.restart\"\ntarget = \"postgres\"\n");
-  CHECK(diag(far, "postgres").hint == "declared services: 'redis'");
-  const auto none = check("name = \"v\"\n[[fault]]\nkind = \"process.pause\"\ntarget = \"x\"\nduration = \"1s\"\n");
-  CHECK(diag(none, "'x'").hint == "no [[service]] is declared");
-}
-
-TEST_CASE("validate: process faults need a target, exec faults an apply command") {
-  const std::string text = kServices + "[[fault]]\nkind = \"process.kill\"\n[[fault]]\nkind = \"exec\"\n";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 2);
-  check_at(diag(ds, "'target'"), where_is(text, "[[fault]]"));
-  CHECK(diag(ds, "'target'").message.rfind("missing required key 'target' in fault 'process.kill'", 0) == 0);
-  check_at(diag(ds, "'apply'"), where_is(text, "[[fault]]", 2));
 }
 
 TEST_CASE("validate: depends_on must name declared services") {
@@ -230,78 +129,6 @@ target = "redis"
   CHECK(ds.empty());
 }
 
-TEST_CASE("validate: a pause needs a duration") {
-  const std::string text = kServices + "[[fault]]\nkind = \"process.pause\"\ntarget = \"redis\"\n";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 1);
-  CHECK(ds[0].message.rfind("missing required key 'duration' in fault 'process.pause'", 0) == 0);
-  check_at(ds[0], where_is(text, "[[fault]]"));
-}
-
-TEST_CASE("validate: a window must not end before it starts") {
-  const std::string text = kServices + "[[fault]]\nkind = \"process.kill\"\ntarget = \"redis\"\nat = [\"3s\", \"1s\"]\n";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 1);
-  CHECK(ds[0].message == "the 'at' window [3s, 1s] starts after it ends");
-  check_at(ds[0], value_of(text, "at = [\"3s\""));
-}
-
-TEST_CASE("validate: repeat needs every, and every must exceed the duration") {
-  const std::string text = kServices + R"([[fault]]
-kind = "process.kill"
-target = "redis"
-repeat = 3
-[[fault]]
-kind = "process.pause"
-target = "redis"
-duration = "2s"
-repeat = 2
-every = "2s"
-[[fault]]
-kind = "exec"
-apply = "true"
-duration = "3s"
-every = "1s"
-)";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 3);
-  const auto& every = diag(ds, "missing required key 'every'");
-  check_at(every, where_is(text, "[[fault]]"));
-  CHECK(every.message.find("'repeat' = 3") != std::string::npos);
-  const auto& equal = diag(ds, "'every' (2s) must be longer than 'duration' (2s)");
-  check_at(equal, value_of(text, "every = \"2s\""));
-  check_at(diag(ds, "'every' (1s) must be longer than 'duration' (3s)"), value_of(text, "every = \"1s\""));
-}
-
-TEST_CASE("validate: a schedule more than 100 years long is refused, before it can overflow the clock") {
-  // (repeat - 1) x every overflows 64-bit nanoseconds: before this check,
-  // schedule_iteration computed it with signed overflow (undefined), and a
-  // long but representable offset overflowed when added to the clock.
-  const std::string text = kServices + R"([[fault]]
-kind = "process.kill"
-target = "redis"
-repeat = 100000
-every = "100000h"
-[[fault]]
-kind = "process.kill"
-target = "redis"
-at = "900000h"
-[[fault]]
-kind = "process.kill"
-target = "redis"
-at = "800000h"
-repeat = 2
-every = "1h"
-)";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 2);
-  CHECK(ds[0].message.find("would end more than 100 years into the iteration") != std::string::npos);
-  check_at(ds[0], value_of(text, "repeat = 100000"));
-  CHECK(ds[0].hint == "lower 'at', 'repeat', 'every' or 'duration'");
-  CHECK(ds[1].message.find("would end more than 100 years into the iteration") != std::string::npos);
-  check_at(ds[1], value_of(text, "at = \"900000h\""));
-}
-
 TEST_CASE("validate: backoff_max must not be below backoff") {
   const std::string text = kServices + "backoff = \"1s\"\nbackoff_max = \"500ms\"\n";
   const auto ds = check(text);
@@ -324,61 +151,6 @@ kind = "exec"
   check_at(diag(ds, "'port' in probe 't'"), where_is(text, "[[probe]]"));
   check_at(diag(ds, "'command' in probe 'e'"), where_is(text, "[[probe]]", 2));
   check_at(diag(ds, "ready probe of service 'redis'"), where_is(text, "{ kind"));
-}
-
-TEST_CASE("validate: {port.X} must name a declared port") {
-  const std::string text = kServices + R"([[probe]]
-name = "p"
-kind = "tcp"
-port = "{port.nope}"
-[[probe]]
-name = "q"
-kind = "tcp"
-port = "{port.rediss}"
-)";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 2);
-  const auto& nope = diag(ds, "{port.nope}");
-  CHECK(nope.message == "'{port.nope}' names a port that no service declares");
-  CHECK(nope.hint == "declare it in a service's 'ports', e.g. ports = [\"nope\"]");
-  check_at(nope, value_of(text, "port = \"{port.nope}\""));
-  CHECK(diag(ds, "{port.rediss}").hint == "did you mean '{port.redis}'?");
-}
-
-TEST_CASE("validate: unknown placeholders are reported at their string with a suggestion") {
-  const std::string text = kServices + R"(env = { LOG = "{run.dri}/log" }
-[[fault]]
-kind = "exec"
-apply = ["inject", "{iteration}", "{seed}", "{run.id}", "{iterations}"]
-revert = "undo {{literal}} {unknown_thing}"
-[[setup]]
-command = "true"
-expect_stdout = "{service.name}"
-)";
-  const auto ds = check(text);
-  INFO(all_messages(ds));
-  REQUIRE(ds.size() == 4);
-  const auto& dri = diag(ds, "{run.dri}");
-  CHECK(dri.message == "unknown placeholder '{run.dri}'");
-  CHECK(dri.hint == "did you mean '{run.dir}'?");
-  check_at(dri, where_is(text, "\"{run.dri}"));
-  // An argv element is pointed at directly.
-  const auto& its = diag(ds, "{iterations}");
-  CHECK(its.hint == "did you mean '{iteration}'?");
-  check_at(its, where_is(text, "\"{iterations}\""));
-  const auto& unknown = diag(ds, "{unknown_thing}");
-  CHECK(unknown.hint.find("write {{ and }} for literal braces") != std::string::npos);
-  check_at(unknown, value_of(text, "revert = \"undo"));
-  const auto& svc = diag(ds, "{service.name}");
-  CHECK(svc.message == "'{service.name}' is only defined inside a [[service]]'s own fields");
-}
-
-TEST_CASE("validate: {service.*} is fine in a service's own fields, ready probe included") {
-  CHECK(check(kServices + R"(workdir = "{service.dir}/work"
-env = { NAME = "{service.name}" }
-ready = { kind = "exec", command = "test -d {service.dir}" }
-)")
-            .empty());
 }
 
 TEST_CASE("validate: every semantic problem is collected, in file order") {
@@ -492,24 +264,6 @@ TEST_CASE("validate: the starter scenario survives any name") {
 
 // ---------------------------------------------------------------- links and network faults
 
-namespace {
-
-const std::string kPair = R"(name = "v"
-[[service]]
-name = "primary"
-command = "redis-server --port {port.primary}"
-ports = ["primary"]
-[[service]]
-name = "replica"
-command = "redis-server --port {port.replica} --replicaof 127.0.0.1 {link.repl}"
-ports = ["replica"]
-[[link]]
-name = "repl"
-to = "127.0.0.1:{port.primary}"
-from = ["replica"]
-)";
-
-}  // namespace
 
 TEST_CASE("validate: a sound scenario with links and network faults has no problems") {
   CHECK(check(kPair + R"(
@@ -557,105 +311,6 @@ to = "example.com:80"
   CHECK(check(kPair + "[[link]]\nname = \"six\"\nto = \"[::1]:1\"\n[[link]]\nname = \"l\"\nto = \"localhost:1\"\n"
                       "[[link]]\nname = \"l2\"\nto = \"127.1.2.3:1\"\n")
             .empty());
-}
-
-TEST_CASE("validate: {link.X} must name a declared link") {
-  const std::string text = kPair + "[[probe]]\nname = \"p\"\nkind = \"tcp\"\nport = \"{link.rep}\"\n"
-                                   "[[probe]]\nname = \"q\"\nkind = \"tcp\"\nport = \"{link.other}\"\n";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 2);
-  CHECK(diag(ds, "{link.rep}").message == "'{link.rep}' names a link that is not declared");
-  CHECK(diag(ds, "{link.rep}").hint == "did you mean '{link.repl}'?");
-  CHECK(diag(ds, "{link.other}").hint == "declare it: [[link]] name = \"other\"");
-}
-
-TEST_CASE("validate: network faults need a declared link as target, and a duration") {
-  const std::string text = kPair + R"(
-[[fault]]
-kind = "net.latency"
-latency = "1ms"
-duration = "1s"
-[[fault]]
-kind = "net.reset"
-target = "primary"
-duration = "1s"
-[[fault]]
-kind = "net.blackhole"
-target = "repl"
-[[fault]]
-kind = "net.slicer"
-target = "repl"
-size = 4
-size_variation = 4
-duration = "1s"
-)";
-  const auto ds = check(text);
-  REQUIRE(ds.size() == 4);
-  const auto& missing = diag(ds, "missing required key 'target'");
-  CHECK(missing.message == "missing required key 'target' in fault 'net.latency': a net.latency fault acts on a link");
-  CHECK(missing.hint == "declared links: 'repl'");
-  const auto& service = diag(ds, "fault target 'primary' is not a declared link");
-  CHECK(service.hint == "declared links: 'repl'");
-  check_at(service, value_of(text, "target = \"primary\""));
-  diag(ds, "missing required key 'duration' in fault 'net.blackhole'");
-  const auto& slice = diag(ds, "'size_variation' (4) must be less than 'size' (4)");
-  check_at(slice, value_of(text, "size_variation = 4"));
-
-  const auto none = check("name = \"v\"\n[[fault]]\nkind = \"net.reset\"\ntarget = \"x\"\nduration = \"1s\"\n");
-  CHECK(diag(none, "'x'").hint == "no [[link]] is declared; a net.* fault acts on a link's traffic");
-}
-
-TEST_CASE("validate: a partition says how, names declared services once, and cuts a link") {
-  auto partition = [&](const std::string& keys) {
-    return check(kPair + "[[fault]]\nname = \"split\"\nkind = \"net.partition\"\nduration = \"1s\"\n" + keys);
-  };
-  CHECK(diag(partition(""), "needs 'groups', 'isolate' or 'shape'").message ==
-        "fault 'split' needs 'groups', 'isolate' or 'shape' to say which services to separate");
-  diag(partition("isolate = \"replica\"\nshape = \"halves\"\n"), "more than one of 'groups', 'isolate' and 'shape'");
-  CHECK(diag(partition("isolate = \"replika\"\n"), "isolates unknown service 'replika'").hint ==
-        "did you mean 'replica'?");
-  diag(partition("groups = [[\"primary\"], [\"nobody\"]]\n"), "groups unknown service 'nobody'");
-  CHECK(diag(partition("groups = [[\"primary\"], [\"replica\", \"primary\"]]\n"), "in two groups").message ==
-        "service 'primary' is in two groups of fault 'split' (groups 1 and 2)");
-  diag(partition("groups = [[\"primary\", \"replica\"], []]\n"), "at least two non-empty groups");
-  CHECK(diag(partition("shape = \"ring\"\n"), "needs at least 3 services").message ==
-        "shape \"ring\" needs at least 3 services, not 2");
-  const auto cuts_nothing = check(kPair + "[[service]]\nname = \"tool\"\ncommand = \"true\"\n"
-                                          "[[fault]]\nname = \"split\"\nkind = \"net.partition\"\nduration = \"1s\"\n"
-                                          "groups = [[\"primary\", \"replica\"], [\"tool\"]]\n");
-  REQUIRE(cuts_nothing.size() == 1);
-  CHECK(cuts_nothing[0].message == "fault 'split' cuts no link: no [[link]] connects services that it separates");
-  // One way, either way round, still cuts the link: upstream or downstream.
-  CHECK(partition("groups = [[\"primary\"], [\"replica\"]]\ndirection = \"one\"\n").empty());
-  CHECK(partition("groups = [[\"replica\"], [\"primary\"]]\ndirection = \"one\"\n").empty());
-  CHECK(partition("shape = \"halves\"\n").empty());
-}
-
-TEST_CASE("validate: ring partitions have no direction 'one'") {
-  const std::string three = R"(name = "v"
-[[service]]
-name = "a"
-command = "true"
-ports = ["a"]
-[[service]]
-name = "b"
-command = "true"
-[[service]]
-name = "c"
-command = "true"
-[[link]]
-name = "ca"
-to = "127.0.0.1:{port.a}"
-from = ["c"]
-[[fault]]
-kind = "net.partition"
-shape = "ring"
-direction = "one"
-duration = "1s"
-)";
-  const auto ds = check(three);
-  REQUIRE(ds.size() == 1);
-  CHECK(ds[0].message == "direction \"one\" does not apply to shape \"ring\", which has no first group");
 }
 
 TEST_CASE("validate: guards are checked like probes, with unique names") {
