@@ -419,4 +419,11 @@ inline PngStats png_stats(const std::filesystem::path& png) {
   return s;
 }
 
+/// How many times `needle` occurs in `s` (occurrences do not overlap).
+inline std::size_t count(const std::string& s, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
+  return n;
+}
+
 }  // namespace fixtures

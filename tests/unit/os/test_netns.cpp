@@ -5,23 +5,10 @@
 
 #include "netns_fixture.hpp"
 #include "os/netns.hpp"
+#include "scenario_fixtures.hpp"
 
 using namespace faultline;
-
-namespace {
-
-Scenario three_services() {
-  Scenario s;
-  for (const char* n : {"primary", "replica", "sentinel"}) {
-    ServiceSpec svc;
-    svc.name = n;
-    s.services.push_back(svc);
-  }
-  s.network = NetworkMode::namespaces;
-  return s;
-}
-
-}  // namespace
+using faultline::testing::three_services;
 
 TEST_CASE("netns: bring-up creates nothing outside the run's namespaces and routes only inside the subnet") {
   const NetworkPlan p = plan_network(three_services(), "run-abcdef");

@@ -12,14 +12,10 @@
 #include "reports/html.hpp"
 
 using namespace faultline;
+using fixtures::count;
 
 namespace {
 
-std::size_t count(const std::string& s, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
-  return n;
-}
 
 bool contains(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
 

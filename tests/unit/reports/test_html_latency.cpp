@@ -7,17 +7,8 @@
 #include "reports/html_latency.hpp"
 
 using namespace faultline;
+using fixtures::count;
 using namespace faultline::html;
-
-namespace {
-
-std::size_t count(const std::string& s, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
-  return n;
-}
-
-}  // namespace
 
 TEST_CASE("html_latency: a line per probe, the failed samples circled, a legend entry per probe") {
   const RunRecord r = fixtures::passing();

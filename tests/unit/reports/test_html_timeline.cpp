@@ -6,17 +6,8 @@
 #include "reports/html_timeline.hpp"
 
 using namespace faultline;
+using fixtures::count;
 using namespace faultline::html;
-
-namespace {
-
-std::size_t count(const std::string& s, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = s.find(needle); p != std::string::npos; p = s.find(needle, p + needle.size())) ++n;
-  return n;
-}
-
-}  // namespace
 
 TEST_CASE("html_timeline: an iteration's rows: faults, services, the outage, TTD / TTR, lanes and markers") {
   const RunRecord r = fixtures::passing();

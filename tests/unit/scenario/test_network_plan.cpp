@@ -1,23 +1,10 @@
 #include <doctest/doctest.h>
 
 #include "scenario/network_plan.hpp"
+#include "scenario_fixtures.hpp"
 
 using namespace faultline;
-
-namespace {
-
-Scenario three_services() {
-  Scenario s;
-  for (const char* n : {"primary", "replica", "sentinel"}) {
-    ServiceSpec svc;
-    svc.name = n;
-    s.services.push_back(svc);
-  }
-  s.network = NetworkMode::namespaces;
-  return s;
-}
-
-}  // namespace
+using faultline::testing::three_services;
 
 TEST_CASE("network plan: subnets parse with their prefix, and bad ones say why") {
   auto s = parse_subnet("10.77.0.0/24");
