@@ -19,57 +19,15 @@
 #include "fault_injectors/process_restart.hpp"
 #include "scenario/scenario_parser.hpp"
 #include "scenario/validate.hpp"
+#include "validate_fixture.hpp"
 
 using namespace faultline;
+using faultline::diagnostic_fixture::all_messages;
+using faultline::diagnostic_fixture::diag;
+using faultline::diagnostic_fixture::Where;
+using faultline::diagnostic_fixture::where_is;
 
 namespace {
-
-/// 1-based line and column of the first occurrence of `needle` in `text`.
-struct Where {
-  int line = 0;
-  int column = 0;
-};
-
-Where where_is(std::string_view text, std::string_view needle, std::size_t occurrence = 1) {
-  std::size_t at = std::string_view::npos;
-  std::size_t from = 0;
-  for (std::size_t i = 0; i < occurrence; ++i) {
-    at = text.find(needle, from);
-    REQUIRE_MESSAGE(at != std::string_view::npos, "test text lacks: ", std::string(needle));
-    from = at + 1;
-  }
-  Where w{1, 1};
-  for (std::size_t i = 0; i < at; ++i) {
-    if (text[i] == '\n') {
-      ++w.line;
-      w.column = 1;
-    } else {
-      ++w.column;
-    }
-  }
-  return w;
-}
-
-std::string all_messages(const std::vector<Diagnostic>& ds) {
-  std::string out;
-  for (const auto& d : ds) out += format_diagnostic(d) + "\n";
-  return out;
-}
-
-/// The only diagnostic whose message contains `fragment` (a copy: callers
-/// often pass a temporary vector).
-Diagnostic diag(const std::vector<Diagnostic>& ds, std::string_view fragment) {
-  const Diagnostic* found = nullptr;
-  int count = 0;
-  for (const auto& d : ds)
-    if (d.message.find(fragment) != std::string::npos) {
-      found = &d;
-      ++count;
-    }
-  INFO("diagnostics:\n", all_messages(ds));
-  REQUIRE_MESSAGE(count == 1, "expected exactly one diagnostic containing: ", std::string(fragment));
-  return *found;
-}
 
 /// Parses text that must have errors and returns them.
 std::vector<Diagnostic> errors_of(const std::string& text) {

@@ -11,7 +11,9 @@
 #include "scenario/scenario_parser.hpp"
 #include "scenario/validate.hpp"
 
-namespace faultline::validate_fixture {
+// Where a diagnostic must point, and the one diagnostic that says something:
+// what the parser tests use too.
+namespace faultline::diagnostic_fixture {
 
 struct Where {
   int line = 0;
@@ -45,15 +47,6 @@ inline std::string all_messages(const std::vector<Diagnostic>& ds) {
   return out;
 }
 
-/// Parses `text` (which must parse cleanly) and validates it.
-inline std::vector<Diagnostic> check(const std::string& text) {
-  auto r = parse_scenario(text, "v.toml");
-  INFO("text:\n", text, "\nparse diagnostics:\n", all_messages(r.diagnostics));
-  REQUIRE(r.diagnostics.empty());
-  REQUIRE(r.scenario.has_value());
-  return validate(*r.scenario);
-}
-
 /// The only diagnostic whose message contains `fragment`.
 inline Diagnostic diag(const std::vector<Diagnostic>& ds, std::string_view fragment) {
   const Diagnostic* found = nullptr;
@@ -66,6 +59,21 @@ inline Diagnostic diag(const std::vector<Diagnostic>& ds, std::string_view fragm
   INFO("diagnostics:\n", all_messages(ds));
   REQUIRE_MESSAGE(count == 1, "expected exactly one diagnostic containing: ", std::string(fragment));
   return *found;
+}
+
+}  // namespace faultline::diagnostic_fixture
+
+namespace faultline::validate_fixture {
+
+using namespace faultline::diagnostic_fixture;
+
+/// Parses `text` (which must parse cleanly) and validates it.
+inline std::vector<Diagnostic> check(const std::string& text) {
+  auto r = parse_scenario(text, "v.toml");
+  INFO("text:\n", text, "\nparse diagnostics:\n", all_messages(r.diagnostics));
+  REQUIRE(r.diagnostics.empty());
+  REQUIRE(r.scenario.has_value());
+  return validate(*r.scenario);
 }
 
 inline void check_at(const Diagnostic& d, Where w) {
