@@ -29,6 +29,7 @@ if [ "${1:-}" = "--tests" ]; then
     clang-14 libclang-rt-14-dev # the fuzzers (tests/fuzz/): libFuzzer, ASan and UBSan runtimes for clang
                                 # (libclang-rt-14-dev is only recommended by clang-14, so it is named)
     llvm-14                     # llvm-symbolizer: function and line names in a fuzzer's crash report
+    openssh-server openssh-client  # the multi-host tests: a real sshd per test host (namespace), reached with ssh
   )
 fi
 
