@@ -129,7 +129,8 @@ pid_t launch_process(const LaunchOptions& opts, int& error) {
   const auto envp = opts.env ? c_strings(*opts.env) : std::vector<char*>{};
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (opts.in_fd >= 0) posix_spawn_file_actions_adddup2(&fa, opts.in_fd, STDIN_FILENO);
+  else posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   for (const auto& [from, to] : {std::pair{opts.out_fd, STDOUT_FILENO}, std::pair{opts.err_fd, STDERR_FILENO}}) {
     if (from >= 0) posix_spawn_file_actions_adddup2(&fa, from, to);
     else posix_spawn_file_actions_addopen(&fa, to, "/dev/null", O_WRONLY, 0);

@@ -46,6 +46,7 @@ struct LaunchOptions {
   std::filesystem::path cwd;  ///< empty = inherit
   int out_fd = -1;            ///< the child's stdout; -1 = /dev/null
   int err_fd = -1;            ///< the child's stderr; -1 = /dev/null
+  int in_fd = -1;             ///< the child's stdin; -1 = /dev/null
 };
 
 /// Starts a child as described atop this file and registers it (the spawn

@@ -301,6 +301,7 @@ std::shared_ptr<ChildCore> launch(asio::any_io_executor ex, const SpawnOptions& 
   launch.cwd = opts.cwd;
   launch.out_fd = out_fd;
   launch.err_fd = err_fd;
+  launch.in_fd = opts.in_fd;
   int error = 0;
   const pid_t pid = launch_process(launch, error);
   if (pid < 0)
@@ -323,7 +324,7 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions
                                            display(opts), opts.log.string(), std::strerror(errno)));
   }
   auto impl = std::make_unique<Impl>();
-  impl->core = launch(std::move(ex), opts, log.get(), log.get());
+  impl->core = launch(std::move(ex), opts, opts.out_fd >= 0 ? opts.out_fd : log.get(), log.get());
   return std::unique_ptr<Child>(new Child(std::move(impl)));
 }
 

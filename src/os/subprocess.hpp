@@ -27,6 +27,8 @@ struct SpawnOptions {
   std::map<std::string, std::string> env;  ///< set on top of the inherited environment
   std::filesystem::path cwd;   ///< empty = inherit
   std::filesystem::path log;   ///< stdout and stderr appended here; empty = /dev/null
+  int in_fd = -1;   ///< Child::spawn: the child's stdin (duplicated); -1 = /dev/null
+  int out_fd = -1;  ///< Child::spawn: the child's stdout instead of `log` (duplicated); -1 = `log`
 };
 
 /// A running child process, leader of its own process group (pgid == pid).
