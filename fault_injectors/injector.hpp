@@ -27,6 +27,7 @@ namespace faultline {
 class Clone;
 class LinkSet;
 struct NetworkPlan;
+struct RemoteContext;
 namespace asio = boost::asio;
 
 /// A fault that could not be applied or reverted; what() says what and why.
@@ -47,6 +48,8 @@ struct InjectorContext {
   int iteration = 0;         ///< 1-based
   const NetworkPlan* network = nullptr;  ///< network = "namespaces": the run's namespaces and addresses
   std::size_t event = 0;     ///< this application's index among the run's fault events (unique in the run)
+  /// The run's [[host]]s, for faults on remote services (remote_fault.hpp); null = none.
+  const RemoteContext* remote = nullptr;
 };
 
 /// One fault kind. One instance serves one application of one [[fault]].

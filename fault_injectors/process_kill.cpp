@@ -7,6 +7,11 @@
 // process as the clone supervises it; faultline never signals a PID it did
 // not start.
 //
+// On a [[host]] (issue 14): the service's process there was found by
+// prepare() (pid and /proc start time); the signal is sent by one script on
+// the host that checks that start time right before kill(2)
+// (os/remote_process.hpp), so a recycled pid is never signalled there either.
+//
 // How it is undone: it is not. A kill is instantaneous; restoring service is
 // the system's job (here, the service's restart policy, or a runbook), and
 // measuring how long that takes is the point of the drill. revert() therefore
@@ -31,6 +36,16 @@ class ProcessKill final : public ServiceInjector<KillParams> {
   explicit ProcessKill(const FaultSpec& spec) : ServiceInjector(spec, "kill") {}
 
   asio::awaitable<void> inject(InjectorContext& ctx) override {
+    if (remote_) {
+      // One round trip: the identity check and the kill in the same shell on the host.
+      pid_ = remote_proc_.pid;
+      const auto said = co_await run_remote(ctx, *remote_->shell, signal_script(remote_proc_, params_.signal),
+                                            fmt::format("{} to service '{}'", signal_name(params_.signal), target_), 3);
+      if (said != "sent")
+        throw FaultError(fmt::format("could not send {} to service '{}' (pid {}){}: it was already gone",
+                                     signal_name(params_.signal), target_, pid_, on_host()));
+      co_return;
+    }
     Child& child = running(ctx);
     pid_ = child.pid();
     const bool sent = params_.group ? child.signal_group(params_.signal) : child.signal(params_.signal);
@@ -45,11 +60,13 @@ class ProcessKill final : public ServiceInjector<KillParams> {
   bool reversible() const override { return false; }
 
   std::string describe() const override {
-    return fmt::format("{} to {} of service '{}'{}", signal_name(params_.signal), group_text(params_.group), target_,
-                       pid_ ? fmt::format(" (pid {})", pid_) : std::string());
+    return fmt::format("{} to {} of service '{}'{}{}", signal_name(params_.signal), group_text(params_.group), target_,
+                       on_host(), pid_ ? fmt::format(" (pid {})", pid_) : std::string());
   }
 
  private:
+  bool group() const override { return params_.group; }
+
   pid_t pid_ = 0;
 };
 

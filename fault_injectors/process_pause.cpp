@@ -13,6 +13,16 @@
 // only when none is left stopped; a group that no longer exists counts as
 // reverted. Sending SIGCONT to a running process is harmless, so revert is
 // idempotent and safe after a failed or absent inject.
+//
+// On a [[host]] (issue 14): before the SIGSTOP, a guardian (os/guardian.hpp)
+// is left on the host holding the SIGCONT script, so that the host resumes
+// the service by itself within the lease when the controller dies, hangs
+// or is cut off, and at the latest at duration + one lease. The pause (an
+// identity-checked SIGSTOP and the read-back until every process reports
+// stopped) is one script, one round trip (os/remote_process.hpp). Revert
+// asks the guardian, which runs the SIGCONT and its read-back; when the
+// guardian cannot answer, the same script runs directly. The crash ledger
+// holds that script as the host's command for the watchdog and cleanup.
 #include "fault_injectors/process_pause.hpp"
 
 #include <csignal>
@@ -51,9 +61,13 @@ asio::awaitable<bool> await_state(asio::any_io_executor ex, Pred done) {
 
 class ProcessPause final : public ServiceInjector<PauseParams> {
  public:
-  explicit ProcessPause(const FaultSpec& spec) : ServiceInjector(spec, "pause") {}
+  explicit ProcessPause(const FaultSpec& spec) : ServiceInjector(spec, "pause"), duration_(spec.duration) {}
 
   asio::awaitable<void> inject(InjectorContext& ctx) override {
+    if (remote_) {
+      co_await inject_remote(ctx);
+      co_return;
+    }
     Child& child = running(ctx);
     pid_ = child.pid();
     pgid_ = child.pgid();
@@ -72,6 +86,10 @@ class ProcessPause final : public ServiceInjector<PauseParams> {
 
   asio::awaitable<void> revert(InjectorContext& ctx) override {
     if (!pid_) co_return;  // never injected: nothing to undo
+    if (remote_) {
+      co_await revert_remote(ctx);
+      co_return;
+    }
     // Only to the process (group) paused at inject, never to a recycled
     // pid: a pidfd for the leader, the identity check for the group.
     if (params_.group)
@@ -89,6 +107,7 @@ class ProcessPause final : public ServiceInjector<PauseParams> {
   bool reversible() const override { return true; }
 
   Undo undo_plan(InjectorContext& ctx) const override {
+    if (remote_) return remote_undo(*remote_->shell, resume_script(remote_proc_, kStateDeadline));
     Undo u;
     Child* child = ctx.clone.current(target_);
     if (!child) return u;
@@ -102,11 +121,45 @@ class ProcessPause final : public ServiceInjector<PauseParams> {
   }
 
   std::string describe() const override {
-    return fmt::format("SIGSTOP to {} of service '{}'{}, SIGCONT at revert", group_text(params_.group), target_,
-                       pid_ ? fmt::format(" (pid {})", pid_) : std::string());
+    return fmt::format("SIGSTOP to {} of service '{}'{}{}, SIGCONT at revert", group_text(params_.group), target_,
+                       on_host(), pid_ ? fmt::format(" (pid {})", pid_) : std::string());
   }
 
  private:
+  bool group() const override { return params_.group; }
+
+  /// On a host: a guardian holding the SIGCONT first, then the pause and
+  /// its read-back in one round trip.
+  asio::awaitable<void> inject_remote(InjectorContext& ctx) {
+    pid_ = pgid_ = remote_proc_.pid;
+    start_ = remote_proc_.start_time;
+    const Nanos lease = ctx.remote ? ctx.remote->lease : kDefaultLease;
+    guardian_ = co_await leave_guardian(ctx, *remote_->shell, resume_script(remote_proc_, kStateDeadline),
+                                        guardian_cap(duration_, lease));
+    const auto said = co_await run_remote(ctx, *remote_->shell, pause_script(remote_proc_, kStateDeadline),
+                                          fmt::format("SIGSTOP to service '{}'", target_), 4);
+    if (said == "gone")
+      throw FaultError(fmt::format("service '{}' (pid {}){} was gone before SIGSTOP", target_, pid_, on_host()));
+    if (said != "stopped")
+      throw FaultError(fmt::format("service '{}' (pid {}){} did not stop within {} after SIGSTOP", target_, pid_,
+                                   on_host(), format_duration(kStateDeadline)));
+  }
+
+  /// On a host: the guardian sends the SIGCONT and reads it back; when it
+  /// cannot say it did (gone, link cut), the same script runs directly.
+  asio::awaitable<void> revert_remote(InjectorContext& ctx) {
+    if (guardian_) {
+      const GuardianEnd end = co_await guardian_->revert(kRemoteStepTimeout);
+      guardian_.reset();
+      if (end.reverted()) co_return;
+    }
+    const auto said = co_await run_remote(ctx, *remote_->shell, resume_script(remote_proc_, kStateDeadline),
+                                          fmt::format("SIGCONT to service '{}'", target_), 4);
+    if (said != "running" && said != "gone")
+      throw FaultError(fmt::format("service '{}' (process group {}){} is still stopped after SIGCONT", target_,
+                                   pgid_, on_host()));
+  }
+
   static bool stopped(pid_t p) {
     auto s = process_state(p);
     return s && (*s == 'T' || *s == 't');
@@ -132,6 +185,8 @@ class ProcessPause final : public ServiceInjector<PauseParams> {
   pid_t pid_ = 0;
   pid_t pgid_ = 0;
   unsigned long long start_ = 0;  ///< the leader's start time, its identity
+  std::optional<Nanos> duration_;      ///< the fault's duration: the guardian's cap
+  std::unique_ptr<Guardian> guardian_;  ///< on a host: holds the SIGCONT while paused
 };
 
 FaultParams read(ParamReader& r) {

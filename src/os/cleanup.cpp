@@ -78,7 +78,9 @@ CleanupReport cleanup_run(Ledger& l) {
         break;
       case Undo::Kind::command:
         ok = run_revert(f.undo, why);
-        if (ok) r.done.push_back(fmt::format("fault '{}': ran its revert command", f.fault));
+        if (ok)
+          r.done.push_back(fmt::format("fault '{}': ran its revert command{}", f.fault,
+                                       f.undo.host.empty() ? std::string() : " on host '" + f.undo.host + "'"));
         break;
       case Undo::Kind::nft_table:
         ok = remove_nft_table(f.undo.netns, f.undo.table, why);

@@ -64,6 +64,7 @@ Undo undo_of(const json_strict::Reader& r, json_strict::Object u) {
   if (u.has("netns")) undo.netns = u.str("netns");
   if (u.has("table")) undo.table = u.str("table");
   if (u.has("qdiscs")) undo.qdiscs = json_strict::read_array<std::pair<std::string, std::string>>(r, u, "qdiscs", qdisc_of);
+  if (u.has("host")) undo.host = u.str("host");
   return undo;
 }
 
@@ -114,7 +115,8 @@ std::string ledger_to_json(const Ledger& l) {
                                                         {"timeout_ns", f.undo.timeout.count()},
                                                         {"netns", f.undo.netns},
                                                         {"table", f.undo.table},
-                                                        {"qdiscs", qdiscs}}}});
+                                                        {"qdiscs", qdiscs},
+                                                        {"host", f.undo.host}}}});
   }
   json::object o{{"ledger_version", 1},
                  {"run_id", l.run_id},

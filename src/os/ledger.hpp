@@ -35,6 +35,10 @@ struct Undo {
   std::string netns;                  ///< nft_table: the namespace holding the table
   std::string table;                  ///< nft_table: its name (family inet)
   std::vector<std::pair<std::string, std::string>> qdiscs;  ///< qdisc: (namespace, device)
+  /// command: the [[host]] the command acts on (its argv is the host's
+  /// `ssh ... /bin/sh -c SCRIPT`, with paths and names, never a secret);
+  /// "" = this machine.
+  std::string host;
 };
 
 /// A process the run started (a service's process-group leader).
