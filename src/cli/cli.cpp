@@ -26,6 +26,7 @@
 #include "scenario/scenario_parser.hpp"
 #include "scenario/starter.hpp"
 #include "scenario/validate.hpp"
+#include "system/host_doctor.hpp"
 
 namespace faultline {
 
@@ -41,6 +42,7 @@ constexpr const char* kExamples = R"(Examples:
   faultline list                          fault kinds, link keys and probe kinds with their parameters
   faultline cleanup                       revert what a killed run left behind (from its ledger)
   faultline doctor                        what this host supports for network = "namespaces"
+  faultline doctor --hosts drill.toml     what each [[host]] of a scenario offers, over ssh
 
 Exit codes: 0 every threshold met; 1 a recovery objective missed; 2 usage error or
 invalid scenario; 3 inconclusive (clone did not start, steady state not met);
@@ -370,7 +372,20 @@ int cmd_run(const RunFlags& f) {
 
 /// `faultline doctor`: what this host supports, found by trying. Exit 0
 /// when everything is there, 3 when something is missing.
-int cmd_doctor() {
+int cmd_doctor(const std::string& hosts_file) {
+  if (!hosts_file.empty()) {  // --hosts: each declared [[host]], over ssh
+    Loaded l = load_and_validate(hosts_file);
+    if (!l.scenario) return 2;
+    if (l.scenario->hosts.empty()) {
+      fmt::print(stderr, "faultline doctor: {} declares no [[host]]\n", hosts_file);
+      return 2;
+    }
+    const auto findings = check_hosts_live(*l.scenario);
+    fmt::print("{}", render_host_findings(*l.scenario, findings));
+    for (const auto& f : findings)
+      if (!f.ok) return 3;
+    return 0;
+  }
   const HostCaps caps = probe_host_caps();
   fmt::print("{}", render_doctor(caps));
   for (const HostCap* c : caps.all())
@@ -412,6 +427,7 @@ struct CliArgs {
   std::string cleanup_run_id;
   bool cleanup_all = false;
   std::string report_file, report_format = "markdown", report_output;
+  std::string doctor_hosts;  ///< doctor --hosts SCENARIO
 };
 
 /// The subcommands, to tell which one was given.
@@ -474,6 +490,9 @@ Subcommands add_subcommands(CLI::App& app, CliArgs& a) {
 
   c.doctor = app.add_subcommand("doctor", "what this host supports for network = \"namespaces\" (root, namespaces, "
                                           "nftables, tbf, netem, pidfd) and what each missing piece disables");
+  c.doctor->add_option("--hosts", a.doctor_hosts,
+                       "check each [[host]] of this scenario over ssh instead: reachable, root or sudo -n, nft, tc, "
+                       "netem, setsid, kernel");
 
   c.init = app.add_subcommand("init", "write a commented starter scenario NAME.toml that validates");
   c.init->add_option("name", a.init_name, "scenario name or file")->required();
@@ -494,7 +513,7 @@ int dispatch(const Subcommands& c, const CliArgs& a) {
   if (c.list->parsed()) return cmd_list();
   if (c.init->parsed()) return cmd_init(a.init_name);
   if (c.cleanup->parsed()) return cmd_cleanup(a.cleanup_run_id, a.cleanup_all);
-  if (c.doctor->parsed()) return cmd_doctor();
+  if (c.doctor->parsed()) return cmd_doctor(a.doctor_hosts);
   if (c.report->parsed()) return cmd_report(a.report_file, a.report_format, a.report_output);
   return 2;
 }

@@ -9,6 +9,7 @@
 #include "scenario/signals.hpp"
 #include "scenario/topology.hpp"
 #include "scenario/validate.hpp"
+#include "system/remote_service.hpp"
 
 namespace faultline {
 
@@ -154,6 +155,10 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
   out += services_block(s);
   out += links_block(s);
   out += network_block(s);
+  if (const auto remote = remote_plan(s); !remote.empty()) {
+    out += "remote actions (every one, in order; no other host is touched):\n";
+    for (const auto& line : remote) out += "  " + line + "\n";
+  }
   out += "probes:\n";
   for (const auto& p : s.probes)
     out += fmt::format("  {}: {}{}\n", p.name, probe_line(p), p.steady_state ? "" : " (observed only)");

@@ -15,6 +15,7 @@ asio::awaitable<void> Run::main() {
   try {
     start_network();                                                  // 1
     start_links();
+    co_await start_hosts();
     co_await start_clone();                                           // 2
     scheduler_->start(clock_.now());                                  // 3
     if (guards_) guards_->start(clock_.now());
@@ -43,6 +44,8 @@ void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
   ledger_ = ledger;
   if (const char* h = std::getenv("FAULTLINE_TEST_BLOCK_IN"); h && *h) test_block_in_ = h;
   clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
+  hosts_ = std::make_unique<RemoteHosts>(s_, rec_.run_id, run_dir / "logs");
+  clone_->use_hosts(hosts_.get());
   // Every process the clone starts is in the ledger before it can matter.
   // Crash-safe, not fsynced: a restart by policy happens while recovery is
   // being measured, and an fsync there would delay the next probe ticks
@@ -135,7 +138,28 @@ asio::awaitable<void> Run::shut_down() {
   co_await clone_->stop();
   log("clone stopped");
   links_.stop();
+  stop_hosts();
   stop_network();
+}
+
+asio::awaitable<void> Run::start_hosts() {
+  if (hosts_->empty()) co_return;
+  phase(0, "connecting to the hosts");
+  const std::string failed = co_await hosts_->open(io_.get_executor(), stop_, std::chrono::seconds(30));
+  if (!failed.empty()) {
+    std::string msg = "cannot reach every host (nothing was started):\n" + failed;
+    if (msg.back() == '\n') msg.pop_back();
+    throw Inconclusive(msg);
+  }
+  log(fmt::format("connected to {} host(s); run directory {} on each", s_.hosts.size(), hosts_->run_dir()));
+}
+
+void Run::stop_hosts() {
+  if (!hosts_ || hosts_->empty()) return;
+  for (const auto& left : hosts_->close()) {
+    rec_.left_behind.push_back(left);
+    fail(Outcome::harness_error, left);
+  }
 }
 
 void Run::stop_network() {

@@ -34,6 +34,7 @@
 #include "run/scheduler.hpp"
 #include "scenario/schedule.hpp"
 #include "system/clone.hpp"
+#include "system/remote_service.hpp"
 
 namespace faultline {
 
@@ -224,6 +225,13 @@ class Run {
   bool network_up_ = false;
   Ledger* ledger_ = nullptr;
   std::string test_block_in_;  ///< FAULTLINE_TEST_BLOCK_IN, see test_hook
+
+  // [[host]]s (issue 14): connected before the clone starts (every failure
+  // is exit 3 before any fault, one line per host), the run directory made
+  // on each; removed and disconnected after the clone stopped, on every path.
+  asio::awaitable<void> start_hosts();
+  void stop_hosts();
+  std::unique_ptr<RemoteHosts> hosts_;
 };
 
 }  // namespace faultline

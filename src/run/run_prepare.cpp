@@ -9,6 +9,8 @@
 #include <map>
 #include <random>
 
+#include "system/remote_service.hpp"
+
 namespace faultline {
 
 namespace {
@@ -95,6 +97,10 @@ PreparedRun prepare_run(const Scenario& scenario, const std::string& scenario_te
   std::map<std::string, Bindings> per_service;
   for (const auto& svc : scenario.services)
     per_service[svc.name] = {{"service.dir", (p.dir / "services" / svc.name).string()}, {"service.name", svc.name}};
+  // A service on a [[host]] runs in the run's directory there.
+  for (const auto& svc : scenario.services)
+    if (service_host(scenario, svc))
+      per_service[svc.name]["service.dir"] = remote_service_dir(remote_run_dir(rec.run_id), svc);
   rec.scenario = resolve_placeholders(scenario, p.global, per_service);
   if (opts.iterations) rec.scenario.iterations = *opts.iterations;
   if (p.network) place_in_namespaces(rec.scenario, *p.network);

@@ -52,6 +52,8 @@ const std::vector<KeySpec>& top_level_keys() {
        "bounds the whole run, from starting the clone to the end of the last iteration; when reached the run "
        "aborts, reverts every fault and is inconclusive (exit 3); > 0; absent = unbounded",
        false},
+      {"host", "array of tables", "",
+       "[[host]]: a machine drilled over OpenSSH, where services naming it run (docs/distributed.md)", false},
   };
   return keys;
 }
@@ -79,9 +81,30 @@ const std::vector<KeySpec>& service_keys() {
       {"stop_grace", "duration", "5s", "time between the stop signal and SIGKILL; >= 0", false},
       {"depends_on", "array of strings", "", "services started (and ready) before this one", false},
       {"host", "string", "",
+       "with [[host]] tables: the declared host the service runs on, over SSH (default: this machine); "
        "network = \"namespaces\": the host (network namespace) to run in; services naming the same host share "
        "it and its address; default: a host of its own, named after the service",
        false},
+      {"attach", "attach", "",
+       "a service that already runs on its [[host]], never started or stopped by faultline: "
+       "{ systemd = \"UNIT\" }, { pidfile = \"PATH\" } or { match = \"REGEX\" } (on the command line); "
+       "then no 'command' and restart = \"never\"",
+       false},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& host_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "unique host name: letters, digits, '_' and '-'; what a service's 'host' names", true},
+      {"address", "string", "", "what ssh connects to: a host name (or an alias of the ssh_config) or an IP address", true},
+      {"user", "string", "", "the remote user; default: ssh's (the ssh_config's, else the local user)", false},
+      {"port", "integer", "", "the SSH port, 1..65535; default: ssh's (the ssh_config's, else 22)", false},
+      {"identity", "string", "", "private key file (ssh -i); a path only, never a key; default: ssh's", false},
+      {"ssh_config", "string", "", "ssh configuration file (ssh -F); default: the user's ~/.ssh/config", false},
+      {"known_hosts", "string", "",
+       "known_hosts file holding the host's key (checked: StrictHostKeyChecking=yes); default: ssh's", false},
+      {"sudo", "bool", "false", "privileged actions (nft, tc, signals to others' processes) through `sudo -n`", false},
   };
   return keys;
 }

@@ -39,6 +39,8 @@ const std::vector<KindSpec>& probe_kinds();
 /// Keys of the top level, [[service]], [[setup]]/[[verify]] and [thresholds].
 const std::vector<KeySpec>& top_level_keys();
 const std::vector<KeySpec>& service_keys();
+/// Keys of a [[host]] (a machine drilled over OpenSSH).
+const std::vector<KeySpec>& host_keys();
 /// Keys of a [[link]].
 const std::vector<KeySpec>& link_keys();
 const std::vector<KeySpec>& step_keys();

@@ -78,6 +78,18 @@ struct ProbeSpec {
 
 enum class RestartPolicy { never, on_failure, always };
 
+/// How an attached service is found on its host: by its systemd unit
+/// (MainPID), by a pid file, or by a regex on the command lines of the
+/// host's processes (the single match).
+enum class AttachKind { none, systemd, pidfile, match };
+
+/// `attach = { systemd = "unit" }`, `{ pidfile = "path" }` or `{ match = "regex" }`.
+struct AttachSpec {
+  AttachKind kind = AttachKind::none;
+  std::string value;  ///< the unit, the path or the regex
+  bool attached() const { return kind != AttachKind::none; }
+};
+
 /// A process of the staging clone.
 struct ServiceSpec {
   std::string name;
@@ -100,6 +112,9 @@ struct ServiceSpec {
   /// Resolved at run time: the network namespace to start it in; "" = this one.
   std::string netns;
   SourcePos pos;
+  /// A service that already runs on its [[host]] (issue 14): found there,
+  /// never started or stopped by faultline. kind none = faultline starts it.
+  AttachSpec attach;
 };
 
 /// A kind's parameters: a struct of the kind's own, declared with the kind
@@ -262,6 +277,21 @@ struct Thresholds {
 /// own address, where net.* faults act in the kernel (nftables, tc).
 enum class NetworkMode { links, namespaces };
 
+/// A machine drilled over OpenSSH ([[host]], issue 14; docs/distributed.md).
+/// When a scenario declares hosts, a service's `host` names one of them and
+/// the service runs there.
+struct HostSpec {
+  std::string name;
+  std::string address;      ///< what ssh connects to: a name or an IP address
+  std::string user;         ///< "" = ssh's default
+  int port = 0;             ///< 0 = ssh's default
+  std::string identity;     ///< private key file; "" = ssh's default
+  std::string ssh_config;   ///< ssh -F file; "" = the user's ~/.ssh/config
+  std::string known_hosts;  ///< UserKnownHostsFile; "" = ssh's default
+  bool sudo = false;        ///< privileged actions through `sudo -n`
+  SourcePos pos;
+};
+
 /// A whole scenario file.
 struct Scenario {
   std::string file;  ///< path as given
@@ -299,6 +329,21 @@ struct Scenario {
   /// parser; empty for a scenario built in code (diagnostics then fall back to
   /// the tables' own positions).
   std::map<std::string, SourcePos> positions;
+  /// [[host]]: the machines drilled over OpenSSH; empty = this machine only.
+  std::vector<HostSpec> hosts;
 };
+
+/// The declared host named `name`, or nullptr.
+inline const HostSpec* find_host(const Scenario& s, const std::string& name) {
+  for (const auto& h : s.hosts)
+    if (h.name == name) return &h;
+  return nullptr;
+}
+
+/// The [[host]] a service runs on, or nullptr when it runs on this machine
+/// (no [[host]] declared, or no `host` on the service).
+inline const HostSpec* service_host(const Scenario& s, const ServiceSpec& svc) {
+  return s.hosts.empty() || svc.host.empty() ? nullptr : find_host(s, svc.host);
+}
 
 }  // namespace faultline

@@ -117,6 +117,7 @@ class Parser : public ValueReader {
   template <class F>
   void each_table(const toml::table& root, std::string_view key, F f);
   ServiceSpec service(const Tbl& tb);
+  HostSpec host(const Tbl& tb);
   void service_env(const Tbl& tb, ServiceSpec& svc);
   LinkSpec link(const Tbl& tb);
   ProbeSpec probe(const Tbl& tb, bool readiness);
@@ -185,6 +186,22 @@ void Parser::top_level(const toml::table& root) {
   each_table(root, "workload", [&](const Tbl& t) { s_.workloads.push_back(workload(t)); });
   thresholds(root);
   each_table(root, "guard", [&](const Tbl& t) { s_.guards.push_back(guard(t)); });
+  each_table(root, "host", [&](const Tbl& t) { s_.hosts.push_back(host(t)); });
+}
+
+HostSpec Parser::host(const Tbl& tb) {
+  HostSpec h;
+  h.pos = table_pos(tb);
+  check_keys(tb, key_names(host_keys()));
+  if (require(tb, "name")) assign(h.name, identifier(tb, "name"));
+  if (require(tb, "address")) assign(h.address, nonempty(tb, "address"));
+  assign(h.user, nonempty(tb, "user"));
+  assign(h.port, integer(tb, "port", 1, 65535));
+  assign(h.identity, nonempty(tb, "identity"));
+  assign(h.ssh_config, nonempty(tb, "ssh_config"));
+  assign(h.known_hosts, nonempty(tb, "known_hosts"));
+  assign(h.sudo, boolean(tb, "sudo"));
+  return h;
 }
 
 ProbeSpec Parser::guard(const Tbl& tb) {
@@ -252,7 +269,14 @@ ServiceSpec Parser::service(const Tbl& tb) {
   svc.pos = table_pos(tb);
   check_keys(tb, key_names(service_keys()));
   if (require(tb, "name")) assign(svc.name, identifier(tb, "name"));
-  if (require(tb, "command")) assign(svc.command, command(tb, "command"));
+  // An attached service runs already: faultline has no command for it.
+  if (tb.t->contains("attach")) {
+    assign(svc.attach, attach(tb, "attach"));
+    if (const auto* c = tb.t->get("command"))
+      error(at(*c), "'command' does not apply to an attached service (faultline never starts it)",
+            "remove 'command', or 'attach' to have faultline start the service");
+  }
+  else if (require(tb, "command")) assign(svc.command, command(tb, "command"));
   service_env(tb, svc);
   assign(svc.workdir, nonempty(tb, "workdir"));
   assign(svc.ports, identifiers(tb, "ports"));

@@ -439,6 +439,36 @@ std::optional<std::string> ValueReader::choice(const Tbl& tb, std::string_view k
   return std::nullopt;
 }
 
+std::optional<AttachSpec> ValueReader::attach(const Tbl& tb, std::string_view key) {
+  const auto* n = tb.t->get(key);
+  if (!n) return std::nullopt;
+  const auto* t = n->as_table();
+  const std::string_view expected =
+      "a table with one key: { systemd = \"UNIT\" }, { pidfile = \"PATH\" } or { match = \"REGEX\" }";
+  if (!t || t->size() != 1) {
+    if (!t) type_error(*n, key, expected);
+    else error(at(*n), fmt::format("'{}' must have exactly one key, not {}", key, t->size()), std::string(expected));
+    return std::nullopt;
+  }
+  const Tbl inner{t, join_path(tb.path, std::string(key)), fmt::format("'{}'", key)};
+  check_keys(inner, {"systemd", "pidfile", "match"});
+  AttachSpec a;
+  if (t->contains("systemd")) {
+    a.kind = AttachKind::systemd;
+    assign(a.value, nonempty(inner, "systemd"));
+  } else if (t->contains("pidfile")) {
+    a.kind = AttachKind::pidfile;
+    assign(a.value, nonempty(inner, "pidfile"));
+  } else if (t->contains("match")) {
+    a.kind = AttachKind::match;
+    assign(a.value, regex(inner, "match"));
+  } else {
+    return std::nullopt;
+  }
+  if (a.value.empty()) return std::nullopt;
+  return a;
+}
+
 std::optional<std::string> ValueReader::address(const Tbl& tb, std::string_view key) {
   const auto* n = tb.t->get(key);
   if (!n) return std::nullopt;

@@ -100,6 +100,8 @@ class ValueReader {
   std::optional<std::string> choice(const Tbl& tb, std::string_view key, const std::vector<std::string>& options);
   std::optional<std::string> address(const Tbl& tb, std::string_view key);
   std::optional<std::vector<std::vector<std::string>>> groups(const Tbl& tb, std::string_view key);
+  /// `attach = { systemd = "UNIT" }`, `{ pidfile = "PATH" }` or `{ match = "REGEX" }`: exactly one key.
+  std::optional<AttachSpec> attach(const Tbl& tb, std::string_view key);
 
  protected:
   /// An array whose every element `read_one` reads (reporting its problems).

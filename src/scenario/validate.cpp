@@ -62,6 +62,7 @@ class Validator : private Diagnostics, public CheckContext {
     steps(s_.verify, "verify");
     runbook();
     check_placeholders(s_, list);
+    check_hosts(s_, list);
     std::stable_sort(list.begin(), list.end(), [](const Diagnostic& a, const Diagnostic& b) {
       return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
     });
@@ -177,11 +178,13 @@ void Validator::network() {
   if (!namespaces()) {
     auto refuse = [&](const std::string& path, const SourcePos& fallback, const std::string& what) {
       error(where(path, fallback), fmt::format("{} only applies with network = \"namespaces\"", what),
-            "add network = \"namespaces\" at the top level, or remove it");
+            what == "'host'" ? "add network = \"namespaces\" at the top level, declare the host in a [[host]] table, "
+                               "or remove it"
+                             : "add network = \"namespaces\" at the top level, or remove it");
     };
     if (s_.positions.count("subnet")) refuse("subnet", {}, "'subnet'");
     for (std::size_t i = 0; i < s_.services.size(); ++i)
-      if (!s_.services[i].host.empty()) refuse(fmt::format("service[{}].host", i), s_.services[i].pos, "'host'");
+      if (!s_.services[i].host.empty() && s_.hosts.empty()) refuse(fmt::format("service[{}].host", i), s_.services[i].pos, "'host'");
     for (std::size_t i = 0; i < s_.probes.size(); ++i)
       if (!s_.probes[i].from.empty()) refuse(fmt::format("probe[{}].from", i), s_.probes[i].pos, "'from'");
     for (std::size_t i = 0; i < s_.services.size(); ++i)

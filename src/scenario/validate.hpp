@@ -15,6 +15,11 @@ namespace faultline {
 /// Every semantic problem of `s`; empty when the scenario can run.
 std::vector<Diagnostic> validate(const Scenario& s);
 
+/// A file a [[host]] names (identity, ssh_config, known_hosts) as opened:
+/// absolute as written, "~/..." under $HOME, else relative to the directory
+/// of the scenario file.
+std::string resolve_host_path(const std::string& scenario_file, const std::string& path);
+
 /// Services in an order where each comes after everything it depends on
 /// (declaration order among independent ones). Requires a valid scenario.
 std::vector<const ServiceSpec*> start_order(const Scenario& s);

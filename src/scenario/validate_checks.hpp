@@ -15,6 +15,9 @@ namespace faultline {
 /// descriptor says, the kind's own check, then 'at', 'repeat' and 'every'.
 void check_fault(FaultCheck& c);
 
+/// The [[host]] tables and the services on them (validate_hosts.cpp).
+void check_hosts(const Scenario& s, std::vector<Diagnostic>& out);
+
 /// Every placeholder of `s` names something declared where it is used.
 void check_placeholders(const Scenario& s, std::vector<Diagnostic>& out);
 

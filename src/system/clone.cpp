@@ -26,7 +26,9 @@
 #include <set>
 
 #include "os/netns.hpp"
+#include "system/attach.hpp"
 #include "system/probe.hpp"
+#include "system/remote_service.hpp"
 
 namespace faultline {
 
@@ -80,6 +82,7 @@ struct ServiceState {
   std::uint64_t generation = 0;  ///< bumped when stop()/restart() take the process over
   int consecutive_restarts = 0;
   Nanos started_at{0};
+  std::optional<AttachedProcess> attached;  ///< attach: the process found on its host
 };
 
 struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
@@ -94,6 +97,41 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
   bool stopped = false;
   asio::steady_timer stop_finished;  ///< cancelled when stop() completes
   std::function<void(const std::string&, pid_t)> on_started;  ///< see Clone::on_started
+  const RemoteHosts* hosts = nullptr;  ///< see Clone::use_hosts
+
+  /// The shell of the [[host]] the service runs on, or nullptr (this machine).
+  const SshShell* remote(const ServiceState& s) const {
+    return hosts && !s.spec.host.empty() ? hosts->shell(s.spec.host) : nullptr;
+  }
+
+  /// Finds an attached service on its host (never starts it); throws CloneError.
+  asio::awaitable<void> attach(ServiceState& s) {
+    const SshShell* sh = remote(s);
+    if (!sh) throw error(s, fmt::format("service '{}' attaches to host '{}', which is not connected", s.spec.name, s.spec.host));
+    SpawnOptions opts;  // named: see RemoteHosts::open
+    opts.argv = sh->argv(find_script(s.spec.attach));
+    auto r = co_await run_command(ex, std::move(opts), std::chrono::seconds(30), 4 * 1024 * 1024);
+    std::string why;
+    auto found = r.status.code == 255 ? std::nullopt : parse_found(s.spec.attach, r.out, why);
+    if (r.status.code == 255) why = "ssh: " + last_ssh_message(r.err);
+    if (!found) {
+      record(s, "failed", why);
+      throw error(s, fmt::format("service '{}' on host '{}': {}", s.spec.name, s.spec.host, why));
+    }
+    s.attached = found;
+    record(s, "attached", fmt::format("remote pid {} on host '{}' (start time {}), {}", found->pid, s.spec.host,
+                                      found->start_time, describe_attach(s.spec.attach)));
+  }
+
+  /// Stops the service's group on its host (stop signal, grace, SIGKILL);
+  /// returns what the host said ("stopped", "killed", "gone") or why not.
+  asio::awaitable<std::string> stop_remote(const ServiceState& s, const SshShell& sh, int sig, Nanos grace) {
+    SpawnOptions opts;  // named: see RemoteHosts::open
+    opts.argv = sh.argv(stop_script(hosts->run_dir(), s.spec.name, sig, grace));
+    auto r = co_await run_command(ex, std::move(opts), grace + std::chrono::seconds(30));
+    if (r.status.success()) co_return last_ssh_message(r.out);
+    co_return fmt::format("not stopped on host '{}': {}", sh.host(), last_ssh_message(r.err + r.out));
+  }
 
   Impl(asio::any_io_executor e, const RunClock& c, const Scenario& s, fs::path dir)
       : ex(e), clock(c), scenario(s), run_dir(std::move(dir)), stop_finished(e) {
@@ -125,6 +163,8 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
     // In its host's network namespace when the run has them: `ip netns
     // exec` enters it and execs the command, so the pid is the service's.
     SpawnOptions opts{in_netns(s.spec.netns, s.spec.command.argv), s.spec.env, s.cwd, s.log};
+    // On its [[host]]: through the host's connection, in its own group there.
+    if (const SshShell* sh = remote(s)) opts = SpawnOptions{sh->argv(start_script(hosts->run_dir(), s.spec)), {}, s.cwd, s.log};
     try {
       s.child = Child::spawn(ex, opts);
     } catch (const std::exception& e) {
@@ -132,7 +172,8 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
       throw error(s, fmt::format("service '{}' could not start: {}", s.spec.name, e.what()));
     }
     s.started_at = clock.now();
-    record(s, "started", fmt::format("pid {}", s.child->pid()));
+    record(s, "started", remote(s) ? fmt::format("pid {} (ssh to host '{}')", s.child->pid(), s.spec.host)
+                                   : fmt::format("pid {}", s.child->pid()));
     if (on_started) on_started(s.spec.name, s.child->pid());
   }
 
@@ -220,6 +261,7 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
       const Nanos exited_at = self->clock.now();
       self->record(*s, "exited", st.describe());
       try {
+        if (const SshShell* sh = self->remote(*s)) co_await self->stop_remote(*s, *sh, SIGKILL, Nanos::zero());
         co_await child->stop(SIGKILL, Nanos::zero());  // whatever is left of its group
       } catch (const std::exception&) {
       }
@@ -247,6 +289,17 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
     ++s.generation;
     auto child = std::move(s.child);
     if (!child) co_return;
+    if (const SshShell* sh = remote(s)) {
+      // The remote group first: the local ssh then ends with the channel.
+      const std::string said = co_await stop_remote(s, *sh, s.spec.stop_signal, s.spec.stop_grace);
+      try {
+        auto st = co_await child->stop(SIGTERM, std::chrono::seconds(2));
+        record(s, "stopped", fmt::format("on host '{}': {} ({})", sh->host(), said, st.describe()));
+      } catch (const std::exception& e) {
+        record(s, "stopped", fmt::format("on host '{}': {} (forced: {})", sh->host(), said, e.what()));
+      }
+      co_return;
+    }
     try {
       auto st = co_await child->stop(s.spec.stop_signal, s.spec.stop_grace);
       record(s, "stopped", st.describe());
@@ -283,6 +336,10 @@ asio::awaitable<void> Clone::start(StopSource& stop) {
   auto self = impl_;
   for (auto& s : self->services) {
     if (stop.requested() || self->stopping) co_return;
+    if (s->spec.attach.attached()) {  // runs already: found, never started
+      co_await self->attach(*s);
+      continue;
+    }
     self->spawn(*s);
     if (!co_await self->await_ready(*s, stop) || self->stopping) co_return;
     self->supervise(s);
@@ -316,6 +373,11 @@ asio::awaitable<void> Clone::stop() {
   self->stop_finished.cancel();
 }
 
+std::optional<AttachedProcess> Clone::attached(const std::string& service) const {
+  const ServiceState* s = impl_->find(service);
+  return s ? s->attached : std::nullopt;
+}
+
 Child* Clone::current(const std::string& service) {
   ServiceState* s = impl_->find(service);
   if (!s || !s->child || !s->child->running()) return nullptr;
@@ -334,6 +396,8 @@ asio::awaitable<void> Clone::restart(const std::string& service, StopSource& sto
   if (!co_await self->await_ready(*s, stop) || self->stopping) co_return;
   self->supervise(s);
 }
+
+void Clone::use_hosts(const RemoteHosts* hosts) { impl_->hosts = hosts; }
 
 void Clone::on_started(std::function<void(const std::string& service, pid_t pid)> cb) {
   impl_->on_started = std::move(cb);

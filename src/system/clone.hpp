@@ -22,10 +22,12 @@
 #include "os/subprocess.hpp"
 #include "record/record.hpp"
 #include "scenario/scenario.hpp"
+#include "system/attach.hpp"
 
 namespace faultline {
 
 namespace asio = boost::asio;
+class RemoteHosts;
 
 /// A service that could not be brought up; what() names it and says why.
 struct CloneError : std::runtime_error {
@@ -53,6 +55,9 @@ class Clone {
   /// the first moment. Never throws; safe to call twice.
   asio::awaitable<void> stop();
 
+  /// An attached service's process as found on its host at start; nullopt
+  /// for a service faultline started (or an unknown name).
+  std::optional<AttachedProcess> attached(const std::string& service) const;
   /// The current process of a service, or nullptr while it is not running
   /// (exited and waiting for its restart backoff, or never started).
   Child* current(const std::string& service);
@@ -60,6 +65,10 @@ class Clone {
   /// awaiting readiness; for process.restart. Throws CloneError.
   asio::awaitable<void> restart(const std::string& service, StopSource& stop);
 
+  /// The run's connections to its [[host]]s: a service whose `host` names
+  /// one is started, stopped and restarted there (remote_service.hpp). Set
+  /// before start(); the hosts outlive the clone's stop().
+  void use_hosts(const RemoteHosts* hosts);
   /// Called right after every process the clone starts (first start and
   /// every restart), so that the crash ledger always knows what to stop.
   void on_started(std::function<void(const std::string& service, pid_t pid)> cb);

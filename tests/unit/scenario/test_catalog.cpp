@@ -47,6 +47,7 @@ std::vector<std::pair<std::string, const std::vector<KeySpec>*>> all_tables() {
       {"[[probe]]", &probe_common_keys()},  {"[[fault]]", &fault_common_keys()},
       {"[[setup]]/[[verify]]", &step_keys()}, {"[thresholds]", &threshold_keys()},
       {"[[recovery]]", &recovery_keys()},     {"[[workload]]", &workload_common_keys()},
+      {"[[host]]", &host_keys()},
   };
   for (const auto& k : workload_kinds()) out.emplace_back("workload " + k.name, &k.keys);
   for (const auto& k : probe_kinds()) out.emplace_back("probe " + k.name, &k.keys);
@@ -82,6 +83,7 @@ std::string sample(const KeySpec& k) {
       {"address", "\"127.0.0.1:{port.p1}\""},
       {"array of arrays of strings", "[[\"a\"], [\"b\", \"c\"]]"},
       {"count or duration", "0"},
+      {"attach", "{ systemd = \"x.service\" }"},
   };
   auto it = by_type.find(k.type);
   INFO("key: ", k.key);
@@ -176,9 +178,12 @@ TEST_CASE("catalog: the kinds") {
 
 TEST_CASE("catalog: the parser accepts every key of the catalog") {
   std::string text = lines(top_level_keys(), {"service", "link", "probe", "fault", "setup", "verify", "recovery",
-                                              "workload", "thresholds", "guard"},
+                                              "workload", "thresholds", "guard", "host"},
                            {{"network", "\"namespaces\""}});
-  text += "\n[[service]]\n" + lines(service_keys(), {}, {{"name", "\"svc\""}});
+  text += "\n[[service]]\n" + lines(service_keys(), {"attach"}, {{"name", "\"svc\""}});
+  // An attached service has no command (faultline never starts it).
+  text += "\n[[service]]\n" + lines(service_keys(), {"command"}, {{"name", "\"att\""}});
+  text += "\n[[host]]\n" + lines(host_keys(), {}, {{"name", "\"hst\""}});
   text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}});
   for (const auto& kind : probe_kinds())
     text += "\n[[probe]]\n" +
@@ -397,6 +402,7 @@ read = "true"
         {"timeout", d(s.workloads.at(0).timeout)},
         {"read_timeout", d(s.workloads.at(0).read_timeout)}}},
       {"workload tcp", {{"host", s.workloads.at(1).host}}},
+      {"[[host]]", {{"sudo", b(HostSpec{}.sudo)}}},
   };
   int compared = 0;
   for (const auto& [label, keys] : all_tables()) {
@@ -411,7 +417,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 57);
+  CHECK(compared == 58);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {

@@ -1,0 +1,101 @@
+// Services on declared [[host]]s (issue 14; docs/distributed.md): the run's
+// connections to its hosts and the POSIX scripts that start and stop a
+// service there.
+//
+// RemoteHosts owns one SshMaster (os/ssh.hpp) per declared host, its control
+// socket in a run-owned ControlDir. open() starts every master at once and
+// awaits them together (bring-up costs one connection time, not one per
+// host), then creates the run's directory on each host (`mkdir -p -m 700
+// /tmp/faultline-RUNID`). close() removes that directory (after a SIGKILL to
+// every process group whose pid file is still there) and closes the
+// connections; it runs on every exit path (the destructor calls it).
+//
+// A remote service is started by a local Child running
+//   ssh ... /bin/sh -c 'cd DIR; export K=V...; exec setsid -w /bin/sh -c
+//     "echo $$ > PIDFILE; exec \"$@\"" PIDFILE ARGV...'
+// so the service is the leader of its own session and process group on the
+// host (a dropped connection sends it no SIGHUP), its pid is in
+// RUNDIR/pids/NAME there, its stdout and stderr come back through ssh into
+// the service's log in the run directory, and `setsid -w` hands its exit
+// status back to the local Child, so the clone's restart policy works as for
+// a local service. It is stopped by stop_script(): the stop signal to the
+// remote group, then SIGKILL after the grace.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "os/ssh.hpp"
+#include "os/stop.hpp"
+#include "scenario/scenario.hpp"
+
+namespace faultline {
+
+/// The run's directory on every host: /tmp/faultline-RUNID.
+std::string remote_run_dir(const std::string& run_id);
+
+/// Where a remote service runs: its `workdir`, else RUNDIR/services/NAME.
+std::string remote_service_dir(const std::string& run_dir, const ServiceSpec& svc);
+
+/// The script that starts `svc` (argv already resolved) on its host, as
+/// described atop this file.
+std::string start_script(const std::string& run_dir, const ServiceSpec& svc);
+
+/// The script that stops the remote group of `service`: `signal` to the
+/// group, then SIGKILL when it still lives after `grace`. Prints "stopped",
+/// "killed" or "gone" (no pid file, or no such group).
+std::string stop_script(const std::string& run_dir, const std::string& service, int signal, Nanos grace);
+
+/// The script that prints "PID STARTTIME" of the service's process (field 22
+/// of /proc/PID/stat), or fails when it is not running.
+std::string pid_script(const std::string& run_dir, const std::string& service);
+
+/// The SshTarget of a declared host (files resolved against the scenario
+/// file; control_path set by RemoteHosts).
+SshTarget ssh_target(const Scenario& s, const HostSpec& h);
+
+/// The run's connections to its declared hosts.
+class RemoteHosts {
+ public:
+  /// `logs`: the run directory's logs folder (ssh-HOST.log per master).
+  RemoteHosts(const Scenario& s, std::string run_id, std::filesystem::path logs);
+  ~RemoteHosts();  ///< close()
+  RemoteHosts(const RemoteHosts&) = delete;
+  RemoteHosts& operator=(const RemoteHosts&) = delete;
+
+  /// Connects to every host at once and creates the run directory on each.
+  /// Returns "" when all are up, else one line per host that failed:
+  /// "host 'NAME' (FILE:LINE:COL): WHY" (ssh's own message). Cancelled by `stop`.
+  asio::awaitable<std::string> open(asio::any_io_executor ex, StopSource& stop, Nanos timeout);
+  /// Removes the run directory from every connected host and closes the
+  /// connections. Returns what could not be removed (one line each). Idempotent.
+  std::vector<std::string> close();
+
+  /// The shell of host `name` (through its master), or nullptr.
+  const SshShell* shell(const std::string& name) const;
+  const std::string& run_dir() const { return dir_; }
+  bool empty() const { return hosts_.empty(); }
+
+ private:
+  struct Host {
+    HostSpec spec;
+    std::unique_ptr<SshShell> shell;
+    std::unique_ptr<SshMaster> master;
+    bool dir_made = false;
+  };
+  std::vector<Host> hosts_;
+  std::string dir_;
+  std::filesystem::path logs_;
+  std::unique_ptr<ControlDir> control_;
+  std::string file_;
+};
+
+/// What `plan` shows of the remote actions of a run: one line each.
+std::vector<std::string> remote_plan(const Scenario& s);
+
+}  // namespace faultline
