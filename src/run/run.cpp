@@ -4,6 +4,7 @@
 // (phase 5: revert, stop probing, stop the clone, the links, the network).
 #include "run/run.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
 
@@ -17,7 +18,8 @@ asio::awaitable<void> Run::main() {
     start_links();
     co_await start_hosts();
     co_await start_clone();                                           // 2
-    scheduler_->start(clock_.now());                                  // 3
+    stall_watch_->start();                                            // 3
+    scheduler_->start(clock_.now());
     if (guards_) guards_->start(clock_.now());
     for (int it = 1; it <= s_.iterations && !stop_.requested(); ++it)  // 4
       co_await iteration(it);
@@ -65,6 +67,20 @@ void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
     });
   }
   params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
+  // Wakes every fastest probe interval, at least every 10 ms (a 1 ms probe's
+  // own ticks already see its thread's stalls) and at most every 100 ms.
+  Nanos watch_period = 100ms;
+  for (const auto& p : s_.probes) watch_period = std::min(watch_period, p.interval);
+  stall_watch_ = std::make_unique<StallWatch>(clock_, std::max<Nanos>(watch_period, 10ms));
+}
+
+std::vector<HarnessStall> Run::take_stalls() {
+  std::vector<HarnessStall> out = stall_watch_->take();
+  for (auto& s : scheduler_->take_stalls()) out.push_back(std::move(s));
+  if (guards_)
+    for (auto& s : guards_->take_stalls()) out.push_back(std::move(s));
+  std::stable_sort(out.begin(), out.end(), [](const HarnessStall& a, const HarnessStall& b) { return a.start < b.start; });
+  return out;
 }
 
 void Run::abort(Outcome outcome, const std::string& why) {
@@ -135,6 +151,8 @@ asio::awaitable<void> Run::shut_down() {
     guards_->stop();
     co_await guards_->drain();
   }
+  stall_watch_->stop();
+  warn_stalls();
   co_await clone_->stop();
   log("clone stopped");
   links_.stop();
@@ -160,6 +178,19 @@ void Run::stop_hosts() {
     rec_.left_behind.push_back(left);
     fail(Outcome::harness_error, left);
   }
+}
+
+void Run::warn_stalls() {
+  Nanos longest{0};
+  std::size_t n = 0;
+  for (const auto& st : stall_watch_->peek()) {
+    ++n;
+    longest = std::max(longest, st.end - st.start);
+  }
+  if (n == 0) return;
+  warn(fmt::format("the harness itself did not run on schedule {} time(s) (longest {}): it was stopped or "
+                   "starved of CPU; figures near those times are less certain",
+                   n, format_ms(longest)));
 }
 
 void Run::stop_network() {

@@ -32,6 +32,7 @@
 #include "record/record.hpp"
 #include "run/run_observer.hpp"
 #include "run/scheduler.hpp"
+#include "run/stall_watch.hpp"
 #include "scenario/schedule.hpp"
 #include "system/clone.hpp"
 #include "system/remote_service.hpp"
@@ -101,6 +102,9 @@ class Run {
   const std::vector<ProbeSeries>& series() const { return scheduler_->series(); }
   /// The samples, handed over once the run is over.
   std::vector<ProbeSeries> take_series() { return scheduler_->take_series(); }
+  /// The times the harness did not run on schedule (its own stall watch,
+  /// the probes' and the guards' schedulers), in start order; once the run is over.
+  std::vector<HarnessStall> take_stalls();
   /// What the clone's services did (starts, exits, restarts).
   const std::vector<ServiceEvent>& service_events() const { return clone_->events(); }
 
@@ -199,6 +203,9 @@ class Run {
   // tear the clone down. Runs on every path; never waits on stop_.
   asio::awaitable<void> shut_down();
 
+  /// A warning when the stall watch saw the whole harness stopped or starved.
+  void warn_stalls();
+
   // The namespaces go last: nothing runs in them any more. Deleting them
   // deletes their veths, routes and nft tables; `ip netns list` is read
   // back, and what is left is reported as left behind (exit 4).
@@ -215,6 +222,7 @@ class Run {
   std::unique_ptr<Clone> clone_;
   std::unique_ptr<ProbeScheduler> scheduler_;
   std::unique_ptr<ProbeScheduler> guards_;  ///< [[guard]] probes, if any
+  std::unique_ptr<StallWatch> stall_watch_;  ///< the whole harness's stalls
   std::optional<GuardBreach> breach_;  ///< the first failed guard and why
   std::vector<IterationWindow> windows_;  ///< one per iteration that injected
   std::vector<WorkloadRun> workload_runs_;  ///< one per workload and iteration that read

@@ -1,5 +1,6 @@
-// The event loop of a run (phases 1 to 5 of runner.cpp): everything runs on
-// one single-threaded io_context, the run's phases as one coroutine
+// The event loop of a run (phases 1 to 5 of runner.cpp): the run runs on
+// one single-threaded io_context (the probes tick on threads of their own,
+// run/scheduler.hpp, and hand their samples to it), the run's phases as one coroutine
 // (Run::main), beside them the live console's refresh and the
 // `max_duration` bound, and the signal handlers of the process guards.
 // max_duration bounds everything up to the end of the last iteration; the

@@ -74,6 +74,7 @@ void announce(const Run& run, RunObserver& observer, const PreparedRun& p) {
 /// 6. What the run observed goes into the record, which conclude() judges.
 void conclude_run(RunRecord& rec, Run& run, const LinkSet& links, const RunOptions& opts) {
   rec.probes = run.take_series();
+  rec.stalls = run.take_stalls();
   rec.service_events = run.service_events();
   rec.links = links.stats();
   RunOutputs out = run.take_outputs();

@@ -1,116 +1,269 @@
-// Fixed-rate probe scheduling. Each probe has one tick loop that sleeps on an
-// absolute deadline (origin + start + k * interval, never a relative sleep),
-// so neither probe duration nor wake-up latency accumulates into drift. A
-// tick spawns the execution as its own coroutine and goes straight back to
-// sleep; a tick that finds the previous execution of the same probe still
-// running is skipped and counted as an overrun. Executions of different
-// probes are independent coroutines on the same io_context.
+// Fixed-rate probe scheduling on the scheduler's own thread (scheduler.hpp).
+// Each probe has one tick loop that sleeps on an absolute deadline (origin +
+// start + k * interval, never a relative sleep), so neither probe duration
+// nor wake-up latency accumulates into drift. A tick spawns the execution as
+// its own coroutine and goes straight back to sleep; a tick that finds the
+// previous execution of the same probe still running is skipped and counted
+// as an overrun.
+//
+// Who touches what: the tick loops, the tick timers, tcp/http executions and
+// the per-probe stall list live on the probe thread; series, lateness
+// histograms and the callback on the run's event loop ("main"). Between them
+// only atomics (busy, stopping, the skip and tick counters, exec_pending)
+// and the delivery queue under its mutex. The probe thread's io_context is
+// owned by ProbeScheduler::Thread, not by Impl (which coroutine frames keep
+// alive), so that destroying it destroys the frames and never the reverse.
 #include "run/scheduler.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <exception>
+#include <mutex>
+#include <thread>
 #include <utility>
 
+#include "run/lateness.hpp"
+#include "run/stall_watch.hpp"
 #include "system/probe.hpp"
 
 namespace faultline {
 
+namespace {
+
+/// A sample on its way from the probe thread to the run's event loop.
+struct Delivery {
+  std::size_t probe = 0;
+  Sample sample;
+  Nanos tick{0};  ///< the tick it ran on
+};
+
+}  // namespace
+
+struct ProbeScheduler::Thread {
+  asio::io_context io{1};
+  std::thread thread;
+};
+
 struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl> {
-  asio::any_io_executor ex;
+  // Set at construction, read by both threads.
+  asio::any_io_executor main_ex;
+  asio::io_context::executor_type probe_ex;
   RunClock clock;
   std::vector<ProbeSpec> probes;
-  std::vector<ProbeSeries> series;
-  std::vector<bool> busy;  ///< an execution of probe i is in flight
-  std::vector<std::unique_ptr<asio::steady_timer>> tick_timers;
-  std::size_t in_flight = 0;
-  bool stopped = false;
-  SampleCallback callback;
-  asio::steady_timer drained;  ///< cancelled whenever in_flight drops to 0
 
-  Impl(asio::any_io_executor e, const RunClock& c, std::vector<ProbeSpec> p)
-      : ex(e), clock(c), probes(std::move(p)), busy(probes.size(), false), drained(e) {
+  // Shared.
+  std::unique_ptr<std::atomic<bool>[]> busy;  ///< an execution of probe i is in flight
+  std::unique_ptr<std::atomic<std::uint64_t>[]> skipped, scheduled;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> exec_pending{0};  ///< exec executions handed to main and not yet recorded
+  std::mutex mu;
+  std::vector<Delivery> queue;  ///< under mu
+  bool flush_posted = false;    ///< under mu
+
+  // Probe thread only (read by main after the thread was joined).
+  std::vector<asio::steady_timer*> tick_timers;
+  std::vector<HarnessStall> stalls;
+
+  // Main only.
+  std::vector<ProbeSeries> series;
+  std::vector<LatenessHistogram> lateness;
+  SampleCallback callback;
+  asio::steady_timer drained;  ///< cancelled when the thread is done and no exec is pending
+  bool thread_done = true;     ///< until start()
+
+  Impl(asio::any_io_executor e, asio::io_context::executor_type pe, const RunClock& c, std::vector<ProbeSpec> p)
+      : main_ex(e), probe_ex(pe), clock(c), probes(std::move(p)),
+        busy(new std::atomic<bool>[probes.size()]),
+        skipped(new std::atomic<std::uint64_t>[probes.size()]),
+        scheduled(new std::atomic<std::uint64_t>[probes.size()]),
+        tick_timers(probes.size(), nullptr), lateness(probes.size()), drained(e) {
     drained.expires_at(asio::steady_timer::time_point::max());
-    for (const auto& spec : probes) {
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+      busy[i] = false;
+      skipped[i] = 0;
+      scheduled[i] = 0;
       ProbeSeries s;
-      s.name = spec.name;
-      s.kind = spec.kind;
-      s.interval = spec.interval;
-      s.steady_state = spec.steady_state;
+      s.name = probes[i].name;
+      s.kind = probes[i].kind;
+      s.interval = probes[i].interval;
+      s.steady_state = probes[i].steady_state;
       series.push_back(std::move(s));
-      tick_timers.push_back(std::make_unique<asio::steady_timer>(e));
     }
   }
 
-  /// Tick k of probe i fires at start + k * interval.
+  Nanos interval_of(std::size_t i) const {
+    return probes[i].interval.count() > 0 ? probes[i].interval : Nanos(1);
+  }
+
+  /// Probe thread. Tick k of probe i fires at start + k * interval.
   static asio::awaitable<void> tick_loop(std::shared_ptr<Impl> self, std::size_t i, Nanos start) {
-    const Nanos interval = self->probes[i].interval.count() > 0 ? self->probes[i].interval : Nanos(1);
-    auto& timer = *self->tick_timers[i];
-    for (std::int64_t k = 0; !self->stopped; ++k) {
-      timer.expires_at(self->clock.at(start + k * interval));
+    const Nanos interval = self->interval_of(i);
+    asio::steady_timer timer(self->probe_ex);
+    self->tick_timers[i] = &timer;
+    Nanos last_ran = self->clock.now();
+    for (std::int64_t k = 0; !self->stopping;) {
+      const Nanos tick = start + k * interval;
+      timer.expires_at(self->clock.at(tick));
       boost::system::error_code ec;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (self->stopped) co_return;
+      if (self->stopping) break;
+      const Nanos now = self->clock.now();
+      ++self->scheduled[i];
+      // The thread did not run for more than an interval past this tick.
+      if (now - tick > interval) add_stall(self->stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
       if (self->busy[i]) {
-        ++self->series[i].overruns;
-        continue;
+        ++self->skipped[i];
+      } else {
+        self->busy[i] = true;
+        self->launch(i, tick);
       }
-      self->busy[i] = true;
-      ++self->in_flight;
-      asio::co_spawn(self->ex, execute(self, i), asio::detached);
+      // Ticks that went by while the thread was late are skipped, not fired
+      // in a burst now; the latest one due is kept.
+      const std::int64_t next = std::max<std::int64_t>(k + 1, (now - start) / interval);
+      self->scheduled[i] += static_cast<std::uint64_t>(next - k - 1);
+      self->skipped[i] += static_cast<std::uint64_t>(next - k - 1);
+      k = next;
+      last_ran = self->clock.now();
     }
+    self->tick_timers[i] = nullptr;
   }
 
-  /// One execution of probe i, recorded as a sample.
-  static asio::awaitable<void> execute(std::shared_ptr<Impl> self, std::size_t i) {
-    Sample s;
-    s.start = self->clock.now();
+  /// Probe thread: starts one execution of probe i.
+  void launch(std::size_t i, Nanos tick) {
+    auto self = shared_from_this();
+    if (probes[i].kind != ProbeKind::exec) {
+      asio::co_spawn(probe_ex, execute(self, i, tick, probe_ex), asio::detached);
+      return;
+    }
+    ++exec_pending;
+    asio::post(main_ex, [self, i, tick] {
+      asio::co_spawn(self->main_ex, execute(self, i, tick, self->main_ex), asio::detached);
+    });
+  }
+
+  /// One execution of probe i on `ex` (the probe thread, or main for exec probes).
+  static asio::awaitable<void> execute(std::shared_ptr<Impl> self, std::size_t i, Nanos tick, asio::any_io_executor ex) {
+    Delivery d{i, Sample{}, tick};
+    d.sample.start = self->clock.now();
     try {
-      auto outcome = co_await run_probe_once(self->ex, self->probes[i]);
-      s.ok = outcome.ok;
-      s.detail = std::move(outcome.detail);
+      auto outcome = co_await run_probe_once(ex, self->probes[i]);
+      d.sample.ok = outcome.ok;
+      d.sample.detail = std::move(outcome.detail);
     } catch (const std::exception& e) {
-      s.ok = false;
-      s.detail = std::string("probe error: ") + e.what();
+      d.sample.ok = false;
+      d.sample.detail = std::string("probe error: ") + e.what();
     }
-    s.end = self->clock.now();
-    self->series[i].samples.push_back(s);
+    d.sample.end = self->clock.now();
     self->busy[i] = false;
-    if (--self->in_flight == 0) self->drained.cancel();
-    if (self->callback) self->callback(i, self->series[i].samples.back());
+    if (self->probes[i].kind == ProbeKind::exec) {  // already on main
+      self->record(std::move(d));
+      --self->exec_pending;
+      self->check_drained();
+    } else {
+      self->deliver(std::move(d));
+    }
   }
 
+  /// Probe thread: queues a sample for main.
+  void deliver(Delivery d) {
+    std::lock_guard lock(mu);
+    queue.push_back(std::move(d));
+    if (flush_posted) return;
+    flush_posted = true;
+    asio::post(main_ex, [self = shared_from_this()] { self->flush(); });
+  }
+
+  /// Main: records every queued sample.
+  void flush() {
+    std::vector<Delivery> batch;
+    {
+      std::lock_guard lock(mu);
+      batch.swap(queue);
+      flush_posted = false;
+    }
+    for (auto& d : batch) record(std::move(d));
+  }
+
+  /// Main: appends one sample and calls back.
+  void record(Delivery d) {
+    lateness[d.probe].add(d.sample.start - d.tick);
+    auto& s = series[d.probe];
+    s.samples.push_back(std::move(d.sample));
+    s.overruns = skipped[d.probe];
+    if (callback) callback(d.probe, s.samples.back());
+  }
+
+  /// Main: wakes drain() once nothing is left to deliver.
+  void check_drained() {
+    if (thread_done && exec_pending == 0) drained.cancel();
+  }
+
+  /// Main: the final figures of every probe, after the thread ended.
+  void finish() {
+    flush();
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      series[i].overruns = skipped[i];
+      series[i].scheduled = scheduled[i];
+      series[i].lateness_p50 = lateness[i].percentile(0.50);
+      series[i].lateness_p99 = lateness[i].percentile(0.99);
+      series[i].lateness_max = lateness[i].max();
+    }
+  }
+
+  /// Any thread: no tick fires after this.
   void stop() {
-    stopped = true;
-    for (auto& t : tick_timers) t->cancel();
+    stopping = true;
+    asio::post(probe_ex, [self = shared_from_this()] {
+      for (auto* t : self->tick_timers)
+        if (t) t->cancel();
+    });
   }
 };
 
 ProbeScheduler::ProbeScheduler(asio::any_io_executor ex, const RunClock& clock, std::vector<ProbeSpec> probes)
-    : impl_(std::make_shared<Impl>(std::move(ex), clock, std::move(probes))) {}
+    : thread_(std::make_unique<Thread>()) {
+  impl_ = std::make_shared<Impl>(std::move(ex), thread_->io.get_executor(), clock, std::move(probes));
+}
 
 ProbeScheduler::~ProbeScheduler() {
   impl_->callback = nullptr;  // executions still in flight must not call back into a dead owner
   impl_->stop();
+  thread_->io.stop();  // abandons executions in flight: the thread ends now
+  if (thread_->thread.joinable()) thread_->thread.join();
+  thread_.reset();  // destroys the frames of the tick loops and executions (and their timers, sockets)
 }
 
 void ProbeScheduler::start(Nanos start) {
+  if (thread_->thread.joinable() || impl_->stopping) return;
   for (std::size_t i = 0; i < impl_->probes.size(); ++i)
-    asio::co_spawn(impl_->ex, Impl::tick_loop(impl_, i, start), asio::detached);
+    asio::co_spawn(thread_->io, Impl::tick_loop(impl_, i, start), asio::detached);
+  impl_->thread_done = false;
+  thread_->thread = std::thread([this, self = impl_] {
+    thread_->io.run();
+    asio::post(self->main_ex, [self] {
+      self->thread_done = true;
+      self->check_drained();
+    });
+  });
 }
 
 void ProbeScheduler::stop() { impl_->stop(); }
 
 asio::awaitable<void> ProbeScheduler::drain() {
   auto self = impl_;
-  while (self->in_flight > 0) {
-    // The expiry stays at "never": only cancel() (in_flight reached 0) wakes us.
+  while (!self->thread_done || self->exec_pending > 0) {
+    // The expiry stays at "never": only cancel() (nothing left) wakes us.
     boost::system::error_code ec;
     co_await self->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+  if (thread_->thread.joinable()) thread_->thread.join();  // it has posted its last act
+  self->finish();
 }
 
 void ProbeScheduler::on_sample(SampleCallback cb) { impl_->callback = std::move(cb); }
@@ -118,5 +271,10 @@ void ProbeScheduler::on_sample(SampleCallback cb) { impl_->callback = std::move(
 const std::vector<ProbeSeries>& ProbeScheduler::series() const { return impl_->series; }
 
 std::vector<ProbeSeries> ProbeScheduler::take_series() { return std::exchange(impl_->series, {}); }
+
+std::vector<HarnessStall> ProbeScheduler::take_stalls() {
+  if (thread_->thread.joinable()) return {};  // still running: the list is the probe thread's
+  return std::exchange(impl_->stalls, {});
+}
 
 }  // namespace faultline

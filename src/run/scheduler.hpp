@@ -1,9 +1,25 @@
-// Fixed-rate probe scheduling on CLOCK_MONOTONIC. Tick k of a probe fires at
-// start + k * interval whatever the previous probe took, so a slow probe never
-// shifts later ticks. A tick that comes while the same probe's previous
-// execution is still running is skipped and counted as an overrun (the running
-// execution still yields its sample); probes of different kinds run
-// concurrently on one io_context and never block one another.
+// Fixed-rate probe scheduling on CLOCK_MONOTONIC, on a thread of its own.
+// Tick k of a probe fires at start + k * interval whatever the previous
+// probe took, so a slow probe never shifts later ticks. A tick that comes
+// while the same probe's previous execution is still running is skipped and
+// counted as an overrun (the running execution still yields its sample), and
+// so are the ticks that passed while the harness was late by more than one
+// interval (they are not fired in a burst afterwards).
+//
+// Threads (docs/design.md section 1): the ticks of every probe and the
+// executions of tcp and http probes run on the scheduler's own thread and
+// io_context, which nothing else uses, so spawning processes, writing files,
+// runbook steps and workloads on the run's event loop never delay them. An
+// exec probe's tick fires on that thread too, but its command is spawned on
+// the run's event loop (spawning can block). Samples are handed to the run's
+// event loop in order through a mutex-guarded queue; series(), the sample
+// callback and everything else of this class's interface belong to that
+// loop's thread.
+//
+// Besides the samples, the scheduler records for each probe how many ticks
+// fell due (`scheduled`), how late samples started after their tick (p50,
+// p99, max) and every time its thread ran more than one interval late
+// (HarnessStall events naming the probe).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -24,31 +40,43 @@ namespace asio = boost::asio;
 /// Runs a set of probes at their own fixed rates and records every sample.
 class ProbeScheduler {
  public:
-  /// Called after each sample is appended: the probe's index and the sample.
-  using SampleCallback = std::function<void(std::size_t probe, const Sample&)>;
+  /// Called on `ex`'s thread after each sample is appended: the probe's index and the sample.
+  using SampleCallback = std::function<void(std::size_t probe, const Sample& sample)>;
 
+  /// `ex`: the run's event loop (single-threaded), where samples are
+  /// delivered and exec probes spawn their commands.
   ProbeScheduler(asio::any_io_executor ex, const RunClock& clock, std::vector<ProbeSpec> probes);
+  /// Stops at once: executions in flight are abandoned (call stop() and drain() first to keep them).
   ~ProbeScheduler();
+  ProbeScheduler(const ProbeScheduler&) = delete;
+  ProbeScheduler& operator=(const ProbeScheduler&) = delete;
 
-  /// Starts every probe; tick 0 fires at `start` (a run offset).
+  /// Starts the probe thread; tick 0 of every probe fires at `start` (a run offset). Once.
   void start(Nanos start);
   /// No tick fires after this call.
   void stop();
-  /// Completes when every execution in flight has yielded its sample (call after stop()).
+  /// Completes when every execution in flight has yielded its sample and the
+  /// probe thread has ended (call after stop()); every sample is then in series().
   asio::awaitable<void> drain();
 
   void on_sample(SampleCallback cb);
-  /// The samples so far, one series per probe in declaration order.
+  /// The samples delivered so far, one series per probe in declaration order.
+  /// `scheduled` and the lateness figures are filled in by drain().
   const std::vector<ProbeSeries>& series() const;
   /// Hands the series over (moved, not copied: a long drill holds hundreds of
   /// thousands of samples) once every execution has drained; the scheduler
   /// is left with none.
   std::vector<ProbeSeries> take_series();
+  /// The times a probe's ticks ran more than one interval late, in start
+  /// order per probe (after drain()).
+  std::vector<HarnessStall> take_stalls();
 
   struct Impl;
+  struct Thread;
 
  private:
   std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Thread> thread_;  ///< the probe thread and its io_context
 };
 
 }  // namespace faultline

