@@ -10,11 +10,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/run_start.hpp"
 #include "measure/regression.hpp"
 #include "os/atomic_file.hpp"
 #include "os/cleanup.hpp"
 #include "os/host_caps.hpp"
+#include "os/input_file.hpp"
 #include "os/ledger.hpp"
+#include "os/output_path.hpp"
+#include "os/stop.hpp"
 #include "record/json_read.hpp"
 #include "record/json_record.hpp"
 #include "reports/console.hpp"
@@ -26,6 +30,7 @@
 #include "scenario/scenario_parser.hpp"
 #include "scenario/starter.hpp"
 #include "scenario/validate.hpp"
+#include "scenario/whole_number.hpp"
 #include "system/host_doctor.hpp"
 
 namespace faultline {
@@ -56,6 +61,11 @@ struct Loaded {
 
 Loaded load_and_validate(const std::string& path) {
   Loaded out;
+  // Looked at before it is opened: a FIFO, a device or a huge file is refused unread.
+  if (const std::string why = input_file_problem(path, kMaxScenarioBytes); !why.empty()) {
+    fmt::print(stderr, "{}\n", format_diagnostic({{path, 0, 0}, why, {}}));
+    return out;
+  }
   ParseResult r = load_scenario(path);
   std::vector<Diagnostic> diags = r.diagnostics;
   if (r.scenario) {
@@ -96,6 +106,7 @@ ConsoleMode console_mode(bool quiet) {
 int cmd_validate(const std::vector<std::string>& files) {
   int rc = 0;
   for (const auto& f : files) {
+    if (const int sig = early_stop_signal()) return exit_code_for_stop_signal(sig);
     const auto t0 = std::chrono::steady_clock::now();
     Loaded l = load_and_validate(f);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
@@ -108,12 +119,14 @@ int cmd_validate(const std::vector<std::string>& files) {
                s.services.size(), s.probes.size(), s.faults.size(), s.iterations,
                static_cast<double>(us.count()) / 1000.0);
   }
+  if (const int sig = early_stop_signal()) return exit_code_for_stop_signal(sig);
   return rc;
 }
 
 int cmd_plan(const std::string& file, std::optional<std::uint64_t> seed, std::optional<int> iterations) {
   Loaded l = load_and_validate(file);
   if (!l.scenario) return 2;
+  if (const int sig = early_stop_signal()) return exit_code_for_stop_signal(sig);
   if (iterations) l.scenario->iterations = *iterations;
   fmt::print("{}", render_plan(*l.scenario, seed ? seed : l.scenario->seed));
   return 0;
@@ -160,6 +173,10 @@ int cmd_init(const std::string& name_in) {
     fmt::print(stderr, "faultline init: {} already exists; choose another name or remove it first\n", path.string());
     return 2;
   }
+  if (const std::string why = output_path_problem(path, OutputKind::file); !why.empty()) {
+    fmt::print(stderr, "faultline init: {}\n", why);
+    return 2;
+  }
   const std::string name = path.stem().string();
   write_file_atomic(path, starter_scenario(name));
   fmt::print("wrote {}: a commented starter scenario. Next:\n  faultline validate {}\n  faultline plan {}\n"
@@ -187,6 +204,7 @@ struct RunFlags {
   std::string max_regression = "20%";   ///< --max-regression
   bool quiet = false;
   bool no_color = false;
+  bool force = false;  ///< --force: empty an existing run directory (--out) first
 };
 
 /// Exit codes ordered by how much they must be seen: a harness error beats
@@ -252,6 +270,10 @@ bool load_baselines(const RunFlags& f, const std::vector<Loaded>& loaded, std::v
     Baseline b;
     b.source = file;
     b.tolerance = tolerance;
+    if (const std::string why = input_file_problem(record_path(file), kMaxRecordBytes); !why.empty()) {
+      fmt::print(stderr, "faultline run: --baseline: {}: {}\n", record_path(file).string(), why);
+      return false;
+    }
     try {
       b.record = read_run_record_file(record_path(file));
     } catch (const RecordError& e) {
@@ -286,21 +308,15 @@ bool load_baselines(const RunFlags& f, const std::vector<Loaded>& loaded, std::v
   return true;
 }
 
-/// Ledgers of runs whose harness died before resolving them.
-std::vector<std::pair<std::filesystem::path, Ledger>> dead_runs() {
-  std::vector<std::pair<std::filesystem::path, Ledger>> out;
-  for (auto& [path, l] : ledgers_in_state_dir())
-    if (!l.finished && !l.harness_alive()) out.emplace_back(path, std::move(l));
-  return out;
-}
-
 int cmd_cleanup(const std::string& run_id, bool all) {
   std::vector<std::string> errors;
+  std::vector<std::filesystem::path> run_dirs;
   int rc = 0, found = 0;
   for (auto& [path, l] : ledgers_in_state_dir(&errors)) {
     if (!run_id.empty() && l.run_id != run_id) continue;
     if (run_id.empty() && !all && l.finished) continue;
     ++found;
+    run_dirs.push_back(l.run_dir);
     if (l.harness_alive()) {
       fmt::print("run {} ({}) is still running (pid {}): not touched\n", l.run_id, l.scenario, l.harness_pid);
       continue;
@@ -312,16 +328,32 @@ int cmd_cleanup(const std::string& run_id, bool all) {
     if (r.done.empty() && r.ok()) fmt::print("  nothing was left applied or running\n");
     if (!r.ok()) rc = 4;
   }
+  const int unowned = run_id.empty() ? cleanup_unowned(run_dirs, rc) : 0;
   for (const auto& e : errors) fmt::print(stderr, "faultline cleanup: {}\n", e);
+  if (!errors.empty()) {
+    // What an unreadable ledger's run left cannot be known: never "nothing to clean up".
+    fmt::print(stderr,
+               "faultline cleanup: {} ledger(s) could not be read, so what their runs left is unknown; repair or "
+               "inspect them, and remove each once its run's faults and processes are gone\n",
+               errors.size());
+    rc = 4;
+  }
   if (!run_id.empty() && found == 0) {
     fmt::print(stderr, "faultline cleanup: no ledger for run '{}' in {}\n", run_id, state_dir().string());
-    return 2;
+    return rc == 4 ? 4 : 2;
   }
-  if (found == 0) fmt::print("nothing to clean up ({} holds no unresolved run)\n", state_dir().string());
+  if (found == 0 && unowned == 0 && errors.empty())
+    fmt::print("nothing to clean up ({} holds no unresolved run)\n", state_dir().string());
   return rc;
 }
 
 int cmd_run(const RunFlags& f) {
+  if (!outputs_ok("run", {{"--out", f.out, OutputKind::directory},
+                          {"--json", f.json, OutputKind::file},
+                          {"--junit", f.junit, OutputKind::file},
+                          {"--markdown", f.markdown, OutputKind::file},
+                          {"--html", f.html, OutputKind::file}}))
+    return 2;
   // Validate every scenario before starting any: nothing is started when one is invalid.
   std::vector<Loaded> loaded;
   bool bad = false;
@@ -343,10 +375,21 @@ int cmd_run(const RunFlags& f) {
                  l.run_id, l.scenario, path.string(), l.run_id);
     return 2;
   }
+  std::optional<RunDirLock> out_lock;
+  if (!claim_out_dir(f.out, f.force, out_lock)) return 2;
+  if (const int sig = early_stop_signal()) {
+    fmt::print(stderr, "faultline: interrupted before the run started: nothing was started\n");
+    return exit_code_for_stop_signal(sig);
+  }
+  if (f.force && !f.out.empty() && !run_dir_entries(f.out).empty()) {
+    empty_run_dir(f.out);
+    fmt::print(stderr, "faultline: --force: emptied {} (the previous run's files)\n", f.out);
+  }
   int rc = 0;
   std::vector<RunRecord> done;
   for (std::size_t i = 0; i < loaded.size(); ++i) {
     if (interrupted_by_signal()) break;
+    if (const int sig = early_stop_signal()) return exit_code_for_stop_signal(sig);
     const Scenario& s = *loaded[i].scenario;
     RunOptions opts;
     opts.iterations = f.iterations;
@@ -357,6 +400,7 @@ int cmd_run(const RunFlags& f) {
     opts.write_record = write_run_json;
     if (!f.out.empty()) opts.out_dir = loaded.size() == 1 ? std::filesystem::path(f.out) : std::filesystem::path(f.out) / s.name;
     done.push_back(run_scenario(s, loaded[i].text, opts));
+    catch_stop_signals_early();  // the run's own handling is gone: remember a signal again
     const RunRecord& rec = done.back();
     fmt::print("{}", render_console_summary(rec, opts.color));
     const int written = write_reports(f, done, opts.out_dir, loaded.size() > 1);
@@ -387,6 +431,7 @@ int cmd_doctor(const std::string& hosts_file) {
     return 0;
   }
   const HostCaps caps = probe_host_caps();
+  if (const int sig = early_stop_signal()) return exit_code_for_stop_signal(sig);
   fmt::print("{}", render_doctor(caps));
   for (const HostCap* c : caps.all())
     if (!c->present) return 3;
@@ -395,6 +440,15 @@ int cmd_doctor(const std::string& hosts_file) {
 
 /// `faultline report`: re-renders a report from a run record alone.
 int cmd_report(const std::string& arg, const std::string& format, const std::string& output) {
+  if (!output.empty())
+    if (const std::string why = output_path_problem(output, OutputKind::file); !why.empty()) {
+      fmt::print(stderr, "faultline report: --output: {}\n", why);
+      return 2;
+    }
+  if (const std::string why = input_file_problem(record_path(arg), kMaxRecordBytes); !why.empty()) {
+    fmt::print(stderr, "faultline report: {}: {}\n", record_path(arg).string(), why);
+    return 2;
+  }
   RunRecord rec;
   try {
     rec = read_run_record_file(record_path(arg));
@@ -442,12 +496,28 @@ struct Subcommands {
   CLI::App* report = nullptr;
 };
 
+/// A CLI11 check of a whole number from `lo` to `hi`, in plain words
+/// (CLI11 names the flag before the message).
+CLI::Validator whole_number(std::uint64_t lo, std::uint64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& v) {
+        std::string why;
+        return parse_whole_number(v, lo, hi, why) ? std::string() : why;
+      },
+      "N");
+}
+
+constexpr std::uint64_t kMaxIterations = 2147483647;  // as the scenario's `iterations`
+constexpr std::uint64_t kMaxSeed = 18446744073709551615ULL;
+
 /// `faultline run` and its options.
 CLI::App* add_run_command(CLI::App& app, RunFlags& rf) {
   auto* run = app.add_subcommand("run", "run scenarios against their staging clones and judge the thresholds");
   run->add_option("scenario", rf.files, "scenario files (TOML)")->required()->check(CLI::ExistingFile);
-  run->add_option("--iterations", rf.iterations, "override the scenario's iteration count")->check(CLI::PositiveNumber);
-  run->add_option("--seed", rf.seed, "seed for every random choice (printed and recorded)");
+  run->add_option("--iterations", rf.iterations, "override the scenario's iteration count")
+      ->check(whole_number(1, kMaxIterations));
+  run->add_option("--seed", rf.seed, "seed for every random choice (printed and recorded)")
+      ->check(whole_number(0, kMaxSeed));
   run->add_option("--out", rf.out, "run directory: service logs, run.json, report.html, junit.xml, summary.md (default runs/NAME-RUNID, run.json only)");
   run->add_option("--json", rf.json, "also write the JSON run record to this file");
   run->add_option("--junit", rf.junit, "also write JUnit XML (a testsuite per scenario) to this file");
@@ -464,6 +534,8 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& rf) {
           [](std::string& v) { return parse_tolerance(v) ? std::string() : "expected a percentage such as 20%"; },
           "PERCENT"))
       ->needs(baseline);
+  run->add_flag("--force", rf.force,
+                "empty the --out directory first when it holds an earlier run (only a faultline run directory)");
   run->add_flag("--quiet,-q", rf.quiet, "no progress, only the summary (and warnings)");
   run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
   return run;
@@ -479,8 +551,9 @@ Subcommands add_subcommands(CLI::App& app, CliArgs& a) {
 
   c.plan = app.add_subcommand("plan", "print the resolved timeline; starts and touches nothing");
   c.plan->add_option("scenario", a.plan_file, "scenario file (TOML)")->required();
-  c.plan->add_option("--seed", a.plan_seed, "seed for window picks");
-  c.plan->add_option("--iterations", a.plan_iterations, "override the iteration count")->check(CLI::PositiveNumber);
+  c.plan->add_option("--seed", a.plan_seed, "seed for window picks")->check(whole_number(0, kMaxSeed));
+  c.plan->add_option("--iterations", a.plan_iterations, "override the iteration count")
+      ->check(whole_number(1, kMaxIterations));
 
   c.list = app.add_subcommand("list", "fault kinds, link keys and probe kinds with their parameters, units and defaults");
 
@@ -541,6 +614,11 @@ int run_cli(int argc, char** argv) {
     return 2;
   }
 
+  // Only the commands that may build a probe namespace or start a run defer
+  // a stop signal (os/stop.hpp); the others end on it as they always did.
+  if (!commands.run->parsed() && !commands.validate->parsed() && !commands.plan->parsed() &&
+      !commands.doctor->parsed())
+    release_early_stop_signals();
   try {
     return dispatch(commands, args);
   } catch (const std::exception& e) {

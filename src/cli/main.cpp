@@ -3,8 +3,12 @@
 #include <csignal>
 
 #include "cli/cli.hpp"
+#include "os/stop.hpp"
 
 int main(int argc, char** argv) {
+  // First of all: a stop signal from now on is remembered, not lost and not
+  // fatal in the middle of the namespace probe (os/stop.hpp).
+  faultline::catch_stop_signals_early();
   // A harness started with stdin, stdout or stderr closed would hand those
   // numbers to the first files and sockets it opens, and a child's
   // descriptors could then be redirected onto each other: fill them first.

@@ -22,6 +22,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  remove_stale_temporaries(path);
   const std::filesystem::path tmp = dir / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(tmp, "open");
@@ -53,6 +54,24 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   }
 }
 
+namespace {
+
+/// Whether the writer `pid` is gone for certain (a live one, or one we may
+/// not signal, may still rename its temporary).
+bool writer_gone(pid_t pid) { return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+}  // namespace
+
+bool is_temporary_name(const std::string& name, int& pid) {
+  if (name.size() < 2 || name[0] != '.') return false;
+  const auto at = name.rfind(".tmp");
+  if (at == std::string::npos || at < 2) return false;
+  const std::string digits = name.substr(at + 4);
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  pid = std::stoi(digits);
+  return true;
+}
+
 int remove_stale_temporaries(const std::filesystem::path& path) {
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   const std::string prefix = "." + path.filename().string() + ".tmp";
@@ -61,13 +80,26 @@ int remove_stale_temporaries(const std::filesystem::path& path) {
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
-    const pid_t writer = static_cast<pid_t>(std::stol(digits));
-    // A live writer (or one we may not signal) may still rename it: keep it.
-    if (writer > 0 && (::kill(writer, 0) == 0 || errno != ESRCH)) continue;
+    int writer = 0;
+    if (!is_temporary_name(name, writer) || name.size() != prefix.size() + std::to_string(writer).size() ||
+        !writer_gone(writer))
+      continue;
     std::error_code rm;
     if (std::filesystem::remove(e.path(), rm)) ++removed;
+  }
+  return removed;
+}
+
+std::vector<std::filesystem::path> remove_stale_temporaries_in(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> removed;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    int writer = 0;
+    std::error_code st;
+    if (!is_temporary_name(e.path().filename().string(), writer) || !e.is_regular_file(st) || !writer_gone(writer))
+      continue;
+    std::error_code rm;
+    if (std::filesystem::remove(e.path(), rm)) removed.push_back(e.path());
   }
   return removed;
 }

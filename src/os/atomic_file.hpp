@@ -1,9 +1,16 @@
 // Files that are either wholly there or not at all: written to a temporary
 // beside the target, fsynced, then renamed over it.
+//
+// The temporary is named `.NAME.tmpPID` (PID: the writer's), so that one a
+// killed writer left is recognised by anyone: the next writer of the same
+// path removes those of dead writers before it writes, and `faultline
+// cleanup` sweeps the directories it knows (remove_stale_temporaries_in).
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace faultline {
 
@@ -19,7 +26,8 @@ enum class Durability {
 };
 
 /// Writes `content` to `path` atomically, through a temporary
-/// `.NAME.tmpPID` beside it. Throws std::runtime_error naming the path on
+/// `.NAME.tmpPID` beside it, after removing the temporaries dead writers of
+/// `path` left (remove_stale_temporaries). Throws std::runtime_error naming the path on
 /// failure.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content,
                        Durability durability = Durability::durable);
@@ -28,5 +36,12 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 /// killed mid-write (`.NAME.tmpPID` whose PID is no longer running). Returns
 /// how many were removed.
 int remove_stale_temporaries(const std::filesystem::path& path);
+
+/// Removes every temporary of a dead writer (`.NAME.tmpPID`, any NAME) in
+/// `dir`. Returns the paths removed.
+std::vector<std::filesystem::path> remove_stale_temporaries_in(const std::filesystem::path& dir);
+
+/// Whether `name` (a file name) is such a temporary; its writer's pid in `pid`.
+bool is_temporary_name(const std::string& name, int& pid);
 
 }  // namespace faultline

@@ -1,6 +1,9 @@
 #include "os/host_caps.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <fmt/format.h>
 #include <fstream>
@@ -8,6 +11,7 @@
 
 #include "os/netns.hpp"
 #include "os/process_signal.hpp"
+#include "os/procfs.hpp"
 
 namespace faultline {
 
@@ -47,7 +51,48 @@ std::string hint_links() {
          "(`faultline doctor` shows what this host supports)";
 }
 
+constexpr std::string_view kProbePrefix = "fl-probe-";
+
 }  // namespace
+
+std::string probe_netns_name(int pid, unsigned long long start_time) {
+  return fmt::format("{}{}-{}", kProbePrefix, pid, start_time);
+}
+
+std::optional<std::pair<int, unsigned long long>> probe_netns_owner(const std::string& name) {
+  if (!name.starts_with(kProbePrefix)) return std::nullopt;
+  const std::string rest = name.substr(kProbePrefix.size());
+  // fl-probe-PID, as earlier versions named it: start time 0 (unknown).
+  if (!rest.empty() && rest.size() <= 9 && rest.find_first_not_of("0123456789") == std::string::npos)
+    return std::pair<int, unsigned long long>{std::stoi(rest), 0};
+  const auto dash = rest.find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == rest.size() || dash > 9) return std::nullopt;
+  const std::string pid = rest.substr(0, dash), start = rest.substr(dash + 1);
+  if (pid.find_first_not_of("0123456789") != std::string::npos ||
+      start.find_first_not_of("0123456789") != std::string::npos || start.size() > 19)
+    return std::nullopt;
+  return std::pair<int, unsigned long long>{std::stoi(pid), std::stoull(start)};
+}
+
+std::vector<std::string> remove_stale_probe_namespaces(std::vector<std::string>* failed) {
+  std::vector<std::string> removed;
+  const SyncResult list = run_command_sync({"ip", "netns", "list"});
+  if (!list.ok()) return removed;  // no `ip` or no namespaces: nothing of ours either
+  std::istringstream in(list.output);
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string name = line.substr(0, line.find(' '));  // "NAME (id: 3)"
+    const auto owner = probe_netns_owner(name);
+    if (!owner) continue;
+    const bool alive = owner->second == 0 ? ::kill(owner->first, 0) == 0 || errno != ESRCH
+                                          : same_process(owner->first, owner->second);
+    if (alive) continue;
+    const SyncResult del = run_command_sync({"ip", "netns", "delete", name});
+    if (del.ok()) removed.push_back(name);
+    else if (failed) failed->push_back(name + ": " + del.why());
+  }
+  return removed;
+}
 
 HostCaps probe_host_caps() {
   HostCaps c;
@@ -62,7 +107,9 @@ HostCaps probe_host_caps() {
   c.pidfd.detail = c.pidfd.present ? "pidfd_open(2) works" : "pidfd_open(2) failed";
 
   c.net_admin.present = has_net_admin(c.net_admin.detail);
-  const std::string ns = fmt::format("fl-probe-{}", ::getpid());
+  // What a killed prober left is cleared first (see the header).
+  remove_stale_probe_namespaces();
+  const std::string ns = probe_netns_name(::getpid(), process_start_time(::getpid()).value_or(0));
   const SyncResult add = run_command_sync({"ip", "netns", "add", ns});
   if (!add.ok()) {
     c.namespaces.detail = "`ip netns add` failed: " + add.why();

@@ -5,8 +5,16 @@
 // refuse, in one line per problem naming what is missing and what to use
 // instead, a namespace scenario that needs something the host lacks, before
 // anything is built (nothing half-applies).
+//
+// The throwaway namespace is named fl-probe-PID-START (the prober's pid and
+// start time), which no run's tag can be (a tag is six hex digits), so that
+// one left by a prober that was killed half-way (validate, doctor or run
+// SIGKILLed in its first tens of milliseconds) is recognised as stale by
+// anyone: every probe and `faultline cleanup` delete those whose prober is
+// gone (with them go the veth pair, the qdiscs and the nft table inside).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +45,19 @@ struct HostCaps {
 /// Tries each capability on this host (in a namespace of its own, deleted
 /// before it returns). Takes a few tens of milliseconds.
 HostCaps probe_host_caps();
+
+/// The name of the probe namespace of the process (pid, start time).
+std::string probe_netns_name(int pid, unsigned long long start_time);
+
+/// The prober (pid, start time) named by a probe namespace's name, or
+/// nullopt when `name` is not one. The `fl-probe-PID` of earlier versions
+/// gives start time 0 (unknown: stale once PID is not running at all).
+std::optional<std::pair<int, unsigned long long>> probe_netns_owner(const std::string& name);
+
+/// Deletes every probe namespace whose prober is no longer running (found
+/// with `ip netns list`); returns the names deleted. Never throws: a failure
+/// to delete one is reported in `failed` ("NAME: why").
+std::vector<std::string> remove_stale_probe_namespaces(std::vector<std::string>* failed = nullptr);
 
 /// The problems of running `s` on a host with `caps`: none unless `s` uses
 /// network = "namespaces"; then one per missing capability it needs, at the

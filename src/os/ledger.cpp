@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "os/atomic_file.hpp"
+#include "os/input_file.hpp"
 #include "os/procfs.hpp"
 #include "record/json_strict.hpp"
 
@@ -77,6 +78,22 @@ LedgerFault fault_of(const json_strict::Reader& r, const json::value& v, const s
   f.state = o.str("state");
   f.undo = undo_of(r, o.obj("undo"));
   return f;
+}
+
+/// The largest ledger read from the state directory (a ledger is a few KiB).
+constexpr std::uintmax_t kMaxLedgerBytes = std::uintmax_t{16} << 20;
+
+/// A reader's message without what only its author needs: the
+/// "malformed ledger: " prefix (the caller says it is a ledger) and a
+/// library's source location ("[boost.json:N at FILE:LINE in function ...]").
+std::string plain_reason(std::string what) {
+  constexpr std::string_view kPrefix = "malformed ledger: ";
+  if (what.starts_with(kPrefix)) what.erase(0, kPrefix.size());
+  if (const auto at = what.find(" [boost."); at != std::string::npos) {
+    const auto end = what.find(']', at);
+    what.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
+  }
+  return "not a valid ledger: " + what;
 }
 
 fs::path run_dir_file(const Ledger& l) { return fs::path(l.run_dir) / "ledger.json"; }
@@ -174,13 +191,19 @@ std::vector<std::pair<fs::path, Ledger>> ledgers_in_state_dir(std::vector<std::s
   if (!fs::is_directory(state_dir(), ec)) return out;
   for (const auto& e : fs::directory_iterator(state_dir(), ec)) {
     if (e.path().extension() != ".json") continue;
+    // A ledger is a few KiB: anything that is not a regular file of at most
+    // kMaxLedgerBytes is refused unread (input_file.hpp).
+    if (const std::string why = input_file_problem(e.path(), kMaxLedgerBytes); !why.empty()) {
+      if (errors) errors->push_back(fmt::format("ledger {}: {}", e.path().string(), why));
+      continue;
+    }
     std::ifstream in(e.path());
     std::stringstream ss;
     ss << in.rdbuf();
     try {
       out.emplace_back(e.path(), ledger_from_json(ss.str()));
     } catch (const std::exception& ex) {
-      if (errors) errors->push_back(e.path().string() + ": " + ex.what());
+      if (errors) errors->push_back(fmt::format("ledger {}: {}", e.path().string(), plain_reason(ex.what())));
     }
   }
   return out;

@@ -4,6 +4,8 @@
 // io_context, so no locking is needed.
 #include "os/stop.hpp"
 
+#include <signal.h>
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -13,6 +15,15 @@
 namespace faultline {
 
 namespace {
+
+volatile sig_atomic_t g_early_signal = 0;
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction g_previous[3];
+bool g_saved = false;
+
+extern "C" void remember_stop_signal(int sig) {
+  if (g_early_signal == 0) g_early_signal = sig;
+}
 
 /// Keeps a timer registered in a StopSource for the duration of one wait.
 class Registration {
@@ -39,6 +50,29 @@ void StopSource::request(int signal) {
   }
   for (auto* timer : waiting_) timer->cancel();
 }
+
+void catch_stop_signals_early() {
+  struct sigaction sa {};
+  sa.sa_handler = remember_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int i = 0; i < 3; ++i) ::sigaction(kStopSignals[i], &sa, g_saved ? nullptr : &g_previous[i]);
+  g_saved = true;
+}
+
+int early_stop_signal() { return g_early_signal; }
+
+void release_early_stop_signals() {
+  if (!g_saved) return;
+  for (int i = 0; i < 3; ++i) ::sigaction(kStopSignals[i], &g_previous[i], nullptr);
+  g_saved = false;
+  if (const int sig = g_early_signal) {
+    g_early_signal = 0;
+    ::raise(sig);
+  }
+}
+
+int exit_code_for_stop_signal(int sig) { return sig == SIGINT ? 130 : 143; }
 
 asio::awaitable<bool> StopSource::sleep_until(TimePoint deadline) {
   if (requested_) co_return false;

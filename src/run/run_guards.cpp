@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "os/process_signal.hpp"
+#include "os/stop.hpp"
 #include "os/procfs.hpp"
 #include "os/subprocess.hpp"
 #include "run/runner.hpp"
@@ -59,10 +60,29 @@ ProcessGuards::ProcessGuards(asio::io_context& io, Run& run, const PreparedRun& 
   ledger_.harness_start_time = process_start_time(::getpid()).value_or(0);
   if (prepared.network) ledger_.network_tag = prepared.network->tag;
   save_ledger(ledger_);
-  watchdog_.emplace(Watchdog::start(prepared.dir / "ledger.json", prepared.dir / "logs" / "watchdog.log"));
-  ledger_.watchdog_pid = watchdog_->pid();
-  protect_pid(watchdog_->pid());  // never a target of this run's signals
-  save_ledger(ledger_);
+  try {
+    watchdog_.emplace(Watchdog::start(prepared.dir / "ledger.json", prepared.dir / "logs" / "watchdog.log"));
+    ledger_.watchdog_pid = watchdog_->pid();
+    protect_pid(watchdog_->pid());  // never a target of this run's signals
+    save_ledger(ledger_);
+  } catch (...) {
+    // Nothing was applied or started yet: a start that fails here (no
+    // process or descriptor for the watchdog) must not leave a ledger that
+    // blocks the next run. The watchdog, if it did start, sees it finished.
+    try {
+      finish_ledger(ledger_);
+    } catch (...) {
+      // the ledger could not be resolved: the next run resolves it (it applied nothing)
+    }
+    throw;
+  }
+  // A stop signal that came before the handling above was installed (os/stop.hpp).
+  if (const int sig = early_stop_signal()) {
+    g_interrupted = 1;
+    ++signals_received_;
+    run_.warn(fmt::format("received {}, reverting faults and stopping", signal_name(sig)));
+    run_.stop().request(sig);
+  }
   // Every child from now on is reported to the watchdog, which stops those
   // still running should this process die (watchdog.hpp). The destructor
   // removes the observer before the watchdog object goes, on every path out.

@@ -71,3 +71,32 @@ TEST_CASE("atomic_file: temporaries of killed writers are removed, a live writer
   CHECK(remove_stale_temporaries(file) == 0);  // idempotent
   fs::remove_all(dir);
 }
+
+TEST_CASE("atomic_file: the next writer of a path removes a killed writer's temporary; a sweep takes any name") {
+  std::string tmpl = (fs::temp_directory_path() / "faultline-atomic-XXXXXX").string();
+  REQUIRE(::mkdtemp(tmpl.data()));
+  const fs::path dir = tmpl;
+  const pid_t dead = ::fork();
+  REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(dead, &status, 0) == dead);
+  const std::string suffix = ".tmp" + std::to_string(dead);
+  std::ofstream(dir / (".report.html" + suffix)) << "torn";
+  std::ofstream(dir / (".other.md" + suffix)) << "torn";
+  std::ofstream(dir / (".live.md.tmp" + std::to_string(::getpid()))) << "being written";
+  write_file_atomic(dir / "report.html", "new");
+  CHECK_FALSE(fs::exists(dir / (".report.html" + suffix)));
+  CHECK(fs::exists(dir / (".other.md" + suffix)));  // another path's: only a sweep takes it
+  const auto swept = remove_stale_temporaries_in(dir);
+  REQUIRE(swept.size() == 1);
+  CHECK(swept[0].filename() == ".other.md" + suffix);
+  CHECK(fs::exists(dir / (".live.md.tmp" + std::to_string(::getpid()))));
+  int pid = 0;
+  CHECK(is_temporary_name(".a.b.tmp42", pid));
+  CHECK(pid == 42);
+  CHECK_FALSE(is_temporary_name("a.tmp42", pid));
+  CHECK_FALSE(is_temporary_name(".a.tmp", pid));
+  CHECK_FALSE(is_temporary_name(".a.tmp4x", pid));
+  fs::remove_all(dir);
+}

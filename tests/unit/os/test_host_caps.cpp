@@ -1,7 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
 #include "os/host_caps.hpp"
 #include "os/netns.hpp"
+#include "os/procfs.hpp"
 
 using namespace faultline;
 
@@ -86,4 +92,38 @@ TEST_CASE("host caps: probing this host tries for real and leaves no namespace b
     CHECK(c.namespaces.present);
     CHECK(c.tbf.present);  // sch_tbf is in every kernel CI uses
   }
+}
+
+TEST_CASE("host caps: a probe namespace names its prober, and no run's namespace looks like one") {
+  CHECK(probe_netns_name(4242, 987654) == "fl-probe-4242-987654");
+  const auto owner = probe_netns_owner("fl-probe-4242-987654");
+  REQUIRE(owner);
+  CHECK(owner->first == 4242);
+  CHECK(owner->second == 987654u);
+  const auto legacy = probe_netns_owner("fl-probe-4242");
+  REQUIRE(legacy);
+  CHECK(legacy->second == 0u);
+  for (const char* other : {"fl-probe-", "fl-probe--1", "fl-probe-12-", "fl-a1b2c3", "fl-a1b2c3-h1", "fl-probe-x-1"}) {
+    CAPTURE(other);
+    CHECK_FALSE(probe_netns_owner(other));
+  }
+}
+
+TEST_CASE("host caps: a probe namespace whose prober is gone is deleted; a live prober's is kept") {
+  if (!run_command_sync({"ip", "netns", "add", "fl-unit-can-add"}).ok()) return;  // needs CAP_NET_ADMIN
+  run_command_sync({"ip", "netns", "delete", "fl-unit-can-add"});
+  const pid_t dead = ::fork();
+  REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  REQUIRE(::waitpid(dead, nullptr, 0) == dead);
+  const std::string stale = probe_netns_name(dead, 1);
+  const std::string live = probe_netns_name(::getpid(), process_start_time(::getpid()).value_or(0));
+  REQUIRE(run_command_sync({"ip", "netns", "add", stale}).ok());
+  REQUIRE(run_command_sync({"ip", "netns", "add", live}).ok());
+  const auto removed = remove_stale_probe_namespaces();
+  CHECK(std::find(removed.begin(), removed.end(), stale) != removed.end());
+  CHECK(std::find(removed.begin(), removed.end(), live) == removed.end());
+  CHECK_FALSE(netns_exists(stale));
+  CHECK(netns_exists(live));
+  run_command_sync({"ip", "netns", "delete", live});
 }

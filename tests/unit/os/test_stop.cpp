@@ -90,3 +90,25 @@ TEST_CASE("stop: a request without a signal records 0") {
   CHECK(stop.requested());
   CHECK(stop.signal() == 0);
 }
+
+TEST_CASE("stop: a stop signal before a run's own handling is remembered, then given back on release") {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction before {};
+  ::sigaction(SIGHUP, &ignore, &before);  // as a shell's background job inherits SIGINT
+  catch_stop_signals_early();
+  CHECK(early_stop_signal() == 0);
+  ::raise(SIGHUP);
+  CHECK(early_stop_signal() == SIGHUP);
+  ::raise(SIGHUP);  // later ones do not replace the first
+  CHECK(early_stop_signal() == SIGHUP);
+  release_early_stop_signals();  // re-raised into SIG_IGN: nothing happens
+  CHECK(early_stop_signal() == 0);
+  struct sigaction now {};
+  ::sigaction(SIGHUP, nullptr, &now);
+  const bool ignored_again = now.sa_handler == SIG_IGN;
+  CHECK(ignored_again);
+  ::sigaction(SIGHUP, &before, nullptr);
+  CHECK(exit_code_for_stop_signal(SIGINT) == 130);
+  CHECK(exit_code_for_stop_signal(SIGTERM) == 143);
+}
