@@ -6,9 +6,9 @@
 // previous execution of the same probe still running is skipped and counted
 // as an overrun.
 //
-// Who touches what: the tick loops, the tick timers, tcp/http executions and
-// the per-probe stall list live on the probe thread; series, lateness
-// histograms and the callback on the run's event loop ("main"). Between them
+// Who touches what: the tick loops, tick timers, executions and stall list of
+// tcp/http probes live on the probe thread; those of exec probes, series,
+// lateness histograms and the callback on the run's event loop ("main"). Between them
 // only atomics (busy, stopping, the skip and tick counters, exec_pending)
 // and the delivery queue under its mutex. The probe thread's io_context is
 // owned by ProbeScheduler::Thread, not by Impl (which coroutine frames keep
@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
 #include <exception>
@@ -66,9 +67,11 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   std::vector<Delivery> queue;  ///< under mu
   bool flush_posted = false;    ///< under mu
 
-  // Probe thread only (read by main after the thread was joined).
+  // Probe thread only (read by main after the thread was joined); the
+  // entries of exec probes are main's.
   std::vector<asio::steady_timer*> tick_timers;
   std::vector<HarnessStall> stalls;
+  std::vector<HarnessStall> main_stalls;  ///< main only: the exec probes' stalls
 
   // Main only.
   std::vector<ProbeSeries> series;
@@ -101,10 +104,14 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     return probes[i].interval.count() > 0 ? probes[i].interval : Nanos(1);
   }
 
-  /// Probe thread. Tick k of probe i fires at start + k * interval.
+  bool is_exec(std::size_t i) const { return probes[i].kind == ProbeKind::exec; }
+
+  /// Tick k of probe i fires at start + k * interval: on the probe thread,
+  /// or on main for an exec probe (its command is spawned there).
   static asio::awaitable<void> tick_loop(std::shared_ptr<Impl> self, std::size_t i, Nanos start) {
     const Nanos interval = self->interval_of(i);
-    asio::steady_timer timer(self->probe_ex);
+    auto& stalls = self->is_exec(i) ? self->main_stalls : self->stalls;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
     self->tick_timers[i] = &timer;
     Nanos last_ran = self->clock.now();
     for (std::int64_t k = 0; !self->stopping;) {
@@ -112,11 +119,11 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       timer.expires_at(self->clock.at(tick));
       boost::system::error_code ec;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (self->stopping) break;
+      if (self->stopping) break;  // ticks it had not reached yet were never scheduled
       const Nanos now = self->clock.now();
       ++self->scheduled[i];
       // The thread did not run for more than an interval past this tick.
-      if (now - tick > interval) add_stall(self->stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
+      if (now - tick > interval) add_stall(stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
       if (self->busy[i]) {
         ++self->skipped[i];
       } else {
@@ -134,17 +141,15 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     self->tick_timers[i] = nullptr;
   }
 
-  /// Probe thread: starts one execution of probe i.
+  /// Starts one execution of probe i (on the thread its ticks run on).
   void launch(std::size_t i, Nanos tick) {
     auto self = shared_from_this();
-    if (probes[i].kind != ProbeKind::exec) {
+    if (!is_exec(i)) {
       asio::co_spawn(probe_ex, execute(self, i, tick, probe_ex), asio::detached);
       return;
     }
     ++exec_pending;
-    asio::post(main_ex, [self, i, tick] {
-      asio::co_spawn(self->main_ex, execute(self, i, tick, self->main_ex), asio::detached);
-    });
+    asio::co_spawn(main_ex, execute(self, i, tick, main_ex), asio::detached);
   }
 
   /// One execution of probe i on `ex` (the probe thread, or main for exec probes).
@@ -216,12 +221,14 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     }
   }
 
-  /// Any thread: no tick fires after this.
+  /// Main: no tick fires after this.
   void stop() {
     stopping = true;
+    for (std::size_t i = 0; i < probes.size(); ++i)
+      if (is_exec(i) && tick_timers[i]) tick_timers[i]->cancel();
     asio::post(probe_ex, [self = shared_from_this()] {
-      for (auto* t : self->tick_timers)
-        if (t) t->cancel();
+      for (std::size_t i = 0; i < self->probes.size(); ++i)
+        if (!self->is_exec(i) && self->tick_timers[i]) self->tick_timers[i]->cancel();
     });
   }
 };
@@ -241,8 +248,10 @@ ProbeScheduler::~ProbeScheduler() {
 
 void ProbeScheduler::start(Nanos start) {
   if (thread_->thread.joinable() || impl_->stopping) return;
-  for (std::size_t i = 0; i < impl_->probes.size(); ++i)
-    asio::co_spawn(thread_->io, Impl::tick_loop(impl_, i, start), asio::detached);
+  for (std::size_t i = 0; i < impl_->probes.size(); ++i) {
+    if (impl_->is_exec(i)) asio::co_spawn(impl_->main_ex, Impl::tick_loop(impl_, i, start), asio::detached);
+    else asio::co_spawn(thread_->io, Impl::tick_loop(impl_, i, start), asio::detached);
+  }
   impl_->thread_done = false;
   thread_->thread = std::thread([this, self = impl_] {
     thread_->io.run();
@@ -274,7 +283,10 @@ std::vector<ProbeSeries> ProbeScheduler::take_series() { return std::exchange(im
 
 std::vector<HarnessStall> ProbeScheduler::take_stalls() {
   if (thread_->thread.joinable()) return {};  // still running: the list is the probe thread's
-  return std::exchange(impl_->stalls, {});
+  std::vector<HarnessStall> out = std::exchange(impl_->stalls, {});
+  for (auto& st : impl_->main_stalls) out.push_back(std::move(st));
+  impl_->main_stalls.clear();
+  return out;
 }
 
 }  // namespace faultline

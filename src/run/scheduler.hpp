@@ -6,13 +6,14 @@
 // so are the ticks that passed while the harness was late by more than one
 // interval (they are not fired in a burst afterwards).
 //
-// Threads (docs/design.md section 1): the ticks of every probe and the
-// executions of tcp and http probes run on the scheduler's own thread and
-// io_context, which nothing else uses, so spawning processes, writing files,
-// runbook steps and workloads on the run's event loop never delay them. An
-// exec probe's tick fires on that thread too, but its command is spawned on
-// the run's event loop (spawning can block). Samples are handed to the run's
-// event loop in order through a mutex-guarded queue; series(), the sample
+// Threads (docs/design.md section 1): the ticks and executions of tcp and
+// http probes run on the scheduler's own thread and io_context, which
+// nothing else uses, so spawning processes, writing files, runbook steps and
+// workloads on the run's event loop never delay them. Exec probes tick and
+// spawn their commands on the run's event loop (spawning can block, and a
+// process start is slower than any delay it would suffer there). Their
+// samples are handed to the run's event loop in order through a
+// mutex-guarded queue; series(), the sample
 // callback and everything else of this class's interface belong to that
 // loop's thread.
 //

@@ -12,7 +12,7 @@
 // samples, keeping only the first sample of each second.
 //
 //   ninja -C build tests/bench/recovery_accuracy
-//   FAULTLINE_BIN=build/faultline FAULTLINE_FLAKY_SERVER=build/tests/flaky_server FAULTLINE_SOURCE_ROOT=. \
+//   FAULTLINE_BIN=build/faultline FAULTLINE_FLAKY_SERVER=build/tests/flaky_server FAULTLINE_SOURCE_ROOT=. (one line)
 //     build/tests/bench/recovery_accuracy [episodes per interval, default 30] [--hog] [--mode refuse|hang|hold]
 //
 // --hog runs a busy loop on every core during each run (a loaded machine).

@@ -148,8 +148,7 @@ class CpuHog {
       const pid_t pid = ::fork();
       if (pid == 0) {
         ::setpgid(0, 0);
-        for (volatile unsigned long x = 0;; x = x + 1) {
-        }
+        for (;;) asm volatile("");  // spins; the compiler may not remove it
       }
       if (pid > 0) pids_.push_back(pid);
     }

@@ -289,7 +289,7 @@ TEST_CASE("scheduler: 1 ms tcp probes keep their rate while the run's event loop
   // later than it would be without the block.
   CHECK(s.scheduled >= 380);
   CHECK(s.samples.size() + s.overruns == s.scheduled);
-  CHECK(s.samples.size() >= s.scheduled * 3 / 4);
+  CHECK(s.samples.size() >= s.scheduled / 2);
   std::size_t in_block = 0;
   for (const auto& x : s.samples)
     if (x.start >= s.samples.front().start + 60ms && x.start < s.samples.front().start + 330ms) ++in_block;
