@@ -94,6 +94,7 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
   bool stopped = false;
   asio::steady_timer stop_finished;  ///< cancelled when stop() completes
   std::function<void(const std::string&, pid_t)> on_started;  ///< see Clone::on_started
+  int escaped = 0;  ///< descendants killed at teardown outside their service's group
 
   Impl(asio::any_io_executor e, const RunClock& c, const Scenario& s, fs::path dir)
       : ex(e), clock(c), scenario(s), run_dir(std::move(dir)), stop_finished(e) {
@@ -309,7 +310,7 @@ asio::awaitable<void> Clone::stop() {
     }
   }
   try {
-    kill_remaining_descendants();
+    self->escaped += kill_remaining_descendants();
   } catch (const std::exception&) {
   }
   self->stopped = true;
@@ -338,6 +339,8 @@ asio::awaitable<void> Clone::restart(const std::string& service, StopSource& sto
 void Clone::on_started(std::function<void(const std::string& service, pid_t pid)> cb) {
   impl_->on_started = std::move(cb);
 }
+
+int Clone::escaped() const { return impl_->escaped; }
 
 const std::vector<ServiceEvent>& Clone::events() const { return impl_->events; }
 
