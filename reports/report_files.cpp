@@ -39,13 +39,18 @@ std::vector<std::pair<std::string, ReportFormat>> run_dir_reports() {
   return {{"report.html", ReportFormat::html}, {"junit.xml", ReportFormat::junit}, {"summary.md", ReportFormat::markdown}};
 }
 
-std::vector<std::filesystem::path> write_run_dir_reports(const RunRecord& r, const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> written;
+std::vector<ReportWrite> write_run_dir_reports(const RunRecord& r, const std::filesystem::path& dir) {
+  std::vector<ReportWrite> out;
   for (const auto& [name, format] : run_dir_reports()) {
-    write_file_atomic(dir / name, render_report(r, format));
-    written.push_back(dir / name);
+    ReportWrite w{dir / name, ""};
+    try {
+      write_file_atomic(w.path, render_report(r, format));
+    } catch (const std::exception& e) {
+      w.error = e.what();
+    }
+    out.push_back(std::move(w));
   }
-  return written;
+  return out;
 }
 
 std::filesystem::path per_scenario_path(const std::filesystem::path& path, const std::string& name) {

@@ -29,9 +29,16 @@ std::string render_report(const RunRecord& r, ReportFormat format);
 /// report.html, junit.xml and summary.md.
 std::vector<std::pair<std::string, ReportFormat>> run_dir_reports();
 
-/// Writes run_dir_reports() into `dir`, atomically; returns the paths written.
-/// Throws std::runtime_error naming the file that could not be written.
-std::vector<std::filesystem::path> write_run_dir_reports(const RunRecord& r, const std::filesystem::path& dir);
+/// One report file written, or not.
+struct ReportWrite {
+  std::filesystem::path path;
+  std::string error;  ///< "" when written; else why not (naming the file)
+};
+
+/// Writes run_dir_reports() into `dir`, atomically, each one tried even when
+/// an earlier one failed (a full disk may still take a smaller one). Never
+/// throws: every file is returned with its error, if any.
+std::vector<ReportWrite> write_run_dir_reports(const RunRecord& r, const std::filesystem::path& dir);
 
 /// `path` with "-NAME" before its extension ("out/r.html" -> "out/r-NAME.html"),
 /// for one file per scenario when a command runs several.

@@ -244,15 +244,13 @@ int write_reports(const RunFlags& f, const std::vector<RunRecord>& done, const s
   if (!f.markdown.empty()) attempt("markdown", path_of(f.markdown), [&] { return render_report(rec, ReportFormat::markdown); });
   if (!f.html.empty()) attempt("html", path_of(f.html), [&] { return render_report(rec, ReportFormat::html); });
   if (!out_dir.empty()) {
-    try {
-      std::string names;
-      for (const auto& path : write_run_dir_reports(rec, out_dir))
-        names += (names.empty() ? "" : ", ") + path.filename().string();
-      fmt::print("  reports: {} in {}\n", names, out_dir.string());
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "faultline: error: {}\n", e.what());
-      rc = 4;
+    std::string names;
+    for (const auto& w : write_run_dir_reports(rec, out_dir)) {
+      if (w.error.empty()) names += (names.empty() ? "" : ", ") + w.path.filename().string();
+      else fmt::print(stderr, "faultline: error: {}\n", w.error);
+      if (!w.error.empty()) rc = 4;
     }
+    if (!names.empty()) fmt::print("  reports: {} in {}\n", names, out_dir.string());
   }
   return rc;
 }
@@ -397,13 +395,31 @@ int cmd_run(const RunFlags& f) {
     opts.console = console_mode(f.quiet);
     opts.color = use_color(f.no_color);
     opts.baseline = baseline_of[i];
-    opts.write_record = write_run_json;
+    // Results survive a full disk: the summary is printed before any file
+    // is written, the record (run.json) first, every failure named.
+    bool summarized = false;
+    std::string record_error;
+    opts.write_record = [&](const RunRecord& r, const std::filesystem::path& run_dir) {
+      fmt::print("{}", render_console_summary(r, opts.color));
+      std::fflush(stdout);
+      summarized = true;
+      try {
+        write_run_json(r, run_dir);
+      } catch (const std::exception& e) {
+        record_error = e.what();
+        fmt::print(stderr, "faultline: error: the record was not written: {}\n", e.what());
+      }
+    };
     if (!f.out.empty()) opts.out_dir = loaded.size() == 1 ? std::filesystem::path(f.out) : std::filesystem::path(f.out) / s.name;
     done.push_back(run_scenario(s, loaded[i].text, opts));
     catch_stop_signals_early();  // the run's own handling is gone: remember a signal again
     const RunRecord& rec = done.back();
-    fmt::print("{}", render_console_summary(rec, opts.color));
-    const int written = write_reports(f, done, opts.out_dir, loaded.size() > 1);
+    if (!summarized) fmt::print("{}", render_console_summary(rec, opts.color));
+    int written = write_reports(f, done, opts.out_dir, loaded.size() > 1);
+    if (!record_error.empty()) written = 4;
+    if (written != 0 && rec.exit_code == 0)
+      fmt::print(stderr, "faultline: exit 4: the drill's verdict stands, but its results were not all saved (the "
+                         "errors above name each file)\n");
     // Only the JUnit document needs earlier runs, and not their samples.
     for (auto& p : done.back().probes) p.samples.clear();
     std::fflush(stdout);

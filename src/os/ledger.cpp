@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -97,7 +98,7 @@ std::string plain_reason(std::string what) {
 }
 
 fs::path run_dir_file(const Ledger& l) { return fs::path(l.run_dir) / "ledger.json"; }
-fs::path state_file(const Ledger& l) { return state_dir() / (l.run_id + ".json"); }
+fs::path state_file(const Ledger& l) { return ledger_state_path(l.run_id); }
 
 }  // namespace
 
@@ -145,7 +146,8 @@ std::string ledger_to_json(const Ledger& l) {
                  {"network_tag", l.network_tag},
                  {"finished", l.finished},
                  {"processes", processes},
-                 {"faults", faults}};
+                 {"faults", faults},
+                 {"cgroup", l.cgroup}};
   return json::serialize(o) + "\n";
 }
 
@@ -167,22 +169,90 @@ Ledger ledger_from_json(const std::string& text) {
   if (o.has("network_tag")) l.network_tag = o.str("network_tag");
   l.processes = json_strict::read_array<LedgerProcess>(r, o, "processes", process_of);
   l.faults = json_strict::read_array<LedgerFault>(r, o, "faults", fault_of);
+  // Ledgers written before the run's cgroup have none.
+  if (o.has("cgroup")) l.cgroup = o.str("cgroup");
   return l;
 }
 
-void save_ledger(const Ledger& l, Durability durability) {
-  const std::string text = ledger_to_json(l);
-  write_file_atomic(run_dir_file(l), text, durability);
-  write_file_atomic(state_file(l), text, durability);
+void reserve_ledger_files(Ledger& l) {
+  l.files = std::make_shared<LedgerFiles>(LedgerFiles{LedgerFile(run_dir_file(l)), LedgerFile(state_file(l))});
 }
 
-void finish_ledger(Ledger& l) {
+std::string save_ledger(const Ledger& l, Durability durability) {
+  const std::string text = ledger_to_json(l);
+  std::string notes, errors;
+  int written = 0;
+  auto one = [&](LedgerFile* held, const fs::path& path) {
+    try {
+      const std::string note = held ? held->write(text, durability) : write_ledger_file(path, text, durability);
+      ++written;
+      if (!note.empty()) notes += fmt::format("{}{}: {}", notes.empty() ? "" : "; ", path.string(), note);
+    } catch (const std::exception& e) {
+      errors += fmt::format("{}{}", errors.empty() ? "" : "; ", e.what());
+    }
+  };
+  one(l.files ? &l.files->run_dir : nullptr, run_dir_file(l));
+  one(l.files ? &l.files->state : nullptr, state_file(l));
+  if (written == 0) throw std::runtime_error(errors);
+  if (!errors.empty()) notes += (notes.empty() ? "" : "; ") + errors;
+  return notes;
+}
+
+std::string finish_ledger(Ledger& l) {
   l.finished = true;
-  write_file_atomic(run_dir_file(l), ledger_to_json(l));
+  std::string note;
+  try {
+    const std::string text = ledger_to_json(l);
+    note = l.files ? l.files->run_dir.write(text, Durability::durable)
+                   : write_ledger_file(run_dir_file(l), text, Durability::durable);
+  } catch (const std::exception& e) {
+    note = e.what();
+  }
+  if (l.files) {
+    l.files->run_dir.close();
+    l.files->state.close();
+  }
   std::error_code ec;
   fs::remove(state_file(l), ec);
-  remove_stale_temporaries(state_file(l));
-  remove_stale_temporaries(run_dir_file(l));
+  if (ec) note += fmt::format("{}cannot remove {}: {}", note.empty() ? "" : "; ", state_file(l).string(), ec.message());
+  try {
+    remove_stale_temporaries(state_file(l));
+    remove_stale_temporaries(run_dir_file(l));
+  } catch (const std::exception&) {
+    // only tidiness: the next writer removes them
+  }
+  return note;
+}
+
+namespace {
+
+std::optional<Ledger> read_ledger_file(const fs::path& path, std::string& errors) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return ledger_from_json(ss.str());
+  } catch (const std::exception& e) {
+    errors += fmt::format("{}{}: {}", errors.empty() ? "" : "; ", path.string(), e.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+fs::path ledger_state_path(const std::string& run_id) { return state_dir() / (run_id + ".json"); }
+
+Ledger read_latest_ledger(const fs::path& run_dir_copy, const fs::path& state_copy) {
+  std::string errors;
+  std::optional<Ledger> run = read_ledger_file(run_dir_copy, errors);
+  if (run && run->finished) return *run;
+  std::optional<Ledger> state = read_ledger_file(state_copy, errors);
+  if (!run && !state) throw std::runtime_error(errors.empty() ? "cannot read " + run_dir_copy.string() : errors);
+  if (!state) return *run;
+  if (!run) return *state;
+  const auto size = [](const Ledger& l) { return l.faults.size() + l.processes.size(); };
+  return size(*run) > size(*state) ? *run : *state;
 }
 
 std::vector<std::pair<fs::path, Ledger>> ledgers_in_state_dir(std::vector<std::string>* errors) {

@@ -12,11 +12,13 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "os/atomic_file.hpp"
+#include "os/ledger_file.hpp"
 #include "scenario/duration.hpp"
 
 namespace faultline {
@@ -48,6 +50,12 @@ struct LedgerProcess {
   unsigned long long start_time = 0;
 };
 
+/// The run directory's and the state directory's copy of a ledger.
+struct LedgerFiles {
+  LedgerFile run_dir;
+  LedgerFile state;
+};
+
 /// One application of a fault.
 struct LedgerFault {
   std::string id;      ///< unique within the run
@@ -71,6 +79,12 @@ struct Ledger {
   bool finished = false;  ///< the run ended and reverted everything itself
   std::vector<LedgerProcess> processes;
   std::vector<LedgerFault> faults;
+  /// The harness's copies, held open with their space reserved from the
+  /// start (reserve_ledger_files); null elsewhere (watchdog, cleanup).
+  std::shared_ptr<LedgerFiles> files;
+  /// The run's cgroup (run_cgroup.hpp), holding every process the run
+  /// started; "" when the machine gave it none.
+  std::string cgroup;
 
   /// Whether the harness that wrote it is still running.
   bool harness_alive() const;
@@ -84,9 +98,18 @@ std::filesystem::path state_dir();
 std::string ledger_to_json(const Ledger& l);
 Ledger ledger_from_json(const std::string& text);
 
-/// Writes the ledger to the run directory and the state directory
-/// atomically. Throws std::runtime_error on failure: a run that cannot record
-/// its intent must not apply the fault.
+/// Gives `l` its files (run directory and state directory), held open from
+/// now on so that writing the ledger never needs a new descriptor
+/// (ledger_file.hpp). Call before the first save_ledger.
+void reserve_ledger_files(Ledger& l);
+
+/// Writes the ledger to the run directory and the state directory,
+/// atomically where the disk allows, else in place in the space reserved by
+/// the previous write (ledger_file.hpp). Returns "" when both copies were
+/// written atomically, else what was not (written in place, or a copy that
+/// could not be written at all). Throws std::runtime_error when neither copy
+/// could be written: a run that cannot record its intent must not apply the
+/// fault; progress that cannot be recorded is reported and the run goes on.
 ///
 /// Which writes need `durable` (fsync, milliseconds on the run's only
 /// thread, delaying probe ticks): only the intent written before a fault is
@@ -96,11 +119,23 @@ Ledger ledger_from_json(const std::string& text);
 /// once after the harness dies, and a power cut, which may bring back the
 /// previous durable version, also takes away every process and kernel state
 /// that version would make cleanup undo; re-reverting is idempotent.
-void save_ledger(const Ledger& l, Durability durability = Durability::durable);
+std::string save_ledger(const Ledger& l, Durability durability = Durability::durable);
 
 /// Marks the ledger finished in the run directory, removes it from the
 /// state directory, and removes temporaries a killed writer left beside it.
-void finish_ledger(Ledger& l);
+/// Never throws: the state directory's copy is removed even when the run
+/// directory cannot be written. Returns "" or what could not be done.
+std::string finish_ledger(Ledger& l);
+
+/// The state directory's copy of the ledger of run `run_id`.
+std::filesystem::path ledger_state_path(const std::string& run_id);
+
+/// A run's ledger as the watchdog reads it, from its run directory's copy
+/// and its state directory's copy: finished when the first says so (the
+/// second is removed then), else whichever holds more (faults and processes
+/// are only ever added: a copy that could not be written is behind). Throws
+/// std::runtime_error when neither can be read.
+Ledger read_latest_ledger(const std::filesystem::path& run_dir_copy, const std::filesystem::path& state_copy);
 
 /// Every ledger in the state directory, with the path it was read from.
 /// Unreadable files are reported in `errors` and skipped.

@@ -10,9 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
 #include "os/cleanup.hpp"
@@ -20,6 +18,7 @@
 #include "os/ledger.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
+#include "os/run_cgroup.hpp"
 
 namespace faultline {
 
@@ -34,7 +33,8 @@ struct Report {
 };
 
 /// The watchdog's life: wait for the harness to go, then clean up after it.
-[[noreturn]] void watch(int fd, const std::filesystem::path& ledger_path, const std::filesystem::path& log_path) {
+[[noreturn]] void watch(int fd, const std::filesystem::path& ledger_path, const std::filesystem::path& state_path,
+                        const std::filesystem::path& log_path) {
   // Signals meant for the harness are not for us.
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGTERM, SIG_IGN);
@@ -68,30 +68,45 @@ struct Report {
     std::memmove(buf, buf + used, have - used);
     have -= used;
   }
+  Ledger l;
   try {
-    std::ifstream in(ledger_path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    Ledger l = ledger_from_json(ss.str());
-    if (l.finished) ::_exit(0);
-    fmt::print("watchdog: the harness of run {} died; reverting from its ledger\n", l.run_id);
-    // Commands in flight first, so that none acts after the revert; the
-    // services are the ledger's, stopped after the revert by cleanup_run.
-    for (const auto& p : l.processes) running.erase(p.pid);
-    for (const auto& [pid, start] : running) {
-      if (signal_group(pid, start, SIGKILL))
-        fmt::print("watchdog: process group {}: SIGKILL (a command the harness had running)\n", pid);
-    }
-    CleanupReport r = cleanup_run(l);
-    for (const auto& d : r.done) fmt::print("watchdog: {}\n", d);
-    for (const auto& f : r.failed) fmt::print("watchdog: LEFT BEHIND: {}\n", f);
-    std::fflush(stdout);
-    ::_exit(r.ok() ? 0 : 1);
+    // Either copy may be behind when its disk was full (ledger.hpp).
+    l = read_latest_ledger(ledger_path, state_path);
   } catch (const std::exception& e) {
     fmt::print("watchdog: {}\n", e.what());
     std::fflush(stdout);
     ::_exit(1);
   }
+  if (l.finished) ::_exit(0);
+  fmt::print("watchdog: the harness of run {} died; reverting from its ledger\n", l.run_id);
+  // Commands in flight first, so that none acts after the revert; the
+  // services are the ledger's, stopped after the revert by cleanup_run.
+  for (const auto& p : l.processes) running.erase(p.pid);
+  for (const auto& [pid, start] : running) {
+    if (signal_group(pid, start, SIGKILL))
+      fmt::print("watchdog: process group {}: SIGKILL (a command the harness had running)\n", pid);
+  }
+  bool ok = false, finished = false;
+  try {
+    CleanupReport r = cleanup_run(l);
+    for (const auto& d : r.done) fmt::print("watchdog: {}\n", d);
+    for (const auto& f : r.failed) fmt::print("watchdog: LEFT BEHIND: {}\n", f);
+    ok = r.ok();
+    finished = true;
+  } catch (const std::exception& e) {
+    fmt::print("watchdog: {}\n", e.what());
+  }
+  // Whatever stopped the cleanup (a ledger it could not write), nothing it
+  // resumed is left running: every service group of the ledger is killed.
+  for (const auto& p : l.processes)
+    if (!finished && signal_group(p.pid, p.start_time, SIGKILL))
+      fmt::print("watchdog: service '{}': SIGKILL to process group {}\n", p.service, p.pid);
+  // Last, the run's cgroup: whatever the ledger did not know of (a service
+  // spawned just before the harness died, a descendant that left its group).
+  if (const int n = kill_run_cgroup(l.cgroup); n > 0)
+    fmt::print("watchdog: cgroup {}: SIGKILL to the {} process(es) still in it\n", l.cgroup, n);
+  std::fflush(stdout);
+  ::_exit(ok ? 0 : 1);
 }
 
 /// Writes one report: EAGAIN drops it (never a stall); a watchdog that is
@@ -117,7 +132,8 @@ void write_report(int fd, const void* report, std::size_t size) noexcept {
 
 }  // namespace
 
-Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::filesystem::path& log_path) {
+Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::filesystem::path& state_path,
+                         const std::filesystem::path& log_path) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("watchdog pipe: ") + std::strerror(errno));
   UniqueFd read_end(fds[0]), write_end(fds[1]);
@@ -136,7 +152,7 @@ Watchdog Watchdog::start(const std::filesystem::path& ledger_path, const std::fi
       write_end.reset();
       pid_read.reset();
       pid_write.reset();
-      watch(read_end.get(), ledger_path, log_path);
+      watch(read_end.get(), ledger_path, state_path, log_path);
     }
     ssize_t n = ::write(pid_write.get(), &wd, sizeof wd);
     ::_exit(n == sizeof wd ? 0 : 1);

@@ -31,10 +31,13 @@ namespace faultline {
 /// The harness's end of a running watchdog.
 class Watchdog {
  public:
-  /// Starts a watchdog for the run whose ledger is at `ledger_path`; its
-  /// output goes to `log_path`. Must be called before the harness becomes a
+  /// Starts a watchdog for the run whose ledger is at `ledger_path` (the run
+  /// directory's copy) and `state_path` (the state directory's, read too:
+  /// either may be behind when its disk was full); its output goes to
+  /// `log_path`. Must be called before the harness becomes a
   /// child subreaper. Throws std::runtime_error when it cannot be started.
-  static Watchdog start(const std::filesystem::path& ledger_path, const std::filesystem::path& log_path);
+  static Watchdog start(const std::filesystem::path& ledger_path, const std::filesystem::path& state_path,
+                        const std::filesystem::path& log_path);
 
   Watchdog(Watchdog&& other) noexcept;
   Watchdog& operator=(Watchdog&&) = delete;

@@ -11,12 +11,30 @@
 #include <chrono>
 #include <fmt/format.h>
 
+#include "os/fd_reserve.hpp"
+
 namespace faultline {
 
 void Run::ledger_state(std::size_t event, const std::string& state) {
   for (auto& f : ledger_->faults)
     if (f.id == std::to_string(event)) f.state = state;
-  save_ledger(*ledger_, Durability::crash_safe);
+  save_progress();
+}
+
+void Run::save_progress() {
+  try {
+    ledger_note(save_ledger(*ledger_, Durability::crash_safe));
+  } catch (const std::exception& e) {
+    // The revert must not depend on a writable disk: the fault's state is
+    // kept here, and the watchdog re-reverts from the older copy (idempotent).
+    fail(Outcome::harness_error, fmt::format("the crash ledger could not record the run's progress: {}", e.what()));
+  }
+}
+
+void Run::ledger_note(const std::string& note) {
+  if (note.empty() || ledger_noted_) return;
+  ledger_noted_ = true;
+  warn("the crash ledger was not written the usual way (atomically, both copies): " + note);
 }
 
 asio::awaitable<void> Run::test_hook(std::string_view moment, const std::string& fault) {
@@ -91,7 +109,7 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
   // cleanup` knows what to undo. A run that cannot record it must not apply.
   try {
     ledger_->faults.push_back({std::to_string(idx), ev.fault, ev.kind, "applying", a.injector->undo_plan(ctx)});
-    save_ledger(*ledger_);
+    ledger_note(save_ledger(*ledger_));
   } catch (const std::exception& e) {
     throw HarnessError(fmt::format("fault '{}' not applied: cannot write the crash ledger: {}", ev.fault, e.what()));
   }
@@ -137,6 +155,8 @@ asio::awaitable<std::size_t> Run::revert(Applied& a) {
   auto ctx = context(ev.iteration);
   ev.revert_start = clock_.now();
   co_await test_hook("revert", ev.fault);
+  // The descriptors held in reserve are for this moment (fd_reserve.hpp).
+  release_reserved_descriptors();
   try {
     co_await a.injector->revert(ctx);
     ev.revert_end = clock_.now();
@@ -148,6 +168,7 @@ asio::awaitable<std::size_t> Run::revert(Applied& a) {
     rec_.left_behind.push_back(fmt::format("{}: {} ({})", ev.fault, a.injector->describe(), e.what()));
     fail(Outcome::harness_error, fmt::format("fault '{}' could not be reverted: {}", ev.fault, e.what()));
   }
+  if (!stop_.requested()) reserve_descriptors();  // for the next revert; teardown keeps them free
   const std::size_t event = a.event;
   obs_.fault_reverted(clock_.now(), event);
   std::erase_if(applied_, [&](const Applied& x) { return x.event == event; });

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "os/fd_reserve.hpp"
 #include "os/procfs.hpp"
 
 namespace faultline {
@@ -54,7 +55,7 @@ void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
   // (see save_ledger for why that is safe).
   clone_->on_started([this](const std::string& service, pid_t pid) {
     ledger_->processes.push_back({service, pid, process_start_time(pid).value_or(0)});
-    save_ledger(*ledger_, Durability::crash_safe);
+    save_progress();
   });
   scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
   scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
@@ -144,7 +145,20 @@ asio::awaitable<void> Run::start_clone() {
 
 asio::awaitable<void> Run::shut_down() {
   phase(0, "reverting what is applied, stopping the clone");
-  while (!applied_.empty()) co_await revert(applied_.back());
+  release_reserved_descriptors();  // the teardown may need them (fd_reserve.hpp)
+  // Nothing here may end the teardown early: an unexpected error in one
+  // revert is recorded and the rest goes on (an io_context left with the
+  // probes running would never return, deaf to signals).
+  while (!applied_.empty()) {
+    const std::size_t event = applied_.back().event;
+    try {
+      co_await revert(applied_.back());
+    } catch (const std::exception& e) {
+      rec_.left_behind.push_back(fmt::format("{}: {}", rec_.faults[event].fault, e.what()));
+      fail(Outcome::harness_error, fmt::format("fault '{}' could not be reverted: {}", rec_.faults[event].fault, e.what()));
+      std::erase_if(applied_, [&](const Applied& x) { return x.event == event; });
+    }
+  }
   scheduler_->stop();
   co_await scheduler_->drain();
   if (guards_) {
@@ -154,6 +168,10 @@ asio::awaitable<void> Run::shut_down() {
   stall_watch_->stop();
   warn_stalls();
   co_await clone_->stop();
+  if (const int n = clone_->escaped(); n > 0)
+    warn(fmt::format("{} process(es) had left their service's process group (setsid or a daemon's fork); killed at "
+                     "teardown",
+                     n));
   log("clone stopped");
   links_.stop();
   stop_hosts();

@@ -164,6 +164,12 @@ class Run {
   /// watchdog at once, no fsync), because it lands right after an inject or
   /// a revert, exactly when the next probe ticks measure TTD and recovery.
   void ledger_state(std::size_t event, const std::string& state);
+  /// Writes the ledger as it is (crash-safe). Never throws: a failure (a
+  /// full disk beyond the reserved space) is a warning and makes the run a
+  /// harness error (exit 4), and the run, above all its revert, goes on.
+  void save_progress();
+  /// Warns of a ledger write that succeeded only in part (`note`), once per run.
+  void ledger_note(const std::string& note);
 
   /// The test hook behind tests/integration/test_fault_matrix.cpp: with
   /// FAULTLINE_TEST_BLOCK_IN=inject, hold or revert, the first time the run
@@ -240,6 +246,7 @@ class Run {
   asio::awaitable<void> start_hosts();
   void stop_hosts();
   std::unique_ptr<RemoteHosts> hosts_;
+  bool ledger_noted_ = false;  ///< ledger_note warned already
 };
 
 }  // namespace faultline

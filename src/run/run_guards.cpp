@@ -5,9 +5,11 @@
 #include <csignal>
 #include <fmt/format.h>
 
+#include "os/fd_reserve.hpp"
 #include "os/process_signal.hpp"
-#include "os/stop.hpp"
 #include "os/procfs.hpp"
+#include "os/run_cgroup.hpp"
+#include "os/stop.hpp"
 #include "os/subprocess.hpp"
 #include "run/runner.hpp"
 #include "scenario/signals.hpp"
@@ -59,11 +61,22 @@ ProcessGuards::ProcessGuards(asio::io_context& io, Run& run, const PreparedRun& 
   ledger_.harness_pid = ::getpid();
   ledger_.harness_start_time = process_start_time(::getpid()).value_or(0);
   if (prepared.network) ledger_.network_tag = prepared.network->tag;
+  // Its files are held open from now on, their space reserved: recording
+  // the run's progress needs neither a free block nor a free descriptor.
+  reserve_ledger_files(ledger_);
   save_ledger(ledger_);
   try {
-    watchdog_.emplace(Watchdog::start(prepared.dir / "ledger.json", prepared.dir / "logs" / "watchdog.log"));
+    watchdog_.emplace(Watchdog::start(prepared.dir / "ledger.json", ledger_state_path(ledger_.run_id),
+                                      prepared.dir / "logs" / "watchdog.log"));
     ledger_.watchdog_pid = watchdog_->pid();
     protect_pid(watchdog_->pid());  // never a target of this run's signals
+    // Into the run's cgroup, the watchdog left outside: every process started
+    // from now on is in it before its first instruction (run_cgroup.hpp).
+    std::string why;
+    ledger_.cgroup = enter_run_cgroup(ledger_.run_id, why).string();
+    if (!ledger_.cgroup.empty()) cgroup_parent_procs_.reset(open_parent_procs(ledger_.cgroup));
+    if (ledger_.cgroup.empty())
+      run.log("no cgroup for the run (" + why + "): the watchdog finds the run's processes by the ledger alone");
     save_ledger(ledger_);
   } catch (...) {
     // Nothing was applied or started yet: a start that fails here (no
@@ -88,12 +101,38 @@ ProcessGuards::ProcessGuards(asio::io_context& io, Run& run, const PreparedRun& 
   // removes the observer before the watchdog object goes, on every path out.
   set_spawn_observer([this](pid_t pid, bool alive) { watchdog_->report(pid, alive); });
   become_subreaper();
+  // Descriptors for the revert, should the run exhaust them (fd_reserve.hpp).
+  reserve_descriptors();
 }
 
-ProcessGuards::~ProcessGuards() { set_spawn_observer(nullptr); }
+ProcessGuards::~ProcessGuards() {
+  set_spawn_observer(nullptr);
+  // Out of the cgroup before the watchdog is released: it kills what is in it.
+  leave_cgroup();
+}
+
+void ProcessGuards::leave_cgroup() {
+  if (ledger_.cgroup.empty() || left_cgroup_) return;
+  left_cgroup_ = true;
+  // Anything still in it escaped the teardown: stopped here, and said.
+  const auto left = cgroup_processes(ledger_.cgroup);
+  // Out first (it would kill this process too), then whatever is left.
+  if (!leave_run_cgroup(ledger_.cgroup, cgroup_parent_procs_.get())) kill_run_cgroup(ledger_.cgroup);
+  if (!left.empty())
+    run_.warn(fmt::format("{} process(es) of the run outlived its teardown (they had left their service's process "
+                          "tree); killed",
+                          left.size()));
+  std::error_code ec;
+  if (std::filesystem::exists(ledger_.cgroup, ec))
+    run_.warn("the run's cgroup " + ledger_.cgroup + " could not be removed");
+}
 
 void ProcessGuards::finish(bool resolved) {
-  if (resolved) finish_ledger(ledger_);
+  leave_cgroup();
+  if (resolved) {
+    if (const std::string note = finish_ledger(ledger_); !note.empty())
+      run_.warn("the crash ledger could not be marked finished everywhere: " + note);
+  }
   watchdog_->release();
 }
 

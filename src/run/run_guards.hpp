@@ -18,6 +18,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <optional>
 
+#include "os/fd.hpp"
 #include "os/ledger.hpp"
 #include "os/watchdog.hpp"
 #include "run/run.hpp"
@@ -50,12 +51,16 @@ class ProcessGuards {
 
  private:
   void on_signal(const boost::system::error_code& ec, int sig);
+  /// Kills what is left in the run's cgroup, moves this process out, removes it.
+  void leave_cgroup();
 
   asio::signal_set signals_;
   Run& run_;
   int signals_received_ = 0;
   Ledger ledger_;
   std::optional<Watchdog> watchdog_;
+  bool left_cgroup_ = false;
+  UniqueFd cgroup_parent_procs_;  ///< held from the start: leaving needs no free descriptor
 };
 
 }  // namespace faultline

@@ -132,6 +132,7 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
     if (r.status.success()) co_return last_ssh_message(r.out);
     co_return fmt::format("not stopped on host '{}': {}", sh.host(), last_ssh_message(r.err + r.out));
   }
+  int escaped = 0;  ///< descendants killed at teardown outside their service's group
 
   Impl(asio::any_io_executor e, const RunClock& c, const Scenario& s, fs::path dir)
       : ex(e), clock(c), scenario(s), run_dir(std::move(dir)), stop_finished(e) {
@@ -366,7 +367,7 @@ asio::awaitable<void> Clone::stop() {
     }
   }
   try {
-    kill_remaining_descendants();
+    self->escaped += kill_remaining_descendants();
   } catch (const std::exception&) {
   }
   self->stopped = true;
@@ -402,6 +403,8 @@ void Clone::use_hosts(const RemoteHosts* hosts) { impl_->hosts = hosts; }
 void Clone::on_started(std::function<void(const std::string& service, pid_t pid)> cb) {
   impl_->on_started = std::move(cb);
 }
+
+int Clone::escaped() const { return impl_->escaped; }
 
 const std::vector<ServiceEvent>& Clone::events() const { return impl_->events; }
 

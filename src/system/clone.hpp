@@ -73,6 +73,10 @@ class Clone {
   /// every restart), so that the crash ledger always knows what to stop.
   void on_started(std::function<void(const std::string& service, pid_t pid)> cb);
 
+  /// How many processes stop() had to kill outside their service's process
+  /// group: descendants that left it (setsid, a daemon's double fork).
+  int escaped() const;
+
   /// Every event so far, in order.
   const std::vector<ServiceEvent>& events() const;
   /// The log file of a service.

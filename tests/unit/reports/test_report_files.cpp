@@ -26,7 +26,8 @@ TEST_CASE("report_files: a run directory gets report.html, junit.xml and summary
   const RunRecord r = fixtures::passing();
   const auto written = write_run_dir_reports(r, dir.path);
   REQUIRE(written.size() == 3);
-  CHECK(written[0] == dir / "report.html");
+  CHECK(written[0].path == dir / "report.html");
+  for (const auto& w : written) CHECK(w.error.empty());
   CHECK(fixtures::read_text(dir / "report.html") == render_html(r));
   CHECK(fixtures::read_text(dir / "junit.xml") == render_junit(r));
   CHECK(fixtures::read_text(dir / "summary.md") == render_markdown(r));
@@ -38,7 +39,10 @@ TEST_CASE("report_files: a run directory gets report.html, junit.xml and summary
   write_run_dir_reports(r, dir / "new" / "run");
   CHECK(std::filesystem::exists(dir / "new" / "run" / "summary.md"));
   fixtures::write_text(dir / "a-file", "");
-  CHECK_THROWS_AS(write_run_dir_reports(r, dir / "a-file"), std::runtime_error);  // not a directory
+  // Not a directory: each file is tried and named, nothing is thrown.
+  const auto failed = write_run_dir_reports(r, dir / "a-file");
+  REQUIRE(failed.size() == 3);
+  for (const auto& w : failed) CHECK(w.error.find(w.path.filename().string()) != std::string::npos);
 }
 
 TEST_CASE("report_files: per-scenario file names and the record a report argument names") {
