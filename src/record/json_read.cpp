@@ -446,6 +446,17 @@ ProbeSeries read_probe(const Reader& c, const json::value& v, const std::string&
   Object o(c, v, p);
   ProbeSeries s = read_probe_head(c, o);
   const std::uint64_t count = o.u64("sample_count");
+  // Records written before the scheduler reported its lateness have neither.
+  if (o.has("scheduled")) s.scheduled = o.u64("scheduled");
+  if (o.has("lateness")) {
+    Object late = o.obj("lateness");
+    s.lateness_p50 = late.ns("p50_ns");
+    s.lateness_p99 = late.ns("p99_ns");
+    s.lateness_max = late.ns("max_ns");
+    late.finish();
+    if (!(s.lateness_p50 <= s.lateness_p99 && s.lateness_p99 <= s.lateness_max))
+      c.fail(o.at_path("lateness"), "expected p50_ns <= p99_ns <= max_ns");
+  }
   if (o.has("samples") == o.has("runs"))
     c.fail(p, o.has("runs") ? "has both samples and runs" : "has neither samples nor runs");
   if (o.has("samples")) {
@@ -465,6 +476,17 @@ ProbeSeries read_probe(const Reader& c, const json::value& v, const std::string&
   if (sample_count(s) != count)
     c.fail(o.at_path("sample_count"), fmt::format("{} but the {} hold {}", count, s.runs.empty() ? "samples" : "runs",
                                                   sample_count(s)));
+  o.finish();
+  return s;
+}
+
+HarnessStall read_stall(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
+  HarnessStall s;
+  s.start = o.ns("start_ns");
+  s.end = o.ns("end_ns");
+  s.probe = o.str("probe");
+  if (s.end < s.start) c.fail(o.at_path("end_ns"), "before start_ns");
   o.finish();
   return s;
 }
@@ -523,6 +545,8 @@ RunRecord read_record(std::string_view json_text, std::string_view source) {
   if (o.has("workloads")) r.workloads = read_array<WorkloadResult>(c, o, "workloads", read_workload);
   r.left_behind = read_strings(c, o, "left_behind");
   r.probes = read_array<ProbeSeries>(c, o, "probes", version == 1 ? read_probe_v1 : read_probe);
+  // Records written before stalls were detected have no "stalls".
+  if (o.has("stalls")) r.stalls = read_array<HarnessStall>(c, o, "stalls", read_stall);
   o.finish();
   return r;
 }

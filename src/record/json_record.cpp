@@ -86,7 +86,11 @@ json::value probe_json(const ProbeSeries& p) {
                    {"interval_ns", ns(p.interval)},
                    {"steady_state", p.steady_state},
                    {"overruns", p.overruns},
-                   {"sample_count", sample_count(p)}};
+                   {"sample_count", sample_count(p)},
+                   {"scheduled", p.scheduled},
+                   {"lateness", json::object{{"p50_ns", ns(p.lateness_p50)},
+                                             {"p99_ns", ns(p.lateness_p99)},
+                                             {"max_ns", ns(p.lateness_max)}}}};
   if (keeps_every_sample(p)) {
     json::array samples;
     samples.reserve(p.samples.size());
@@ -349,6 +353,9 @@ json::object record_head(const RunRecord& r) {
       {"left_behind", strings_json(r.left_behind)},
   };
   if (!r.workloads.empty()) head["workloads"] = array_of(r.workloads, workload_json);
+  head["stalls"] = array_of(r.stalls, [](const HarnessStall& s) {
+    return json::object{{"start_ns", ns(s.start)}, {"end_ns", ns(s.end)}, {"probe", s.probe}};
+  });
   return head;
 }
 

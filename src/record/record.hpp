@@ -72,6 +72,10 @@ struct ProbeSeries {
   /// The samples as runs, in a record read back from JSON that kept them so;
   /// then `samples` is empty. Empty in a record that a run produced.
   std::vector<SampleRun> runs;
+  /// How late samples started after their scheduled tick (sample start minus
+  /// the tick's time), nearest-rank over the probe's samples.
+  Nanos lateness_p50{0}, lateness_p99{0}, lateness_max{0};
+  std::uint64_t scheduled = 0;  ///< ticks scheduled (taken + skipped)
 };
 
 /// The samples as maximal runs of equal outcome (ok and detail).
@@ -329,6 +333,15 @@ struct Verdict {
 /// How the run ended; maps onto the exit codes of docs/design.md section 5.
 enum class Outcome { passed, failed, usage_error, inconclusive, harness_error, interrupted };
 
+/// A time the harness did not run on schedule for longer than a probe interval
+/// (it was stopped, starved of CPU, or blocked).
+struct HarnessStall {
+  Nanos start{0};     ///< the last moment it was seen running on schedule
+  Nanos end{0};       ///< when it ran again
+  std::string probe;  ///< whose scheduler saw it; "" = the whole harness
+  bool operator==(const HarnessStall&) const = default;
+};
+
 /// Everything a run leaves behind.
 struct RunRecord {
   /// The schema_version the record was read from; a record is always
@@ -361,6 +374,7 @@ struct RunRecord {
   RunStatistics statistics;
   std::vector<Verdict> verdicts;
   std::vector<std::string> left_behind;  ///< anything a revert could not undo
+  std::vector<HarnessStall> stalls;      ///< times the harness did not run on schedule, in start order
 };
 
 /// The exit code for an outcome (docs/design.md section 5).

@@ -78,6 +78,47 @@ TEST_CASE("json_read: a probe written as runs comes back as runs, and writes bac
   CHECK(render_json(read_run_record(render_json(back))) == text);
 }
 
+TEST_CASE("json_read: stalls, scheduled ticks and lateness round-trip, and older records without them still load") {
+  RunRecord r = fixtures::failing();
+  REQUIRE_FALSE(r.probes.empty());
+  r.probes[0].scheduled = 1234;
+  r.probes[0].lateness_p50 = Nanos(15'000);
+  r.probes[0].lateness_p99 = Nanos(900'000);
+  r.probes[0].lateness_max = Nanos(5'050'000'000);
+  r.stalls = {HarnessStall{Nanos(1'000'000'000), Nanos(6'050'000'000), ""},
+              HarnessStall{Nanos(7'000'000'000), Nanos(7'020'000'000), r.probes[0].name}};
+  const std::string text = render_json(r);
+  const RunRecord back = read_run_record(text, "run.json");
+  CHECK(back.stalls == r.stalls);
+  CHECK(back.probes[0].scheduled == 1234);
+  CHECK(back.probes[0].lateness_p50 == Nanos(15'000));
+  CHECK(back.probes[0].lateness_p99 == Nanos(900'000));
+  CHECK(back.probes[0].lateness_max == Nanos(5'050'000'000));
+  CHECK(render_json(back) == text);
+
+  // A record written before these fields existed: none of them, and it loads with zeros.
+  const std::string old = edited(r, [](json::value& v) {
+    v.as_object().erase("stalls");
+    for (auto& p : v.at("probes").as_array()) {
+      p.as_object().erase("scheduled");
+      p.as_object().erase("lateness");
+    }
+  });
+  const RunRecord old_back = read_run_record(old, "run.json");
+  CHECK(old_back.stalls.empty());
+  CHECK(old_back.probes[0].scheduled == 0);
+  CHECK(old_back.probes[0].lateness_max == Nanos(0));
+
+  // Broken ones are named.
+  CHECK(contains(read_error(edited(r, [](json::value& v) { v.at("stalls").at(0).as_object()["end_ns"] = 0; })),
+                 "stalls[0].end_ns: before start_ns"));
+  CHECK(contains(read_error(edited(r, [](json::value& v) {
+                   v.at("probes").at(0).at("lateness").as_object()["p50_ns"] = 1'000'000'000'000;
+                 })),
+                 "expected p50_ns <= p99_ns <= max_ns"));
+  CHECK(contains(read_error(edited(r, [](json::value& v) { v.at("stalls").at(0).as_object()["pid"] = 1; })), "pid"));
+}
+
 TEST_CASE("json_read: a record of schema_version 1 (every sample in full) is still read") {
   // tests/fixtures/run-record-v1.json is what faultline 0.1.0 wrote (schema_version
   // 1) for fixtures::failing(): the same drill, in the older form.
@@ -262,6 +303,14 @@ TEST_CASE("json_read: the JSON Schema accepts every record faultline writes and 
     good.push_back((dir / (name + ".json")).string());
     fixtures::write_text(good.back(), render_json(record));
   }
+  {  // with a stall and a probe's lateness filled in
+    RunRecord stalled = fixtures::failing();
+    stalled.stalls = {HarnessStall{Nanos(1'000'000'000), Nanos(6'050'000'000), ""}};
+    stalled.probes.at(0).scheduled = 10;
+    stalled.probes.at(0).lateness_max = Nanos(5'000'000);
+    good.push_back((dir / "stalled.json").string());
+    fixtures::write_text(good.back(), render_json(stalled));
+  }
   // Broken records the schema must refuse (each alone).
   const RunRecord r = fixtures::failing();
   const std::vector<std::pair<std::string, std::string>> bad{
@@ -274,6 +323,9 @@ TEST_CASE("json_read: the JSON Schema accepts every record faultline writes and 
       {"samples-and-runs", edited(r, [](json::value& v) { v.at("probes").at(0).as_object()["runs"] = json::array{}; })},
       {"run-of-none", edited(fixtures::long_drill(), [](json::value& v) {
          v.at("probes").at(0).at("runs").at(0).as_object()["count"] = 0;
+       })},
+      {"stall-without-probe", edited(r, [](json::value& v) {
+         v.as_object()["stalls"] = json::array{json::object{{"start_ns", 1}, {"end_ns", 2}}};
        })},
       {"run-without-latency", edited(fixtures::long_drill(), [](json::value& v) {
          v.at("probes").at(0).at("runs").at(0).as_object().erase("latency");
