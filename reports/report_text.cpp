@@ -58,7 +58,8 @@ Nanos max_uncertainty(const RunRecord& r) {
 std::string figure_text(const std::optional<Nanos>& d, const std::optional<Bracket>& b, Nanos resolution) {
   if (!d) return "-";
   const std::string note = bracket_note(*d, b, resolution);
-  return fmt::format("{} ({})", format_ms(*d), note.empty() ? "+/- " + format_ms(resolution) : note);
+  return note.empty() ? fmt::format("{} +/- {}", format_ms(*d), format_ms(resolution))
+                      : fmt::format("{}, {}", format_ms(*d), note);
 }
 
 std::vector<std::string> episode_lines(const RunRecord& r) {

@@ -31,9 +31,9 @@ std::string relative_ms(Nanos d, int decimals);
 /// deadline, give_up_after) when not recovered: never a number then.
 std::string recovery_text(const RunRecord& r, const IterationMetrics& m);
 
-/// A figure with its bracket: "1807.000 ms (between 1350.000 ms and 1810.000 ms)"
+/// A figure with its bracket: "1807.000 ms, between 1350.000 ms and 1810.000 ms"
 /// when the bracket is wider than `resolution` (one probe interval) either
-/// side, else "1807.000 ms (+/- 100.000 ms)"; "-" without a figure.
+/// side, else "1807.000 ms +/- 100.000 ms"; "-" without a figure.
 std::string figure_text(const std::optional<Nanos>& d, const std::optional<Bracket>& b, Nanos resolution);
 
 /// Every episode of every iteration, one line each, relapses flagged, with

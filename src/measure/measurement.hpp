@@ -3,6 +3,7 @@
 // recorded and the times of its fault events; tests hand in synthetic ones.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,7 +32,8 @@ struct LaterInjection {
   std::string fault;  ///< FaultEvent::fault
   LaterInjection() = default;
   /// An injection that started and returned at `at` (tests).
-  LaterInjection(Nanos at) : start(at), inject(at) {}  // NOLINT: implicit on purpose
+  template <class Rep, class Period>
+  LaterInjection(std::chrono::duration<Rep, Period> at) : start(at), inject(at) {}  // NOLINT: implicit on purpose
   LaterInjection(Nanos s, Nanos i, std::string f) : start(s), inject(i), fault(std::move(f)) {}
 };
 

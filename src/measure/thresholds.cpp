@@ -59,7 +59,7 @@ std::string injection_name(const IterationMetrics& it, const InjectionMetrics& i
 }
 
 /// Judges the worst of the figures `get` returns (none: skipped) against `limit`.
-void judge_worst(Verdict& v, Nanos limit, const std::vector<std::pair<const IterationMetrics*, InjectionMetrics>>& all,
+void judge_worst(Verdict& v, Nanos limit, std::vector<std::pair<const IterationMetrics*, InjectionMetrics>> all,
                  const std::function<std::optional<Nanos>(const InjectionMetrics&)>& get,
                  const std::function<std::optional<Bracket>(const InjectionMetrics&)>& bracket) {
   const std::pair<const IterationMetrics*, InjectionMetrics>* worst_one = nullptr;
@@ -73,7 +73,10 @@ void judge_worst(Verdict& v, Nanos limit, const std::vector<std::pair<const Iter
   v.detail = "worst: " + injection_name(*worst_one->first, worst_one->second);
   const std::string note = bracket_note(measured, bracket(worst_one->second), worst_one->first->uncertainty);
   if (!note.empty()) v.detail += "; " + note;
-  if (all.size() > 1) v.detail += fmt::format("; {} injections judged", all.size());
+  // Named only when some iteration had several injections.
+  const auto last = std::unique(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first == b.first; });
+  if (last - all.begin() < static_cast<std::ptrdiff_t>(all.size()))
+    v.detail += fmt::format("; {} injections judged", all.size());
 }
 
 Verdict judge_rto(Nanos limit, const std::vector<IterationMetrics>& iterations,
@@ -82,12 +85,20 @@ Verdict judge_rto(Nanos limit, const std::vector<IterationMetrics>& iterations,
   v.limit = format_ms(limit);
   const auto all = all_injections(iterations);
   std::vector<std::string> unrecovered;
+  std::vector<int> iterations_unrecovered;  // when each had one injection: "iterations 2, 3"
+  bool several = false;
   for (const auto& [it, im] : all)
-    if (!im.recovery_time) unrecovered.push_back(injection_name(*it, im));
+    if (!im.recovery_time) {
+      unrecovered.push_back(injection_name(*it, im));
+      iterations_unrecovered.push_back(it->index);
+      several |= it->injections.size() > 1;
+    }
   if (!unrecovered.empty()) {
     v.passed = false;
     v.measured = beyond(p);
-    v.detail = fmt::format("not recovered within {} in {}", format_ms(p.give_up_after), fmt::join(unrecovered, "; "));
+    v.detail = several ? fmt::format("not recovered within {} in {}", format_ms(p.give_up_after), fmt::join(unrecovered, "; "))
+                       : fmt::format("not recovered within {} in iteration{} {}", format_ms(p.give_up_after),
+                                     unrecovered.size() > 1 ? "s" : "", fmt::join(iterations_unrecovered, ", "));
     return v;
   }
   if (all.empty()) {

@@ -91,8 +91,8 @@ TEST_CASE("report_text: valid_utf8 replaces every ill-formed sequence with U+FFF
 }
 
 TEST_CASE("report_text: figures with their brackets, every episode and injection, the harness's warnings") {
-  CHECK(figure_text(1807ms, Bracket{1350ms, 1810ms}, 100ms) == "1807.000 ms (between 1350.000 ms and 1810.000 ms)");
-  CHECK(figure_text(1807ms, Bracket{1750ms, 1850ms}, 100ms) == "1807.000 ms (+/- 100.000 ms)");
+  CHECK(figure_text(1807ms, Bracket{1350ms, 1810ms}, 100ms) == "1807.000 ms, between 1350.000 ms and 1810.000 ms");
+  CHECK(figure_text(1807ms, Bracket{1750ms, 1850ms}, 100ms) == "1807.000 ms +/- 100.000 ms");
   CHECK(figure_text(std::nullopt, std::nullopt, 100ms) == "-");
 
   const RunRecord r = fixtures::starved();
