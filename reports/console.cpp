@@ -42,7 +42,8 @@ std::string iteration_table(const RunRecord& r) {
                        opt_ms(m.ttd), m.recovered ? opt_ms(m.ttr) : "-", recovery, m.relapses);
     uncertainty = std::max(uncertainty, m.uncertainty);
   }
-  out += fmt::format("  each figure +/- {} (one probe interval)\n", format_ms(uncertainty));
+  out += fmt::format("  each figure +/- {} (one probe interval) at least; wider brackets below\n",
+                     format_ms(uncertainty));
   return out;
 }
 
@@ -61,10 +62,7 @@ std::string statistics_block(const RunRecord& r) {
     out += fmt::format("  recovery time: mean {}, p95 {}, max {}\n", format_ms(s.recovery_time.mean),
                        format_ms(s.recovery_time.p95), format_ms(s.recovery_time.max));
   out += fmt::format("  recurrence: {} relapse(s), rate {:.2f}\n", s.recurrence, s.recurrence_rate);
-  std::string avail;
-  for (const auto& a : s.availability)
-    avail += fmt::format("{}{} {:.2f} %", avail.empty() ? "" : ", ", a.probe, a.percent());
-  if (!avail.empty()) out += "  availability: " + avail + "\n";
+  for (const auto& a : s.availability) out += fmt::format("  availability {}: {}\n", a.probe, availability_text(a));
   return out;
 }
 
@@ -97,7 +95,10 @@ std::string verdict_block(const RunRecord& r, bool color) {
 std::string render_console_summary(const RunRecord& r, bool color) {
   std::string out = "\n" + headline(r, color);
   if (!r.error.empty()) out += fmt::format("  {}\n", r.error);
+  out += lines_block("WARNING: the harness was starved", harness_warnings(r));
   out += iteration_table(r);
+  out += lines_block("injections", injection_lines(r));
+  out += lines_block("episodes", episode_lines(r));
   out += statistics_block(r);
   out += lines_block("runbook", runbook_lines(r));
   out += lines_block("data loss", data_loss_lines(r));

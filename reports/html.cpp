@@ -40,6 +40,7 @@ header.run.other { border-color: var(--fault); }
 .badge.pass { background: var(--ok); } .badge.fail { background: var(--fail); } .badge.other { background: #e8590c; }
 .meaning { margin: 4px 0 10px; font-size: 15px; }
 .error { color: var(--fail); font-weight: 600; }
+.warning { border: 1px solid #e8590c; background: rgba(232, 89, 12, .08); padding: 0 1em; }
 .figures { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0; }
 .figure { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; min-width: 150px; }
 .figure .label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
@@ -134,6 +135,12 @@ std::string header(const RunRecord& r) {
                                 cls, esc(r.scenario_name), cls, esc(outcome_word(r.outcome)));
   out += fmt::format("<p class=\"meaning\">{} (exit {})</p>", esc(outcome_meaning(r.outcome)), r.exit_code);
   if (!r.error.empty()) out += fmt::format("<p class=\"error\">{}</p>", esc(r.error));
+  if (const auto warnings = harness_warnings(r); !warnings.empty()) {
+    out += "<div class=\"warning\" id=\"harness-warnings\"><p><strong>Warning: the harness was starved.</strong> "
+           "The figures say so:</p><ul>";
+    for (const auto& w : warnings) out += fmt::format("<li>{}</li>", esc(w));
+    out += "</ul></div>";
+  }
 
   out += "<div class=\"figures\">";
   const Nanos u = max_uncertainty(r);
@@ -167,7 +174,7 @@ std::string header(const RunRecord& r) {
     out += figure_card("relapses", std::to_string(s.recurrence),
                        fmt::format("recurrence rate {:.2f}", s.recurrence_rate), s.recurrence > 0);
   if (const auto a = combined_availability(s.availability))
-    out += figure_card("availability", fmt::format("{:.2f} %", a->percent()), fmt::format("{} of {} samples ok", a->ok, a->total));
+    out += figure_card("availability", fmt::format("{:.2f} %", a->percent()), availability_text(*a));
   out += figure_card("iterations", fmt::format("{} / {}", r.iterations.size(), r.scenario.iterations), "run / planned");
   out += "</div>";
 
@@ -184,7 +191,7 @@ std::string header(const RunRecord& r) {
   meta("host", r.host);
   meta("kernel", r.kernel);
   meta("faultline", r.faultline_version);
-  if (!r.iterations.empty()) meta("uncertainty", "+/- " + format_ms(u) + " (one probe interval)");
+  if (!r.iterations.empty()) meta("uncertainty", "+/- " + format_ms(u) + " (one probe interval) at least; wider brackets under Metrics");
   out += "</dl>";
   if (!r.left_behind.empty()) {
     out += "<p class=\"error\">Left behind (could not be reverted):</p><ul>";
@@ -288,9 +295,18 @@ std::string metrics_tables(const RunRecord& r) {
                "<th class=\"num\">relapses</th><th class=\"num\">availability</th><th class=\"num\">+/-</th>",
                r.iterations, [&r](const IterationMetrics& m) { return iteration_row(r, m); });
   out += fmt::format(
-      "<p class=\"note\">Every figure is +/- one probe interval (a transition lies between two samples). Recovery time "
-      "runs from the injection; \"&gt; {}\" means not recovered by the deadline (give_up_after).</p>",
+      "<p class=\"note\">Every figure is +/- one probe interval at least (a transition lies between two samples; wider "
+      "brackets are listed below). Recovery time runs from the injection; \"&gt; {}\" means not recovered by the "
+      "deadline (give_up_after).</p>",
       esc(format_ms(r.scenario.give_up_after)));
+  auto list = [&](const char* title, const char* id, const std::vector<std::string>& lines) {
+    if (lines.empty()) return;
+    out += fmt::format("<h3>{}</h3><ul id=\"{}\">", title, id);
+    for (const auto& l : lines) out += fmt::format("<li>{}</li>", esc(l));
+    out += "</ul>";
+  };
+  list("Injections", "injections", injection_lines(r));
+  list("Episodes", "episodes", episode_lines(r));
 
   const RunStatistics& s = r.statistics;
   out += "<h3>Across iterations</h3><table class=\"statistics\"><thead><tr><th></th><th class=\"num\">mean</th>"
@@ -304,13 +320,18 @@ std::string metrics_tables(const RunRecord& r) {
                      s.unrecovered_episodes, s.recurrence, s.recurrence_rate);
   if (!s.availability.empty()) {
     out += table("availability",
-                 "<th>probe</th><th class=\"num\">ok</th><th class=\"num\">samples</th><th class=\"num\">availability</th>",
+                 "<th>probe</th><th class=\"num\">ok</th><th class=\"num\">samples</th><th class=\"num\">ticks</th>"
+                 "<th class=\"num\">availability (time)</th><th class=\"num\">unknown time</th><th class=\"num\">ok ticks</th>",
                  s.availability, [](const Availability& a) {
                    return fmt::format(
-                       "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2f} %</td></tr>",
-                       a.probe == "combined" ? "<strong>combined</strong>" : esc(a.probe), a.ok, a.total, a.percent());
+                       "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+                       "<td class=\"num\">{:.2f} %</td><td class=\"num\">{}</td><td class=\"num\">{:.2f} %</td></tr>",
+                       a.probe == "combined" ? "<strong>combined</strong>" : esc(a.probe), a.ok, a.total, a.ticks,
+                       a.percent(), format_ms(a.unknown), a.tick_percent());
                  });
-    out += "<p class=\"note\">Availability counts samples from the injection to the end of observation.</p>";
+    out += "<p class=\"note\">Availability is the share of the observed time (injection to the end of observation) "
+           "that was healthy; time no trustworthy sample covered is unknown and left out. Beside it, the share of "
+           "scheduled ticks that got an ok answer.</p>";
   }
   out += latency_table(r);
   return out + "</section>";

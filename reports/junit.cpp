@@ -33,27 +33,40 @@ std::string seconds(Nanos d) {
 }
 
 std::string iteration_summary(const RunRecord& r, const IterationMetrics& m) {
-  const std::string pm = format_ms(m.uncertainty);
-  if (!m.impact) return fmt::format("fault absorbed: no failing sample (recovery time 0.000 ms, +/- {})\n", pm);
-  std::string out = fmt::format("TTD {} +/- {}\n", ms_or_dash(m.ttd), pm);
-  if (m.recovered)
-    out += fmt::format("TTR {} +/- {}\nrecovery time {} +/- {}\n", ms_or_dash(m.ttr), pm, recovery_text(r, m), pm);
+  const Nanos u = m.uncertainty;
+  std::string out;
+  if (!m.impact)
+    out = fmt::format("fault absorbed: no failing sample (recovery time 0.000 ms, +/- {})\n", format_ms(u));
   else
+    out = fmt::format("TTD {}\n", figure_text(m.ttd, m.ttd_bracket, u));
+  if (m.impact && m.recovered)
+    out += fmt::format("TTR {}\nrecovery time {}\n", figure_text(m.ttr, m.ttr_bracket, u),
+                       figure_text(m.recovery_time, m.recovery_bracket, u));
+  else if (m.impact)
     out += fmt::format("not recovered by the deadline: recovery time {}\n", recovery_text(r, m));
   if (m.recovery_after_revert) out += fmt::format("recovery after revert {}\n", format_ms(*m.recovery_after_revert));
-  out += fmt::format("relapses {}\n", m.relapses);
-  for (std::size_t i = 0; i < m.episodes.size(); ++i) {
-    const Episode& e = m.episodes[i];
-    std::string probes;
-    for (const auto& p : e.failing_probes) probes += (probes.empty() ? "" : ", ") + p;
-    out += fmt::format("episode {}{}: from {} after injection, {}{}\n", i + 1, e.relapse ? " (relapse)" : "",
-                       format_ms(e.start - m.inject),
-                       e.end ? "TTR " + format_ms(*e.ttr()) : std::string("not recovered"),
-                       probes.empty() ? "" : "; failing: " + probes);
-  }
-  if (const auto a = combined_availability(m.availability))
-    out += fmt::format("availability {:.2f} % ({} of {} samples ok)\n", a->percent(), a->ok, a->total);
+  if (m.impact) out += fmt::format("relapses {}\n", m.relapses);
+  // Every injection and every episode of this iteration.
+  RunRecord one;
+  one.scenario.give_up_after = r.scenario.give_up_after;
+  one.iterations = {m};
+  for (const auto& f : r.faults)
+    if (f.iteration == m.index) one.faults.push_back(f);
+  for (const auto& l : injection_lines(one)) out += l + "\n";
+  for (const auto& l : episode_lines(one)) out += l + "\n";
+  if (const auto a = combined_availability(m.availability)) out += "availability " + availability_text(*a) + "\n";
   return out;
+}
+
+/// The worst recovery time over the iteration's injections; none when one did not recover.
+std::optional<Nanos> worst_recovery(const IterationMetrics& m) {
+  if (m.injections.empty()) return m.recovered ? m.recovery_time : std::nullopt;
+  Nanos worst{0};
+  for (const auto& im : m.injections) {
+    if (!im.recovery_time) return std::nullopt;
+    worst = std::max(worst, *im.recovery_time);
+  }
+  return worst;
 }
 
 Case iteration_case(const RunRecord& r, const IterationMetrics& m) {
@@ -62,25 +75,25 @@ Case iteration_case(const RunRecord& r, const IterationMetrics& m) {
   c.time = m.observed_until - m.start;
   const auto& rto = r.scenario.thresholds.rto;
   const std::string summary = iteration_summary(r, m);
-  if (!m.recovered) {
+  const auto recovery = worst_recovery(m);
+  if (!recovery) {
     c.kind = Case::Kind::failure;
     c.type = "not_recovered";
     c.message = rto ? fmt::format("recovery time {} (not recovered by the deadline), limit {} (rto), margin none",
-                                  recovery_text(r, m), format_ms(*rto))
+                                  "> " + format_ms(r.scenario.give_up_after), format_ms(*rto))
                     : fmt::format("recovery time {} (not recovered by the deadline), limit {} (give_up_after), "
                                   "margin none",
-                                  recovery_text(r, m), format_ms(r.scenario.give_up_after));
+                                  "> " + format_ms(r.scenario.give_up_after), format_ms(r.scenario.give_up_after));
     c.body = summary;
-  } else if (rto && m.recovery_time && *m.recovery_time > *rto) {
+  } else if (rto && *recovery > *rto) {
     c.kind = Case::Kind::failure;
     c.type = "rto";
-    c.message = fmt::format("recovery time {}, limit {} (rto), margin {}", recovery_text(r, m), format_ms(*rto),
-                            format_ms(*rto - *m.recovery_time));
+    c.message = fmt::format("recovery time {}, limit {} (rto), margin {}", format_ms(*recovery), format_ms(*rto),
+                            format_ms(*rto - *recovery));
     c.body = summary;
   } else {
     c.out = summary;
-    if (rto && m.recovery_time)
-      c.out += fmt::format("limit {} (rto), margin +{}\n", format_ms(*rto), format_ms(*rto - *m.recovery_time));
+    if (rto) c.out += fmt::format("limit {} (rto), margin +{}\n", format_ms(*rto), format_ms(*rto - *recovery));
   }
   return c;
 }

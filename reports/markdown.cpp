@@ -69,8 +69,9 @@ std::string iterations_table(const RunRecord& r) {
                        ttr, md(recovery_text(r, m)), m.relapses, format_ms(m.uncertainty));
   }
   out += fmt::format(
-      "\nEvery figure is ± one probe interval (a transition lies between two samples); recovery time is "
-      "measured from the injection, and \"{}\" means not recovered by the deadline (give_up_after).\n",
+      "\nEvery figure is ± one probe interval at least (a transition lies between two samples; wider brackets are "
+      "listed below); recovery time is measured from the injection, and \"{}\" means not recovered by the deadline "
+      "(give_up_after).\n",
       md("> " + format_ms(r.scenario.give_up_after)));
   return out;
 }
@@ -95,13 +96,14 @@ std::string statistics(const RunRecord& r) {
   if (s.ttd.count > 0) out += stats_line("TTD", s.ttd, "iteration(s) with impact");
   out += fmt::format("- **Recurrence** {} relapse(s), rate {:.2f}\n", s.recurrence, s.recurrence_rate);
   if (const auto c = combined_availability(s.availability))
-    out += fmt::format("- **Availability** {:.2f} % ({} of {} samples ok, from injection to the end of observation)\n",
-                       c->percent(), c->ok, c->total);
+    out += fmt::format("- **Availability** {} (from injection to the end of observation)\n", md(availability_text(*c)));
   if (!s.availability.empty()) {
-    out += "\n| Probe | OK samples | Samples | Availability |\n| :--- | ---: | ---: | ---: |\n";
+    out += "\n| Probe | OK samples | Samples | Ticks | Availability (time) | Unknown time | OK ticks |\n"
+           "| :--- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for (const auto& a : s.availability)
-      out += fmt::format("| {} | {} | {} | {:.2f} % |\n", a.probe == "combined" ? "**combined**" : md(a.probe), a.ok,
-                         a.total, a.percent());
+      out += fmt::format("| {} | {} | {} | {} | {:.2f} % | {} | {:.2f} % |\n",
+                         a.probe == "combined" ? "**combined**" : md(a.probe), a.ok, a.total, a.ticks, a.percent(),
+                         format_ms(a.unknown), a.tick_percent());
   }
   return out;
 }
@@ -128,6 +130,27 @@ std::string runbook_and_data_loss(const RunRecord& r) {
   };
   section("Runbook", runbook_lines(r));
   section("Data loss", data_loss_lines(r));
+  return out;
+}
+
+/// Every injection and every episode, as bullet lists.
+std::string injections_and_episodes(const RunRecord& r) {
+  std::string out;
+  auto section = [&](const char* title, const std::vector<std::string>& lines) {
+    if (lines.empty()) return;
+    out += fmt::format("\n### {}\n\n", title);
+    for (const auto& l : lines) out += "- " + md(l) + "\n";
+  };
+  section("Injections", injection_lines(r));
+  section("Episodes", episode_lines(r));
+  return out;
+}
+
+std::string warnings(const RunRecord& r) {
+  const auto lines = harness_warnings(r);
+  if (lines.empty()) return "";
+  std::string out = "\n> **Warning: the harness was starved.** The figures say so:\n>\n";
+  for (const auto& l : lines) out += "> - " + md(l) + "\n";
   return out;
 }
 
@@ -165,7 +188,7 @@ std::string fault_events(const RunRecord& r) {
 }  // namespace
 
 std::string render_markdown(const RunRecord& r) {
-  return header(r) + iterations_table(r) + statistics(r) + latency(r) + runbook_and_data_loss(r) + verdicts(r) + left_behind(r) + fault_events(r);
+  return header(r) + warnings(r) + iterations_table(r) + injections_and_episodes(r) + statistics(r) + latency(r) + runbook_and_data_loss(r) + verdicts(r) + left_behind(r) + fault_events(r);
 }
 
 }  // namespace faultline

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "measure/measurement.hpp"
+
 namespace faultline {
 
 std::string outcome_word(Outcome o) {
@@ -51,6 +53,102 @@ Nanos max_uncertainty(const RunRecord& r) {
   Nanos u{0};
   for (const auto& m : r.iterations) u = std::max(u, m.uncertainty);
   return u;
+}
+
+std::string figure_text(const std::optional<Nanos>& d, const std::optional<Bracket>& b, Nanos resolution) {
+  if (!d) return "-";
+  const std::string note = bracket_note(*d, b, resolution);
+  return note.empty() ? fmt::format("{} +/- {}", format_ms(*d), format_ms(resolution))
+                      : fmt::format("{}, {}", format_ms(*d), note);
+}
+
+std::vector<std::string> episode_lines(const RunRecord& r) {
+  std::vector<std::string> out;
+  for (const auto& m : r.iterations) {
+    for (std::size_t i = 0; i < m.episodes.size(); ++i) {
+      const Episode& e = m.episodes[i];
+      std::string after;
+      const auto j = static_cast<std::size_t>(e.injection);
+      if (j >= 1 && j <= m.injections.size() && !m.injections[j - 1].fault.empty())
+        after = fmt::format(" after '{}'", m.injections[j - 1].fault);
+      std::string line = fmt::format("iteration {} episode {}{}{}: outage from {} ({})", m.index, i + 1,
+                                     e.relapse ? " RELAPSE" : "", after, format_ms(e.start),
+                                     "between " + format_ms(e.start_bracket.earliest) + " and " + format_ms(e.start_bracket.latest));
+      if (e.end)
+        line += fmt::format(" to {}, TTR {}", format_ms(*e.end), figure_text(e.ttr(), e.ttr_bracket, m.uncertainty));
+      else
+        line += ", not recovered";
+      std::string probes;
+      for (const auto& p : e.failing_probes) probes += (probes.empty() ? "" : ", ") + p;
+      if (!probes.empty()) line += "; failing: " + probes;
+      out.push_back(std::move(line));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> injection_lines(const RunRecord& r) {
+  std::vector<std::string> out;
+  for (const auto& m : r.iterations) {
+    const bool actions = std::any_of(r.faults.begin(), r.faults.end(),
+                                     [&](const FaultEvent& f) { return f.iteration == m.index && !f.injection; });
+    const bool wide = std::any_of(m.injections.begin(), m.injections.end(), [&](const InjectionMetrics& im) {
+      return (im.ttd && !bracket_note(*im.ttd, im.ttd_bracket, m.uncertainty).empty()) ||
+             (im.recovery_time && !bracket_note(*im.recovery_time, im.recovery_bracket, m.uncertainty).empty());
+    });
+    if (m.injections.size() <= 1 && !actions && !wide) continue;
+    for (const auto& im : m.injections) {
+      std::string line = fmt::format("iteration {} injection '{}' at {}: ", m.index, im.fault, format_ms(im.inject));
+      if (im.impact)
+        line += "TTD " + figure_text(im.ttd, im.ttd_bracket, m.uncertainty) + ", ";
+      else if (im.during_outage)
+        line += fmt::format("during the outage of episode {}, ", im.episode);
+      else
+        line += "absorbed, ";
+      line += "recovery time " + (im.recovered ? figure_text(im.recovery_time, im.recovery_bracket, m.uncertainty)
+                                               : "> " + format_ms(r.scenario.give_up_after));
+      out.push_back(std::move(line));
+    }
+    for (const auto& f : r.faults)
+      if (f.iteration == m.index && !f.injection)
+        out.push_back(fmt::format("iteration {} action '{}' at {} (not an injection)", m.index, f.fault,
+                                  format_ms(f.inject_end.value_or(f.inject_start))));
+  }
+  return out;
+}
+
+std::vector<std::string> harness_warnings(const RunRecord& r) {
+  std::vector<std::string> out;
+  // The record holds only stalls longer than a probe interval; under load
+  // they can be many, so they are summed up with the longest named.
+  if (!r.stalls.empty()) {
+    Nanos total{0};
+    const HarnessStall* longest = &r.stalls.front();
+    for (const auto& s : r.stalls) {
+      total += s.end - s.start;
+      if (s.end - s.start > longest->end - longest->start) longest = &s;
+    }
+    out.push_back(fmt::format("the harness did not run on schedule {} time(s), {} in all; the longest {} from {} to {}{}: "
+                              "the figures around them are bracketed accordingly",
+                              r.stalls.size(), format_ms(total), format_ms(longest->end - longest->start),
+                              format_ms(longest->start), format_ms(longest->end),
+                              longest->probe.empty() ? "" : " (probe '" + longest->probe + "')"));
+  }
+  for (const auto& m : r.iterations) {
+    if (m.harness_decided > 0)
+      out.push_back(fmt::format("iteration {}: {} sample(s) were decided by the harness, not the system (not evidence)",
+                                m.index, m.harness_decided));
+    if (m.undetermined)
+      out.push_back(fmt::format("iteration {}: no trustworthy sample showed whether the fault had an impact", m.index));
+  }
+  return out;
+}
+
+std::string availability_text(const Availability& a) {
+  std::string out = fmt::format("{:.2f} % of the observed time", a.percent());
+  if (a.unknown.count() > 0) out += fmt::format(" ({} unknown)", format_ms(a.unknown));
+  if (a.ticks > 0) out += fmt::format(", {:.2f} % of {} ticks ok", a.tick_percent(), std::max(a.ticks, a.total));
+  return out;
 }
 
 std::vector<std::string> runbook_lines(const RunRecord& r) {

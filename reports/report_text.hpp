@@ -31,6 +31,29 @@ std::string relative_ms(Nanos d, int decimals);
 /// deadline, give_up_after) when not recovered: never a number then.
 std::string recovery_text(const RunRecord& r, const IterationMetrics& m);
 
+/// A figure with its bracket: "1807.000 ms, between 1350.000 ms and 1810.000 ms"
+/// when the bracket is wider than `resolution` (one probe interval) either
+/// side, else "1807.000 ms +/- 100.000 ms"; "-" without a figure.
+std::string figure_text(const std::optional<Nanos>& d, const std::optional<Bracket>& b, Nanos resolution);
+
+/// Every episode of every iteration, one line each, relapses flagged, with
+/// the injection each follows and its brackets.
+std::vector<std::string> episode_lines(const RunRecord& r);
+
+/// Every injection of every iteration that had more than one, a timed
+/// action, or a bracket wider than one interval either side, one line each:
+/// its TTD and recovery time with their brackets.
+std::vector<std::string> injection_lines(const RunRecord& r);
+
+/// What the harness itself did to the figures, one warning each: stalls
+/// longer than a probe interval, samples it decided, iterations whose
+/// absorption no trustworthy sample saw. Empty when it ran as scheduled.
+std::vector<std::string> harness_warnings(const RunRecord& r);
+
+/// Availability as the reports show it: "99.12 % of the observed time (35.000 ms
+/// unknown), 97.00 % of 400 ticks ok".
+std::string availability_text(const Availability& a);
+
 /// "yes" or "absorbed".
 std::string impact_text(const IterationMetrics& m);
 

@@ -53,10 +53,13 @@
 //   population one. Means and deviations are rounded to the nearest ns.
 #include "measure/measurement.hpp"
 
+#include "measure/availability.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <fmt/format.h>
+#include <functional>
 #include <fmt/ranges.h>
 #include <string>
 
@@ -64,14 +67,32 @@ namespace faultline {
 
 namespace {
 
-/// One steady-state sample, reduced to what health needs.
+/// One steady-state sample that is evidence, reduced to what health and
+/// brackets need.
 struct Event {
   Nanos start{0};
+  Nanos end{0};
   std::size_t probe = 0;  ///< index among the steady-state probes
   bool ok = false;
+  bool hung = false;  ///< it took longer than its probe's interval
 };
 
+/// Where an ok sample shows the system healthy again: its start when it
+/// answered within one interval, else its end (a sample that hung proves
+/// health only when its answer came).
+Nanos evidence_of_health(const Event& e) { return e.hung ? e.end : e.start; }
+
 enum class Health : unsigned char { none, ok, fail };
+
+Nanos clamp0(Nanos d) { return std::max(d, Nanos{0}); }
+
+/// The largest steady-state interval: the least half-width of every bracket.
+Nanos resolution_of(const std::vector<ProbeSeries>& probes) {
+  Nanos r{0};
+  for (const auto& s : probes)
+    if (s.steady_state) r = std::max(r, s.interval);
+  return r;
+}
 
 /// The steady-state probes in declaration order.
 std::vector<const ProbeSeries*> steady_probes(const std::vector<ProbeSeries>& probes) {
@@ -89,22 +110,31 @@ std::size_t first_at_or_after(const ProbeSeries& s, Nanos t) {
   return static_cast<std::size_t>(it - s.samples.begin());
 }
 
-/// The steady-state samples with from <= start <= until, merged in start order
-/// (ties: probe declaration order), and in `initial` every probe's health
-/// just before `from` (its latest earlier sample, if any). Samples before
-/// `from` can only matter through that state: no episode begins before the
-/// injection started.
-std::vector<Event> merged_events(const std::vector<const ProbeSeries*>& steady, Nanos from,
-                                 Nanos until, std::vector<Health>& initial) {
+/// The steady-state samples that are evidence with from <= start <= until,
+/// merged in start order (ties: probe declaration order); in `initial` every
+/// probe's health just before `from` (its latest earlier sample that is
+/// evidence, if any) and in `before` that sample's start (or `from`). Samples
+/// before `from` can only matter through that state: no episode begins
+/// before the injection started.
+std::vector<Event> merged_events(const std::vector<const ProbeSeries*>& steady, Nanos from, Nanos until,
+                                 std::vector<Health>& initial, std::vector<Nanos>& before) {
   std::vector<Event> events;
   initial.assign(steady.size(), Health::none);
+  before.assign(steady.size(), from);
   for (std::size_t k = 0; k < steady.size(); ++k) {
     const auto& samples = steady[k]->samples;
-    std::size_t i = first_at_or_after(*steady[k], from);
-    if (i > 0 && samples[i - 1].start <= until)
-      initial[k] = samples[i - 1].ok ? Health::ok : Health::fail;
-    for (; i < samples.size() && samples[i].start <= until; ++i)
-      events.push_back({samples[i].start, k, samples[i].ok});
+    const std::size_t first = first_at_or_after(*steady[k], from);
+    for (std::size_t j = first; j > 0; --j) {
+      const Sample& x = samples[j - 1];
+      if (x.harness_decided || x.start > until) continue;
+      initial[k] = x.ok ? Health::ok : Health::fail;
+      before[k] = x.start;
+      break;
+    }
+    for (std::size_t i = first; i < samples.size() && samples[i].start <= until; ++i)
+      if (!samples[i].harness_decided)
+        events.push_back({samples[i].start, samples[i].end, k, samples[i].ok,
+                          samples[i].latency() > steady[k]->interval});
   }
   // Stable: one probe's own samples keep their recorded order.
   std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
@@ -118,18 +148,25 @@ std::vector<Event> merged_events(const std::vector<const ProbeSeries*>& steady, 
 /// the candidate is confirmed.
 class EpisodeScanner {
  public:
-  EpisodeScanner(std::vector<Health> initial, const IterationWindow& w, const MeasureParams& p)
-      : health_(std::move(initial)), w_(w), p_(p), need_(std::max(0, p.recovered_after.samples)) {
+  EpisodeScanner(std::vector<Health> initial, std::vector<Nanos> before, const IterationWindow& w,
+                 const MeasureParams& p, Nanos resolution)
+      : health_(std::move(initial)), previous_start_(std::move(before)), w_(w), p_(p),
+        need_(std::max(0, p.recovered_after.samples)), resolution_(resolution) {
     failing_ = static_cast<std::size_t>(std::count(health_.begin(), health_.end(), Health::fail));
+    for (std::size_t k = 0; k < health_.size(); ++k)
+      if (health_[k] == Health::fail) last_fail_start_ = std::max(last_fail_start_, previous_start_[k]);
   }
 
   /// Takes the next sample in merged start order.
   void feed(const Event& e) {
     track_group(e);
     const bool was_healthy = failing_ == 0;
+    const Nanos previous = previous_start_[e.probe];
+    previous_start_[e.probe] = e.start;
     set_health(e.probe, e.ok ? Health::ok : Health::fail);
+    if (!e.ok) last_fail_start_ = std::max(last_fail_start_, e.start);
     if (!open_) {
-      if (!e.ok) maybe_open(e);
+      if (!e.ok) maybe_open(e, previous);
       return;
     }
     if (!e.ok) {
@@ -139,9 +176,9 @@ class EpisodeScanner {
     }
     if (candidate_) {
       ++ok_since_[e.probe];
-    } else if (failing_ == 0 && !was_healthy && !group_failed_ && e.start <= deadline_) {
+    } else if (failing_ == 0 && !was_healthy && !group_failed_ && evidence_of_health(e) <= deadline_) {
       // A candidate after the deadline could never count, so none is made.
-      begin_candidate(e.start);
+      begin_candidate(e);
     } else {
       return;
     }
@@ -192,25 +229,46 @@ class EpisodeScanner {
       group_failed_ = true;
   }
 
-  void maybe_open(const Event& e) {
+  /// The injection (1-based) that started last at or before `t`; 1 when none did.
+  int injection_at(Nanos t) const {
+    int out = 1;
+    for (std::size_t j = 0; j < w_.later_injections.size(); ++j)
+      if (w_.later_injections[j].start <= t) out = static_cast<int>(j) + 2;
+    return out;
+  }
+
+  void maybe_open(const Event& e, Nanos previous_start) {
     if (episodes_.empty()) {
-      open_episode(e, false, w_.inject + p_.give_up_after);
+      // The first episode's deadline comes from the injection it follows
+      // (the first one's unless that one was absorbed).
+      const int j = injection_at(e.start);
+      const Nanos t_inject = j == 1 ? w_.inject : w_.later_injections[static_cast<std::size_t>(j) - 2].inject;
+      open_episode(e, false, t_inject + p_.give_up_after, j, previous_start);
       return;
     }
     const Nanos previous = *episodes_.back().end;
     const bool injected = std::any_of(w_.later_injections.begin(), w_.later_injections.end(),
-                                      [&](Nanos x) { return previous <= x && x <= e.start; });
+                                      [&](const LaterInjection& x) { return previous <= x.start && x.start <= e.start; });
     if (injected)
-      open_episode(e, false, e.start + p_.give_up_after);
+      open_episode(e, false, e.start + p_.give_up_after, injection_at(e.start), previous_start);
     else if (e.start <= previous + p_.watch)
-      open_episode(e, true, e.start + p_.give_up_after);
+      open_episode(e, true, e.start + p_.give_up_after, episodes_.back().injection, previous_start);
     // Otherwise past the watch window with no new fault: outside the observation.
   }
 
-  void open_episode(const Event& e, bool relapse, Nanos deadline) {
+  /// [earliest, latest] widened to at least one interval either side of `point`.
+  Bracket widen(Nanos earliest, Nanos latest, Nanos point) const {
+    return {std::min(earliest, point - resolution_), std::max(latest, point + resolution_)};
+  }
+
+  void open_episode(const Event& e, bool relapse, Nanos deadline, int injection, Nanos previous_start) {
     Episode ep;
     ep.start = e.start;
     ep.relapse = relapse;
+    ep.injection = injection;
+    // The outage began after the probe's previous sample (it was ok, or
+    // before the injection) started and before this one's outcome was known.
+    ep.start_bracket = widen(std::min(previous_start, e.start), e.end, e.start);
     episodes_.push_back(ep);
     failed_.emplace_back(health_.size(), false);
     failed_.back()[e.probe] = true;
@@ -219,8 +277,11 @@ class EpisodeScanner {
     candidate_.reset();
   }
 
-  void begin_candidate(Nanos t) {
-    candidate_ = t;
+  void begin_candidate(const Event& e) {
+    candidate_ = evidence_of_health(e);
+    // Health came back after the latest failing sample started and before
+    // this sample's answer came.
+    candidate_bracket_ = widen(std::min(last_fail_start_, *candidate_), e.end, *candidate_);
     ok_since_.assign(health_.size(), 0);
     for (std::size_t k : group_ok_) ++ok_since_[k];
   }
@@ -233,16 +294,24 @@ class EpisodeScanner {
   }
 
   void close() {
-    episodes_.back().end = *candidate_;
+    Episode& ep = episodes_.back();
+    ep.end = *candidate_;
+    ep.end_bracket = candidate_bracket_;
+    ep.ttr_bracket = Bracket{clamp0(candidate_bracket_.earliest - ep.start_bracket.latest),
+                             clamp0(candidate_bracket_.latest - ep.start_bracket.earliest)};
     candidate_.reset();
     open_ = false;
   }
 
   std::vector<Health> health_;
+  std::vector<Nanos> previous_start_;  ///< per probe: its latest sample's start
+  Nanos last_fail_start_{0};           ///< the latest start of a failing sample
   std::size_t failing_ = 0;  ///< probes whose latest sample failed
   const IterationWindow& w_;
   const MeasureParams& p_;
   int need_;
+  Nanos resolution_;  ///< the lower bound of every bracket's half-width
+  Bracket candidate_bracket_;
 
   Nanos group_start_{0};
   std::vector<std::size_t> group_ok_;
@@ -262,196 +331,11 @@ EpisodeScanner scan(const std::vector<ProbeSeries>& probes, const IterationWindo
                     const MeasureParams& p, Nanos until) {
   const auto steady = steady_probes(probes);
   std::vector<Health> initial;
-  const auto events = merged_events(steady, w.inject_start, until, initial);
-  EpisodeScanner scanner(std::move(initial), w, p);
+  std::vector<Nanos> before;
+  const auto events = merged_events(steady, w.inject_start, until, initial, before);
+  EpisodeScanner scanner(std::move(initial), std::move(before), w, p, resolution_of(probes));
   for (const auto& e : events) scanner.feed(e);
   return scanner;
-}
-
-std::vector<Availability> availability_of(const std::vector<ProbeSeries>& probes,
-                                          const IterationWindow& w) {
-  std::vector<Availability> out;
-  Availability combined{"combined", 0, 0};
-  for (const auto& s : probes) {
-    Availability a{s.name, 0, 0};
-    for (std::size_t i = first_at_or_after(s, w.inject_start);
-         i < s.samples.size() && s.samples[i].start <= w.observed_until; ++i) {
-      ++a.total;
-      if (s.samples[i].ok) ++a.ok;
-    }
-    if (s.steady_state) {
-      combined.ok += a.ok;
-      combined.total += a.total;
-    }
-    out.push_back(std::move(a));
-  }
-  out.push_back(std::move(combined));
-  return out;
-}
-
-Nanos clamp0(Nanos d) { return std::max(d, Nanos{0}); }
-
-/// "+1587.882 ms" / "-12.000 ms": a signed duration for margins.
-std::string signed_ms(Nanos d) {
-  std::string s = format_ms(d);
-  return s.front() == '-' ? s : "+" + s;
-}
-
-std::string percent_text(double v) { return fmt::format("{:.2f} %", v); }
-
-/// "+0.80 %" / "-0.80 %"; a margin that rounds to zero is shown as "+0.00 %".
-std::string signed_percent(double v) {
-  if (std::abs(v) < 0.005) v = 0.0;
-  return fmt::format("{:+.2f} %", v);
-}
-
-Verdict verdict(std::string threshold) {
-  Verdict v;
-  v.threshold = std::move(threshold);
-  v.scope = "run";
-  return v;
-}
-
-std::string worst(int index) { return fmt::format("worst: iteration {}", index); }
-
-/// "> 30000.000 ms": a deadline-bound value that was never reached.
-std::string beyond(const MeasureParams& p) { return "> " + format_ms(p.give_up_after); }
-
-/// Judges an upper-bound duration; `worst_index` names the iteration.
-void judge_duration(Verdict& v, Nanos measured, Nanos limit, int worst_index) {
-  v.passed = measured <= limit;
-  v.measured = format_ms(measured);
-  v.limit = format_ms(limit);
-  v.margin = signed_ms(limit - measured);
-  v.detail = worst(worst_index);
-}
-
-Verdict judge_rto(Nanos limit, const std::vector<IterationMetrics>& iterations,
-                  const MeasureParams& p) {
-  Verdict v = verdict("rto");
-  v.limit = format_ms(limit);
-  std::vector<int> unrecovered;
-  const IterationMetrics* worst_it = nullptr;
-  for (const auto& it : iterations) {
-    if (!it.recovery_time) {
-      unrecovered.push_back(it.index);
-    } else if (!worst_it || *it.recovery_time > *worst_it->recovery_time) {
-      worst_it = &it;
-    }
-  }
-  if (!unrecovered.empty()) {
-    v.passed = false;
-    v.measured = beyond(p);
-    v.detail = fmt::format("not recovered within {} in iteration{} {}",
-                           format_ms(p.give_up_after), unrecovered.size() > 1 ? "s" : "",
-                           fmt::join(unrecovered, ", "));
-    return v;
-  }
-  if (!worst_it) {
-    v.passed = true;
-    v.measured = "no iterations";
-    return v;
-  }
-  judge_duration(v, *worst_it->recovery_time, limit, worst_it->index);
-  return v;
-}
-
-Verdict judge_ttd(Nanos limit, const std::vector<IterationMetrics>& iterations) {
-  Verdict v = verdict("ttd");
-  v.limit = format_ms(limit);
-  const IterationMetrics* worst_it = nullptr;
-  for (const auto& it : iterations)
-    if (it.impact && it.ttd && (!worst_it || *it.ttd > *worst_it->ttd)) worst_it = &it;
-  if (!worst_it) {
-    v.passed = true;
-    v.measured = "no impact";
-    v.detail = "the fault was absorbed in every iteration";
-    return v;
-  }
-  judge_duration(v, *worst_it->ttd, limit, worst_it->index);
-  return v;
-}
-
-Verdict judge_mttr(Nanos limit, const std::vector<IterationMetrics>& iterations,
-                   const RunStatistics& stats, const MeasureParams& p) {
-  Verdict v = verdict("mttr");
-  v.limit = format_ms(limit);
-  if (stats.unrecovered_episodes > 0) {
-    v.passed = false;
-    v.measured = beyond(p);
-    v.detail = fmt::format("{} of {} episodes not recovered", stats.unrecovered_episodes,
-                           stats.episodes);
-    return v;
-  }
-  if (stats.episodes == 0 || stats.ttr.count == 0) {
-    v.passed = true;
-    v.measured = format_ms(Nanos{0});
-    v.margin = signed_ms(limit);
-    v.detail = "no episodes";
-    return v;
-  }
-  // The worst iteration is the one holding the longest episode.
-  int worst_index = 0;
-  Nanos longest{-1};
-  for (const auto& it : iterations)
-    for (const auto& ep : it.episodes)
-      if (ep.end && *ep.ttr() > longest) {
-        longest = *ep.ttr();
-        worst_index = it.index;
-      }
-  judge_duration(v, stats.ttr.mean, limit, worst_index);
-  return v;
-}
-
-Verdict judge_recurrence(int limit, const std::vector<IterationMetrics>& iterations,
-                         const RunStatistics& stats) {
-  Verdict v = verdict("max_recurrence");
-  v.passed = stats.recurrence <= limit;
-  v.measured = std::to_string(stats.recurrence);
-  v.limit = std::to_string(limit);
-  v.margin = fmt::format("{:+d}", limit - stats.recurrence);
-  const IterationMetrics* worst_it = nullptr;
-  for (const auto& it : iterations)
-    if (it.relapses > 0 && (!worst_it || it.relapses > worst_it->relapses)) worst_it = &it;
-  v.detail = worst_it ? worst(worst_it->index) : "no relapses";
-  return v;
-}
-
-double combined_percent(const std::vector<Availability>& availability) {
-  for (const auto& a : availability)
-    if (a.probe == "combined") return a.percent();
-  return 100.0;
-}
-
-Verdict judge_availability(double limit, const std::vector<IterationMetrics>& iterations,
-                           const RunStatistics& stats) {
-  Verdict v = verdict("min_availability");
-  const double measured = combined_percent(stats.availability);
-  v.passed = measured >= limit;
-  v.measured = percent_text(measured);
-  v.limit = percent_text(limit);
-  v.margin = signed_percent(measured - limit);
-  const IterationMetrics* worst_it = nullptr;
-  for (const auto& it : iterations)
-    if (!worst_it || combined_percent(it.availability) < combined_percent(worst_it->availability))
-      worst_it = &it;
-  if (worst_it) v.detail = worst(worst_it->index);
-  return v;
-}
-
-/// Adds `from` into `into`, matching entries by probe name; "combined" stays last.
-void add_availability(std::vector<Availability>& into, const std::vector<Availability>& from) {
-  for (const auto& a : from) {
-    auto it = std::find_if(into.begin(), into.end(),
-                           [&](const Availability& x) { return x.probe == a.probe; });
-    if (it == into.end()) {
-      const auto combined = std::find_if(into.begin(), into.end(),
-                                         [](const Availability& x) { return x.probe == "combined"; });
-      it = into.insert(a.probe == "combined" ? into.end() : combined, Availability{a.probe, 0, 0});
-    }
-    it->ok += a.ok;
-    it->total += a.total;
-  }
 }
 
 /// p50/p99 of the latencies of `s`'s ok samples with from <= start < until.
@@ -481,6 +365,50 @@ std::vector<ProbeLatency> latency_of(const std::vector<ProbeSeries>& probes, con
   return out;
 }
 
+/// A bracket of absolute times as a bracket of durations since `t` (clamped at 0).
+Bracket since(const Bracket& b, Nanos t) { return {clamp0(b.earliest - t), clamp0(b.latest - t)}; }
+
+/// Whether a harness stall overlaps [from, until].
+bool stalled_within(const std::vector<HarnessStall>& stalls, Nanos from, Nanos until) {
+  return std::any_of(stalls.begin(), stalls.end(), [&](const HarnessStall& x) { return x.start <= until && x.end >= from; });
+}
+
+/// Each injection's own figures (docs/measurement.md, "Every injection"): the
+/// first episode that is no relapse and follows it; or, when it came while an
+/// episode was open, that episode (no TTD of its own); else it was absorbed.
+std::vector<InjectionMetrics> injections_of(const IterationWindow& w, const std::vector<Episode>& episodes) {
+  std::vector<InjectionMetrics> out;
+  out.push_back({w.first_fault, w.inject_start, w.inject});
+  for (const auto& x : w.later_injections) out.push_back({x.fault, x.start, x.inject});
+  for (std::size_t j = 0; j < out.size(); ++j) {
+    InjectionMetrics& im = out[j];
+    const int number = static_cast<int>(j) + 1;
+    for (std::size_t e = 0; e < episodes.size() && im.episode == 0; ++e) {
+      const Episode& ep = episodes[e];
+      if (!ep.relapse && ep.injection == number) {
+        im.impact = true;
+        im.ttd = clamp0(ep.start - im.inject);
+        im.ttd_bracket = since(ep.start_bracket, im.inject);
+      } else if (!(ep.start < im.inject_start && (!ep.end || *ep.end > im.inject_start))) {
+        continue;
+      } else {
+        im.during_outage = true;
+      }
+      im.episode = static_cast<int>(e) + 1;
+      if (ep.end) {
+        im.recovered = true;
+        im.recovery_time = clamp0(*ep.end - im.inject);
+        im.recovery_bracket = since(*ep.end_bracket, im.inject);
+      }
+    }
+    if (im.episode == 0) {  // absorbed
+      im.recovered = true;
+      im.recovery_time = Nanos{0};
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
@@ -493,15 +421,24 @@ IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
   m.revert = w.revert;
   m.deadline = w.inject + p.give_up_after;
   m.observed_until = w.observed_until;
+  m.uncertainty = resolution_of(probes);
+  m.availability = availability_over(probes, w.inject_start, w.observed_until, p.stalls);
   for (const auto& s : probes)
-    if (s.steady_state) m.uncertainty = std::max(m.uncertainty, s.interval);
-  m.availability = availability_of(probes, w);
+    if (s.steady_state)
+      for (std::size_t i = first_at_or_after(s, w.inject_start); i < s.samples.size() && s.samples[i].start <= w.observed_until; ++i)
+        m.harness_decided += s.samples[i].harness_decided ? 1 : 0;
 
   const auto steady = steady_probes(probes);
   m.episodes = scan(probes, w, p, w.observed_until).episodes(steady);
+  m.injections = injections_of(w, m.episodes);
+  m.relapses = static_cast<int>(
+      std::count_if(m.episodes.begin(), m.episodes.end(), [](const Episode& e) { return e.relapse; }));
   if (m.episodes.empty()) {  // absorbed
     m.recovered = true;
     m.recovery_time = Nanos{0};
+    // Absorption is a finding only when it was seen: samples the harness
+    // decided in the window, or its stalls there, may hide the impact.
+    m.undetermined = m.harness_decided > 0 || stalled_within(p.stalls, w.inject_start, w.observed_until);
     m.latency = latency_of(probes, m);
     return m;
   }
@@ -509,15 +446,16 @@ IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
   m.impact = true;
   m.t_fail = first.start;
   m.ttd = clamp0(first.start - w.inject);
+  m.ttd_bracket = since(first.start_bracket, w.inject);
   if (first.end) {
     m.t_recover = first.end;
     m.recovered = true;
     m.ttr = *first.end - first.start;
+    m.ttr_bracket = first.ttr_bracket;
     m.recovery_time = clamp0(*first.end - w.inject);
+    m.recovery_bracket = since(*first.end_bracket, w.inject);
     if (w.revert) m.recovery_after_revert = *first.end - *w.revert;
   }
-  m.relapses = static_cast<int>(
-      std::count_if(m.episodes.begin(), m.episodes.end(), [](const Episode& e) { return e.relapse; }));
   m.latency = latency_of(probes, m);
   return m;
 }
@@ -528,7 +466,7 @@ bool observation_complete(const std::vector<ProbeSeries>& probes, const Iteratio
   if (now >= w.inject + p.give_up_after + p.give_up_after + p.watch) return true;
 
   Nanos last_injection = w.inject;
-  for (Nanos x : w.later_injections) last_injection = std::max(last_injection, x);
+  for (const auto& x : w.later_injections) last_injection = std::max(last_injection, x.start);
 
   const EpisodeScanner s = scan(probes, w, p, now);
   if (!s.impact()) {  // absorbed so far: watch after the last injection or revert
@@ -550,6 +488,31 @@ bool observation_complete(const std::vector<ProbeSeries>& probes, const Iteratio
   if (!s.open())  // recovered: watch after the last recovery (and any later injection)
     return now >= std::max(*s.last_recovery(), last_injection) + p.watch;
   return now > s.deadline() && !s.awaiting();
+}
+
+std::vector<std::pair<const IterationMetrics*, InjectionMetrics>> all_injections(
+    const std::vector<IterationMetrics>& iterations) {
+  std::vector<std::pair<const IterationMetrics*, InjectionMetrics>> out;
+  for (const auto& it : iterations) {
+    if (!it.injections.empty()) {
+      for (const auto& im : it.injections) out.emplace_back(&it, im);
+      continue;
+    }
+    InjectionMetrics im;
+    im.impact = it.impact;
+    im.ttd = it.ttd;
+    im.ttd_bracket = it.ttd_bracket;
+    im.recovered = it.recovered;
+    im.recovery_time = it.recovery_time;
+    im.recovery_bracket = it.recovery_bracket;
+    out.emplace_back(&it, im);
+  }
+  return out;
+}
+
+std::string bracket_note(Nanos point, const std::optional<Bracket>& b, Nanos resolution) {
+  if (!b || (b->earliest >= point - resolution && b->latest <= point + resolution)) return "";
+  return fmt::format("between {} and {}", format_ms(b->earliest), format_ms(b->latest));
 }
 
 Stats stats_of(std::vector<Nanos> values) {
@@ -580,9 +543,11 @@ RunStatistics summarize(const std::vector<IterationMetrics>& iterations) {
   RunStatistics r;
   std::vector<Nanos> ttd, ttr, recovery;
   std::size_t relapsing = 0;
+  for (const auto& [it, im] : all_injections(iterations)) {
+    if (im.impact && im.ttd) ttd.push_back(*im.ttd);
+    if (im.recovery_time) recovery.push_back(*im.recovery_time);
+  }
   for (const auto& it : iterations) {
-    if (it.impact && it.ttd) ttd.push_back(*it.ttd);
-    if (it.recovery_time) recovery.push_back(*it.recovery_time);
     for (const auto& ep : it.episodes) {
       ++r.episodes;
       if (ep.end)
@@ -600,17 +565,6 @@ RunStatistics summarize(const std::vector<IterationMetrics>& iterations) {
   r.recurrence_rate =
       iterations.empty() ? 0.0 : static_cast<double>(relapsing) / static_cast<double>(iterations.size());
   return r;
-}
-
-std::vector<Verdict> judge(const Thresholds& t, const std::vector<IterationMetrics>& iterations,
-                           const RunStatistics& stats, const MeasureParams& p) {
-  std::vector<Verdict> out;
-  if (t.rto) out.push_back(judge_rto(*t.rto, iterations, p));
-  if (t.ttd) out.push_back(judge_ttd(*t.ttd, iterations));
-  if (t.mttr) out.push_back(judge_mttr(*t.mttr, iterations, stats, p));
-  if (t.max_recurrence) out.push_back(judge_recurrence(*t.max_recurrence, iterations, stats));
-  if (t.min_availability) out.push_back(judge_availability(*t.min_availability, iterations, stats));
-  return out;
 }
 
 }  // namespace faultline

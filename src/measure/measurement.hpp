@@ -3,7 +3,10 @@
 // recorded and the times of its fault events; tests hand in synthetic ones.
 #pragma once
 
+#include <chrono>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "record/record.hpp"
@@ -16,16 +19,34 @@ struct MeasureParams {
   RecoveredAfter recovered_after;
   Nanos watch{0};
   Nanos give_up_after{0};
+  /// When the harness did not run on schedule (RunRecord::stalls): that time
+  /// is unknown for availability, and an absorbed fault with a stall in its
+  /// window is undetermined.
+  std::vector<HarnessStall> stalls;
+};
+
+/// An injection after the first one of an iteration.
+struct LaterInjection {
+  Nanos start{0};   ///< its inject_start
+  Nanos inject{0};  ///< its t_inject
+  std::string fault;  ///< FaultEvent::fault
+  LaterInjection() = default;
+  /// An injection that started and returned at `at` (tests).
+  template <class Rep, class Period>
+  LaterInjection(std::chrono::duration<Rep, Period> at) : start(at), inject(at) {}  // NOLINT: implicit on purpose
+  LaterInjection(Nanos s, Nanos i, std::string f) : start(s), inject(i), fault(std::move(f)) {}
 };
 
 /// The fault events of one iteration, reduced to what measurement needs.
+/// Timed actions (`injection = false`) are not in it: they are no injections.
 struct IterationWindow {
   int index = 1;
   Nanos start{0};          ///< iteration start
   Nanos inject_start{0};   ///< start of the first injection
   Nanos inject{0};         ///< t_inject of the first injection
   std::optional<Nanos> revert;  ///< t_revert of the last revert (faults with a duration)
-  std::vector<Nanos> later_injections;  ///< inject_start of every further injection
+  std::vector<LaterInjection> later_injections;  ///< every further injection, in start order
+  std::string first_fault;  ///< FaultEvent::fault of the first injection
   Nanos observed_until{0};  ///< samples that started after this are ignored
 };
 
@@ -41,7 +62,18 @@ IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
 bool observation_complete(const std::vector<ProbeSeries>& probes, const IterationWindow& w,
                           const MeasureParams& p, Nanos now);
 
-/// Statistics across iterations (count, mean, p50, p95, max, stddev).
+/// The injections of every iteration with the iteration they belong to; an
+/// iteration measured without them (read from an older record) stands for
+/// its first one.
+std::vector<std::pair<const IterationMetrics*, InjectionMetrics>> all_injections(
+    const std::vector<IterationMetrics>& iterations);
+
+/// "between A and B" when the bracket `b` of the figure `point` is wider than
+/// +/- `resolution` (one probe interval), else "" (docs/measurement.md, "Brackets").
+std::string bracket_note(Nanos point, const std::optional<Bracket>& b, Nanos resolution);
+
+/// Statistics across iterations (count, mean, p50, p95, max, stddev): TTD
+/// and recovery time over every injection, TTR over every episode.
 RunStatistics summarize(const std::vector<IterationMetrics>& iterations);
 
 /// count/mean/p50/p95/max/stddev of a set of durations (nearest-rank percentiles).

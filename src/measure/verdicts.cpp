@@ -1,8 +1,11 @@
 #include "measure/verdicts.hpp"
 
+#include "measure/evidence.hpp"
+
 #include <algorithm>
 #include <csignal>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <string_view>
 
 namespace faultline {
@@ -142,9 +145,27 @@ std::vector<WorkloadResult> account_workloads(const Scenario& s, const std::vect
   return out;
 }
 
+std::optional<std::string> undetermined(const std::vector<IterationMetrics>& iterations) {
+  std::vector<int> which;
+  std::uint64_t decided = 0;
+  for (const auto& m : iterations)
+    if (m.undetermined) {
+      which.push_back(m.index);
+      decided += m.harness_decided;
+    }
+  if (which.empty()) return std::nullopt;
+  return fmt::format(
+      "iteration{} {}: no trustworthy sample showed whether the fault had an impact (the harness was stalled, or "
+      "decided {} sample(s) itself); the fault is not reported as absorbed",
+      which.size() > 1 ? "s" : "", fmt::join(which, ", "), decided);
+}
+
 void conclude(RunRecord& rec, const RunOutputs& out) {
   const Scenario& s = rec.scenario;
-  const MeasureParams params{s.recovered_after, s.watch, s.give_up_after};
+  const MeasureParams params{s.recovered_after, s.watch, s.give_up_after, rec.stalls};
+  // Samples the harness decided are marked in the record before anything is
+  // measured from them (evidence.hpp).
+  mark_harness_decided(rec.probes, s.probes, rec.stalls);
   for (const auto& w : out.windows) rec.iterations.push_back(measure_iteration(rec.probes, w, params));
   rec.statistics = summarize(rec.iterations);
   if (!rec.iterations.empty()) rec.verdicts = judge(s.thresholds, rec.iterations, rec.statistics, params);
@@ -163,7 +184,13 @@ void conclude(RunRecord& rec, const RunOutputs& out) {
     rec.error = fmt::format("interrupted by {}; every fault was reverted", out.stop_signal_name);
   } else if (rec.outcome == Outcome::passed) {
     const bool all_passed = std::all_of(rec.verdicts.begin(), rec.verdicts.end(), [](const Verdict& v) { return v.passed; });
-    if (!all_passed) rec.outcome = Outcome::failed;
+    if (!all_passed) {
+      rec.outcome = Outcome::failed;
+    } else if (auto why = undetermined(rec.iterations)) {
+      // Passing on samples the harness decided would be a figure nobody saw.
+      rec.outcome = Outcome::inconclusive;
+      rec.error = *why;
+    }
   }
   rec.exit_code = exit_code_for(rec.outcome, out.stop_signal != SIGINT);  // SIGTERM and SIGHUP: 143
 }

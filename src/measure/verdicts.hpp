@@ -60,6 +60,10 @@ void conclude(RunRecord& rec, const RunOutputs& out);
 /// verdict says whether every iteration recovered before `give_up_after`.
 std::optional<Verdict> recovery_verdict(const Scenario& s, const std::vector<IterationMetrics>& its);
 
+/// Why the run cannot pass: the iterations whose absorption no trustworthy
+/// sample showed (IterationMetrics::undetermined); none when every one was seen.
+std::optional<std::string> undetermined(const std::vector<IterationMetrics>& iterations);
+
 /// Verdicts for [[verify]] steps: one per step, failing when any iteration's run of it failed.
 std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps);
 

@@ -70,7 +70,15 @@ std::vector<Availability> read_availability(const Reader& c, Object& parent) {
     a.ok = o.u64("ok");
     a.total = o.u64("total");
     if (a.ok > a.total) cx.fail(o.at_path("ok"), fmt::format("{} ok samples of {} in total", a.ok, a.total));
-    o.num("percent");  // derived from ok and total
+    o.num("percent");  // derived
+    // schema_version 3: availability over time and scheduled ticks.
+    if (o.has("ticks")) {
+      a.ticks = o.u64("ticks");
+      o.num("tick_percent");  // derived
+      a.up = o.ns("up_ns");
+      a.down = o.ns("down_ns");
+      a.unknown = o.ns("unknown_ns");
+    }
     o.finish();
     return a;
   });
@@ -142,6 +150,36 @@ RunStatistics read_statistics(const Reader& c, Object o) {
   return s;
 }
 
+/// [earliest_ns, latest_ns] or null.
+std::optional<Bracket> read_bracket(const Reader& c, Object& o, std::string_view key) {
+  const json::value& v = o.at(key);
+  if (v.is_null()) return std::nullopt;
+  const std::string p = o.at_path(key);
+  const json::array& a = c.arr(v, p);
+  if (a.size() != 2) c.fail(p, fmt::format("expected [earliest_ns, latest_ns] or null, found {} element(s)", a.size()));
+  Bracket b{c.ns(a[0], index_path(p, 0)), c.ns(a[1], index_path(p, 1))};
+  if (b.latest < b.earliest) c.fail(p, "latest before earliest");
+  return b;
+}
+
+InjectionMetrics read_injection(const Reader& c, const json::value& v, const std::string& p) {
+  Object o(c, v, p);
+  InjectionMetrics m;
+  m.fault = o.str("fault");
+  m.inject_start = o.ns("inject_start_ns");
+  m.inject = o.ns("inject_ns");
+  m.impact = o.boolean("impact");
+  m.during_outage = o.boolean("during_outage");
+  m.episode = o.i32("episode");
+  m.ttd = o.opt_ns("ttd_ns");
+  m.ttd_bracket = read_bracket(c, o, "ttd_bracket_ns");
+  m.recovered = o.boolean("recovered");
+  m.recovery_time = o.opt_ns("recovery_time_ns");
+  m.recovery_bracket = read_bracket(c, o, "recovery_bracket_ns");
+  o.finish();
+  return m;
+}
+
 Episode read_episode(const Reader& c, const json::value& v, const std::string& p) {
   Object o(c, v, p);
   Episode e;
@@ -152,6 +190,13 @@ Episode read_episode(const Reader& c, const json::value& v, const std::string& p
     c.fail(o.at_path("ttr_ns"), e.end ? "null although end_ns is set" : "set although end_ns is null");
   e.relapse = o.boolean("relapse");
   e.failing_probes = read_strings(c, o, "failing_probes");
+  // schema_version 3: the injection it follows and its brackets.
+  if (o.has("injection")) {
+    e.injection = o.i32("injection");
+    if (auto b = read_bracket(c, o, "start_bracket_ns")) e.start_bracket = *b;
+    e.end_bracket = read_bracket(c, o, "end_bracket_ns");
+    e.ttr_bracket = read_bracket(c, o, "ttr_bracket_ns");
+  }
   o.finish();
   return e;
 }
@@ -199,6 +244,15 @@ IterationMetrics read_iteration(const Reader& c, const json::value& v, const std
   m.episodes = read_array<Episode>(c, o, "episodes", read_episode);
   m.availability = read_availability(c, o);
   m.latency = read_array<ProbeLatency>(c, o, "latency", read_probe_latency);
+  // schema_version 3: every injection, the brackets, the samples the harness decided.
+  if (o.has("injections")) {
+    m.injections = read_array<InjectionMetrics>(c, o, "injections", read_injection);
+    m.ttd_bracket = read_bracket(c, o, "ttd_bracket_ns");
+    m.ttr_bracket = read_bracket(c, o, "ttr_bracket_ns");
+    m.recovery_bracket = read_bracket(c, o, "recovery_bracket_ns");
+    m.harness_decided = o.u64("harness_decided");
+    m.undetermined = o.boolean("undetermined");
+  }
   // Only iterations with [[recovery]] steps that ran have these.
   if (o.has("time_to_mitigate_ns")) m.time_to_mitigate = o.opt_ns("time_to_mitigate_ns");
   if (o.has("runbook_duration_ns")) m.runbook_duration = o.opt_ns("runbook_duration_ns");
@@ -219,6 +273,7 @@ FaultEvent read_fault(const Reader& c, const json::value& v, const std::string& 
   f.revert_end = o.opt_ns("revert_ns");
   f.ok = o.boolean("ok");
   f.error = o.str("error");
+  if (o.has("injection")) f.injection = o.boolean("injection");  // schema_version 3
   o.finish();
   return f;
 }
@@ -315,13 +370,19 @@ LinkStats read_link(const Reader& c, const json::value& v, const std::string& p)
 
 Sample read_sample(const Reader& c, const json::value& v, const std::string& p) {
   const json::array& a = c.arr(v, p);
-  if (a.size() != 4)
-    c.fail(p, fmt::format("expected [start_ns, end_ns, ok, detail], found {} element(s)", a.size()));
+  // schema_version 3: a fifth element, true, marks a sample the harness decided.
+  if (a.size() != 4 && a.size() != 5)
+    c.fail(p, fmt::format("expected [start_ns, end_ns, ok, detail] or [start_ns, end_ns, ok, detail, true], found {} element(s)",
+                          a.size()));
   Sample s;
   s.start = c.ns(a[0], index_path(p, 0));
   s.end = c.ns(a[1], index_path(p, 1));
   s.ok = c.boolean(a[2], index_path(p, 2));
   s.detail = c.str(a[3], index_path(p, 3));
+  if (a.size() == 5) {
+    if (!c.boolean(a[4], index_path(p, 4))) c.fail(index_path(p, 4), "is written only as true");
+    s.harness_decided = true;
+  }
   return s;
 }
 
@@ -349,6 +410,10 @@ SampleRun read_run(const Reader& c, const json::value& v, const std::string& p) 
   lat.finish();
   if (!(r.latency_min <= r.latency_p50 && r.latency_p50 <= r.latency_max))
     c.fail(o.at_path("latency"), "expected min_ns <= p50_ns <= max_ns");
+  if (o.has("harness_decided")) {
+    r.harness_decided = o.boolean("harness_decided");
+    if (!r.harness_decided) c.fail(o.at_path("harness_decided"), "is written only as true");
+  }
   o.finish();
   return r;
 }
@@ -401,7 +466,8 @@ ProbeSeries read_probe(const Reader& c, const json::value& v, const std::string&
     for (std::size_t i = 1; i < s.runs.size(); ++i) {
       const SampleRun &a = s.runs[i - 1], &b = s.runs[i];
       const std::string at = index_path(o.at_path("runs"), i);
-      if (a.ok == b.ok && a.detail == b.detail) c.fail(at, "same ok and detail as the run before it (runs are maximal)");
+      if (a.ok == b.ok && a.detail == b.detail && a.harness_decided == b.harness_decided)
+        c.fail(at, "same ok and detail as the run before it (runs are maximal)");
       if (b.first.start < a.last.start) c.fail(at, "starts before the last sample of the run before it");
     }
     // A probe with no sample is written with an empty list of samples.

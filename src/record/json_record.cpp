@@ -37,8 +37,17 @@ json::object stats_json(const Stats& s) {
 
 json::array availability_json(const std::vector<Availability>& av) {
   return array_of(av, [](const Availability& a) {
-    return json::object{{"probe", a.probe}, {"ok", a.ok}, {"total", a.total}, {"percent", a.percent()}};
+    return json::object{{"probe", a.probe},        {"ok", a.ok},
+                        {"total", a.total},        {"percent", a.percent()},
+                        {"ticks", a.ticks},        {"tick_percent", a.tick_percent()},
+                        {"up_ns", ns(a.up)},       {"down_ns", ns(a.down)},
+                        {"unknown_ns", ns(a.unknown)}};
   });
+}
+
+/// [earliest_ns, latest_ns], or null.
+json::value bracket_json(const std::optional<Bracket>& b) {
+  return b ? json::value(json::array{b->earliest.count(), b->latest.count()}) : json::value(nullptr);
 }
 
 json::object scenario_json(const RunRecord& r) {
@@ -85,12 +94,16 @@ json::value probe_json(const ProbeSeries& p) {
   if (keeps_every_sample(p)) {
     json::array samples;
     samples.reserve(p.samples.size());
-    for (const auto& s : p.samples)
-      samples.push_back(json::array{s.start.count(), s.end.count(), s.ok, json::string(s.detail)});
+    // A sample the harness decided has a fifth element, true.
+    for (const auto& s : p.samples) {
+      json::array a{s.start.count(), s.end.count(), s.ok, json::string(s.detail)};
+      if (s.harness_decided) a.push_back(true);
+      samples.push_back(std::move(a));
+    }
     out["samples"] = std::move(samples);
   } else {
     json::array runs;
-    for (const auto& r : runs_of(p))
+    for (const auto& r : runs_of(p)) {
       runs.push_back(json::object{{"ok", r.ok},
                                   {"detail", r.detail},
                                   {"count", r.count},
@@ -99,6 +112,8 @@ json::value probe_json(const ProbeSeries& p) {
                                   {"latency", json::object{{"min_ns", ns(r.latency_min)},
                                                            {"p50_ns", ns(r.latency_p50)},
                                                            {"max_ns", ns(r.latency_max)}}}});
+      if (r.harness_decided) runs.back().as_object()["harness_decided"] = true;
+    }
     out["runs"] = std::move(runs);
   }
   return out;
@@ -114,7 +129,8 @@ json::object fault_json(const FaultEvent& f) {
           {"revert_start_ns", ns(f.revert_start)},
           {"revert_ns", ns(f.revert_end)},
           {"ok", f.ok},
-          {"error", f.error}};
+          {"error", f.error},
+          {"injection", f.injection}};
 }
 
 json::object step_json(const StepOutcome& s) {
@@ -176,7 +192,25 @@ json::object episode_json(const Episode& e) {
           {"end_ns", ns(e.end)},
           {"ttr_ns", ns(e.ttr())},
           {"relapse", e.relapse},
-          {"failing_probes", strings_json(e.failing_probes)}};
+          {"failing_probes", strings_json(e.failing_probes)},
+          {"injection", e.injection},
+          {"start_bracket_ns", bracket_json(e.start_bracket)},
+          {"end_bracket_ns", bracket_json(e.end_bracket)},
+          {"ttr_bracket_ns", bracket_json(e.ttr_bracket)}};
+}
+
+json::object injection_json(const InjectionMetrics& m) {
+  return {{"fault", m.fault},
+          {"inject_start_ns", ns(m.inject_start)},
+          {"inject_ns", ns(m.inject)},
+          {"impact", m.impact},
+          {"during_outage", m.during_outage},
+          {"episode", m.episode},
+          {"ttd_ns", ns(m.ttd)},
+          {"ttd_bracket_ns", bracket_json(m.ttd_bracket)},
+          {"recovered", m.recovered},
+          {"recovery_time_ns", ns(m.recovery_time)},
+          {"recovery_bracket_ns", bracket_json(m.recovery_bracket)}};
 }
 
 json::object iteration_json(const IterationMetrics& m) {
@@ -200,6 +234,12 @@ json::object iteration_json(const IterationMetrics& m) {
                   {"episodes", array_of(m.episodes, episode_json)},
                   {"availability", availability_json(m.availability)},
                   {"latency", array_of(m.latency, probe_latency_json)}};
+  it["injections"] = array_of(m.injections, injection_json);
+  it["ttd_bracket_ns"] = bracket_json(m.ttd_bracket);
+  it["ttr_bracket_ns"] = bracket_json(m.ttr_bracket);
+  it["recovery_bracket_ns"] = bracket_json(m.recovery_bracket);
+  it["harness_decided"] = m.harness_decided;
+  it["undetermined"] = m.undetermined;
   if (m.time_to_mitigate) it["time_to_mitigate_ns"] = ns(m.time_to_mitigate);
   if (m.runbook_duration) it["runbook_duration_ns"] = ns(m.runbook_duration);
   return it;

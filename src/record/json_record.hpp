@@ -13,7 +13,7 @@
 namespace faultline {
 
 /// The schema_version this build writes (src/record/schema/run-record.schema.json).
-inline constexpr int kRecordSchemaVersion = 2;
+inline constexpr int kRecordSchemaVersion = 3;
 
 /// The record as a JSON value (schema_version kRecordSchemaVersion, whatever
 /// version it was read from).

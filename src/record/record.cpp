@@ -20,7 +20,8 @@ std::vector<SampleRun> compress_samples(const std::vector<Sample>& samples) {
   };
   for (const auto& s : samples) {
     const SampleTimes t{s.start, s.end};
-    if (!out.empty() && out.back().ok == s.ok && out.back().detail == s.detail) {
+    if (!out.empty() && out.back().ok == s.ok && out.back().detail == s.detail &&
+        out.back().harness_decided == s.harness_decided) {
       SampleRun& r = out.back();
       ++r.count;
       r.last = t;
@@ -28,7 +29,7 @@ std::vector<SampleRun> compress_samples(const std::vector<Sample>& samples) {
       r.latency_max = std::max(r.latency_max, s.latency());
     } else {
       close();
-      out.push_back(SampleRun{s.ok, s.detail, 1, t, t, s.latency(), Nanos{0}, s.latency()});
+      out.push_back(SampleRun{s.ok, s.detail, 1, t, t, s.latency(), Nanos{0}, s.latency(), s.harness_decided});
     }
     latencies.push_back(s.latency());
   }

@@ -5,6 +5,7 @@
 // processes on the host can be compared against the same clock).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -22,6 +23,11 @@ struct Sample {
   Nanos end{0};    ///< when its outcome was known
   bool ok = false;
   std::string detail;  ///< why it failed, or a short success note; may be empty
+  /// The harness, not the system, decided this sample (docs/measurement.md,
+  /// "Samples that are not evidence"): it succeeded after its timeout, or the
+  /// harness was stalled while it ran. It counts neither as outage nor as
+  /// health, and the brackets around it widen to its neighbours.
+  bool harness_decided = false;
 
   Nanos latency() const { return end - start; }
 };
@@ -45,6 +51,7 @@ struct SampleRun {
   SampleTimes first;        ///< the run's first sample
   SampleTimes last;         ///< its last sample (== first when count is 1)
   Nanos latency_min{0}, latency_p50{0}, latency_max{0};  ///< over the run's samples
+  bool harness_decided = false;  ///< its samples are not evidence (Sample::harness_decided)
   bool operator==(const SampleRun&) const = default;
 };
 
@@ -98,6 +105,9 @@ struct FaultEvent {
   std::optional<Nanos> revert_end;  ///< t_revert
   bool ok = true;       ///< inject and revert both succeeded
   std::string error;    ///< what failed, if anything
+  /// false: a timed action (`injection = false`), not a fault: it opens no
+  /// episode and is judged by no threshold (docs/measurement.md)
+  bool injection = true;
 };
 
 /// A [[setup]], [[verify]] or [[recovery]] command's outcome.
@@ -150,24 +160,54 @@ struct LinkStats {
   std::vector<LinkFaultWindow> faults;
 };
 
+/// Where a transition or a figure certainly lies: [earliest, latest], from
+/// the samples around it as they really ran (docs/measurement.md, "Brackets").
+struct Bracket {
+  Nanos earliest{0};
+  Nanos latest{0};
+  bool operator==(const Bracket&) const = default;
+};
+
 /// An outage: [t_fail, t_recover).
 struct Episode {
   Nanos start{0};                ///< t_fail
   std::optional<Nanos> end;      ///< t_recover; none = not recovered by the deadline
   bool relapse = false;          ///< began within `watch` after a recovery, no new injection
   std::vector<std::string> failing_probes;  ///< steady-state probes that failed in it
+  int injection = 1;             ///< the injection of the iteration it follows (1-based)
+  Bracket start_bracket;         ///< where the outage certainly began
+  std::optional<Bracket> end_bracket;  ///< where it certainly ended (with `end`)
+  std::optional<Bracket> ttr_bracket;  ///< TTR's bracket (with `end`)
 
   std::optional<Nanos> ttr() const {
     return end ? std::optional<Nanos>(*end - start) : std::nullopt;
   }
 };
 
-/// Availability of one probe (or "combined") over a window.
+/// Availability of one probe (or "combined") over a window
+/// (docs/measurement.md, "Availability"): the share of the observed time that
+/// was healthy, and beside it the share of scheduled ticks with an ok answer.
 struct Availability {
   std::string probe;  ///< probe name, or "combined"
-  std::uint64_t ok = 0;
-  std::uint64_t total = 0;
-  double percent() const { return total ? 100.0 * double(ok) / double(total) : 100.0; }
+  std::uint64_t ok = 0;     ///< ok samples that are evidence
+  std::uint64_t total = 0;  ///< samples that are evidence
+  std::uint64_t ticks = 0;  ///< ticks scheduled in the window (taken or skipped)
+  Nanos up{0};       ///< observed time healthy
+  Nanos down{0};     ///< observed time failing
+  Nanos unknown{0};  ///< time no trustworthy sample covered (harness stalls, samples it decided)
+  /// The time share: up / (up + down). With no time observed (a record of
+  /// schema_version 2, which counted samples), the share of ok samples; 100
+  /// when there were none either.
+  double percent() const {
+    const auto seen = up + down;
+    if (seen.count() > 0) return 100.0 * double(up.count()) / double(seen.count());
+    return total ? 100.0 * double(ok) / double(total) : 100.0;
+  }
+  /// The share of scheduled ticks that got an ok answer; 100 when none was scheduled.
+  double tick_percent() const {
+    const auto n = std::max(ticks, total);
+    return n ? 100.0 * double(ok) / double(n) : 100.0;
+  }
 };
 
 /// What one [[workload]] proved in one iteration (scenarios/README.md, "Data loss").
@@ -208,6 +248,21 @@ struct ProbeLatency {
   LatencySummary before, during, after;
 };
 
+/// What one injection of an iteration did (docs/measurement.md, "Every injection").
+struct InjectionMetrics {
+  std::string fault;          ///< FaultEvent::fault
+  Nanos inject_start{0};
+  Nanos inject{0};            ///< its t_inject
+  bool impact = false;        ///< it opened an episode of its own
+  bool during_outage = false; ///< injected while an episode was open: it joined that one
+  int episode = 0;            ///< 1-based index into the iteration's episodes; 0 = absorbed
+  std::optional<Nanos> ttd;   ///< its episode's t_fail - its t_inject (with `impact`)
+  std::optional<Bracket> ttd_bracket;
+  bool recovered = false;     ///< true also when absorbed
+  std::optional<Nanos> recovery_time;  ///< its episode's t_recover - its t_inject; 0 when absorbed
+  std::optional<Bracket> recovery_bracket;
+};
+
 /// The metrics of one iteration, exactly as docs/design.md section 3 defines them.
 struct IterationMetrics {
   int index = 0;  ///< 1-based
@@ -235,6 +290,15 @@ struct IterationMetrics {
   /// step's start (time to mitigate), and from that start to the last step's end.
   std::optional<Nanos> time_to_mitigate;
   std::optional<Nanos> runbook_duration;
+  /// Every injection of the iteration in order (the first one's figures are
+  /// also the iteration's own above); actions are not injections.
+  std::vector<InjectionMetrics> injections;
+  std::optional<Bracket> ttd_bracket, ttr_bracket, recovery_bracket;  ///< of the first injection
+  /// Steady-state samples in the window that the harness decided (not evidence).
+  std::uint64_t harness_decided = 0;
+  /// The fault may have had an impact that no trustworthy sample saw (absorbed,
+  /// but samples in the window were not evidence): the run is inconclusive.
+  bool undetermined = false;
 };
 
 /// count, mean, p50, p95, max and standard deviation of one metric.
@@ -282,7 +346,7 @@ struct HarnessStall {
 struct RunRecord {
   /// The schema_version the record was read from; a record is always
   /// written with the current one (kRecordSchemaVersion in json_record.hpp).
-  int schema_version = 2;
+  int schema_version = 3;
   std::string faultline_version;
   std::string run_id;
   std::string scenario_name;

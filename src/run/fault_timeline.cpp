@@ -67,12 +67,14 @@ asio::awaitable<void> Run::apply_faults(int it, IterationWindow& w) {
       phase(it, "fault timeline", w.start + plan[next].offset, "inject " + s_.faults[plan[next].fault].name);
       if (!co_await stop_.sleep_until(t0 + plan[next].offset)) co_return;
       const FaultEvent& ev = rec_.faults[co_await inject(it, plan[next])];
-      if (first) {
+      // A timed action (injection = false) is no injection: measurement never sees it.
+      if (ev.injection && first) {
         w.inject_start = ev.inject_start;
         w.inject = *ev.inject_end;
+        w.first_fault = ev.fault;
         first = false;
-      } else {
-        w.later_injections.push_back(ev.inject_start);
+      } else if (ev.injection) {
+        w.later_injections.emplace_back(ev.inject_start, *ev.inject_end, ev.fault);
       }
       ++next;
     } else {
@@ -93,6 +95,7 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
   ev.fault = spec.repeat > 1 ? fmt::format("{} ({}/{})", spec.name, p.repetition, spec.repeat) : spec.name;
   ev.kind = spec.kind;
   ev.target = spec.target;
+  ev.injection = spec.injection;
   rec_.faults.push_back(ev);
   const std::size_t idx = rec_.faults.size() - 1;
 

@@ -129,7 +129,7 @@ asio::awaitable<void> Run::timeline(int it, IterationWindow& w, const std::strin
 
 const FaultEvent* Run::first_injection(int it) const {
   for (const auto& ev : rec_.faults)
-    if (ev.iteration == it && ev.inject_end) return &ev;
+    if (ev.iteration == it && ev.inject_end && ev.injection) return &ev;
   return nullptr;
 }
 

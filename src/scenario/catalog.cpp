@@ -193,6 +193,10 @@ const std::vector<KeySpec>& fault_common_keys() {
        false},
       {"repeat", "integer", "1", "how many times to inject within an iteration; >= 1", false},
       {"every", "duration", "", "time from one injection to the next; > 0; required when repeat > 1, longer than duration", false},
+      {"injection", "bool", "true",
+       "exec only: false makes it a timed action, not a fault: it opens no episode and no threshold judges it, so an "
+       "outage after it within `watch` of a recovery is a relapse",
+       false},
   };
   return keys;
 }

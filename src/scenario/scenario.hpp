@@ -167,6 +167,9 @@ struct FaultSpec {
   Nanos every = 0ns;              ///< between repeats (from one inject to the next)
   FaultParams params;  ///< the kind's own struct, as its descriptor read it
   SourcePos pos;
+  /// false (exec only): a timed action, not a fault; no episode opens after it
+  /// and no threshold judges it (docs/measurement.md, "Actions")
+  bool injection = true;
 };
 
 /// One [[link]]: a TCP proxy that faultline runs between services. It listens

@@ -38,11 +38,13 @@ using namespace parse;
 constexpr std::int64_t kMaxRepeat = 100000;
 
 /// Whether a fault kind accepts a key: its own keys, and the common ones
-/// except 'target' and 'duration' where the descriptor says it has none.
+/// except 'target' and 'duration' where the descriptor says it has none, and
+/// 'injection' (a timed action) only on exec.
 bool fault_accepts(const FaultKind& kind, const std::string& key) {
   if (contains(key_names(fault_common_keys()), key)) {
     if (key == "target") return kind.target != FaultTarget::none;
     if (key == "duration") return kind.duration != FaultDuration::not_allowed;
+    if (key == "injection") return kind.spec.name == "exec";
     return true;
   }
   return contains(key_names(kind.spec.keys), key);
@@ -410,6 +412,7 @@ FaultSpec Parser::fault(const Tbl& tb, bool& named) {
   if (!kind || fault_accepts(*kind, "duration")) assign(f.duration, duration(tb, "duration", Min::positive));
   assign(f.repeat, integer(tb, "repeat", 1, kMaxRepeat));
   assign(f.every, duration(tb, "every", Min::positive));
+  if (!kind || fault_accepts(*kind, "injection")) assign(f.injection, boolean(tb, "injection"));
   if (kind) {
     TableParamReader reader(*this, tb);
     f.params = kind->read(reader);

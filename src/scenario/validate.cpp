@@ -268,6 +268,11 @@ void Validator::faults() {
     FaultCheck c(s_, list, s_.faults[i], i);
     check_fault(c);
   }
+  // Timed actions need a fault to act beside: recovery is measured from injections.
+  if (!s_.faults.empty() &&
+      std::none_of(s_.faults.begin(), s_.faults.end(), [](const FaultSpec& f) { return f.injection; }))
+    error(s_.faults.front().pos, "every [[fault]] has 'injection' = false: nothing is injected to measure recovery from",
+          "make one of them a fault (remove 'injection = false')");
 }
 
 

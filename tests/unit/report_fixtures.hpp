@@ -280,6 +280,45 @@ inline RunRecord failover() {
   return r;
 }
 
+/// A starved harness: two injections and a timed action in one iteration,
+/// a harness stall during which a probe's answer came after its timeout (a
+/// sample the harness decided), and a relapse after the action.
+inline RunRecord starved() {
+  RunRecord r;
+  scenario_basics(r, "redis-starved", 1);
+  r.scenario.thresholds.rto = 2s;
+  r.scenario.thresholds.max_recurrence = 0;
+  r.scenario.watch = 800ms;
+  const std::vector<Outage> down{{1550ms, 1700ms}, {2050ms, 2150ms}, {2550ms, 2800ms}};
+  r.probes = {series("redis-ping", ProbeKind::exec, 50ms, 0ms, 4500ms, down, true, 3ms)};
+  for (auto& smp : r.probes[0].samples)
+    if (smp.start == 3000ms) {
+      smp.end = 3400ms;  // the harness was stopped: its answer read long after the timeout
+      smp.harness_decided = true;
+    }
+  FaultEvent action = kill_event(1, 2000ms);
+  action.fault = "write-key";
+  action.kind = "exec";
+  action.target = "";
+  action.injection = false;
+  FaultEvent second = kill_event(1, 2500ms);
+  second.fault = "kill-redis (2/2)";
+  r.faults = {kill_event(1, 1500ms), action, second};
+  r.faults[0].fault = "kill-redis (1/2)";
+  r.stalls = {HarnessStall{3000ms, 3400ms, ""}};
+  r.duration = 4600ms;
+  auto w = window(1, 1000ms, 1500ms, 4400ms);
+  w.first_fault = "kill-redis (1/2)";
+  w.later_injections = {LaterInjection(2500ms, 2500ms + 400us, "kill-redis (2/2)")};
+  const MeasureParams params{r.scenario.recovered_after, r.scenario.watch, r.scenario.give_up_after, r.stalls};
+  r.iterations.push_back(measure_iteration(r.probes, w, params));
+  r.statistics = summarize(r.iterations);
+  r.verdicts = judge(r.scenario.thresholds, r.iterations, r.statistics, params);
+  r.outcome = Outcome::failed;
+  r.exit_code = exit_code_for(r.outcome);
+  return r;
+}
+
 /// Every fixture with a name, for tests that check all of them.
 inline std::vector<std::pair<std::string, RunRecord>> all() {
   return {{"passing", passing()},
@@ -288,7 +327,8 @@ inline std::vector<std::pair<std::string, RunRecord>> all() {
           {"interrupted", interrupted()},
           {"harness_error", harness_error()},
           {"long_drill", long_drill()},
-          {"failover", failover()}};
+          {"failover", failover()},
+          {"starved", starved()}};
 }
 
 /// A fresh directory under the temporary directory, removed at the end.

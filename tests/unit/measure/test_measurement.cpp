@@ -830,3 +830,186 @@ TEST_CASE("measurement: probe latency p50/p99 before, during and after the fault
   CHECK(l.after.p50 == 2ms);
   CHECK(l.after.p99 == 2ms);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 15: every injection judged, brackets, samples that are not evidence.
+
+namespace {
+
+/// A probe from explicit samples {start, end, ok}.
+ProbeSeries explicit_samples(const std::string& name, Nanos interval, const std::vector<Sample>& samples) {
+  ProbeSeries s;
+  s.name = name;
+  s.interval = interval;
+  s.samples = samples;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("measurement: an action is no injection, so an outage after it within watch is a relapse") {
+  // fail 1100..1300, ok 1400..1700, fail 1800 (after an action at 1750), ok 1900..
+  const std::vector probes{series("api", "11ok 3fail 4ok 1fail 5ok")};
+  auto w = window(1000ms, 2300ms);
+  // The runner leaves timed actions out of the window (fault_timeline.cpp):
+  // the iteration has one injection, and the second outage is a relapse.
+  const auto m = measure(probes, w);
+  CHECK(relapse_flags(m) == std::vector<bool>{false, true});
+  REQUIRE(m.injections.size() == 1);
+  CHECK(m.episodes[1].injection == 1);
+  Thresholds t;
+  t.max_recurrence = 0;
+  const std::vector its{m};
+  const auto v = judge(t, its, summarize(its), params());
+  REQUIRE(v.size() == 1);
+  CHECK_FALSE(v[0].passed);
+  CHECK(v[0].measured == "1");
+  // Had the action counted as an injection, the outage would have been a
+  // plain episode and the run would have passed: the bug of issue 15.
+  w.later_injections = {1750ms};
+  const auto as_injection = measure(probes, w);
+  CHECK(relapse_flags(as_injection) == std::vector<bool>{false, false});
+}
+
+TEST_CASE("measurement: two injections in one iteration, each judged") {
+  // inject 1 at 1000: fail 1000..1200, ok 1300..2100 (recovered 1300);
+  // inject 2 at 2150: fail 2200..2500, ok 2600.. (recovered 2600).
+  const std::vector probes{series("api", "10ok 3fail 9ok 4fail 8ok")};
+  auto w = window(1000ms, 3300ms);
+  w.first_fault = "kill (1/2)";
+  w.later_injections = {LaterInjection(2150ms, 2150ms, "kill (2/2)")};
+  const auto m = measure(probes, w);
+  REQUIRE(m.episodes.size() == 2);
+  CHECK(relapse_flags(m) == std::vector<bool>{false, false});
+  CHECK(m.episodes[0].injection == 1);
+  CHECK(m.episodes[1].injection == 2);
+  REQUIRE(m.injections.size() == 2);
+  CHECK(m.injections[0].fault == "kill (1/2)");
+  CHECK(m.injections[0].ttd == 0ns);
+  CHECK(m.injections[0].recovery_time == 300ms);
+  CHECK(m.injections[1].impact);
+  CHECK(m.injections[1].episode == 2);
+  CHECK(m.injections[1].ttd == 50ms);
+  CHECK(m.injections[1].recovery_time == 450ms);
+  // The iteration's own figures stay the first injection's.
+  CHECK(m.recovery_time == 300ms);
+
+  Thresholds t;
+  t.rto = 400ms;
+  t.ttd = 40ms;
+  const std::vector its{m};
+  const auto v = judge(t, its, summarize(its), params());
+  REQUIRE(v.size() == 2);
+  CHECK_FALSE(v[0].passed);  // the second injection took 450 ms
+  CHECK(v[0].measured == "450.000 ms");
+  CHECK(v[0].detail.find("iteration 1, 'kill (2/2)'") != std::string::npos);
+  CHECK(v[0].detail.find("2 injections judged") != std::string::npos);
+  CHECK_FALSE(v[1].passed);  // its TTD was 50 ms
+  CHECK(v[1].measured == "50.000 ms");
+  const auto stats = summarize(its);
+  CHECK(stats.ttd.count == 2);
+  CHECK(stats.recovery_time.count == 2);
+  CHECK(stats.recovery_time.max == 450ms);
+
+  SUBCASE("an injection during an open outage joins it") {
+    auto during = w;
+    during.later_injections = {LaterInjection(1150ms, 1150ms, "kill (2/2)")};
+    const auto d = measure(probes, during);
+    REQUIRE(d.injections.size() == 2);
+    CHECK(d.injections[1].during_outage);
+    CHECK_FALSE(d.injections[1].impact);
+    CHECK_FALSE(d.injections[1].ttd);
+    CHECK(d.injections[1].episode == 1);
+    CHECK(d.injections[1].recovery_time == 150ms);
+  }
+  SUBCASE("an injection that nothing follows was absorbed") {
+    auto absorbed = w;
+    absorbed.later_injections = {LaterInjection(3200ms, 3200ms, "kill (2/2)")};
+    const auto a = measure(probes, absorbed);
+    REQUIRE(a.injections.size() == 2);
+    CHECK(a.injections[1].episode == 0);
+    CHECK(a.injections[1].recovered);
+    CHECK(a.injections[1].recovery_time == 0ns);
+  }
+}
+
+TEST_CASE("measurement: brackets, and the +/- one interval as their lower bound") {
+  // fail 1100..1300, ok from 1400: every sample prompt (1 ms).
+  const auto m = measure({series("api", "11ok 3fail 6ok")}, window(1000ms, 1900ms));
+  REQUIRE(m.episodes.size() == 1);
+  // The outage began after 1000 (the last ok start) and by 1101 (the
+  // failing sample's end): widened to 1100 +/- 100.
+  CHECK(m.episodes[0].start_bracket == Bracket{1000ms, 1200ms});
+  CHECK(m.episodes[0].end_bracket == Bracket{1300ms, 1500ms});
+  CHECK(m.ttd_bracket == Bracket{0ns, 200ms});
+  CHECK(m.recovery_bracket == Bracket{300ms, 500ms});
+  CHECK(m.ttr_bracket == Bracket{100ms, 500ms});
+  CHECK(bracket_note(*m.recovery_time, m.recovery_bracket, m.uncertainty).empty());
+}
+
+TEST_CASE("measurement: a hanging sample that succeeds proves recovery only at its end") {
+  // Failing 1000..1200; the sample of 1300 hangs (a connect through a
+  // partition) and succeeds at 2100; then prompt ok samples.
+  std::vector<Sample> v;
+  for (int k = 0; k < 10; ++k) v.push_back({k * 100ms, k * 100ms + 1ms, true, ""});
+  for (int k = 10; k < 13; ++k) v.push_back({k * 100ms, k * 100ms + 1ms, false, "refused"});
+  v.push_back({1300ms, 2100ms, true, ""});
+  for (int k = 21; k < 26; ++k) v.push_back({k * 100ms, k * 100ms + 1ms, true, ""});
+  const auto m = measure({explicit_samples("api", 100ms, v)}, window(1000ms, 2600ms));
+  REQUIRE(m.t_recover);
+  CHECK(*m.t_recover == 2100ms);  // never at its start, 1300
+  CHECK(m.episodes[0].end_bracket == Bracket{1200ms, 2200ms});
+  CHECK(m.recovery_time == 1100ms);
+  CHECK(m.recovery_bracket == Bracket{200ms, 1200ms});
+  CHECK(bracket_note(*m.recovery_time, m.recovery_bracket, m.uncertainty) == "between 200.000 ms and 1200.000 ms");
+}
+
+TEST_CASE("measurement: skipped ticks widen the bracket and count in availability") {
+  // A failing sample at 1000 hangs until its timeout at 1500 (ticks 1100..1400
+  // skipped); the next sample, at 1500, is ok.
+  std::vector<Sample> v;
+  for (int k = 0; k < 10; ++k) v.push_back({k * 100ms, k * 100ms + 1ms, true, ""});
+  v.push_back({1000ms, 1500ms, false, "timeout after 500.000 ms"});
+  for (int k = 15; k < 25; ++k) v.push_back({k * 100ms, k * 100ms + 1ms, true, ""});
+  auto p = explicit_samples("api", 100ms, v);
+  p.overruns = 4;
+  const auto m = measure({p}, window(1000ms, 2500ms));
+  REQUIRE(m.t_recover);
+  CHECK(*m.t_recover == 1500ms);
+  // Health came back after the hanging sample started, not one interval before 1500.
+  CHECK(m.episodes[0].end_bracket == Bracket{1000ms, 1600ms});
+  CHECK(bracket_note(*m.recovery_time, m.recovery_bracket, m.uncertainty) == "between 0.000 ms and 600.000 ms");
+  // Availability over time: failing 1000..1500, healthy 1500..2500; the
+  // samples alone would say 10 of 11 ok.
+  const auto& a = availability(m, "api");
+  CHECK(a.down == 500ms);
+  CHECK(a.up == 1000ms);
+  CHECK(a.unknown == 0ns);
+  CHECK(a.percent() == doctest::Approx(100.0 * 1000 / 1500));
+  CHECK(a.ok == 10);
+  CHECK(a.total == 11);
+  CHECK(a.ticks == 15);  // 1500 ms of 100 ms ticks, four of them skipped
+  CHECK(a.tick_percent() == doctest::Approx(100.0 * 10 / 15));
+}
+
+TEST_CASE("measurement: a sample the harness decided is neither outage nor health") {
+  // The sample of 1000 timed out while the harness was stalled: marked, it
+  // opens no episode, and the fault counts as absorbed only undetermined.
+  auto p = series("api", "20ok");
+  p.samples[10].ok = false;
+  p.samples[10].harness_decided = true;
+  auto params_with_stall = params();
+  params_with_stall.stalls = {HarnessStall{1000ms, 1080ms, ""}};
+  const auto m = measure({p}, window(1000ms, 1900ms), params_with_stall);
+  CHECK_FALSE(m.impact);
+  CHECK(m.episodes.empty());
+  CHECK(m.harness_decided == 1);
+  CHECK(m.undetermined);
+  const auto& a = availability(m, "api");
+  CHECK(a.total == 9);
+  CHECK(a.unknown == 100ms);  // the decided sample's time
+  CHECK(a.down == 0ns);
+  // Without the mark it would have been an outage.
+  p.samples[10].harness_decided = false;
+  CHECK(measure({p}, window(1000ms, 1900ms)).impact);
+}

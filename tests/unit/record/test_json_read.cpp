@@ -66,7 +66,7 @@ TEST_CASE("json_read: a probe written as runs comes back as runs, and writes bac
   const RunRecord r = fixtures::long_drill();
   const std::string text = render_json(r);
   const RunRecord back = read_run_record(text, "run.json");
-  CHECK(back.schema_version == 2);
+  CHECK(back.schema_version == 3);
   const ProbeSeries& fast = back.probes.at(0);
   CHECK(fast.samples.empty());
   CHECK(fast.runs == compress_samples(r.probes[0].samples));
@@ -190,14 +190,14 @@ TEST_CASE("json_read: an unknown schema_version is refused with the version this
     FAIL("schema_version 7 was accepted");
   } catch (const SchemaVersionError& e) {
     CHECK(std::string(e.what()) ==
-          "run.json has schema_version 7; this faultline reads schema_version 1 to 2 (a newer faultline wrote it)");
+          "run.json has schema_version 7; this faultline reads schema_version 1 to 3 (a newer faultline wrote it)");
     CHECK(e.found() == 7);
   }
   try {
     (void)read_run_record(edited(r, [](json::value& v) { v.as_object()["schema_version"] = 0; }), "run.json");
     FAIL("schema_version 0 was accepted");
   } catch (const SchemaVersionError& e) {
-    CHECK(std::string(e.what()) == "run.json has schema_version 0; this faultline reads schema_version 1 to 2");
+    CHECK(std::string(e.what()) == "run.json has schema_version 0; this faultline reads schema_version 1 to 3");
     CHECK(e.found() == 0);
   }
   CHECK(contains(read_error(edited(r, [](json::value& v) { v.as_object().erase("schema_version"); })),
@@ -230,7 +230,7 @@ TEST_CASE("json_read: a malformed record names the field") {
   CHECK(read_error(edited(r, [](json::value& v) { v.at("probes").at(0).as_object()["kind"] = "grpc"; })) ==
         "run.json: probes[0].kind: unknown probe kind \"grpc\" (expected tcp, http or exec)");
   CHECK(read_error(edited(r, [](json::value& v) { v.at("probes").at(0).at("samples").as_array()[0] = json::array{1, 2}; })) ==
-        "run.json: probes[0].samples[0]: expected [start_ns, end_ns, ok, detail], found 2 element(s)");
+        "run.json: probes[0].samples[0]: expected [start_ns, end_ns, ok, detail] or [start_ns, end_ns, ok, detail, true], found 2 element(s)");
   CHECK(read_error(edited(r, [](json::value& v) { v.at("statistics").as_object()["episodes"] = -1; })) ==
         "run.json: statistics.episodes: expected a non-negative integer, found -1");
   CHECK(read_error(edited(r, [](json::value& v) { v.at("probes").at(0).as_object()["sample_count"] = 3; })) ==

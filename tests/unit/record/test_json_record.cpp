@@ -48,7 +48,7 @@ RunRecord sample_record() {
 
 TEST_CASE("json_record: the record keeps exact nanoseconds, nulls for what was not measured") {
   const json::value v = json::parse(render_json(sample_record()));
-  CHECK(v.at("schema_version").as_int64() == 2);
+  CHECK(v.at("schema_version").as_int64() == 3);
   CHECK(v.at("outcome").as_string() == "failed");
   CHECK(v.at("exit_code").as_int64() == 1);
   CHECK(v.at("ports").at("redis").as_int64() == 40001);

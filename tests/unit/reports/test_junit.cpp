@@ -112,12 +112,13 @@ TEST_CASE("junit: failures carry the measured value, the limit and the margin") 
   const std::string it1 = testcase(xml, "iteration 1 recovery");
   CHECK_FALSE(contains(it1, "<failure"));
   CHECK(contains(it1, "relapses 1"));
-  CHECK(contains(it1, "episode 2 (relapse)"));
+  CHECK(contains(it1, "iteration 1 episode 2 RELAPSE"));
   // Iteration 2 did not recover: "> deadline", never a number.
   const std::string it2 = testcase(xml, "iteration 2 recovery");
   CHECK(contains(it2, "<failure message=\"recovery time &gt; 1000.000 ms (not recovered by the deadline), limit 500.000 ms "
                       "(rto), margin none\" type=\"not_recovered\">"));
-  CHECK(contains(it2, "episode 1: from 49.600 ms after injection, not recovered"));
+  CHECK(contains(it2, "iteration 2 episode 1: outage from 3550.000 ms"));
+  CHECK(contains(it2, ", not recovered"));
 }
 
 TEST_CASE("junit: an iteration over the rto fails with a negative margin; without rto the deadline is the limit") {

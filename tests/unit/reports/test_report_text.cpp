@@ -89,3 +89,27 @@ TEST_CASE("report_text: valid_utf8 replaces every ill-formed sequence with U+FFF
   CHECK(valid_utf8("\xE2\x9C") == r);                 // truncated at the end
   CHECK(valid_utf8("ok \xF0\x9F\x98\x80") == "ok \xF0\x9F\x98\x80");
 }
+
+TEST_CASE("report_text: figures with their brackets, every episode and injection, the harness's warnings") {
+  CHECK(figure_text(1807ms, Bracket{1350ms, 1810ms}, 100ms) == "1807.000 ms, between 1350.000 ms and 1810.000 ms");
+  CHECK(figure_text(1807ms, Bracket{1750ms, 1850ms}, 100ms) == "1807.000 ms +/- 100.000 ms");
+  CHECK(figure_text(std::nullopt, std::nullopt, 100ms) == "-");
+
+  const RunRecord r = fixtures::starved();
+  const auto episodes = episode_lines(r);
+  // The first injection's outage, the relapse after the action, the second injection's outage.
+  REQUIRE(episodes.size() == 3);
+  CHECK(episodes[0].find("iteration 1 episode 1 after 'kill-redis (1/2)'") == 0);
+  CHECK(episodes[1].find("iteration 1 episode 2 RELAPSE after 'kill-redis (1/2)'") == 0);
+  CHECK(episodes[2].find("iteration 1 episode 3 after 'kill-redis (2/2)'") == 0);
+  const auto injections = injection_lines(r);
+  REQUIRE(injections.size() == 3);
+  CHECK(injections[0].find("iteration 1 injection 'kill-redis (1/2)'") == 0);
+  CHECK(injections[1].find("iteration 1 injection 'kill-redis (2/2)'") == 0);
+  CHECK(injections[2].find("iteration 1 action 'write-key'") == 0);
+  const auto warnings = harness_warnings(r);
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings[0].find("did not run on schedule 1 time(s), 400.000 ms in all") != std::string::npos);
+  CHECK(warnings[1].find("1 sample(s) were decided by the harness") != std::string::npos);
+  CHECK(harness_warnings(fixtures::passing()).empty());
+}

@@ -173,7 +173,7 @@ TEST_CASE("catalog: the kinds") {
   for (const auto& k : fault_kinds()) CHECK_FALSE(k.summary.empty());
   for (const auto& k : probe_kinds()) CHECK_FALSE(k.summary.empty());
   CHECK(names(fault_common_keys()) ==
-        std::vector<std::string>{"name", "kind", "target", "at", "duration", "repeat", "every"});
+        std::vector<std::string>{"name", "kind", "target", "at", "duration", "repeat", "every", "injection"});
 }
 
 TEST_CASE("catalog: the parser accepts every key of the catalog") {
@@ -193,6 +193,7 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
     std::set<std::string> skip;
     if (kind.name == "exec" || kind.name == "net.partition") skip.insert("target");
     if (kind.name == "process.kill" || kind.name == "process.restart") skip.insert("duration");
+    if (kind.name != "exec") skip.insert("injection");
     text += "\n[[fault]]\n" +
             lines(fault_common_keys(), skip, {{"name", "\"f-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
             lines(kind.keys, {});
@@ -368,7 +369,7 @@ read = "true"
       {"probe tcp", {{"host", s.probes.at(0).host}}},
       {"probe http", {{"host", s.probes.at(1).host}, {"method", s.probes.at(1).method}, {"path", s.probes.at(1).path}}},
       {"probe exec", {{"expect_exit", std::to_string(s.probes.at(2).expect_exit)}}},
-      {"[[fault]]", {{"at", d(s.faults.at(0).at_min)}, {"repeat", std::to_string(s.faults.at(0).repeat)}}},
+      {"[[fault]]", {{"at", d(s.faults.at(0).at_min)}, {"repeat", std::to_string(s.faults.at(0).repeat)}, {"injection", b(s.faults.at(0).injection)}}},
       {"fault process.kill", {{"signal", sig(kill.signal)}, {"group", b(kill.group)}}},
       {"fault process.pause", {{"group", b(pause.group)}}},
       {"fault exec", {{"timeout", d(exec.timeout)}}},

@@ -1,0 +1,86 @@
+// Unit tests of availability.cpp: availability over time.
+#include <doctest/doctest.h>
+
+#include "measure/availability.hpp"
+
+using namespace faultline;
+
+namespace {
+
+/// Prompt samples every `interval` from `from`, ok except where `fail` says.
+ProbeSeries probe(const std::string& name, Nanos interval, int count, const std::vector<int>& fail, bool steady = true) {
+  ProbeSeries p;
+  p.name = name;
+  p.interval = interval;
+  p.steady_state = steady;
+  for (int k = 0; k < count; ++k) {
+    const bool failed = std::find(fail.begin(), fail.end(), k) != fail.end();
+    p.samples.push_back({k * interval, k * interval + 1ms, !failed, ""});
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("availability: time between samples belongs to the earlier one") {
+  // 100 ms ticks 0..19; failing at 5 and 6: failing 500..700 of 0..2000.
+  const auto av = availability_over({probe("api", 100ms, 20, {5, 6})}, 0ms, 2000ms, {});
+  REQUIRE(av.size() == 2);
+  CHECK(av[0].up == 1800ms);
+  CHECK(av[0].down == 200ms);
+  CHECK(av[0].unknown == 0ns);
+  CHECK(av[0].percent() == doctest::Approx(90.0));
+  CHECK(av[0].ticks == 20);
+  CHECK(av[0].tick_percent() == doctest::Approx(90.0));
+  CHECK(av[1].probe == "combined");
+  CHECK(av[1].down == 200ms);
+}
+
+TEST_CASE("availability: combined fails while any steady-state probe fails; observers do not count") {
+  const auto av = availability_over({probe("a", 100ms, 10, {2}), probe("b", 100ms, 10, {5, 6}),
+                                     probe("watch", 100ms, 10, {0, 1, 2, 3}, false)},
+                                    0ms, 1000ms, {});
+  REQUIRE(av.size() == 4);
+  CHECK(av[2].down == 400ms);
+  CHECK(av[3].probe == "combined");
+  CHECK(av[3].down == 300ms);
+  CHECK(av[3].up == 700ms);
+  CHECK(av[3].ticks == 20);
+  CHECK(av[3].ok == 17);
+}
+
+TEST_CASE("availability: stalls and samples the harness decided are unknown, shown apart") {
+  auto p = probe("api", 100ms, 10, {4});
+  p.samples[6].harness_decided = true;
+  const std::vector<HarnessStall> stalls{{150ms, 250ms, ""}, {820ms, 850ms, "other"}};
+  const auto av = availability_over({p}, 0ms, 1000ms, stalls);
+  CHECK(av[0].unknown == 200ms);  // the stall (100) and the decided sample (100)
+  CHECK(av[0].down == 100ms);
+  CHECK(av[0].up == 700ms);
+  CHECK(av[0].total == 9);
+  CHECK(av[1].unknown == 200ms);
+}
+
+TEST_CASE("availability: an ok sample that hung proves health from its end; before the first sample is unknown") {
+  ProbeSeries p;
+  p.name = "api";
+  p.interval = 100ms;
+  p.samples = {{200ms, 201ms, false, ""}, {300ms, 800ms, true, ""}, {800ms, 801ms, true, ""}};
+  const auto av = availability_over({p}, 0ms, 1000ms, {});
+  CHECK(av[0].unknown == 200ms + 500ms);
+  CHECK(av[0].down == 100ms);
+  CHECK(av[0].up == 200ms);
+}
+
+TEST_CASE("availability: add_availability sums by probe, combined last") {
+  std::vector<Availability> into;
+  Availability a{"api", 9, 10, 12, 900ms, 100ms, 5ms};
+  Availability c{"combined", 9, 10, 12, 900ms, 100ms, 5ms};
+  add_availability(into, {a, c});
+  add_availability(into, {a, c});
+  REQUIRE(into.size() == 2);
+  CHECK(into[0].up == 1800ms);
+  CHECK(into[0].ticks == 24);
+  CHECK(into[1].probe == "combined");
+  CHECK(into[1].unknown == 10ms);
+}
