@@ -9,6 +9,7 @@
 #include "os/netns.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
+#include "os/run_cgroup.hpp"
 #include "os/spawn.hpp"
 #include "os/subprocess.hpp"
 
@@ -108,6 +109,9 @@ CleanupReport cleanup_run(Ledger& l) {
     r.done.push_back(fmt::format("service '{}': SIGKILL to process group {} ({} process(es))", p.service, p.pid,
                                  members.size()));
   }
+  // 2b. The run's cgroup (run_cgroup.hpp): what the ledger did not know of.
+  if (const int n = kill_run_cgroup(l.cgroup); n > 0)
+    r.done.push_back(fmt::format("cgroup {}: SIGKILL to {} process(es)", l.cgroup, n));
   // 3. The run's network, once nothing runs in it any more: every namespace
   // named after its tag (and with them veths, routes and nft tables).
   if (!l.network_tag.empty()) {

@@ -46,12 +46,12 @@ bool write_text(const fs::path& path, const std::string& text) {
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-/// Removes `cgroup`; with `wait`, retrying while its last processes finish
-/// exiting (up to 2 s).
-bool remove_cgroup(const fs::path& cgroup, bool wait) {
-  for (int i = 0; i < 400; ++i) {
+/// Removes `cgroup`; retrying for up to `wait_ms` while its last processes
+/// finish exiting (a killed orphan stays in it until its new parent reaps it).
+bool remove_cgroup(const fs::path& cgroup, int wait_ms) {
+  for (int i = 0; i <= wait_ms / 5; ++i) {
     if (::rmdir(cgroup.c_str()) == 0 || errno == ENOENT) return true;
-    if (errno != EBUSY || !wait) return false;
+    if (errno != EBUSY) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return false;
@@ -92,7 +92,7 @@ bool leave_run_cgroup(const fs::path& cgroup, int parent_procs) {
   if (cgroup.empty()) return true;
   if (parent_procs < 0 || ::write(parent_procs, "0", 1) != 1)
     write_text(cgroup.parent_path() / "cgroup.procs", "0");
-  return remove_cgroup(cgroup, false);
+  return remove_cgroup(cgroup, 0);
 }
 
 int open_parent_procs(const fs::path& cgroup) {
@@ -107,7 +107,7 @@ std::vector<pid_t> cgroup_processes(const fs::path& cgroup) {
   return out;
 }
 
-int kill_run_cgroup(const fs::path& cgroup) {
+int kill_run_cgroup(const fs::path& cgroup, int wait_ms) {
   std::error_code ec;
   if (cgroup.empty() || !fs::is_directory(cgroup, ec)) return 0;
   const int found = static_cast<int>(cgroup_processes(cgroup).size());
@@ -120,7 +120,7 @@ int kill_run_cgroup(const fs::path& cgroup) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
-  remove_cgroup(cgroup, true);
+  remove_cgroup(cgroup, wait_ms);
   return found;
 }
 

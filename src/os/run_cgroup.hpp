@@ -43,8 +43,11 @@ int open_parent_procs(const std::filesystem::path& cgroup);
 std::vector<pid_t> cgroup_processes(const std::filesystem::path& cgroup);
 
 /// Kills every process in `cgroup` (cgroup.kill, else SIGKILL to each
-/// member, repeated until none is left or `rounds` passed) and removes it.
-/// Returns how many processes were in it. A missing cgroup is 0.
-int kill_run_cgroup(const std::filesystem::path& cgroup);
+/// member, repeated until none is left) and removes it, waiting up to
+/// `wait_ms` for the killed processes to be reaped by their parents (the
+/// watchdog waits longer: an orphan's zombie keeps the cgroup busy until
+/// PID 1 reaps it). Returns how many processes were in it; a missing
+/// cgroup is 0.
+int kill_run_cgroup(const std::filesystem::path& cgroup, int wait_ms = 2000);
 
 }  // namespace faultline

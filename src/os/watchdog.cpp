@@ -103,8 +103,11 @@ struct Report {
       fmt::print("watchdog: service '{}': SIGKILL to process group {}\n", p.service, p.pid);
   // Last, the run's cgroup: whatever the ledger did not know of (a service
   // spawned just before the harness died, a descendant that left its group).
-  if (const int n = kill_run_cgroup(l.cgroup); n > 0)
+  if (const int n = kill_run_cgroup(l.cgroup, 30000); n > 0)
     fmt::print("watchdog: cgroup {}: SIGKILL to the {} process(es) still in it\n", l.cgroup, n);
+  std::error_code ec;
+  if (!l.cgroup.empty() && std::filesystem::exists(l.cgroup, ec))
+    fmt::print("watchdog: LEFT BEHIND: cgroup {} (still busy after 30 s)\n", l.cgroup);
   std::fflush(stdout);
   ::_exit(ok ? 0 : 1);
 }
