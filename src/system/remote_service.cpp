@@ -46,9 +46,12 @@ std::string stop_script(const std::string& run_dir, const std::string& service, 
   const long ticks = static_cast<long>(grace / 50ms);
   return fmt::format(
       "p=$(cat {pf} 2>/dev/null) || {{ echo gone; exit 0; }}\n"
+      // A member that is a zombie has ended (its parent has not reaped it yet).
+      "alive() {{ for f in /proc/[0-9]*/stat; do {{ read -r l < $f; }} 2>/dev/null || continue; l=${{l##*) }}; "
+      "set -- $l; [ \"$3\" = \"$p\" ] && [ \"$1\" != Z ] && return 0; done; return 1; }}\n"
       "kill -{sig} -$p 2>/dev/null || {{ echo gone; exit 0; }}\n"
       "n=0\n"
-      "while kill -0 -$p 2>/dev/null; do\n"
+      "while kill -0 -$p 2>/dev/null && alive; do\n"
       "  if [ $n -ge {ticks} ]; then kill -9 -$p 2>/dev/null; echo killed; exit 0; fi\n"
       "  sleep 0.05; n=$((n+1))\n"
       "done\n"

@@ -40,8 +40,13 @@ Stats stats(std::vector<double> v) {
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 faultline::SshTarget target(const itest::SshHosts& hosts, int i) {
-  return {.name = hosts.host(i).name, .address = hosts.host(i).address, .user = "root",
-          .identity = hosts.client_key(), .known_hosts = hosts.known_hosts(), .connect_timeout_s = 10};
+  faultline::SshTarget t;
+  t.name = hosts.host(i).name;
+  t.address = hosts.host(i).address;
+  t.user = "root";
+  t.identity = hosts.client_key();
+  t.known_hosts = hosts.known_hosts();
+  return t;
 }
 
 void action_latency(int n) {

@@ -80,10 +80,16 @@ int line_of(const std::string& text, const std::string& needle, int n = 1) {
 /// (python3 -m http.server) on each host, listening on the host's address,
 /// ready when the controller reaches it there; a steady-state probe of the
 /// first one and a harmless exec fault.
-std::string web_scenario(const SshHosts& hosts, const std::string& host_extra = "") {
+/// `light`: the HTTP server on the first host only, a sleeping service (no
+/// ready probe: one round trip each) on every other host.
+std::string web_scenario(const SshHosts& hosts, bool light = false) {
   std::string text = "name = \"hosts\"\nsteady_for = \"100ms\"\nwatch = \"100ms\"\ncool_down = \"0s\"\n" +
-                     hosts.toml_hosts(host_extra);
-  for (const auto& h : hosts.hosts())
+                     hosts.toml_hosts();
+  for (const auto& h : hosts.hosts()) {
+    if (light && h.name != "h1") {
+      text += fmt::format("[[service]]\nname = \"sleep-{0}\"\nhost = \"{0}\"\ncommand = \"exec sleep 600\"\n", h.name);
+      continue;
+    }
     text += fmt::format(R"([[service]]
 name = "web-{0}"
 host = "{0}"
@@ -93,6 +99,7 @@ ready = {{ kind = "tcp", host = "{1}", port = 8080, timeout = "500ms" }}
 ready_timeout = "20s"
 )",
                         h.name, h.address);
+  }
   text += fmt::format(R"([[probe]]
 name = "web"
 kind = "http"
@@ -114,7 +121,8 @@ at = "50ms"
 std::string left_on_hosts(const SshHosts& hosts, const std::string& run_id) {
   std::string out;
   for (int i = 0; i < static_cast<int>(hosts.hosts().size()); ++i) {
-    HostCommand r = hosts.ssh(i, "ls -d /tmp/faultline-" + run_id + " 2>/dev/null; pgrep -f http.server || true");
+    if (hosts.host(i).sshd_pid < 0) continue;  // a host the test stopped: nothing could reach it
+    HostCommand r = hosts.ssh(i, "ls -d /tmp/faultline-" + run_id + " 2>/dev/null; pgrep -f 'http[.]server|sleep 60[0]' || true");
     if (r.code != 0) out += hosts.host(i).name + ": ssh failed: " + r.err;
     else if (!r.out.empty()) out += hosts.host(i).name + ": " + r.out;
   }
@@ -139,12 +147,12 @@ TEST_CASE("remote services: started over ssh on each host, probed from here, log
   SshHosts hosts(3);
   TempDir dir;
   write_file(dir / "s.toml", web_scenario(hosts));
-  Result plan = faultline(dir, {"plan", (dir / "s.toml").string()});
+  Result plan = itest::faultline(dir, {"plan", (dir / "s.toml").string()});
   CHECK(plan.code == 0);
   CHECK(plan.out.find("remote actions") != std::string::npos);
   CHECK(plan.out.find("connect to host 'h2': ssh root@" + hosts.host(1).address) != std::string::npos);
   CHECK(plan.out.find("on 'h3': start service 'web-h3'") != std::string::npos);
-  Result r = faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+  Result r = itest::faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
   INFO(r.out, r.err);
   CHECK(r.code == 0);
   const auto rec = read_json(dir / "run" / "run.json");
@@ -170,7 +178,7 @@ TEST_CASE("bad hosts: a stopped sshd, an unknown host key, a refused key: exit 3
   auto attempt = [&](const std::string& text, const std::string& host, int nth, const std::string& why) {
     write_file(dir / "s.toml", text);
     fs::remove_all(dir / "run");
-    Result r = faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+    Result r = itest::faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
     INFO(r.out, r.err);
     CHECK(r.code == 3);
     const std::string where = fmt::format("host '{}' ({}:{}:", host, (dir / "s.toml").string(), line_of(text, "[[host]]", nth));
@@ -200,7 +208,7 @@ TEST_CASE("bad hosts: a stopped sshd, an unknown host key, a refused key: exit 3
   std::string missing = text;
   missing.replace(missing.find(key), key.size(), key + ".missing");
   write_file(dir / "s.toml", missing);
-  Result v = faultline(dir, {"validate", (dir / "s.toml").string()});
+  Result v = itest::faultline(dir, {"validate", (dir / "s.toml").string()});
   CHECK(v.code == 2);
   CHECK(v.err.find(fmt::format("{}:{}:", (dir / "s.toml").string(), line_of(missing, ".missing"))) != std::string::npos);
   CHECK(v.err.find("host 'h1': identity file") != std::string::npos);
@@ -211,7 +219,7 @@ TEST_CASE("doctor --hosts: one line per finding and host; an unreachable host sa
   TempDir dir;
   const std::string text = web_scenario(hosts);
   write_file(dir / "s.toml", text);
-  Result r = faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
+  Result r = itest::faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
   INFO(r.out, r.err);
   CHECK((r.code == 0 || r.code == 3));
   for (const auto& h : hosts.hosts()) {
@@ -228,7 +236,7 @@ TEST_CASE("doctor --hosts: one line per finding and host; an unreachable host sa
   CHECK(r.out.find("reachable: yes") != std::string::npos);
   CHECK(r.out.find("setsid: yes") != std::string::npos);
   hosts.stop_sshd(0);
-  Result down = faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
+  Result down = itest::faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
   CHECK(down.code == 3);
   CHECK(down.out.find("host 'h1'") != std::string::npos);
   CHECK(down.out.find("reachable: NO (ssh root@" + hosts.host(0).address) != std::string::npos);
@@ -238,9 +246,14 @@ TEST_CASE("doctor --hosts: one line per finding and host; an unreachable host sa
 TEST_CASE("SshMaster and SshShell against a real sshd: one master, scripts through it, closed to nothing") {
   SshHosts hosts(1);
   faultline::ControlDir control;
-  faultline::SshTarget t{.name = "h1", .address = hosts.host(0).address, .user = "root",
-                         .identity = hosts.client_key(), .known_hosts = hosts.known_hosts(),
-                         .control_path = control.socket(0), .connect_timeout_s = 5};
+  faultline::SshTarget t;
+  t.name = "h1";
+  t.address = hosts.host(0).address;
+  t.user = "root";
+  t.identity = hosts.client_key();
+  t.known_hosts = hosts.known_hosts();
+  t.control_path = control.socket(0);
+  t.connect_timeout_s = 5;
   pid_t master_pid = -1;
   {
     faultline::SshMaster m(t, control.path() / "log");
@@ -279,13 +292,18 @@ TEST_CASE("20 hosts: bring-up, a remote service on each, a drill, teardown, noth
     SshHosts hosts(20);
     MESSAGE("20 test hosts up in " << std::chrono::duration<double>(hosts.bring_up_time()).count() << " s");
     TempDir dir;
-    write_file(dir / "s.toml", web_scenario(hosts));
+    write_file(dir / "s.toml", web_scenario(hosts, true));
     const auto r0 = std::chrono::steady_clock::now();
-    Result r = faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+    Result r = itest::faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
     MESSAGE("faultline run over 20 hosts took " << std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count()
                                                 << " s");
     INFO(r.out, r.err);
     CHECK(r.code == 0);
+    int started = 0;
+    const auto rec = read_json(dir / "run" / "run.json");
+    for (const auto& e : rec.at("service_events").as_array())
+      if (e.at("what").as_string() == "started") ++started;
+    CHECK(started == 20);
     CHECK(left_on_hosts(hosts, run_id_of(dir / "run")) == "");
     hosts.teardown();
     left = hosts.leftovers();

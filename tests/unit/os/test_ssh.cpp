@@ -21,10 +21,18 @@ bool has_pair(const std::vector<std::string>& a, const std::string& k, const std
   return false;
 }
 
+/// A target with a name and an address, the rest at their defaults.
+SshTarget target(const std::string& name, const std::string& address) {
+  SshTarget t;
+  t.name = name;
+  t.address = address;
+  return t;
+}
+
 }  // namespace
 
 TEST_CASE("SshShell: the minimal argv checks host keys, never prompts and bounds every wait") {
-  SshShell sh(SshTarget{.name = "db1", .address = "10.0.0.5"});
+  SshShell sh(target("db1", "10.0.0.5"));
   CHECK(sh.host() == "db1");
   auto a = sh.argv("echo hi");
   CHECK(a.front() == "ssh");
@@ -44,16 +52,15 @@ TEST_CASE("SshShell: the minimal argv checks host keys, never prompts and bounds
 }
 
 TEST_CASE("SshShell: every optional key becomes its option, before the destination") {
-  SshTarget t{.name = "web",
-              .address = "web.example",
-              .user = "ops",
-              .port = 2222,
-              .identity = "/keys/id_ed25519",
-              .ssh_config = "/cfg/ssh_config",
-              .known_hosts = "/cfg/known_hosts",
-              .control_path = "/tmp/flssh-abc/0",
-              .connect_timeout_s = 3,
-              .alive_interval_s = 2};
+  SshTarget t = target("web", "web.example");
+  t.user = "ops";
+  t.port = 2222;
+  t.identity = "/keys/id_ed25519";
+  t.ssh_config = "/cfg/ssh_config";
+  t.known_hosts = "/cfg/known_hosts";
+  t.control_path = "/tmp/flssh-abc/0";
+  t.connect_timeout_s = 3;
+  t.alive_interval_s = 2;
   auto a = SshShell(t).argv("it's");
   CHECK(has_pair(a, "-F", "/cfg/ssh_config"));
   CHECK(has_pair(a, "-S", "/tmp/flssh-abc/0"));
@@ -70,7 +77,9 @@ TEST_CASE("SshShell: every optional key becomes its option, before the destinati
 }
 
 TEST_CASE("master and control commands share the options and the socket") {
-  SshTarget t{.name = "h", .address = "10.1.2.3", .user = "root", .control_path = "/tmp/flssh-x/4"};
+  SshTarget t = target("h", "10.1.2.3");
+  t.user = "root";
+  t.control_path = "/tmp/flssh-x/4";
   auto m = master_argv(t);
   CHECK(has_pair(m, "-o", "ControlMaster=yes"));
   CHECK(has_pair(m, "-o", "ControlPersist=no"));
@@ -110,8 +119,10 @@ TEST_CASE("last_ssh_message takes ssh's final complaint") {
 
 TEST_CASE("SshMaster: a host nobody listens on fails with ssh's own message, nothing left") {
   ControlDir d;
-  SshTarget t{.name = "nobody", .address = "127.0.0.1", .port = 1, .control_path = d.socket(0),
-              .connect_timeout_s = 2};
+  SshTarget t = target("nobody", "127.0.0.1");
+  t.port = 1;
+  t.control_path = d.socket(0);
+  t.connect_timeout_s = 2;
   SshMaster m(t, d.path() / "log");
   std::string why;
   CHECK_FALSE(m.open(std::chrono::seconds(5), why));

@@ -22,7 +22,8 @@ const HostFinding* finding(const std::vector<HostFinding>& f, const std::string&
 }  // namespace
 
 TEST_CASE("doctor script: every check answers on a real host") {
-  HostSpec h{.name = "here"};
+  HostSpec h;
+  h.name = "here";
   auto out = run_sync(LocalShell().argv(doctor_script(false)), 20s);
   REQUIRE(out.status.success());
   auto f = parse_doctor(h, out.output);
@@ -35,7 +36,9 @@ TEST_CASE("doctor script: every check answers on a real host") {
 }
 
 TEST_CASE("doctor findings: what is missing says what it disables") {
-  HostSpec h{.name = "db1", .sudo = true};
+  HostSpec h;
+  h.name = "db1";
+  h.sudo = true;
   auto f = parse_doctor(h, "uid=1000\nkernel=6.1.0\nnft=\ntc=/usr/sbin/tc\nsetsid=/usr/bin/setsid\nnetem=\nsudo=\n");
   REQUIRE(finding(f, "sudo -n"));
   CHECK_FALSE(finding(f, "sudo -n")->ok);
