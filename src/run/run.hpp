@@ -30,6 +30,7 @@
 #include "os/netns.hpp"
 #include "os/stop.hpp"
 #include "record/record.hpp"
+#include "run/remote_context.hpp"
 #include "run/run_observer.hpp"
 #include "run/scheduler.hpp"
 #include "scenario/schedule.hpp"
@@ -232,6 +233,9 @@ class Run {
   asio::awaitable<void> start_hosts();
   void stop_hosts();
   std::unique_ptr<RemoteHosts> hosts_;
+  /// What injectors learn of the hosts (where a service runs, the guardians'
+  /// settings); null when no [[host]] is declared.
+  std::unique_ptr<RemoteContext> remote_;
 };
 
 }  // namespace faultline
