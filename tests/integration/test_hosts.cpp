@@ -139,12 +139,12 @@ TEST_CASE("remote services: started over ssh on each host, probed from here, log
   SshHosts hosts(3);
   TempDir dir;
   write_file(dir / "s.toml", web_scenario(hosts));
-  Result plan = faultline(dir, {"plan", (dir / "s.toml").string()});
+  Result plan = itest::faultline(dir, {"plan", (dir / "s.toml").string()});
   CHECK(plan.code == 0);
   CHECK(plan.out.find("remote actions") != std::string::npos);
   CHECK(plan.out.find("connect to host 'h2': ssh root@" + hosts.host(1).address) != std::string::npos);
   CHECK(plan.out.find("on 'h3': start service 'web-h3'") != std::string::npos);
-  Result r = faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+  Result r = itest::faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
   INFO(r.out, r.err);
   CHECK(r.code == 0);
   const auto rec = read_json(dir / "run" / "run.json");
@@ -170,7 +170,7 @@ TEST_CASE("bad hosts: a stopped sshd, an unknown host key, a refused key: exit 3
   auto attempt = [&](const std::string& text, const std::string& host, int nth, const std::string& why) {
     write_file(dir / "s.toml", text);
     fs::remove_all(dir / "run");
-    Result r = faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+    Result r = itest::faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
     INFO(r.out, r.err);
     CHECK(r.code == 3);
     const std::string where = fmt::format("host '{}' ({}:{}:", host, (dir / "s.toml").string(), line_of(text, "[[host]]", nth));
@@ -200,7 +200,7 @@ TEST_CASE("bad hosts: a stopped sshd, an unknown host key, a refused key: exit 3
   std::string missing = text;
   missing.replace(missing.find(key), key.size(), key + ".missing");
   write_file(dir / "s.toml", missing);
-  Result v = faultline(dir, {"validate", (dir / "s.toml").string()});
+  Result v = itest::faultline(dir, {"validate", (dir / "s.toml").string()});
   CHECK(v.code == 2);
   CHECK(v.err.find(fmt::format("{}:{}:", (dir / "s.toml").string(), line_of(missing, ".missing"))) != std::string::npos);
   CHECK(v.err.find("host 'h1': identity file") != std::string::npos);
@@ -211,7 +211,7 @@ TEST_CASE("doctor --hosts: one line per finding and host; an unreachable host sa
   TempDir dir;
   const std::string text = web_scenario(hosts);
   write_file(dir / "s.toml", text);
-  Result r = faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
+  Result r = itest::faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
   INFO(r.out, r.err);
   CHECK((r.code == 0 || r.code == 3));
   for (const auto& h : hosts.hosts()) {
@@ -228,7 +228,7 @@ TEST_CASE("doctor --hosts: one line per finding and host; an unreachable host sa
   CHECK(r.out.find("reachable: yes") != std::string::npos);
   CHECK(r.out.find("setsid: yes") != std::string::npos);
   hosts.stop_sshd(0);
-  Result down = faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
+  Result down = itest::faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
   CHECK(down.code == 3);
   CHECK(down.out.find("host 'h1'") != std::string::npos);
   CHECK(down.out.find("reachable: NO (ssh root@" + hosts.host(0).address) != std::string::npos);
@@ -281,7 +281,7 @@ TEST_CASE("20 hosts: bring-up, a remote service on each, a drill, teardown, noth
     TempDir dir;
     write_file(dir / "s.toml", web_scenario(hosts));
     const auto r0 = std::chrono::steady_clock::now();
-    Result r = faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+    Result r = itest::faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
     MESSAGE("faultline run over 20 hosts took " << std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count()
                                                 << " s");
     INFO(r.out, r.err);

@@ -34,11 +34,13 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "os/clock.hpp"
 #include "os/guardian.hpp"
 #include "os/procfs.hpp"
 #include "os/remote_process.hpp"
 #include "os/remote_shell.hpp"
 #include "os/spawn.hpp"
+#include "os/subprocess.hpp"
 #include "ssh_hosts.hpp"
 
 using namespace itest;
@@ -132,7 +134,7 @@ bool wait_ready(int fd) {
   return ::read(fd, buf, sizeof buf) > 0 && std::string(buf).starts_with("ready");
 }
 
-Nanos since(TimePoint t) { return SteadyClock::now() - t; }
+Nanos since(faultline::TimePoint t) { return faultline::SteadyClock::now() - t; }
 
 }  // namespace
 
@@ -150,7 +152,7 @@ TEST_CASE("guardian over ssh: a SIGKILLed controller (no watchdog) during a remo
   CHECK(group_stopped(svc.pid));
   CHECK(hosts.ssh(0, "grep -l '[f]aultline-guardian " + id + "' /proc/[0-9]*/cmdline | wc -l").out != "0\n");
 
-  const auto killed = SteadyClock::now();
+  const auto killed = faultline::SteadyClock::now();
   ::kill(controller, SIGKILL);
   ::waitpid(controller, nullptr, 0);
   while (!group_running(svc.pid) && since(killed) < 10s) std::this_thread::sleep_for(10ms);
@@ -186,7 +188,7 @@ TEST_CASE("guardian over ssh: the controller's link to the host cut during a rem
   const std::string rules = "table inet itest_cut {\n chain in { type filter hook input priority -10; ip saddr " + ctl +
                             " drop; }\n chain out { type filter hook output priority -10; ip daddr " + ctl + " drop; }\n}\n";
   REQUIRE(hosts.run({"ip", "netns", "exec", ns, "nft", rules}).code == 0);
-  const auto cut = SteadyClock::now();
+  const auto cut = faultline::SteadyClock::now();
   while (!group_running(svc.pid) && since(cut) < 15s) std::this_thread::sleep_for(10ms);
   const Nanos healed = since(cut);
   MESSAGE("resumed " << std::chrono::duration<double>(healed).count() << " s after the cut (lease "
@@ -268,7 +270,7 @@ TEST_CASE("faultline run: harness and watchdog SIGKILLed during a remote pause: 
 
   ::kill(watchdog, SIGKILL);
   ::kill(run.pid, SIGKILL);
-  const auto killed = SteadyClock::now();
+  const auto killed = faultline::SteadyClock::now();
   wait_for(run, 5000ms);
   while (!group_running(leader) && since(killed) < 10s) std::this_thread::sleep_for(10ms);
   const Nanos healed = since(killed);
@@ -284,7 +286,7 @@ TEST_CASE("faultline run: harness and watchdog SIGKILLed during a remote pause: 
   CHECK(guardians_on_host() == "0\n");
   CHECK(hosts.ssh(0, "cut -d' ' -f3 /proc/" + std::to_string(leader) + "/stat").out == "S\n");
   // Then cleanup stops what the dead run left (its service, its directory on the host).
-  Result clean = faultline(dir, {"cleanup", "--run", run_id}, 60s);
+  Result clean = itest::faultline(dir, {"cleanup", "--run", run_id}, 60s);
   INFO(clean.out << clean.err);
   CHECK(clean.code == 0);
   for (pid_t p : holding(hosts.subnet().substr(0, hosts.subnet().size() - 4))) {
