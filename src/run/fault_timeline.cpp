@@ -46,8 +46,10 @@ asio::awaitable<void> Run::test_hook(std::string_view moment, const std::string&
 }
 
 InjectorContext Run::context(int it) {
-  return InjectorContext{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}},
-                         &links_, rec_.seed, it, network_};
+  InjectorContext ctx{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}},
+                      &links_, rec_.seed, it, network_};
+  ctx.remote = remote_.get();
+  return ctx;
 }
 
 asio::awaitable<void> Run::apply_faults(int it, IterationWindow& w) {

@@ -49,6 +49,7 @@ void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
   clone_ = std::make_unique<Clone>(io_.get_executor(), clock_, s_, run_dir);
   hosts_ = std::make_unique<RemoteHosts>(s_, rec_.run_id, run_dir / "logs");
   clone_->use_hosts(hosts_.get());
+  if (!hosts_->empty()) remote_ = make_remote_context(s_, *hosts_, rec_.run_id, run_dir / "logs");
   // Every process the clone starts is in the ledger before it can matter.
   // Crash-safe, not fsynced: a restart by policy happens while recovery is
   // being measured, and an fsync there would delay the next probe ticks

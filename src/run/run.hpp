@@ -30,6 +30,7 @@
 #include "os/netns.hpp"
 #include "os/stop.hpp"
 #include "record/record.hpp"
+#include "run/remote_context.hpp"
 #include "run/run_observer.hpp"
 #include "run/scheduler.hpp"
 #include "run/stall_watch.hpp"
@@ -247,6 +248,9 @@ class Run {
   void stop_hosts();
   std::unique_ptr<RemoteHosts> hosts_;
   bool ledger_noted_ = false;  ///< ledger_note warned already
+  /// What injectors learn of the hosts (where a service runs, the guardians'
+  /// settings); null when no [[host]] is declared.
+  std::unique_ptr<RemoteContext> remote_;
 };
 
 }  // namespace faultline

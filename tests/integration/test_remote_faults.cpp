@@ -34,11 +34,13 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "os/clock.hpp"
 #include "os/guardian.hpp"
 #include "os/procfs.hpp"
 #include "os/remote_process.hpp"
 #include "os/remote_shell.hpp"
 #include "os/spawn.hpp"
+#include "os/subprocess.hpp"
 #include "ssh_hosts.hpp"
 
 using namespace itest;
@@ -132,7 +134,7 @@ bool wait_ready(int fd) {
   return ::read(fd, buf, sizeof buf) > 0 && std::string(buf).starts_with("ready");
 }
 
-Nanos since(TimePoint t) { return SteadyClock::now() - t; }
+Nanos since(faultline::TimePoint t) { return faultline::SteadyClock::now() - t; }
 
 }  // namespace
 
@@ -150,7 +152,7 @@ TEST_CASE("guardian over ssh: a SIGKILLed controller (no watchdog) during a remo
   CHECK(group_stopped(svc.pid));
   CHECK(hosts.ssh(0, "grep -l '[f]aultline-guardian " + id + "' /proc/[0-9]*/cmdline | wc -l").out != "0\n");
 
-  const auto killed = SteadyClock::now();
+  const auto killed = faultline::SteadyClock::now();
   ::kill(controller, SIGKILL);
   ::waitpid(controller, nullptr, 0);
   while (!group_running(svc.pid) && since(killed) < 10s) std::this_thread::sleep_for(10ms);
@@ -186,7 +188,7 @@ TEST_CASE("guardian over ssh: the controller's link to the host cut during a rem
   const std::string rules = "table inet itest_cut {\n chain in { type filter hook input priority -10; ip saddr " + ctl +
                             " drop; }\n chain out { type filter hook output priority -10; ip daddr " + ctl + " drop; }\n}\n";
   REQUIRE(hosts.run({"ip", "netns", "exec", ns, "nft", rules}).code == 0);
-  const auto cut = SteadyClock::now();
+  const auto cut = faultline::SteadyClock::now();
   while (!group_running(svc.pid) && since(cut) < 15s) std::this_thread::sleep_for(10ms);
   const Nanos healed = since(cut);
   MESSAGE("resumed " << std::chrono::duration<double>(healed).count() << " s after the cut (lease "
@@ -215,4 +217,83 @@ TEST_CASE("guardian over ssh: the controller's link to the host cut during a rem
                                       "/stat; grep -l '[f]aultline-guardian " + id + "' /proc/[0-9]*/cmdline | wc -l");
   CHECK(back.out == fmt::format("S {}\n0\n", svc.start_time));
   ::kill(-svc.pid, SIGKILL);
+}
+
+// ---------------------------------------------------------------- a faultline run loses its controller
+
+namespace {
+
+/// A run with one service on h1 (a group of two sleeps) paused for 30 s.
+std::string pause_scenario(const SshHosts& hosts) {
+  return "name = \"remote-pause\"\nsteady_for = \"100ms\"\nwatch = \"100ms\"\ncool_down = \"0s\"\n" + hosts.toml_hosts() +
+         R"([[service]]
+name = "svc"
+host = "h1"
+command = ["sh", "-c", "sleep 300 & exec sleep 300"]
+stop_grace = "1s"
+[[probe]]
+name = "alive"
+kind = "exec"
+command = "true"
+interval = "50ms"
+[[fault]]
+name = "freeze"
+kind = "process.pause"
+target = "svc"
+at = "50ms"
+duration = "30s"
+)";
+}
+
+}  // namespace
+
+TEST_CASE("faultline run: harness and watchdog SIGKILLed during a remote pause: the host resumes the service within lease + 1 s") {
+  SshHosts::sweep_stale();
+  SshHosts hosts(1);
+  TempDir dir;
+  write_file(dir / "s.toml", pause_scenario(hosts));
+  Spawned run = spawn({faultline_bin(), "run", (dir / "s.toml").string(), "--out", (dir / "run").string()}, dir.path,
+                      "run", {}, {"FAULTLINE_TEST_BLOCK_IN=hold"});
+  REQUIRE_MESSAGE(wait_for_text(run.err, "faultline-test-hook: in hold", 60s), read_file(run.err));
+  const auto ledger = read_json(dir / "run" / "ledger.json");
+  const std::string run_id(ledger.at("run_id").as_string());
+  const pid_t watchdog = static_cast<pid_t>(ledger.at("watchdog_pid").as_int64());
+  // The ledger holds the host's revert command, named by its host.
+  const auto& undo = ledger.at("faults").as_array().back().at("undo");
+  CHECK(undo.at("kind").as_string() == "command");
+  CHECK(undo.at("host").as_string() == "h1");
+  HostCommand pid = hosts.ssh(0, "cat /tmp/faultline-" + run_id + "/pids/svc");
+  REQUIRE(pid.code == 0);
+  const pid_t leader = std::stoi(pid.out);
+  REQUIRE(group_stopped(leader));
+  const std::string marker = guardian_marker(run_id + "-");
+
+  ::kill(watchdog, SIGKILL);
+  ::kill(run.pid, SIGKILL);
+  const auto killed = faultline::SteadyClock::now();
+  wait_for(run, 5000ms);
+  while (!group_running(leader) && since(killed) < 10s) std::this_thread::sleep_for(10ms);
+  const Nanos healed = since(killed);
+  MESSAGE("resumed " << std::chrono::duration<double>(healed).count() << " s after SIGKILL of harness and watchdog");
+  CHECK(group_running(leader));
+  CHECK(healed <= kDefaultLease + 1s);
+  auto guardians_on_host = [&] {
+    HostCommand g = hosts.ssh(0, "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f 2>/dev/null | grep -q '^/bin/sh -c : [f]aultline-guardian " +
+                                     run_id + "' && echo $f; done | wc -l");
+    return g.out;
+  };
+  while (guardians_on_host() != "0\n" && since(killed) < kDefaultLease + 1s) std::this_thread::sleep_for(50ms);
+  CHECK(guardians_on_host() == "0\n");
+  CHECK(hosts.ssh(0, "cut -d' ' -f3 /proc/" + std::to_string(leader) + "/stat").out == "S\n");
+  // Then cleanup stops what the dead run left (its service, its directory on the host).
+  Result clean = itest::faultline(dir, {"cleanup", "--run", run_id}, 60s);
+  INFO(clean.out << clean.err);
+  CHECK(clean.code == 0);
+  for (pid_t p : holding(hosts.subnet().substr(0, hosts.subnet().size() - 4))) {
+    std::ifstream comm("/proc/" + std::to_string(p) + "/comm");
+    std::string c;
+    comm >> c;
+    if (c == "ssh") ::kill(p, SIGKILL);  // the run's master connection, orphaned with the harness
+  }
+  ::kill(-leader, SIGKILL);
 }
