@@ -61,7 +61,7 @@ void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
       if (!sample.ok && !breach_) guard_breached(guard, sample);
     });
   }
-  params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
+  params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after, {}};
 }
 
 void Run::abort(Outcome outcome, const std::string& why) {
