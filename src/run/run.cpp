@@ -68,7 +68,7 @@ void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
       if (!sample.ok && !breach_) guard_breached(guard, sample);
     });
   }
-  params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after};
+  params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after, {}};
   // Wakes every fastest probe interval, at least every 10 ms (a 1 ms probe's
   // own ticks already see its thread's stalls) and at most every 100 ms.
   Nanos watch_period = 100ms;

@@ -182,11 +182,11 @@ TEST_CASE("reports: faultline report exits 2 for a record it cannot read, naming
   CHECK(has(garbage.err, "not valid JSON"));
 
   std::string future_text = faultline::render_json(fixtures::passing());
-  future_text.replace(future_text.find("\"schema_version\": 2"), 19, "\"schema_version\": 7");
+  future_text.replace(future_text.find("\"schema_version\": 3"), 19, "\"schema_version\": 7");
   write_file(dir / "future.json", future_text);
   Result future = run_bin(dir, {"report", (dir / "future.json").string(), "--format", "junit"});
   CHECK(future.code == 2);
-  CHECK(has(future.err, "future.json has schema_version 7; this faultline reads schema_version 1 to 2 (a newer "
+  CHECK(has(future.err, "future.json has schema_version 7; this faultline reads schema_version 1 to 3 (a newer "
                         "faultline wrote it)"));
 
   std::string typo_text = faultline::render_json(fixtures::passing());
@@ -212,7 +212,7 @@ TEST_CASE("reports: faultline report renders a record of schema_version 1, and w
   }
   Result json = run_bin(dir, {"report", v1.string(), "--format", "json", "--output", (dir / "v2.json").string()});
   REQUIRE(json.code == 0);
-  CHECK(has(read_file(dir / "v2.json"), "\"schema_version\": 2,"));
+  CHECK(has(read_file(dir / "v2.json"), "\"schema_version\": 3,"));
   if (!tools_present()) return;
   const auto schema = schema_check(dir / "v2.json");
   INFO(schema.output);

@@ -85,7 +85,7 @@ inline void scenario_basics(RunRecord& r, const std::string& name, int iteration
 
 /// Measures every window, summarizes, judges, and sets the outcome the way the runner does.
 inline void conclude(RunRecord& r, const std::vector<IterationWindow>& windows) {
-  const MeasureParams params{r.scenario.recovered_after, r.scenario.watch, r.scenario.give_up_after};
+  const MeasureParams params{r.scenario.recovered_after, r.scenario.watch, r.scenario.give_up_after, r.stalls};
   for (const auto& w : windows) r.iterations.push_back(measure_iteration(r.probes, w, params));
   r.statistics = summarize(r.iterations);
   if (!r.iterations.empty()) r.verdicts = judge(r.scenario.thresholds, r.iterations, r.statistics, params);

@@ -325,3 +325,33 @@ TEST_CASE("verdicts: the outcome: interrupted by a signal, or an earlier failure
   conclude(harness, RunOutputs{});
   CHECK(harness.exit_code == 4);
 }
+
+TEST_CASE("verdicts: a starved harness never passes as 'absorbed': the run is inconclusive (exit 3)") {
+  // The SIGSTOP case of issue 15: the harness was stopped from 1.0 s to 6.0 s
+  // during a real outage; the one sample that ran through it was recorded ok
+  // after its 100 ms timeout. Nothing trustworthy saw the outage.
+  RunRecord rec = record_with({});
+  ProbeSpec spec;
+  spec.name = "http";
+  spec.interval = 100ms;
+  spec.timeout = 100ms;
+  rec.scenario.probes = {spec};
+  rec.scenario.thresholds.rto = 2s;
+  auto& samples = rec.probes[0].samples;
+  std::erase_if(samples, [](const Sample& s) { return s.start > 1000ms && s.start < 6050ms; });
+  for (auto& s : samples)
+    if (s.start == 1000ms) s.end = 6050ms;
+  rec.stalls = {HarnessStall{1010ms, 6040ms, ""}};
+  conclude(rec, outputs());
+  REQUIRE(rec.iterations.size() == 1);
+  CHECK_FALSE(rec.iterations[0].impact);
+  CHECK(rec.iterations[0].undetermined);
+  CHECK(rec.iterations[0].harness_decided == 1);
+  CHECK(rec.probes[0].samples[10].harness_decided);  // marked in the record
+  CHECK(rec.outcome == Outcome::inconclusive);
+  CHECK(rec.exit_code == 3);
+  CHECK(rec.error.find("iteration 1: no trustworthy sample showed whether the fault had an impact") == 0);
+  // Availability does not claim the stalled time either way.
+  const Availability& a = rec.iterations[0].availability.back();
+  CHECK(a.unknown >= 5000ms);
+}

@@ -33,13 +33,13 @@ RunRecord sample_record() {
   a.ttr = 120ms;
   a.recovery_time = 123ms;
   a.uncertainty = 10ms;
-  a.episodes = {Episode{10ms, 130ms, false, {"http"}}};
+  a.episodes = {Episode{10ms, 130ms, false, {"http"}, 1, {}, {}, {}}};
   IterationMetrics b;
   b.index = 2;
   b.impact = true;
   b.recovered = false;
   b.ttd = 4ms;
-  b.episodes = {Episode{20ms, std::nullopt, false, {"http"}}};
+  b.episodes = {Episode{20ms, std::nullopt, false, {"http"}, 1, {}, {}, {}}};
   r.iterations = {a, b};
   r.verdicts = {Verdict{"rto", "run", false, "> 5000.000 ms", "2000.000 ms", "", "not recovered in iteration 2"}};
   return r;
