@@ -378,8 +378,15 @@ bool stalled_within(const std::vector<HarnessStall>& stalls, Nanos from, Nanos u
 /// episode was open, that episode (no TTD of its own); else it was absorbed.
 std::vector<InjectionMetrics> injections_of(const IterationWindow& w, const std::vector<Episode>& episodes) {
   std::vector<InjectionMetrics> out;
-  out.push_back({w.first_fault, w.inject_start, w.inject});
-  for (const auto& x : w.later_injections) out.push_back({x.fault, x.start, x.inject});
+  auto injection = [](const std::string& fault, Nanos start, Nanos inject) {
+    InjectionMetrics im;
+    im.fault = fault;
+    im.inject_start = start;
+    im.inject = inject;
+    return im;
+  };
+  out.push_back(injection(w.first_fault, w.inject_start, w.inject));
+  for (const auto& x : w.later_injections) out.push_back(injection(x.fault, x.start, x.inject));
   for (std::size_t j = 0; j < out.size(); ++j) {
     InjectionMetrics& im = out[j];
     const int number = static_cast<int>(j) + 1;

@@ -816,7 +816,7 @@ TEST_CASE("measurement: probe latency p50/p99 before, during and after the fault
   w.inject = 300ms;
   w.revert = 600ms;
   w.observed_until = 990ms;
-  const MeasureParams p{RecoveredAfter{1, 0ns}, 100ms, 5s};
+  const MeasureParams p{RecoveredAfter{1, 0ns}, 100ms, 5s, {}};
   const IterationMetrics m = measure_iteration({s}, w, p);
   REQUIRE(m.latency.size() == 1);
   const ProbeLatency& l = m.latency[0];

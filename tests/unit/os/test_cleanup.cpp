@@ -46,9 +46,9 @@ TEST_CASE("cleanup: resumes a paused group, runs revert commands, kills the clon
   l.run_dir = (dir / "run").string();
   l.harness_pid = 1;
   l.processes = {{"svc", paused, process_start_time(paused).value()}};
-  Undo cont{Undo::Kind::sigcont, paused, process_start_time(paused).value(), true, {}, 1s, {}, {}, {}};
-  Undo cmd{Undo::Kind::command, 0, 0, true, {"touch", (dir / "reverted").string()}, 5s, {}, {}, {}};
-  Undo stale{Undo::Kind::sigcont, paused, process_start_time(paused).value() + 7, true, {}, 1s, {}, {}, {}};  // not our process
+  Undo cont{Undo::Kind::sigcont, paused, process_start_time(paused).value(), true, {}, 1s, {}, {}, {}, {}};
+  Undo cmd{Undo::Kind::command, 0, 0, true, {"touch", (dir / "reverted").string()}, 5s, {}, {}, {}, {}};
+  Undo stale{Undo::Kind::sigcont, paused, process_start_time(paused).value() + 7, true, {}, 1s, {}, {}, {}, {}};  // not our process
   l.faults = {{"0", "freeze", "process.pause", "applied", cont},
               {"1", "flip", "exec", "applying", cmd},
               {"2", "old", "process.pause", "reverted", stale}};
@@ -69,7 +69,7 @@ TEST_CASE("cleanup: resumes a paused group, runs revert commands, kills the clon
   Ledger bad;
   bad.run_id = "bad";
   bad.run_dir = (dir / "run2").string();
-  bad.faults = {{"0", "flip", "exec", "applied", Undo{Undo::Kind::command, 0, 0, true, {"false"}, 5s, {}, {}, {}}}};
+  bad.faults = {{"0", "flip", "exec", "applied", Undo{Undo::Kind::command, 0, 0, true, {"false"}, 5s, {}, {}, {}, {}}}};
   save_ledger(bad);
   CleanupReport rb = cleanup_run(bad);
   CHECK_FALSE(rb.ok());
