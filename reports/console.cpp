@@ -14,10 +14,10 @@ std::string paint(bool color, const char* code, const std::string& text) {
   return color ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
 }
 
-std::string headline(const RunRecord& r, bool color) {
+std::string headline(const RunRecord& r, bool color, Outcome outcome, int exit_code) {
   std::string word;
   const char* code = "31";
-  switch (r.outcome) {
+  switch (outcome) {
     case Outcome::passed: word = "PASSED"; code = "32"; break;
     case Outcome::failed: word = "FAILED (a recovery objective was missed)"; break;
     case Outcome::usage_error: word = "USAGE ERROR"; break;
@@ -26,7 +26,7 @@ std::string headline(const RunRecord& r, bool color) {
     case Outcome::interrupted: word = "INTERRUPTED"; code = "33"; break;
   }
   return fmt::format("{}: {} (exit {})\n  run {}, seed {}, {} iteration(s) planned, {:.3f} s\n",
-                     r.scenario_name, paint(color, code, word), r.exit_code, r.run_id, r.seed,
+                     r.scenario_name, paint(color, code, word), exit_code, r.run_id, r.seed,
                      r.scenario.iterations, static_cast<double>(r.duration.count()) / 1e9);
 }
 
@@ -93,7 +93,15 @@ std::string verdict_block(const RunRecord& r, bool color) {
 }  // namespace
 
 std::string render_console_summary(const RunRecord& r, bool color) {
-  std::string out = "\n" + headline(r, color);
+  return "\n" + headline(r, color, r.outcome, r.exit_code) + render_console_body(r, color);
+}
+
+std::string render_console_headline(const RunRecord& r, bool color, Outcome outcome, int exit_code) {
+  return headline(r, color, outcome, exit_code);
+}
+
+std::string render_console_body(const RunRecord& r, bool color) {
+  std::string out;
   if (!r.error.empty()) out += fmt::format("  {}\n", r.error);
   out += lines_block("WARNING: the harness was starved", harness_warnings(r));
   out += iteration_table(r);

@@ -395,12 +395,14 @@ int cmd_run(const RunFlags& f) {
     opts.console = console_mode(f.quiet);
     opts.color = use_color(f.no_color);
     opts.baseline = baseline_of[i];
-    // Results survive a full disk: the summary is printed before any file
-    // is written, the record (run.json) first, every failure named.
+    // Results survive a full disk: the summary's figures are printed before
+    // any file is written, the record (run.json) first, every failure named;
+    // the headline comes last, once it is known whether everything was saved,
+    // so that a run that ends with exit 4 is never headed PASSED.
     bool summarized = false;
     std::string record_error;
     opts.write_record = [&](const RunRecord& r, const std::filesystem::path& run_dir) {
-      fmt::print("{}", render_console_summary(r, opts.color));
+      fmt::print("\n{}", render_console_body(r, opts.color));
       std::fflush(stdout);
       summarized = true;
       try {
@@ -414,12 +416,15 @@ int cmd_run(const RunFlags& f) {
     done.push_back(run_scenario(s, loaded[i].text, opts));
     catch_stop_signals_early();  // the run's own handling is gone: remember a signal again
     const RunRecord& rec = done.back();
-    if (!summarized) fmt::print("{}", render_console_summary(rec, opts.color));
+    if (!summarized) fmt::print("\n{}", render_console_body(rec, opts.color));
     int written = write_reports(f, done, opts.out_dir, loaded.size() > 1);
     if (!record_error.empty()) written = 4;
-    if (written != 0 && rec.exit_code == 0)
-      fmt::print(stderr, "faultline: exit 4: the drill's verdict stands, but its results were not all saved (the "
-                         "errors above name each file)\n");
+    const bool unsaved = written != 0 && severity(written) > severity(rec.exit_code);
+    if (unsaved)
+      fmt::print(stderr, "faultline: exit {}: the results were not all saved (the errors above name each file); "
+                         "the figures above are the drill's own\n", written);
+    fmt::print("\n{}", render_console_headline(rec, opts.color, unsaved ? Outcome::harness_error : rec.outcome,
+                                                unsaved ? written : rec.exit_code));
     // Only the JUnit document needs earlier runs, and not their samples.
     for (auto& p : done.back().probes) p.samples.clear();
     std::fflush(stdout);

@@ -238,7 +238,9 @@ TEST_CASE("exhaustion: --out fills up at the end: the summary first, run.json fi
     const int code = wait_for(run, seconds(30));
     const std::string out = read_file(run.out), err = read_file(run.err);
     INFO(out, err);
-    CHECK(out.find("(exit 0)") != std::string::npos);  // the summary: the drill itself passed
+    CHECK(out.find("recovery time") != std::string::npos);  // the summary's figures, before any file
+    CHECK(out.find("HARNESS ERROR (exit 4)") != std::string::npos);  // the headline, last: never PASSED with exit 4
+    CHECK(out.find("PASSED") == std::string::npos);
     const bool record = fs::exists(dir / "out" / "run" / "run.json");
     int missing = record ? 0 : 1;
     if (!record) CHECK(err.find("the record was not written") != std::string::npos);
