@@ -253,13 +253,20 @@ void ProbeScheduler::start(Nanos start) {
     else asio::co_spawn(thread_->io, Impl::tick_loop(impl_, i, start), asio::detached);
   }
   impl_->thread_done = false;
-  thread_->thread = std::thread([this, self = impl_] {
-    thread_->io.run();
-    asio::post(self->main_ex, [self] {
-      self->thread_done = true;
-      self->check_drained();
+  try {
+    thread_->thread = std::thread([this, self = impl_] {
+      thread_->io.run();
+      asio::post(self->main_ex, [self] {
+        self->thread_done = true;
+        self->check_drained();
+      });
     });
-  });
+  } catch (...) {
+    // No thread (EAGAIN: the machine is out of processes): nothing will run
+    // on it, so drain() must not wait for it to end.
+    impl_->thread_done = true;
+    throw;
+  }
 }
 
 void ProbeScheduler::stop() { impl_->stop(); }

@@ -392,6 +392,49 @@ TEST_CASE("exhaustion cli: a start that fails for want of descriptors leaves no 
   CHECK_MESSAGE(start_failed, "no descriptor limit made the watchdog's start fail");
 }
 
+TEST_CASE("exhaustion cli: a start that fails for want of processes leaves no ledger that blocks the next run") {
+  // The finding "watchdog fork: Resource temporarily unavailable". Root
+  // ignores RLIMIT_NPROC, so the limit is a pids cgroup the test makes (the
+  // pids controller: cgroup v1's /sys/fs/cgroup/pids, else cgroup v2's root
+  // when it offers "pids"); the run is moved into it before its first
+  // instruction by the shell that then execs it.
+  fs::path root = "/sys/fs/cgroup/pids";
+  if (!fs::exists(root / "cgroup.procs")) {
+    root = "/sys/fs/cgroup";
+    REQUIRE_MESSAGE(read_file(root / "cgroup.controllers").find("pids") != std::string::npos,
+                    "no pids controller on this machine (cgroup v1 pids or cgroup v2 with pids)");
+  }
+  TempDir dir;
+  write_file(dir / "s.toml", quick_scenario(dir / "marker"));
+  const std::string s = (dir / "s.toml").string();
+  const fs::path cg = root / ("fl-test-pids-" + std::to_string(::getpid()));
+  fs::create_directory(cg);
+  bool fork_failed = false;
+  for (int n = 1; n <= 4; ++n) {
+    write_file(cg / "pids.max", std::to_string(n) + "\n");
+    Spawned lim = spawn({"sh", "-c", "echo $$ > \"$3\" && exec \"$0\" run \"$1\" --out \"$2\"", faultline_bin(), s,
+                         (dir / ("pids" + std::to_string(n))).string(), (cg / "cgroup.procs").string()},
+                        dir.path, "pids" + std::to_string(n));
+    const int code = wait_for(lim, std::chrono::seconds(60));
+    const std::string err = read_file(lim.err);
+    CAPTURE(n);
+    INFO(err);
+    CHECK(code != -1);
+    CHECK(code < 128);  // ended, not crashed
+    CHECK(code != 0);   // a start with at most 4 tasks cannot run the drill
+    if (err.find("Resource temporarily unavailable") != std::string::npos) fork_failed = true;
+    // Whatever failed, the next run (outside the limit) starts without `cleanup`.
+    Result next = faultline(dir, {"run", s, "--out", (dir / ("after" + std::to_string(n))).string()});
+    INFO(next.out << next.err);
+    CHECK(next.code == 0);
+    CHECK(next.err.find("died without reverting") == std::string::npos);
+  }
+  std::error_code ec;
+  fs::remove(cg, ec);
+  CHECK_MESSAGE(!ec, "the test's pids cgroup is not empty: ", ec.message());
+  CHECK_MESSAGE(fork_failed, "no pids limit made a fork or thread of the start fail with EAGAIN");
+}
+
 TEST_CASE("exhaustion cli: a stale ledger whose run applied nothing is resolved by the next run with a note") {
   TempDir dir;
   write_file(dir / "s.toml", quick_scenario(dir / "marker"));
