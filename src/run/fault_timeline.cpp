@@ -121,14 +121,23 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
   // From here on the fault may be (partly) applied: it is in applied_ so
   // that every exit path reverts it.
   applied_.push_back(std::move(a));
-  Applied& held = applied_.back();
+  // While this coroutine waits, a stop may revert the fault and remove it
+  // from applied_: it is found again by its event after every wait.
+  auto still_applied = [this, idx]() -> Applied* {
+    for (auto& x : applied_)
+      if (x.event == idx) return &x;
+    return nullptr;
+  };
   rec_.faults[idx].inject_start = clock_.now();
   try {
-    co_await held.injector->inject(ctx);
+    co_await applied_.back().injector->inject(ctx);
   } catch (const FaultError& e) {
     fault_failed(idx, "could not be applied", e);
   }
   co_await test_hook("inject", rec_.faults[idx].fault);
+  Applied* found = still_applied();
+  if (!found) co_return idx;  // reverted by a stop while it was being applied
+  Applied& held = *found;
   const Nanos t_inject = clock_.now();
   rec_.faults[idx].inject_end = t_inject;
   log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
@@ -142,7 +151,7 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
     co_await test_hook("hold", rec_.faults[idx].fault);
   } else {
     // Nothing to undo (a kill, a restart, an exec without revert).
-    applied_.pop_back();
+    std::erase_if(applied_, [idx](const Applied& x) { return x.event == idx; });
     obs_.fault_applied(t_inject, idx, label, std::nullopt);
     ledger_state(idx, "reverted");
   }

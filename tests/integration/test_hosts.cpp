@@ -5,6 +5,8 @@
 // teardown nothing of the fixture is left on the machine.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include <algorithm>
 
 #include "harness.hpp"
@@ -59,7 +61,9 @@ TEST_CASE("test hosts: three namespaces with a real sshd each, reached only thro
     hosts.start_sshd(2);
     CHECK(hosts.ssh(2, "true").code == 0);
     hosts.teardown();
-    left = hosts.leftovers();
+    // The kernel deletes a namespace's veths asynchronously: give it 5 s.
+    for (int i = 0; i < 50 && !(left = hosts.leftovers()).empty(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(left == "");
 }
@@ -306,7 +310,9 @@ TEST_CASE("20 hosts: bring-up, a remote service on each, a drill, teardown, noth
     CHECK(started == 20);
     CHECK(left_on_hosts(hosts, run_id_of(dir / "run")) == "");
     hosts.teardown();
-    left = hosts.leftovers();
+    // The kernel deletes a namespace's veths asynchronously: give it 5 s.
+    for (int i = 0; i < 50 && !(left = hosts.leftovers()).empty(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(left == "");
   MESSAGE("whole case " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
