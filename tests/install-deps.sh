@@ -17,6 +17,7 @@ packages=(
   util-linux                 # setpriv: postgres refuses to run as root, the drill runs it as the package's postgres user
   redis-sentinel             # scenarios/redis-sentinel-failover.toml: three Sentinels fail the primary over
   nginx                      # scenarios/nginx-*.toml: load balancer, backends, client of a slow dependency
+  etcd-server etcd-client    # scenarios/etcd-*.toml: a 3-member Raft cluster, and etcdctl for probes and checks
   procps                     # ps/pgrep for humans reading a run; tests read /proc directly
 )
 if [ "${1:-}" = "--tests" ]; then
@@ -47,7 +48,7 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts a system redis-server, redis-sentinel, nginx and a
+# Debian starts a system redis-server, redis-sentinel, nginx, etcd and a
 # PostgreSQL cluster on 5432 where systemd runs; faultline never uses them
 # (every drill binds its own free loopback ports and runs its own
 # configuration and data directories), so they are left alone.

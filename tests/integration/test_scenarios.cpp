@@ -1,5 +1,5 @@
 // The drills of scenarios/, run as shipped against the real Debian-packaged
-// systems they name (redis-server and redis-sentinel, nginx), each followed
+// systems they name (redis-server and redis-sentinel, nginx, etcd), each followed
 // by its counter-case: the same file with one textual change that breaks
 // what the drill rehearses, which must fail the one verdict that guards it
 // (exit 1) while the others keep passing. After every run, /proc is scanned
@@ -46,6 +46,18 @@ std::string without_lines(const std::string& text, const std::string& needle, in
   }
   REQUIRE_MESSAGE(removed == count, "expected " << count << " line(s) with '" << needle << "', found " << removed);
   return out;
+}
+
+/// `text` with each `from` replaced by `to`, which must occur exactly `count`
+/// times (as for without_lines).
+std::string replaced(std::string text, const std::string& from, const std::string& to, int count) {
+  int n = 0;
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+    ++n;
+  }
+  REQUIRE_MESSAGE(n == count, "expected " << count << " occurrence(s) of '" << from << "', found " << n);
+  return text;
 }
 
 /// Runs `faultline run FILE --out DIR/TAG`, checks the exit code and that the
@@ -263,5 +275,38 @@ TEST_CASE("scenario nginx-slow-dependency: the client answers 504 within its tim
       CHECK(std::string(a[3].as_string()).starts_with("timeout after"));
     }
     CHECK(failures >= 1);
+  }
+}
+
+// ---------------------------------------------------------------- etcd leader partition
+
+TEST_CASE("scenario etcd-leader-partition: the isolated leader rejoins quietly with pre-vote; "
+          "without it its term deposes the new leader, a relapse max_recurrence fails (exit 1)") {
+  TempDir dir;
+  const std::string text = shipped("etcd-leader-partition");
+  const std::string verify_step = "members-agree";
+
+  SUBCASE("as shipped") {
+    const json::value rec = run_drill(dir, shipped_path("etcd-leader-partition"), "run", 0);
+    expect_verdict(rec, "rto", true);
+    expect_verdict(rec, "ttd", true);
+    expect_verdict(rec, "max_recurrence", true);
+    expect_verdict(rec, "verify", true, verify_step);
+    const auto& it = rec.at("iterations").at(0);
+    CHECK(it.at("impact").as_bool());  // writes stopped until e2 and e3 elected
+    CHECK(it.at("recovered").as_bool());
+  }
+
+  SUBCASE("counter-case: pre-vote off") {
+    // The isolated member campaigns while cut off, raising its term; at the
+    // heal that term makes the new leader step down: a second outage after
+    // the recovery, within the watch window, although a timed action (not an
+    // injection) ran in between.
+    const fs::path file = dir / "no-pre-vote.toml";
+    write_file(file, replaced(text, "--pre-vote=true", "--pre-vote=false", 3));
+    const json::value rec = run_drill(dir, file, "counter", 1);
+    expect_verdict(rec, "max_recurrence", false);
+    expect_verdict(rec, "rto", true);  // the first outage recovered in time: only the relapse fails
+    expect_verdict(rec, "verify", true, verify_step);
   }
 }
