@@ -280,14 +280,14 @@ TEST_CASE("scenario nginx-slow-dependency: the client answers 504 within its tim
 
 // ---------------------------------------------------------------- etcd leader partition
 
-TEST_CASE("scenario etcd-leader-partition: the isolated leader rejoins quietly with pre-vote; "
+TEST_CASE("scenario etcd-prevote-partition: the isolated leader rejoins quietly with pre-vote; "
           "without it its term deposes the new leader, a relapse max_recurrence fails (exit 1)") {
   TempDir dir;
-  const std::string text = shipped("etcd-leader-partition");
+  const std::string text = shipped("etcd-prevote-partition");
   const std::string verify_step = "members-agree";
 
   SUBCASE("as shipped") {
-    const json::value rec = run_drill(dir, shipped_path("etcd-leader-partition"), "run", 0);
+    const json::value rec = run_drill(dir, shipped_path("etcd-prevote-partition"), "run", 0);
     expect_verdict(rec, "rto", true);
     expect_verdict(rec, "ttd", true);
     expect_verdict(rec, "max_recurrence", true);
