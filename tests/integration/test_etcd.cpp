@@ -18,6 +18,8 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "harness.hpp"
 #include "ssh_hosts.hpp"
@@ -163,4 +165,51 @@ TEST_CASE("etcd drill: the leader, chosen at injection, is isolated for 5 s; the
   CHECK_FALSE(verdict(counter, "max_recurrence").at("passed").as_bool());
   CHECK(verdict(counter, "verify").at("passed").as_bool());
   CHECK(left_by(hosts, std::string(counter.at("run_id").as_string())) == "");
+}
+
+TEST_CASE("dynamic target: none or two candidates matching stops the run with the fault not applied (exit 4); an "
+          "unknown candidate is refused at validation (exit 2, file:line:col)") {
+  TempDir dir;
+  auto scenario = [](const std::string& select) {
+    return fmt::format(R"(name = "select"
+steady_for = "0s"
+[[service]]
+name = "a"
+command = "exec sleep 60"
+[[service]]
+name = "b"
+command = "exec sleep 60"
+[[probe]]
+name = "up"
+kind = "exec"
+command = "true"
+[[fault]]
+name = "kill"
+kind = "process.kill"
+at = "100ms"
+target = {{ select = "{}", among = ["a", "b"], as = "leader" }}
+)",
+                       select);
+  };
+  for (const auto& [select, why] : std::vector<std::pair<std::string, std::string>>{
+           {"exit 1", "no candidate for the dynamic target (the leader): `exit 1` succeeded for none of [a, b]; a: exit 1; b: exit 1"},
+           {"true", "the dynamic target (the leader) is ambiguous: `true` succeeded for 2 candidates (a, b)"}}) {
+    write_file(dir / "s.toml", scenario(select));
+    fs::remove_all(dir / "run");
+    Result r = itest::faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+    INFO(r.out, r.err);
+    CHECK(r.code == 4);
+    CHECK((r.out + r.err).find(why) != std::string::npos);
+    const auto rec = read_json(dir / "run" / "run.json");
+    const auto& f = rec.at("faults").as_array().at(0).as_object();
+    CHECK_FALSE(f.at("ok").as_bool());
+    CHECK(f.at("inject_ns").is_null());  // never applied
+    CHECK(leftover_processes(rec).empty());
+  }
+  const std::string bad = scenario("true");
+  write_file(dir / "bad.toml", std::string(bad).replace(bad.find("[\"a\", \"b\"]"), 10, "[\"a\", \"c\"]"));
+  Result v = itest::faultline(dir, {"validate", (dir / "bad.toml").string()});
+  CHECK(v.code == 2);
+  CHECK(v.err.find((dir / "bad.toml").string() + ":17:43: error: ") != std::string::npos);
+  CHECK(v.err.find("dynamic target of fault 'kill': 'c' is not a declared service") != std::string::npos);
 }
