@@ -397,7 +397,7 @@ std::string fault_row(const FaultEvent& f) {
   return fmt::format(
       "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
       "<td class=\"num\">{}</td><td class=\"num\">{}</td><td{}>{}</td></tr>",
-      f.iteration, esc(f.fault), esc(f.kind), esc(f.target), format_ms(f.inject_start), ms_or_dash(f.inject_end),
+      f.iteration, esc(f.fault), esc(f.kind), esc(target_text(f)), format_ms(f.inject_start), ms_or_dash(f.inject_end),
       ms_or_dash(f.revert_start), ms_or_dash(f.revert_end), f.ok ? "" : " class=\"bad\"",
       f.ok ? "ok" : esc("failed" + (f.error.empty() ? "" : ": " + f.error)));
 }

@@ -23,7 +23,7 @@ namespace faultline::html {
 namespace {
 
 std::string fault_label(const FaultEvent& f) {
-  std::string what = f.kind + (f.target.empty() ? "" : " " + f.target);
+  std::string what = f.kind + (f.target.empty() ? "" : " " + target_text(f));
   return f.fault == f.kind || f.fault.empty() ? what : f.fault + ": " + what;
 }
 

@@ -179,7 +179,7 @@ std::string fault_events(const RunRecord& r) {
       "| ---: | :--- | :--- | :--- | ---: | ---: | :--- |\n",
       r.faults.size());
   for (const auto& f : r.faults)
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", f.iteration, md(f.fault), md(f.kind), md(f.target),
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", f.iteration, md(f.fault), md(f.kind), md(target_text(f)),
                        ms_or_dash(f.inject_end), ms_or_dash(f.revert_end), f.ok ? std::string("ok") : "**failed**" + (f.error.empty() ? "" : ": " + md(f.error)));
   out += "\nTimes are since the start of the run.\n\n</details>\n";
   return out;

@@ -274,6 +274,7 @@ FaultEvent read_fault(const Reader& c, const json::value& v, const std::string& 
   f.ok = o.boolean("ok");
   f.error = o.str("error");
   if (o.has("injection")) f.injection = o.boolean("injection");  // schema_version 3
+  if (o.has("selected")) f.selected = o.str("selected");  // a dynamic target (issue 14)
   o.finish();
   return f;
 }

@@ -120,7 +120,7 @@ json::value probe_json(const ProbeSeries& p) {
 }
 
 json::object fault_json(const FaultEvent& f) {
-  return {{"iteration", f.iteration},
+  json::object o{{"iteration", f.iteration},
           {"fault", f.fault},
           {"kind", f.kind},
           {"target", f.target},
@@ -131,6 +131,8 @@ json::object fault_json(const FaultEvent& f) {
           {"ok", f.ok},
           {"error", f.error},
           {"injection", f.injection}};
+  if (!f.selected.empty()) o["selected"] = f.selected;  // a dynamic target (issue 14)
+  return o;
 }
 
 json::object step_json(const StepOutcome& s) {

@@ -108,7 +108,16 @@ struct FaultEvent {
   /// false: a timed action (`injection = false`), not a fault: it opens no
   /// episode and is judged by no threshold (docs/measurement.md)
   bool injection = true;
+  /// A dynamic target (issue 14): what the chosen `target` is ("leader", from
+  /// the select's `as`; "selected" when it says nothing); "" = named in the scenario.
+  std::string selected;
 };
+
+/// "etcd2 (selected: leader)": a fault event's target as reports show it.
+inline std::string target_text(const FaultEvent& f) {
+  if (f.selected.empty()) return f.target;
+  return f.selected == "selected" ? f.target + " (selected)" : f.target + " (selected: " + f.selected + ")";
+}
 
 /// A [[setup]], [[verify]] or [[recovery]] command's outcome.
 struct StepOutcome {

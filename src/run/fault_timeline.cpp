@@ -12,6 +12,9 @@
 #include <fmt/format.h>
 
 #include "os/fd_reserve.hpp"
+#include "run/target_select.hpp"
+#include "scenario/check_context.hpp"
+#include "scenario/dynamic_target.hpp"
 
 namespace faultline {
 
@@ -91,17 +94,21 @@ asio::awaitable<void> Run::apply_faults(int it, IterationWindow& w) {
 }
 
 asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
-  const FaultSpec& spec = s_.faults[p.fault];
+  const FaultSpec& declared = s_.faults[p.fault];
   FaultEvent ev;
   ev.iteration = it;
-  ev.fault = spec.repeat > 1 ? fmt::format("{} ({}/{})", spec.name, p.repetition, spec.repeat) : spec.name;
-  ev.kind = spec.kind;
-  ev.target = spec.target;
-  ev.injection = spec.injection;
+  ev.fault = declared.repeat > 1 ? fmt::format("{} ({}/{})", declared.name, p.repetition, declared.repeat) : declared.name;
+  ev.kind = declared.kind;
+  ev.target = declared.target;
+  ev.injection = declared.injection;
   rec_.faults.push_back(ev);
   const std::size_t idx = rec_.faults.size() - 1;
 
-  Applied a{make_injector(spec, s_.network), idx, std::nullopt};
+  // A dynamic target is chosen now, right before the fault's prepare.
+  auto chosen = co_await choose_target(idx, declared);
+  const FaultSpec& spec = chosen ? *chosen : declared;
+  Applied a{make_injector(spec, s_.network), idx, std::nullopt, nullptr};
+  a.spec = std::move(chosen);  // kept while the fault lives: the injector may refer to it
   auto ctx = context(it);
   ctx.event = idx;
   try {
@@ -143,7 +150,7 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
   log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
   const FaultEvent& ev_now = rec_.faults[idx];
   const std::string label =
-      fmt::format("{} ({}{}{})", ev_now.fault, ev_now.kind, ev_now.target.empty() ? "" : " ", ev_now.target);
+      fmt::format("{} ({}{}{})", ev_now.fault, ev_now.kind, ev_now.target.empty() ? "" : " ", target_text(ev_now));
   if (held.injector->reversible() && p.hold) {
     held.revert_due = clock_.at(t_inject + *p.hold);
     obs_.fault_applied(t_inject, idx, label, t_inject + *p.hold);
@@ -156,6 +163,44 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
     ledger_state(idx, "reverted");
   }
   co_return idx;
+}
+
+namespace {
+
+/// Places the chosen `name` in `spec` and on its event; the log line. Not a
+/// coroutine: GCC 12 mis-compiles conditionals in coroutine bodies.
+std::string record_choice(FaultEvent& ev, FaultSpec& spec, const std::string& name, Nanos took) {
+  const TargetSelect& sel = *spec.select;
+  place_selected(spec, name);
+  ev.target = name;
+  ev.selected = sel.as.empty() ? "selected" : sel.as;
+  return fmt::format("{}: {} is {} (`{}` succeeded for it alone among {}; chosen in {})", ev.fault, sel.key,
+                     target_text(ev), sel.command.display(), join_comma(sel.among), format_ms(took));
+}
+
+}  // namespace
+
+asio::awaitable<std::unique_ptr<FaultSpec>> Run::choose_target(std::size_t event, const FaultSpec& declared) {
+  if (!declared.select) co_return nullptr;
+  const TargetSelect& sel = *declared.select;
+  const Nanos start = clock_.now();
+  // Named, not temporaries of the co_await: GCC 12 mis-evaluates a
+  // conditional there (it read the hub of a null network plan).
+  const auto bindings = candidate_bindings(s_, sel, network_);
+  std::string hub;
+  if (network_) hub = network_->hub;
+  std::optional<std::string> name;
+  try {
+    name = co_await select_target(io_.get_executor(), sel, bindings, hub, stop_);
+  } catch (const FaultError& e) {
+    fault_failed(event, "was not applied", e);
+  }
+  if (!name)
+    throw HarnessError(fmt::format("fault '{}' was not applied: the run was stopped while its target was chosen",
+                                   rec_.faults[event].fault));
+  auto spec = std::make_unique<FaultSpec>(declared);
+  log(record_choice(rec_.faults[event], *spec, *name, clock_.now() - start));
+  co_return spec;
 }
 
 void Run::fault_failed(std::size_t event, std::string_view what, const FaultError& e) {

@@ -4,6 +4,7 @@
 
 #include "os/netns.hpp"
 #include "run/runbook.hpp"
+#include "scenario/dynamic_target.hpp"
 #include "scenario/fault_kind.hpp"
 #include "scenario/schedule.hpp"
 #include "scenario/signals.hpp"
@@ -74,6 +75,14 @@ std::string services_block(const Scenario& s) {
   return out;
 }
 
+/// What a fault does; a dynamic target is named SELECTED and said how it is chosen.
+std::string fault_text(const FaultSpec& f) {
+  if (!f.select) return describe_fault(f);
+  FaultSpec shown = f;
+  place_selected(shown, "SELECTED");
+  return fmt::format("{}; SELECTED = {}", describe_fault(shown), selection_text(*f.select));
+}
+
 std::string timeline_block(const Scenario& s, std::optional<std::uint64_t> seed) {
   std::string out = fmt::format("iterations: {}\n", s.iterations);
   bool windows = false;
@@ -97,7 +106,7 @@ std::string timeline_block(const Scenario& s, std::optional<std::uint64_t> seed)
                              ? fmt::format("T+[{}..{}]", format_duration(f.at_min), format_duration(f.at_max))
                              : fmt::format("T+{}", format_duration(p.offset));
       std::string rep = f.repeat > 1 ? fmt::format(" ({}/{})", p.repetition, f.repeat) : "";
-      out += fmt::format("    {:<14} {} '{}'{}: {}\n", when, f.kind, f.name, rep, describe_fault(f));
+      out += fmt::format("    {:<14} {} '{}'{}: {}\n", when, f.kind, f.name, rep, fault_text(f));
       if (p.hold) out += fmt::format("    {:<14} revert '{}'{} (held {})\n", "+" + format_duration(*p.hold), f.name,
                                      rep, format_duration(*p.hold));
     }
@@ -124,6 +133,11 @@ std::string network_block(const Scenario& s) {
   for (const auto& f : s.faults) {
     const auto* p = f.params.get_if<PartitionParams>();  // only a partition has these
     if (!p) continue;
+    if (f.select) {  // its groups are known at injection only
+      out += fmt::format("  '{}' {} (an nft table in the hub): cuts chosen at injection\n", f.name,
+                         p->mode == PartitionMode::drop ? "drops" : "rejects");
+      continue;
+    }
     std::string cuts;
     for (const auto& c : partition_address_cuts(*p, plan)) cuts += fmt::format("{}{} -> {}", cuts.empty() ? "" : ", ", c.from, c.to);
     out += fmt::format("  '{}' {} (an nft table in the hub): {}\n", f.name,

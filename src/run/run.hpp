@@ -58,6 +58,7 @@ struct Applied {
   std::unique_ptr<Injector> injector;
   std::size_t event = 0;              ///< index into RunRecord::faults
   std::optional<TimePoint> revert_due;  ///< reversible faults with a hold
+  std::unique_ptr<FaultSpec> spec;      ///< a dynamic target's fault as chosen (target_select.hpp); null = as declared
 };
 
 /// One scenario's run: its phases, and what they observed.
@@ -197,6 +198,10 @@ class Run {
   /// A fault could not be prepared or applied: recorded on its event, then
   /// thrown as a harness error ("fault 'NAME' WHAT: ERROR").
   [[noreturn]] void fault_failed(std::size_t event, std::string_view what, const FaultError& e);
+  /// A dynamic target (issue 14): the fault as chosen now, recorded on its
+  /// event; null when the fault names its target. Throws HarnessError when
+  /// none or several candidates match, or when the run stopped meanwhile.
+  asio::awaitable<std::unique_ptr<FaultSpec>> choose_target(std::size_t event, const FaultSpec& declared);
 
   /// Reverts one applied fault and forgets it. A failed revert is recorded as
   /// left behind and makes the run a harness error, but never stops the

@@ -94,6 +94,9 @@ PreparedRun prepare_run(const Scenario& scenario, const std::string& scenario_te
     for (const auto& h : p.network->hosts)
       for (const auto& svc : h.services) p.global["addr." + svc] = h.address;
   }
+  // A service on a [[host]]: {addr.SERVICE} is the host's address (what ssh connects to).
+  for (const auto& svc : scenario.services)
+    if (const HostSpec* h = service_host(scenario, svc)) p.global["addr." + svc.name] = h->address;
   std::map<std::string, Bindings> per_service;
   for (const auto& svc : scenario.services)
     per_service[svc.name] = {{"service.dir", (p.dir / "services" / svc.name).string()}, {"service.name", svc.name}};

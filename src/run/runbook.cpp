@@ -81,6 +81,14 @@ asio::awaitable<void> until_stopped(StopSource& stop) {
 
 }  // namespace
 
+asio::awaitable<std::optional<CommandResult>> run_command_or_stop(asio::any_io_executor ex, SpawnOptions opts,
+                                                                  Nanos timeout, StopSource& stop) {
+  if (stop.requested()) co_return std::nullopt;
+  auto r = co_await (command_or_cancelled(ex, std::move(opts), timeout) || until_stopped(stop));
+  if (r.index() == 1) co_return std::nullopt;
+  co_return std::get<0>(r);
+}
+
 asio::awaitable<void> run_runbook(const std::vector<RecoverySpec>& steps, RunbookContext ctx) {
   const RunClock& clock = *ctx.clock;
   StopSource& stop = *ctx.stop;

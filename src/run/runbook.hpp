@@ -15,6 +15,7 @@
 
 #include "os/clock.hpp"
 #include "os/stop.hpp"
+#include "os/subprocess.hpp"
 #include "record/record.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/scenario.hpp"
@@ -59,5 +60,10 @@ struct RunbookContext {
 /// A stop request ends a wait or a running command at once (the command's
 /// process group is killed).
 asio::awaitable<void> run_runbook(const std::vector<RecoverySpec>& steps, RunbookContext ctx);
+
+/// run_command (subprocess.hpp) that a stop request ends at once, its
+/// process group killed; nullopt when stopped (or it could not be waited on).
+asio::awaitable<std::optional<CommandResult>> run_command_or_stop(asio::any_io_executor ex, SpawnOptions opts,
+                                                                  Nanos timeout, StopSource& stop);
 
 }  // namespace faultline

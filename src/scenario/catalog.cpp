@@ -182,7 +182,8 @@ const std::vector<KeySpec>& fault_common_keys() {
       {"kind", "string", "", "the fault kind (see the kinds below)", true},
       {"target", "string", "",
        "what to act on: a service for process.* kinds, a link for net.* kinds (except net.partition; with "
-       "network = \"namespaces\" a service); required for those, not allowed for exec and net.partition",
+       "network = \"namespaces\" a service); required for those, not allowed for exec and net.partition; a service "
+       "may be chosen at injection: { select = \"COMMAND\", among = [\"a\", \"b\"] } (a dynamic target)",
        false},
       {"at", "duration or window", "0s",
        "offset from the iteration start: a duration >= 0, or [\"MIN\", \"MAX\"] = a window the run picks from with the seed",

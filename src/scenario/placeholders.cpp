@@ -94,6 +94,8 @@ void sub(FaultSpec& f, const Bindings& b) {
   // A kind's commands, found through its descriptor.
   if (const FaultKind* kind = fault_kind(f.kind); kind && kind->commands)
     kind->commands(f.params, [&](std::string_view, Command& c) { sub(c, b); });
+  // A select command: the candidate's own placeholders are left for injection (target_select).
+  if (f.select) sub(f.select->command, b);
 }
 void sub(RecoverySpec& st, const Bindings& b) {
   sub(st.command, b);

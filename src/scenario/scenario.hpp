@@ -155,6 +155,22 @@ class FaultParams {
   std::any value_;
 };
 
+/// A dynamic target (issue 14): `target = { select = "COMMAND", among = [...] }`
+/// (or `isolate = { ... }` of net.partition). At injection, not before, the
+/// runner runs COMMAND on the controller once per candidate service, with
+/// that candidate's {service.name} and {service.addr}; the fault acts on the
+/// one candidate whose command exits 0 (none or several: the fault is not
+/// applied and the run stops, exit 4). src/scenario/dynamic_target.hpp places
+/// the chosen name; src/run/target_select.hpp chooses it.
+struct TargetSelect {
+  std::string key;                 ///< where the chosen name goes: "target" or "isolate"
+  Command command;                 ///< exits 0 for the candidate to choose
+  std::vector<std::string> among;  ///< the candidate services, in order
+  Nanos timeout = 5s;              ///< time limit of each command run
+  std::string as;                  ///< what the chosen one is, for reports ("leader"); "" = not said
+  SourcePos pos;                   ///< the select table
+};
+
 /// One [[fault]]: what to do, to whom, and when within an iteration.
 struct FaultSpec {
   std::string name;  ///< defaults to "<kind>" or "<kind>#N" when repeated
@@ -170,6 +186,8 @@ struct FaultSpec {
   /// false (exec only): a timed action, not a fault; no episode opens after it
   /// and no threshold judges it (docs/measurement.md, "Actions")
   bool injection = true;
+  /// A target chosen at injection (TargetSelect); none = named in the scenario.
+  std::optional<TargetSelect> select;
 };
 
 /// One [[link]]: a TCP proxy that faultline runs between services. It listens

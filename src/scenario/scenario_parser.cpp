@@ -24,6 +24,7 @@
 #include "scenario/catalog.hpp"
 #include "scenario/check_context.hpp"
 #include "scenario/fault_kind.hpp"
+#include "scenario/scenario_parser_select.hpp"
 #include "scenario/scenario_parser_values.hpp"
 #include "scenario/validate.hpp"
 
@@ -407,7 +408,10 @@ FaultSpec Parser::fault(const Tbl& tb, bool& named) {
     f.name = *name;
     named = true;
   }
-  if (!kind || fault_accepts(*kind, "target")) assign(f.target, nonempty(tb, "target"));
+  if (!kind || fault_accepts(*kind, "target")) {
+    f.select = read_target_select(*this, tb, "target");  // a table: chosen at injection
+    if (!f.select) assign(f.target, nonempty(tb, "target"));
+  }
   fault_at(tb, f);
   if (!kind || fault_accepts(*kind, "duration")) assign(f.duration, duration(tb, "duration", Min::positive));
   assign(f.repeat, integer(tb, "repeat", 1, kMaxRepeat));
@@ -415,7 +419,11 @@ FaultSpec Parser::fault(const Tbl& tb, bool& named) {
   if (!kind || fault_accepts(*kind, "injection")) assign(f.injection, boolean(tb, "injection"));
   if (kind) {
     TableParamReader reader(*this, tb);
-    f.params = kind->read(reader);
+    // A dynamic `isolate` (a table) is the runner's to fill in; the kind reads the rest.
+    const bool dynamic_isolate = contains(key_names(kind->spec.keys), "isolate") && is_select_table(tb, "isolate");
+    if (dynamic_isolate) f.select = read_target_select(*this, tb, "isolate");
+    HidingParamReader hiding(reader, dynamic_isolate ? "isolate" : "");
+    f.params = kind->read(hiding);
   }
   return f;
 }

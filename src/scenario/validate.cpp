@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "scenario/check_context.hpp"
+#include "scenario/dynamic_target.hpp"
 #include "scenario/fault_kind.hpp"
 #include "scenario/network_plan.hpp"
 #include "scenario/placeholders.hpp"
@@ -265,6 +266,10 @@ void Validator::probes() {
 void Validator::faults() {
   unique_names(s_.faults, "fault", "fault name");
   for (std::size_t i = 0; i < s_.faults.size(); ++i) {
+    if (s_.faults[i].select) {  // a target chosen at injection: checked per candidate
+      check_dynamic_fault(s_, list, i);
+      continue;
+    }
     FaultCheck c(s_, list, s_.faults[i], i);
     check_fault(c);
   }

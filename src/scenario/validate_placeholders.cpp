@@ -9,6 +9,7 @@
 #include <set>
 
 #include "scenario/check_context.hpp"
+#include "scenario/dynamic_target.hpp"
 #include "scenario/fault_kind.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/validate_checks.hpp"
@@ -31,6 +32,7 @@ class PlaceholderCheck : public CheckContext {
   void check_probe_texts(const ProbeSpec& p, const std::string& path, const ServiceSpec* svc);
 
   bool allow_seq_ = false;  ///< {seq} is defined (inside a [[workload]]'s write templates)
+  bool allow_select_ = false;  ///< {service.name}, {service.addr} are the candidate's (a select command)
 };
 
 void PlaceholderCheck::check_text(const std::string& text, const std::string& path, const SourcePos& fallback,
@@ -45,12 +47,15 @@ void PlaceholderCheck::check_text(const std::string& text, const std::string& pa
   if (namespaces())
     for (const auto& svc : s_.services)
       if (!svc.name.empty()) ports.push_back("addr." + svc.name);
+  for (const auto& svc : s_.services)  // a service on a [[host]]: the host's address
+    if (!svc.name.empty() && service_host(s_, svc)) ports.push_back("addr." + svc.name);
   std::set<std::string> reported;
   for (const auto& use : uses) {
     const std::string& name = use.name;
     const auto& builtin = builtin_placeholders();
     const bool service_scoped = name == "service.dir" || name == "service.name";
     if (allow_seq_ && name == "seq") continue;
+    if (allow_select_ && std::ranges::find(select_placeholders(), name) != select_placeholders().end()) continue;
     if (std::find(builtin.begin(), builtin.end(), name) != builtin.end() ||
         std::find(ports.begin(), ports.end(), name) != ports.end() || (service_scoped && svc))
       continue;
@@ -68,8 +73,8 @@ void PlaceholderCheck::check_text(const std::string& text, const std::string& pa
       const std::string best = closest(name, ports);
       error(pos,
             namespaces() ? fmt::format("'{{{}}}' names a service that is not declared", name)
-                         : fmt::format("'{{{}}}' is only defined with network = \"namespaces\"", name),
-            !namespaces()    ? std::string("services on loopback are at 127.0.0.1; or set network = \"namespaces\"")
+                         : fmt::format("'{{{}}}' is only defined with network = \"namespaces\" or for a service on a [[host]]", name),
+            !namespaces()    ? std::string("services on loopback are at 127.0.0.1; or set network = \"namespaces\", or give the service a [[host]]")
             : !best.empty() ? fmt::format("did you mean '{{{}}}'?", best)
                             : service_hint(name.substr(5)));
     } else if (name.rfind("port.", 0) == 0) {
@@ -134,6 +139,11 @@ void PlaceholderCheck::run() {
     check_probe_texts(s_.guards[i], fmt::format("guard[{}]", i), nullptr);
   for (std::size_t i = 0; i < s_.faults.size(); ++i) {
     const auto& f = s_.faults[i];
+    if (f.select) {  // the candidate's {service.name} and {service.addr} are defined here
+      allow_select_ = true;
+      check_command(f.select->command, fmt::format("fault[{}].{}.select", i, f.select->key), f.select->pos, nullptr);
+      allow_select_ = false;
+    }
     const FaultKind* kind = fault_kind(f.kind);
     if (!kind || !kind->commands) continue;
     FaultParams params = f.params;  // the visitor may write; this only reads

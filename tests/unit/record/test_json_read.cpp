@@ -369,3 +369,20 @@ for f in sys.argv[2:]:
                                               fixtures::sh_quote(v1_record.string()));
   CHECK(contains(v1_by_v2.output, "invalid " + v1_record.string() + ":"));
 }
+
+TEST_CASE("json_read: a dynamic target's fault event keeps what was chosen; events without it are unchanged") {
+  RunRecord r = fixtures::failing();
+  REQUIRE_FALSE(r.faults.empty());
+  r.faults[0].target = "etcd2";
+  r.faults[0].selected = "leader";
+  const std::string text = render_json(r);
+  CHECK(contains(text, "\"selected\": \"leader\""));
+  const RunRecord back = read_run_record(text, "run.json");
+  CHECK(back.faults[0].selected == "leader");
+  CHECK(target_text(back.faults[0]) == "etcd2 (selected: leader)");
+  CHECK(render_json(back) == text);
+  r.faults[0].selected.clear();
+  CHECK_FALSE(contains(render_json(r), "\"selected\""));
+  r.faults[0].selected = "selected";
+  CHECK(target_text(r.faults[0]) == "etcd2 (selected)");
+}

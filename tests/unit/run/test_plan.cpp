@@ -63,3 +63,21 @@ TEST_CASE("plan: a huge iteration count is summarised after ten iterations") {
         std::string::npos);
   CHECK(p.size() < 20000);
 }
+
+TEST_CASE("plan: a dynamic target is SELECTED, chosen at injection, and said how") {
+  const std::string text = R"(name = "p"
+[[service]]
+name = "a"
+command = "sleep 60"
+[[service]]
+name = "b"
+command = "sleep 60"
+[[fault]]
+name = "kill-leader"
+kind = "process.kill"
+target = { select = "is-leader {service.addr}", among = ["a", "b"] }
+)";
+  const std::string plan = render_plan(parsed(text), 1);
+  CHECK(plan.find("process.kill 'kill-leader': SIGKILL to the process group of 'SELECTED'; SELECTED = the first of "
+                  "[a, b] where `is-leader {service.addr}` succeeds, chosen at injection") != std::string::npos);
+}

@@ -90,3 +90,27 @@ TEST_CASE("run prepare: with namespaces, services in their hosts, the rest in th
   CHECK(s.guards[0].netns == "fl-abc123-api");
   CHECK(s.verify[0].netns == "fl-abc123");
 }
+
+TEST_CASE("run prepare: {addr.SERVICE} of a service on a [[host]] is the host's address") {
+  std::string tmpl = (fs::temp_directory_path() / "faultline-prepare-XXXXXX").string();
+  REQUIRE(::mkdtemp(tmpl.data()));
+  const fs::path dir = tmpl;
+  Scenario s;
+  s.name = "hosts";
+  HostSpec h;
+  h.name = "h1";
+  h.address = "10.0.4.21";
+  s.hosts = {h};
+  ServiceSpec etcd;
+  etcd.name = "etcd1";
+  etcd.host = "h1";
+  etcd.command = argv({"etcd", "--listen-client-urls", "http://{addr.etcd1}:2379"});
+  s.services = {etcd};
+  RunOptions opts;
+  opts.out_dir = dir / "run";
+  LinkSet links;
+  const PreparedRun p = prepare_run(s, "text", opts, links);
+  CHECK(p.global.at("addr.etcd1") == "10.0.4.21");
+  CHECK(p.rec.scenario.services[0].command.argv[2] == "http://10.0.4.21:2379");
+  fs::remove_all(dir);
+}

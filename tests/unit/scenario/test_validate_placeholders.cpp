@@ -74,3 +74,28 @@ TEST_CASE("validate: {link.X} must name a declared link") {
   CHECK(diag(ds, "{link.rep}").hint == "did you mean '{link.repl}'?");
   CHECK(diag(ds, "{link.other}").hint == "declare it: [[link]] name = \"other\"");
 }
+
+TEST_CASE("validate: {addr.SERVICE} names a service on a [[host]]; a service on this machine has none") {
+  const std::string text = R"(name = "v"
+[[host]]
+name = "h1"
+address = "10.0.4.21"
+[[service]]
+name = "etcd1"
+host = "h1"
+command = "etcd --listen-client-urls http://{addr.etcd1}:2379"
+[[service]]
+name = "local"
+command = "sleep 60"
+[[probe]]
+name = "p"
+kind = "tcp"
+host = "{addr.etcd1}"
+port = 2379
+[[verify]]
+command = "echo {addr.local}"
+)";
+  const auto ds = check(text);
+  REQUIRE(ds.size() == 1);
+  CHECK(ds[0].message == "'{addr.local}' is only defined with network = \"namespaces\" or for a service on a [[host]]");
+}
