@@ -17,7 +17,7 @@ packages=(
   util-linux                 # setpriv: postgres refuses to run as root, the drill runs it as the package's postgres user
   redis-sentinel             # scenarios/redis-sentinel-failover.toml: three Sentinels fail the primary over
   nginx                      # scenarios/nginx-*.toml: load balancer, backends, client of a slow dependency
-  etcd-server etcd-client    # scenarios/etcd-*.toml: a 3-member Raft cluster, and etcdctl for probes and checks
+  etcd-server etcd-client    # scenarios/etcd-*.toml: 3-member Raft clusters (namespaces, and one member per test host); etcdctl for probes and checks
   procps                     # ps/pgrep for humans reading a run; tests read /proc directly
 )
 if [ "${1:-}" = "--tests" ]; then
@@ -31,7 +31,6 @@ if [ "${1:-}" = "--tests" ]; then
                                 # (libclang-rt-14-dev is only recommended by clang-14, so it is named)
     llvm-14                     # llvm-symbolizer: function and line names in a fuzzer's crash report
     openssh-server openssh-client  # the multi-host tests: a real sshd per test host (namespace), reached with ssh
-    etcd-server etcd-client     # the etcd drills across hosts (scenarios/etcd-*.toml): a member per test host, etcdctl
   )
 fi
 
