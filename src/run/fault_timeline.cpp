@@ -72,6 +72,9 @@ asio::awaitable<void> Run::apply_faults(int it, IterationWindow& w) {
       phase(it, "fault timeline", w.start + plan[next].offset, "inject " + s_.faults[plan[next].fault].name);
       if (!co_await stop_.sleep_until(t0 + plan[next].offset)) co_return;
       const FaultEvent& ev = rec_.faults[co_await inject(it, plan[next])];
+      // Reverted by a stop while it was being applied: it has no t_inject,
+      // and the timeline ends here (the stop ends the iteration).
+      if (!ev.inject_end) co_return;
       // A timed action (injection = false) is no injection: measurement never sees it.
       if (ev.injection && first) {
         w.inject_start = ev.inject_start;
