@@ -2,16 +2,27 @@
 //
 // Each probe's time in [from, until] is cut into pieces, one per sample: a
 // sample's outcome holds from its start to the next sample's start (the
-// health definition: the latest sample started at or before t). A sample the
-// harness decided makes its piece unknown; an ok sample that hung (took
-// longer than its interval) proves health only from its end, so its piece is
-// unknown until then. Time before the probe's first sample is unknown, and so
-// is every moment inside a harness stall of the probe or of the whole
-// harness. "combined" sweeps the steady-state probes' pieces together: failing
-// while any is failing, else unknown while any is unknown, else healthy.
+// health definition: the latest sample started at or before t), so each
+// outage begins and ends where the episodes place their transitions, inside
+// the transition's bracket. An ok sample that hung (took longer than
+// its interval) proves health only from its end: after a failing sample the
+// outage lasts until then (where the episodes place the recovery: counting
+// that time as unknown instead took outage time out of the denominator, up
+// to a timeout per episode, and put a holding server's availability points
+// too high against ground truth); after an ok sample it was slow, and the
+// system up (counting that as unknown took healthy time out under load). A sample the harness decided makes its
+// piece unknown. Time before the probe's first sample is unknown, and so is
+// every moment inside a harness stall of the probe or of the whole harness.
+// "combined" sweeps the steady-state probes' pieces together: failing while
+// any is failing, else unknown while any is unknown, else healthy.
+//
+// The ticks beside it are counted from the samples too (ticks_in): the
+// window's samples, the ticks skipped in the gaps between them, and those
+// before the first and after the last.
 #include "measure/availability.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace faultline {
 
@@ -33,12 +44,27 @@ void emit(std::vector<Piece>& out, Nanos start, Nanos end, State state, Nanos fr
 }
 
 /// The probe's pieces covering [from, until) with no gap, before stalls.
+/// A sample's outcome holds from its start to the next sample's start (the
+/// health definition, so the outages are exactly the episodes' spans), with
+/// two exceptions for an ok sample that hung (took longer than one
+/// interval) shows health only from its end: until then the state the
+/// evidence before it left holds (after a failing sample the outage lasts
+/// until that end, where the episodes place the recovery; after an ok one
+/// it was slow, and the system up, as the health definition has it). A
+/// sample the harness decided shows nothing until the next sample's start.
 std::vector<Piece> pieces_of(const ProbeSeries& s, Nanos from, Nanos until) {
   std::vector<Piece> out;
   const auto& v = s.samples;
   auto i = static_cast<std::size_t>(
       std::partition_point(v.begin(), v.end(), [from](const Sample& x) { return x.start < from; }) - v.begin());
   if (i > 0) --i;  // the sample before `from` covers its start
+  // The state the evidence before sample i left (for a hung answer at `from`).
+  State last = State::unknown;
+  for (std::size_t j = i; j > 0; --j)
+    if (!v[j - 1].harness_decided) {
+      last = v[j - 1].ok ? State::up : State::down;
+      break;
+    }
   Nanos covered = from;
   for (; i < v.size() && v[i].start < until; ++i) {
     const Sample& x = v[i];
@@ -46,17 +72,48 @@ std::vector<Piece> pieces_of(const ProbeSeries& s, Nanos from, Nanos until) {
     if (x.start > covered) emit(out, covered, x.start, State::unknown, from, until);
     if (x.harness_decided) {
       emit(out, x.start, next, State::unknown, from, until);
-    } else if (!x.ok) {
+      covered = std::max(covered, next);
+      continue;  // not evidence: `last` stays
+    }
+    if (!x.ok) {
       emit(out, x.start, next, State::down, from, until);
+      last = State::down;
     } else {
       const Nanos proven = x.latency() > s.interval ? std::min(x.end, next) : x.start;
-      emit(out, x.start, proven, State::unknown, from, until);
+      // Until a hung answer's end, the state the evidence before it left:
+      // down after a failure, up after an ok answer (slow, not down).
+      emit(out, x.start, proven, last, from, until);
       emit(out, proven, next, State::up, from, until);
+      last = State::up;
     }
     covered = std::max(covered, next);
   }
   if (covered < until) emit(out, covered, until, State::unknown, from, until);
   return out;
+}
+
+/// Ticks of a probe with this interval that fell due in [from, until]: the
+/// samples that started there, the ticks skipped between them (a gap of n
+/// intervals between two starts held n - 1 ticks that were not taken), and
+/// those before the first and after the last sample. A pure function of the
+/// samples, so that a window's count does not depend on the run around it.
+std::uint64_t ticks_in(const ProbeSeries& s, Nanos from, Nanos until) {
+  const Nanos iv = s.interval;
+  if (iv.count() <= 0 || until <= from) return 0;
+  std::uint64_t n = 0;
+  std::optional<Nanos> first, last;
+  for (const auto& x : s.samples) {
+    if (x.start < from) continue;
+    if (x.start > until) break;
+    if (last) n += static_cast<std::uint64_t>(std::max<std::int64_t>(0, (x.start - *last + iv / 2) / iv - 1));
+    if (!first) first = x.start;
+    last = x.start;
+    ++n;
+  }
+  if (!first) return static_cast<std::uint64_t>((until - from) / iv);
+  n += static_cast<std::uint64_t>((*first - from) / iv);
+  n += static_cast<std::uint64_t>(std::max<std::int64_t>(0, (until - *last + iv - Nanos(1)) / iv - 1));
+  return n;
 }
 
 /// The stalls that concern the probe named `probe` ("" = the whole harness's
@@ -136,7 +193,7 @@ std::vector<Availability> availability_over(const std::vector<ProbeSeries>& prob
       ++a.total;
       a.ok += x.ok ? 1 : 0;
     }
-    if (s.interval.count() > 0 && until > from) a.ticks = static_cast<std::uint64_t>((until - from) / s.interval);
+    a.ticks = ticks_in(s, from, until);
     auto pieces = overlay(pieces_of(s, from, until), stalls_for(stalls, s.name));
     for (const auto& p : pieces) add_time(a, p);
     if (s.steady_state) {

@@ -221,21 +221,51 @@ void check_truth(const truth::Setup& s, const truth::Outcome& o, bool point) {
   // 1 ms of their ticks (p99). On a machine busy with other work the bound
   // is widened by exactly the lateness the record reports, no more.
   const std::int64_t late = o.lateness_p99 <= 1'000'000 ? 0 : o.lateness_p99;
-  if (point && (s.mode != "hold" || o.record_brackets)) CHECK(p99 <= s.interval_ns + 1'000'000 + late);
-  if (o.time_availability)
+  if (point && (s.mode != "hold" || o.record_brackets)) {
+    CHECK(p99 <= s.interval_ns + 1'000'000 + late);
+    // The issue's own bound holds on an unloaded machine (load average below
+    // the core count around the run, samples on time); with other work on
+    // the machine it is reported, with the load, not enforced.
+    if (truth::unloaded(o) && late == 0) CHECK(p99 <= s.interval_ns + 1'000'000);
+    else WARN_MESSAGE(p99 <= s.interval_ns + 1'000'000,
+                      fmt::format("loaded machine (load average {:.2f} before, {:.2f} after): point error p99 {:.3f} ms "
+                                  "against interval + 1 ms = {:.3f} ms, not enforced",
+                                  o.load_before, o.load_after, p99 / 1e6, (s.interval_ns + 1'000'000) / 1e6));
+  }
+  // Availability (the share of the observed time healthy) within one
+  // percentage point of the server's own up-time share over the same spans:
+  // the run's figure (every iteration's time summed), which the reports show
+  // and min_availability judges. Each iteration's own figure carries the
+  // sampling error of its few transitions (up to an interval each, in
+  // windows of a few hundred ms: under load a lateness of a few ms moves it
+  // by a point), so it is reported, and warned about, not enforced. Under
+  // the CPU hog on a machine that other work loads too (load average at or
+  // above the core count before the hog started), the probes run tens of
+  // ms late and the figure is reported with the load, not enforced.
+  double worst_availability = 0;
+  if (o.time_availability) {
+    CAPTURE(o.run_availability);
+    CAPTURE(o.run_truth_availability);
+    const double off = std::abs(o.run_availability - o.run_truth_availability);
+    if (!s.hog || truth::unloaded(o, true)) CHECK(off <= 1.0);
+    else WARN_MESSAGE(off <= 1.0, fmt::format("CPU hog on a loaded machine (load average {:.2f} before, {:.2f} after): "
+                                              "availability {:.2f} points off the truth, not enforced",
+                                              o.load_before, o.load_after, off));
     for (std::size_t i = 0; i < o.availability.size(); ++i) {
-      CAPTURE(i + 1);
-      // Issue 15's target (within 1 point of the truth's up-time share) is
-      // not met yet: 1.2-2.4 points off in the sanitized CI run. Reported,
-      // not enforced, until the availability reconstruction is reworked.
-      WARN(std::abs(o.availability[i] - o.truth_availability[i]) <= 1.0);
+      const double off = std::abs(o.availability[i] - o.truth_availability[i]);
+      worst_availability = std::max(worst_availability, off);
+      WARN_MESSAGE(off <= 1.0, fmt::format("iteration {}: availability {:.2f} %, truth {:.2f} %", i + 1,
+                                           o.availability[i], o.truth_availability[i]));
     }
+  }
   MESSAGE(fmt::format("{} at {} ms{}: {} transitions, coverage {:.1f} %, error p50 {:.3f} ms p99 {:.3f} ms max {:.3f} "
-                      "ms, {} of {} ticks skipped, lateness p99 {:.3f} ms max {:.3f} ms, {} stall(s){}",
+                      "ms, {} of {} ticks skipped, lateness p99 {:.3f} ms max {:.3f} ms, {} stall(s), availability {:.2f} % (truth "
+                      "{:.2f} %; iterations off by at most {:.2f} points), load average {:.2f}/{:.2f}{}",
                       s.mode, s.interval_ns / 1e6, s.hog ? " under a CPU hog" : "", o.transitions.size(),
                       truth::coverage(o), truth::percentile(err, 0.5) / 1e6, p99 / 1e6,
                       truth::percentile(err, 1.0) / 1e6, o.skipped, o.scheduled, o.lateness_p99 / 1e6,
-                      o.lateness_max / 1e6, o.stalls,
+                      o.lateness_max / 1e6, o.stalls, o.run_availability, o.run_truth_availability, worst_availability,
+                      o.load_before, o.load_after,
                       o.time_availability ? "" : " (availability by samples: not compared)"));
 }
 
