@@ -238,19 +238,25 @@ void check_truth(const truth::Setup& s, const truth::Outcome& o, bool point) {
   // and min_availability judges. Each iteration's own figure carries the
   // sampling error of its few transitions (up to an interval each, in
   // windows of a few hundred ms: under load a lateness of a few ms moves it
-  // by a point), so it is reported, and warned about, not enforced. Under
-  // the CPU hog on a machine that other work loads too (load average at or
-  // above the core count before the hog started), the probes run tens of
-  // ms late and the figure is reported with the load, not enforced.
+  // by a point), so it is reported, and warned about, not enforced. The
+  // run's figure is enforced where the harness could keep its schedule:
+  // the machine unloaded by other work (load average below the core count;
+  // the run's own CPU hog aside), or the record showing every probe on time
+  // (lateness p99 within 1 ms, no stall). Otherwise (probes several ms
+  // late: up to 1.7 points off at 1 ms and holding, at load average 9.5 on
+  // 2 cores) the figure is reported with the load and the lateness, not
+  // enforced.
   double worst_availability = 0;
   if (o.time_availability) {
     CAPTURE(o.run_availability);
     CAPTURE(o.run_truth_availability);
     const double off = std::abs(o.run_availability - o.run_truth_availability);
-    if (!s.hog || truth::unloaded(o, true)) CHECK(off <= 1.0);
-    else WARN_MESSAGE(off <= 1.0, fmt::format("CPU hog on a loaded machine (load average {:.2f} before, {:.2f} after): "
-                                              "availability {:.2f} points off the truth, not enforced",
-                                              o.load_before, o.load_after, off));
+    const bool on_time = o.lateness_p99 <= 1'000'000 && o.stalls == 0;
+    if (truth::unloaded(o, s.hog) || on_time) CHECK(off <= 1.0);
+    else WARN_MESSAGE(off <= 1.0, fmt::format("loaded machine (load average {:.2f} before, {:.2f} after; lateness p99 "
+                                              "{:.3f} ms, {} stall(s)): availability {:.2f} points off the truth, "
+                                              "not enforced",
+                                              o.load_before, o.load_after, o.lateness_p99 / 1e6, o.stalls, off));
     for (std::size_t i = 0; i < o.availability.size(); ++i) {
       const double off = std::abs(o.availability[i] - o.truth_availability[i]);
       worst_availability = std::max(worst_availability, off);
