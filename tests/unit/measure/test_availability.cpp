@@ -24,8 +24,10 @@ ProbeSeries probe(const std::string& name, Nanos interval, int count, const std:
 
 }  // namespace
 
-TEST_CASE("availability: time between samples belongs to the earlier one") {
-  // 100 ms ticks 0..19; failing at 5 and 6: failing 500..700 of 0..2000.
+TEST_CASE("availability: a transition lies at the middle between the samples that disagree") {
+  // 100 ms ticks 0..19 (each answered in 1 ms); failing at 5 and 6: the
+  // outage began between 401 and 500 and ended between 601 and 700, so it is
+  // placed over 450.5..650.5: 200 ms of 0..2000.
   const auto av = availability_over({probe("api", 100ms, 20, {5, 6})}, 0ms, 2000ms, {});
   REQUIRE(av.size() == 2);
   CHECK(av[0].up == 1800ms);
@@ -43,7 +45,7 @@ TEST_CASE("availability: combined fails while any steady-state probe fails; obse
                                      probe("watch", 100ms, 10, {0, 1, 2, 3}, false)},
                                     0ms, 1000ms, {});
   REQUIRE(av.size() == 4);
-  CHECK(av[2].down == 400ms);
+  CHECK(av[2].down == 350500us);  // from its first sample to the middle of 301..400
   CHECK(av[3].probe == "combined");
   CHECK(av[3].down == 300ms);
   CHECK(av[3].up == 700ms);
@@ -80,9 +82,9 @@ TEST_CASE("availability: an ok sample that hung after a failure ends the outage 
   CHECK(slow[0].down == 0ns);
 }
 
-TEST_CASE("availability: a failing sample that hung is down until the next sample; its skipped ticks count") {
+TEST_CASE("availability: a failing sample that hung is down over its whole span; its skipped ticks count") {
   // 10 ms ticks; the sample of 200 hangs until its 50 ms timeout (ticks 210..250 skipped),
-  // the next, at 260, is ok: down from 200 to 260.
+  // the next, at 260, is ok: down from the middle of 191..200 to the middle of 250..260.
   ProbeSeries p;
   p.name = "api";
   p.interval = 10ms;
@@ -90,7 +92,7 @@ TEST_CASE("availability: a failing sample that hung is down until the next sampl
   p.samples.push_back({200ms, 250ms, false, "timeout"});
   for (int k = 26; k < 40; ++k) p.samples.push_back({k * 10ms, k * 10ms + 1ms, true, ""});
   const auto av = availability_over({p}, 0ms, 400ms, {});
-  CHECK(av[0].down == 60ms);
+  CHECK(av[0].down == 255ms - 195500us);
   CHECK(av[0].up == 400ms - av[0].down);
   CHECK(av[0].total == 35);
   CHECK(av[0].ok == 34);
@@ -114,15 +116,15 @@ TEST_CASE("availability: ticks skipped before, between and after the window's sa
 }
 
 TEST_CASE("availability: the window's edges take the state the samples around them imply") {
-  // Failing at ticks 3 and 4: the outage is 300..500. The window [350, 550]
-  // starts inside it (the sample of 300 covers its start) and ends after it.
+  // Failing at ticks 3 and 4: the outage is placed over 250.5..450.5. The
+  // window [350, 550] starts inside it and ends after it.
   ProbeSeries p;
   p.name = "api";
   p.interval = 100ms;
   for (int k = 0; k < 10; ++k) p.samples.push_back({k * 100ms, k * 100ms + 1ms, k < 3 || k > 4, ""});
   const auto av = availability_over({p}, 350ms, 550ms, {});
-  CHECK(av[0].down == 150ms);
-  CHECK(av[0].up == 50ms);
+  CHECK(av[0].down == 100500us);
+  CHECK(av[0].up == 99500us);
   CHECK(av[0].unknown == 0ns);
 }
 
