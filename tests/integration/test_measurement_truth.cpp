@@ -188,6 +188,44 @@ TEST_CASE("truth: a fault the system absorbs is reported as no impact, recovery 
 
 namespace {
 
+/// Availability against the truth (see the comment inside); returns how far
+/// the worst iteration's own figure was off, in points.
+double check_availability(const truth::Setup& s, const truth::Outcome& o) {
+  // Availability (the share of the observed time healthy) within one
+  // percentage point of the server's own up-time share over the same spans:
+  // the run's figure (every iteration's time summed), which the reports show
+  // and min_availability judges. Each iteration's own figure carries the
+  // sampling error of its few transitions (up to an interval each, in
+  // windows of a few hundred ms: under load a lateness of a few ms moves it
+  // by a point), so it is reported, and warned about, not enforced. The
+  // run's figure is enforced where the harness could keep its schedule:
+  // the machine unloaded by other work (load average below the core count;
+  // the run's own CPU hog aside), or the record showing every probe on time
+  // (lateness p99 within 1 ms, no stall). Otherwise (probes several ms
+  // late: up to 1.7 points off at 1 ms and holding, at load average 9.5 on
+  // 2 cores) the figure is reported with the load and the lateness, not
+  // enforced.
+  double worst = 0;
+  if (o.time_availability) {
+    CAPTURE(o.run_availability);
+    CAPTURE(o.run_truth_availability);
+    const double off = std::abs(o.run_availability - o.run_truth_availability);
+    const bool on_time = o.lateness_p99 <= 1'000'000 && o.stalls == 0;
+    if (truth::unloaded(o, s.hog) || on_time) CHECK(off <= 1.0);
+    else WARN_MESSAGE(off <= 1.0, fmt::format("loaded machine (load average {:.2f} before, {:.2f} after; lateness p99 "
+                                              "{:.3f} ms, {} stall(s)): availability {:.2f} points off the truth, "
+                                              "not enforced",
+                                              o.load_before, o.load_after, o.lateness_p99 / 1e6, o.stalls, off));
+    for (std::size_t i = 0; i < o.availability.size(); ++i) {
+      const double iteration_off = std::abs(o.availability[i] - o.truth_availability[i]);
+      worst = std::max(worst, iteration_off);
+      WARN_MESSAGE(iteration_off <= 1.0, fmt::format("iteration {}: availability {:.2f} %, truth {:.2f} %", i + 1,
+                                           o.availability[i], o.truth_availability[i]));
+    }
+  }
+  return worst;
+}
+
 /// The checks every ground-truth run must pass; `point` adds the point
 /// error bound of an unloaded machine (p99 <= interval + 1 ms, widened by the
 /// lateness p99 the record reports when that exceeds 1 ms).
@@ -232,38 +270,7 @@ void check_truth(const truth::Setup& s, const truth::Outcome& o, bool point) {
                                   "against interval + 1 ms = {:.3f} ms, not enforced",
                                   o.load_before, o.load_after, p99 / 1e6, (s.interval_ns + 1'000'000) / 1e6));
   }
-  // Availability (the share of the observed time healthy) within one
-  // percentage point of the server's own up-time share over the same spans:
-  // the run's figure (every iteration's time summed), which the reports show
-  // and min_availability judges. Each iteration's own figure carries the
-  // sampling error of its few transitions (up to an interval each, in
-  // windows of a few hundred ms: under load a lateness of a few ms moves it
-  // by a point), so it is reported, and warned about, not enforced. The
-  // run's figure is enforced where the harness could keep its schedule:
-  // the machine unloaded by other work (load average below the core count;
-  // the run's own CPU hog aside), or the record showing every probe on time
-  // (lateness p99 within 1 ms, no stall). Otherwise (probes several ms
-  // late: up to 1.7 points off at 1 ms and holding, at load average 9.5 on
-  // 2 cores) the figure is reported with the load and the lateness, not
-  // enforced.
-  double worst_availability = 0;
-  if (o.time_availability) {
-    CAPTURE(o.run_availability);
-    CAPTURE(o.run_truth_availability);
-    const double off = std::abs(o.run_availability - o.run_truth_availability);
-    const bool on_time = o.lateness_p99 <= 1'000'000 && o.stalls == 0;
-    if (truth::unloaded(o, s.hog) || on_time) CHECK(off <= 1.0);
-    else WARN_MESSAGE(off <= 1.0, fmt::format("loaded machine (load average {:.2f} before, {:.2f} after; lateness p99 "
-                                              "{:.3f} ms, {} stall(s)): availability {:.2f} points off the truth, "
-                                              "not enforced",
-                                              o.load_before, o.load_after, o.lateness_p99 / 1e6, o.stalls, off));
-    for (std::size_t i = 0; i < o.availability.size(); ++i) {
-      const double off = std::abs(o.availability[i] - o.truth_availability[i]);
-      worst_availability = std::max(worst_availability, off);
-      WARN_MESSAGE(off <= 1.0, fmt::format("iteration {}: availability {:.2f} %, truth {:.2f} %", i + 1,
-                                           o.availability[i], o.truth_availability[i]));
-    }
-  }
+  const double worst_availability = check_availability(s, o);
   MESSAGE(fmt::format("{} at {} ms{}: {} transitions, coverage {:.1f} %, error p50 {:.3f} ms p99 {:.3f} ms max {:.3f} "
                       "ms, {} of {} ticks skipped, lateness p99 {:.3f} ms max {:.3f} ms, {} stall(s), availability {:.2f} % (truth "
                       "{:.2f} %; iterations off by at most {:.2f} points), load average {:.2f}/{:.2f}{}",
