@@ -1,17 +1,32 @@
 // Availability over time, as docs/measurement.md ("Availability") defines it.
 //
-// Each probe's time in [from, until] is cut into pieces, one per sample: a
-// sample's outcome holds from its start to the next sample's start (the
-// health definition: the latest sample started at or before t). A sample the
-// harness decided makes its piece unknown; an ok sample that hung (took
-// longer than its interval) proves health only from its end, so its piece is
-// unknown until then. Time before the probe's first sample is unknown, and so
-// is every moment inside a harness stall of the probe or of the whole
-// harness. "combined" sweeps the steady-state probes' pieces together: failing
-// while any is failing, else unknown while any is unknown, else healthy.
+// Each probe's time in [from, until] is reconstructed from its samples as
+// they really ran: each sample shows a state over a span (known_of), the
+// state holds between two samples that agree, and where two neighbours
+// disagree the transition is placed at the middle of the time between them
+// (the middle of the transition's bracket), except before an ok answer that
+// hung after a failure: the outage lasts to that answer's end (recovery is
+// never placed before the latest moment the system was certainly still
+// down, as for episodes). Against ground truth (tests/integration/
+// test_measurement_truth.cpp): placing each transition at the later
+// sample's start (the health definition's point) detects an outage up to
+// an interval late while a held answer ends it exactly, which put a holding
+// server about half an interval per outage too available; counting a hung
+// answer after a failure as unknown took up to a timeout of outage per
+// episode out of the denominator. An ok answer that hung after an ok one
+// was slow: up. Time before the probe's first sample is unknown, and so is
+// every sample the harness decided (to the next sample's start) and every
+// moment inside a harness stall of the probe or of the whole harness.
+// "combined" sweeps the steady-state probes' pieces together: failing while
+// any is failing, else unknown while any is unknown, else healthy.
+//
+// The ticks beside it are counted from the samples too (ticks_in): the
+// window's samples, the ticks skipped in the gaps between them, and those
+// before the first and after the last.
 #include "measure/availability.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace faultline {
 
@@ -32,31 +47,86 @@ void emit(std::vector<Piece>& out, Nanos start, Nanos end, State state, Nanos fr
   if (start < end) out.push_back({start, end, state});
 }
 
+/// What one sample shows, as a span of known state: a failing sample shows
+/// the system down over its whole span (no good answer came from its start
+/// to its end); a prompt ok sample shows it up over its span; an ok sample
+/// that hung (took longer than one interval) shows it up only at its end
+/// (`late`); a sample the harness decided shows nothing from its start to
+/// the next sample's start.
+struct Known {
+  Nanos a{0}, b{0};
+  State state = State::unknown;
+  bool late = false;
+};
+
+Known known_of(const ProbeSeries& s, std::size_t i, Nanos until) {
+  const Sample& x = s.samples[i];
+  if (x.harness_decided) return {x.start, i + 1 < s.samples.size() ? s.samples[i + 1].start : until, State::unknown};
+  if (!x.ok) return {x.start, x.end, State::down};
+  if (x.latency() > s.interval) return {x.end, x.end, State::up, true};
+  return {x.start, x.end, State::up};
+}
+
 /// The probe's pieces covering [from, until) with no gap, before stalls.
+/// Between two samples that show the same state, that state; between two
+/// that differ, the transition at the middle of the time neither covered
+/// (the change is equally likely anywhere in that bracket); but before an
+/// ok answer that hung after a failure, the outage lasts until that answer's
+/// end (where the episodes place the recovery). Next to a span the harness
+/// decided, the known state holds up to it.
 std::vector<Piece> pieces_of(const ProbeSeries& s, Nanos from, Nanos until) {
   std::vector<Piece> out;
   const auto& v = s.samples;
   auto i = static_cast<std::size_t>(
       std::partition_point(v.begin(), v.end(), [from](const Sample& x) { return x.start < from; }) - v.begin());
-  if (i > 0) --i;  // the sample before `from` covers its start
-  Nanos covered = from;
+  i -= std::min<std::size_t>(i, 2);  // the samples before `from` decide its state
+  std::optional<Known> prev;
   for (; i < v.size() && v[i].start < until; ++i) {
-    const Sample& x = v[i];
-    const Nanos next = i + 1 < v.size() ? std::min(v[i + 1].start, until) : until;
-    if (x.start > covered) emit(out, covered, x.start, State::unknown, from, until);
-    if (x.harness_decided) {
-      emit(out, x.start, next, State::unknown, from, until);
-    } else if (!x.ok) {
-      emit(out, x.start, next, State::down, from, until);
+    Known k = known_of(s, i, until);
+    if (!prev) {
+      emit(out, from, k.a, State::unknown, from, until);
     } else {
-      const Nanos proven = x.latency() > s.interval ? std::min(x.end, next) : x.start;
-      emit(out, x.start, proven, State::unknown, from, until);
-      emit(out, proven, next, State::up, from, until);
+      const Nanos gap = std::min(prev->b, k.a);
+      if (k.state == State::unknown || prev->state == State::unknown || prev->state == k.state || k.late) {
+        emit(out, gap, k.a, prev->state, from, until);
+      } else {
+        const Nanos mid = gap + (k.a - gap) / 2;
+        emit(out, gap, mid, prev->state, from, until);
+        emit(out, mid, k.a, k.state, from, until);
+      }
+      k.a = std::max(k.a, prev->b);
+      k.b = std::max(k.b, k.a);
     }
-    covered = std::max(covered, next);
+    emit(out, k.a, k.b, k.state, from, until);
+    prev = k;
   }
-  if (covered < until) emit(out, covered, until, State::unknown, from, until);
+  if (!prev) emit(out, from, until, State::unknown, from, until);
+  else emit(out, prev->b, until, prev->state, from, until);
   return out;
+}
+
+/// Ticks of a probe with this interval that fell due in [from, until]: the
+/// samples that started there, the ticks skipped between them (a gap of n
+/// intervals between two starts held n - 1 ticks that were not taken), and
+/// those before the first and after the last sample. A pure function of the
+/// samples, so that a window's count does not depend on the run around it.
+std::uint64_t ticks_in(const ProbeSeries& s, Nanos from, Nanos until) {
+  const Nanos iv = s.interval;
+  if (iv.count() <= 0 || until <= from) return 0;
+  std::uint64_t n = 0;
+  std::optional<Nanos> first, last;
+  for (const auto& x : s.samples) {
+    if (x.start < from) continue;
+    if (x.start > until) break;
+    if (last) n += static_cast<std::uint64_t>(std::max<std::int64_t>(0, (x.start - *last + iv / 2) / iv - 1));
+    if (!first) first = x.start;
+    last = x.start;
+    ++n;
+  }
+  if (!first) return static_cast<std::uint64_t>((until - from) / iv);
+  n += static_cast<std::uint64_t>((*first - from) / iv);
+  n += static_cast<std::uint64_t>(std::max<std::int64_t>(0, (until - *last + iv - Nanos(1)) / iv - 1));
+  return n;
 }
 
 /// The stalls that concern the probe named `probe` ("" = the whole harness's
@@ -136,7 +206,7 @@ std::vector<Availability> availability_over(const std::vector<ProbeSeries>& prob
       ++a.total;
       a.ok += x.ok ? 1 : 0;
     }
-    if (s.interval.count() > 0 && until > from) a.ticks = static_cast<std::uint64_t>((until - from) / s.interval);
+    a.ticks = ticks_in(s, from, until);
     auto pieces = overlay(pieces_of(s, from, until), stalls_for(stalls, s.name));
     for (const auto& p : pieces) add_time(a, p);
     if (s.steady_state) {

@@ -36,9 +36,10 @@
 //   sample is skipped, so a later failing sample after a later injection can
 //   still open a plain episode). An unrecovered episode stays open until the
 //   end of the observation, so nothing follows it.
-// - Availability: per probe (steady-state or not), ok/total over samples
-//   with inject_start <= start <= observed_until; "combined" sums the
-//   steady-state probes.
+// - Availability: per probe (steady-state or not), over [inject_start,
+//   observed_until]; the share of time healthy as availability.cpp
+//   reconstructs it, and ok/total over samples with inject_start <= start
+//   <= observed_until; "combined" takes the steady-state probes together.
 // - observation_complete(now) looks at the samples started at or before now
 //   and is true when: nothing failed yet, now >= max(t_inject, t_revert,
 //   last later injection) + watch, and every steady-state probe has

@@ -7,12 +7,14 @@
 // as an overrun.
 //
 // Who touches what: the tick loops, tick timers, executions and stall list of
-// tcp/http probes live on the probe thread; those of exec probes, series,
-// lateness histograms and the callback on the run's event loop ("main"). Between them
-// only atomics (busy, stopping, the skip and tick counters, exec_pending)
-// and the delivery queue under its mutex. The probe thread's io_context is
-// owned by ProbeScheduler::Thread, not by Impl (which coroutine frames keep
-// alive), so that destroying it destroys the frames and never the reverse.
+// tcp/http probes live on the probe thread; those of exec probes on the exec
+// thread (started only when there are exec probes); series, lateness
+// histograms and the callback on the run's event loop ("main"). Between them
+// only atomics (busy, stopping, the skip and tick counters) and the delivery
+// queue under its mutex, which main empties on a timer of its own (the
+// pump) rather than being signalled for each batch. The threads' io_contexts are owned by
+// ProbeScheduler::Thread, not by Impl (which coroutine frames keep alive), so
+// that destroying them destroys the frames and never the reverse.
 #include "run/scheduler.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,6 +25,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <mutex>
@@ -49,12 +52,20 @@ struct Delivery {
 struct ProbeScheduler::Thread {
   asio::io_context io{1};
   std::thread thread;
+  asio::io_context exec_io{1};  ///< exec probes: spawning may block, so never on the probe thread
+  std::thread exec_thread;
+  bool joinable() const { return thread.joinable() || exec_thread.joinable(); }
+  void join() {
+    if (thread.joinable()) thread.join();
+    if (exec_thread.joinable()) exec_thread.join();
+  }
 };
 
 struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl> {
   // Set at construction, read by both threads.
   asio::any_io_executor main_ex;
   asio::io_context::executor_type probe_ex;
+  asio::io_context::executor_type exec_ex;
   RunClock clock;
   std::vector<ProbeSpec> probes;
 
@@ -62,30 +73,29 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   std::unique_ptr<std::atomic<bool>[]> busy;  ///< an execution of probe i is in flight
   std::unique_ptr<std::atomic<std::uint64_t>[]> skipped, scheduled;
   std::atomic<bool> stopping{false};
-  std::atomic<int> exec_pending{0};  ///< exec executions handed to main and not yet recorded
   std::mutex mu;
   std::vector<Delivery> queue;  ///< under mu
-  bool flush_posted = false;    ///< under mu
 
-  // Probe thread only (read by main after the thread was joined); the
-  // entries of exec probes are main's.
+  // The thread of the probe's kind only (read by main after the threads were joined).
   std::vector<asio::steady_timer*> tick_timers;
-  std::vector<HarnessStall> stalls;
-  std::vector<HarnessStall> main_stalls;  ///< main only: the exec probes' stalls
+  std::vector<HarnessStall> stalls;       ///< the probe thread's
+  std::vector<HarnessStall> exec_stalls;  ///< the exec thread's
 
   // Main only.
   std::vector<ProbeSeries> series;
   std::vector<LatenessHistogram> lateness;
   SampleCallback callback;
-  asio::steady_timer drained;  ///< cancelled when the thread is done and no exec is pending
-  bool thread_done = true;     ///< until start()
+  asio::steady_timer drained;  ///< cancelled when every thread is done
+  asio::steady_timer pump;     ///< paces the delivery of queued samples (pump_loop)
+  int threads_running = 0;     ///< threads started and not yet done
 
-  Impl(asio::any_io_executor e, asio::io_context::executor_type pe, const RunClock& c, std::vector<ProbeSpec> p)
-      : main_ex(e), probe_ex(pe), clock(c), probes(std::move(p)),
+  Impl(asio::any_io_executor e, asio::io_context::executor_type pe, asio::io_context::executor_type ee,
+       const RunClock& c, std::vector<ProbeSpec> p)
+      : main_ex(e), probe_ex(pe), exec_ex(ee), clock(c), probes(std::move(p)),
         busy(new std::atomic<bool>[probes.size()]),
         skipped(new std::atomic<std::uint64_t>[probes.size()]),
         scheduled(new std::atomic<std::uint64_t>[probes.size()]),
-        tick_timers(probes.size(), nullptr), lateness(probes.size()), drained(e) {
+        tick_timers(probes.size(), nullptr), lateness(probes.size()), drained(e), pump(e) {
     drained.expires_at(asio::steady_timer::time_point::max());
     for (std::size_t i = 0; i < probes.size(); ++i) {
       busy[i] = false;
@@ -105,12 +115,17 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   }
 
   bool is_exec(std::size_t i) const { return probes[i].kind == ProbeKind::exec; }
+  bool has_exec() const {
+    return std::any_of(probes.begin(), probes.end(), [](const ProbeSpec& p) { return p.kind == ProbeKind::exec; });
+  }
+  /// The executor probe i ticks and runs on.
+  asio::io_context::executor_type ex_of(std::size_t i) const { return is_exec(i) ? exec_ex : probe_ex; }
 
-  /// Tick k of probe i fires at start + k * interval: on the probe thread,
-  /// or on main for an exec probe (its command is spawned there).
+  /// Tick k of probe i fires at start + k * interval, on the thread of its
+  /// kind (the exec thread spawns commands; the probe thread never does).
   static asio::awaitable<void> tick_loop(std::shared_ptr<Impl> self, std::size_t i, Nanos start) {
     const Nanos interval = self->interval_of(i);
-    auto& stalls = self->is_exec(i) ? self->main_stalls : self->stalls;
+    auto& stalls = self->is_exec(i) ? self->exec_stalls : self->stalls;
     asio::steady_timer timer(co_await asio::this_coro::executor);
     self->tick_timers[i] = &timer;
     Nanos last_ran = self->clock.now();
@@ -143,16 +158,11 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
 
   /// Starts one execution of probe i (on the thread its ticks run on).
   void launch(std::size_t i, Nanos tick) {
-    auto self = shared_from_this();
-    if (!is_exec(i)) {
-      asio::co_spawn(probe_ex, execute(self, i, tick, probe_ex), asio::detached);
-      return;
-    }
-    ++exec_pending;
-    asio::co_spawn(main_ex, execute(self, i, tick, main_ex), asio::detached);
+    const auto ex = ex_of(i);
+    asio::co_spawn(ex, execute(shared_from_this(), i, tick, ex), asio::detached);
   }
 
-  /// One execution of probe i on `ex` (the probe thread, or main for exec probes).
+  /// One execution of probe i on `ex` (the probe thread, or the exec thread).
   static asio::awaitable<void> execute(std::shared_ptr<Impl> self, std::size_t i, Nanos tick, asio::any_io_executor ex) {
     Delivery d{i, Sample{}, tick};
     d.sample.start = self->clock.now();
@@ -166,22 +176,34 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     }
     d.sample.end = self->clock.now();
     self->busy[i] = false;
-    if (self->probes[i].kind == ProbeKind::exec) {  // already on main
-      self->record(std::move(d));
-      --self->exec_pending;
-      self->check_drained();
-    } else {
-      self->deliver(std::move(d));
-    }
+    self->deliver(std::move(d));
   }
 
-  /// Probe thread: queues a sample for main.
+  /// Probe or exec thread: queues a sample for main (pump_loop takes it).
   void deliver(Delivery d) {
     std::lock_guard lock(mu);
     queue.push_back(std::move(d));
-    if (flush_posted) return;
-    flush_posted = true;
-    asio::post(main_ex, [self = shared_from_this()] { self->flush(); });
+  }
+
+  /// How often main takes the queued samples: the shortest probe interval,
+  /// within [1 ms, 10 ms]. Main wakes on its own timer, so the probe thread
+  /// never signals it (a post per batch cost a lock on main's scheduler,
+  /// contended with main itself, and an eventfd write per batch).
+  Nanos pump_period() const {
+    Nanos p = Nanos(10'000'000);
+    for (std::size_t i = 0; i < probes.size(); ++i) p = std::min(p, interval_of(i));
+    return std::max(p, Nanos(1'000'000));
+  }
+
+  /// Main: records the queued samples every pump_period() while the threads run.
+  static asio::awaitable<void> pump_loop(std::shared_ptr<Impl> self) {
+    const auto period = std::chrono::duration_cast<asio::steady_timer::duration>(self->pump_period());
+    while (self->threads_running > 0) {
+      self->pump.expires_after(period);
+      boost::system::error_code ec;
+      co_await self->pump.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      self->flush();
+    }
   }
 
   /// Main: records every queued sample.
@@ -190,7 +212,6 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     {
       std::lock_guard lock(mu);
       batch.swap(queue);
-      flush_posted = false;
     }
     for (auto& d : batch) record(std::move(d));
   }
@@ -204,9 +225,11 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     if (callback) callback(d.probe, s.samples.back());
   }
 
-  /// Main: wakes drain() once nothing is left to deliver.
-  void check_drained() {
-    if (thread_done && exec_pending == 0) drained.cancel();
+  /// Main: one thread ended; wakes drain() once none runs (every sample is then queued).
+  void thread_ended() {
+    if (--threads_running > 0) return;
+    drained.cancel();
+    pump.cancel();
   }
 
   /// Main: the final figures of every probe, after the thread ended.
@@ -224,47 +247,51 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   /// Main: no tick fires after this.
   void stop() {
     stopping = true;
-    for (std::size_t i = 0; i < probes.size(); ++i)
-      if (is_exec(i) && tick_timers[i]) tick_timers[i]->cancel();
-    asio::post(probe_ex, [self = shared_from_this()] {
-      for (std::size_t i = 0; i < self->probes.size(); ++i)
-        if (!self->is_exec(i) && self->tick_timers[i]) self->tick_timers[i]->cancel();
-    });
+    for (const bool exec : {false, true})
+      asio::post(exec ? exec_ex : probe_ex, [self = shared_from_this(), exec] {
+        for (std::size_t i = 0; i < self->probes.size(); ++i)
+          if (self->is_exec(i) == exec && self->tick_timers[i]) self->tick_timers[i]->cancel();
+      });
   }
 };
 
 ProbeScheduler::ProbeScheduler(asio::any_io_executor ex, const RunClock& clock, std::vector<ProbeSpec> probes)
     : thread_(std::make_unique<Thread>()) {
-  impl_ = std::make_shared<Impl>(std::move(ex), thread_->io.get_executor(), clock, std::move(probes));
+  impl_ = std::make_shared<Impl>(std::move(ex), thread_->io.get_executor(), thread_->exec_io.get_executor(), clock,
+                                 std::move(probes));
 }
 
 ProbeScheduler::~ProbeScheduler() {
   impl_->callback = nullptr;  // executions still in flight must not call back into a dead owner
   impl_->stop();
-  thread_->io.stop();  // abandons executions in flight: the thread ends now
-  if (thread_->thread.joinable()) thread_->thread.join();
+  thread_->io.stop();  // abandons executions in flight: the threads end now
+  thread_->exec_io.stop();
+  thread_->join();
   thread_.reset();  // destroys the frames of the tick loops and executions (and their timers, sockets)
 }
 
 void ProbeScheduler::start(Nanos start) {
-  if (thread_->thread.joinable() || impl_->stopping) return;
-  for (std::size_t i = 0; i < impl_->probes.size(); ++i) {
-    if (impl_->is_exec(i)) asio::co_spawn(impl_->main_ex, Impl::tick_loop(impl_, i, start), asio::detached);
-    else asio::co_spawn(thread_->io, Impl::tick_loop(impl_, i, start), asio::detached);
-  }
-  impl_->thread_done = false;
+  if (thread_->joinable() || impl_->threads_running > 0 || impl_->stopping) return;
+  for (std::size_t i = 0; i < impl_->probes.size(); ++i)
+    asio::co_spawn(impl_->ex_of(i), Impl::tick_loop(impl_, i, start), asio::detached);
+  // Each thread, once its io_context has run out of work, tells main.
+  auto body = [self = impl_](asio::io_context& io) {
+    io.run();
+    asio::post(self->main_ex, [self] { self->thread_ended(); });
+  };
   try {
-    thread_->thread = std::thread([this, self = impl_] {
-      thread_->io.run();
-      asio::post(self->main_ex, [self] {
-        self->thread_done = true;
-        self->check_drained();
-      });
-    });
+    impl_->threads_running = 1;
+    thread_->thread = std::thread(body, std::ref(thread_->io));
+    if (impl_->has_exec()) {
+      impl_->threads_running = 2;
+      thread_->exec_thread = std::thread(body, std::ref(thread_->exec_io));
+    }
+    asio::co_spawn(impl_->main_ex, Impl::pump_loop(impl_), asio::detached);
   } catch (...) {
-    // No thread (EAGAIN: the machine is out of processes): nothing will run
-    // on it, so drain() must not wait for it to end.
-    impl_->thread_done = true;
+    // A thread could not be created (EAGAIN: the machine is out of
+    // processes): only those that exist will end, so drain() waits for them
+    // alone. The caller ends the run.
+    impl_->threads_running = thread_->thread.joinable() ? 1 : 0;
     throw;
   }
 }
@@ -273,12 +300,12 @@ void ProbeScheduler::stop() { impl_->stop(); }
 
 asio::awaitable<void> ProbeScheduler::drain() {
   auto self = impl_;
-  while (!self->thread_done || self->exec_pending > 0) {
+  while (self->threads_running > 0) {
     // The expiry stays at "never": only cancel() (nothing left) wakes us.
     boost::system::error_code ec;
     co_await self->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (thread_->thread.joinable()) thread_->thread.join();  // it has posted its last act
+  thread_->join();  // each has posted its last act
   self->finish();
 }
 
@@ -289,10 +316,10 @@ const std::vector<ProbeSeries>& ProbeScheduler::series() const { return impl_->s
 std::vector<ProbeSeries> ProbeScheduler::take_series() { return std::exchange(impl_->series, {}); }
 
 std::vector<HarnessStall> ProbeScheduler::take_stalls() {
-  if (thread_->thread.joinable()) return {};  // still running: the list is the probe thread's
+  if (thread_->joinable()) return {};  // still running: the lists are the threads'
   std::vector<HarnessStall> out = std::exchange(impl_->stalls, {});
-  for (auto& st : impl_->main_stalls) out.push_back(std::move(st));
-  impl_->main_stalls.clear();
+  for (auto& st : impl_->exec_stalls) out.push_back(std::move(st));
+  impl_->exec_stalls.clear();
   return out;
 }
 

@@ -10,12 +10,12 @@
 // http probes run on the scheduler's own thread and io_context, which
 // nothing else uses, so spawning processes, writing files, runbook steps and
 // workloads on the run's event loop never delay them. Exec probes tick and
-// spawn their commands on the run's event loop (spawning can block, and a
-// process start is slower than any delay it would suffer there). Their
-// samples are handed to the run's event loop in order through a
-// mutex-guarded queue; series(), the sample
-// callback and everything else of this class's interface belong to that
-// loop's thread.
+// spawn their commands on a second thread of the scheduler's (started only
+// when there are exec probes): spawning can block, so it shares a thread
+// with neither the network probes nor the run's event loop. Every sample is
+// handed to the run's event loop in order through a mutex-guarded queue;
+// series(), the sample callback and everything else of this class's
+// interface belong to that loop's thread.
 //
 // Besides the samples, the scheduler records for each probe how many ticks
 // fell due (`scheduled`), how late samples started after their tick (p50,
@@ -44,8 +44,7 @@ class ProbeScheduler {
   /// Called on `ex`'s thread after each sample is appended: the probe's index and the sample.
   using SampleCallback = std::function<void(std::size_t probe, const Sample& sample)>;
 
-  /// `ex`: the run's event loop (single-threaded), where samples are
-  /// delivered and exec probes spawn their commands.
+  /// `ex`: the run's event loop (single-threaded), where samples are delivered.
   ProbeScheduler(asio::any_io_executor ex, const RunClock& clock, std::vector<ProbeSpec> probes);
   /// Stops at once: executions in flight are abandoned (call stop() and drain() first to keep them).
   ~ProbeScheduler();
@@ -57,7 +56,7 @@ class ProbeScheduler {
   /// No tick fires after this call.
   void stop();
   /// Completes when every execution in flight has yielded its sample and the
-  /// probe thread has ended (call after stop()); every sample is then in series().
+  /// scheduler's threads have ended (call after stop()); every sample is then in series().
   asio::awaitable<void> drain();
 
   void on_sample(SampleCallback cb);
@@ -77,7 +76,7 @@ class ProbeScheduler {
 
  private:
   std::shared_ptr<Impl> impl_;
-  std::unique_ptr<Thread> thread_;  ///< the probe thread and its io_context
+  std::unique_ptr<Thread> thread_;  ///< the probe and exec threads and their io_contexts
 };
 
 }  // namespace faultline

@@ -78,6 +78,14 @@ pid_t child_named(pid_t parent, const std::string& comm) {
   return 0;
 }
 
+/// The 1-minute load average (/proc/loadavg).
+double load_average() {
+  std::istringstream in(read_file("/proc/loadavg"));
+  double v = 0;
+  in >> v;
+  return v;
+}
+
 /// A free loopback port (bound once and released; a benchmark accepts the race).
 int free_port() {
   int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -190,6 +198,7 @@ at = "{seconds}s"
 )",
                                fmt::arg("server", flaky_server_bin()), fmt::arg("probes", probes),
                                fmt::arg("seconds", seconds)));
+  const double load_before = load_average();
   Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", (dir / "run").string(), "--quiet"},
                       dir.path, "run");
   // Sample /proc once a second until the run ends; keep the last readings.
@@ -213,7 +222,10 @@ at = "{seconds}s"
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const int code = wait_for(run, std::chrono::minutes(5));
-  if (code != 0) {
+  // Exit 3 (inconclusive) is what a starved harness honestly says on a
+  // loaded machine (the fault's absorption was not seen by a trustworthy
+  // sample): its costs are still measured.
+  if (code != 0 && code != 3) {
     fmt::print(stderr, "faultline exited {}:\n{}\n", code, read_file(run.err));
     return 1;
   }
@@ -230,7 +242,8 @@ at = "{seconds}s"
   }
   const std::size_t stalls = rec.as_object().contains("stalls") ? rec.at("stalls").as_array().size() : 0;
   const double wall = static_cast<double>(rec.at("environment").at("duration_ns").as_int64()) / 1e9;
-  fmt::print("10 probes (5 tcp, 5 http) at 1 kHz for {} s; faultline exit {}\n", seconds, code);
+  fmt::print("10 probes (5 tcp, 5 http) at 1 kHz for {} s; faultline exit {}; load average before {:.2f}, after {:.2f}\n",
+             seconds, code, load_before, load_average());
   fmt::print("  samples recorded: {} ({:.0f}/s), ticks skipped as overruns: {}\n", samples,
              static_cast<double>(samples) / wall, overruns);
   auto line = [](const char* who, const ProcUsage& u, const char* note, double wall) {
@@ -281,11 +294,12 @@ at = "{seconds}s"
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (!up) throw std::runtime_error("the floor's server did not start");
+  const double floor_load_before = load_average();
   const FloorResult floor = run_floor(port, seconds);
   ::kill(floor_server.pid, SIGTERM);
   wait_for(floor_server, std::chrono::seconds(5));
-  fmt::print("  floor prober: {} probe executions ({:.0f}/s, {} ok)\n", floor.probes,
-             static_cast<double>(floor.probes) / seconds, floor.ok);
+  fmt::print("  floor prober: {} probe executions ({:.0f}/s, {} ok); load average before {:.2f}, after {:.2f}\n",
+             floor.probes, static_cast<double>(floor.probes) / seconds, floor.ok, floor_load_before, load_average());
   line("peer, floor:", floor.usage, "", static_cast<double>(seconds));
   const double ratio =
       floor.usage.cpu_s > 0 && floor.probes > 0 && samples > 0
@@ -295,5 +309,5 @@ at = "{seconds}s"
              samples ? 1e6 * harness.cpu_s / static_cast<double>(samples) : 0.0,
              floor.probes ? 1e6 * floor.usage.cpu_s / static_cast<double>(floor.probes) : 0.0);
   fmt::print("  ratio harness/floor CPU per probe execution: {:.2f} (target <= 1.25)\n", ratio);
-  return code == 0 ? 0 : 1;
+  return 0;
 }

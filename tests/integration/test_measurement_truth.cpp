@@ -188,6 +188,44 @@ TEST_CASE("truth: a fault the system absorbs is reported as no impact, recovery 
 
 namespace {
 
+/// Availability against the truth (see the comment inside); returns how far
+/// the worst iteration's own figure was off, in points.
+double check_availability(const truth::Setup& s, const truth::Outcome& o) {
+  // Availability (the share of the observed time healthy) within one
+  // percentage point of the server's own up-time share over the same spans:
+  // the run's figure (every iteration's time summed), which the reports show
+  // and min_availability judges. Each iteration's own figure carries the
+  // sampling error of its few transitions (up to an interval each, in
+  // windows of a few hundred ms: under load a lateness of a few ms moves it
+  // by a point), so it is reported, and warned about, not enforced. The
+  // run's figure is enforced where the harness could keep its schedule:
+  // the machine unloaded by other work (load average below the core count;
+  // the run's own CPU hog aside), or the record showing every probe on time
+  // (lateness p99 within 1 ms, no stall). Otherwise (probes several ms
+  // late: up to 1.7 points off at 1 ms and holding, at load average 9.5 on
+  // 2 cores) the figure is reported with the load and the lateness, not
+  // enforced.
+  double worst = 0;
+  if (o.time_availability) {
+    CAPTURE(o.run_availability);
+    CAPTURE(o.run_truth_availability);
+    const double off = std::abs(o.run_availability - o.run_truth_availability);
+    const bool on_time = o.lateness_p99 <= 1'000'000 && o.stalls == 0;
+    if (truth::unloaded(o, s.hog) || on_time) CHECK(off <= 1.0);
+    else WARN_MESSAGE(off <= 1.0, fmt::format("loaded machine (load average {:.2f} before, {:.2f} after; lateness p99 "
+                                              "{:.3f} ms, {} stall(s)): availability {:.2f} points off the truth, "
+                                              "not enforced",
+                                              o.load_before, o.load_after, o.lateness_p99 / 1e6, o.stalls, off));
+    for (std::size_t i = 0; i < o.availability.size(); ++i) {
+      const double iteration_off = std::abs(o.availability[i] - o.truth_availability[i]);
+      worst = std::max(worst, iteration_off);
+      WARN_MESSAGE(iteration_off <= 1.0, fmt::format("iteration {}: availability {:.2f} %, truth {:.2f} %", i + 1,
+                                           o.availability[i], o.truth_availability[i]));
+    }
+  }
+  return worst;
+}
+
 /// The checks every ground-truth run must pass; `point` adds the point
 /// error bound of an unloaded machine (p99 <= interval + 1 ms, widened by the
 /// lateness p99 the record reports when that exceeds 1 ms).
@@ -221,21 +259,26 @@ void check_truth(const truth::Setup& s, const truth::Outcome& o, bool point) {
   // 1 ms of their ticks (p99). On a machine busy with other work the bound
   // is widened by exactly the lateness the record reports, no more.
   const std::int64_t late = o.lateness_p99 <= 1'000'000 ? 0 : o.lateness_p99;
-  if (point && (s.mode != "hold" || o.record_brackets)) CHECK(p99 <= s.interval_ns + 1'000'000 + late);
-  if (o.time_availability)
-    for (std::size_t i = 0; i < o.availability.size(); ++i) {
-      CAPTURE(i + 1);
-      // Issue 15's target (within 1 point of the truth's up-time share) is
-      // not met yet: 1.2-2.4 points off in the sanitized CI run. Reported,
-      // not enforced, until the availability reconstruction is reworked.
-      WARN(std::abs(o.availability[i] - o.truth_availability[i]) <= 1.0);
-    }
+  if (point && (s.mode != "hold" || o.record_brackets)) {
+    CHECK(p99 <= s.interval_ns + 1'000'000 + late);
+    // The issue's own bound holds on an unloaded machine (load average below
+    // the core count around the run, samples on time); with other work on
+    // the machine it is reported, with the load, not enforced.
+    if (truth::unloaded(o) && late == 0) CHECK(p99 <= s.interval_ns + 1'000'000);
+    else WARN_MESSAGE(p99 <= s.interval_ns + 1'000'000,
+                      fmt::format("loaded machine (load average {:.2f} before, {:.2f} after): point error p99 {:.3f} ms "
+                                  "against interval + 1 ms = {:.3f} ms, not enforced",
+                                  o.load_before, o.load_after, p99 / 1e6, (s.interval_ns + 1'000'000) / 1e6));
+  }
+  const double worst_availability = check_availability(s, o);
   MESSAGE(fmt::format("{} at {} ms{}: {} transitions, coverage {:.1f} %, error p50 {:.3f} ms p99 {:.3f} ms max {:.3f} "
-                      "ms, {} of {} ticks skipped, lateness p99 {:.3f} ms max {:.3f} ms, {} stall(s){}",
+                      "ms, {} of {} ticks skipped, lateness p99 {:.3f} ms max {:.3f} ms, {} stall(s), availability {:.2f} % (truth "
+                      "{:.2f} %; iterations off by at most {:.2f} points), load average {:.2f}/{:.2f}{}",
                       s.mode, s.interval_ns / 1e6, s.hog ? " under a CPU hog" : "", o.transitions.size(),
                       truth::coverage(o), truth::percentile(err, 0.5) / 1e6, p99 / 1e6,
                       truth::percentile(err, 1.0) / 1e6, o.skipped, o.scheduled, o.lateness_p99 / 1e6,
-                      o.lateness_max / 1e6, o.stalls,
+                      o.lateness_max / 1e6, o.stalls, o.run_availability, o.run_truth_availability, worst_availability,
+                      o.load_before, o.load_after,
                       o.time_availability ? "" : " (availability by samples: not compared)"));
 }
 

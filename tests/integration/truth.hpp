@@ -76,10 +76,31 @@ struct Outcome {
   std::vector<double> availability;        ///< per iteration, combined, percent
   std::vector<double> truth_availability;  ///< the server's up share of the same window
   std::vector<std::int64_t> window_ns;     ///< each iteration's availability window
+  /// The run's availability (every iteration's time summed: the figure the
+  /// reports show and min_availability judges), and the truth's up share of
+  /// the same windows summed.
+  double run_availability = 100.0, run_truth_availability = 100.0;
   std::int64_t stalls = 0;
   std::uint64_t skipped = 0, scheduled = 0;
   std::int64_t lateness_p99 = 0, lateness_max = 0;
+  double load_before = 0, load_after = 0;  ///< the machine's 1-minute load average around the run
 };
+
+/// The 1-minute load average (/proc/loadavg).
+inline double load_average() {
+  std::istringstream in(read_file("/proc/loadavg"));
+  double v = 0;
+  in >> v;
+  return v;
+}
+
+/// Whether other work left the machine unloaded around a run: the load
+/// average below the number of cores before it and, without the run's own
+/// CPU hog (which adds one runnable process per core), after it too.
+inline bool unloaded(const Outcome& o, bool hog = false) {
+  const double cores = static_cast<double>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  return o.load_before < cores && (hog || o.load_after < cores);
+}
 
 inline std::string duration_text(std::int64_t ns) { return fmt::format("{}us", ns / 1000); }
 
@@ -216,6 +237,26 @@ inline std::vector<std::tuple<bool, std::int64_t, std::int64_t>> truth_events(co
   return out;
 }
 
+/// Time in [from, to) the server was up, by its own account (a transition at the middle of its [before, after]).
+inline std::int64_t up_ns(const std::vector<std::tuple<bool, std::int64_t, std::int64_t>>& events, std::int64_t from,
+                          std::int64_t to) {
+  bool up = true;
+  std::int64_t t = from, up_ns = 0;
+  for (const auto& [down, before, after] : events) {
+    const std::int64_t at = (before + after) / 2;
+    if (at <= from) {
+      up = !down;
+      continue;
+    }
+    if (at >= to) break;
+    if (up) up_ns += at - t;
+    t = at;
+    up = !down;
+  }
+  if (up) up_ns += to - t;
+  return up_ns;
+}
+
 /// Share of [from, to) the server was up, by its own account (a transition at the middle of its [before, after]).
 inline double up_share(const std::vector<std::tuple<bool, std::int64_t, std::int64_t>>& events, std::int64_t from,
                        std::int64_t to) {
@@ -243,6 +284,7 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
   write_file(file, scenario(s));
   const fs::path out_dir = dir / ("run-" + s.name);
   Outcome o;
+  o.load_before = load_average();
   {
     CpuHog hog(s.hog);
     Result r = faultline(dir, {"run", file.string(), "--out", out_dir.string(), "--quiet"}, std::chrono::minutes(10));
@@ -250,6 +292,7 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
     o.out = r.out;
     o.err = r.err;
   }
+  o.load_after = load_average();
   if (!fs::exists(out_dir / "run.json")) return o;
   o.record = read_json(out_dir / "run.json");
   const json::value& rec = o.record;
@@ -269,6 +312,7 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
   }
   if (const auto* v = rec.as_object().if_contains("stalls")) o.stalls = static_cast<std::int64_t>(v->as_array().size());
   const std::size_t per_iteration = s.pattern.size() + (s.pattern.size() % 2);  // it always comes back up
+  std::int64_t truth_up = 0, truth_total = 0;
   const auto& its = rec.at("iterations").as_array();
   if (events.size() != per_iteration * its.size())
     throw std::runtime_error(fmt::format("the server made {} transitions for {} iterations (expected {} each)",
@@ -298,15 +342,22 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
         o.transitions.push_back(t);
       }
     }
-    const std::int64_t from = it.at("inject_ns").as_int64(), to = it.at("observed_until_ns").as_int64();
+    // The same span the record's availability covers: injection start to the end of observation.
+    const json::value& start = it.contains("inject_start_ns") ? it.at("inject_start_ns") : it.at("inject_ns");
+    const std::int64_t from = start.as_int64(), to = it.at("observed_until_ns").as_int64();
     o.window_ns.push_back(to - from);
     o.truth_availability.push_back(up_share(events, from, to));
+    truth_up += up_ns(events, from, to);
+    truth_total += to - from;
     for (const auto& a : it.at("availability").as_array())
       if (a.at("probe").as_string() == "combined") {
         o.availability.push_back(a.at("percent").as_double());
         o.time_availability = a.as_object().contains("up_ns");
       }
   }
+  if (truth_total > 0) o.run_truth_availability = 100.0 * static_cast<double>(truth_up) / static_cast<double>(truth_total);
+  for (const auto& a : rec.at("statistics").at("availability").as_array())
+    if (a.at("probe").as_string() == "combined") o.run_availability = a.at("percent").as_double();
   return o;
 }
 

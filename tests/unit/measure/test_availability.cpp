@@ -3,6 +3,8 @@
 
 #include "measure/availability.hpp"
 
+#include <algorithm>
+
 using namespace faultline;
 
 namespace {
@@ -22,8 +24,10 @@ ProbeSeries probe(const std::string& name, Nanos interval, int count, const std:
 
 }  // namespace
 
-TEST_CASE("availability: time between samples belongs to the earlier one") {
-  // 100 ms ticks 0..19; failing at 5 and 6: failing 500..700 of 0..2000.
+TEST_CASE("availability: a transition lies at the middle between the samples that disagree") {
+  // 100 ms ticks 0..19 (each answered in 1 ms); failing at 5 and 6: the
+  // outage began between 401 and 500 and ended between 601 and 700, so it is
+  // placed over 450.5..650.5: 200 ms of 0..2000.
   const auto av = availability_over({probe("api", 100ms, 20, {5, 6})}, 0ms, 2000ms, {});
   REQUIRE(av.size() == 2);
   CHECK(av[0].up == 1800ms);
@@ -41,7 +45,7 @@ TEST_CASE("availability: combined fails while any steady-state probe fails; obse
                                      probe("watch", 100ms, 10, {0, 1, 2, 3}, false)},
                                     0ms, 1000ms, {});
   REQUIRE(av.size() == 4);
-  CHECK(av[2].down == 400ms);
+  CHECK(av[2].down == 350500us);  // from its first sample to the middle of 301..400
   CHECK(av[3].probe == "combined");
   CHECK(av[3].down == 300ms);
   CHECK(av[3].up == 700ms);
@@ -61,15 +65,67 @@ TEST_CASE("availability: stalls and samples the harness decided are unknown, sho
   CHECK(av[1].unknown == 200ms);
 }
 
-TEST_CASE("availability: an ok sample that hung proves health from its end; before the first sample is unknown") {
+TEST_CASE("availability: an ok sample that hung after a failure ends the outage at its end; before the first sample is unknown") {
   ProbeSeries p;
   p.name = "api";
   p.interval = 100ms;
   p.samples = {{200ms, 201ms, false, ""}, {300ms, 800ms, true, ""}, {800ms, 801ms, true, ""}};
   const auto av = availability_over({p}, 0ms, 1000ms, {});
-  CHECK(av[0].unknown == 200ms + 500ms);
-  CHECK(av[0].down == 100ms);
+  CHECK(av[0].unknown == 200ms);
+  CHECK(av[0].down == 600ms);  // 200..800: the held answer came when the system was back
   CHECK(av[0].up == 200ms);
+  // After an ok sample it was slow, not down: healthy throughout.
+  p.samples[0].ok = true;
+  const auto slow = availability_over({p}, 0ms, 1000ms, {});
+  CHECK(slow[0].up == 800ms);
+  CHECK(slow[0].unknown == 200ms);
+  CHECK(slow[0].down == 0ns);
+}
+
+TEST_CASE("availability: a failing sample that hung is down over its whole span; its skipped ticks count") {
+  // 10 ms ticks; the sample of 200 hangs until its 50 ms timeout (ticks 210..250 skipped),
+  // the next, at 260, is ok: down from the middle of 191..200 to the middle of 250..260.
+  ProbeSeries p;
+  p.name = "api";
+  p.interval = 10ms;
+  for (int k = 0; k < 20; ++k) p.samples.push_back({k * 10ms, k * 10ms + 1ms, true, ""});
+  p.samples.push_back({200ms, 250ms, false, "timeout"});
+  for (int k = 26; k < 40; ++k) p.samples.push_back({k * 10ms, k * 10ms + 1ms, true, ""});
+  const auto av = availability_over({p}, 0ms, 400ms, {});
+  CHECK(av[0].down == 255ms - 195500us);
+  CHECK(av[0].up == 400ms - av[0].down);
+  CHECK(av[0].total == 35);
+  CHECK(av[0].ok == 34);
+  CHECK(av[0].ticks == 40);  // 35 taken, 5 skipped while the sample hung
+  CHECK(av[0].tick_percent() == doctest::Approx(100.0 * 34 / 40));
+}
+
+TEST_CASE("availability: ticks skipped before, between and after the window's samples are counted") {
+  // 100 ms ticks over [0, 1000]; samples only at 200, 300 and 700 (the rest skipped).
+  ProbeSeries p;
+  p.name = "api";
+  p.interval = 100ms;
+  p.samples = {{200ms, 201ms, true, ""}, {300ms, 301ms, true, ""}, {700ms, 701ms, true, ""}};
+  const auto av = availability_over({p}, 0ms, 1000ms, {});
+  CHECK(av[0].ticks == 10);  // 0, 100 before; 400..600 between; 800, 900 after
+  CHECK(av[0].tick_percent() == doctest::Approx(30.0));
+  CHECK(av[0].unknown == 200ms);  // before the first sample
+  // No sample at all: the window's length in intervals.
+  p.samples.clear();
+  CHECK(availability_over({p}, 0ms, 1000ms, {})[0].ticks == 10);
+}
+
+TEST_CASE("availability: the window's edges take the state the samples around them imply") {
+  // Failing at ticks 3 and 4: the outage is placed over 250.5..450.5. The
+  // window [350, 550] starts inside it and ends after it.
+  ProbeSeries p;
+  p.name = "api";
+  p.interval = 100ms;
+  for (int k = 0; k < 10; ++k) p.samples.push_back({k * 100ms, k * 100ms + 1ms, k < 3 || k > 4, ""});
+  const auto av = availability_over({p}, 350ms, 550ms, {});
+  CHECK(av[0].down == 100500us);
+  CHECK(av[0].up == 99500us);
+  CHECK(av[0].unknown == 0ns);
 }
 
 TEST_CASE("availability: add_availability sums by probe, combined last") {

@@ -958,6 +958,11 @@ TEST_CASE("measurement: a hanging sample that succeeds proves recovery only at i
   const auto m = measure({explicit_samples("api", 100ms, v)}, window(1000ms, 2600ms));
   REQUIRE(m.t_recover);
   CHECK(*m.t_recover == 2100ms);  // never at its start, 1300
+  // Availability agrees: failing until the hung answer's end, none of it unknown.
+  const auto& a = availability(m, "api");
+  CHECK(a.down == 1100ms);
+  CHECK(a.up == 500ms);
+  CHECK(a.unknown == 0ns);
   CHECK(m.episodes[0].end_bracket == Bracket{1200ms, 2200ms});
   CHECK(m.recovery_time == 1100ms);
   CHECK(m.recovery_bracket == Bracket{200ms, 1200ms});

@@ -317,3 +317,36 @@ TEST_CASE("scheduler: scheduled ticks, lateness and no stall on a quiet schedule
   CHECK(s.lateness_max < interval);
   for (const auto& st : sched.take_stalls()) CHECK(st.probe == "tcp");  // a loaded machine may stall; named if so
 }
+
+TEST_CASE("scheduler: exec probes keep ticking and spawning while the run's event loop is blocked") {
+  // Exec probes spawn their commands on a thread of the scheduler's, not on
+  // the run's event loop: a 200 ms block of the loop stops none of them.
+  asio::io_context io;
+  RunClock clock;
+  const Nanos interval = 20ms;
+  ProbeScheduler sched(io.get_executor(), clock, {sh_probe("exec", "exit 0", interval, 1s)});
+  Nanos block_from{0}, block_to{0};
+  auto scenario = [&]() -> asio::awaitable<void> {
+    const Nanos start = clock.now() + 10ms;
+    sched.start(start);
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_at(clock.at(start + 50ms));
+    co_await t.async_wait(asio::use_awaitable);
+    block_from = clock.now();
+    std::this_thread::sleep_for(200ms);  // the event loop is blocked
+    block_to = clock.now();
+    t.expires_at(clock.at(start + 300ms));
+    co_await t.async_wait(asio::use_awaitable);
+    sched.stop();
+    co_await sched.drain();
+  };
+  run_sync(io, scenario());
+  const auto& s = sched.series()[0];
+  std::size_t in_block = 0;
+  for (const auto& x : s.samples) {
+    CHECK(x.ok);
+    if (x.start >= block_from && x.end <= block_to) ++in_block;
+  }
+  CHECK(in_block >= 3);  // of 10 ticks in the block (none while exec probes ran on the loop)
+  CHECK(s.samples.size() + s.overruns == s.scheduled);
+}
