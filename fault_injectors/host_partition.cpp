@@ -13,8 +13,10 @@
 // addresses of the hosts across the split and an input chain dropping what
 // it receives from them (with direction "one", only traffic from the first
 // group to the others: the sender's output and the receiver's input). Mode
-// drop drops; mode reject answers TCP with a reset and other protocols with
-// ICMP admin-prohibited. The rules match only the other hosts' addresses:
+// drop drops both ways; mode reject makes the receiving host answer TCP
+// with a reset and other protocols with ICMP admin-prohibited (its input
+// chain only: a reset made in the sender's own output chain would not reach
+// the sender's socket). The rules match only the other hosts' addresses:
 // the controller's own traffic (its ssh connection, its probes) never
 // crosses a rule. Two separated services on one host cannot be split, and a
 // host named by a DNS name has no address to match: the validation refuses
@@ -120,8 +122,23 @@ std::string host_partition_ruleset(const std::string& table, const HostCut& cut,
       out += fmt::format("add rule inet {} {} {} reject with icmpx admin-prohibited\n", table, chain, match);
     }
   };
-  for (const auto& a : cut.to) rule("output", fmt::format("{} daddr {}", family(a), a));
-  for (const auto& a : cut.from) rule("input", fmt::format("{} saddr {}", family(a), a));
+  // Reject answers from the receiving host, as a firewall there would: a
+  // locally made reset in the sender's output chain does not reach its own
+  // socket (the connection would hang as with drop), so with reject the
+  // sender's output is left alone and the receiver's input rejects.
+  if (mode == PartitionMode::drop)
+    for (const auto& a : cut.to) rule("output", fmt::format("{} daddr {}", family(a), a));
+  for (const auto& a : cut.from) {
+    // Both sides reject each other: the other side's answers (a reset, an
+    // unreachable) must still get through, or both would only time out.
+    if (mode == PartitionMode::reject) {
+      const std::string from = fmt::format("{} saddr {}", family(a), a);
+      out += fmt::format("add rule inet {} input {} tcp flags & rst == rst accept\n", table, from);
+      out += fmt::format("add rule inet {} input {} {} type destination-unreachable accept\n", table, from,
+                         family(a) == "ip" ? "icmp" : "icmpv6");
+    }
+    rule("input", fmt::format("{} saddr {}", family(a), a));
+  }
   return out;
 }
 

@@ -64,11 +64,14 @@ inline std::string faultline_tables(const SshHosts& hosts, int i) {
   return out;
 }
 
-/// The same over ssh, with the count of guardians of run `run_id` on the
-/// host: "TABLES---N" (N = guardian processes).
+/// The same over ssh, with the count of the processes of guardians of run
+/// `run_id` on the host (two each: its timer and its reader): "TABLES---N".
 inline std::string host_state_over_ssh(const SshHosts& hosts, int i, const std::string& run_id) {
-  HostCommand r = hosts.ssh(i, "nft list tables | grep ' faultline_'; echo ---; "
-                               "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f 2>/dev/null | "
+  // The hosts share this machine's pid namespace: a process is on this host
+  // when its network namespace is the host's.
+  HostCommand r = hosts.ssh(i, "nft list tables | grep ' faultline_'; echo ---; me=$(readlink /proc/self/ns/net); "
+                               "for f in /proc/[0-9]*/cmdline; do [ \"$(readlink ${f%/cmdline}/ns/net 2>/dev/null)\" = \"$me\" ] && "
+                               "tr '\\0' ' ' < $f 2>/dev/null | "
                                "grep -q '^/bin/sh -c : [f]aultline-guardian " + run_id + "' && echo $f; done | wc -l");
   return r.code == 0 ? r.out : "ssh failed: " + r.err;
 }
@@ -88,12 +91,14 @@ inline std::string controller_end(const SshHosts& hosts, int i) {
   return "";
 }
 
-/// Whether host `from` (0-based) reaches `address`:8080 with a real TCP
-/// connection made on the host itself (bash's /dev/tcp), within 2 s.
+/// The script that tells, for each of `addresses`, whether this host reaches
+/// it with a real TCP connection made on the host itself (bash's /dev/tcp,
+/// to port 22: every test host's sshd, there before and after a run), within
+/// 2 s: "ADDRESS yes|no" lines.
 inline std::string reach_script(const std::vector<std::string>& addresses) {
   std::string s;
   for (const auto& a : addresses)
-    s += fmt::format("(timeout 2 bash -c '</dev/tcp/{0}/8080' 2>/dev/null && echo '{0} yes' || echo '{0} no') & ", a);
+    s += fmt::format("(timeout 2 bash -c '</dev/tcp/{0}/22' 2>/dev/null && echo '{0} yes' || echo '{0} no') & ", a);
   return s + "wait";
 }
 

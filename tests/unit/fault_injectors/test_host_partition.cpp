@@ -88,7 +88,7 @@ TEST_CASE("host partition: services on this machine or sharing a host are skippe
   CHECK(cuts.count("h2") == 0);
 }
 
-TEST_CASE("host partition: the nft batch drops or rejects only the other hosts' addresses, ip and ip6") {
+TEST_CASE("host partition: the nft batch drops (both chains) or rejects (the receiver's input) only the other hosts' addresses, ip and ip6") {
   HostCut cut{"10.0.0.1", {"10.0.0.2", "fd00::3"}, {"10.0.0.2"}};
   const std::string drop = host_partition_ruleset("faultline_abc123_4", cut, PartitionMode::drop);
   CHECK(drop ==
@@ -99,8 +99,11 @@ TEST_CASE("host partition: the nft batch drops or rejects only the other hosts' 
         "add rule inet faultline_abc123_4 output ip6 daddr fd00::3 drop\n"
         "add rule inet faultline_abc123_4 input ip saddr 10.0.0.2 drop\n");
   const std::string reject = host_partition_ruleset("t", cut, PartitionMode::reject);
-  CHECK(reject.find("add rule inet t output ip daddr 10.0.0.2 meta l4proto tcp reject with tcp reset\n"
-                    "add rule inet t output ip daddr 10.0.0.2 reject with icmpx admin-prohibited\n") != std::string::npos);
+  CHECK(reject.find("add rule inet t input ip saddr 10.0.0.2 tcp flags & rst == rst accept\n"
+                    "add rule inet t input ip saddr 10.0.0.2 icmp type destination-unreachable accept\n"
+                    "add rule inet t input ip saddr 10.0.0.2 meta l4proto tcp reject with tcp reset\n"
+                    "add rule inet t input ip saddr 10.0.0.2 reject with icmpx admin-prohibited\n") != std::string::npos);
+  CHECK(reject.find(" output ip") == std::string::npos);  // the receiver answers
   CHECK(reject.find(" drop") == std::string::npos);
 }
 
