@@ -7,7 +7,10 @@
 //     faultline table on each host; after the revert all reach all and no
 //     faultline table is left on any host (read over ssh);
 //   - mode reject with the normal revert at the end of the duration;
-//   - bad input: two separated services on one host (exit 2, file:line:col).
+//   - bad input: two separated services on one host (exit 2, file:line:col);
+//     a host without nft (its sshd in a mount namespace where nft is a file
+//     without the execute bit): doctor says so, the run exits 3 before any
+//     fault, nothing left on the hosts.
 // Root only; run in CI as root.
 #include <doctest/doctest.h>
 #include <signal.h>
@@ -141,4 +144,51 @@ TEST_CASE("net.partition across hosts, bad input: two separated services on one 
   CHECK(v.err.find(fmt::format("{}:{}:", (dir / "s.toml").string(), line)) != std::string::npos);
   CHECK(v.err.find("which share host 'h1': one host cannot be split") != std::string::npos);
 
+}
+
+TEST_CASE("net.partition across hosts, bad input: a host without nft: doctor says so, the run exits 3 before any fault") {
+  SshHosts::sweep_stale();
+  SshHosts hosts(2);
+  TempDir dir;
+  // h2 without nft: its sshd restarted in a mount namespace of its own
+  // where /usr/sbin/nft (and so /sbin/nft) is an empty file without the
+  // execute bit, as on a host where nft is not installed.
+  hosts.stop_sshd(1);
+  write_file(dir / "no-nft", "");
+  fs::permissions(dir / "no-nft", fs::perms::owner_read | fs::perms::owner_write);
+  Spawned sshd = spawn({"unshare", "-m", "--propagation", "private", "sh", "-c",
+                        "mount --bind " + (dir / "no-nft").string() + " /usr/sbin/nft && exec ip netns exec " +
+                            hosts.host(1).netns + " /usr/sbin/sshd -D -e -f " + hosts.host(1).sshd_config.string()},
+                       dir.path, "sshd-no-nft");
+  bool up = false;
+  for (int k = 0; k < 100 && !up; ++k) {
+    up = hosts.ssh(1, "true").code == 0;
+    if (!up) std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(up);
+  // (Under /bin/sh, as faultline's scripts run: bash's `command -v` would
+  // name a file it cannot execute.)
+  CHECK(hosts.ssh(1, "sh -c 'PATH=$PATH:/usr/sbin:/sbin; command -v nft || echo none'").out == "none\n");
+  const std::string good = hosts_scenario(hosts, isolate_h1("drop", "1s"));
+  write_file(dir / "s.toml", good);
+  const auto h2_line = 1 + std::count(good.begin(), good.begin() + static_cast<long>(good.rfind("[[host]]")), '\n');
+  const std::string at = fmt::format("host 'h2' ({}:{}:", (dir / "s.toml").string(), h2_line);
+  Result doc = itest::faultline(dir, {"doctor", "--hosts", (dir / "s.toml").string()});
+  INFO(doc.out, doc.err);
+  CHECK(doc.out.find(at) != std::string::npos);
+  CHECK(doc.out.find("): nft: NO (not found: net.partition on this host is impossible)") != std::string::npos);
+  Result r = itest::faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+  INFO(r.out, r.err);
+  CHECK(r.code == 3);
+  CHECK(r.err.find(at) != std::string::npos);
+  CHECK(r.err.find("nft not found: net.partition 'split' on this host is impossible") != std::string::npos);
+  REQUIRE(fs::exists(dir / "run" / "run.json"));
+  const auto rec = read_json(dir / "run" / "run.json");
+  CHECK(rec.at("faults").as_array().empty());
+  CHECK(rec.at("service_events").as_array().empty());
+  const std::string run_id(rec.at("run_id").as_string());
+  CHECK(hosts.ssh(0, "ls -d /tmp/faultline-" + run_id + " 2>&1 | grep -c 'No such'").out == "1\n");
+  CHECK(hosts.ssh(1, "ls -d /tmp/faultline-" + run_id + " 2>&1 | grep -c 'No such'").out == "1\n");
+  ::kill(sshd.pid, SIGTERM);
+  wait_for(sshd, 5000ms);
 }
