@@ -34,14 +34,18 @@
 // reads every link back and fails if any part of the partition is left.
 //
 // With network = "namespaces" the partition is made in the kernel instead
-// (ns_partition.cpp, this kind's kernel version).
+// (ns_partition.cpp, this kind's kernel version); when the scenario declares
+// [[host]]s and the services it separates run on them, by an nft table on
+// each host involved (host_partition.cpp, chosen here at prepare).
 #include "fault_injectors/net_partition.hpp"
 
 #include <fmt/format.h>
 #include <map>
 
+#include "fault_injectors/host_partition.hpp"
 #include "fault_injectors/link_kind.hpp"
 #include "fault_injectors/proxy/link_set.hpp"
+#include "fault_injectors/remote_fault.hpp"
 #include "scenario/topology.hpp"
 
 namespace faultline {
@@ -119,6 +123,10 @@ void cuts_something(FaultCheck& c, const PartitionParams& p) {
   const FaultSpec& f = c.fault();
   const Scenario& s = c.scenario();
   const std::string& label = c.label();
+  if (partition_on_hosts(s, p)) {
+    check_host_partition(c, p);
+    return;
+  }
   if (c.namespaces()) {
     // Services that share a host share an address: nothing between them crosses the hub.
     std::map<std::string, std::string> host;
@@ -208,6 +216,11 @@ class NetPartition final : public Injector {
   explicit NetPartition(const FaultSpec& spec) : spec_(spec), params_(spec.params.get<PartitionParams>()) {}
 
   asio::awaitable<void> prepare(InjectorContext& ctx) override {
+    if (on_hosts(ctx)) {
+      hosts_ = make_host_partition(spec_);
+      co_await hosts_->prepare(ctx);
+      co_return;
+    }
     if (!ctx.links) throw FaultError("the run has no links to cut");
     cuts_ = partition_cuts(params_, ctx.links->services(), ctx.links->ends());
     if (cuts_.empty()) throw FaultError("the partition cuts no link");
@@ -217,6 +230,10 @@ class NetPartition final : public Injector {
   }
 
   asio::awaitable<void> inject(InjectorContext& ctx) override {
+    if (hosts_) {
+      co_await hosts_->inject(ctx);
+      co_return;
+    }
     const std::uint64_t seed = application_seed(ctx, spec_.name);
     for (const auto& c : cuts_) {
       proxy::Link* l = ctx.links->find(c.link);
@@ -229,6 +246,10 @@ class NetPartition final : public Injector {
   }
 
   asio::awaitable<void> revert(InjectorContext& ctx) override {
+    if (hosts_) {
+      co_await hosts_->revert(ctx);
+      co_return;
+    }
     std::string left;
     for (const auto& [name, id] : applied_) {
       proxy::Link* l = ctx.links ? ctx.links->find(name) : nullptr;
@@ -243,7 +264,10 @@ class NetPartition final : public Injector {
 
   bool reversible() const override { return true; }
 
+  Undo undo_plan(InjectorContext& ctx) const override { return hosts_ ? hosts_->undo_plan(ctx) : Undo{}; }
+
   std::string describe() const override {
+    if (hosts_) return hosts_->describe();
     std::string d = partition_text(spec_);
     if (!cuts_.empty()) {
       std::string links;
@@ -258,6 +282,15 @@ class NetPartition final : public Injector {
   PartitionParams params_;
   std::vector<LinkCut> cuts_;
   std::vector<std::pair<std::string, std::uint64_t>> applied_;
+  std::unique_ptr<Injector> hosts_;  ///< across [[host]]s: host_partition.cpp does the work
+
+  /// Whether a service the partition separates runs on a [[host]].
+  bool on_hosts(const InjectorContext& ctx) const {
+    if (!ctx.remote || !ctx.links) return false;
+    for (const auto& [a, b] : partition_cut_pairs(params_, ctx.links->services()))
+      if (remote_service(ctx, a) || remote_service(ctx, b)) return true;
+    return false;
+  }
 };
 
 }  // namespace

@@ -35,6 +35,8 @@ struct RemoteService {
   /// Reads what `locate` printed when it is not "PID START" (an attached
   /// service found by a command-line match); nullopt with `why` when nothing fits.
   std::function<std::optional<RemoteProcess>(const std::string& output, std::string& why)> parse;
+  std::string address;  ///< its host's address as the [[host]] declares it (net.partition's rules)
+  bool sudo = false;    ///< its host says sudo = true: privileged commands through `sudo -n`
 };
 
 /// What the runner gives injectors about the run's hosts.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "fault_injectors/host_partition.hpp"
 #include "os/netns.hpp"
 #include "run/runbook.hpp"
 #include "scenario/dynamic_target.hpp"
@@ -172,6 +173,10 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
   if (const auto remote = remote_plan(s); !remote.empty()) {
     out += "remote actions (every one, in order; no other host is touched):\n";
     for (const auto& line : remote) out += "  " + line + "\n";
+  }
+  if (const auto faults = host_partition_plan(s); !faults.empty()) {
+    out += "remote fault actions (each application; the controller's own traffic is never cut):\n";
+    for (const auto& line : faults) out += "  " + line + "\n";
   }
   out += "probes:\n";
   for (const auto& p : s.probes)

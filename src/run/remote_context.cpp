@@ -19,6 +19,8 @@ std::unique_ptr<RemoteContext> make_remote_context(const Scenario& s, const Remo
       if (!shell) return std::nullopt;
       RemoteService r;
       r.shell = shell;
+      r.address = host->address;
+      r.sudo = host->sudo;
       if (!svc.attach.attached()) {
         r.locate = pid_script(hosts.run_dir(), svc.name);
         return r;

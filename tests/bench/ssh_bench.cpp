@@ -5,10 +5,14 @@
 //   1. one remote action (`kill -0` of a process, and a remote kill of a
 //      sleep) through the host's multiplexed connection (ssh -S), beside a
 //      fresh `ssh` per action (TCP, key exchange, authentication each time);
+//      and the apply of a remote net.partition on one host (the script
+//      host_partition.cpp runs: one `nft` transaction creating the run's
+//      table, then `nft list tables` read back), its deletion after each
+//      apply not timed;
 //   2. bring-up against host count (1, 5, 10, 20): the test hosts
 //      themselves, then faultline's masters to all of them, opened at once.
-// Root. Run on demand:
-//   ninja -C build tests/bench/ssh_bench && build/tests/bench/ssh_bench
+// Root. Run on demand (N actions each, default 50; "actions": skip bring-up):
+//   ninja -C build tests/bench/ssh_bench && build/tests/bench/ssh_bench [N [actions]]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "fault_injectors/host_partition.hpp"
 #include "harness.hpp"
 #include "os/spawn.hpp"
 #include "os/ssh.hpp"
@@ -58,13 +63,15 @@ void action_latency(int n) {
   std::string why;
   if (!master.open(10s, why)) throw std::runtime_error("master: " + why);
   const faultline::SshShell through(muxed), fresh(target(hosts, 0));
-  auto measure = [&](const faultline::SshShell& sh, const std::string& script) {
+  auto measure = [&](const faultline::SshShell& sh, const std::string& script, const std::string& after = "") {
     std::vector<double> v;
     for (int i = 0; i < n; ++i) {
       const auto t0 = Clock::now();
       auto r = faultline::run_sync(sh.argv(script), 20s);
       if (!r.status.success()) throw std::runtime_error("remote action failed: " + r.output);
       v.push_back(ms_since(t0));
+      if (!after.empty() && !faultline::run_sync(through.argv(after), 20s).status.success())
+        throw std::runtime_error("undoing the remote action failed");
     }
     return stats(v);
   };
@@ -79,6 +86,15 @@ void action_latency(int n) {
     fmt::print("  {:<14} multiplexed {:7.2f} / {:7.2f} / {:7.2f}   fresh ssh {:7.2f} / {:7.2f} / {:7.2f}\n", label,
                m.median_ms, m.p95_ms, m.max_ms, f.median_ms, f.p95_ms, f.max_ms);
   }
+  // A partition's apply on one host: its table cuts a documentation address (no traffic is touched).
+  const std::string table = "faultline_bench_1";
+  const faultline::HostCut cut{hosts.host(0).address, {"192.0.2.1"}, {"192.0.2.1"}};
+  const std::string apply =
+      faultline::host_apply_script(table, faultline::host_partition_ruleset(table, cut, faultline::PartitionMode::drop), false);
+  const std::string undo = faultline::host_revert_script(table, false);
+  const Stats m = measure(through, apply, undo), f = measure(fresh, apply, undo);
+  fmt::print("  {:<14} multiplexed {:7.2f} / {:7.2f} / {:7.2f}   fresh ssh {:7.2f} / {:7.2f} / {:7.2f}\n", "partition apply",
+             m.median_ms, m.p95_ms, m.max_ms, f.median_ms, f.p95_ms, f.max_ms);
   faultline::run_sync(through.argv("kill -9 " + pid), 10s);
   master.close();
 }
@@ -121,6 +137,7 @@ void bring_up(int count) {
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 50;
   action_latency(n);
+  if (argc > 2 && std::string(argv[2]) == "actions") return 0;  // the action latencies only
   fmt::print("bring-up against host count\n");
   for (int count : {1, 5, 10, 20}) bring_up(count);
   return 0;

@@ -34,7 +34,7 @@ struct RemoteFixture : CloneFixture {
     remote.lease = 1s;
     remote.service = [this](const std::string& s) -> std::optional<RemoteService> {
       if (s != "svc") return std::nullopt;
-      return RemoteService{&h1, locate, {}};
+      return RemoteService{&h1, locate, {}, "", false};
     };
   }
   InjectorContext remote_context() {
