@@ -200,12 +200,7 @@ std::string run_cell(const Cell& c) {
 
 }  // namespace
 
-// may_fail: under UBSan the descriptor cells with SIGINT/SIGTERM find a
-// stop's revert destroying an injector while the fault timeline is still
-// suspended in it (src/run/fault_timeline.cpp, run.cpp shut_down): a real
-// finding of issue 16, not fixed yet; the disk cells pass.
-TEST_CASE("fault matrix, exhaustion column: disk full or no descriptors at inject/hold/revert, then SIGINT/SIGTERM/SIGKILL" *
-          doctest::may_fail()) {
+TEST_CASE("fault matrix, exhaustion column: disk full or no descriptors at inject/hold/revert, then SIGINT/SIGTERM/SIGKILL") {
   std::vector<Cell> cells;
   for (const auto& k : kKinds)
     for (const auto& m : kMoments)
