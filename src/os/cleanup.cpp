@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fmt/format.h>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "os/procfs.hpp"
 #include "os/run_cgroup.hpp"
 #include "os/spawn.hpp"
+#include "os/ssh.hpp"
 #include "os/subprocess.hpp"
 
 namespace faultline {
@@ -56,6 +58,24 @@ bool run_revert(const Undo& u, std::string& why) {
   }
   if (o.status.success()) return true;
   why = o.status.signal == 0 ? fmt::format("exit {}", o.status.code) : "killed by a signal";
+  return false;
+}
+
+/// Runs a host's cleanup (LedgerHost::cleanup) over a fresh ssh; true when
+/// the run's directory is gone there.
+bool clean_host(const LedgerHost& h, std::string& why) {
+  if (h.cleanup.empty()) return true;
+  const SyncOutcome o = run_sync(h.cleanup, std::chrono::seconds(60));
+  if (!o.started()) {
+    why = fmt::format("could not start `{}`", h.cleanup[0]);
+    return false;
+  }
+  if (o.timed_out) {
+    why = "no answer within 60 s";
+    return false;
+  }
+  if (o.status.success()) return true;
+  why = fmt::format("{}: {}", o.status.describe(), last_ssh_message(o.output));
   return false;
 }
 
@@ -112,6 +132,21 @@ CleanupReport cleanup_run(Ledger& l) {
   // 2b. The run's cgroup (run_cgroup.hpp): what the ledger did not know of.
   if (const int n = kill_run_cgroup(l.cgroup); n > 0)
     r.done.push_back(fmt::format("cgroup {}: SIGKILL to {} process(es)", l.cgroup, n));
+  // 2c. The run's [[host]]s, now that no local ssh of the run is left (the
+  // master and the services' ssh clients were in the groups and the cgroup
+  // above): over a fresh connection, the service groups the run started
+  // there and the run's directory; then the local control sockets' directory.
+  for (const auto& h : l.hosts) {
+    std::string why;
+    if (clean_host(h, why))
+      r.done.push_back(fmt::format("host '{}': the run's services stopped, {} removed", h.host, h.run_dir));
+    else
+      r.failed.push_back(fmt::format("host '{}': {} ({})", h.host, h.run_dir, why));
+  }
+  if (l.ssh_control_dir.starts_with("/tmp/flssh-")) {
+    std::error_code ec;
+    std::filesystem::remove_all(l.ssh_control_dir, ec);
+  }
   // 3. The run's network, once nothing runs in it any more: every namespace
   // named after its tag (and with them veths, routes and nft tables).
   if (!l.network_tag.empty()) {

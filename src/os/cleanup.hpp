@@ -20,8 +20,9 @@ struct CleanupReport {
 };
 
 /// Reverts every fault the ledger says may still be applied (newest first),
-/// stops every process of the run that is still the one it started, then
-/// marks the ledger finished. The caller makes sure the harness is dead.
+/// stops every process of the run that is still the one it started (here,
+/// and on its [[host]]s over a fresh ssh, removing the run's directory
+/// there), then marks the ledger finished. The caller makes sure the harness is dead.
 CleanupReport cleanup_run(Ledger& ledger);
 
 }  // namespace faultline

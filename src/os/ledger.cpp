@@ -49,6 +49,11 @@ std::pair<std::string, std::string> qdisc_of(const json_strict::Reader& r, const
   return {r.str(a[0], json_strict::index_path(p, 0)), r.str(a[1], json_strict::index_path(p, 1))};
 }
 
+LedgerHost host_of(const json_strict::Reader& r, const json::value& v, const std::string& p) {
+  json_strict::Object o(r, v, p);
+  return {o.str("host"), o.str("run_dir"), json_strict::read_strings(r, o, "cleanup")};
+}
+
 LedgerProcess process_of(const json_strict::Reader& r, const json::value& v, const std::string& p) {
   json_strict::Object o(r, v, p);
   return {o.str("service"), static_cast<pid_t>(o.i32("pid")), o.u64("start_time")};
@@ -148,6 +153,16 @@ std::string ledger_to_json(const Ledger& l) {
                  {"processes", processes},
                  {"faults", faults},
                  {"cgroup", l.cgroup}};
+  if (!l.hosts.empty()) {
+    json::array hosts;
+    for (const auto& h : l.hosts) {
+      json::array cleanup;
+      for (const auto& a : h.cleanup) cleanup.push_back(json::string(a));
+      hosts.push_back(json::object{{"host", h.host}, {"run_dir", h.run_dir}, {"cleanup", cleanup}});
+    }
+    o["hosts"] = hosts;
+  }
+  if (!l.ssh_control_dir.empty()) o["ssh_control_dir"] = l.ssh_control_dir;
   return json::serialize(o) + "\n";
 }
 
@@ -171,6 +186,9 @@ Ledger ledger_from_json(const std::string& text) {
   l.faults = json_strict::read_array<LedgerFault>(r, o, "faults", fault_of);
   // Ledgers written before the run's cgroup have none.
   if (o.has("cgroup")) l.cgroup = o.str("cgroup");
+  // Runs without [[host]]s write neither.
+  if (o.has("hosts")) l.hosts = json_strict::read_array<LedgerHost>(r, o, "hosts", host_of);
+  if (o.has("ssh_control_dir")) l.ssh_control_dir = o.str("ssh_control_dir");
   return l;
 }
 
@@ -251,7 +269,7 @@ Ledger read_latest_ledger(const fs::path& run_dir_copy, const fs::path& state_co
   if (!run && !state) throw std::runtime_error(errors.empty() ? "cannot read " + run_dir_copy.string() : errors);
   if (!state) return *run;
   if (!run) return *state;
-  const auto size = [](const Ledger& l) { return l.faults.size() + l.processes.size(); };
+  const auto size = [](const Ledger& l) { return l.faults.size() + l.processes.size() + l.hosts.size(); };
   return size(*run) > size(*state) ? *run : *state;
 }
 

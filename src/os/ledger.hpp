@@ -65,6 +65,17 @@ struct LedgerFault {
   Undo undo;
 };
 
+/// A [[host]] of the run (issue 14, docs/distributed.md): what the watchdog
+/// and `faultline cleanup` run there should the harness die, over a fresh
+/// ssh connection (the run's master dies with the run): stop every service
+/// group the run started there that is still the one it started (the pid
+/// and start time its pid file holds) and remove the run's directory.
+struct LedgerHost {
+  std::string host;                  ///< its name in the scenario
+  std::string run_dir;               ///< the run's directory there (/tmp/faultline-RUNID)
+  std::vector<std::string> cleanup;  ///< `ssh ... /bin/sh -c SCRIPT` (paths and names, never a secret)
+};
+
 /// Everything a run must be able to undo.
 struct Ledger {
   std::string run_id;
@@ -85,6 +96,12 @@ struct Ledger {
   /// The run's cgroup (run_cgroup.hpp), holding every process the run
   /// started; "" when the machine gave it none.
   std::string cgroup;
+  /// The run's [[host]]s, written before the run's directory is made on
+  /// any of them; empty = none.
+  std::vector<LedgerHost> hosts;
+  /// The local directory of the run's ssh control sockets (/tmp/flssh-*),
+  /// removed by the watchdog and `cleanup`; "" = none.
+  std::string ssh_control_dir;
 
   /// Whether the harness that wrote it is still running.
   bool harness_alive() const;

@@ -1,11 +1,15 @@
 // The one reader of /proc/PID/stat (open/read, no streams: the process
-// table is scanned on every group stop) and what is derived from it.
+// table is scanned on every group stop) and what is derived from it; and of
+// /proc/PID/cmdline. A process may exit between the listing, the open and
+// the read (a read of a gone process's file fails with ESRCH, which a
+// std::filebuf turns into an exception): here that is "no such process".
 #include "os/procfs.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +100,27 @@ bool same_process(pid_t pid, unsigned long long start_time) {
   if (pid <= 0) return false;
   const auto s = read_proc_stat(pid);
   return s && s->start_time == start_time && s->state != 'Z';
+}
+
+std::optional<std::string> read_proc_cmdline(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/cmdline", static_cast<int>(pid));
+  const UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;  // ESRCH: it exited after the open
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  std::replace(out.begin(), out.end(), '\0', ' ');
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 }  // namespace faultline

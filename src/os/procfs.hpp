@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -46,5 +47,11 @@ std::optional<unsigned long long> process_start_time(pid_t pid);
 
 /// Whether `pid` is alive and is still the process that had `start_time`.
 bool same_process(pid_t pid, unsigned long long start_time);
+
+/// The command line of `pid` (/proc/PID/cmdline, its NULs as spaces, no
+/// trailing space; "" for a kernel thread or a zombie), or nullopt when there
+/// is no such process. A process that exits between the open and the read
+/// (the read fails with ESRCH) is gone, not an error: nullopt, never a throw.
+std::optional<std::string> read_proc_cmdline(pid_t pid);
 
 }  // namespace faultline

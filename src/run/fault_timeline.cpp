@@ -131,8 +131,14 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
   // From here on the fault may be (partly) applied: it is in applied_ so
   // that every exit path reverts it.
   applied_.push_back(std::move(a));
-  // While this coroutine waits, a stop may revert the fault and remove it
-  // from applied_: it is found again by its event after every wait.
+  // Who owns the injector: applied_, and nothing reverts while this
+  // coroutine waits in it: a stop only ends the waits, and phase 5 (the
+  // revert of everything, shut_down) starts after the timeline has returned,
+  // on the same single chain of coroutines (run.cpp main). The UBSan report
+  // of issue 16 here ("member call on ... invalid vptr" with no descriptor
+  // free) was the sanitizer's own: see meson.build. The entry is found again
+  // by its event after the wait all the same: a reference into a vector is
+  // not kept across a suspension.
   auto still_applied = [this, idx]() -> Applied* {
     for (auto& x : applied_)
       if (x.event == idx) return &x;

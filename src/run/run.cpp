@@ -182,6 +182,16 @@ asio::awaitable<void> Run::shut_down() {
 
 asio::awaitable<void> Run::start_hosts() {
   if (hosts_->empty()) co_return;
+  // The hosts go into the crash ledger before anything is made on them:
+  // should the harness die, the watchdog or `faultline cleanup` stops what
+  // the run started there and removes its directory (over a fresh ssh).
+  ledger_->hosts = hosts_->ledger_hosts();
+  ledger_->ssh_control_dir = hosts_->control_dir();
+  try {
+    ledger_note(save_ledger(*ledger_));
+  } catch (const std::exception& e) {
+    throw Inconclusive(fmt::format("cannot write the crash ledger (nothing was started on the hosts): {}", e.what()));
+  }
   phase(0, "connecting to the hosts");
   const std::string failed = co_await hosts_->open(io_.get_executor(), stop_, std::chrono::seconds(30));
   if (!failed.empty()) {

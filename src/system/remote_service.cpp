@@ -37,7 +37,14 @@ std::string start_script(const std::string& run_dir, const ServiceSpec& svc) {
   std::string s = fmt::format("mkdir -p {} {} && cd {} || exit 126\n", shell_quote(dir),
                               shell_quote(run_dir + "/pids"), shell_quote(dir));
   for (const auto& [k, v] : svc.env) s += fmt::format("export {}={}\n", k, shell_quote(v));
-  s += "exec setsid -w /bin/sh -c 'echo $$ > \"$0\"; exec \"$@\"' " + shell_quote(pid_file(run_dir, svc.name));
+  // The pid file holds "PID STARTTIME" (field 22 of /proc/PID/stat, the
+  // same across the exec), written by the service's own shell before the
+  // exec: whatever kills the harness from then on, the watchdog and
+  // `cleanup` find it on the host by an identity a reused pid cannot fake.
+  // (A function's `shift` leaves the script's own "$@", the command, alone.)
+  s += "exec setsid -w /bin/sh -c 'read -r l < /proc/$$/stat; l=${l##*) }; f() { shift 19; s=$1; }; f $l; "
+       "echo \"$$ $s\" > \"$0\"; exec \"$@\"' " +
+       shell_quote(pid_file(run_dir, svc.name));
   for (const auto& a : svc.command.argv) s += " " + shell_quote(a);
   return s + "\n";
 }
@@ -45,7 +52,7 @@ std::string start_script(const std::string& run_dir, const ServiceSpec& svc) {
 std::string stop_script(const std::string& run_dir, const std::string& service, int signal, Nanos grace) {
   const long ticks = static_cast<long>(grace / 50ms);
   return fmt::format(
-      "p=$(cat {pf} 2>/dev/null) || {{ echo gone; exit 0; }}\n"
+      "{{ read -r p _ < {pf}; }} 2>/dev/null || {{ echo gone; exit 0; }}\n"
       // A member that is a zombie has ended (its parent has not reaped it yet).
       "alive() {{ for f in /proc/[0-9]*/stat; do {{ read -r l < $f; }} 2>/dev/null || continue; l=${{l##*) }}; "
       "set -- $l; [ \"$3\" = \"$p\" ] && [ \"$1\" != Z ] && return 0; done; return 1; }}\n"
@@ -61,9 +68,23 @@ std::string stop_script(const std::string& run_dir, const std::string& service, 
 
 std::string pid_script(const std::string& run_dir, const std::string& service) {
   return fmt::format(
-      "p=$(cat {pf}) && kill -0 $p 2>/dev/null && s=$(cat /proc/$p/stat) && s=${{s##*) }} && "
+      "read -r p _ < {pf} && kill -0 $p 2>/dev/null && s=$(cat /proc/$p/stat) && s=${{s##*) }} && "
       "set -- $s && shift 19 && echo \"$p $1\"\n",
       fmt::arg("pf", shell_quote(pid_file(run_dir, service))));
+}
+
+std::string host_cleanup_script(const std::string& run_dir) {
+  return fmt::format(
+      // Each group the run started there, if its leader is still the process
+      // the pid file names (pid and start time): SIGKILL to the group.
+      "for f in {d}/pids/*; do\n"
+      "  {{ read -r p st < \"$f\"; }} 2>/dev/null || continue\n"
+      "  s=$(cat /proc/$p/stat 2>/dev/null) || continue\n"
+      "  s=${{s##*) }}; set -- $s; shift 19\n"
+      "  [ \"$1\" = \"$st\" ] && kill -9 -$p 2>/dev/null && echo \"killed $p\"\n"
+      "done\n"
+      "rm -rf {d} && ! test -e {d}\n",
+      fmt::arg("d", shell_quote(run_dir)));
 }
 
 SshTarget ssh_target(const Scenario& s, const HostSpec& h) {
@@ -161,11 +182,7 @@ std::vector<std::string> RemoteHosts::close() {
     if (h.dir_made) {
       // Whatever group of the run still runs there (a service whose stop
       // failed) is killed before its directory goes.
-      const std::string script = fmt::format(
-          "for f in {d}/pids/*; do [ -f \"$f\" ] && kill -9 -$(cat \"$f\") 2>/dev/null; done; rm -rf {d} && "
-          "! test -e {d}",
-          fmt::arg("d", shell_quote(dir_)));
-      auto r = run_sync(h.shell->argv(script), std::chrono::seconds(30));
+      auto r = run_sync(h.shell->argv(host_cleanup_script(dir_)), std::chrono::seconds(30));
       if (!r.status.success())
         left.push_back(fmt::format("host '{}': {} not removed: {}", h.spec.name, dir_, last_ssh_message(r.output)));
       h.dir_made = false;
@@ -174,6 +191,19 @@ std::vector<std::string> RemoteHosts::close() {
   }
   return left;
 }
+
+std::vector<LedgerHost> RemoteHosts::ledger_hosts() const {
+  std::vector<LedgerHost> out;
+  for (const auto& h : hosts_) {
+    // A fresh connection: the run's master dies with the run.
+    SshTarget fresh = h.shell->target();
+    fresh.control_path.clear();
+    out.push_back({h.spec.name, dir_, SshShell(fresh).argv(host_cleanup_script(dir_))});
+  }
+  return out;
+}
+
+std::string RemoteHosts::control_dir() const { return control_ ? control_->path().string() : std::string(); }
 
 std::vector<std::string> remote_plan(const Scenario& s) {
   std::vector<std::string> out;

@@ -8,14 +8,18 @@
 // host), then creates the run's directory on each host (`mkdir -p -m 700
 // /tmp/faultline-RUNID`). close() removes that directory (after a SIGKILL to
 // every process group whose pid file is still there) and closes the
-// connections; it runs on every exit path (the destructor calls it).
+// connections; it runs on every exit path (the destructor calls it). Should
+// the harness die instead (SIGKILL), the crash ledger names each host, the
+// run's directory there and host_cleanup_script() over a fresh ssh
+// (ledger_hosts()): the watchdog or `faultline cleanup` runs it.
 //
 // A remote service is started by a local Child running
 //   ssh ... /bin/sh -c 'cd DIR; export K=V...; exec setsid -w /bin/sh -c
-//     "echo $$ > PIDFILE; exec \"$@\"" PIDFILE ARGV...'
+//     "echo \"$$ STARTTIME\" > PIDFILE; exec \"$@\"" PIDFILE ARGV...'
 // so the service is the leader of its own session and process group on the
-// host (a dropped connection sends it no SIGHUP), its pid is in
-// RUNDIR/pids/NAME there, its stdout and stderr come back through ssh into
+// host (a dropped connection sends it no SIGHUP), its pid and start time
+// (its identity) are in RUNDIR/pids/NAME there before it runs the service's
+// command, its stdout and stderr come back through ssh into
 // the service's log in the run directory, and `setsid -w` hands its exit
 // status back to the local Child, so the clone's restart policy works as for
 // a local service. It is stopped by stop_script(): the stop signal to the
@@ -30,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "os/ledger.hpp"
 #include "os/ssh.hpp"
 #include "os/stop.hpp"
 #include "scenario/scenario.hpp"
@@ -54,6 +59,13 @@ std::string stop_script(const std::string& run_dir, const std::string& service, 
 /// The script that prints "PID STARTTIME" of the service's process (field 22
 /// of /proc/PID/stat), or fails when it is not running.
 std::string pid_script(const std::string& run_dir, const std::string& service);
+
+/// The script that, on a host, SIGKILLs every process group of the run whose
+/// leader is still the process its pid file names (pid and start time), then
+/// removes the run's directory `run_dir`; fails when the directory is left.
+/// Run by close() through the master, and by the watchdog and `faultline
+/// cleanup` through a fresh connection (LedgerHost::cleanup).
+std::string host_cleanup_script(const std::string& run_dir);
 
 /// The SshTarget of a declared host (files resolved against the scenario
 /// file; control_path set by RemoteHosts).
@@ -80,6 +92,12 @@ class RemoteHosts {
   const SshShell* shell(const std::string& name) const;
   const std::string& run_dir() const { return dir_; }
   bool empty() const { return hosts_.empty(); }
+  /// What the crash ledger keeps of every host: its name, the run's
+  /// directory there and the host_cleanup_script over a fresh ssh (no
+  /// control socket).
+  std::vector<LedgerHost> ledger_hosts() const;
+  /// The local directory of the control sockets ("" without hosts).
+  std::string control_dir() const;
 
  private:
   struct Host {

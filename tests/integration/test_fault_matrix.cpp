@@ -43,6 +43,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "matrix_scenario.hpp"
 
 using namespace itest;
 namespace json = boost::json;
@@ -244,71 +245,7 @@ std::string wait_clean(const RunFacts& f, milliseconds timeout) {
 }
 
 std::string scenario(const KindCase& k, const std::string& moment, const fs::path& mark) {
-  if (k.namespaces)
-    return fmt::format(R"(name = "matrix-ns"
-network = "namespaces"
-steady_for = "30ms"
-steady_timeout = "20s"
-[[service]]
-name = "app"
-command = ["sh", "-c", "trap '' HUP; exec redis-server --bind {{addr.app}} --port 6379 --save '' --appendonly no --protected-mode no"]
-ready = {{ kind = "tcp", host = "{{addr.app}}", port = 6379 }}
-[[service]]
-name = "client"
-command = "trap '' HUP; exec sleep 300"
-[[probe]]
-name = "redis"
-kind = "tcp"
-host = "{{addr.app}}"
-port = 6379
-interval = "10ms"
-timeout = "500ms"
-[[fault]]
-name = "f"
-kind = "{kind}"
-duration = "{duration}"
-{keys}
-)",
-                       fmt::arg("kind", k.kind), fmt::arg("duration", moment == "revert" ? "20ms" : "5m"),
-                       fmt::arg("keys", k.keys));
-  // The service ignores SIGHUP, as servers that reload on it do: when the
-  // harness is SIGKILLed its process group is orphaned and the kernel sends
-  // it SIGHUP (and SIGCONT when stopped), which it survives. Only the
-  // watchdog or cleanup can stop it then.
-  std::string keys = k.keys;
-  for (auto at = keys.find("{mark}"); at != std::string::npos; at = keys.find("{mark}"))
-    keys.replace(at, 6, mark.string());
-  return fmt::format(R"(name = "matrix"
-steady_for = "30ms"
-steady_timeout = "20s"
-[[service]]
-name = "app"
-command = "trap '' HUP; exec {server} --port {{port.app}}"
-ports = ["app"]
-[service.ready]
-kind = "tcp"
-port = "{{port.app}}"
-[[service]]
-name = "client"
-command = "trap '' HUP; exec sleep 300"
-[[link]]
-name = "front"
-to = "127.0.0.1:{{port.app}}"
-from = ["client"]
-[[probe]]
-name = "http"
-kind = "http"
-port = "{{link.front}}"
-interval = "10ms"
-timeout = "500ms"
-[[fault]]
-name = "f"
-kind = "{kind}"
-duration = "{duration}"
-{keys}
-)",
-                     fmt::arg("server", flaky_server_bin()), fmt::arg("kind", k.kind),
-                     fmt::arg("duration", moment == "revert" ? "20ms" : "5m"), fmt::arg("keys", keys));
+  return matrix_scenario("matrix", k.namespaces, matrix_fault(k.kind, moment, k.keys, mark));
 }
 
 /// The ports a run printed ("{port.app} = 41234", "{link.front} = 41235").

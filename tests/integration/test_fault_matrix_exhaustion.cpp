@@ -25,6 +25,7 @@
 #include <random>
 
 #include "exhaustion.hpp"
+#include "matrix_scenario.hpp"
 
 using namespace itest;
 namespace json = boost::json;
@@ -60,56 +61,7 @@ const std::vector<std::string> kExhaustions = {"disk", "descriptors"};
 const std::vector<int> kSignals = {SIGINT, SIGTERM, SIGKILL};
 
 std::string scenario(const Kind& k, const std::string& moment, const fs::path& mark) {
-  std::string keys = k.keys;
-  for (auto at = keys.find("{mark}"); at != std::string::npos; at = keys.find("{mark}")) keys.replace(at, 6, mark.string());
-  const std::string fault = fmt::format("[[fault]]\nname = \"f\"\nkind = \"{}\"\nduration = \"{}\"\n{}\n", k.kind,
-                                        moment == "revert" ? "20ms" : "5m", keys);
-  if (k.namespaces)
-    return R"(name = "exhaust-ns"
-network = "namespaces"
-steady_for = "30ms"
-steady_timeout = "20s"
-[[service]]
-name = "app"
-command = ["sh", "-c", "trap '' HUP; exec redis-server --bind {addr.app} --port 6379 --save '' --appendonly no --protected-mode no"]
-ready = { kind = "tcp", host = "{addr.app}", port = 6379 }
-[[service]]
-name = "client"
-command = "trap '' HUP; exec sleep 300"
-[[probe]]
-name = "redis"
-kind = "tcp"
-host = "{addr.app}"
-port = 6379
-interval = "10ms"
-timeout = "500ms"
-)" + fault;
-  return fmt::format(R"(name = "exhaust"
-steady_for = "30ms"
-steady_timeout = "20s"
-[[service]]
-name = "app"
-command = "trap '' HUP; exec {} --port {{port.app}}"
-ports = ["app"]
-[service.ready]
-kind = "tcp"
-port = "{{port.app}}"
-[[service]]
-name = "client"
-command = "trap '' HUP; exec sleep 300"
-[[link]]
-name = "front"
-to = "127.0.0.1:{{port.app}}"
-from = ["client"]
-[[probe]]
-name = "http"
-kind = "http"
-port = "{{link.front}}"
-interval = "10ms"
-timeout = "500ms"
-)",
-                     flaky_server_bin()) +
-         fault;
+  return matrix_scenario("exhaust", k.namespaces, matrix_fault(k.kind, moment, k.keys, mark));
 }
 
 struct Cell {
@@ -200,12 +152,7 @@ std::string run_cell(const Cell& c) {
 
 }  // namespace
 
-// may_fail: under UBSan the descriptor cells with SIGINT/SIGTERM find a
-// stop's revert destroying an injector while the fault timeline is still
-// suspended in it (src/run/fault_timeline.cpp, run.cpp shut_down): a real
-// finding of issue 16, not fixed yet; the disk cells pass.
-TEST_CASE("fault matrix, exhaustion column: disk full or no descriptors at inject/hold/revert, then SIGINT/SIGTERM/SIGKILL" *
-          doctest::may_fail()) {
+TEST_CASE("fault matrix, exhaustion column: disk full or no descriptors at inject/hold/revert, then SIGINT/SIGTERM/SIGKILL") {
   std::vector<Cell> cells;
   for (const auto& k : kKinds)
     for (const auto& m : kMoments)

@@ -78,3 +78,41 @@ TEST_CASE("cleanup: resumes a paused group, runs revert commands, kills the clon
   CHECK(ledgers_in_state_dir().size() == 1);
   fs::remove_all(dir);
 }
+
+TEST_CASE("cleanup: a run's host is cleaned with its recorded command; a failing one is reported; the control directory goes") {
+  std::string tmpl = (fs::temp_directory_path() / "faultline-cleanup-XXXXXX").string();
+  REQUIRE(::mkdtemp(tmpl.data()));
+  const fs::path dir = tmpl;
+  ::setenv("FAULTLINE_STATE_DIR", (dir / "state").c_str(), 1);
+  // A local shell stands in for `ssh HOST /bin/sh -c SCRIPT`.
+  fs::create_directories(dir / "on-host" / "pids");
+  std::string ctl = "/tmp/flssh-XXXXXX";
+  REQUIRE(::mkdtemp(ctl.data()));
+  Ledger l;
+  l.run_id = "hosts";
+  l.run_dir = (dir / "run").string();
+  l.harness_pid = 1;
+  l.hosts = {{"h1", (dir / "on-host").string(), {"sh", "-c", "rm -rf \"$0\" && ! test -e \"$0\"", (dir / "on-host").string()}}};
+  l.ssh_control_dir = ctl;
+  save_ledger(l);
+  CleanupReport r = cleanup_run(l);
+  CHECK(r.ok());
+  CHECK_FALSE(fs::exists(dir / "on-host"));
+  CHECK_FALSE(fs::exists(ctl));
+  REQUIRE(r.done.size() == 1);
+  CHECK(r.done[0] == "host 'h1': the run's services stopped, " + (dir / "on-host").string() + " removed");
+  CHECK(l.finished);
+
+  // A host that cannot be reached keeps the ledger unresolved, with ssh's last word.
+  Ledger bad;
+  bad.run_id = "unreachable";
+  bad.run_dir = (dir / "run2").string();
+  bad.hosts = {{"h2", "/tmp/faultline-unreachable", {"sh", "-c", "echo 'ssh: connect to host h2 port 22: No route to host' >&2; exit 255"}}};
+  save_ledger(bad);
+  CleanupReport rb = cleanup_run(bad);
+  CHECK_FALSE(rb.ok());
+  REQUIRE(rb.failed.size() == 1);
+  CHECK(rb.failed[0] == "host 'h2': /tmp/faultline-unreachable (exit 255: ssh: connect to host h2 port 22: No route to host)");
+  CHECK_FALSE(bad.finished);
+  fs::remove_all(dir);
+}

@@ -76,6 +76,23 @@ TEST_CASE("ledger: JSON round trip keeps every field") {
                        std::runtime_error);
 }
 
+TEST_CASE("ledger: a run's hosts and its control directory round trip; a ledger without them writes neither") {
+  StateDir d;
+  Ledger l = sample(d.path);
+  CHECK(ledger_to_json(l).find("\"hosts\"") == std::string::npos);
+  CHECK(ledger_to_json(l).find("ssh_control_dir") == std::string::npos);
+  l.hosts = {{"h1", "/tmp/faultline-r1", {"ssh", "-o", "BatchMode=yes", "--", "10.0.0.1", "/bin/sh -c 'rm -rf x'"}},
+             {"h2", "/tmp/faultline-r1", {}}};
+  l.ssh_control_dir = "/tmp/flssh-abc";
+  const Ledger back = ledger_from_json(ledger_to_json(l));
+  CHECK(ledger_to_json(back) == ledger_to_json(l));
+  REQUIRE(back.hosts.size() == 2);
+  CHECK(back.hosts[0].host == "h1");
+  CHECK(back.hosts[0].run_dir == "/tmp/faultline-r1");
+  CHECK(back.hosts[0].cleanup.back() == "/bin/sh -c 'rm -rf x'");
+  CHECK(back.ssh_control_dir == "/tmp/flssh-abc");
+}
+
 TEST_CASE("ledger: a malformed ledger names the field that is wrong") {
   StateDir d;
   std::string text = ledger_to_json(sample(d.path));

@@ -46,3 +46,25 @@ TEST_CASE("procfs: a process's start time identifies it; a reaped pid is no long
   CHECK_FALSE(same_process(child, *start));
   CHECK_FALSE(process_start_time(child));
 }
+
+TEST_CASE("procfs: a command line is read with spaces for NULs; a zombie's is empty; a gone process has none (no throw)") {
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::execlp("sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  REQUIRE(child > 0);
+  std::optional<std::string> cmd;
+  for (int i = 0; i < 500 && (!cmd || *cmd != "sleep 30"); ++i) {
+    cmd = read_proc_cmdline(child);
+    ::usleep(1000);
+  }
+  CHECK(cmd == std::optional<std::string>("sleep 30"));
+  ::kill(child, SIGKILL);
+  siginfo_t info{};
+  REQUIRE(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT) == 0);  // a zombie, not reaped
+  CHECK(read_proc_cmdline(child) == std::optional<std::string>(""));
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK_FALSE(read_proc_cmdline(child).has_value());
+}

@@ -139,6 +139,53 @@ TEST_CASE("pid_script: the pid and its /proc start time, or a failure when gone"
   CHECK_FALSE(run_sync(LocalShell().argv(pid_script(d.path.string(), "p")), 10s).status.success());
 }
 
+TEST_CASE("start_script: the pid file holds the service's pid and start time before its command runs") {
+  RunDir d;
+  const pid_t local = launch(start_script(d.path.string(), service("id", {"sleep", "30"})));
+  const pid_t svc = read_pid(d.path / "pids" / "id");
+  REQUIRE(svc > 0);
+  std::ifstream in(d.path / "pids" / "id");
+  pid_t p = 0;
+  unsigned long long start = 0;
+  CHECK(static_cast<bool>(in >> p >> start));
+  CHECK(p == svc);
+  CHECK(start == process_start_time(svc).value_or(0));
+  run_sync(LocalShell().argv(stop_script(d.path.string(), "id", SIGKILL, 0s)), 10s);
+  reap(local);
+}
+
+TEST_CASE("host_cleanup_script: kills the run's groups still the ones started, spares a reused pid, removes the directory") {
+  RunDir d;
+  const pid_t local = launch(start_script(d.path.string(), service("svc", {"sh", "-c", "sleep 30 & wait"})));
+  const pid_t svc = read_pid(d.path / "pids" / "svc");
+  REQUIRE(svc > 0);
+  // A pid file naming a live process with another start time: a pid the
+  // kernel gave to someone else since. Left alone.
+  pid_t other = ::fork();
+  if (other == 0) {
+    ::setpgid(0, 0);
+    ::pause();
+    ::_exit(0);
+  }
+  ::setpgid(other, other);
+  {
+    std::ofstream f(d.path / "pids" / "reused");
+    f << other << " " << process_start_time(other).value_or(0) + 1 << "\n";
+  }
+  auto out = run_sync(LocalShell().argv(host_cleanup_script(d.path.string())), 10s);
+  CHECK(out.status.success());
+  CHECK(out.output == "killed " + std::to_string(svc) + "\n");
+  CHECK(reap(local) == SIGKILL);
+  CHECK(group_gone(svc));
+  CHECK_FALSE(fs::exists(d.path));
+  CHECK(process_state(other).value_or('-') != 'Z');
+  CHECK(::kill(other, 0) == 0);
+  ::kill(other, SIGKILL);
+  ::waitpid(other, nullptr, 0);
+  // Again, with nothing there: still a success (idempotent).
+  CHECK(run_sync(LocalShell().argv(host_cleanup_script(d.path.string())), 10s).status.success());
+}
+
 TEST_CASE("remote_plan: every remote action of a scenario with hosts, none without") {
   auto r = parse_scenario(R"(name = "x"
 [[host]]
