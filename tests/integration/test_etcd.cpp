@@ -139,13 +139,8 @@ TEST_CASE("etcd drill: the leader, chosen at injection, is killed; a new one is 
   CHECK(left_by(hosts, std::string(counter.at("run_id").as_string())) == "");
 }
 
-// may_fail: needs host partition. net.partition between [[host]]s (an
-// nftables table on each host, fault_injectors/host_partition.*) is being
-// built beside this change; until it is on main the drill does not validate
-// ("cuts no link"). Remove the mark once both are merged and it passes.
 TEST_CASE("etcd drill: the leader, chosen at injection, is isolated for 5 s; the majority keeps writing, the old leader "
-          "rejoins and every member has the same revision; without pre-vote the heal disrupts the cluster" *
-          doctest::may_fail()) {
+          "rejoins and every member has the same revision; without pre-vote the heal disrupts the cluster") {
   SshHosts::sweep_stale();
   SshHosts hosts(3);
   TempDir dir;
