@@ -99,5 +99,12 @@ for target in scenario record; do
   i=$((i + 1))
 done
 
+# CI keeps only the tail of this output: name every failed test case (and
+# its first failed assertions) here, just above the last line.
+if grep -q "ERROR:" "$log" 2>/dev/null; then
+  echo "failed test cases (full output: $log):"
+  awk '/^TEST CASE:/ { tc = $0; shown = 0 }
+       /ERROR:/ && shown < 3 { if (shown == 0) print "  " tc; print "    " $0; shown++ }' "$log" | head -n 40
+fi
 echo "$passed passed, $failed failed"
 exit "$status"
