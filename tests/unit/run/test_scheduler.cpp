@@ -190,7 +190,7 @@ TEST_CASE("scheduler: exec probes every 10 ms keep to the grid") {
   asio::io_context io;
   RunClock clock;
   const Nanos interval = 10ms;
-  ProbeScheduler sched(io.get_executor(), clock, {sh_probe("exec", "exit 0", interval)});
+  ProbeScheduler sched(io.get_executor(), clock, {sh_probe("exec", "exit 0", interval, 1s)});
   const Nanos start = clock.now() + 20ms;
   const Nanos until = start + 60 * interval + interval / 2;
   run_sync(io, run_window(sched, clock, start, until));
