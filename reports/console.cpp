@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "reports/report_text.hpp"
+#include "reports/strategy_table.hpp"
 
 namespace faultline {
 
@@ -77,6 +78,7 @@ std::string verdict_block(const RunRecord& r, bool color) {
   if (r.verdicts.empty()) return "";
   std::string out = "\n  verdicts\n";
   auto name_of = [](const Verdict& v) {
+    if (v.scope.starts_with("strategy ")) return verdict_name(v);  // issue 17: scoped by its strategy
     return v.threshold == "verify" || v.threshold == "runbook" ? v.threshold + " '" + v.scope + "'" : v.threshold;
   };
   std::size_t width = 18;  // the names line up, however long the longest is
@@ -110,6 +112,7 @@ std::string render_console_body(const RunRecord& r, bool color) {
   out += statistics_block(r);
   out += lines_block("runbook", runbook_lines(r));
   out += lines_block("data loss", data_loss_lines(r));
+  out += strategy_table_text(r);  // issue 17
   out += verdict_block(r, color);
   if (!r.left_behind.empty()) {
     out += "\n  LEFT BEHIND (could not be reverted):\n";

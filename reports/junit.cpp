@@ -143,7 +143,9 @@ std::vector<Case> cases_of(const RunRecord& r) {
     cases.push_back(iteration_case(r, m));
     last = std::max(last, m.index);
   }
-  for (int i = last + 1; i <= r.scenario.iterations; ++i) {
+  // A strategy run (issue 17) planned one iteration per strategy per block.
+  const int planned = r.iteration_strategies.empty() ? r.scenario.iterations : static_cast<int>(r.iteration_strategies.size());
+  for (int i = last + 1; i <= planned; ++i) {
     Case c;
     c.name = fmt::format("iteration {} recovery", i);
     c.kind = Case::Kind::skipped;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "reports/report_text.hpp"
+#include "reports/strategy_table.hpp"
 
 namespace faultline {
 
@@ -188,7 +189,7 @@ std::string fault_events(const RunRecord& r) {
 }  // namespace
 
 std::string render_markdown(const RunRecord& r) {
-  return header(r) + warnings(r) + iterations_table(r) + injections_and_episodes(r) + statistics(r) + latency(r) + runbook_and_data_loss(r) + verdicts(r) + left_behind(r) + fault_events(r);
+  return header(r) + warnings(r) + iterations_table(r) + injections_and_episodes(r) + statistics(r) + latency(r) + runbook_and_data_loss(r) + strategy_table_markdown(r) + verdicts(r) + left_behind(r) + fault_events(r);
 }
 
 }  // namespace faultline

@@ -29,6 +29,7 @@
 #include "scenario/catalog.hpp"
 #include "scenario/scenario_parser.hpp"
 #include "scenario/starter.hpp"
+#include "scenario/strategy_select.hpp"
 #include "scenario/validate.hpp"
 #include "scenario/whole_number.hpp"
 #include "system/host_doctor.hpp"
@@ -123,9 +124,20 @@ int cmd_validate(const std::vector<std::string>& files) {
   return rc;
 }
 
-int cmd_plan(const std::string& file, std::optional<std::uint64_t> seed, std::optional<int> iterations) {
+/// --strategies (issue 17): keeps the named strategies of `s`; prints why
+/// and returns false when the list cannot be used (exit 2).
+bool apply_strategies(const char* command, Scenario& s, const std::optional<std::string>& list) {
+  if (!list) return true;
+  const std::string why = select_strategies(s, *list);
+  if (!why.empty()) fmt::print(stderr, "faultline {}: --strategies: {}\n", command, why);
+  return why.empty();
+}
+
+int cmd_plan(const std::string& file, std::optional<std::uint64_t> seed, std::optional<int> iterations,
+             const std::optional<std::string>& strategies) {
   Loaded l = load_and_validate(file);
   if (!l.scenario) return 2;
+  if (!apply_strategies("plan", *l.scenario, strategies)) return 2;
   if (const int sig = early_stop_signal()) return exit_code_for_stop_signal(sig);
   if (iterations) l.scenario->iterations = *iterations;
   fmt::print("{}", render_plan(*l.scenario, seed ? seed : l.scenario->seed));
@@ -205,6 +217,7 @@ struct RunFlags {
   bool quiet = false;
   bool no_color = false;
   bool force = false;  ///< --force: empty an existing run directory (--out) first
+  std::optional<std::string> strategies;  ///< --strategies a,b (issue 17)
 };
 
 /// Exit codes ordered by how much they must be seen: a harness error beats
@@ -360,6 +373,8 @@ int cmd_run(const RunFlags& f) {
     bad |= !loaded.back().scenario;
   }
   if (bad) return 2;
+  for (auto& l : loaded)
+    if (!apply_strategies("run", *l.scenario, f.strategies)) return 2;
   std::vector<Baseline> baselines;
   std::vector<const Baseline*> baseline_of;
   if (!load_baselines(f, loaded, baselines, baseline_of)) return 2;
@@ -498,6 +513,7 @@ struct CliArgs {
   std::string plan_file;
   std::optional<std::uint64_t> plan_seed;
   std::optional<int> plan_iterations;
+  std::optional<std::string> plan_strategies;
   std::string init_name;
   std::string cleanup_run_id;
   bool cleanup_all = false;
@@ -557,6 +573,8 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& rf) {
       ->needs(baseline);
   run->add_flag("--force", rf.force,
                 "empty the --out directory first when it holds an earlier run (only a faultline run directory)");
+  run->add_option("--strategies", rf.strategies,
+                  "compare only these [[strategy]] tables of the scenario: names separated by commas");
   run->add_flag("--quiet,-q", rf.quiet, "no progress, only the summary (and warnings)");
   run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
   return run;
@@ -575,6 +593,7 @@ Subcommands add_subcommands(CLI::App& app, CliArgs& a) {
   c.plan->add_option("--seed", a.plan_seed, "seed for window picks")->check(whole_number(0, kMaxSeed));
   c.plan->add_option("--iterations", a.plan_iterations, "override the iteration count")
       ->check(whole_number(1, kMaxIterations));
+  c.plan->add_option("--strategies", a.plan_strategies, "plan only these [[strategy]] tables: names separated by commas");
 
   c.list = app.add_subcommand("list", "fault kinds, link keys and probe kinds with their parameters, units and defaults");
 
@@ -603,7 +622,7 @@ Subcommands add_subcommands(CLI::App& app, CliArgs& a) {
 int dispatch(const Subcommands& c, const CliArgs& a) {
   if (c.run->parsed()) return cmd_run(a.run);
   if (c.validate->parsed()) return cmd_validate(a.validate_files);
-  if (c.plan->parsed()) return cmd_plan(a.plan_file, a.plan_seed, a.plan_iterations);
+  if (c.plan->parsed()) return cmd_plan(a.plan_file, a.plan_seed, a.plan_iterations, a.plan_strategies);
   if (c.list->parsed()) return cmd_list();
   if (c.init->parsed()) return cmd_init(a.init_name);
   if (c.cleanup->parsed()) return cmd_cleanup(a.cleanup_run_id, a.cleanup_all);

@@ -1,6 +1,8 @@
 #include "measure/verdicts.hpp"
 
 #include "measure/evidence.hpp"
+#include "measure/strategy_compare.hpp"
+#include "measure/strategy_verdicts.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -178,6 +180,9 @@ void conclude(RunRecord& rec, const RunOutputs& out) {
   append(rec.verdicts, data_loss_verdicts(s.thresholds, rec.workloads));
   append(rec.verdicts, guard_verdicts(s, out.guard_series, out.breach));
   if (out.baseline) append(rec.verdicts, regression_verdicts(rec, *out.baseline));
+  // Issue 17: each strategy judged on its own iterations, then compared.
+  append(rec.verdicts, strategy_verdicts(rec, params));
+  rec.comparison = compare_record(rec);
 
   if (out.stop_signal != 0) {
     rec.outcome = Outcome::interrupted;

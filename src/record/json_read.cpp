@@ -17,6 +17,7 @@
 #include <limits>
 #include <sstream>
 
+#include "record/json_strategies.hpp"
 #include "record/json_strict.hpp"
 #include "scenario/enum_names.hpp"
 
@@ -548,6 +549,8 @@ RunRecord read_record(std::string_view json_text, std::string_view source) {
   r.probes = read_array<ProbeSeries>(c, o, "probes", version == 1 ? read_probe_v1 : read_probe);
   // Records written before stalls were detected have no "stalls".
   if (o.has("stalls")) r.stalls = read_array<HarnessStall>(c, o, "stalls", read_stall);
+  // Records of runs without [[strategy]] tables have no "strategies" (issue 17).
+  if (o.has("strategies")) read_strategies(c, o.obj("strategies"), r);
   o.finish();
   return r;
 }

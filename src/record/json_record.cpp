@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "record/json_strategies.hpp"
 #include "scenario/enum_names.hpp"
 
 namespace faultline {
@@ -358,6 +359,7 @@ json::object record_head(const RunRecord& r) {
   head["stalls"] = array_of(r.stalls, [](const HarnessStall& s) {
     return json::object{{"start_ns", ns(s.start)}, {"end_ns", ns(s.end)}, {"probe", s.probe}};
   });
+  if (!r.scenario.strategies.empty()) head["strategies"] = strategies_json(r);  // issue 17
   return head;
 }
 

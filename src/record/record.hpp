@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "record/strategy_record.hpp"
 #include "scenario/duration.hpp"
 #include "scenario/scenario.hpp"
 
@@ -384,6 +385,12 @@ struct RunRecord {
   std::vector<Verdict> verdicts;
   std::vector<std::string> left_behind;  ///< anything a revert could not undo
   std::vector<HarnessStall> stalls;      ///< times the harness did not run on schedule, in start order
+  /// [[strategy]] runs (issue 17): the strategy of each iteration, [it - 1];
+  /// empty without strategies. A partial run has the planned ones all the
+  /// same; `iterations` says which ran.
+  std::vector<std::string> iteration_strategies;
+  /// The strategies compared (measure/strategy_compare.hpp); none without strategies.
+  std::optional<StrategyComparison> comparison;
 };
 
 /// The exit code for an outcome (docs/design.md section 5).

@@ -70,7 +70,7 @@ std::optional<Nanos> healthy_since(const std::vector<ProbeSeries>& series) {
 }  // namespace
 
 asio::awaitable<void> Run::iteration(int it) {
-  const std::string tag = fmt::format("iteration {}/{}", it, s_.iterations);
+  const std::string tag = iteration_tag(it);
   // a. Steady-state gate.
   phase(it, "steady-state gate", clock_.now() + s_.steady_timeout, "gives up");
   co_await steady_state_gate(tag);
@@ -90,7 +90,7 @@ asio::awaitable<void> Run::iteration(int it) {
     writers.back()->start(w.start);
   }
   bool observed = false;
-  if (s_.recovery.empty())
+  if (runbook_of(it).empty())
     co_await timeline(it, w, tag, observed);
   else
     co_await (timeline(it, w, tag, observed) && runbook(it, w, observed));
@@ -107,9 +107,9 @@ asio::awaitable<void> Run::iteration(int it) {
   }
   if (stop_.requested()) co_return;
   // e. Verify: only meaningful once the system is back (or given up on).
-  co_await run_steps("verify", s_.verify, it);
+  co_await run_steps("verify", verify_of(it), it);
   // f. Cool down, so the next gate does not measure this iteration's tail.
-  if (it < s_.iterations && s_.cool_down.count() > 0) {
+  if (it < iteration_count() && s_.cool_down.count() > 0) {
     phase(it, "cool-down", clock_.now() + s_.cool_down, "ends");
     co_await stop_.sleep_for(s_.cool_down);
   }
@@ -160,7 +160,7 @@ asio::awaitable<void> Run::runbook(int it, const IterationWindow& w, const bool&
       warn(fmt::format("iteration {}: recovery '{}' failed: {}", it, o.name, o.output));
   };
   try {
-    co_await run_runbook(s_.recovery, std::move(ctx));
+    co_await run_runbook(runbook_of(it), std::move(ctx));
   } catch (const std::exception& e) {
     warn(fmt::format("iteration {}: the runbook stopped: {}", it, e.what()));
   }

@@ -69,7 +69,8 @@ std::string fault_line(const LiveFault& f, Nanos now, bool color) {
 void LiveState::begin(const RunRecord& rec) {
   scenario = rec.scenario_name;
   run_id = rec.run_id;
-  iterations = rec.scenario.iterations;
+  iterations = rec.iteration_strategies.empty() ? rec.scenario.iterations
+                                                : static_cast<int>(rec.iteration_strategies.size());
   probes.clear();
   for (const auto& p : rec.scenario.probes) probes.push_back(LiveProbe{p.name, p.steady_state, {}, {}, 0});
 }

@@ -5,6 +5,7 @@
 #include "fault_injectors/host_partition.hpp"
 #include "os/netns.hpp"
 #include "run/runbook.hpp"
+#include "run/strategy_plan.hpp"
 #include "scenario/dynamic_target.hpp"
 #include "scenario/fault_kind.hpp"
 #include "scenario/schedule.hpp"
@@ -147,8 +148,10 @@ std::string network_block(const Scenario& s) {
   return out;
 }
 
-std::string thresholds_block(const Thresholds& t) {
-  std::string out = "thresholds:\n";
+}  // namespace
+
+std::string thresholds_block(const Thresholds& t, const std::string& title) {
+  std::string out = title + "\n";
   if (t.rto) out += fmt::format("  rto {} (recovery time, every iteration)\n", format_duration(*t.rto));
   if (t.ttd) out += fmt::format("  ttd {} (time to detect, every iteration)\n", format_duration(*t.ttd));
   if (t.mttr) out += fmt::format("  mttr {} (mean time to restore over all episodes)\n", format_duration(*t.mttr));
@@ -157,11 +160,9 @@ std::string thresholds_block(const Thresholds& t) {
   if (t.max_data_loss) out += fmt::format("  max_data_loss {} acknowledged write(s), every iteration\n", *t.max_data_loss);
   if (t.max_data_loss_window)
     out += fmt::format("  max_data_loss {} (span of the lost writes), every iteration\n", format_duration(*t.max_data_loss_window));
-  if (out == "thresholds:\n") out += "  (none: the run reports figures but judges nothing)\n";
+  if (out == title + "\n") out += "  (none: the run reports figures but judges nothing)\n";
   return out;
 }
-
-}  // namespace
 
 std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
   std::string out = fmt::format("plan for '{}' ({}){}\n", s.name, s.file,
@@ -210,6 +211,7 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
                                                    : fmt::format("exec `{}`", w.write.display()),
                        w.read.display());
   out += thresholds_block(s.thresholds);
+  out += strategies_block(s, seed);
   return out;
 }
 

@@ -15,4 +15,7 @@ namespace faultline {
 /// `seed`; when no seed is known the windows are shown as ranges), thresholds.
 std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed);
 
+/// The "thresholds:" block of the plan (`title` heads it), one line per objective.
+std::string thresholds_block(const Thresholds& t, const std::string& title = "thresholds:");
+
 }  // namespace faultline

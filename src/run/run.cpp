@@ -23,7 +23,7 @@ asio::awaitable<void> Run::main() {
     stall_watch_->start();                                            // 3
     scheduler_->start(clock_.now());
     if (guards_) guards_->start(clock_.now());
-    for (int it = 1; it <= s_.iterations && !stop_.requested(); ++it)  // 4
+    for (int it = 1; it <= iteration_count() && !stop_.requested(); ++it)  // 4
       co_await iteration(it);
   } catch (const Inconclusive& e) {
     fail(Outcome::inconclusive, e.what());

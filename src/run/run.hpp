@@ -256,6 +256,20 @@ class Run {
   /// What injectors learn of the hosts (where a service runs, the guardians'
   /// settings); null when no [[host]] is declared.
   std::unique_ptr<RemoteContext> remote_;
+
+  // 4. [[strategy]] runs (issue 17; strategy_phase.cpp): the iterations
+  // follow RunRecord::iteration_strategies, each with its strategy's
+  // runbook and checks.
+  /// How many iterations phase 4 runs: the scenario's, or one per strategy per block.
+  int iteration_count() const;
+  /// The strategy iteration `it` runs, or nullptr without strategies.
+  const StrategySpec* strategy_of(int it) const;
+  /// The runbook of iteration `it`: its strategy's, or the scenario's.
+  const std::vector<RecoverySpec>& runbook_of(int it) const;
+  /// The verify steps of iteration `it`: the scenario's, then its strategy's.
+  std::vector<StepSpec> verify_of(int it) const;
+  /// "iteration 3/6" or "iteration 3/6 (strategy 'rollback')".
+  std::string iteration_tag(int it) const;
 };
 
 }  // namespace faultline

@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 
+#include "scenario/strategy_schedule.hpp"
 #include "system/remote_service.hpp"
 
 namespace faultline {
@@ -106,6 +107,8 @@ PreparedRun prepare_run(const Scenario& scenario, const std::string& scenario_te
       per_service[svc.name]["service.dir"] = remote_service_dir(remote_run_dir(rec.run_id), svc);
   rec.scenario = resolve_placeholders(scenario, p.global, per_service);
   if (opts.iterations) rec.scenario.iterations = *opts.iterations;
+  // Issue 17: the blocked, seeded order of the strategies' iterations.
+  rec.iteration_strategies = strategy_order(rec.scenario, rec.seed);
   if (p.network) place_in_namespaces(rec.scenario, *p.network);
   return p;
 }
@@ -124,6 +127,10 @@ void place_in_namespaces(Scenario& s, const NetworkPlan& plan) {
   for (auto& st : s.setup) st.netns = netns_of(st.from, plan.hub);
   for (auto& st : s.verify) st.netns = netns_of(st.from, plan.hub);
   for (auto& r : s.recovery) r.netns = plan.hub;
+  for (auto& strategy : s.strategies) {  // issue 17
+    for (auto& r : strategy.recovery) r.netns = plan.hub;
+    for (auto& st : strategy.verify) st.netns = netns_of(st.from, plan.hub);
+  }
   for (auto& w : s.workloads) w.netns = plan.hub;
 }
 

@@ -54,6 +54,30 @@ const std::vector<KeySpec>& top_level_keys() {
        false},
       {"host", "array of tables", "",
        "[[host]]: a machine drilled over OpenSSH, where services naming it run (docs/distributed.md)", false},
+      {"strategy", "array of tables", "",
+       "[[strategy]]: a way of recovering, compared with the others on the same fault; every iteration runs "
+       "once per strategy, in seeded shuffled blocks",
+       false},
+      {"confidence", "percent", "95%",
+       "confidence of the strategies' comparison (bootstrap interval of the difference of medians); above 0%, below 100%",
+       false},
+      {"max_secondary_outage_rate", "percent", "0%",
+       "a strategy ranks only when at most this share of its iterations had a secondary outage (a relapse, or a "
+       "new episode after its runbook started)",
+       false},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& strategy_keys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", "", "unique strategy name (letters, digits, '-', '_'); --strategies selects by it", true},
+      {"description", "string", "", "what the strategy does, for the reports", false},
+      {"recovery", "array of tables", "", "[[strategy.recovery]]: its runbook steps (the keys of [[recovery]])", false},
+      {"verify", "array of tables", "",
+       "[[strategy.verify]]: its checks after recovery, after the top-level [[verify]] (the keys of [[verify]])", false},
+      {"thresholds", "table", "", "[strategy.thresholds]: objectives over its own iterations (the keys of [thresholds])",
+       false},
   };
   return keys;
 }

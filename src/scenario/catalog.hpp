@@ -47,6 +47,8 @@ const std::vector<KeySpec>& step_keys();
 const std::vector<KeySpec>& threshold_keys();
 /// Keys of a [[recovery]] step.
 const std::vector<KeySpec>& recovery_keys();
+/// Keys of a [[strategy]] (issue 17).
+const std::vector<KeySpec>& strategy_keys();
 /// Keys common to every [[workload]], and the workload kinds with their own keys.
 const std::vector<KeySpec>& workload_common_keys();
 const std::vector<KindSpec>& workload_kinds();

@@ -164,6 +164,10 @@ Scenario resolve_placeholders(const Scenario& s, const Bindings& global,
   for (auto& st : r.verify) sub(st, global);
   for (auto& st : r.recovery) sub(st, global);
   for (auto& w : r.workloads) sub(w, global);
+  for (auto& strategy : r.strategies) {  // issue 17: each strategy's runbook and checks
+    for (auto& st : strategy.recovery) sub(st, global);
+    for (auto& st : strategy.verify) sub(st, global);
+  }
   return r;
 }
 

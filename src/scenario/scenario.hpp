@@ -313,6 +313,20 @@ struct HostSpec {
   SourcePos pos;
 };
 
+/// One [[strategy]] (issue 17): a way of recovering from the scenario's
+/// fault, compared with the others on the same fault. Its runbook replaces
+/// the scenario's (a scenario with strategies has no top-level [[recovery]]);
+/// its [[strategy.verify]] steps run after the top-level [[verify]] ones;
+/// its [strategy.thresholds] judge its own iterations.
+struct StrategySpec {
+  std::string name;
+  std::string description;
+  std::vector<RecoverySpec> recovery;  ///< its runbook, in order
+  std::vector<StepSpec> verify;        ///< after the scenario's [[verify]]
+  Thresholds thresholds;               ///< over its own iterations only
+  SourcePos pos;
+};
+
 /// A whole scenario file.
 struct Scenario {
   std::string file;  ///< path as given
@@ -352,6 +366,14 @@ struct Scenario {
   std::map<std::string, SourcePos> positions;
   /// [[host]]: the machines drilled over OpenSSH; empty = this machine only.
   std::vector<HostSpec> hosts;
+  /// [[strategy]] (issue 17): the recoveries compared on the same fault;
+  /// each iteration runs once per strategy (src/scenario/strategy_schedule.hpp).
+  std::vector<StrategySpec> strategies;
+  /// Confidence of the strategies' comparison, percent (0..100, exclusive).
+  double confidence = 95;
+  /// The highest share of a strategy's iterations with a secondary outage
+  /// (a relapse, or a new episode after its runbook started) for it to rank, percent.
+  double max_secondary_outage_rate = 0;
 };
 
 /// The declared host named `name`, or nullptr.

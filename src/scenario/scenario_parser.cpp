@@ -118,7 +118,7 @@ class Parser : public ValueReader {
   void top_level(const toml::table& root);
   void recovered_after(const toml::node& n);
   template <class F>
-  void each_table(const toml::table& root, std::string_view key, F f);
+  void each_table(const toml::table& root, std::string_view key, F f, const std::string& outer = "");
   ServiceSpec service(const Tbl& tb);
   HostSpec host(const Tbl& tb);
   void service_env(const Tbl& tb, ServiceSpec& svc);
@@ -131,9 +131,11 @@ class Parser : public ValueReader {
   const FaultKind* fault_kind_of(const Tbl& tb, FaultSpec& f);
   void fault_at(const Tbl& tb, FaultSpec& f);
   StepSpec step(const Tbl& tb, std::string default_name);
-  RecoverySpec recovery_step(const Tbl& tb);
+  RecoverySpec recovery_step(const Tbl& tb, std::size_t number);
   WorkloadSpec workload(const Tbl& tb);
   void thresholds(const toml::table& root);
+  void thresholds_of(const Tbl& tb, Thresholds& th);
+  StrategySpec strategy(const Tbl& tb);
   void default_fault_names(const std::vector<bool>& named);
 
   std::vector<Diagnostic> with_semantic_checks() const;
@@ -185,11 +187,39 @@ void Parser::top_level(const toml::table& root) {
              [&](const Tbl& t) { s_.setup.push_back(step(t, fmt::format("setup #{}", s_.setup.size() + 1))); });
   each_table(root, "verify",
              [&](const Tbl& t) { s_.verify.push_back(step(t, fmt::format("verify #{}", s_.verify.size() + 1))); });
-  each_table(root, "recovery", [&](const Tbl& t) { s_.recovery.push_back(recovery_step(t)); });
+  each_table(root, "recovery", [&](const Tbl& t) { s_.recovery.push_back(recovery_step(t, s_.recovery.size() + 1)); });
   each_table(root, "workload", [&](const Tbl& t) { s_.workloads.push_back(workload(t)); });
   thresholds(root);
   each_table(root, "guard", [&](const Tbl& t) { s_.guards.push_back(guard(t)); });
   each_table(root, "host", [&](const Tbl& t) { s_.hosts.push_back(host(t)); });
+  each_table(root, "strategy", [&](const Tbl& t) { s_.strategies.push_back(strategy(t)); });
+  if (auto p = percent(tb, "confidence")) {
+    if (*p > 0 && *p < 100) s_.confidence = *p;
+    else error(at(*root.get("confidence")), "'confidence' must be above 0% and below 100%", "write \"95%\"");
+  }
+  assign(s_.max_secondary_outage_rate, percent(tb, "max_secondary_outage_rate"));
+}
+
+// A [[strategy]]: its own runbook, verify steps and thresholds, each read as
+// its top-level namesake and positioned at "strategy[i].recovery[j]" etc.
+StrategySpec Parser::strategy(const Tbl& tb) {
+  StrategySpec st;
+  st.pos = table_pos(tb);
+  check_keys(tb, key_names(strategy_keys()));
+  if (require(tb, "name")) assign(st.name, identifier(tb, "name"));
+  assign(st.description, text(tb, "description"));
+  const std::string outer = entity_;
+  each_table(*tb.t, "recovery", [&](const Tbl& t) { st.recovery.push_back(recovery_step(t, st.recovery.size() + 1)); },
+             outer);
+  each_table(*tb.t, "verify",
+             [&](const Tbl& t) { st.verify.push_back(step(t, fmt::format("verify #{}", st.verify.size() + 1))); }, outer);
+  if (const auto* n = tb.t->get("thresholds")) {
+    entity_ = join_path(outer, "thresholds");
+    if (const auto* t = n->as_table()) thresholds_of(Tbl{t, entity_, "[strategy.thresholds]"}, st.thresholds);
+    else error(at(*n), fmt::format("'thresholds' must be a table, written [strategy.thresholds], not {}", type_phrase(*n)));
+    entity_ = outer;
+  }
+  return st;
 }
 
 HostSpec Parser::host(const Tbl& tb) {
@@ -245,26 +275,28 @@ void Parser::recovered_after(const toml::node& n) {
 }
 
 template <class F>
-void Parser::each_table(const toml::table& root, std::string_view key, F f) {
+void Parser::each_table(const toml::table& root, std::string_view key, F f, const std::string& outer) {
+  // `outer`: the path of the table `root` is ("strategy[0]"), "" at the top level.
+  const std::string table = outer.empty() ? std::string(key) : fmt::format("strategy.{}", key);
   const auto* n = root.get(key);
   if (!n) return;
   const auto* arr = n->as_array();
   if (!arr) {
-    entity_.clear();
-    error(at(*n), fmt::format("'{0}' must be an array of tables, written [[{0}]], not {1}", key, type_phrase(*n)));
+    entity_ = outer;
+    error(at(*n), fmt::format("'{0}' must be an array of tables, written [[{1}]], not {2}", key, table, type_phrase(*n)));
     return;
   }
   for (std::size_t i = 0; i < arr->size(); ++i) {
-    entity_ = fmt::format("{}[{}]", key, i);
+    entity_ = join_path(outer, fmt::format("{}[{}]", key, i));
     const auto* t = (*arr)[i].as_table();
     if (!t) {
-      error(at((*arr)[i]), fmt::format("each entry of '{0}' must be a table ([[{0}]]), not {1}", key, type_phrase((*arr)[i])));
+      error(at((*arr)[i]), fmt::format("each entry of '{0}' must be a table ([[{1}]]), not {2}", key, table, type_phrase((*arr)[i])));
       continue;
     }
     s_.positions[entity_] = at(*t);
-    f(Tbl{t, entity_, fmt::format("[[{}]]", key)});
+    f(Tbl{t, entity_, fmt::format("[[{}]]", table)});
   }
-  entity_.clear();
+  entity_ = outer;
 }
 
 ServiceSpec Parser::service(const Tbl& tb) {
@@ -488,10 +520,10 @@ StepSpec Parser::step(const Tbl& tb, std::string default_name) {
   return st;
 }
 
-RecoverySpec Parser::recovery_step(const Tbl& tb) {
+RecoverySpec Parser::recovery_step(const Tbl& tb, std::size_t number) {
   RecoverySpec st;
   st.pos = table_pos(tb);
-  st.name = fmt::format("recovery #{}", s_.recovery.size() + 1);
+  st.name = fmt::format("recovery #{}", number);
   check_keys(tb, key_names(recovery_keys()));
   assign(st.name, nonempty(tb, "name"));
   if (require(tb, "command")) assign(st.command, command(tb, "command"));
@@ -553,8 +585,12 @@ void Parser::thresholds(const toml::table& root) {
     entity_.clear();
     return;
   }
-  const Tbl tb{t, "thresholds", "[thresholds]"};
-  auto& th = s_.thresholds;
+  thresholds_of(Tbl{t, "thresholds", "[thresholds]"}, s_.thresholds);
+  entity_.clear();
+}
+
+void Parser::thresholds_of(const Tbl& tb, Thresholds& th) {
+  const toml::table* t = tb.t;
   th.pos = table_pos(tb);
   check_keys(tb, key_names(threshold_keys()));
   if (auto d = duration(tb, "rto", Min::positive)) th.rto = *d;
@@ -571,7 +607,6 @@ void Parser::thresholds(const toml::table& root) {
       type_error(*n, "max_data_loss", "a count of writes (integer) or a duration string");
     }
   }
-  entity_.clear();
 }
 
 // ---------------------------------------------------------------- the whole file

@@ -64,6 +64,7 @@ class Validator : private Diagnostics, public CheckContext {
     runbook();
     check_placeholders(s_, list);
     check_hosts(s_, list);
+    check_strategies(s_, list);
     std::stable_sort(list.begin(), list.end(), [](const Diagnostic& a, const Diagnostic& b) {
       return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
     });

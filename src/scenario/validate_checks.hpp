@@ -21,4 +21,7 @@ void check_hosts(const Scenario& s, std::vector<Diagnostic>& out);
 /// Every placeholder of `s` names something declared where it is used.
 void check_placeholders(const Scenario& s, std::vector<Diagnostic>& out);
 
+/// The [[strategy]] tables (validate_strategies.cpp, issue 17).
+void check_strategies(const Scenario& s, std::vector<Diagnostic>& out);
+
 }  // namespace faultline

@@ -163,6 +163,16 @@ void PlaceholderCheck::run() {
   steps(s_.setup, "setup");
   steps(s_.verify, "verify");
   runbook_placeholders();
+  for (std::size_t k = 0; k < s_.strategies.size(); ++k) {  // issue 17
+    const auto& strategy = s_.strategies[k];
+    steps(strategy.verify, fmt::format("strategy[{}].verify", k));
+    for (std::size_t i = 0; i < strategy.recovery.size(); ++i) {
+      const auto& st = strategy.recovery[i];
+      const std::string path = fmt::format("strategy[{}].recovery[{}]", k, i);
+      check_command(st.command, path + ".command", st.pos, nullptr);
+      if (st.expect_stdout) check_text(*st.expect_stdout, path + ".expect_stdout", st.pos, nullptr);
+    }
+  }
 }
 
 void PlaceholderCheck::runbook_placeholders() {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "measure/measurement.hpp"
+#include "measure/strategy_compare.hpp"
 #include "record/record.hpp"
 
 namespace fixtures {
@@ -316,6 +317,24 @@ inline RunRecord starved() {
   r.verdicts = judge(r.scenario.thresholds, r.iterations, r.statistics, params);
   r.outcome = Outcome::failed;
   r.exit_code = exit_code_for(r.outcome);
+  return r;
+}
+
+/// A strategy run (issue 17) cut short: passing()'s three iterations ran
+/// two strategies ("restart" twice, "rollback" once) of the four planned, and
+/// the comparison was drawn from them.
+inline RunRecord strategies() {
+  RunRecord r = passing();
+  StrategySpec restart, rollback;
+  restart.name = "restart";
+  restart.description = "start the service again";
+  rollback.name = "rollback";
+  rollback.description = "previous config, reload";
+  r.scenario.strategies = {restart, rollback};
+  r.scenario.iterations = 2;
+  r.scenario.confidence = 90;
+  r.iteration_strategies = {"restart", "rollback", "restart", "rollback"};
+  r.comparison = compare_record(r);
   return r;
 }
 

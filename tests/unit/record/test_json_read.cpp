@@ -311,6 +311,9 @@ TEST_CASE("json_read: the JSON Schema accepts every record faultline writes and 
     good.push_back((dir / "stalled.json").string());
     fixtures::write_text(good.back(), render_json(stalled));
   }
+  // A strategy run (issue 17), partial, with its comparison.
+  good.push_back((dir / "strategies.json").string());
+  fixtures::write_text(good.back(), render_json(fixtures::strategies()));
   // Broken records the schema must refuse (each alone).
   const RunRecord r = fixtures::failing();
   const std::vector<std::pair<std::string, std::string>> bad{

@@ -47,7 +47,7 @@ std::vector<std::pair<std::string, const std::vector<KeySpec>*>> all_tables() {
       {"[[probe]]", &probe_common_keys()},  {"[[fault]]", &fault_common_keys()},
       {"[[setup]]/[[verify]]", &step_keys()}, {"[thresholds]", &threshold_keys()},
       {"[[recovery]]", &recovery_keys()},     {"[[workload]]", &workload_common_keys()},
-      {"[[host]]", &host_keys()},
+      {"[[host]]", &host_keys()},           {"[[strategy]]", &strategy_keys()},
   };
   for (const auto& k : workload_kinds()) out.emplace_back("workload " + k.name, &k.keys);
   for (const auto& k : probe_kinds()) out.emplace_back("probe " + k.name, &k.keys);
@@ -178,7 +178,7 @@ TEST_CASE("catalog: the kinds") {
 
 TEST_CASE("catalog: the parser accepts every key of the catalog") {
   std::string text = lines(top_level_keys(), {"service", "link", "probe", "fault", "setup", "verify", "recovery",
-                                              "workload", "thresholds", "guard", "host"},
+                                              "workload", "thresholds", "guard", "host", "strategy"},
                            {{"network", "\"namespaces\""}});
   text += "\n[[service]]\n" + lines(service_keys(), {"attach"}, {{"name", "\"svc\""}});
   // An attached service has no command (faultline never starts it).
@@ -209,6 +209,11 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
   // A [[guard]] takes a probe's keys but steady_state.
   text += "\n[[guard]]\n" + lines(probe_common_keys(), {"steady_state"}, {{"name", "\"g\""}, {"kind", "\"tcp\""}}) +
           lines(find_probe_kind("tcp")->keys, {});
+
+  text += "\n[[strategy]]\n" + lines(strategy_keys(), {"recovery", "verify", "thresholds"}, {{"name", "\"st\""}});
+  text += "\n[[strategy.recovery]]\n" + lines(recovery_keys(), {});
+  text += "\n[[strategy.verify]]\n" + lines(step_keys(), {});
+  text += "\n[strategy.thresholds]\n" + lines(threshold_keys(), {});
 
   auto r = parse_scenario(text, "all-keys.toml");
   INFO("text:\n", text, "\ndiagnostics:\n", all_messages(r.diagnostics));
@@ -254,10 +259,13 @@ read = "true"
 bogus_key = 1
 [thresholds]
 bogus_key = 1
+[[strategy]]
+name = "st"
+bogus_key = 1
 )";
   auto r = parse_scenario(text, "x.toml");
   INFO(all_messages(r.diagnostics));
-  REQUIRE(r.diagnostics.size() == 11);
+  REQUIRE(r.diagnostics.size() == 12);
   for (const auto& d : r.diagnostics) CHECK(d.message.rfind("unknown key 'bogus_key' in ", 0) == 0);
 }
 
@@ -357,7 +365,9 @@ read = "true"
         {"give_up_after", d(s.give_up_after)},
         {"cool_down", d(s.cool_down)},
         {"network", s.network == NetworkMode::links ? "links" : "namespaces"},
-        {"subnet", s.subnet}}},
+        {"subnet", s.subnet},
+        {"confidence", fmt::format("{:g}%", s.confidence)},
+        {"max_secondary_outage_rate", fmt::format("{:g}%", s.max_secondary_outage_rate)}}},
       {"[[service]]",
        {{"ready_timeout", d(svc.ready_timeout)},
         {"restart", policy},
@@ -418,7 +428,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 59);
+  CHECK(compared == 61);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {

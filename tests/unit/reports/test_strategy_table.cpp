@@ -1,0 +1,51 @@
+// The comparison table in the console summary and the Markdown report: the
+// strategies by rank with the iterations done of those planned, "> deadline"
+// never a number, the pairs and the conclusion.
+#include <doctest/doctest.h>
+
+#include "reports/console.hpp"
+#include "reports/markdown.hpp"
+#include "reports/strategy_table.hpp"
+#include "report_fixtures.hpp"
+
+using namespace faultline;
+
+TEST_CASE("strategy table: the console shows each strategy, done of planned, the pair and the conclusion") {
+  const RunRecord r = fixtures::strategies();
+  const std::string text = strategy_table_text(r);
+  INFO(text);
+  CHECK(text.find("strategies (median recovery compared at 90% confidence)") != std::string::npos);
+  CHECK(text.find("restart") != std::string::npos);
+  CHECK(text.find("2/2") != std::string::npos);  // restart: both of its iterations ran
+  CHECK(text.find("1/2") != std::string::npos);  // rollback: one of two (the run was cut short)
+  CHECK(text.find("restart - rollback: ") != std::string::npos);
+  CHECK(text.find(r.comparison->conclusion) != std::string::npos);
+  CHECK(render_console_body(r, false).find(text) != std::string::npos);
+}
+
+TEST_CASE("strategy table: Markdown has the table, the pairs and the conclusion") {
+  const RunRecord r = fixtures::strategies();
+  const std::string md = strategy_table_markdown(r);
+  INFO(md);
+  CHECK(md.find("### Strategies") != std::string::npos);
+  CHECK(md.find("| Rank | Strategy | Iterations | Recovery p50 |") != std::string::npos);
+  CHECK(md.find("| restart - rollback |") != std::string::npos);
+  CHECK(render_markdown(r).find(md) != std::string::npos);
+}
+
+TEST_CASE("strategy table: '> deadline' is never a number; a run without strategies shows nothing") {
+  CHECK(strategy_time_text(StrategyTime{Nanos{5}, true}) == "> deadline");
+  CHECK(strategy_time_text(std::nullopt) == "-");
+  CHECK(strategy_bound_text(Nanos::max()) == "> deadline");
+  CHECK(strategy_bound_text(-Nanos::max()) == "< -deadline");
+  RunRecord r = fixtures::strategies();
+  r.comparison->strategies[0].recovery_p50 = StrategyTime{Nanos{0}, true};
+  r.comparison->strategies[0].eligible = false;
+  r.comparison->strategies[0].rank = 0;
+  r.comparison->strategies[0].ineligible_why = "lost 2 acknowledged write(s)";
+  const std::string text = strategy_table_text(r);
+  CHECK(text.find("> deadline") != std::string::npos);
+  CHECK(text.find("not ranked: lost 2 acknowledged write(s)") != std::string::npos);
+  CHECK(strategy_table_text(fixtures::passing()).empty());
+  CHECK(strategy_table_markdown(fixtures::passing()).empty());
+}
