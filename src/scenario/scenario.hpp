@@ -352,6 +352,9 @@ struct Scenario {
   std::map<std::string, SourcePos> positions;
   /// [[host]]: the machines drilled over OpenSSH; empty = this machine only.
   std::vector<HostSpec> hosts;
+  /// The lease of every guardian left on a [[host]] (os/guardian.hpp): the
+  /// longest a remote fault outlives a lost controller. 1s..10m.
+  Nanos guardian_lease = 5s;
 };
 
 /// The declared host named `name`, or nullptr.

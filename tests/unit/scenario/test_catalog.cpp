@@ -357,7 +357,8 @@ read = "true"
         {"give_up_after", d(s.give_up_after)},
         {"cool_down", d(s.cool_down)},
         {"network", s.network == NetworkMode::links ? "links" : "namespaces"},
-        {"subnet", s.subnet}}},
+        {"subnet", s.subnet},
+        {"guardian_lease", d(s.guardian_lease)}}},
       {"[[service]]",
        {{"ready_timeout", d(svc.ready_timeout)},
         {"restart", policy},
@@ -418,7 +419,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 59);
+  CHECK(compared == 60);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
