@@ -281,6 +281,12 @@ std::string SshHosts::make_user() {
   }
   if (r.code != 0) throw std::runtime_error("SshHosts: useradd " + name + " failed: " + r.err);
   user_ = name;
+  // sshd reads a user's authorized keys with the user's rights: the
+  // fixture's directory becomes traversable (not listable) and the public
+  // keys file readable; the private keys in it stay 0600.
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(dir_ / "authorized_keys", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                                fs::perms::others_read);
   return user_;
 }
 

@@ -26,7 +26,9 @@
 // machine (hence of every host: the namespaces share its files), shell
 // /bin/sh, home /tmp, no password ("*", not locked: sshd without PAM
 // refuses a locked account), no sudo rule, logging in with the fixture's
-// client key (AuthorizedKeysFile names one file for every user). It is
+// client key (AuthorizedKeysFile names one file for every user, which sshd
+// reads with the user's rights: the fixture's directory is then made
+// traversable, 0711, and that file readable, 0644). It is
 // deleted at teardown (userdel, after the sshds and their sessions are
 // gone), read back by leftovers() and swept like the rest when its test
 // process died.

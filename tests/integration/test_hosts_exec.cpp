@@ -62,7 +62,7 @@ timeout = "10s"
   for (const auto& e : fs::directory_iterator(dir / "run" / "logs"))
     guardian = guardian || e.path().filename().string().starts_with("guardian-");
   CHECK(guardian);
-  HostCommand left = hosts.ssh(0, "ls -d /tmp/faultline-" + run_id + " 2>/dev/null; pgrep -f 'faultline-guardian " + run_id +
+  HostCommand left = hosts.ssh(0, "ls -d /tmp/faultline-" + run_id + " 2>/dev/null; pgrep -f 'faultline-guardia[n] " + run_id +
                                       "' || true");
   CHECK(left.code == 0);
   CHECK(left.out == "");

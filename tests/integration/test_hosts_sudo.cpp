@@ -25,7 +25,7 @@ TEST_CASE("sudo = true where `sudo -n true` fails: doctor says NO, run exits 3 b
   // The login works, as that user; sudo exists on the host and wants a password.
   HostCommand who = hosts.run({"ssh", "-F", hosts.ssh_config().string(), "-l", user, "h1", "--",
                                "id -un; sudo -n true 2>&1; echo status=$?"});
-  INFO(who.out, who.err);
+  INFO(who.out, who.err, read_file(hosts.host(0).sshd_log));
   REQUIRE(who.code == 0);
   CHECK(who.out.starts_with(user + "\n"));
   CHECK(who.out.find("status=0") == std::string::npos);
