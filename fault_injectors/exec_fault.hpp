@@ -12,6 +12,7 @@ struct ExecParams {
   Command apply;
   std::optional<Command> revert;
   Nanos timeout = 30s;  ///< for each of apply and revert
+  std::string host;     ///< a declared [[host]] both commands run on; "" = this machine
 };
 
 }  // namespace faultline

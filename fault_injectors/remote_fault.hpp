@@ -47,6 +47,8 @@ struct RemoteContext {
   std::string run_id;               ///< names the guardians ("faultline-guardian RUNID-EVENT")
   Nanos lease = kDefaultLease;      ///< each guardian's lease
   std::filesystem::path logs;       ///< guardian-EVENT.log files go here; empty = discarded
+  /// The shell of declared host `name` (exec's `host`), or nullptr.
+  std::function<const RemoteShell*(const std::string& name)> host;
 };
 
 /// How long a remote step (a signal, a pause with its read-back) may take.

@@ -11,6 +11,7 @@ std::unique_ptr<RemoteContext> make_remote_context(const Scenario& s, const Remo
   auto ctx = std::make_unique<RemoteContext>();
   ctx->run_id = std::move(run_id);
   ctx->logs = std::move(logs);
+  ctx->lease = s.guardian_lease;
   ctx->service = [&s, &hosts](const std::string& name) -> std::optional<RemoteService> {
     for (const auto& svc : s.services) {
       if (svc.name != name) continue;
@@ -35,6 +36,7 @@ std::unique_ptr<RemoteContext> make_remote_context(const Scenario& s, const Remo
     }
     return std::nullopt;
   };
+  ctx->host = [&hosts](const std::string& name) -> const RemoteShell* { return hosts.shell(name); };
   return ctx;
 }
 

@@ -54,6 +54,10 @@ const std::vector<KeySpec>& top_level_keys() {
        false},
       {"host", "array of tables", "",
        "[[host]]: a machine drilled over OpenSSH, where services naming it run (docs/distributed.md)", false},
+      {"guardian_lease", "duration", "5s",
+       "the lease of each guardian left on a [[host]]: a lost controller's remote faults are reverted by the hosts "
+       "within it; renewed every third of it; 1s..10m; only with [[host]]",
+       false},
       {"strategy", "array of tables", "",
        "[[strategy]]: a way of recovering, compared with the others on the same fault; every iteration runs "
        "once per strategy, in seeded shuffled blocks",

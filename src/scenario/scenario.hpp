@@ -374,6 +374,9 @@ struct Scenario {
   /// The highest share of a strategy's iterations with a secondary outage
   /// (a relapse, or a new episode after its runbook started) for it to rank, percent.
   double max_secondary_outage_rate = 0;
+  /// The lease of every guardian left on a [[host]] (os/guardian.hpp): the
+  /// longest a remote fault outlives a lost controller. 1s..10m.
+  Nanos guardian_lease = 5s;
 };
 
 /// The declared host named `name`, or nullptr.

@@ -172,6 +172,7 @@ void Parser::top_level(const toml::table& root) {
   if (auto mode = choice(tb, "network", {"links", "namespaces"}))
     s_.network = *mode == "namespaces" ? NetworkMode::namespaces : NetworkMode::links;
   assign(s_.subnet, nonempty(tb, "subnet"));
+  assign(s_.guardian_lease, duration(tb, "guardian_lease", Min::positive));
 
   each_table(root, "service", [&](const Tbl& t) { s_.services.push_back(service(t)); });
   each_table(root, "link", [&](const Tbl& t) { s_.links.push_back(link(t)); });

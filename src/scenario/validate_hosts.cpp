@@ -49,6 +49,7 @@ class HostChecks : public CheckContext {
             "[[host]] does not combine with network = \"namespaces\" (there 'host' names a network namespace)",
             "remove network = \"namespaces\": services on declared hosts reach each other at the hosts' addresses");
     for (std::size_t i = 0; i < s_.services.size(); ++i) service(i);
+    lease();
   }
 
  private:
@@ -85,6 +86,23 @@ class HostChecks : public CheckContext {
                         std::filesystem::exists(path, ec) ? "is not a regular file" : "does not exist"),
             "a path relative to the scenario file, absolute, or starting with ~/");
     }
+  }
+
+  /// guardian_lease: long enough for renewals over ssh (every third of it,
+  /// the guardian looking every 200 ms), short enough to bound a lost
+  /// controller's faults.
+  void lease() {
+    const auto it = s_.positions.find("guardian_lease");
+    if (it == s_.positions.end() && s_.guardian_lease == std::chrono::seconds(5)) return;
+    const SourcePos at = where("guardian_lease", {});
+    if (s_.hosts.empty()) {
+      error(at, "guardian_lease without [[host]]: no guardian is ever left on this machine",
+            "remove it, or declare the [[host]]s whose faults it bounds");
+      return;
+    }
+    if (s_.guardian_lease < std::chrono::seconds(1) || s_.guardian_lease > std::chrono::minutes(10))
+      error(at, fmt::format("guardian_lease {} is out of range: 1s..10m", format_duration(s_.guardian_lease)),
+            "a lease under 1s leaves no room for renewals over ssh; over 10m a lost controller's faults last too long");
   }
 
   void service(std::size_t i) {

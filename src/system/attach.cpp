@@ -69,8 +69,11 @@ std::optional<AttachedProcess> parse_found(const AttachSpec& a, const std::strin
   return std::nullopt;
 }
 
-std::string supervisor_restart_script(const AttachSpec& a) {
-  return a.kind == AttachKind::systemd ? "systemctl restart " + shell_quote(a.value) + "\n" : std::string();
+std::string supervisor_restart_script(const AttachSpec& a, bool sudo) {
+  if (a.kind != AttachKind::systemd) return {};
+  // systemctl is in /usr/bin, but a unit's restart needs privileges.
+  const std::string s = sudo ? "[ \"$(id -u)\" = 0 ] && S= || S='sudo -n'\n" : "S=\n";
+  return s + "$S systemctl restart " + shell_quote(a.value) + "\n";
 }
 
 std::string describe_attach(const AttachSpec& a) {

@@ -38,8 +38,9 @@ std::string find_script(const AttachSpec& a);
 std::optional<AttachedProcess> parse_found(const AttachSpec& a, const std::string& output, std::string& why);
 
 /// The script that restarts an attached service through its supervisor, or
-/// "" when it has none (pidfile, match).
-std::string supervisor_restart_script(const AttachSpec& a);
+/// "" when it has none (pidfile, match). With `sudo` (the host says sudo =
+/// true) a user other than root goes through `sudo -n`.
+std::string supervisor_restart_script(const AttachSpec& a, bool sudo = false);
 
 /// "systemd unit etcd.service", "pid file /run/x.pid", "command line matching /re/".
 std::string describe_attach(const AttachSpec& a);

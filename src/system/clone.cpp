@@ -26,6 +26,7 @@
 #include <set>
 
 #include "os/netns.hpp"
+#include "os/remote_process.hpp"
 #include "system/attach.hpp"
 #include "system/probe.hpp"
 #include "system/remote_service.hpp"
@@ -121,6 +122,42 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
     s.attached = found;
     record(s, "attached", fmt::format("remote pid {} on host '{}' (start time {}), {}", found->pid, s.spec.host,
                                       found->start_time, describe_attach(s.spec.attach)));
+  }
+
+  /// Restarts an attached service through its supervisor while `was` is
+  /// still its process, then finds the new one and awaits readiness.
+  asio::awaitable<void> restart_attached(ServiceState& s, const AttachedProcess& was, StopSource& stop) {
+    const SshShell* sh = remote(s);
+    const HostSpec* h = find_host(scenario, s.spec.host);
+    const std::string sup = supervisor_restart_script(s.spec.attach, h && h->sudo);
+    if (!sh || sup.empty())
+      throw error(s, fmt::format("service '{}' ({}) has no supervisor to restart it through", s.spec.name,
+                                 describe_attach(s.spec.attach)));
+    std::string script = procfs_functions();
+    if (was.pid > 1) script += fmt::format("fl_is {} {} || {{ echo gone; exit 3; }}\n", was.pid, was.start_time);
+    SpawnOptions opts;  // named: see RemoteHosts::open
+    opts.argv = sh->argv(script + sup);
+    auto r = co_await run_command(ex, std::move(opts), s.spec.stop_grace + s.spec.ready_timeout + std::chrono::seconds(30));
+    if (r.status.code == 3 && r.out.find("gone") != std::string::npos)
+      throw error(s, fmt::format("service '{}' on host '{}': pid {} is no longer the process found (start time {}); "
+                                 "nothing was restarted", s.spec.name, s.spec.host, was.pid, was.start_time));
+    if (!r.status.success())
+      throw error(s, fmt::format("service '{}' on host '{}': {} failed ({}): {}", s.spec.name, s.spec.host,
+                                 describe_attach(s.spec.attach), r.status.describe(), last_ssh_message(r.err + r.out)));
+    record(s, "restarted", fmt::format("through its supervisor ({}), was pid {}", describe_attach(s.spec.attach), was.pid));
+    const Nanos began = clock.now();
+    co_await attach(s);  // its new process: the identity of every later signal
+    if (!s.spec.ready) {
+      record(s, "ready", "no ready probe");
+      co_return;
+    }
+    const TimePoint deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(s.spec.ready_timeout);
+    const Readiness ready = co_await poll_ready(s, stop, deadline);
+    if (ready.stopped) co_return;
+    if (!ready.ok)
+      throw error(s, fmt::format("service '{}' did not become ready within {}: {}", s.spec.name,
+                                 format_duration(s.spec.ready_timeout), ready.detail));
+    record(s, "ready", "after " + format_ms(clock.now() - began));
   }
 
   /// Stops the service's group on its host (stop signal, grace, SIGKILL);
@@ -385,11 +422,16 @@ Child* Clone::current(const std::string& service) {
   return s->child.get();
 }
 
-asio::awaitable<void> Clone::restart(const std::string& service, StopSource& stop) {
+asio::awaitable<void> Clone::restart(const std::string& service, StopSource& stop,
+                                     std::optional<AttachedProcess> expected) {
   auto self = impl_;
   auto s = self->find_shared(service);
   if (!s) throw CloneError(service, fmt::format("no service named '{}'", service), "");
   if (self->stopping) throw CloneError(service, fmt::format("service '{}' cannot restart: the clone is stopping", service), "");
+  if (s->spec.attach.attached()) {
+    co_await self->restart_attached(*s, expected ? *expected : s->attached.value_or(AttachedProcess{}), stop);
+    co_return;
+  }
   co_await self->stop_service(*s);
   if (self->stopping) co_return;
   s->consecutive_restarts = 0;

@@ -62,8 +62,13 @@ class Clone {
   /// (exited and waiting for its restart backoff, or never started).
   Child* current(const std::string& service);
   /// Stops a service (its stop signal, grace, SIGKILL) and starts it again,
-  /// awaiting readiness; for process.restart. Throws CloneError.
-  asio::awaitable<void> restart(const std::string& service, StopSource& stop);
+  /// awaiting readiness; for process.restart. Throws CloneError. An attached
+  /// service is restarted through its supervisor (supervisor_restart_script)
+  /// only while `expected` (its process as the fault found it; else as found
+  /// at attach) is still there, then its new process is found and its
+  /// readiness awaited; one without a supervisor is refused.
+  asio::awaitable<void> restart(const std::string& service, StopSource& stop,
+                                std::optional<AttachedProcess> expected = std::nullopt);
 
   /// The run's connections to its [[host]]s: a service whose `host` names
   /// one is started, stopped and restarted there (remote_service.hpp). Set

@@ -52,14 +52,19 @@ std::string start_script(const std::string& run_dir, const ServiceSpec& svc) {
 std::string stop_script(const std::string& run_dir, const std::string& service, int signal, Nanos grace) {
   const long ticks = static_cast<long>(grace / 50ms);
   return fmt::format(
-      "{{ read -r p _ < {pf}; }} 2>/dev/null || {{ echo gone; exit 0; }}\n"
+      "{{ read -r p st < {pf}; }} 2>/dev/null || {{ echo gone; exit 0; }}\n"
       // A member that is a zombie has ended (its parent has not reaped it yet).
       "alive() {{ for f in /proc/[0-9]*/stat; do {{ read -r l < $f; }} 2>/dev/null || continue; l=${{l##*) }}; "
       "set -- $l; [ \"$3\" = \"$p\" ] && [ \"$1\" != Z ] && return 0; done; return 1; }}\n"
-      "kill -{sig} -$p 2>/dev/null || {{ echo gone; exit 0; }}\n"
+      // The identity check before every signal: the leader is still the
+      // process the pid file names (its start time), or it has exited and
+      // members of its group live on (no pid in use as a group id is reused).
+      "ours() {{ if {{ read -r l < /proc/$p/stat; }} 2>/dev/null; then l=${{l##*) }}; set -- $l; shift 19; "
+      "[ \"$1\" = \"$st\" ]; else alive; fi; }}\n"
+      "ours && kill -{sig} -$p 2>/dev/null || {{ echo gone; exit 0; }}\n"
       "n=0\n"
       "while kill -0 -$p 2>/dev/null && alive; do\n"
-      "  if [ $n -ge {ticks} ]; then kill -9 -$p 2>/dev/null; echo killed; exit 0; fi\n"
+      "  if [ $n -ge {ticks} ]; then ours && kill -9 -$p 2>/dev/null; echo killed; exit 0; fi\n"
       "  sleep 0.05; n=$((n+1))\n"
       "done\n"
       "echo stopped\n",

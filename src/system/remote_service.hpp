@@ -52,8 +52,11 @@ std::string remote_service_dir(const std::string& run_dir, const ServiceSpec& sv
 std::string start_script(const std::string& run_dir, const ServiceSpec& svc);
 
 /// The script that stops the remote group of `service`: `signal` to the
-/// group, then SIGKILL when it still lives after `grace`. Prints "stopped",
-/// "killed" or "gone" (no pid file, or no such group).
+/// group, then SIGKILL when it still lives after `grace`. Before each signal
+/// it checks that the group's leader is still the process the pid file
+/// names (pid and /proc start time; or, the leader gone, that members of
+/// its group live on), so a reused pid is never signalled. Prints
+/// "stopped", "killed" or "gone" (no pid file, not that process, or no such group).
 std::string stop_script(const std::string& run_dir, const std::string& service, int signal, Nanos grace);
 
 /// The script that prints "PID STARTTIME" of the service's process (field 22

@@ -268,10 +268,36 @@ fs::path SshHosts::known_hosts_without(int i) {
   return out;
 }
 
+std::string SshHosts::make_user() {
+  if (!user_.empty()) return user_;
+  const std::string name = "flsu" + tag();
+  // useradd takes /etc/passwd's lock: another test's useradd may hold it a moment.
+  HostCommand r;
+  for (int i = 0; i < 50; ++i) {
+    r = run({"useradd", "--system", "--no-create-home", "--home-dir", "/tmp", "--shell", "/bin/sh", "--password", "*",
+             "--no-user-group", "--gid", "nogroup", name});
+    if (r.code == 0) break;
+    ::usleep(100000);
+  }
+  if (r.code != 0) throw std::runtime_error("SshHosts: useradd " + name + " failed: " + r.err);
+  user_ = name;
+  // sshd reads a user's authorized keys with the user's rights: the
+  // fixture's directory becomes traversable (not listable) and the public
+  // keys file readable; the private keys in it stay 0600.
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(dir_ / "authorized_keys", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                                fs::perms::others_read);
+  return user_;
+}
+
 void SshHosts::teardown() {
   if (torn_down_ || dir_.empty()) return;
   torn_down_ = true;
   for (std::size_t i = 0; i < hosts_.size(); ++i) stop_sshd(static_cast<int>(i));
+  for (int i = 0; !user_.empty() && i < 50; ++i) {
+    if (run({"userdel", user_}).code == 0) break;
+    ::usleep(100000);
+  }
   for (const auto& h : hosts_) run({"ip", "netns", "delete", h.netns});
   if (!bridge_.empty()) run({"ip", "link", "delete", bridge_});
   std::error_code ec;
@@ -293,6 +319,8 @@ std::string SshHosts::leftovers() const {
   for (const auto& h : hosts_)
     if (h.sshd_pid > 0 && pid_alive(h.sshd_pid)) out += "sshd of " + h.name + " pid " + std::to_string(h.sshd_pid) + "\n";
   if (fs::exists(dir_)) out += "directory " + dir_.string() + "\n";
+  if (!user_.empty() && read_file("/etc/passwd").find("\n" + user_ + ":") != std::string::npos)
+    out += "user " + user_ + "\n";
   return out;
 }
 
@@ -318,6 +346,13 @@ std::string SshHosts::sweep_stale() {
     if (pid <= 0 || name.find('_') == std::string::npos || pid_alive(pid)) continue;
     probe({"ip", "link", "delete", name});
     out += "link " + name + "\n";
+  }
+  for (const auto& l : lines_of(read_file("/etc/passwd"))) {
+    const std::string name = l.substr(0, l.find(':'));
+    const long pid = pid_in(name, "flsu");
+    if (pid <= 0 || pid_alive(pid)) continue;
+    probe({"userdel", name});
+    out += "user " + name + "\n";
   }
   return out;
 }

@@ -21,6 +21,18 @@
 // sshd runs as `ip netns exec NS /usr/sbin/sshd -D -e -f CONFIG`, a child of
 // the test, its log (stderr) in the directory.
 //
+// A test that needs a login other than root (sudo = true without a sudo
+// rule) asks for make_user(): a temporary account `flsu<pid>_<k>` of this
+// machine (hence of every host: the namespaces share its files), shell
+// /bin/sh, home /tmp, no password ("*", not locked: sshd without PAM
+// refuses a locked account), no sudo rule, logging in with the fixture's
+// client key (AuthorizedKeysFile names one file for every user, which sshd
+// reads with the user's rights: the fixture's directory is then made
+// traversable, 0711, and that file readable, 0644). It is
+// deleted at teardown (userdel, after the sshds and their sessions are
+// gone), read back by leftovers() and swept like the rest when its test
+// process died.
+//
 // Teardown (the destructor, or teardown()) stops each sshd (SIGTERM, then
 // SIGKILL of every process left in the namespace: sessions, their
 // children, anything a drill started there), deletes each namespace (its
@@ -104,6 +116,9 @@ class SshHosts {
   std::filesystem::path stranger_key();
   /// A known_hosts file listing every host except host i (for unknown-host-key cases).
   std::filesystem::path known_hosts_without(int i);
+  /// A temporary non-root login on every host (see atop), made on first
+  /// call; returns its name. Throws std::runtime_error when useradd fails.
+  std::string make_user();
 
   /// Tears everything down (idempotent); leftovers() tells what is left.
   void teardown();
@@ -128,6 +143,7 @@ class SshHosts {
   std::vector<SshTestHost> hosts_;
   std::chrono::nanoseconds bring_up_time_{0};
   bool torn_down_ = false;
+  std::string user_;  // made by make_user(); "" = none
 };
 
 }  // namespace itest

@@ -367,7 +367,8 @@ read = "true"
         {"network", s.network == NetworkMode::links ? "links" : "namespaces"},
         {"subnet", s.subnet},
         {"confidence", fmt::format("{:g}%", s.confidence)},
-        {"max_secondary_outage_rate", fmt::format("{:g}%", s.max_secondary_outage_rate)}}},
+        {"max_secondary_outage_rate", fmt::format("{:g}%", s.max_secondary_outage_rate)},
+        {"guardian_lease", d(s.guardian_lease)}}},
       {"[[service]]",
        {{"ready_timeout", d(svc.ready_timeout)},
         {"restart", policy},
@@ -428,7 +429,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 61);
+  CHECK(compared == 62);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {

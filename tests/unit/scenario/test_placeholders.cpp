@@ -130,7 +130,7 @@ TEST_CASE("placeholders: resolve_placeholders substitutes every string field") {
 
   FaultSpec f;
   f.kind = "exec";
-  f.params = ExecParams{shell("inject {port.db} {iteration}"), shell("revert {port.db}"), 30s};
+  f.params = ExecParams{shell("inject {port.db} {iteration}"), shell("revert {port.db}"), 30s, ""};
   s.faults.push_back(f);
   StepSpec step;
   step.command = Command{{"seed", "{iteration}", "{{literal}}"}, false, {}};

@@ -194,3 +194,30 @@ restart = "always"
   check_at(diag(ds, "'attach' needs 'host'"), value_of(unhosted, "attach = "));
   check_at(diag(ds, "restarted by its own supervisor"), value_of(unhosted, "restart = "));
 }
+
+TEST_CASE("guardian_lease: default 5s, read with its units, range 1s..10m at its value, refused without [[host]]") {
+  KeyFile key;
+  auto r = parse_scenario(two_hosts(key.path), "v.toml");
+  REQUIRE(r.scenario);
+  CHECK(r.scenario->guardian_lease == std::chrono::seconds(5));
+
+  const std::string ok = "guardian_lease = \"2500ms\"\n" + two_hosts(key.path);
+  auto r2 = parse_scenario(ok, "v.toml");
+  REQUIRE(r2.scenario);
+  CHECK(r2.scenario->guardian_lease == std::chrono::milliseconds(2500));
+  CHECK(all_messages(validate(*r2.scenario)) == "");
+
+  for (const std::string v : {"500ms", "11m"}) {
+    const std::string text = "guardian_lease = \"" + v + "\"\n" + two_hosts(key.path);
+    const auto d = diag(check(text), "out of range");
+    check_at(d, value_of(text, "guardian_lease = "));
+    CHECK(d.message.find("guardian_lease " + v) != std::string::npos);
+  }
+  const std::string none = "guardian_lease = \"5s\"\n" + kServices;
+  check_at(diag(check(none), "without [[host]]"), value_of(none, "guardian_lease = "));
+
+  auto bad = parse_scenario("guardian_lease = \"5 parsecs\"\n" + two_hosts(key.path), "v.toml");
+  REQUIRE_FALSE(bad.diagnostics.empty());
+  CHECK(bad.diagnostics[0].pos.line == 1);
+  CHECK(bad.diagnostics[0].pos.column == 18);
+}

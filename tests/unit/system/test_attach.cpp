@@ -81,7 +81,8 @@ TEST_CASE("attach by match: the single process whose command line matches, never
 TEST_CASE("attach by systemd: MainPID of the unit; restart goes through systemctl") {
   const AttachSpec a{AttachKind::systemd, "etcd.service"};
   CHECK(find_script(a).find("systemctl show -p MainPID --value 'etcd.service'") != std::string::npos);
-  CHECK(supervisor_restart_script(a) == "systemctl restart 'etcd.service'\n");
+  CHECK(supervisor_restart_script(a) == "S=\n$S systemctl restart 'etcd.service'\n");
+  CHECK(supervisor_restart_script(a, true).find("S='sudo -n'") != std::string::npos);
   CHECK(supervisor_restart_script({AttachKind::pidfile, "/x"}).empty());
   CHECK(supervisor_restart_script({AttachKind::match, "x"}).empty());
   std::string why;

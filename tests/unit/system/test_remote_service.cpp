@@ -186,6 +186,29 @@ TEST_CASE("host_cleanup_script: kills the run's groups still the ones started, s
   CHECK(run_sync(LocalShell().argv(host_cleanup_script(d.path.string())), 10s).status.success());
 }
 
+TEST_CASE("stop_script: a pid file naming another process (a reused pid) is not signalled: gone") {
+  RunDir d;
+  pid_t other = ::fork();
+  if (other == 0) {
+    ::setpgid(0, 0);
+    ::pause();
+    ::_exit(0);
+  }
+  ::setpgid(other, other);
+  fs::create_directories(d.path / "pids");
+  {
+    std::ofstream f(d.path / "pids" / "svc");
+    f << other << " " << process_start_time(other).value_or(0) + 1 << "\n";
+  }
+  auto out = run_sync(LocalShell().argv(stop_script(d.path.string(), "svc", SIGKILL, 0s)), 10s);
+  CHECK(out.status.success());
+  CHECK(out.output == "gone\n");
+  CHECK(::kill(other, 0) == 0);
+  CHECK(process_state(other).value_or('-') != 'Z');
+  ::kill(other, SIGKILL);
+  ::waitpid(other, nullptr, 0);
+}
+
 TEST_CASE("remote_plan: every remote action of a scenario with hosts, none without") {
   auto r = parse_scenario(R"(name = "x"
 [[host]]
