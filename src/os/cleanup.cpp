@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <string_view>
 #include <fmt/format.h>
 #include <thread>
 
@@ -43,22 +44,23 @@ bool resume(const Undo& u) {
   }
 }
 
+/// Why a command that ran failed ("" when it exited 0): it could not
+/// start, it timed out (`timed_out`), or it ended otherwise (`ended`).
+std::string failure_of(const SyncOutcome& o, const std::string& program, std::string_view timed_out,
+                       const std::string& ended) {
+  if (!o.started()) return fmt::format("could not start `{}`", program);
+  if (o.timed_out) return std::string(timed_out);
+  return o.status.success() ? std::string() : ended;
+}
+
 /// Runs a revert command to completion (its own process group, output to
 /// /dev/null, killed after the timeout); true on exit 0.
 bool run_revert(const Undo& u, std::string& why) {
   if (u.argv.empty()) return true;
   const SyncOutcome o = run_sync(u.argv, u.timeout, SyncOutput::discard);
-  if (!o.started()) {
-    why = fmt::format("could not start `{}`", u.argv[0]);
-    return false;
-  }
-  if (o.timed_out) {
-    why = "timed out";
-    return false;
-  }
-  if (o.status.success()) return true;
-  why = o.status.signal == 0 ? fmt::format("exit {}", o.status.code) : "killed by a signal";
-  return false;
+  why = failure_of(o, u.argv[0], "timed out",
+                   o.status.signal == 0 ? fmt::format("exit {}", o.status.code) : "killed by a signal");
+  return why.empty();
 }
 
 /// Runs a host's cleanup (LedgerHost::cleanup) over a fresh ssh; true when
@@ -66,17 +68,9 @@ bool run_revert(const Undo& u, std::string& why) {
 bool clean_host(const LedgerHost& h, std::string& why) {
   if (h.cleanup.empty()) return true;
   const SyncOutcome o = run_sync(h.cleanup, std::chrono::seconds(60));
-  if (!o.started()) {
-    why = fmt::format("could not start `{}`", h.cleanup[0]);
-    return false;
-  }
-  if (o.timed_out) {
-    why = "no answer within 60 s";
-    return false;
-  }
-  if (o.status.success()) return true;
-  why = fmt::format("{}: {}", o.status.describe(), last_ssh_message(o.output));
-  return false;
+  why = failure_of(o, h.cleanup[0], "no answer within 60 s",
+                   fmt::format("{}: {}", o.status.describe(), last_ssh_message(o.output)));
+  return why.empty();
 }
 
 }  // namespace

@@ -27,11 +27,12 @@ std::string find_script(const AttachSpec& a) {
     case AttachKind::pidfile:
       return "p=$(cat " + shell_quote(a.value) + " 2>/dev/null | head -n 1 | tr -dc 0-9)\n" + kPrintPid;
     case AttachKind::match:
-      // Every process but this script and its own children.
+      // Every process but this script and its own children; stat is read
+      // by the shell itself (one fork per process fewer on a busy host).
       return "me=$$\n"
              "for d in /proc/[0-9]*; do\n"
              "  p=${d#/proc/}; [ \"$p\" = \"$me\" ] && continue\n"
-             "  s=$(cat $d/stat 2>/dev/null) || continue; s=${s##*) }; set -- $s\n"
+             "  { read -r s < $d/stat; } 2>/dev/null || continue; s=${s##*) }; set -- $s\n"
              "  [ \"$2\" = \"$me\" ] && continue\n"
              "  shift 19; st=$1\n"
              "  c=$(tr '\\000' ' ' < $d/cmdline 2>/dev/null) || continue; [ -n \"$c\" ] || continue\n"

@@ -126,7 +126,12 @@ std::string left_on_hosts(const SshHosts& hosts, const std::string& run_id) {
   std::string out;
   for (int i = 0; i < static_cast<int>(hosts.hosts().size()); ++i) {
     if (hosts.host(i).sshd_pid < 0) continue;  // a host the test stopped: nothing could reach it
-    HostCommand r = hosts.ssh(i, "ls -d /tmp/faultline-" + run_id + " 2>/dev/null; pgrep -f 'http[.]server|sleep 60[0]' || true");
+    // The hosts share the machine's pid namespace (and /tmp) with every
+    // other job on it: only processes in this host's network namespace count.
+    HostCommand r = hosts.ssh(i, "ls -d /tmp/faultline-" + run_id +
+                                     " 2>/dev/null; me=$(readlink /proc/self/ns/net); "
+                                     "for p in $(pgrep -f 'http[.]server|sleep 60[0]'); do "
+                                     "[ \"$(readlink /proc/$p/ns/net 2>/dev/null)\" = \"$me\" ] && echo $p; done; true");
     if (r.code != 0) out += hosts.host(i).name + ": ssh failed: " + r.err;
     else if (!r.out.empty()) out += hosts.host(i).name + ": " + r.out;
   }

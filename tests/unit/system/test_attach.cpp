@@ -30,7 +30,10 @@ struct Daemon {
     int err = 0;
     pid = launch_process(o, err);
     REQUIRE(pid > 0);
-    std::this_thread::sleep_for(50ms);  // exec'd by then
+    // Until the child has exec'd, its command line is still this test's.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (read_proc_cmdline(pid).value_or("").rfind("sleep", 0) != 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);
   }
   ~Daemon() {
     ::kill(pid, SIGKILL);
