@@ -271,7 +271,8 @@ std::string latency_table(const RunRecord& r) {
           "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
           m.index, esc(l.probe), latency_text(l.before), latency_text(l.during), latency_text(l.after));
   return out + "</tbody></table><p class=\"note\">p50 / p99 of the ok samples' latency, and their count. The fault "
-               "lasts from the injection to t_revert for faults with a duration, else to t_recover.</p>";
+               "lasts from the injection to t_revert for faults with a duration, else to t_recover." +
+               esc(latency_precision_note(r)) + "</p>";
 }
 
 std::string iteration_row(const RunRecord& r, const IterationMetrics& m) {

@@ -118,7 +118,8 @@ std::string latency(const RunRecord& r) {
     for (const auto& l : m.latency)
       out += fmt::format("| {} | {} | {} | {} | {} |\n", m.index, md(l.probe), latency_text(l.before),
                          latency_text(l.during), latency_text(l.after));
-  return out + "\np50 / p99 of the ok samples' latency (n = their count).\n\n</details>\n";
+  return out + "\np50 / p99 of the ok samples' latency (n = their count)." + md(latency_precision_note(r)) +
+         "\n\n</details>\n";
 }
 
 /// The runbook and data loss, as bullet lists.

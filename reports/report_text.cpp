@@ -214,6 +214,16 @@ std::string latency_text(const LatencySummary& l) {
   return fmt::format("{} / {} (n={})", p50, format_ms(l.p99), l.count);
 }
 
+std::string latency_precision_note(const RunRecord& r) {
+  std::string names;
+  for (const auto& p : r.probes)
+    if (!keeps_every_sample(p)) names += (names.empty() ? "" : ", ") + p.name;
+  if (names.empty()) return "";
+  return fmt::format(" Probes with more than {} samples ({}) keep most of them folded in memory: their p50 and p99 "
+                     "are within {:.0f} % of the exact ones.",
+                     kMaxFullSamples, names, 100 * kSketchRelativeError);
+}
+
 bool any_latency(const RunRecord& r) {
   return std::any_of(r.iterations.begin(), r.iterations.end(),
                      [](const IterationMetrics& m) { return !m.latency.empty(); });

@@ -80,6 +80,11 @@ std::optional<Availability> combined_availability(const std::vector<Availability
 /// (p50 / p99 of the ok samples), or "-" when the phase had no ok sample.
 std::string latency_text(const LatencySummary& l);
 
+/// "" when every probe's latencies were kept exactly; else a sentence naming
+/// the probes whose p50 / p99 are read from folded samples (more than
+/// 10 000 samples: docs/measurement.md, "Samples in memory"), within 1 %.
+std::string latency_precision_note(const RunRecord& r);
+
 /// Whether any iteration has a probe-latency summary (the latency tables
 /// are left out otherwise).
 bool any_latency(const RunRecord& r);

@@ -441,7 +441,10 @@ int cmd_run(const RunFlags& f) {
     fmt::print("\n{}", render_console_headline(rec, opts.color, unsaved ? Outcome::harness_error : rec.outcome,
                                                 unsaved ? written : rec.exit_code));
     // Only the JUnit document needs earlier runs, and not their samples.
-    for (auto& p : done.back().probes) p.samples.clear();
+    for (auto& p : done.back().probes) {
+      p.samples.clear();
+      p.folds.clear();
+    }
     std::fflush(stdout);
     if (rec.exit_code >= 128) return rec.exit_code;
     if (severity(rec.exit_code) > severity(rc)) rc = rec.exit_code;

@@ -67,6 +67,26 @@ Known known_of(const ProbeSeries& s, std::size_t i, Nanos until) {
   return {x.start, x.end, State::up};
 }
 
+/// One more sample's span `k` after `prev` (see pieces_of).
+void step(std::vector<Piece>& out, std::optional<Known>& prev, Known k, Nanos from, Nanos until) {
+  if (!prev) {
+    emit(out, from, k.a, State::unknown, from, until);
+  } else {
+    const Nanos gap = std::min(prev->b, k.a);
+    if (k.state == State::unknown || prev->state == State::unknown || prev->state == k.state || k.late) {
+      emit(out, gap, k.a, prev->state, from, until);
+    } else {
+      const Nanos mid = gap + (k.a - gap) / 2;
+      emit(out, gap, mid, prev->state, from, until);
+      emit(out, mid, k.a, k.state, from, until);
+    }
+    k.a = std::max(k.a, prev->b);
+    k.b = std::max(k.b, k.a);
+  }
+  emit(out, k.a, k.b, k.state, from, until);
+  prev = k;
+}
+
 /// The probe's pieces covering [from, until) with no gap, before stalls.
 /// Between two samples that show the same state, that state; between two
 /// that differ, the transition at the middle of the time neither covered
@@ -81,24 +101,14 @@ std::vector<Piece> pieces_of(const ProbeSeries& s, Nanos from, Nanos until) {
       std::partition_point(v.begin(), v.end(), [from](const Sample& x) { return x.start < from; }) - v.begin());
   i -= std::min<std::size_t>(i, 2);  // the samples before `from` decide its state
   std::optional<Known> prev;
+  std::size_t f = first_fold_from(s.folds, i);
   for (; i < v.size() && v[i].start < until; ++i) {
-    Known k = known_of(s, i, until);
-    if (!prev) {
-      emit(out, from, k.a, State::unknown, from, until);
-    } else {
-      const Nanos gap = std::min(prev->b, k.a);
-      if (k.state == State::unknown || prev->state == State::unknown || prev->state == k.state || k.late) {
-        emit(out, gap, k.a, prev->state, from, until);
-      } else {
-        const Nanos mid = gap + (k.a - gap) / 2;
-        emit(out, gap, mid, prev->state, from, until);
-        emit(out, mid, k.a, k.state, from, until);
-      }
-      k.a = std::max(k.a, prev->b);
-      k.b = std::max(k.b, k.a);
-    }
-    emit(out, k.a, k.b, k.state, from, until);
-    prev = k;
+    step(out, prev, known_of(s, i, until), from, until);
+    // Folded samples (none late, none decided) show the kept one's state
+    // over their whole span, as one after another would.
+    for (; f < s.folds.size() && s.folds[f].after == i; ++f)
+      if (s.folds[f].first_start < until)
+        step(out, prev, {s.folds[f].first_start, s.folds[f].last_end, v[i].ok ? State::up : State::down}, from, until);
   }
   if (!prev) emit(out, from, until, State::unknown, from, until);
   else emit(out, prev->b, until, prev->state, from, until);
@@ -115,13 +125,23 @@ std::uint64_t ticks_in(const ProbeSeries& s, Nanos from, Nanos until) {
   if (iv.count() <= 0 || until <= from) return 0;
   std::uint64_t n = 0;
   std::optional<Nanos> first, last;
-  for (const auto& x : s.samples) {
-    if (x.start < from) continue;
+  std::size_t f = 0;
+  for (std::size_t i = 0; i < s.samples.size(); ++i) {
+    const Sample& x = s.samples[i];
     if (x.start > until) break;
-    if (last) n += static_cast<std::uint64_t>(std::max<std::int64_t>(0, (x.start - *last + iv / 2) / iv - 1));
-    if (!first) first = x.start;
-    last = x.start;
-    ++n;
+    if (x.start >= from) {
+      if (last) n += skipped_between(*last, x.start, iv);
+      if (!first) first = x.start;
+      last = x.start;
+      ++n;
+    }
+    // A fold's count and skipped ticks (from the kept sample before it) were
+    // counted as it was folded; no fold straddles `from` or `until` (cuts).
+    for (; f < s.folds.size() && s.folds[f].after <= i; ++f)
+      if (s.folds[f].after == i && x.start >= from && s.folds[f].last_start <= until) {
+        n += s.folds[f].count + s.folds[f].skipped;
+        last = s.folds[f].last_start;
+      }
   }
   if (!first) return static_cast<std::uint64_t>((until - from) / iv);
   n += static_cast<std::uint64_t>((*first - from) / iv);
@@ -205,6 +225,11 @@ std::vector<Availability> availability_over(const std::vector<ProbeSeries>& prob
       if (x.start < from || x.start > until || x.harness_decided) continue;
       ++a.total;
       a.ok += x.ok ? 1 : 0;
+    }
+    for (const auto& x : s.folds) {  // never decided; none straddles `from` or `until` (cuts)
+      if (x.first_start < from || x.last_start > until) continue;
+      a.total += x.count;
+      a.ok += s.samples[x.after].ok ? x.count : 0;
     }
     a.ticks = ticks_in(s, from, until);
     auto pieces = overlay(pieces_of(s, from, until), stalls_for(stalls, s.name));

@@ -76,6 +76,10 @@ struct Event {
   std::size_t probe = 0;  ///< index among the steady-state probes
   bool ok = false;
   bool hung = false;  ///< it took longer than its probe's interval
+  /// A fold (sample_fold.hpp) stands for `count` samples of its probe's
+  /// outcome, started from `start` to `last_start`; a kept sample for itself.
+  std::uint64_t count = 1;
+  Nanos last_start{0};
 };
 
 /// Where an ok sample shows the system healthy again: its start when it
@@ -132,10 +136,19 @@ std::vector<Event> merged_events(const std::vector<const ProbeSeries*>& steady, 
       before[k] = x.start;
       break;
     }
-    for (std::size_t i = first; i < samples.size() && samples[i].start <= until; ++i)
+    const auto& folds = steady[k]->folds;
+    std::size_t f = first_fold_from(folds, first);
+    for (std::size_t i = first; i < samples.size() && samples[i].start <= until; ++i) {
       if (!samples[i].harness_decided)
         events.push_back({samples[i].start, samples[i].end, k, samples[i].ok,
-                          samples[i].latency() > steady[k]->interval});
+                          samples[i].latency() > steady[k]->interval, 1, samples[i].start});
+      // Folded samples after it have its outcome; no fold straddles `until`
+      // (a cut) unless it is the present moment, which every fold precedes.
+      for (; f < folds.size() && folds[f].after == i; ++f)
+        if (folds[f].last_start <= until)
+          events.push_back({folds[f].first_start, folds[f].last_end, k, samples[i].ok, false, folds[f].count,
+                            folds[f].last_start});
+    }
   }
   // Stable: one probe's own samples keep their recorded order.
   std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
@@ -163,9 +176,9 @@ class EpisodeScanner {
     track_group(e);
     const bool was_healthy = failing_ == 0;
     const Nanos previous = previous_start_[e.probe];
-    previous_start_[e.probe] = e.start;
+    previous_start_[e.probe] = e.last_start;
     set_health(e.probe, e.ok ? Health::ok : Health::fail);
-    if (!e.ok) last_fail_start_ = std::max(last_fail_start_, e.start);
+    if (!e.ok) last_fail_start_ = std::max(last_fail_start_, e.last_start);
     if (!open_) {
       if (!e.ok) maybe_open(e, previous);
       return;
@@ -176,14 +189,14 @@ class EpisodeScanner {
       return;
     }
     if (candidate_) {
-      ++ok_since_[e.probe];
+      ok_since_[e.probe] += static_cast<int>(std::min<std::uint64_t>(e.count, 1'000'000));
     } else if (failing_ == 0 && !was_healthy && !group_failed_ && evidence_of_health(e) <= deadline_) {
       // A candidate after the deadline could never count, so none is made.
       begin_candidate(e);
     } else {
       return;
     }
-    if (confirmed(e.start)) close();
+    if (confirmed(e.last_start)) close();
   }
 
   /// The episodes so far, with `failing_probes` named from `steady`.
@@ -341,16 +354,21 @@ EpisodeScanner scan(const std::vector<ProbeSeries>& probes, const IterationWindo
 
 /// p50/p99 of the latencies of `s`'s ok samples with from <= start < until.
 LatencySummary latency_between(const ProbeSeries& s, Nanos from, Nanos until) {
-  std::vector<Nanos> v;
-  for (std::size_t i = first_at_or_after(s, from); i < s.samples.size() && s.samples[i].start < until; ++i)
-    if (s.samples[i].ok) v.push_back(s.samples[i].latency());
+  LatencyTally v;
+  const std::size_t first = first_at_or_after(s, from);
+  std::size_t f = first_fold_from(s.folds, first);
+  for (std::size_t i = first; i < s.samples.size() && s.samples[i].start < until; ++i) {
+    if (s.samples[i].ok) v.add(s.samples[i].latency());
+    // Folded samples have the outcome of the one before them; no fold straddles `until`.
+    for (; f < s.folds.size() && s.folds[f].after == i; ++f)
+      if (s.samples[i].ok && s.folds[f].last_start < until)
+        v.add(s.folds[f].latency, s.folds[f].latency_min, s.folds[f].latency_max);
+  }
   LatencySummary out;
-  out.count = v.size();
-  if (v.empty()) return out;
-  std::sort(v.begin(), v.end());
-  auto rank = [&](std::size_t pct) { return v[std::max<std::size_t>(1, (pct * v.size() + 99) / 100) - 1]; };
-  out.p50 = rank(50);
-  out.p99 = rank(99);
+  out.count = static_cast<std::size_t>(v.count());
+  if (out.count == 0) return out;
+  out.p50 = v.percentile(50);
+  out.p99 = v.percentile(99);
   return out;
 }
 
@@ -487,8 +505,11 @@ bool observation_complete(const std::vector<ProbeSeries>& probes, const Iteratio
     const auto need = static_cast<std::size_t>(std::max(1, p.recovered_after.samples));
     for (const ProbeSeries* sp : steady_probes(probes)) {
       std::size_t seen = 0;
-      for (std::size_t i = first_at_or_after(*sp, fault_end); i < sp->samples.size(); ++i)
+      const std::size_t first = first_at_or_after(*sp, fault_end);
+      for (std::size_t i = first; i < sp->samples.size(); ++i)
         if (sp->samples[i].start <= now) ++seen;
+      for (std::size_t f = first_fold_from(sp->folds, first); f < sp->folds.size(); ++f)
+        if (sp->folds[f].last_start <= now) seen += static_cast<std::size_t>(sp->folds[f].count);
       if (seen < need) return false;
     }
     return true;

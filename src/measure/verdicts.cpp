@@ -120,11 +120,13 @@ std::vector<Verdict> guard_verdicts(const Scenario& s, const std::vector<ProbeSe
   for (std::size_t i = 0; i < series.size() && i < s.guards.size(); ++i) {
     std::size_t failed = 0;
     for (const auto& smp : series[i].samples) failed += smp.ok ? 0 : 1;
+    for (const auto& f : series[i].folds)  // folded samples have the outcome of the one before them
+      failed += series[i].samples[f.after].ok ? 0 : static_cast<std::size_t>(f.count);
     Verdict v;
     v.threshold = "guard";
     v.scope = s.guards[i].name;
     v.passed = !(breach && breach->guard == i);
-    v.measured = fmt::format("{} sample(s), {} failed", series[i].samples.size(), failed);
+    v.measured = fmt::format("{} sample(s), {} failed", sample_count(series[i]), failed);
     v.limit = "never fails";
     if (!v.passed) v.detail = breach->why;
     out.push_back(v);

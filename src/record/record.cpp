@@ -37,16 +37,21 @@ std::vector<SampleRun> compress_samples(const std::vector<Sample>& samples) {
   return out;
 }
 
-std::vector<SampleRun> runs_of(const ProbeSeries& p) { return p.runs.empty() ? compress_samples(p.samples) : p.runs; }
+std::vector<SampleRun> runs_of(const ProbeSeries& p) {
+  if (!p.runs.empty()) return p.runs;
+  return p.folds.empty() ? compress_samples(p.samples) : compress_series(p);
+}
 
 std::uint64_t sample_count(const ProbeSeries& p) {
-  if (p.runs.empty()) return p.samples.size();
+  if (p.runs.empty()) return p.samples.size() + folded_count(p);
   std::uint64_t n = 0;
   for (const auto& r : p.runs) n += r.count;
   return n;
 }
 
-bool keeps_every_sample(const ProbeSeries& p) { return p.runs.empty() && p.samples.size() <= kMaxFullSamples; }
+bool keeps_every_sample(const ProbeSeries& p) {
+  return p.runs.empty() && p.folds.empty() && p.samples.size() <= kMaxFullSamples;
+}
 
 int exit_code_for(Outcome o, bool sigterm) {
   switch (o) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "record/sample_fold.hpp"
 #include "record/strategy_record.hpp"
 #include "scenario/duration.hpp"
 #include "scenario/scenario.hpp"
@@ -67,8 +68,10 @@ struct ProbeSeries {
   Nanos interval{0};
   bool steady_state = true;
   std::uint64_t overruns = 0;  ///< ticks skipped because the previous run was still going
-  /// Every sample. A run collects them all; a record read back from JSON has
-  /// them only when they were written in full (see keeps_every_sample).
+  /// The samples in start order. A run keeps them all until the probe has
+  /// taken kMaxFullSamples, then folds most of them (`folds`); a record read
+  /// back from JSON has them only when they were written in full (see
+  /// keeps_every_sample).
   std::vector<Sample> samples;
   /// The samples as runs, in a record read back from JSON that kept them so;
   /// then `samples` is empty. Empty in a record that a run produced.
@@ -77,6 +80,9 @@ struct ProbeSeries {
   /// the tick's time), nearest-rank over the probe's samples.
   Nanos lateness_p50{0}, lateness_p99{0}, lateness_max{0};
   std::uint64_t scheduled = 0;  ///< ticks scheduled (taken + skipped)
+  /// Samples kept folded between two of `samples` (sample_fold.hpp), sorted
+  /// by `after`; empty in a record read back from JSON.
+  std::vector<SampleFold> folds;
 };
 
 /// The samples as maximal runs of equal outcome (ok and detail).

@@ -145,6 +145,7 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
     return nullptr;
   };
   rec_.faults[idx].inject_start = clock_.now();
+  scheduler_->cut(rec_.faults[idx].inject_start);
   try {
     co_await applied_.back().injector->inject(ctx);
   } catch (const FaultError& e) {
@@ -155,6 +156,7 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
   if (!found) co_return idx;  // reverted by a stop while it was being applied
   Applied& held = *found;
   const Nanos t_inject = clock_.now();
+  scheduler_->cut(t_inject);
   rec_.faults[idx].inject_end = t_inject;
   log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
   const FaultEvent& ev_now = rec_.faults[idx];
@@ -228,6 +230,7 @@ asio::awaitable<std::size_t> Run::revert(Applied& a) {
   try {
     co_await a.injector->revert(ctx);
     ev.revert_end = clock_.now();
+    scheduler_->cut(*ev.revert_end);
     log(fmt::format("revert {}", ev.fault));
     ledger_state(a.event, "reverted");
   } catch (const FaultError& e) {

@@ -84,6 +84,7 @@ asio::awaitable<void> Run::iteration(int it) {
   IterationWindow w;
   w.index = it;
   w.start = clock_.now();
+  scheduler_->cut(w.start);
   std::vector<std::unique_ptr<WorkloadWriter>> writers;
   for (const auto& spec : s_.workloads) {
     writers.push_back(std::make_unique<WorkloadWriter>(io_.get_executor(), clock_, spec, it, next_seq_));
@@ -244,6 +245,7 @@ asio::awaitable<void> Run::observe(IterationWindow& w, const std::string& tag) {
     if (observation_complete(scheduler_->series(), w, params_, now)) break;
     if (!co_await stop_.sleep_for(poll_interval())) co_return;
   }
+  scheduler_->cut(w.observed_until + Nanos{1});  // samples started after it are not this iteration's
   const auto m = measure_iteration(scheduler_->series(), w, params_);
   if (!m.impact)
     log(fmt::format("{}: no impact (fault absorbed)", tag));

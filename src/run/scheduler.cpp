@@ -33,6 +33,7 @@
 #include <utility>
 
 #include "run/lateness.hpp"
+#include "record/sample_compactor.hpp"
 #include "run/stall_watch.hpp"
 #include "system/probe.hpp"
 
@@ -46,6 +47,13 @@ struct Delivery {
   Sample sample;
   Nanos tick{0};  ///< the tick it ran on
 };
+
+/// Each probe's effective timeout, in declaration order.
+std::vector<Nanos> timeouts_of(const std::vector<ProbeSpec>& probes) {
+  std::vector<Nanos> out;
+  for (const auto& p : probes) out.push_back(p.effective_timeout());
+  return out;
+}
 
 }  // namespace
 
@@ -84,6 +92,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   // Main only.
   std::vector<ProbeSeries> series;
   std::vector<LatenessHistogram> lateness;
+  SampleCompactor compactor;  ///< folds the series as samples arrive (sample_compactor.hpp)
   SampleCallback callback;
   asio::steady_timer drained;  ///< cancelled when every thread is done
   asio::steady_timer pump;     ///< paces the delivery of queued samples (pump_loop)
@@ -95,7 +104,8 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
         busy(new std::atomic<bool>[probes.size()]),
         skipped(new std::atomic<std::uint64_t>[probes.size()]),
         scheduled(new std::atomic<std::uint64_t>[probes.size()]),
-        tick_timers(probes.size(), nullptr), lateness(probes.size()), drained(e), pump(e) {
+        tick_timers(probes.size(), nullptr), lateness(probes.size()), compactor(timeouts_of(probes)), drained(e),
+        pump(e) {
     drained.expires_at(asio::steady_timer::time_point::max());
     for (std::size_t i = 0; i < probes.size(); ++i) {
       busy[i] = false;
@@ -214,6 +224,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       batch.swap(queue);
     }
     for (auto& d : batch) record(std::move(d));
+    compactor.compact(series);
   }
 
   /// Main: appends one sample and calls back.
@@ -222,6 +233,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     auto& s = series[d.probe];
     s.samples.push_back(std::move(d.sample));
     s.overruns = skipped[d.probe];
+    compactor.arrived(series, d.probe);
     if (callback) callback(d.probe, s.samples.back());
   }
 
@@ -310,6 +322,8 @@ asio::awaitable<void> ProbeScheduler::drain() {
 }
 
 void ProbeScheduler::on_sample(SampleCallback cb) { impl_->callback = std::move(cb); }
+
+void ProbeScheduler::cut(Nanos t) { impl_->compactor.cut(t); }
 
 const std::vector<ProbeSeries>& ProbeScheduler::series() const { return impl_->series; }
 

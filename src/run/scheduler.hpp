@@ -60,6 +60,10 @@ class ProbeScheduler {
   asio::awaitable<void> drain();
 
   void on_sample(SampleCallback cb);
+  /// A time measurement will take as a bound (an iteration's start, an
+  /// injection, a revert, the end of an observation), read from the clock
+  /// just now: no folded samples straddle it (sample_compactor.hpp).
+  void cut(Nanos t);
   /// The samples delivered so far, one series per probe in declaration order.
   /// `scheduled` and the lateness figures are filled in by drain().
   const std::vector<ProbeSeries>& series() const;

@@ -254,12 +254,16 @@ at = "{seconds}s"
   fmt::print("  lateness of sample starts after their tick, worst probe: p99 {:.3f} ms, max {:.3f} ms; {} stall(s)\n",
              late_p99 / 1e6, late_max / 1e6, stalls);
   line("faultline:", harness, "  (target <= 5%, <= 30 MB)", wall);
-  // Resident size over the run, and its growth over the second half
-  // (least squares), projected to a 1-hour run.
-  if (rss.size() >= 4) {
-    const std::size_t from = rss.size() / 2;
+  // Resident size over the run, and its growth over the second half of the
+  // probing (least squares; the readings after `seconds`, when the run
+  // injects, measures and writes its record, are left out), projected to a
+  // 1-hour run.
+  std::size_t probing = rss.size();
+  while (probing > 0 && rss[probing - 1].first > seconds) --probing;
+  if (probing >= 4) {
+    const std::size_t from = probing / 2;
     double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (std::size_t i = from; i < rss.size(); ++i) {
+    for (std::size_t i = from; i < probing; ++i) {
       n += 1;
       sx += rss[i].first;
       sy += rss[i].second;
@@ -272,10 +276,14 @@ at = "{seconds}s"
       const auto& [t, mb] = rss[std::min(rss.size() - 1, k * rss.size() / 5 - 1)];
       points += fmt::format("{}{:.0f} s: {:.1f} MB", k > 1 ? ", " : "", t, mb);
     }
-    const double last = rss.back().second;
-    fmt::print("  faultline RSS over the run: {}\n", points);
-    fmt::print("  growth over the second half: {:.3f} MB/min; projected RSS after 1 hour: {:.1f} MB (target < 30 MB)\n",
-               slope * 60, last + slope * std::max(0.0, 3600.0 - rss.back().first));
+    const double last = rss[probing - 1].second;
+    fmt::print("  faultline RSS over the run: {}; at the end of probing ({:.0f} s): {:.1f} MB\n", points,
+               rss[probing - 1].first, last);
+    fmt::print("  growth over the second half of the probing: {:.3f} MB/min; projected RSS after 1 hour of probing: "
+               "{:.1f} MB (target < 30 MB)\n",
+               slope * 60, last + slope * std::max(0.0, 3600.0 - rss[probing - 1].first));
+    fmt::print("  the record's stalls: {} (each one kept in memory: {:.1f} MB at 48 bytes)\n", stalls,
+               static_cast<double>(stalls) * 48 / 1e6);
   }
   line("peer, server:", server, "", wall);
   fmt::print("  ratio harness/server CPU: {:.2f}\n", server.cpu_s > 0 ? harness.cpu_s / server.cpu_s : 0.0);

@@ -42,9 +42,9 @@ StepOutcome outcome(int it, std::string name, Nanos start, Nanos end, bool ok, b
 }  // namespace
 
 TEST_CASE("runbook: observed impact is the first failing steady-state sample at or after the injection") {
-  ProbeSeries a{"a", ProbeKind::tcp, 10ms, true, 0, {sample(0, false), sample(10, true), sample(20, true), sample(30, false), sample(40, false)}, {}};
-  ProbeSeries b{"b", ProbeKind::tcp, 10ms, true, 0, {sample(5, true), sample(25, false)}, {}};
-  ProbeSeries observed_only{"c", ProbeKind::tcp, 10ms, false, 0, {sample(15, false)}, {}};
+  ProbeSeries a{"a", ProbeKind::tcp, 10ms, true, 0, {sample(0, false), sample(10, true), sample(20, true), sample(30, false), sample(40, false)}, {}, 0ns, 0ns, 0ns, 0, {}};
+  ProbeSeries b{"b", ProbeKind::tcp, 10ms, true, 0, {sample(5, true), sample(25, false)}, {}, 0ns, 0ns, 0ns, 0, {}};
+  ProbeSeries observed_only{"c", ProbeKind::tcp, 10ms, false, 0, {sample(15, false)}, {}, 0ns, 0ns, 0ns, 0, {}};
   CHECK(observed_impact({a, b, observed_only}, 10ms) == Nanos(25ms));
   CHECK(observed_impact({a}, 10ms) == Nanos(30ms));
   CHECK_FALSE(observed_impact({a}, 41ms).has_value());
