@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "fault_injectors/host_partition.hpp"
+#include "fault_injectors/host_qdisc.hpp"
 #include "os/netns.hpp"
 #include "run/runbook.hpp"
 #include "scenario/dynamic_target.hpp"
@@ -77,8 +78,8 @@ std::string services_block(const Scenario& s) {
 }
 
 /// What a fault does; a dynamic target is named SELECTED and said how it is chosen.
-std::string fault_text(const FaultSpec& f) {
-  if (!f.select) return describe_fault(f);
+std::string fault_text(const Scenario& s, const FaultSpec& f) {
+  if (!f.select) return host_fault_text(s, f);
   FaultSpec shown = f;
   place_selected(shown, "SELECTED");
   return fmt::format("{}; SELECTED = {}", describe_fault(shown), selection_text(*f.select));
@@ -107,7 +108,7 @@ std::string timeline_block(const Scenario& s, std::optional<std::uint64_t> seed)
                              ? fmt::format("T+[{}..{}]", format_duration(f.at_min), format_duration(f.at_max))
                              : fmt::format("T+{}", format_duration(p.offset));
       std::string rep = f.repeat > 1 ? fmt::format(" ({}/{})", p.repetition, f.repeat) : "";
-      out += fmt::format("    {:<14} {} '{}'{}: {}\n", when, f.kind, f.name, rep, fault_text(f));
+      out += fmt::format("    {:<14} {} '{}'{}: {}\n", when, f.kind, f.name, rep, fault_text(s, f));
       if (p.hold) out += fmt::format("    {:<14} revert '{}'{} (held {})\n", "+" + format_duration(*p.hold), f.name,
                                      rep, format_duration(*p.hold));
     }
@@ -174,8 +175,10 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
     out += "remote actions (every one, in order; no other host is touched):\n";
     for (const auto& line : remote) out += "  " + line + "\n";
   }
-  if (const auto faults = host_partition_plan(s); !faults.empty()) {
-    out += "remote fault actions (each application; the controller's own traffic is never cut):\n";
+  auto faults = host_partition_plan(s);
+  for (auto& line : host_qdisc_plan(s)) faults.push_back(std::move(line));
+  if (!faults.empty()) {
+    out += "remote fault actions (each application; the controller's own traffic is never cut or shaped):\n";
     for (const auto& line : faults) out += "  " + line + "\n";
   }
   out += "probes:\n";
