@@ -7,6 +7,9 @@
 //     limited, the controller's ssh works throughout; the run's htb and tbf
 //     on h1 only; after the revert no qdisc of the run on any host (read
 //     over ssh);
+//   - the crash ledger alone: with the guardians stopped and then killed
+//     with the harness and its watchdog, the qdisc stays, and `faultline
+//     cleanup` deletes it on every host over ssh;
 //   - a delay where the hosts' kernel has no sch_netem (this machine's):
 //     doctor says so, the run exits 3 before any fault naming the host's
 //     [[host]] file:line:col, nothing left on the hosts. Where the kernel
@@ -17,11 +20,13 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
 #include "host_faults.hpp"
 #include "host_qdisc_checks.hpp"
+#include "os/guardian.hpp"
 #include "ssh_hosts.hpp"
 
 using namespace itest;
@@ -41,6 +46,18 @@ double connect_time(const SshHosts& hosts, const std::string& ns, const std::str
   if (!ns.empty()) argv.insert(argv.begin(), {"ip", "netns", "exec", ns});  // "" = the controller's namespace
   HostCommand r = hosts.run(argv);
   return r.code == 0 ? std::stod(r.out) : -1;
+}
+
+/// The processes of the guardians of run `run_id` (the hosts share this machine's pid namespace).
+std::vector<pid_t> guardian_pids(const std::string& run_id) {
+  std::vector<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string cmd = read_file(e.path() / "cmdline");
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    if (cmd.starts_with("/bin/sh -c : " + faultline::guardian_marker(run_id)))
+      out.push_back(static_cast<pid_t>(std::atoi(e.path().filename().c_str())));
+  }
+  return out;
 }
 
 }  // namespace
@@ -90,10 +107,12 @@ TEST_CASE("net.bandwidth across hosts: h1 to h2 at the rate (measured), h2 to h1
   CHECK(limited.bytes == kBytes);
   CHECK(limited.rate() <= kRate * 1.1);  // the figure measured: never faster than the limit (+ the 10 ms bucket)
   CHECK(limited.rate() >= kRate * 0.5);  // and not stalled (a loaded machine may be slower)
-  CHECK(back.rate() > kRate * 5);
-  CHECK(controller.rate() > kRate * 5);
-  CHECK(before.rate() > kRate * 5);
-  CHECK(after.rate() > kRate * 5);
+  // Not shaped: usually about 1 GB/s, seen as low as 5 MB/s on a loaded
+  // machine; twice the limit is what tells them apart from the limited one.
+  CHECK(back.rate() > kRate * 2);
+  CHECK(controller.rate() > kRate * 2);
+  CHECK(before.rate() > kRate * 2);
+  CHECK(after.rate() > kRate * 2);
   for (int i = 0; i < 2; ++i) CHECK(run_qdiscs_over_ssh(hosts, i) == "");
   const auto rec = read_json(dir / "run" / "run.json");
   const auto& ev = rec.at("faults").as_array().front();
@@ -150,4 +169,40 @@ TEST_CASE("net.latency across hosts: without sch_netem refused before any fault 
   CHECK(controller < 0.1);
   CHECK(after < 0.1);
   for (int i = 0; i < 2; ++i) CHECK(run_qdiscs_over_ssh(hosts, i) == "");
+}
+
+TEST_CASE("net.bandwidth across hosts: harness, watchdog and guardians all killed: `faultline cleanup` deletes the run's qdisc on every host") {
+  SshHosts::sweep_stale();
+  SshHosts hosts(2);
+  TempDir dir;
+  write_file(dir / "s.toml", hosts_scenario(hosts, limit_h1("200KB/s", "both", "60s")));
+  Spawned run = spawn({faultline_bin(), "run", (dir / "s.toml").string(), "--out", (dir / "run").string()}, dir.path,
+                      "run", {}, {"FAULTLINE_TEST_BLOCK_IN=hold"});
+  REQUIRE_MESSAGE(wait_for_text(run.err, "faultline-test-hook: in hold", 60s), read_file(run.err));
+  const auto ledger = read_json(dir / "run" / "ledger.json");
+  const std::string run_id(ledger.at("run_id").as_string());
+  CHECK(ledger.at("faults").as_array().back().at("undo").at("host").as_string() == "h1, h2");
+  const auto guardians = guardian_pids(run_id);
+  REQUIRE(guardians.size() == 4);  // a timer and a reader on each host
+  // Stopped first, so that none reverts when the controller's end closes.
+  for (pid_t g : guardians) ::kill(g, SIGSTOP);
+  ::kill(static_cast<pid_t>(ledger.at("watchdog_pid").as_int64()), SIGKILL);
+  ::kill(run.pid, SIGKILL);
+  wait_for(run, 5000ms);
+  for (pid_t g : guardians) ::kill(g, SIGKILL);
+  std::this_thread::sleep_for(300ms);
+  for (int i = 0; i < 2; ++i) CHECK(run_qdiscs(hosts, i) != "");  // nobody left to revert but the ledger
+
+  Result clean = itest::faultline(dir, {"cleanup", "--run", run_id}, std::chrono::seconds(60));
+  INFO(clean.out, clean.err);
+  CHECK(clean.code == 0);
+  for (int i = 0; i < 2; ++i) CHECK(run_qdiscs_over_ssh(hosts, i) == "");
+  // The run's orphaned ssh master (the harness was killed).
+  const std::string prefix = hosts.subnet().substr(0, hosts.subnet().size() - 4);
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string cmd = read_file(e.path() / "cmdline");
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    if (cmd.starts_with("ssh ") && cmd.find(prefix) != std::string::npos)
+      ::kill(std::atoi(e.path().filename().c_str()), SIGKILL);
+  }
 }
