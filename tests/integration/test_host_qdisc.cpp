@@ -120,8 +120,10 @@ TEST_CASE("net.bandwidth across hosts: h1 to h2 at the rate (measured), h2 to h1
   CHECK(ev.at("ok").as_bool());
   CHECK(!ev.at("revert_ns").is_null());
   // The run's log says what was done where.
-  CHECK(read_file(run.err).find("limit to 200 KB/s per host and direction, downstream (server to client) on service "
-                                "'web-h1'; on host 'h1' htb ") != std::string::npos);
+  const std::string log = read_file(run.out) + read_file(run.err);
+  INFO(log);
+  CHECK(log.find("limit to 200 KB/s per host and direction, downstream (server to client) on service 'web-h1'; on "
+                 "host 'h1' htb ") != std::string::npos);
 }
 
 TEST_CASE("net.latency across hosts: without sch_netem refused before any fault (exit 3, the host's file:line:col); with it, the delay measured") {
