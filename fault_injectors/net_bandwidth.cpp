@@ -31,12 +31,20 @@
 // How it is undone: the root qdisc of each device is deleted (the device
 // falls back to its default queue) and `tc qdisc show` is read back; a
 // device that is gone took its qdisc with it.
+//
+// When the target is a service on a [[host]] — the same tbf on the hosts'
+// own interfaces (host_qdisc.cpp says how it works and how it is undone):
+// downstream on the service's host toward the other hosts, upstream on the
+// other hosts toward it, only for traffic between the hosts, with a
+// guardian on each host that deletes the run's qdisc if the controller is
+// lost. The rate is for all of a host's shaped traffic in that direction.
 #include "fault_injectors/net_bandwidth.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 
+#include "fault_injectors/host_qdisc.hpp"
 #include "fault_injectors/link_kind.hpp"
 #include "fault_injectors/ns_qdisc.hpp"
 #include "os/netns.hpp"
@@ -110,6 +118,10 @@ std::unique_ptr<Injector> make_kernel(const FaultSpec& spec) {
       describe(spec));
 }
 
+void check(FaultCheck& c) {
+  if (const auto* p = c.fault().params.get_if<BandwidthParams>()) check_host_qdisc(c, p->direction, p->toxicity);
+}
+
 }  // namespace
 
 std::shared_ptr<proxy::LinkFault> bandwidth_fault(const BandwidthParams& p) {
@@ -117,8 +129,20 @@ std::shared_ptr<proxy::LinkFault> bandwidth_fault(const BandwidthParams& p) {
                                             [rate = p.rate](std::uint64_t) { return std::make_unique<BandwidthStage>(rate); });
 }
 
+namespace {
+
+/// The link version, or tbf across [[host]]s when the target runs on one (host_qdisc.hpp).
+std::unique_ptr<Injector> make(const FaultSpec& spec) {
+  const auto& p = spec.params.get<BandwidthParams>();
+  return with_host_version(spec, make_link_kind<BandwidthParams, &bandwidth_fault, &describe>(spec), p.direction,
+                           qdisc_leaf(tbf_argv("", "", p.rate)), describe(spec));
+}
+
+}  // namespace
+
 const InjectorKind& net_bandwidth_kind() {
-  static const InjectorKind kind = link_kind<BandwidthParams, &bandwidth_fault, &read, &describe>(
+  static const InjectorKind kind = [] {
+    InjectorKind k = link_kind<BandwidthParams, &bandwidth_fault, &read, &describe>(
       {"net.bandwidth",
        "limit the throughput of the target link",
        true,
@@ -127,7 +151,10 @@ const InjectorKind& net_bandwidth_kind() {
            direction_key(),
            toxicity_key(),
        }},
-      nullptr, &make_kernel);
+      &check, &make_kernel);
+    k.make = &make;
+    return k;
+  }();
   return kind;
 }
 

@@ -33,12 +33,20 @@
 //
 // How it is undone: the root qdisc of each device is deleted, which releases
 // the packets it held, and `tc qdisc show` is read back.
+//
+// When the target is a service on a [[host]] — netem on the hosts' own
+// interfaces (host_qdisc.cpp says how it works and how it is undone):
+// downstream on the service's host toward the other hosts, upstream on the
+// other hosts toward it, only for traffic between the hosts, with a
+// guardian on each host that deletes the run's qdisc if the controller is
+// lost. The same parameters make the same netem as in namespaces.
 #include "fault_injectors/net_latency.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
 #include <random>
 
+#include "fault_injectors/host_qdisc.hpp"
 #include "fault_injectors/link_kind.hpp"
 #include "fault_injectors/ns_qdisc.hpp"
 #include "os/netns.hpp"
@@ -99,6 +107,10 @@ std::unique_ptr<Injector> make_kernel(const FaultSpec& spec) {
       describe(spec));
 }
 
+void check(FaultCheck& c) {
+  if (const auto* p = c.fault().params.get_if<LatencyParams>()) check_host_qdisc(c, p->direction, p->toxicity);
+}
+
 }  // namespace
 
 std::shared_ptr<proxy::LinkFault> latency_fault(const LatencyParams& p) {
@@ -106,8 +118,20 @@ std::shared_ptr<proxy::LinkFault> latency_fault(const LatencyParams& p) {
                                             [p](std::uint64_t seed) { return std::make_unique<LatencyStage>(p, seed); });
 }
 
+namespace {
+
+/// The link version, or netem across [[host]]s when the target runs on one (host_qdisc.hpp).
+std::unique_ptr<Injector> make(const FaultSpec& spec) {
+  const auto& p = spec.params.get<LatencyParams>();
+  return with_host_version(spec, make_link_kind<LatencyParams, &latency_fault, &describe>(spec), p.direction,
+                           qdisc_leaf(netem_argv("", "", p)), describe(spec));
+}
+
+}  // namespace
+
 const InjectorKind& net_latency_kind() {
-  static const InjectorKind kind = link_kind<LatencyParams, &latency_fault, &read, &describe>(
+  static const InjectorKind kind = [] {
+    InjectorKind k = link_kind<LatencyParams, &latency_fault, &read, &describe>(
       {"net.latency",
        "delay every chunk of data through the target link",
        true,
@@ -118,7 +142,10 @@ const InjectorKind& net_latency_kind() {
            direction_key("\"upstream\" (client to server), \"downstream\" (server to client) or \"both\""),
            toxicity_key("chance that a connection is affected, drawn per connection; 0..1"),
        }},
-      nullptr, &make_kernel);
+      &check, &make_kernel);
+    k.make = &make;
+    return k;
+  }();
   return kind;
 }
 

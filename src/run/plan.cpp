@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "fault_injectors/host_partition.hpp"
+#include "fault_injectors/host_qdisc.hpp"
 #include "fault_injectors/remote_fault_plan.hpp"
 #include "os/netns.hpp"
 #include "run/runbook.hpp"
@@ -81,7 +82,7 @@ std::string services_block(const Scenario& s) {
 /// What a fault does; a dynamic target is named SELECTED and said how it is chosen.
 std::string fault_text(const Scenario& s, const FaultSpec& f) {
   if (std::string hosts = host_partition_text(s, f); !hosts.empty() && !f.select) return hosts;
-  if (!f.select) return describe_fault(f);
+  if (!f.select) return host_fault_text(s, f);
   FaultSpec shown = f;
   place_selected(shown, "SELECTED");
   return fmt::format("{}; SELECTED = {}", describe_fault(shown), selection_text(*f.select));
@@ -179,9 +180,10 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
   }
   auto faults = host_partition_plan(s);
   for (auto& line : remote_fault_plan(s)) faults.push_back(std::move(line));
+  for (auto& line : host_qdisc_plan(s)) faults.push_back(std::move(line));
   if (!faults.empty()) {
-    out += fmt::format("remote fault actions (each application; the controller's own traffic is never cut; every "
-                       "guardian's lease {}, renewed every {}: a lost controller's faults end within it):\n",
+    out += fmt::format("remote fault actions (each application; the controller's own traffic is never cut or shaped; "
+                       "every guardian's lease {}, renewed every {}: a lost controller's faults end within it):\n",
                        format_duration(s.guardian_lease), format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(s.guardian_lease / 3)));
     for (const auto& line : faults) out += "  " + line + "\n";
   }

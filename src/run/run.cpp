@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "fault_injectors/host_partition.hpp"
+#include "fault_injectors/host_qdisc.hpp"
 #include "os/fd_reserve.hpp"
 #include "os/procfs.hpp"
 
@@ -202,8 +203,11 @@ asio::awaitable<void> Run::start_hosts() {
   // A partition across hosts needs nft on each of its hosts: known now, before any fault.
   const std::string missing = co_await missing_partition_tools(
       io_.get_executor(), s_, [this](const std::string& h) -> const RemoteShell* { return hosts_->shell(h); });
-  if (!missing.empty()) throw Inconclusive("a fault cannot act on every host (no fault was applied):\n" +
-                                           missing.substr(0, missing.size() - 1));
+  const std::string no_tc = co_await missing_qdisc_tools(
+      io_.get_executor(), s_, [this](const std::string& h) -> const RemoteShell* { return hosts_->shell(h); });
+  if (!missing.empty() || !no_tc.empty())
+    throw Inconclusive("a fault cannot act on every host (no fault was applied):\n" +
+                       (missing + no_tc).substr(0, missing.size() + no_tc.size() - 1));
   log(fmt::format("connected to {} host(s); run directory {} on each", s_.hosts.size(), hosts_->run_dir()));
 }
 

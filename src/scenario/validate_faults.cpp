@@ -40,6 +40,14 @@ void link_target(FaultCheck& c) {
   }
 }
 
+/// Whether `name` is a service that runs on a [[host]] (a kernel kind's target there).
+bool hosted_service(const FaultCheck& c, const std::string& name) {
+  const Scenario& s = c.scenario();
+  for (const auto& svc : s.services)
+    if (svc.name == name) return service_host(s, svc) != nullptr;
+  return false;
+}
+
 /// The network kinds with a kernel version, as messages name them.
 std::string kernel_kinds() {
   std::vector<std::string> names;
@@ -66,6 +74,9 @@ void target(FaultCheck& c, const FaultKind& kind) {
               "'toxicity' does not apply with network = \"namespaces\": the kernel shapes all of the service's "
               "traffic, not chosen connections",
               "remove it, or use proxied links (network = \"links\")");
+  } else if (kind.target == FaultTarget::link && kind.kernel && hosted_service(c, f.target)) {
+    // Across [[host]]s the kernel shapes the service's traffic: the kind's
+    // own check says the rest (fault_injectors/host_qdisc.cpp).
   } else if (kind.target == FaultTarget::link) {
     link_target(c);
   }

@@ -2,7 +2,11 @@
 // held by a real faultline run, then the controller is lost, and every host
 // must heal by itself within the guardian's lease + 1 s, read back on each
 // host. Kinds: net.partition across hosts (h1 isolated from h2 and h3: an
-// nft table on each of the three) and process.pause of a service on h1.
+// nft table on each of the three), process.pause of a service on h1, and
+// net.bandwidth across hosts (web-h1 limited both ways: the run's htb with
+// its tbf on h1 and h2; the qdisc cells stand for net.latency too, whose
+// host version differs only in the leaf, netem, which this machine's kernel
+// lacks).
 // Ways to lose the controller:
 //   - SIGKILL of the watchdog, then of the harness: nobody is left to
 //     revert or renew; every host's guardian sees its stdin close and
@@ -27,6 +31,7 @@
 
 #include "harness.hpp"
 #include "host_faults.hpp"
+#include "host_qdisc_checks.hpp"
 #include "os/guardian.hpp"
 #include "ssh_hosts.hpp"
 
@@ -185,4 +190,52 @@ TEST_CASE("fault matrix, hosts: process.pause x the controller's link to h1 cut:
   ::kill(run.proc.pid, SIGINT);
   CHECK(wait_for(run.proc, std::chrono::milliseconds(60000)) == 130);
   CHECK(processes_in_groups({leader}).empty());
+}
+
+TEST_CASE("fault matrix, hosts: net.bandwidth x SIGKILL of watchdog and harness: every host drops the run's qdisc within lease + 1 s") {
+  SshHosts::sweep_stale();
+  SshHosts hosts(2);
+  TempDir dir;
+  HeldRun run = hold(dir, hosts_scenario(hosts, limit_h1("200KB/s", "both", "60s")));
+  for (int i = 0; i < 2; ++i) REQUIRE(run_qdiscs(hosts, i) != "");
+  REQUIRE(guardians(run.run_id) >= 2);  // one per host (each a timer and a reader process)
+
+  ::kill(run.watchdog, SIGKILL);
+  ::kill(run.proc.pid, SIGKILL);
+  const auto healed = time_to([&] {
+    return run_qdiscs(hosts, 0).empty() && run_qdiscs(hosts, 1).empty() && guardians(run.run_id) == 0;
+  });
+  wait_for(run.proc, std::chrono::milliseconds(5000));
+  MESSAGE("net.bandwidth x SIGKILL: 2 hosts healed " << seconds(healed) << " s after the SIGKILL (lease 5 s)");
+  CHECK(healed <= kLease + std::chrono::seconds(1));
+  for (int i = 0; i < 2; ++i) {
+    CHECK(run_qdiscs_over_ssh(hosts, i) == "");
+    CHECK(host_state_over_ssh(hosts, i, run.run_id) == "---\n0\n");
+  }
+  clean_after_kill(dir, hosts, run.run_id);
+}
+
+TEST_CASE("fault matrix, hosts: net.bandwidth x the controller's link to h1 cut: h1 drops the run's qdisc within lease + 1 s") {
+  SshHosts::sweep_stale();
+  SshHosts hosts(2);
+  TempDir dir;
+  HeldRun run = hold(dir, hosts_scenario(hosts, limit_h1("200KB/s", "both", "60s")));
+  const std::string end = controller_end(hosts, 0);
+  REQUIRE(end != "");
+  REQUIRE(run_qdiscs(hosts, 0) != "");
+
+  REQUIRE(hosts.run({"ip", "link", "set", end, "down"}).code == 0);
+  const auto healed = time_to([&] { return run_qdiscs(hosts, 0).empty(); });
+  MESSAGE("net.bandwidth x link cut: h1 healed " << seconds(healed) << " s after the cut (lease 5 s)");
+  CHECK(healed <= kLease + std::chrono::seconds(1));
+  CHECK(run_qdiscs(hosts, 1) != "");  // the host the controller still reaches keeps it
+  REQUIRE(hosts.run({"ip", "link", "set", end, "up"}).code == 0);
+  CHECK(run_qdiscs_over_ssh(hosts, 0) == "");
+
+  ::kill(run.proc.pid, SIGINT);
+  CHECK(wait_for(run.proc, std::chrono::milliseconds(60000)) == 130);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(run_qdiscs_over_ssh(hosts, i) == "");
+    CHECK(host_state_over_ssh(hosts, i, run.run_id) == "---\n0\n");
+  }
 }
