@@ -72,7 +72,10 @@ std::string stop_script(const std::string& run_dir, const std::string& service, 
 }
 
 std::string pid_script(const std::string& run_dir, const std::string& service) {
+  // A service just started may not have written its pid file yet (its ssh
+  // session and shell start asynchronously): wait for it up to 5 s.
   return fmt::format(
+      "i=0; while [ ! -s {pf} ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n"
       "read -r p _ < {pf} && kill -0 $p 2>/dev/null && s=$(cat /proc/$p/stat) && s=${{s##*) }} && "
       "set -- $s && shift 19 && echo \"$p $1\"\n",
       fmt::arg("pf", shell_quote(pid_file(run_dir, service))));

@@ -60,7 +60,8 @@ std::string start_script(const std::string& run_dir, const ServiceSpec& svc);
 std::string stop_script(const std::string& run_dir, const std::string& service, int signal, Nanos grace);
 
 /// The script that prints "PID STARTTIME" of the service's process (field 22
-/// of /proc/PID/stat), or fails when it is not running.
+/// of /proc/PID/stat), or fails when it is not running; waits up to 5 s for
+/// the pid file of a service that has only just been started.
 std::string pid_script(const std::string& run_dir, const std::string& service);
 
 /// The script that, on a host, SIGKILLs every process group of the run whose

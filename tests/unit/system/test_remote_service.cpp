@@ -139,6 +139,20 @@ TEST_CASE("pid_script: the pid and its /proc start time, or a failure when gone"
   CHECK_FALSE(run_sync(LocalShell().argv(pid_script(d.path.string(), "p")), 10s).status.success());
 }
 
+TEST_CASE("pid_script: waits for the pid file of a service that has only just been started") {
+  RunDir d;
+  fs::create_directories(d.path / "pids");
+  const std::string me = std::to_string(::getpid()) + " " + std::to_string(process_start_time(::getpid()).value_or(0));
+  std::thread late([&] {
+    std::this_thread::sleep_for(300ms);
+    std::ofstream(d.path / "pids" / "p") << me << "\n";
+  });
+  auto out = run_sync(LocalShell().argv(pid_script(d.path.string(), "p")), 10s);
+  late.join();
+  CHECK(out.status.success());
+  CHECK(out.output == me + "\n");
+}
+
 TEST_CASE("start_script: the pid file holds the service's pid and start time before its command runs") {
   RunDir d;
   const pid_t local = launch(start_script(d.path.string(), service("id", {"sleep", "30"})));
