@@ -50,11 +50,11 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "fault_injectors/proxy/link_set.hpp"
 #include "fault_injectors/remote_fault.hpp"
+#include "fault_injectors/remote_steps.hpp"
 #include "os/netns.hpp"
 #include "os/spawn.hpp"
 #include "os/subprocess.hpp"
@@ -290,25 +290,6 @@ struct Side {
   std::string error;     ///< the last step's failure on this host
 };
 
-using Step = decltype(asio::co_spawn(std::declval<asio::any_io_executor>(), std::declval<asio::awaitable<void>>(),
-                                     asio::deferred));
-
-/// Awaits every step at once; returns the failures, one per line.
-asio::awaitable<std::string> all_of(std::vector<Step> steps) {
-  if (steps.empty()) co_return std::string();
-  auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(steps))
-                             .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-  std::string out;
-  for (const auto& e : errors) {
-    if (!e) continue;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      out += (out.empty() ? "" : "; ") + std::string(x.what());
-    }
-  }
-  co_return out;
-}
 
 class HostPartition final : public Injector {
  public:
@@ -343,44 +324,29 @@ class HostPartition final : public Injector {
   }
 
   asio::awaitable<void> inject(InjectorContext& ctx) override {
-    std::vector<Step> guard;
+    std::vector<RemoteStep> guard;
     for (auto& side : sides_) guard.push_back(asio::co_spawn(ctx.ex, leave(ctx, side), asio::deferred));
-    if (auto failed = co_await all_of(std::move(guard)); !failed.empty()) throw FaultError(failed);
-    std::vector<Step> apply;
+    if (auto failed = co_await all_steps(std::move(guard)); !failed.empty()) throw FaultError(failed);
+    std::vector<RemoteStep> apply;
     for (auto& side : sides_) apply.push_back(asio::co_spawn(ctx.ex, apply_on(ctx, side), asio::deferred));
-    if (auto failed = co_await all_of(std::move(apply)); !failed.empty()) throw FaultError(failed);
+    if (auto failed = co_await all_steps(std::move(apply)); !failed.empty()) throw FaultError(failed);
   }
 
   asio::awaitable<void> revert(InjectorContext& ctx) override {
-    std::vector<Step> steps;
+    std::vector<RemoteStep> steps;
     for (auto& side : sides_)
       if (side.touched) steps.push_back(asio::co_spawn(ctx.ex, revert_on(ctx, side), asio::deferred));
-    if (auto failed = co_await all_of(std::move(steps)); !failed.empty()) throw FaultError(failed);
+    if (auto failed = co_await all_steps(std::move(steps)); !failed.empty()) throw FaultError(failed);
   }
 
   bool reversible() const override { return true; }
 
   Undo undo_plan(InjectorContext&) const override {
     // One command for the ledger: every host's deletion at once, each with
-    // the host's own ssh command (remote_undo), failing when any fails.
-    std::string script, hosts;
-    for (std::size_t i = 0; i < sides_.size(); ++i) {
-      const Undo u = remote_undo(*sides_[i].shell, host_revert_script(table_, sides_[i].sudo));
-      std::string argv;
-      for (const auto& a : u.argv) argv += (argv.empty() ? "" : " ") + shell_quote(a);
-      script += fmt::format("{} </dev/null & p{}=$!\n", argv, i);
-      hosts += (hosts.empty() ? "" : ", ") + sides_[i].host;
-    }
-    script += "s=0\n";
-    for (std::size_t i = 0; i < sides_.size(); ++i) script += fmt::format("wait $p{} || s=1\n", i);
-    script += "exit $s\n";
-    Undo u;
-    if (sides_.empty()) return u;
-    u.kind = Undo::Kind::command;
-    u.argv = {"/bin/sh", "-c", script};
-    u.timeout = kRemoteStepTimeout;
-    u.host = hosts;
-    return u;
+    // the host's own ssh command, failing when any fails.
+    std::vector<std::pair<const RemoteShell*, std::string>> scripts;
+    for (const auto& side : sides_) scripts.emplace_back(side.shell, host_revert_script(table_, side.sudo));
+    return remote_undo_all(scripts);
   }
 
   std::string describe() const override {
