@@ -26,9 +26,13 @@ std::string headline(const RunRecord& r, bool color, Outcome outcome, int exit_c
     case Outcome::harness_error: word = "HARNESS ERROR"; break;
     case Outcome::interrupted: word = "INTERRUPTED"; code = "33"; break;
   }
-  return fmt::format("{}: {} (exit {})\n  run {}, seed {}, {} iteration(s) planned, {:.3f} s\n",
-                     r.scenario_name, paint(color, code, word), exit_code, r.run_id, r.seed,
-                     r.scenario.iterations, static_cast<double>(r.duration.count()) / 1e9);
+  // A strategy run (issue 17) plans each iteration once per strategy.
+  const std::string planned =
+      r.iteration_strategies.empty()
+          ? fmt::format("{} iteration(s) planned", r.scenario.iterations)
+          : fmt::format("{} iteration(s) planned per strategy, {} in all", r.scenario.iterations, r.iteration_strategies.size());
+  return fmt::format("{}: {} (exit {})\n  run {}, seed {}, {}, {:.3f} s\n", r.scenario_name, paint(color, code, word),
+                     exit_code, r.run_id, r.seed, planned, static_cast<double>(r.duration.count()) / 1e9);
 }
 
 std::string iteration_table(const RunRecord& r) {

@@ -3,6 +3,8 @@
 // never a number, the pairs and the conclusion.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "reports/console.hpp"
 #include "reports/markdown.hpp"
 #include "reports/strategy_table.hpp"
@@ -48,4 +50,14 @@ TEST_CASE("strategy table: '> deadline' is never a number; a run without strateg
   CHECK(text.find("not ranked: lost 2 acknowledged write(s)") != std::string::npos);
   CHECK(strategy_table_text(fixtures::passing()).empty());
   CHECK(strategy_table_markdown(fixtures::passing()).empty());
+}
+
+TEST_CASE("strategy table: the console's headline counts the iterations planned per strategy and in all") {
+  const RunRecord r = fixtures::strategies();
+  const std::string head = render_console_headline(r, false, Outcome::passed, 0);
+  INFO(head);
+  CHECK(head.find(fmt::format("{} iteration(s) planned per strategy, {} in all", r.scenario.iterations,
+                              r.iteration_strategies.size())) != std::string::npos);
+  CHECK(render_console_headline(fixtures::passing(), false, Outcome::passed, 0).find(" iteration(s) planned, ") !=
+        std::string::npos);
 }
