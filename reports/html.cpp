@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "reports/html_latency.hpp"
+#include "reports/html_strategies.hpp"
 #include "reports/html_svg.hpp"
 #include "reports/html_timeline.hpp"
 #include "reports/report_text.hpp"
@@ -461,6 +462,7 @@ std::string render_html(const RunRecord& r) {
   out += verdict_table(r);
   out += "\n";
   out += runbook_section(r);
+  out += html::strategies_section(r, html::drawn_probes(r));
   out += timelines(r);
   out += "\n";
   out += metrics_tables(r);

@@ -17,6 +17,17 @@ int planned(const RunRecord& r, const std::string& name) {
   return static_cast<int>(std::count(r.iteration_strategies.begin(), r.iteration_strategies.end(), name));
 }
 
+/// How finely the strategy's times are known: the widest resolution of its
+/// iterations (IterationMetrics::uncertainty: one probe interval at least).
+Nanos uncertainty(const RunRecord& r, const std::string& name) {
+  Nanos out{0};
+  for (const auto& m : r.iterations)
+    if (m.index >= 1 && static_cast<std::size_t>(m.index) <= r.iteration_strategies.size() &&
+        r.iteration_strategies[static_cast<std::size_t>(m.index) - 1] == name)
+      out = std::max(out, m.uncertainty);
+  return out;
+}
+
 /// The strategies in the order the table shows them: ranked first, by rank.
 std::vector<const StrategyStats*> table_order(const StrategyComparison& c) {
   std::vector<const StrategyStats*> out;
@@ -58,13 +69,14 @@ std::string strategy_table_text(const RunRecord& r) {
   if (!r.comparison) return "";
   const StrategyComparison& c = *r.comparison;
   std::string out = fmt::format("\n  strategies (median recovery compared at {:g}% confidence)\n", c.confidence);
-  out += fmt::format("    {:>4}  {:<16} {:>7} {:>14} {:>14} {:>14} {:>14} {:>9} {:>6} {:>6} {:>5} {:>8}\n", "rank",
-                     "strategy", "n", "recovery p50", "p95", "max", "TTR p50", "2nd out", "fail", "verify", "lost",
-                     "avail");
+  out += fmt::format("    {:>4}  {:<16} {:>7} {:>13} {:>14} {:>14} {:>14} {:>14} {:>9} {:>6} {:>6} {:>5} {:>8}\n",
+                     "rank", "strategy", "n", "each +/-", "recovery p50", "p95", "max", "TTR p50", "2nd out", "fail",
+                     "verify", "lost", "avail");
   for (const StrategyStats* s : table_order(c)) {
-    out += fmt::format("    {:>4}  {:<16} {:>7} {:>14} {:>14} {:>14} {:>14} {:>9} {:>6} {:>6} {:>5} {:>8}\n",
+    out += fmt::format("    {:>4}  {:<16} {:>7} {:>13} {:>14} {:>14} {:>14} {:>14} {:>9} {:>6} {:>6} {:>5} {:>8}\n",
                        s->rank ? std::to_string(s->rank) : "-", s->name,
-                       fmt::format("{}/{}", s->iterations, planned(r, s->name)), strategy_time_text(s->recovery_p50),
+                       fmt::format("{}/{}", s->iterations, planned(r, s->name)), format_ms(uncertainty(r, s->name)),
+                       strategy_time_text(s->recovery_p50),
                        strategy_time_text(s->recovery_p95), strategy_time_text(s->recovery_max), ms_or_dash(s->ttr_p50),
                        percent(s->secondary_outage_rate), s->failed_steps, s->failed_verifications, s->data_lost,
                        availability(*s));
@@ -80,17 +92,18 @@ std::string strategy_table_markdown(const RunRecord& r) {
   const StrategyComparison& c = *r.comparison;
   std::string out = fmt::format(
       "\n### Strategies\n\n**{}** (median recovery times compared at {:g}% confidence, bootstrap of {} resamples).\n\n"
-      "| Rank | Strategy | Iterations | Recovery p50 | p95 | max | TTR p50 | Time to mitigate p50 | Secondary outages | "
-      "Failed steps | Failed verifications | Data lost | Availability |\n"
-      "| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+      "| Rank | Strategy | Iterations | Each time ± | Recovery p50 | p95 | max | TTR p50 | Time to mitigate p50 | "
+      "Secondary outages | Failed steps | Failed verifications | Data lost | Availability |\n"
+      "| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
       valid_utf8(c.conclusion), c.confidence, c.bootstrap_resamples);
   for (const StrategyStats* s : table_order(c))
-    out += fmt::format("| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+    out += fmt::format("| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                        s->rank ? std::to_string(s->rank) : "not ranked: " + valid_utf8(s->ineligible_why),
-                       valid_utf8(s->name), s->iterations, planned(r, s->name), strategy_time_text(s->recovery_p50),
-                       strategy_time_text(s->recovery_p95), strategy_time_text(s->recovery_max), ms_or_dash(s->ttr_p50),
-                       ms_or_dash(s->mitigate_p50), percent(s->secondary_outage_rate), s->failed_steps,
-                       s->failed_verifications, s->data_lost, availability(*s));
+                       valid_utf8(s->name), s->iterations, planned(r, s->name), format_ms(uncertainty(r, s->name)),
+                       strategy_time_text(s->recovery_p50), strategy_time_text(s->recovery_p95),
+                       strategy_time_text(s->recovery_max), ms_or_dash(s->ttr_p50), ms_or_dash(s->mitigate_p50),
+                       percent(s->secondary_outage_rate), s->failed_steps, s->failed_verifications, s->data_lost,
+                       availability(*s));
   if (!c.pairs.empty()) {
     out += "\n| Pair | Difference of medians | Interval | Verdict |\n| :--- | ---: | :---: | :--- |\n";
     for (const auto& p : c.pairs)

@@ -4,7 +4,10 @@
 // falls on a never-recovered iteration, TTR, time to mitigate, secondary
 // outages, failed steps and verifications, data lost, availability), one
 // line per pair (the difference of medians, its interval, the verdict), and
-// the conclusion. Pure functions of the record; "" for a run without
+// the conclusion. Each row says how finely its times are known ("each
+// +/-": the widest resolution of its iterations, one probe interval at
+// least), as the iteration table does; the pairs' intervals are already
+// widened by it. Pure functions of the record; "" for a run without
 // strategies.
 #pragma once
 

@@ -30,7 +30,7 @@ TEST_CASE("strategy table: Markdown has the table, the pairs and the conclusion"
   const std::string md = strategy_table_markdown(r);
   INFO(md);
   CHECK(md.find("### Strategies") != std::string::npos);
-  CHECK(md.find("| Rank | Strategy | Iterations | Recovery p50 |") != std::string::npos);
+  CHECK(md.find("| Rank | Strategy | Iterations | Each time ± | Recovery p50 |") != std::string::npos);
   CHECK(md.find("| restart - rollback |") != std::string::npos);
   CHECK(render_markdown(r).find(md) != std::string::npos);
 }
@@ -60,4 +60,21 @@ TEST_CASE("strategy table: the console's headline counts the iterations planned 
                               r.iteration_strategies.size())) != std::string::npos);
   CHECK(render_console_headline(fixtures::passing(), false, Outcome::passed, 0).find(" iteration(s) planned, ") !=
         std::string::npos);
+}
+
+TEST_CASE("strategy table: each strategy's row says how finely its times are known, from its own iterations") {
+  RunRecord r = fixtures::strategies();
+  // The fixture's order is restart, rollback, restart, rollback: make the
+  // restart iterations coarser than the rollback ones.
+  for (auto& m : r.iterations) m.uncertainty = r.iteration_strategies[static_cast<std::size_t>(m.index) - 1] == "restart"
+                                                   ? Nanos{std::chrono::milliseconds(83)}
+                                                   : Nanos{std::chrono::milliseconds(27)};
+  const std::string text = strategy_table_text(r);
+  INFO(text);
+  CHECK(text.find("each +/-") != std::string::npos);
+  CHECK(text.find("83.000 ms") != std::string::npos);
+  CHECK(text.find("27.000 ms") != std::string::npos);
+  const std::string md = strategy_table_markdown(r);
+  CHECK(md.find("| 83.000 ms |") != std::string::npos);
+  CHECK(md.find("| 27.000 ms |") != std::string::npos);
 }
