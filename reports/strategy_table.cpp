@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "measure/measurement.hpp"
 #include "reports/report_text.hpp"
 
 namespace faultline {
@@ -15,17 +16,6 @@ namespace {
 
 int planned(const RunRecord& r, const std::string& name) {
   return static_cast<int>(std::count(r.iteration_strategies.begin(), r.iteration_strategies.end(), name));
-}
-
-/// How finely the strategy's times are known: the widest resolution of its
-/// iterations (IterationMetrics::uncertainty: one probe interval at least).
-Nanos uncertainty(const RunRecord& r, const std::string& name) {
-  Nanos out{0};
-  for (const auto& m : r.iterations)
-    if (m.index >= 1 && static_cast<std::size_t>(m.index) <= r.iteration_strategies.size() &&
-        r.iteration_strategies[static_cast<std::size_t>(m.index) - 1] == name)
-      out = std::max(out, m.uncertainty);
-  return out;
 }
 
 /// The strategies in the order the table shows them: ranked first, by rank.
@@ -65,6 +55,31 @@ std::string strategy_bound_text(Nanos b) {
   return format_ms(b);
 }
 
+namespace {
+
+/// Whether iteration `m` of `r` ran strategy `name`.
+bool ran(const RunRecord& r, const IterationMetrics& m, const std::string& name) {
+  return m.index >= 1 && static_cast<std::size_t>(m.index) <= r.iteration_strategies.size() &&
+         r.iteration_strategies[static_cast<std::size_t>(m.index) - 1] == name;
+}
+
+}  // namespace
+
+Nanos strategy_uncertainty(const RunRecord& r, const std::string& name) {
+  Nanos out{0};
+  for (const auto& m : r.iterations)
+    if (ran(r, m, name)) out = std::max(out, m.uncertainty);
+  return out;
+}
+
+std::optional<Nanos> strategy_mitigate_p95(const RunRecord& r, const std::string& name) {
+  std::vector<Nanos> v;
+  for (const auto& m : r.iterations)
+    if (ran(r, m, name) && m.time_to_mitigate) v.push_back(*m.time_to_mitigate);
+  if (v.empty()) return std::nullopt;
+  return stats_of(std::move(v)).p95;
+}
+
 std::string strategy_table_text(const RunRecord& r) {
   if (!r.comparison) return "";
   const StrategyComparison& c = *r.comparison;
@@ -75,8 +90,8 @@ std::string strategy_table_text(const RunRecord& r) {
   for (const StrategyStats* s : table_order(c)) {
     out += fmt::format("    {:>4}  {:<16} {:>7} {:>13} {:>14} {:>14} {:>14} {:>14} {:>9} {:>6} {:>6} {:>5} {:>8}\n",
                        s->rank ? std::to_string(s->rank) : "-", s->name,
-                       fmt::format("{}/{}", s->iterations, planned(r, s->name)), format_ms(uncertainty(r, s->name)),
-                       strategy_time_text(s->recovery_p50),
+                       fmt::format("{}/{}", s->iterations, planned(r, s->name)),
+                       format_ms(strategy_uncertainty(r, s->name)), strategy_time_text(s->recovery_p50),
                        strategy_time_text(s->recovery_p95), strategy_time_text(s->recovery_max), ms_or_dash(s->ttr_p50),
                        percent(s->secondary_outage_rate), s->failed_steps, s->failed_verifications, s->data_lost,
                        availability(*s));
@@ -92,16 +107,17 @@ std::string strategy_table_markdown(const RunRecord& r) {
   const StrategyComparison& c = *r.comparison;
   std::string out = fmt::format(
       "\n### Strategies\n\n**{}** (median recovery times compared at {:g}% confidence, bootstrap of {} resamples).\n\n"
-      "| Rank | Strategy | Iterations | Each time ± | Recovery p50 | p95 | max | TTR p50 | Time to mitigate p50 | "
+      "| Rank | Strategy | Iterations | Each time ± | Recovery p50 | p95 | max | TTR p50 | Time to mitigate p50 | p95 | "
       "Secondary outages | Failed steps | Failed verifications | Data lost | Availability |\n"
-      "| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+      "| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
       valid_utf8(c.conclusion), c.confidence, c.bootstrap_resamples);
   for (const StrategyStats* s : table_order(c))
-    out += fmt::format("| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+    out += fmt::format("| {} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                        s->rank ? std::to_string(s->rank) : "not ranked: " + valid_utf8(s->ineligible_why),
-                       valid_utf8(s->name), s->iterations, planned(r, s->name), format_ms(uncertainty(r, s->name)),
-                       strategy_time_text(s->recovery_p50), strategy_time_text(s->recovery_p95),
-                       strategy_time_text(s->recovery_max), ms_or_dash(s->ttr_p50), ms_or_dash(s->mitigate_p50),
+                       valid_utf8(s->name), s->iterations, planned(r, s->name),
+                       format_ms(strategy_uncertainty(r, s->name)), strategy_time_text(s->recovery_p50),
+                       strategy_time_text(s->recovery_p95), strategy_time_text(s->recovery_max), ms_or_dash(s->ttr_p50),
+                       ms_or_dash(s->mitigate_p50), ms_or_dash(strategy_mitigate_p95(r, s->name)),
                        percent(s->secondary_outage_rate), s->failed_steps, s->failed_verifications, s->data_lost,
                        availability(*s));
   if (!c.pairs.empty()) {

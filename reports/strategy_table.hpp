@@ -29,4 +29,13 @@ std::string strategy_time_text(const std::optional<StrategyTime>& t);
 /// An interval bound: "-120.000 ms", "> deadline" or "< -deadline".
 std::string strategy_bound_text(Nanos b);
 
+/// How finely strategy `name`'s times are known: the widest resolution
+/// (IterationMetrics::uncertainty: one probe interval at least) of its iterations.
+Nanos strategy_uncertainty(const RunRecord& r, const std::string& name);
+
+/// Time to mitigate over strategy `name`'s iterations, 95th percentile
+/// (nearest rank, as every percentile of the record); nullopt when no
+/// runbook step of it ran.
+std::optional<Nanos> strategy_mitigate_p95(const RunRecord& r, const std::string& name);
+
 }  // namespace faultline

@@ -27,10 +27,12 @@ TEST_CASE("html_strategies: a box plot row per strategy, a dot per iteration, th
   CHECK(svg.find("&gt; deadline") == std::string::npos);
 }
 
-TEST_CASE("html_strategies: a never-recovered iteration is '> deadline' at the edge, never a number") {
+TEST_CASE(
+    "html_strategies: a never-recovered iteration is '> deadline' at the edge, never a number") {
   RunRecord r = fixtures::strategies();
   for (auto& m : r.iterations)
-    if (r.iteration_strategies[static_cast<std::size_t>(m.index) - 1] == "rollback") m.recovered = false;
+    if (r.iteration_strategies[static_cast<std::size_t>(m.index) - 1] == "rollback")
+      m.recovered = false;
   const std::string svg = strategy_boxes_svg(r);
   INFO(svg);
   CHECK(svg.find("&gt; deadline</text>") != std::string::npos);
@@ -39,7 +41,9 @@ TEST_CASE("html_strategies: a never-recovered iteration is '> deadline' at the e
   CHECK(count(svg, "<line class=\"median\"") == 1);
 }
 
-TEST_CASE("html_strategies: the representative iteration is the strategy's median; its timeline is drawn") {
+TEST_CASE(
+    "html_strategies: the representative iteration is the strategy's median; its timeline is "
+    "drawn") {
   const RunRecord r = fixtures::strategies();
   const IterationMetrics* m = representative_iteration(r, "rollback");
   REQUIRE(m);

@@ -78,3 +78,18 @@ TEST_CASE("strategy table: each strategy's row says how finely its times are kno
   CHECK(md.find("| 83.000 ms |") != std::string::npos);
   CHECK(md.find("| 27.000 ms |") != std::string::npos);
 }
+
+TEST_CASE("strategy table: time to mitigate p95 per strategy, from its own iterations; '-' without a runbook") {
+  RunRecord r = fixtures::strategies();
+  // restart ran iterations 1 and 3, rollback iteration 2.
+  for (auto& m : r.iterations) m.time_to_mitigate = Nanos{std::chrono::milliseconds(10 * m.index + 1)};
+  CHECK(strategy_mitigate_p95(r, "restart") == Nanos{std::chrono::milliseconds(31)});
+  CHECK(strategy_mitigate_p95(r, "rollback") == Nanos{std::chrono::milliseconds(21)});
+  CHECK(strategy_uncertainty(r, "restart") >= Nanos{0});
+  const std::string md = strategy_table_markdown(r);
+  INFO(md);
+  CHECK(md.find("| Time to mitigate p50 | p95 |") != std::string::npos);
+  CHECK(md.find("| 31.000 ms |") != std::string::npos);
+  for (auto& m : r.iterations) m.time_to_mitigate.reset();
+  CHECK_FALSE(strategy_mitigate_p95(r, "restart"));
+}
