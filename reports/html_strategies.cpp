@@ -100,7 +100,7 @@ std::string box_row(const StrategyStats& s, const std::vector<Point>& pts, const
         "fill=\"{}\">"
         "<title>iteration {}: {}</title></circle>",
         p.iteration, n1(x_of(xs, p.ns)), n1(y), p.ns == kBeyond ? "#e03131" : "#212529",
-        p.iteration, p.ns == kBeyond ? std::string("> deadline") : format_ms(Nanos{p.ns}));
+        p.iteration, esc(p.ns == kBeyond ? std::string("> deadline") : format_ms(Nanos{p.ns})));
   if (v.back() == kBeyond)
     out += fmt::format(
         "<text class=\"beyond\" x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#e03131\">&gt; "

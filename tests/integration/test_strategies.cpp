@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <thread>
 #include <fmt/format.h>
 
 #include "checks.hpp"
@@ -299,7 +300,15 @@ TEST_CASE("strategies: SIGKILL of a strategy run leaves nothing behind; its prog
   // Into the second iteration's fault: after it, one strategy has left the
   // old primary down (failover) or restarted it (restart).
   REQUIRE_MESSAGE(wait_for_text(run.out, "iteration 2/4", std::chrono::seconds(60)), read_file(run.out));
-  REQUIRE_MESSAGE(wait_for_text(run.out, "recovery '", std::chrono::seconds(30)), read_file(run.out));
+  // The second iteration's runbook has run (its first step's line after the
+  // iteration's start): the fault is in, the strategy acting or done.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    const std::string text = read_file(run.out);
+    if (text.find("recovery '", text.find("iteration 2/4")) != std::string::npos) break;
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, text);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   ::kill(run.pid, SIGKILL);
   CHECK(wait_for(run, std::chrono::seconds(5)) == 128 + SIGKILL);
   // The watchdog reverts and stops the clone: no process of the run is left

@@ -55,7 +55,7 @@ TEST_CASE(
   const std::string section = strategies_section(r, drawn_probes(r));
   INFO(section);
   CHECK(section.rfind("<section id=\"strategies\"><h2>Strategies</h2>", 0) == 0);
-  CHECK(section.find(r.comparison->conclusion) != std::string::npos);
+  CHECK(section.find(esc(r.comparison->conclusion)) != std::string::npos);
   CHECK(count(section, "<figure class=\"strategy-timeline\"") == 2);
   CHECK(count(section, "<svg class=\"timeline\"") == 2);
   CHECK(section.find("data-strategy=\"rollback\" data-iteration=\"2\"") != std::string::npos);
