@@ -235,14 +235,16 @@ std::vector<RunRow> SqliteStore::runs(const HistoryQuery& q) {
       out.push_back(read_run(s));
       at[out.back().id] = out.size() - 1;
     }
+    // The rows of the selected runs only (with --last, not of every run the filter matches).
+    const std::string ids = fmt::format("SELECT id FROM ({})", selected);
     Statement v(db_, fmt::format("SELECT run, threshold, scope, passed, measured, lim FROM verdicts WHERE run IN "
-                                 "(SELECT id FROM runs WHERE {}) ORDER BY run, position", kFilter), path_);
+                                 "({}) ORDER BY run, position", ids), path_);
     bind_filter(v, q);
     while (v.step())
       if (auto i = at.find(v.col_int(0)); i != at.end())
         out[i->second].verdicts.push_back({v.col_text(1), v.col_text(2), v.col_int(3) != 0, v.col_text(4), v.col_text(5)});
     Statement it(db_, fmt::format("SELECT run, idx, ttd_ns, ttr_ns, recovery_ns, relapses, lost FROM iterations WHERE "
-                                  "run IN (SELECT id FROM runs WHERE {}) ORDER BY run, idx", kFilter), path_);
+                                  "run IN ({}) ORDER BY run, idx", ids), path_);
     bind_filter(it, q);
     while (it.step())
       if (auto i = at.find(it.col_int(0)); i != at.end())

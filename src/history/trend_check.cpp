@@ -60,17 +60,18 @@ void regressions(const std::vector<RunRow>& rows, const std::string& scenario, c
     Nanos deadline{0};
     const auto before = samples_of(mine, scenario, labels[i - 1], deadline);
     const auto now = samples_of(mine, scenario, labels[i], deadline);
+    // The size first (cheap): a step within the tolerance needs no bootstrap.
+    const auto m_now = recovery_percentile(now, 0.5), m_before = recovery_percentile(before, 0.5);
+    if (!m_now || !m_before || (m_before->beyond_deadline && m_now->beyond_deadline)) continue;
+    if (!m_now->beyond_deadline && (m_before->beyond_deadline ||
+                                    static_cast<double>((m_now->value - m_before->value).count()) <=
+                                        p.tolerance * static_cast<double>(m_before->value.count())))
+      continue;
     CompareParams cp;
     cp.confidence = p.confidence;
     cp.seed = kBootstrapSeed;
     const StrategyPair pair = compare_pair(labels[i], now, labels[i - 1], before, cp);
-    const auto m_now = recovery_percentile(now, 0.5), m_before = recovery_percentile(before, 0.5);
-    if (!pair.significant || pair.ci_low <= Nanos{0} || !m_now || !m_before) continue;
-    const bool unbounded = m_now->beyond_deadline;
-    if (!unbounded && !m_before->beyond_deadline &&
-        static_cast<double>((m_now->value - m_before->value).count()) <=
-            p.tolerance * static_cast<double>(m_before->value.count()))
-      continue;
+    if (!pair.significant || pair.ci_low <= Nanos{0}) continue;
     Finding f{"regression", scenario, labels[i], "", ""};
     f.text = fmt::format(
         "{}: recovery time regressed at label '{}': median {} over {} iteration(s), against {} over {} at '{}' "
