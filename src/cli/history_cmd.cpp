@@ -198,9 +198,16 @@ bool history_baselines(const HistoryRunFlags& f, const std::vector<std::string>&
     }
     n = static_cast<std::size_t>(*v);
   }
-  if (history_target(f.location, f.none).location.empty()) {
+  const HistoryTarget t = history_target(f.location, f.none);
+  if (t.location.empty()) {
     fmt::print(stderr, "faultline run: --baseline {} needs a history store (not --no-history)\n", asked);
     return false;
+  }
+  std::error_code ec;
+  if (!is_postgres_location(t.location) && !std::filesystem::exists(t.location, ec)) {
+    fmt::print(stderr, "faultline run: warning: --baseline {}: no history at {} yet: no gate this run\n", asked,
+               t.location);
+    return true;
   }
   auto store = open_to_read("run: --baseline history", f.location, false);
   if (!store) return false;

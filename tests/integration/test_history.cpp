@@ -140,6 +140,13 @@ TEST_CASE("history: a store that cannot be written warns and leaves the exit cod
                       {"FAULTLINE_HISTORY=" + (dir / "gone" / "h.sqlite").string()});
   CHECK(wait_for(env, std::chrono::minutes(2)) == 0);
   CHECK(has(read_file(env.err), "not written to the history"));
+  // A gate from a history that does not exist yet: a warning, no gate, the run's own exit code.
+  Result first_gate = itest::faultline(dir, {"run", "pass.toml", "--iterations", "1", "--history", "later.sqlite",
+                                             "--baseline", "history:3", "--quiet"});
+  INFO(first_gate.out << first_gate.err);
+  CHECK(first_gate.code == 0);
+  CHECK(has(first_gate.err, "warning: --baseline history:3: no history at later.sqlite yet: no gate this run"));
+  CHECK(fs::exists(dir / "later.sqlite"));  // this run starts it
   // Reading a missing store is a usage error.
   Result read = itest::faultline(dir, {"history", "--history", "absent.sqlite"});
   CHECK(read.code == 2);
