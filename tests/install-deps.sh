@@ -12,6 +12,7 @@ set -euo pipefail
 packages=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev libtomlplusplus-dev doctest-dev
+  libsqlite3-dev             # the run history's default store (src/history/sqlite_store.cpp, issue 18)
   redis-server redis-tools   # the default drill's system
   postgresql                 # the failover drill: initdb, pg_ctl, postgres, pg_basebackup (/usr/lib/postgresql/15/bin), psql
   util-linux                 # setpriv: postgres refuses to run as root, the drill runs it as the package's postgres user

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/history_cmd.hpp"
 #include "cli/run_start.hpp"
 #include "measure/regression.hpp"
 #include "os/atomic_file.hpp"
@@ -218,6 +219,7 @@ struct RunFlags {
   bool no_color = false;
   bool force = false;  ///< --force: empty an existing run directory (--out) first
   std::optional<std::string> strategies;  ///< --strategies a,b (issue 17)
+  HistoryRunFlags history;  ///< --history, --no-history, --label (issue 18)
 };
 
 /// Exit codes ordered by how much they must be seen: a harness error beats
@@ -278,6 +280,7 @@ bool load_baselines(const RunFlags& f, const std::vector<Loaded>& loaded, std::v
   const double tolerance = parse_tolerance(f.max_regression).value_or(0.2);  // checked by CLI11
   baselines.reserve(f.baselines.size());
   for (const auto& file : f.baselines) {
+    if (is_history_baseline(file)) continue;  // history_baselines()
     Baseline b;
     b.source = file;
     b.tolerance = tolerance;
@@ -378,6 +381,12 @@ int cmd_run(const RunFlags& f) {
   std::vector<Baseline> baselines;
   std::vector<const Baseline*> baseline_of;
   if (!load_baselines(f, loaded, baselines, baseline_of)) return 2;
+  std::vector<Baseline> from_history;
+  std::vector<std::string> names;
+  for (const auto& l : loaded) names.push_back(l.scenario->name);
+  if (!history_baselines(f.history, f.baselines, parse_tolerance(f.max_regression).value_or(0.2), names,
+                         from_history, baseline_of))
+    return 2;
   // A run that died may have left faults applied: resolve it before anything
   // new is injected into what may be the same system.
   if (auto dead = dead_runs(); !dead.empty()) {
@@ -416,12 +425,14 @@ int cmd_run(const RunFlags& f) {
     // so that a run that ends with exit 4 is never headed PASSED.
     bool summarized = false;
     std::string record_error;
+    std::filesystem::path record_file;  // for the history
     opts.write_record = [&](const RunRecord& r, const std::filesystem::path& run_dir) {
       fmt::print("\n{}", render_console_body(r, opts.color));
       std::fflush(stdout);
       summarized = true;
       try {
         write_run_json(r, run_dir);
+        record_file = run_dir / "run.json";
       } catch (const std::exception& e) {
         record_error = e.what();
         fmt::print(stderr, "faultline: error: the record was not written: {}\n", e.what());
@@ -434,6 +445,7 @@ int cmd_run(const RunFlags& f) {
     if (!summarized) fmt::print("\n{}", render_console_body(rec, opts.color));
     int written = write_reports(f, done, opts.out_dir, loaded.size() > 1);
     if (!record_error.empty()) written = 4;
+    save_to_history(f.history, rec, record_file);
     const bool unsaved = written != 0 && severity(written) > severity(rec.exit_code);
     if (unsaved)
       fmt::print(stderr, "faultline: exit {}: the results were not all saved (the errors above name each file); "
@@ -534,6 +546,7 @@ struct Subcommands {
   CLI::App* doctor = nullptr;
   CLI::App* init = nullptr;
   CLI::App* report = nullptr;
+  CLI::App* history = nullptr;
 };
 
 /// A CLI11 check of a whole number from `lo` to `hi`, in plain words
@@ -564,7 +577,7 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& rf) {
   run->add_option("--markdown", rf.markdown, "also write the Markdown summary to this file");
   run->add_option("--html", rf.html, "also write the self-contained HTML report to this file");
   auto* baseline = run->add_option("--baseline", rf.baselines,
-                                   "an earlier run.json (or run directory) of the same scenario: adds verdicts that fail "
+                                   "an earlier run.json (or run directory) of the same scenario, or history[:N] (the last N passing runs in the history): adds verdicts that fail "
                                    "when recovery time (worst, p95) or MTTR got worse than it by more than --max-regression; "
                                    "once per scenario")
                        ->allow_extra_args(false);  // one file per --baseline: a scenario after it stays a scenario
@@ -578,6 +591,7 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& rf) {
                 "empty the --out directory first when it holds an earlier run (only a faultline run directory)");
   run->add_option("--strategies", rf.strategies,
                   "compare only these [[strategy]] tables of the scenario: names separated by commas");
+  add_history_run_options(*run, rf.history);
   run->add_flag("--quiet,-q", rf.quiet, "no progress, only the summary (and warnings)");
   run->add_flag("--no-color", rf.no_color, "no colour (also with NO_COLOR or CI set)");
   return run;
@@ -618,6 +632,7 @@ Subcommands add_subcommands(CLI::App& app, CliArgs& a) {
   c.report->add_option("--format", a.report_format, "json, junit, markdown or html (default markdown)")
       ->check(CLI::IsMember(report_format_names()));
   c.report->add_option("--output,-o", a.report_output, "write to this file (atomically) instead of stdout");
+  c.history = add_history_command(app);
   return c;
 }
 
@@ -631,6 +646,7 @@ int dispatch(const Subcommands& c, const CliArgs& a) {
   if (c.cleanup->parsed()) return cmd_cleanup(a.cleanup_run_id, a.cleanup_all);
   if (c.doctor->parsed()) return cmd_doctor(a.doctor_hosts);
   if (c.report->parsed()) return cmd_report(a.report_file, a.report_format, a.report_output);
+  if (c.history->parsed()) return run_history_command();
   return 2;
 }
 

@@ -107,6 +107,7 @@ std::string baseline_warning(const Baseline& b, const std::string& scenario_dige
 
 std::vector<Verdict> regression_verdicts(const RunRecord& run, const Baseline& b) {
   if (run.iterations.empty()) return {};
+  if (!b.series.empty()) return series_verdicts(run, b.series, b.tolerance, b.source);
   const auto& then = b.record;
   std::vector<Verdict> out;
   out.push_back(compare("regression.recovery_time_max", worst_recovery(run.iterations), worst_recovery(then.iterations),

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "measure/series_gate.hpp"
 #include "record/record.hpp"
 
 namespace faultline {
@@ -30,6 +31,9 @@ struct Baseline {
   std::string source;      ///< the file it was read from, for messages
   RunRecord record;        ///< its samples are not needed and may be dropped
   double tolerance = 0.2;  ///< 0.2 = this run may be 20 % worse
+  /// --baseline history[:N] (series_gate.hpp): the last N passing runs from
+  /// the history store; when not empty, the gate judges against them, not `record`.
+  std::vector<SeriesPoint> series;
 };
 
 /// "20%", "20 %", "20" or "12.5%" as a fraction (0.2, 0.125); nullopt for

@@ -13,7 +13,7 @@ namespace {
 
 Baseline baseline_of(RunRecord r, double tolerance = 0.2) {
   r.probes.clear();
-  return Baseline{"before.json", std::move(r), tolerance};
+  return Baseline{"before.json", std::move(r), tolerance, {}};
 }
 
 const Verdict& find(const std::vector<Verdict>& vs, const std::string& threshold) {

@@ -1,0 +1,167 @@
+// The judgements of `faultline history --check` (see trend_check.hpp).
+#include "history/trend_check.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+
+#include "measure/strategy_compare.hpp"
+
+namespace faultline {
+
+namespace {
+
+constexpr std::uint64_t kBootstrapSeed = 0x6869'7374'6f72'7931ULL;  // fixed: the same rows give the same interval
+
+/// Whether the run measured something worth comparing.
+bool counts(const RunRow& r) { return r.iterations > 0 && r.outcome != "interrupted" && r.outcome != "usage_error"; }
+
+std::vector<std::string> scenarios_in_order(const std::vector<RunRow>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows)
+    if (std::find(out.begin(), out.end(), r.scenario) == out.end()) out.push_back(r.scenario);
+  return out;
+}
+
+std::vector<StrategySample> samples_of(const std::vector<RunRow>& rows, const std::string& scenario,
+                                       const std::string& label, Nanos& deadline) {
+  std::vector<StrategySample> out;
+  for (const auto& r : rows) {
+    if (r.scenario != scenario || r.label != label || !counts(r)) continue;
+    deadline = r.give_up_after;
+    for (const auto& it : r.iteration_rows) {
+      StrategySample s;
+      s.recovery_time = it.recovery_time;
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+std::string time_text(const std::optional<StrategyTime>& t, Nanos deadline) {
+  if (!t) return "-";
+  return t->beyond_deadline ? "> " + format_ms(deadline) : format_ms(t->value);
+}
+
+std::string bound_text(Nanos b, Nanos deadline) {
+  if (b == Nanos::max()) return "> " + format_ms(deadline);
+  if (b == Nanos::min() || b == -Nanos::max()) return "< -" + format_ms(deadline);
+  const std::string s = format_ms(b);
+  return s.front() == '-' ? s : "+" + s;
+}
+
+void regressions(const std::vector<RunRow>& rows, const std::string& scenario, const CheckParams& p,
+                 std::vector<Finding>& out) {
+  std::vector<RunRow> mine;
+  for (const auto& r : rows)
+    if (r.scenario == scenario && counts(r)) mine.push_back(r);
+  const auto labels = labels_in_order(mine);
+  for (std::size_t i = 1; i < labels.size(); ++i) {
+    Nanos deadline{0};
+    const auto before = samples_of(mine, scenario, labels[i - 1], deadline);
+    const auto now = samples_of(mine, scenario, labels[i], deadline);
+    // The size first (cheap): a step within the tolerance needs no bootstrap.
+    const auto m_now = recovery_percentile(now, 0.5), m_before = recovery_percentile(before, 0.5);
+    if (!m_now || !m_before || (m_before->beyond_deadline && m_now->beyond_deadline)) continue;
+    if (!m_now->beyond_deadline && (m_before->beyond_deadline ||
+                                    static_cast<double>((m_now->value - m_before->value).count()) <=
+                                        p.tolerance * static_cast<double>(m_before->value.count())))
+      continue;
+    CompareParams cp;
+    cp.confidence = p.confidence;
+    cp.seed = kBootstrapSeed;
+    const StrategyPair pair = compare_pair(labels[i], now, labels[i - 1], before, cp);
+    if (!pair.significant || pair.ci_low <= Nanos{0}) continue;
+    Finding f{"regression", scenario, labels[i], "", ""};
+    f.text = fmt::format(
+        "{}: recovery time regressed at label '{}': median {} over {} iteration(s), against {} over {} at '{}' "
+        "(difference {}, {:g} % interval {} .. {})",
+        scenario, labels[i], time_text(m_now, deadline), now.size(), time_text(m_before, deadline), before.size(),
+        labels[i - 1], pair.difference ? bound_text(*pair.difference, deadline) : "unbounded", p.confidence,
+        bound_text(pair.ci_low, deadline), bound_text(pair.ci_high, deadline));
+    out.push_back(f);
+  }
+}
+
+bool failed(const RunRow& r, const std::string& threshold, bool& present) {
+  present = false;
+  bool bad = false;
+  for (const auto& v : r.verdicts)
+    if (v.threshold == threshold) {
+      present = true;
+      bad |= !v.passed;
+    }
+  return bad;
+}
+
+void recurrences(const std::vector<RunRow>& rows, const std::string& scenario, const CheckParams& p,
+                 std::vector<Finding>& out) {
+  std::vector<std::string> thresholds;
+  for (const auto& r : rows)
+    if (r.scenario == scenario)
+      for (const auto& v : r.verdicts)
+        if (std::find(thresholds.begin(), thresholds.end(), v.threshold) == thresholds.end())
+          thresholds.push_back(v.threshold);
+  for (const auto& t : thresholds) {
+    const RunRow* last_failure = nullptr;
+    int passes = 0;
+    for (const auto& r : rows) {
+      bool present = false;
+      if (r.scenario != scenario || !counts(r)) continue;
+      const bool bad = failed(r, t, present);
+      if (!present) continue;
+      if (!bad) {
+        ++passes;
+        continue;
+      }
+      if (last_failure && passes >= p.passes_between)
+        out.push_back({"recurrence", scenario, r.label, r.run_id,
+                       fmt::format("{}: verdict '{}' failed in run {} ({}), passed in the {} run(s) after it, and "
+                                   "failed again in run {} ({}): the failure came back",
+                                   scenario, t, last_failure->run_id, last_failure->label, passes, r.run_id,
+                                   r.label)});
+      last_failure = &r;
+      passes = 0;
+    }
+  }
+}
+
+void flaky(const std::vector<RunRow>& rows, const std::string& scenario, std::vector<Finding>& out) {
+  std::map<std::string, std::vector<const RunRow*>> by_text;
+  std::vector<std::string> order;
+  for (const auto& r : rows) {
+    if (r.scenario != scenario || (r.outcome != "passed" && r.outcome != "failed")) continue;
+    if (!by_text.count(r.scenario_digest)) order.push_back(r.scenario_digest);
+    by_text[r.scenario_digest].push_back(&r);
+  }
+  for (const auto& digest : order) {
+    const auto& runs = by_text[digest];
+    int changes = 0;
+    for (std::size_t i = 1; i < runs.size(); ++i) changes += runs[i]->outcome != runs[i - 1]->outcome;
+    if (changes < 2) continue;
+    out.push_back({"flaky", scenario, runs.back()->label, runs.back()->run_id,
+                   fmt::format("{}: flaky: the outcome changed {} times over {} runs of the same text ({})", scenario,
+                               changes, runs.size(), digest)});
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> labels_in_order(const std::vector<RunRow>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows)
+    if (std::find(out.begin(), out.end(), r.label) == out.end()) out.push_back(r.label);
+  return out;
+}
+
+std::vector<Finding> check_history(const std::vector<RunRow>& rows, const CheckParams& p) {
+  std::vector<Finding> out;
+  for (const auto& s : scenarios_in_order(rows)) {
+    regressions(rows, s, p, out);
+    recurrences(rows, s, p, out);
+    flaky(rows, s, out);
+  }
+  return out;
+}
+
+}  // namespace faultline

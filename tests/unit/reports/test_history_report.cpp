@@ -1,0 +1,62 @@
+// The history table as console text, Markdown (a CI step summary) and
+// JSON: every run a line, unbounded figures as "> deadline", findings
+// listed when checked.
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+#include "history_fixtures.hpp"
+#include "reports/history_report.hpp"
+
+using namespace faultline;
+using fixtures::history_row;
+
+namespace {
+
+std::vector<RunRow> rows() {
+  return {history_row("r1", "drill", "v1", 1, {200ms, 210ms}),
+          history_row("r2", "drill", "v2|x", 2, {std::nullopt, 210ms}, false)};
+}
+
+std::size_t count(const std::string& s, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto i = s.find(needle); i != std::string::npos; i = s.find(needle, i + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("history report: console table, one line per run, unbounded as > deadline") {
+  const std::string text = render_history(rows(), {}, false, HistoryFormat::console);
+  CHECK(count(text, "\n") == 3);
+  CHECK(text.find("when") == 0);
+  CHECK(text.find("2026-12-01T10:01:00Z  v1     drill     passed   210.000 ms") != std::string::npos);
+  CHECK(text.find("> 5000.000 ms") != std::string::npos);
+  CHECK(render_history({}, {}, false, HistoryFormat::console) == "no runs in the history match\n");
+  const std::string checked = render_history(rows(), {{"regression", "drill", "v2", "", "it got slower"}}, true,
+                                             HistoryFormat::console);
+  CHECK(checked.find("\nregression: it got slower\n") != std::string::npos);
+}
+
+TEST_CASE("history report: Markdown is a table with escaped cells and the findings under it") {
+  const std::string md = render_history(rows(), {{"recurrence", "drill", "v2", "r2", "came back"}}, true,
+                                        HistoryFormat::markdown);
+  CHECK(md.starts_with("### faultline history: 2 run(s)\n\n| when | label |"));
+  CHECK(count(md, "\n|") == 4);  // header, rule, two runs
+  CHECK(md.find("v2\\|x") != std::string::npos);
+  CHECK(md.find("- **recurrence**: came back") != std::string::npos);
+  CHECK(render_history(rows(), {}, true, HistoryFormat::markdown).find("No regression, recurrence or flaky") !=
+        std::string::npos);
+}
+
+TEST_CASE("history report: JSON holds every run with its figures and the findings") {
+  const auto doc = boost::json::parse(render_history(rows(), {}, true, HistoryFormat::json));
+  const auto& runs = doc.at("runs").as_array();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].at("recovery_time_max_ns").as_int64() == 210'000'000);
+  CHECK(runs[1].at("recovery_time_max_ns").is_null());
+  CHECK(runs[1].at("outcome").as_string() == "failed");
+  CHECK(runs[1].at("iteration_figures").as_array().size() == 2);
+  CHECK(doc.at("findings").as_array().empty());
+  CHECK_FALSE(boost::json::parse(render_history(rows(), {}, false, HistoryFormat::json)).as_object().contains("findings"));
+}
