@@ -3,14 +3,19 @@
 // through Beast's stream expiry (set once at the deadline: it bounds the
 // connect, the write and the read); a probe whose host is a name also races
 // a steady_timer, since resolving is not bounded by the stream. Exec probes
-// rely on run_command's timeout, which kills the command's group.
+// rely on run_command's timeout, which kills the command's group. An HTTP
+// probe's connection is closed after the server closes it (awaited after the
+// sample has ended, one interval at most), as a prober reading to the end of
+// the stream does: the connection's TIME_WAIT stays with the server.
 // Failures of the probed system become failing outcomes with a short,
 // specific detail; nothing here throws for them.
 #include "scenario/text_match.hpp"
 #include "system/probe.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -175,6 +180,25 @@ asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, 
   co_return pass("connected");
 }
 
+/// Closes an HTTP probe's connection once the server has closed its side
+/// (end of stream, or any error), or after `bound` at most (a server that
+/// keeps the connection open). Closing after the server does, as a prober
+/// reading to the end of the stream does, leaves the connection's TIME_WAIT
+/// with the server; closing first (with a shutdown, as the probe did before)
+/// left one on this host per probe execution, 5,000 a second at five 1 kHz
+/// HTTP probes, which the kernel then had to recycle on every connect
+/// (docs/benchmarks.md). It runs after the sample has ended: no figure
+/// depends on it.
+asio::awaitable<void> drain_then_close(beast::tcp_stream stream, Nanos bound) {
+  stream.expires_after(std::chrono::duration_cast<SteadyClock::duration>(std::max(bound, Nanos(1'000'000))));
+  char sink[256];
+  for (;;) {
+    const auto read = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (std::get<0>(read)) break;
+  }
+  stream.close();
+}
+
 http::request<http::empty_body> make_request(const ProbeSpec& p, std::uint16_t port) {
   http::request<http::empty_body> req;
   const auto verb = http::string_to_verb(p.method);
@@ -211,9 +235,11 @@ asio::awaitable<ProbeOutcome> http_probe(const ProbeSpec& p, std::uint16_t port,
   parser.body_limit(kMaxBody);
   if (req.method() == http::verb::head) parser.skip(true);  // no body follows
   co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream.close();
+  // The answer is in: the sample ends here. The connection is closed after
+  // the server's own close (it was asked for one), which a detached read
+  // awaits for at most one interval (drain_then_close).
+  asio::co_spawn(stream.get_executor(), drain_then_close(std::move(stream), std::min(p.interval, p.effective_timeout())),
+                 asio::detached);
   co_return judge_response(p, parser.get());
 }
 
