@@ -195,6 +195,15 @@ QuickConnect quick_connect(const tcp::endpoint& ep) {
   return q;
 }
 
+/// Hands `fd` to `socket` (registering it with the reactor); closes it if that fails.
+void adopt(tcp::socket& socket, const tcp::endpoint& ep, int fd) {
+  boost::system::error_code ec;
+  socket.assign(ep.protocol(), fd, ec);
+  if (!ec) return;
+  ::close(fd);
+  throw boost::system::system_error(ec);
+}
+
 /// Waits, until `deadline`, for the pending connect of `socket` to complete;
 /// throws its failure (a timeout as asio::error::timed_out).
 asio::awaitable<void> finish_connect(tcp::socket& socket, TimePoint deadline) {
@@ -217,7 +226,7 @@ asio::awaitable<void> connect(beast::tcp_stream& stream, const ProbeSpec& p, std
     if (p.netns.empty()) {
       const QuickConnect q = quick_connect(ep);
       if (q.fd < 0) throw boost::system::system_error(q.ec);
-      stream.socket().assign(ep.protocol(), q.fd);
+      adopt(stream.socket(), ep, q.fd);
       if (q.pending) co_await finish_connect(stream.socket(), deadline);
       co_return;
     }
@@ -239,13 +248,15 @@ asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, 
   // An address in the harness's own namespace: a connect that completes at
   // once never touches the reactor (socket, connect, connect, close).
   if (const auto addr = address_of(p.host); addr && p.netns.empty()) {
-    const QuickConnect q = quick_connect(tcp::endpoint(*addr, port));
+    const tcp::endpoint ep(*addr, port);
+    const QuickConnect q = quick_connect(ep);
     if (q.fd < 0) throw boost::system::system_error(q.ec);
     if (!q.pending) {
       ::close(q.fd);
       co_return pass("connected");
     }
-    tcp::socket socket(co_await asio::this_coro::executor, tcp::endpoint(*addr, port).protocol(), q.fd);
+    tcp::socket socket(co_await asio::this_coro::executor);
+    adopt(socket, ep, q.fd);
     co_await finish_connect(socket, deadline);
     co_return pass("connected");
   }
