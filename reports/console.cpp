@@ -43,7 +43,7 @@ std::string iteration_table(const RunRecord& r) {
   for (const auto& m : r.iterations) {
     std::string recovery = m.recovered ? opt_ms(m.recovery_time)
                                        : "> " + format_ms(r.scenario.give_up_after);
-    out += fmt::format("  {:>4}  {:<9} {:>14} {:>14} {:>16} {:>9}\n", m.index, m.impact ? "yes" : "absorbed",
+    out += fmt::format("  {:>4}  {:<9} {:>14} {:>14} {:>16} {:>9}\n", m.index, impact_text(m),
                        opt_ms(m.ttd), m.recovered ? opt_ms(m.ttr) : "-", recovery, m.relapses);
     uncertainty = std::max(uncertainty, m.uncertainty);
   }

@@ -354,6 +354,9 @@ constexpr const char* kDefs =
 
 std::string iteration_caption(const RunRecord& r, const IterationMetrics& m) {
   const std::string pm = "+/- " + format_ms(m.uncertainty);
+  if (!m.impact && m.undetermined)
+    return fmt::format("Undetermined: no trustworthy sample showed an impact (the harness was stalled or decided "
+                       "samples itself; {}).", pm);
   if (!m.impact) return fmt::format("Fault absorbed: no failing sample ({}).", pm);
   std::string out = fmt::format("Impact after {} (TTD), ", ms_or_dash(m.ttd));
   if (m.recovered)

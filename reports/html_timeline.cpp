@@ -101,8 +101,9 @@ std::string episode_rows(const IterationMetrics& m, const XScale& xs, double top
   out += row_label(ey + 16, "outage");
   out += row_label(my + 14, "TTD / TTR");
   if (m.episodes.empty())
-    out += fmt::format("<text class=\"absorbed\" x=\"{}\" y=\"{}\">fault absorbed: no failing sample</text>",
-                       n1(xs.x(m.inject) + 6), n1(ey + 16));
+    out += fmt::format("<text class=\"absorbed\" x=\"{}\" y=\"{}\">{}</text>", n1(xs.x(m.inject) + 6), n1(ey + 16),
+                       m.undetermined ? "undetermined: no trustworthy sample showed an impact"
+                                      : "fault absorbed: no failing sample");
   for (const auto& e : m.episodes) {
     const double x0 = xs.x(e.start);
     const double x1 = std::max(xs.x(e.end.value_or(xs.hi)), x0 + 2);

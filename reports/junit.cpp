@@ -35,7 +35,10 @@ std::string seconds(Nanos d) {
 std::string iteration_summary(const RunRecord& r, const IterationMetrics& m) {
   const Nanos u = m.uncertainty;
   std::string out;
-  if (!m.impact)
+  if (!m.impact && m.undetermined)
+    out = fmt::format("undetermined: no trustworthy sample showed an impact (the harness was stalled or decided "
+                      "samples itself; +/- {})\n", format_ms(u));
+  else if (!m.impact)
     out = fmt::format("fault absorbed: no failing sample (recovery time 0.000 ms, +/- {})\n", format_ms(u));
   else
     out = fmt::format("TTD {}\n", figure_text(m.ttd, m.ttd_bracket, u));

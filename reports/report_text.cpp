@@ -47,7 +47,10 @@ std::string recovery_text(const RunRecord& r, const IterationMetrics& m) {
   return format_ms(*m.recovery_time);
 }
 
-std::string impact_text(const IterationMetrics& m) { return m.impact ? "yes" : "absorbed"; }
+std::string impact_text(const IterationMetrics& m) {
+  // Undetermined: no trustworthy sample saw an impact, which is not absorption.
+  return m.impact ? "yes" : m.undetermined ? "unknown" : "absorbed";
+}
 
 Nanos max_uncertainty(const RunRecord& r) {
   Nanos u{0};
@@ -103,6 +106,8 @@ std::vector<std::string> injection_lines(const RunRecord& r) {
         line += "TTD " + figure_text(im.ttd, im.ttd_bracket, m.uncertainty) + ", ";
       else if (im.during_outage)
         line += fmt::format("during the outage of episode {}, ", im.episode);
+      else if (m.undetermined)
+        line += "no impact seen (undetermined), ";
       else
         line += "absorbed, ";
       line += "recovery time " + (im.recovered ? figure_text(im.recovery_time, im.recovery_bracket, m.uncertainty)
@@ -121,17 +126,22 @@ std::vector<std::string> harness_warnings(const RunRecord& r) {
   std::vector<std::string> out;
   // The record holds only stalls longer than a probe interval; under load
   // they can be many, so they are summed up with the longest named.
+  // A record entry may be a span of several stalls (record/stall_spans.hpp).
   if (!r.stalls.empty()) {
     Nanos total{0};
+    std::uint64_t count = 0;
     const HarnessStall* longest = &r.stalls.front();
     for (const auto& s : r.stalls) {
-      total += s.end - s.start;
-      if (s.end - s.start > longest->end - longest->start) longest = &s;
+      total += s.stalled_time();
+      count += s.count;
+      if (s.longest_stall() > longest->longest_stall()) longest = &s;
     }
-    out.push_back(fmt::format("the harness did not run on schedule {} time(s), {} in all; the longest {} from {} to {}{}: "
+    const std::string where = longest->count > 1 ? fmt::format("within {} stalls from {} to {}", longest->count,
+                                                               format_ms(longest->start), format_ms(longest->end))
+                                                 : fmt::format("from {} to {}", format_ms(longest->start), format_ms(longest->end));
+    out.push_back(fmt::format("the harness did not run on schedule {} time(s), {} in all; the longest {} {}{}: "
                               "the figures around them are bracketed accordingly",
-                              r.stalls.size(), format_ms(total), format_ms(longest->end - longest->start),
-                              format_ms(longest->start), format_ms(longest->end),
+                              count, format_ms(total), format_ms(longest->longest_stall()), where,
                               longest->probe.empty() ? "" : " (probe '" + longest->probe + "')"));
   }
   for (const auto& m : r.iterations) {

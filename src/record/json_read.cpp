@@ -489,6 +489,15 @@ HarnessStall read_stall(const Reader& c, const json::value& v, const std::string
   s.end = o.ns("end_ns");
   s.probe = o.str("probe");
   if (s.end < s.start) c.fail(o.at_path("end_ns"), "before start_ns");
+  // A span of several stalls (record/stall_spans.hpp); absent: one stall.
+  if (o.has("count")) {
+    s.count = o.u64("count");
+    s.stalled = o.ns("stalled_ns");
+    s.longest = o.ns("longest_ns");
+    if (s.count == 0) c.fail(o.at_path("count"), "is 0");
+    if (s.stalled > s.end - s.start) c.fail(o.at_path("stalled_ns"), "longer than the span");
+    if (s.longest > s.stalled) c.fail(o.at_path("longest_ns"), "longer than stalled_ns");
+  }
   o.finish();
   return s;
 }

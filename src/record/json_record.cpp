@@ -357,7 +357,13 @@ json::object record_head(const RunRecord& r) {
   };
   if (!r.workloads.empty()) head["workloads"] = array_of(r.workloads, workload_json);
   head["stalls"] = array_of(r.stalls, [](const HarnessStall& s) {
-    return json::object{{"start_ns", ns(s.start)}, {"end_ns", ns(s.end)}, {"probe", s.probe}};
+    json::object o{{"start_ns", ns(s.start)}, {"end_ns", ns(s.end)}, {"probe", s.probe}};
+    if (s.count > 1) {  // a span of several stalls (record/stall_spans.hpp)
+      o["count"] = s.count;
+      o["stalled_ns"] = ns(s.stalled_time());
+      o["longest_ns"] = ns(s.longest_stall());
+    }
+    return o;
   });
   if (!r.scenario.strategies.empty()) head["strategies"] = strategies_json(r);  // issue 17
   return head;

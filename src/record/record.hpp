@@ -350,12 +350,22 @@ struct Verdict {
 enum class Outcome { passed, failed, usage_error, inconclusive, harness_error, interrupted };
 
 /// A time the harness did not run on schedule for longer than a probe interval
-/// (it was stopped, starved of CPU, or blocked).
+/// (it was stopped, starved of CPU, or blocked), or a span of such times of
+/// one source merged into one (record/stall_spans.hpp: `count` stalls, of
+/// `stalled` time in all, inside [start, end]; a span is read as a stall
+/// over its whole length, never less).
 struct HarnessStall {
   Nanos start{0};     ///< the last moment it was seen running on schedule
   Nanos end{0};       ///< when it ran again
   std::string probe;  ///< whose scheduler saw it; "" = the whole harness
+  std::uint64_t count = 1;  ///< the stalls merged into this span
+  Nanos stalled{0};   ///< the time they covered in all; 0: the whole span (one stall)
+  Nanos longest{0};   ///< the longest of them; 0: the whole span (one stall)
   bool operator==(const HarnessStall&) const = default;
+  /// The time the harness was stalled inside the span.
+  Nanos stalled_time() const { return stalled.count() > 0 ? stalled : end - start; }
+  /// The longest single stall inside the span.
+  Nanos longest_stall() const { return longest.count() > 0 ? longest : end - start; }
 };
 
 /// Everything a run leaves behind.

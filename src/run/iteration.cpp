@@ -247,8 +247,10 @@ asio::awaitable<void> Run::observe(IterationWindow& w, const std::string& tag) {
   }
   scheduler_->cut(w.observed_until + Nanos{1});  // samples started after it are not this iteration's
   const auto m = measure_iteration(scheduler_->series(), w, params_);
+  // Whether "no impact" is absorption is the conclusion's to say: samples
+  // the harness decided and its stalls are judged there (measure/evidence.hpp).
   if (!m.impact)
-    log(fmt::format("{}: no impact (fault absorbed)", tag));
+    log(fmt::format("{}: no failing sample seen", tag));
   else if (m.recovered)
     log(fmt::format("{}: impact after {}, recovered {} after injection{}", tag, format_ms(*m.ttd),
                     format_ms(*m.recovery_time), m.relapses ? fmt::format(", {} relapse(s)", m.relapses) : ""));

@@ -223,8 +223,8 @@ void Run::warn_stalls() {
   Nanos longest{0};
   std::size_t n = 0;
   for (const auto& st : stall_watch_->peek()) {
-    ++n;
-    longest = std::max(longest, st.end - st.start);
+    n += st.count;
+    longest = std::max(longest, st.longest_stall());
   }
   if (n == 0) return;
   warn(fmt::format("the harness itself did not run on schedule {} time(s) (longest {}): it was stopped or "

@@ -9,19 +9,6 @@
 
 namespace faultline {
 
-void add_stall(std::vector<HarnessStall>& stalls, HarnessStall s, Nanos gap) {
-  for (auto it = stalls.rbegin(); it != stalls.rend(); ++it) {
-    if (it->probe != s.probe) continue;
-    if (s.start <= it->end + gap) {
-      it->start = std::min(it->start, s.start);
-      it->end = std::max(it->end, s.end);
-      return;
-    }
-    break;
-  }
-  stalls.push_back(std::move(s));
-}
-
 StallWatch::StallWatch(const RunClock& clock, Nanos period)
     : clock_(clock), period_(std::max<Nanos>(period, Nanos(1'000'000))) {}
 

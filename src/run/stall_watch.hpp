@@ -16,6 +16,7 @@
 
 #include "os/clock.hpp"
 #include "record/record.hpp"
+#include "record/stall_spans.hpp"  // add_stall: merged, bounded spans
 
 namespace faultline {
 
@@ -48,9 +49,5 @@ class StallWatch {
   std::vector<HarnessStall> stalls_;
   std::thread thread_;
 };
-
-/// Appends `s` to `stalls`, merged into the last one of the same source when
-/// they overlap or are less than `gap` apart (one long starvation, not many).
-void add_stall(std::vector<HarnessStall>& stalls, HarnessStall s, Nanos gap);
 
 }  // namespace faultline

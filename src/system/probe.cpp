@@ -3,14 +3,22 @@
 // through Beast's stream expiry (set once at the deadline: it bounds the
 // connect, the write and the read); a probe whose host is a name also races
 // a steady_timer, since resolving is not bounded by the stream. Exec probes
-// rely on run_command's timeout, which kills the command's group.
+// rely on run_command's timeout, which kills the command's group. An HTTP
+// probe's connection is closed after the server closes it (awaited after the
+// sample has ended, one interval at most), as a prober reading to the end of
+// the stream does: the connection's TIME_WAIT stays with the server.
 // Failures of the probed system become failing outcomes with a short,
 // specific detail; nothing here throws for them.
 #include "scenario/text_match.hpp"
 #include "system/probe.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +29,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <fmt/format.h>
 #include <optional>
@@ -148,12 +157,80 @@ std::optional<asio::ip::address> address_of(const std::string& host) {
   return addr;
 }
 
+/// A connect begun without the reactor (quick_connect).
+struct QuickConnect {
+  int fd = -1;                     ///< the socket, connected or still connecting; -1 on failure
+  boost::system::error_code ec;    ///< the failure (refused, unreachable, no descriptor)
+  bool pending = false;            ///< the handshake has not completed yet
+};
+
+/// Connects a non-blocking socket to `ep` with connect() alone. On loopback
+/// (and wherever the peer's answer is processed within the call) the
+/// handshake, or the refusal, is complete when the first connect() returns
+/// EINPROGRESS, and a second connect() reports it: 0 connected, an error
+/// refused. Only when it is still pending (EALREADY) does the probe wait on
+/// the reactor. This spares each execution what a connect through the
+/// reactor costs besides the connect itself (a non-blocking ioctl, an
+/// epoll_ctl to add the socket and one to watch it for writing, a poll, a
+/// getsockopt, a wake-up), which made faultline's connects dearer than a
+/// blocking prober's (docs/benchmarks.md). The outcome and the sample's
+/// times are the same.
+QuickConnect quick_connect(const tcp::endpoint& ep) {
+  QuickConnect q;
+  q.fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (q.fd < 0) {
+    q.ec = boost::system::error_code(errno, boost::system::system_category());
+    return q;
+  }
+  int rc = ::connect(q.fd, ep.data(), static_cast<socklen_t>(ep.size()));
+  if (rc != 0 && errno == EINPROGRESS) rc = ::connect(q.fd, ep.data(), static_cast<socklen_t>(ep.size()));
+  if (rc == 0 || errno == EISCONN) return q;
+  if (errno == EALREADY || errno == EINPROGRESS) {
+    q.pending = true;
+    return q;
+  }
+  q.ec = boost::system::error_code(errno, boost::system::system_category());
+  ::close(q.fd);
+  q.fd = -1;
+  return q;
+}
+
+/// Hands `fd` to `socket` (registering it with the reactor); closes it if that fails.
+void adopt(tcp::socket& socket, const tcp::endpoint& ep, int fd) {
+  boost::system::error_code ec;
+  socket.assign(ep.protocol(), fd, ec);
+  if (!ec) return;
+  ::close(fd);
+  throw boost::system::system_error(ec);
+}
+
+/// Waits, until `deadline`, for the pending connect of `socket` to complete;
+/// throws its failure (a timeout as asio::error::timed_out).
+asio::awaitable<void> finish_connect(tcp::socket& socket, TimePoint deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_at(deadline);
+  auto r = co_await (socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable)) ||
+                     timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (r.index() == 1) throw boost::system::system_error(asio::error::timed_out);
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err != 0) throw boost::system::system_error(boost::system::error_code(err, boost::system::system_category()));
+}
+
 /// Connects `stream` to the probe's target (in its namespace, if any): the
 /// address itself when the host is one, else every address it resolves to.
-asio::awaitable<void> connect(beast::tcp_stream& stream, const ProbeSpec& p, std::uint16_t port) {
+asio::awaitable<void> connect(beast::tcp_stream& stream, const ProbeSpec& p, std::uint16_t port, TimePoint deadline) {
   if (const auto addr = address_of(p.host)) {
     const tcp::endpoint ep(*addr, port);
-    if (!p.netns.empty()) open_in(stream.socket(), p.netns, ep);
+    if (p.netns.empty()) {
+      const QuickConnect q = quick_connect(ep);
+      if (q.fd < 0) throw boost::system::system_error(q.ec);
+      adopt(stream.socket(), ep, q.fd);
+      if (q.pending) co_await finish_connect(stream.socket(), deadline);
+      co_return;
+    }
+    open_in(stream.socket(), p.netns, ep);
     co_await stream.async_connect(ep, asio::use_awaitable);
     co_return;
   }
@@ -168,11 +245,45 @@ asio::awaitable<void> connect(beast::tcp_stream& stream, const ProbeSpec& p, std
 }
 
 asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, TimePoint deadline) {
+  // An address in the harness's own namespace: a connect that completes at
+  // once never touches the reactor (socket, connect, connect, close).
+  if (const auto addr = address_of(p.host); addr && p.netns.empty()) {
+    const tcp::endpoint ep(*addr, port);
+    const QuickConnect q = quick_connect(ep);
+    if (q.fd < 0) throw boost::system::system_error(q.ec);
+    if (!q.pending) {
+      ::close(q.fd);
+      co_return pass("connected");
+    }
+    tcp::socket socket(co_await asio::this_coro::executor);
+    adopt(socket, ep, q.fd);
+    co_await finish_connect(socket, deadline);
+    co_return pass("connected");
+  }
   beast::tcp_stream stream(co_await asio::this_coro::executor);
   stream.expires_at(deadline);
-  co_await connect(stream, p, port);
+  co_await connect(stream, p, port, deadline);
   stream.close();
   co_return pass("connected");
+}
+
+/// Closes an HTTP probe's connection once the server has closed its side
+/// (end of stream, or any error), or after `bound` at most (a server that
+/// keeps the connection open). Closing after the server does, as a prober
+/// reading to the end of the stream does, leaves the connection's TIME_WAIT
+/// with the server; closing first (with a shutdown, as the probe did before)
+/// left one on this host per probe execution, 5,000 a second at five 1 kHz
+/// HTTP probes, which the kernel then had to recycle on every connect
+/// (docs/benchmarks.md). It runs after the sample has ended: no figure
+/// depends on it.
+asio::awaitable<void> drain_then_close(beast::tcp_stream stream, Nanos bound) {
+  stream.expires_after(std::chrono::duration_cast<SteadyClock::duration>(std::max(bound, Nanos(1'000'000))));
+  char sink[256];
+  for (;;) {
+    const auto read = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (std::get<0>(read)) break;
+  }
+  stream.close();
 }
 
 http::request<http::empty_body> make_request(const ProbeSpec& p, std::uint16_t port) {
@@ -203,7 +314,7 @@ ProbeOutcome judge_response(const ProbeSpec& p, const http::response<http::strin
 asio::awaitable<ProbeOutcome> http_probe(const ProbeSpec& p, std::uint16_t port, TimePoint deadline) {
   beast::tcp_stream stream(co_await asio::this_coro::executor);
   stream.expires_at(deadline);
-  co_await connect(stream, p, port);
+  co_await connect(stream, p, port, deadline);
   auto req = make_request(p, port);
   co_await http::async_write(stream, req, asio::use_awaitable);
   beast::flat_buffer buffer;
@@ -211,9 +322,11 @@ asio::awaitable<ProbeOutcome> http_probe(const ProbeSpec& p, std::uint16_t port,
   parser.body_limit(kMaxBody);
   if (req.method() == http::verb::head) parser.skip(true);  // no body follows
   co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream.close();
+  // The answer is in: the sample ends here. The connection is closed after
+  // the server's own close (it was asked for one), which a detached read
+  // awaits for at most one interval (drain_then_close).
+  asio::co_spawn(stream.get_executor(), drain_then_close(std::move(stream), std::min(p.interval, p.effective_timeout())),
+                 asio::detached);
   co_return judge_response(p, parser.get());
 }
 

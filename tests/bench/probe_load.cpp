@@ -116,6 +116,19 @@ bool bare_probe(const sockaddr_in& to, bool http) {
   return ok;
 }
 
+/// Waits until a server accepts on `port` (5 s at most).
+void wait_until_accepting(int port) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < 500; ++i) {
+    if (bare_probe(to, false)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("the floor's server did not start");
+}
+
 /// The floor peer, in a child process: 5 tcp and 5 http probes every 1 ms
 /// tick (absolute deadlines, a late tick is skipped like faultline skips
 /// overruns) for `seconds`. Returns its CPU time and the probes it completed.
@@ -198,6 +211,16 @@ at = "{seconds}s"
 )",
                                fmt::arg("server", flaky_server_bin()), fmt::arg("probes", probes),
                                fmt::arg("seconds", seconds)));
+  // The floor runs half its time before faultline and half after, each
+  // against a server of its own, so that a load that drifts over the run
+  // weighs on both alike.
+  const int port = free_port();
+  Spawned floor_server = spawn({flaky_server_bin(), "--port", std::to_string(port)}, dir.path, "floor-server");
+  wait_until_accepting(port);
+  const double floor_load_before = load_average();
+  const FloorResult floor_first = run_floor(port, seconds / 2);
+  const double floor_load_mid = load_average();
+
   const double load_before = load_average();
   Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", (dir / "run").string(), "--quiet"},
                       dir.path, "run");
@@ -205,12 +228,14 @@ at = "{seconds}s"
   ProcUsage harness, server;
   pid_t server_pid = 0;
   std::vector<std::pair<double, double>> rss;  ///< (seconds since spawn, VmRSS MB)
+  std::vector<double> cpu;                     ///< CPU seconds at each of those readings
   const auto spawned_at = std::chrono::steady_clock::now();
   for (;;) {
     if (auto u = usage_of(run.pid)) {
       harness = *u;
       rss.emplace_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - spawned_at).count(),
                        static_cast<double>(u->rss_kb) / 1024);
+      cpu.push_back(u->cpu_s);
     }
     if (!server_pid) server_pid = child_named(run.pid, "flaky_server");
     if (server_pid)
@@ -240,7 +265,14 @@ at = "{seconds}s"
       late_max = std::max(late_max, l->at("max_ns").as_int64());
     }
   }
-  const std::size_t stalls = rec.as_object().contains("stalls") ? rec.at("stalls").as_array().size() : 0;
+  // The record's stalls: its entries (a span may hold several stalls: count).
+  std::size_t stalls = 0, stall_entries = 0;
+  if (const auto* list = rec.as_object().if_contains("stalls"))
+    for (const auto& st : list->as_array()) {
+      ++stall_entries;
+      const auto* n = st.as_object().if_contains("count");
+      stalls += n ? static_cast<std::size_t>(n->as_int64()) : 1;
+    }
   const double wall = static_cast<double>(rec.at("environment").at("duration_ns").as_int64()) / 1e9;
   fmt::print("10 probes (5 tcp, 5 http) at 1 kHz for {} s; faultline exit {}; load average before {:.2f}, after {:.2f}\n",
              seconds, code, load_before, load_average());
@@ -277,37 +309,37 @@ at = "{seconds}s"
       points += fmt::format("{}{:.0f} s: {:.1f} MB", k > 1 ? ", " : "", t, mb);
     }
     const double last = rss[probing - 1].second;
+    fmt::print("  faultline CPU by the end of probing ({:.0f} s): {:.2f} s; after it (injection, measurement, the record): "
+               "{:.2f} s\n",
+               rss[probing - 1].first, cpu[probing - 1], harness.cpu_s - cpu[probing - 1]);
     fmt::print("  faultline RSS over the run: {}; at the end of probing ({:.0f} s): {:.1f} MB\n", points,
                rss[probing - 1].first, last);
     fmt::print("  growth over the second half of the probing: {:.3f} MB/min; projected RSS after 1 hour of probing: "
                "{:.1f} MB (target < 30 MB)\n",
                slope * 60, last + slope * std::max(0.0, 3600.0 - rss[probing - 1].first));
-    fmt::print("  the record's stalls: {} (each one kept in memory: {:.1f} MB at 48 bytes)\n", stalls,
-               static_cast<double>(stalls) * 48 / 1e6);
+    fmt::print("  the record's stalls: {} in {} entries (spans; {:.2f} MB in memory at 72 bytes each)\n", stalls,
+               stall_entries, static_cast<double>(stall_entries) * 72 / 1e6);
   }
   line("peer, server:", server, "", wall);
   fmt::print("  ratio harness/server CPU: {:.2f}\n", server.cpu_s > 0 ? harness.cpu_s / server.cpu_s : 0.0);
 
-  // The floor: the same probe executions with bare blocking calls, against a
-  // server of its own.
-  const int port = free_port();
-  Spawned floor_server = spawn({flaky_server_bin(), "--port", std::to_string(port)}, dir.path, "floor-server");
-  bool up = false;
-  for (int i = 0; i < 500 && !up; ++i) {  // until it accepts (5 s at most)
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<std::uint16_t>(port));
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    up = bare_probe(to, false);
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (!up) throw std::runtime_error("the floor's server did not start");
-  const double floor_load_before = load_average();
-  const FloorResult floor = run_floor(port, seconds);
+  // The floor's second half: the same probe executions with bare blocking
+  // calls, right after faultline's run.
+  const FloorResult floor_second = run_floor(port, seconds - seconds / 2);
   ::kill(floor_server.pid, SIGTERM);
   wait_for(floor_server, std::chrono::seconds(5));
-  fmt::print("  floor prober: {} probe executions ({:.0f}/s, {} ok); load average before {:.2f}, after {:.2f}\n",
-             floor.probes, static_cast<double>(floor.probes) / seconds, floor.ok, floor_load_before, load_average());
+  FloorResult floor;
+  floor.probes = floor_first.probes + floor_second.probes;
+  floor.ok = floor_first.ok + floor_second.ok;
+  floor.usage.cpu_s = floor_first.usage.cpu_s + floor_second.usage.cpu_s;
+  floor.usage.user_s = floor_first.usage.user_s + floor_second.usage.user_s;
+  floor.usage.peak_rss_kb = std::max(floor_first.usage.peak_rss_kb, floor_second.usage.peak_rss_kb);
+  fmt::print("  floor prober, first half: {} probe executions in {:.2f} s of CPU (load average before {:.2f}, after {:.2f}); "
+             "second half: {} in {:.2f} s (after {:.2f})\n",
+             floor_first.probes, floor_first.usage.cpu_s, floor_load_before, floor_load_mid, floor_second.probes,
+             floor_second.usage.cpu_s, load_average());
+  fmt::print("  floor prober: {} probe executions ({:.0f}/s, {} ok)\n", floor.probes,
+             static_cast<double>(floor.probes) / seconds, floor.ok);
   line("peer, floor:", floor.usage, "", static_cast<double>(seconds));
   const double ratio =
       floor.usage.cpu_s > 0 && floor.probes > 0 && samples > 0

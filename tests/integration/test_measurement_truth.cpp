@@ -343,18 +343,25 @@ TEST_CASE("truth: a server that holds requests through the outage and answers wh
   check_truth(s, truth::run(dir, s), true);
 }
 
-TEST_CASE("truth: the harness stopped (SIGSTOP) for 5 s during a real outage is never 'absorbed' nor a number it did not see"
-          * doctest::may_fail()) {
-  // The issue-15 reproduction: a 1.5 s outage, the harness stopped from
-  // 0.1 s into it until 5 s later. Either the run measures the outage with a
+TEST_CASE("truth: the harness stopped (SIGSTOP) for 5 s during a real outage is never 'absorbed' nor a number it did not see") {
+  // The issue-15 reproduction: a real outage, the harness stopped from 0.1 s
+  // into it until 5 s later. Either the run measures the outage with a
   // bracket that holds the truth, or it is inconclusive (exit 3); it reports
   // the stall either way, and never passes the fault as absorbed.
+  // It failed now and then under load: when the harness had completed no
+  // failing sample before the stop (starved for that 0.1 s), the sample in
+  // flight ended 5 s later (decided by the harness, not evidence) and the
+  // outage was over by then, so the run was rightly inconclusive, but its
+  // console still said "no impact (fault absorbed)" and showed the iteration
+  // as "absorbed" (it now says "no failing sample seen" and "unknown").
+  // The outage lasts 3 s (the reproduction's was 1.5 s) so that a test
+  // process itself delayed by the load still stops the harness inside it.
   TempDir dir;
   truth::Setup s;
   s.kind = "http";
   s.interval_ns = 50'000'000;
   s.timeout_ns = 100'000'000;
-  s.pattern = {1'500'000'000};
+  s.pattern = {3'000'000'000};
   s.iterations = 1;
   s.name = "stopped";
   const fs::path file = dir / "stopped.toml";
@@ -374,10 +381,13 @@ TEST_CASE("truth: the harness stopped (SIGSTOP) for 5 s during a real outage is 
   CHECK(out.find("absorbed") == std::string::npos);
 
   const json::value rec = read_json(out_dir / "run.json");
-  // The stall is in the record: one covering (most of) the 5 s stop.
+  // The stall is in the record: one covering (most of) the 5 s stop (a span
+  // of several stalls names its longest).
   std::int64_t longest = 0;
-  for (const auto& st : rec.at("stalls").as_array())
-    longest = std::max(longest, st.at("end_ns").as_int64() - st.at("start_ns").as_int64());
+  for (const auto& st : rec.at("stalls").as_array()) {
+    const auto* in_span = st.as_object().if_contains("longest_ns");
+    longest = std::max(longest, in_span ? in_span->as_int64() : st.at("end_ns").as_int64() - st.at("start_ns").as_int64());
+  }
   CHECK(longest >= 4'500'000'000);
   CHECK((out + err).find("did not run on schedule") != std::string::npos);
 

@@ -86,10 +86,18 @@ TEST_CASE("json_read: stalls, scheduled ticks and lateness round-trip, and older
   r.probes[0].lateness_p99 = Nanos(900'000);
   r.probes[0].lateness_max = Nanos(5'050'000'000);
   r.stalls = {HarnessStall{Nanos(1'000'000'000), Nanos(6'050'000'000), ""},
-              HarnessStall{Nanos(7'000'000'000), Nanos(7'020'000'000), r.probes[0].name}};
+              HarnessStall{Nanos(7'000'000'000), Nanos(7'020'000'000), r.probes[0].name},
+              // a span of 40 stalls (record/stall_spans.hpp)
+              HarnessStall{Nanos(8'000'000'000), Nanos(9'000'000'000), r.probes[0].name, 40, Nanos(120'000'000),
+                           Nanos(9'000'000)}};
   const std::string text = render_json(r);
   const RunRecord back = read_run_record(text, "run.json");
   CHECK(back.stalls == r.stalls);
+  CHECK(back.stalls[2].count == 40);
+  CHECK(back.stalls[2].stalled_time() == Nanos(120'000'000));
+  CHECK(back.stalls[0].count == 1);  // one stall: no count written, read as one
+  CHECK(contains(read_error(edited(r, [](json::value& v) { v.at("stalls").at(2).as_object()["stalled_ns"] = 2'000'000'000; })),
+                 "stalls[2].stalled_ns: longer than the span"));
   CHECK(back.probes[0].scheduled == 1234);
   CHECK(back.probes[0].lateness_p50 == Nanos(15'000));
   CHECK(back.probes[0].lateness_p99 == Nanos(900'000));
@@ -305,7 +313,8 @@ TEST_CASE("json_read: the JSON Schema accepts every record faultline writes and 
   }
   {  // with a stall and a probe's lateness filled in
     RunRecord stalled = fixtures::failing();
-    stalled.stalls = {HarnessStall{Nanos(1'000'000'000), Nanos(6'050'000'000), ""}};
+    stalled.stalls = {HarnessStall{Nanos(1'000'000'000), Nanos(6'050'000'000), ""},
+                      HarnessStall{Nanos(7'000'000'000), Nanos(8'000'000'000), "", 30, Nanos(90'000'000), Nanos(5'000'000)}};
     stalled.probes.at(0).scheduled = 10;
     stalled.probes.at(0).lateness_max = Nanos(5'000'000);
     good.push_back((dir / "stalled.json").string());

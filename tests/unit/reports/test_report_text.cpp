@@ -112,4 +112,25 @@ TEST_CASE("report_text: figures with their brackets, every episode and injection
   CHECK(warnings[0].find("did not run on schedule 1 time(s), 400.000 ms in all") != std::string::npos);
   CHECK(warnings[1].find("1 sample(s) were decided by the harness") != std::string::npos);
   CHECK(harness_warnings(fixtures::passing()).empty());
+
+  // A span of stalls (record/stall_spans.hpp) counts each of its stalls and
+  // their time, and names its longest one within the span.
+  RunRecord spans = r;
+  spans.stalls.push_back(HarnessStall{Nanos(5'000'000'000), Nanos(6'000'000'000), "p", 40, 120ms, 9ms});
+  const auto span_warnings = harness_warnings(spans);
+  REQUIRE(!span_warnings.empty());
+  CHECK(span_warnings[0].find("did not run on schedule 41 time(s), 520.000 ms in all; the longest 400.000 ms from") !=
+        std::string::npos);
+  spans.stalls[1].longest = 500ms;
+  spans.stalls[1].stalled = 600ms;
+  CHECK(harness_warnings(spans)[0].find("the longest 500.000 ms within 40 stalls from 5000.000 ms to 6000.000 ms "
+                                        "(probe 'p')") != std::string::npos);
+}
+
+TEST_CASE("report_text: an iteration no trustworthy sample showed an impact in is 'unknown', never 'absorbed'") {
+  RunRecord p = fixtures::passing();
+  IterationMetrics& m = p.iterations[2];
+  REQUIRE(!m.impact);
+  m.undetermined = true;
+  CHECK(impact_text(m) == "unknown");
 }

@@ -21,7 +21,7 @@ TEST_CASE("stall_watch: add_stall merges overlapping or close stalls of one sour
   add_stall(v, {Nanos(250), Nanos(260), "http"}, Nanos(10));   // another source: kept apart
   add_stall(v, {Nanos(400), Nanos(500), ""}, Nanos(10));       // 100 ns later: a new one
   REQUIRE(v.size() == 3);
-  CHECK(v[0] == HarnessStall{Nanos(100), Nanos(300), ""});
+  CHECK(v[0] == HarnessStall{Nanos(100), Nanos(300), "", 2, Nanos(195), Nanos(100)});
   CHECK(v[1] == HarnessStall{Nanos(250), Nanos(260), "http"});
   CHECK(v[2] == HarnessStall{Nanos(400), Nanos(500), ""});
 }

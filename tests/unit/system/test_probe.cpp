@@ -10,10 +10,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <cstdlib>
+#include <functional>
 
 #include "os/clock.hpp"
 #include "os/subprocess.hpp"
@@ -128,6 +130,35 @@ TEST_CASE("probe: tcp times out when the connection cannot complete") {
   CHECK(o.detail == "timeout after 100.000 ms");
   CHECK(took >= 100ms);
   CHECK(took < 100ms + 100ms);  // one interval of slack
+}
+
+TEST_CASE("probe: a tcp connect still pending after connect() is awaited and passes when it completes") {
+  asio::io_context io;
+  // A full accept queue drops the probe's SYN (its connect is pending, not
+  // refused); accepting the queued connections 100 ms later lets the SYN's
+  // retransmission (after about 1 s) complete it within the 3 s timeout.
+  tcp::acceptor full(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  full.listen(0);
+  const auto port = std::to_string(full.local_endpoint().port());
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+  for (int i = 0; i < 4; ++i) {
+    fillers.push_back(std::make_unique<tcp::socket>(io));
+    fillers.back()->async_connect(full.local_endpoint(), [](boost::system::error_code) {});
+  }
+  std::vector<std::unique_ptr<tcp::socket>> accepted;
+  asio::steady_timer later(io);
+  later.expires_after(100ms);
+  std::function<void()> accept_next = [&] {
+    full.async_accept([&](boost::system::error_code ec, tcp::socket s) {
+      if (ec) return;
+      accepted.push_back(std::make_unique<tcp::socket>(std::move(s)));
+      accept_next();
+    });
+  };
+  later.async_wait([&](boost::system::error_code) { accept_next(); });
+  auto o = probe(io, tcp_probe(port, 3s));
+  CHECK(o.ok);
+  CHECK(o.detail == "connected");
 }
 
 TEST_CASE("probe: a non-numeric port fails with a clear detail") {
