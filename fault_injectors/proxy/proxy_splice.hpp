@@ -1,0 +1,75 @@
+// Zero-copy pass-through: one direction of a connection moved by splice(2)
+// through a kernel pipe, while no fault is applied to that direction.
+//
+// Why: a user-space relay copies every byte twice (the source socket's
+// buffer into the relay's memory, and back out into the destination's);
+// splice(2) moves references to the socket buffer's pages into a pipe and
+// from the pipe into the other socket, so the bytes never enter user space.
+// A proxy hop that is there all the time, whether a fault is applied or not,
+// then costs the system under test as little as the kernel allows.
+//
+// How: a Splice owns one pipe (created on first use; 64 KiB, the kernel's
+// default size). A step first empties the pipe into the destination socket;
+// only when the pipe is empty does it take up to 64 KiB from the source and
+// pass them on at once. Every call is non-blocking (both sockets are in
+// non-blocking mode and SPLICE_F_NONBLOCK is set), so a step never blocks
+// the run's only thread: when a socket is not ready the step says which one,
+// and the pipe (proxy_pipe.cpp) waits for it in Asio's reactor, the same
+// readiness-driven event loop that everything else of the run uses. Nothing
+// spins.
+//
+// Switching to the copying pipeline: a fault's stage must see every byte
+// that has not reached the destination yet. The bytes between the two
+// sockets are exactly those in the pipe (a splice call is atomic from the
+// event loop's point of view), so when a stage is added the pipe is drained
+// with read(2) into an ordinary chunk that enters the stage first, ahead of
+// anything read later: a byte boundary, with nothing lost, repeated or
+// reordered, and no connection closed. When the last stage is removed and
+// what it held has been written, the next chunk goes through the pipe again.
+//
+// When no pipe can be had (no descriptors left), the direction copies
+// instead, as it does under a fault: slower, never wrong.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "os/fd.hpp"
+
+namespace faultline::proxy {
+
+/// A kernel pipe between two non-blocking sockets.
+class Splice {
+ public:
+  /// What one step did.
+  enum class Result {
+    moved,       ///< bytes went from the source to the destination; the pipe is empty again
+    src_wait,    ///< the pipe is empty and the source has nothing to read now
+    dst_wait,    ///< the destination cannot take more now; the pipe still holds bytes
+    eof,         ///< the source closed its side; the pipe is empty
+    src_failed,  ///< reading the source failed (a reset); the pipe is empty
+    dst_failed,  ///< writing the destination failed
+  };
+
+  /// Creates the pipe if it does not exist yet. False when it cannot be
+  /// created (the caller copies instead); asked again, it does not retry.
+  bool open();
+
+  /// One step (see the top of the file): adds what reached `dst` to `delivered`.
+  Result step(int src, int dst, std::uint64_t& delivered);
+
+  /// Bytes taken from the source that have not reached the destination.
+  std::size_t held() const { return held_; }
+
+  /// Takes everything the pipe holds out of it, in order, leaving it empty.
+  std::vector<char> drain();
+
+ private:
+  UniqueFd read_end_;
+  UniqueFd write_end_;
+  std::size_t held_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace faultline::proxy
