@@ -81,6 +81,15 @@ asio::awaitable<void> Pipe::read_loop(std::shared_ptr<void> keep) {
       co_await reader_wake_.async_wait(kTuple);
       continue;
     }
+    if (slots_.empty() && ready_ && (!out_.empty() || writing_) && splice_.open()) {
+      // The last fault was removed and the writer still delivers what it
+      // held: reading on would keep the copying path busy for as long as the
+      // source has data, so the reader lets the writer catch up, and then
+      // splices again.
+      reader_wake_.expires_at(TimePoint::max());
+      co_await reader_wake_.async_wait(kTuple);
+      continue;
+    }
     if (pass_through() && non_blocking() && splice_.open()) {
       const Step step = co_await splice_step();
       if (step == Step::ended) break;
@@ -148,6 +157,7 @@ asio::awaitable<void> Pipe::write_loop(std::shared_ptr<void> keep) {
         break;
       }
       counters_.bytes += written;
+      if (out_.empty() && slots_.empty()) wake_reader();  // caught up: the reader may splice again
       continue;
     }
     // Nothing to write yet: sleep until the next item falls due, or until
