@@ -42,9 +42,8 @@ bool Pipe::non_blocking() {
 }
 
 asio::awaitable<Pipe::Step> Pipe::splice_step() {
-  const std::uint64_t before = counters_.bytes;
-  const Splice::Result result = splice_.step(src_.native_handle(), dst_.native_handle(), counters_.bytes);
-  counters_.spliced += counters_.bytes - before;
+  const Splice::Result result =
+      splice_.step(src_.native_handle(), dst_.native_handle(), counters_.bytes, counters_.spliced);
   switch (result) {
     case Splice::Result::moved:
       co_return Step::moved;

@@ -1,6 +1,7 @@
 #include "fault_injectors/proxy/proxy_splice.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,9 @@ namespace {
 
 /// At most this much is taken from the source per step: the default pipe size.
 constexpr std::size_t kChunk = 64 * 1024;
+
+/// A take from the source smaller than this makes the next one a read (see the top of proxy_splice.hpp).
+constexpr std::size_t kSmall = 4096;
 
 constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
@@ -29,20 +33,32 @@ bool Splice::open() {
   return true;
 }
 
-Splice::Result Splice::step(int src, int dst, std::uint64_t& delivered) {
+Splice::Result Splice::step(int src, int dst, std::uint64_t& delivered, std::uint64_t& spliced) {
   if (held_ == 0) {
     ssize_t n;
-    do n = ::splice(src, nullptr, write_end_.get(), nullptr, kChunk, kFlags);
-    while (n < 0 && errno == EINTR);
+    if (small_) {
+      buffer_.resize(kChunk);
+      do n = ::read(src, buffer_.data(), buffer_.size());
+      while (n < 0 && errno == EINTR);
+    } else {
+      do n = ::splice(src, nullptr, write_end_.get(), nullptr, kChunk, kFlags);
+      while (n < 0 && errno == EINTR);
+    }
     if (n == 0) return Result::eof;
     if (n < 0) return errno == EAGAIN ? Result::src_wait : Result::src_failed;
+    in_buffer_ = small_;
+    buffered_ = 0;
     held_ = static_cast<std::size_t>(n);
+    small_ = held_ < kSmall;
   }
   while (held_ > 0) {
-    const ssize_t m = ::splice(read_end_.get(), nullptr, dst, nullptr, held_, kFlags);
+    const ssize_t m = in_buffer_ ? ::send(dst, buffer_.data() + buffered_, held_, MSG_NOSIGNAL | MSG_DONTWAIT)
+                                 : ::splice(read_end_.get(), nullptr, dst, nullptr, held_, kFlags);
     if (m > 0) {
       held_ -= static_cast<std::size_t>(m);
       delivered += static_cast<std::uint64_t>(m);
+      if (in_buffer_) buffered_ += static_cast<std::size_t>(m);
+      else spliced += static_cast<std::uint64_t>(m);
     } else if (m < 0 && errno == EINTR) {
       continue;
     } else {
@@ -53,6 +69,12 @@ Splice::Result Splice::step(int src, int dst, std::uint64_t& delivered) {
 }
 
 std::vector<char> Splice::drain() {
+  if (in_buffer_) {
+    std::vector<char> out(buffer_.begin() + static_cast<std::ptrdiff_t>(buffered_),
+                          buffer_.begin() + static_cast<std::ptrdiff_t>(buffered_ + held_));
+    held_ = 0;
+    return out;
+  }
   std::vector<char> out(held_);
   std::size_t got = 0;
   while (got < out.size()) {

@@ -27,6 +27,13 @@
 // reordered, and no connection closed. When the last stage is removed and
 // what it held has been written, the next chunk goes through the pipe again.
 //
+// Small messages: a splice costs more than a read and a send of a few bytes
+// (the pipe's bookkeeping), and a request/response protocol sends little at
+// a time, so, like HAProxy's `splice-auto`, a step takes from the source with
+// a plain read(2) into a buffer of its own while the last take was small
+// (under 4 KiB), and with splice once a take was not. The bytes then wait in
+// that buffer instead of the pipe, and drain() gives them back the same way.
+//
 // When no pipe can be had (no descriptors left), the direction copies
 // instead, as it does under a fault: slower, never wrong.
 #pragma once
@@ -56,19 +63,24 @@ class Splice {
   /// created (the caller copies instead); asked again, it does not retry.
   bool open();
 
-  /// One step (see the top of the file): adds what reached `dst` to `delivered`.
-  Result step(int src, int dst, std::uint64_t& delivered);
+  /// One step (see the top of the file): adds what reached `dst` to
+  /// `delivered`, and of that what went through the pipe to `spliced`.
+  Result step(int src, int dst, std::uint64_t& delivered, std::uint64_t& spliced);
 
   /// Bytes taken from the source that have not reached the destination.
   std::size_t held() const { return held_; }
 
-  /// Takes everything the pipe holds out of it, in order, leaving it empty.
+  /// Takes everything held (in the pipe or the buffer) out, in order, leaving it empty.
   std::vector<char> drain();
 
  private:
   UniqueFd read_end_;
   UniqueFd write_end_;
   std::size_t held_ = 0;
+  bool small_ = true;              ///< the last take was small: read the next one
+  bool in_buffer_ = false;         ///< what is held is in buffer_ (from buffered_), not the pipe
+  std::vector<char> buffer_;       ///< for small takes
+  std::size_t buffered_ = 0;       ///< where the held bytes start in buffer_
   bool failed_ = false;
 };
 

@@ -79,7 +79,7 @@ std::string read_exactly(int fd, std::size_t n) {
 
 }  // namespace
 
-TEST_CASE("splice: moves bytes between sockets, says which one to wait for, and drains in order") {
+TEST_CASE("splice: moves bytes between sockets (small ones read, large ones spliced), says which one to wait for, drains in order") {
   auto [a, a_peer] = tcp_pair();  // the source: written at `a`, spliced from `a_peer`
   auto [b, b_peer] = tcp_pair();  // the destination: spliced into `b`, read at `b_peer`
   non_blocking(a_peer.get());
@@ -87,13 +87,15 @@ TEST_CASE("splice: moves bytes between sockets, says which one to wait for, and 
   proxy::Splice splice;
   REQUIRE(splice.open());
   std::uint64_t delivered = 0;
+  std::uint64_t spliced = 0;
 
-  CHECK(splice.step(a_peer.get(), b.get(), delivered) == proxy::Splice::Result::src_wait);
+  CHECK(splice.step(a_peer.get(), b.get(), delivered, spliced) == proxy::Splice::Result::src_wait);
   REQUIRE(::write(a.get(), "hello", 5) == 5);
-  CHECK(splice.step(a_peer.get(), b.get(), delivered) == proxy::Splice::Result::moved);
+  CHECK(splice.step(a_peer.get(), b.get(), delivered, spliced) == proxy::Splice::Result::moved);
   CHECK(delivered == 5);
   CHECK(splice.held() == 0);
   CHECK(read_exactly(b_peer.get(), 5) == "hello");
+  CHECK(spliced == 0);  // a small message is read and sent, not spliced
 
   // Fill the destination until it takes no more: the pipe then holds the
   // next bytes, which drain() gives back whole and in order.
@@ -105,9 +107,10 @@ TEST_CASE("splice: moves bytes between sockets, says which one to wait for, and 
     for (std::size_t k = 0; k < block.size(); ++k) block[k] = stream_byte(written + k);
     const ssize_t w = ::write(a.get(), block.data(), block.size());
     if (w > 0) written += static_cast<std::uint64_t>(w);
-    r = splice.step(a_peer.get(), b.get(), delivered);
+    r = splice.step(a_peer.get(), b.get(), delivered, spliced);
   }
   REQUIRE(r == proxy::Splice::Result::dst_wait);
+  CHECK(spliced > 0);  // large takes go through the pipe
   REQUIRE(splice.held() > 0);
   const std::uint64_t first_held = delivered - 5;  // stream position of the first byte still in the pipe
   const std::vector<char> held = splice.drain();
@@ -120,7 +123,7 @@ TEST_CASE("splice: moves bytes between sockets, says which one to wait for, and 
   a.reset();
   std::vector<char> sink(1 << 20);
   for (int i = 0; i < 100000; ++i) {
-    r = splice.step(a_peer.get(), b.get(), delivered);
+    r = splice.step(a_peer.get(), b.get(), delivered, spliced);
     if (r != proxy::Splice::Result::moved && r != proxy::Splice::Result::dst_wait) break;
     if (r == proxy::Splice::Result::dst_wait) (void)::read(b_peer.get(), sink.data(), sink.size());
   }
@@ -132,7 +135,7 @@ TEST_CASE("splice: moves bytes between sockets, says which one to wait for, and 
   c.reset();
   proxy::Splice other;
   REQUIRE(other.open());
-  CHECK(other.step(c_peer.get(), b.get(), delivered) == proxy::Splice::Result::src_failed);
+  CHECK(other.step(c_peer.get(), b.get(), delivered, spliced) == proxy::Splice::Result::src_failed);
 }
 
 namespace {
