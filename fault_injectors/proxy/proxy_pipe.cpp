@@ -80,7 +80,7 @@ asio::awaitable<void> Pipe::read_loop(std::shared_ptr<void> keep) {
       co_await reader_wake_.async_wait(kTuple);
       continue;
     }
-    if (slots_.empty() && ready_ && (!out_.empty() || writing_) && splice_.open()) {
+    if (slots_.empty() && ready_ && (!out_.empty() || writing_)) {
       // The last fault was removed and the writer still delivers what it
       // held: reading on would keep the copying path busy for as long as the
       // source has data, so the reader lets the writer catch up, and then
@@ -89,7 +89,7 @@ asio::awaitable<void> Pipe::read_loop(std::shared_ptr<void> keep) {
       co_await reader_wake_.async_wait(kTuple);
       continue;
     }
-    if (pass_through() && non_blocking() && splice_.open()) {
+    if (pass_through() && non_blocking()) {
       const Step step = co_await splice_step();
       if (step == Step::ended) break;
       if (step == Step::moved && ++burst % kBurst == 0)

@@ -4,11 +4,12 @@
 //
 // Two coroutines share the pipe on the run's single-threaded io_context. With
 // no stage and nothing queued, the reader moves the bytes itself (the fast
-// path) with splice(2) through a kernel pipe (proxy_splice.hpp): the bytes
-// never enter user space, and the sockets go through Asio's reactor only to
-// wait when one is not ready, so a busy stream costs two system calls per
-// chunk of up to 64 KiB and nothing else. Otherwise (a stage, or no pipe to
-// be had) the reader reads each chunk and hands it to the first stage, and
+// path) with splice(2) through a kernel pipe (proxy_splice.hpp; small
+// messages with a read and a send): the bytes of a bulk stream never enter
+// user space, and the sockets go through Asio's reactor only to wait when
+// one is not ready, so a busy stream costs two system calls per chunk of up
+// to 256 KiB and nothing else. Otherwise (a stage) the reader reads each
+// chunk and hands it to the first stage, and
 // the writer moves items from stage to stage as they fall due and writes
 // those that left the last stage, in order. At most one write to the destination is in progress at any time, whoever makes it,
 // so bytes can neither be reordered nor interleaved. The reader stops reading

@@ -11,23 +11,25 @@ namespace faultline::proxy {
 namespace {
 
 /// At most this much is taken from the source per step, and the pipe's size
-/// (the kernel's default is 64 KiB; a larger pipe halves the system calls
-/// per byte of a bulk stream).
+/// (the kernel's default is 64 KiB; a larger pipe means fewer system calls
+/// per byte of a bulk stream: docs/benchmarks.md, issue 22).
 constexpr std::size_t kChunk = 256 * 1024;
 
 /// A take from the source smaller than this makes the next one a read (see the top of proxy_splice.hpp).
 constexpr std::size_t kSmall = 4096;
+/// What a read takes at most: enough to tell a small take from a large one.
+constexpr std::size_t kReadChunk = 16 * 1024;
 
 constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
 }  // namespace
 
-bool Splice::open() {
+bool Splice::make_pipe() {
   if (read_end_) return true;
-  if (failed_) return false;
+  if (no_pipe_) return false;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
-    failed_ = true;
+    no_pipe_ = true;
     return false;
   }
   read_end_.reset(fds[0]);
@@ -41,8 +43,8 @@ bool Splice::open() {
 Splice::Result Splice::step(int src, int dst, std::uint64_t& delivered, std::uint64_t& spliced) {
   if (held_ == 0) {
     ssize_t n;
-    if (small_) {
-      buffer_.resize(kChunk);
+    if (small_ || !make_pipe()) {
+      buffer_.resize(kReadChunk);
       do n = ::read(src, buffer_.data(), buffer_.size());
       while (n < 0 && errno == EINTR);
     } else {
@@ -51,7 +53,7 @@ Splice::Result Splice::step(int src, int dst, std::uint64_t& delivered, std::uin
     }
     if (n == 0) return Result::eof;
     if (n < 0) return errno == EAGAIN ? Result::src_wait : Result::src_failed;
-    in_buffer_ = small_;
+    in_buffer_ = small_ || no_pipe_;
     buffered_ = 0;
     held_ = static_cast<std::size_t>(n);
     small_ = held_ < kSmall;

@@ -8,15 +8,15 @@
 // A proxy hop that is there all the time, whether a fault is applied or not,
 // then costs the system under test as little as the kernel allows.
 //
-// How: a Splice owns one pipe (created on first use; 64 KiB, the kernel's
-// default size). A step first empties the pipe into the destination socket;
-// only when the pipe is empty does it take up to 64 KiB from the source and
-// pass them on at once. Every call is non-blocking (both sockets are in
-// non-blocking mode and SPLICE_F_NONBLOCK is set), so a step never blocks
-// the run's only thread: when a socket is not ready the step says which one,
-// and the pipe (proxy_pipe.cpp) waits for it in Asio's reactor, the same
-// readiness-driven event loop that everything else of the run uses. Nothing
-// spins.
+// How: a Splice owns one pipe (created when the first large take comes,
+// grown to 256 KiB where the user's pipe quota allows). A step first empties the pipe into
+// the destination socket; only when the pipe is empty does it take up to
+// 256 KiB from the source and pass them on at once. Every call is
+// non-blocking (both sockets are in non-blocking mode and SPLICE_F_NONBLOCK
+// is set), so a step never blocks the run's only thread: when a socket is
+// not ready the step says which one, and the pipe (proxy_pipe.cpp) waits for
+// it in Asio's reactor, the same readiness-driven event loop that everything
+// else of the run uses. Nothing spins.
 //
 // Switching to the copying pipeline: a fault's stage must see every byte
 // that has not reached the destination yet. The bytes between the two
@@ -32,10 +32,11 @@
 // a time, so, like HAProxy's `splice-auto`, a step takes from the source with
 // a plain read(2) into a buffer of its own while the last take was small
 // (under 4 KiB), and with splice once a take was not. The bytes then wait in
-// that buffer instead of the pipe, and drain() gives them back the same way.
+// that buffer (16 KiB) instead of the pipe, and drain() gives them back the
+// same way. A connection that only ever carries small messages opens no pipe.
 //
-// When no pipe can be had (no descriptors left), the direction copies
-// instead, as it does under a fault: slower, never wrong.
+// When no pipe can be had (no descriptors left), the direction keeps reading
+// and sending: slower, never wrong.
 #pragma once
 
 #include <cstddef>
@@ -59,10 +60,6 @@ class Splice {
     dst_failed,  ///< writing the destination failed
   };
 
-  /// Creates the pipe if it does not exist yet. False when it cannot be
-  /// created (the caller copies instead); asked again, it does not retry.
-  bool open();
-
   /// One step (see the top of the file): adds what reached `dst` to
   /// `delivered`, and of that what went through the pipe to `spliced`.
   Result step(int src, int dst, std::uint64_t& delivered, std::uint64_t& spliced);
@@ -79,9 +76,11 @@ class Splice {
   std::size_t held_ = 0;
   bool small_ = true;              ///< the last take was small: read the next one
   bool in_buffer_ = false;         ///< what is held is in buffer_ (from buffered_), not the pipe
+  /// Creates the pipe; false (once and for all) when it cannot be had.
+  bool make_pipe();
   std::vector<char> buffer_;       ///< for small takes
   std::size_t buffered_ = 0;       ///< where the held bytes start in buffer_
-  bool failed_ = false;
+  bool no_pipe_ = false;  ///< the pipe could not be created: read and send only
 };
 
 }  // namespace faultline::proxy
