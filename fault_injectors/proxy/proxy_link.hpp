@@ -66,6 +66,8 @@ class Link {
   std::size_t open_connections() const { return connections_.size(); }
   /// Everything counted so far.
   LinkStats stats() const;
+  /// The live counters, with what the record does not keep (bytes spliced).
+  const LinkCounters& counters() const { return counters_; }
 
  private:
   struct Active {

@@ -1,7 +1,5 @@
 #include "fault_injectors/proxy/proxy_pipe.hpp"
 
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -18,7 +16,7 @@ constexpr std::size_t kChunk = 64 * 1024;
 /// The reader pauses above this many queued bytes and resumes below half of it.
 constexpr std::size_t kHighWater = 4 * 1024 * 1024;
 
-/// The direct path lets other coroutines run after this many chunks in a row.
+/// The fast path lets other coroutines run after this many chunks in a row.
 constexpr int kBurst = 16;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -37,47 +35,41 @@ Pipe::Pipe(asio::any_io_executor ex, tcp::socket& src, tcp::socket& dst, Directi
 bool Pipe::non_blocking() {
   if (nonblocking_) return true;
   boost::system::error_code ec;
-  src_.non_blocking(true, ec);  // the direct path must never block the run's only thread
+  src_.non_blocking(true, ec);  // the fast path must never block the run's only thread
   if (!ec) dst_.non_blocking(true, ec);
   nonblocking_ = !ec;
   return nonblocking_;
 }
 
-asio::awaitable<Pipe::Step> Pipe::direct_step() {
-  const ssize_t n = ::read(src_.native_handle(), buffer_.data(), buffer_.size());
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-    co_await src_.async_wait(tcp::socket::wait_read, kTuple);
-    co_return stopped_ ? Step::ended : Step::waited;
-  }
-  if (n <= 0) {
-    Item end;
-    end.kind = n == 0 ? Item::Kind::close : Item::Kind::reset;
-    feed(0, std::move(end), SteadyClock::now());
-    co_return Step::ended;
-  }
-  writing_ = true;
-  std::size_t done = 0;
-  bool failed = false;
-  while (done < static_cast<std::size_t>(n) && !stopped_) {
-    const ssize_t m = ::send(dst_.native_handle(), buffer_.data() + done, static_cast<std::size_t>(n) - done, MSG_NOSIGNAL);
-    if (m > 0) {
-      done += static_cast<std::size_t>(m);
-      counters_.bytes += static_cast<std::uint64_t>(m);
-    } else if (m < 0 && (errno == EAGAIN || errno == EINTR)) {
+asio::awaitable<Pipe::Step> Pipe::splice_step() {
+  const Splice::Result result =
+      splice_.step(src_.native_handle(), dst_.native_handle(), counters_.bytes, counters_.spliced);
+  switch (result) {
+    case Splice::Result::moved:
+      co_return Step::moved;
+    case Splice::Result::src_wait:
+      co_await src_.async_wait(tcp::socket::wait_read, kTuple);
+      co_return stopped_ ? Step::ended : Step::waited;
+    case Splice::Result::dst_wait:
+      // The kernel pipe holds bytes, the oldest in flight: they go first. If a
+      // fault arrives meanwhile, add_stage drains them into its stage, and
+      // the next turn finds the pipe empty and reads through the stages.
       co_await dst_.async_wait(tcp::socket::wait_write, kTuple);
-    } else {
-      failed = true;
-      break;
+      co_return stopped_ ? Step::ended : Step::waited;
+    case Splice::Result::eof:
+    case Splice::Result::src_failed: {
+      // The pipe is empty: the source's close or reset is the next thing to
+      // deliver, and it travels like data (see read_loop).
+      Item end;
+      end.kind = result == Splice::Result::eof ? Item::Kind::close : Item::Kind::reset;
+      feed(0, std::move(end), SteadyClock::now());
+      co_return Step::ended;
     }
+    case Splice::Result::dst_failed:
+      break;
   }
-  writing_ = false;
-  if (stopped_) co_return Step::ended;
-  if (failed) {
-    hooks_.abort(true);
-    co_return Step::ended;
-  }
-  if (!out_.empty() || !slots_.empty()) wake_writer();
-  co_return Step::moved;
+  hooks_.abort(true);
+  co_return Step::ended;
 }
 
 asio::awaitable<void> Pipe::read_loop(std::shared_ptr<void> keep) {
@@ -88,8 +80,17 @@ asio::awaitable<void> Pipe::read_loop(std::shared_ptr<void> keep) {
       co_await reader_wake_.async_wait(kTuple);
       continue;
     }
+    if (slots_.empty() && ready_ && (!out_.empty() || writing_)) {
+      // The last fault was removed and the writer still delivers what it
+      // held: reading on would keep the copying path busy for as long as the
+      // source has data, so the reader lets the writer catch up, and then
+      // splices again.
+      reader_wake_.expires_at(TimePoint::max());
+      co_await reader_wake_.async_wait(kTuple);
+      continue;
+    }
     if (pass_through() && non_blocking()) {
-      const Step step = co_await direct_step();
+      const Step step = co_await splice_step();
       if (step == Step::ended) break;
       if (step == Step::moved && ++burst % kBurst == 0)
         co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
@@ -155,6 +156,7 @@ asio::awaitable<void> Pipe::write_loop(std::shared_ptr<void> keep) {
         break;
       }
       counters_.bytes += written;
+      if (out_.empty() && slots_.empty()) wake_reader();  // caught up: the reader may splice again
       continue;
     }
     // Nothing to write yet: sleep until the next item falls due, or until
@@ -172,6 +174,15 @@ void Pipe::dst_ready() {
 
 void Pipe::add_stage(std::uint64_t fault, std::unique_ptr<Stage> stage) {
   slots_.push_back(Slot{fault, std::move(stage), {}});
+  if (splice_.held() == 0) return;
+  // The fast path's pipe holds bytes not yet delivered (the reader waits for
+  // the destination): they are the oldest in flight, so they enter the
+  // stage first, as one chunk that arrived now. The reader finds the pipe
+  // empty when it wakes and reads through the stages from then on.
+  Item item;
+  item.bytes = splice_.drain();
+  queued_bytes_ += item.bytes.size();
+  feed(0, std::move(item), SteadyClock::now());
 }
 
 bool Pipe::remove_stage(std::uint64_t fault) {

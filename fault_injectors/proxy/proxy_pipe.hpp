@@ -4,14 +4,14 @@
 //
 // Two coroutines share the pipe on the run's single-threaded io_context. With
 // no stage and nothing queued, the reader moves the bytes itself (the fast
-// path): a non-blocking read of up to 64 KiB and a write of what it got,
-// straight system calls that go through Asio's reactor only to wait when a
-// socket is not ready, so a busy stream costs two system calls per chunk and
-// nothing else. (splice(2) through a kernel pipe was measured too: slower on
-// loopback, see docs/benchmarks.md.) Otherwise the reader hands each chunk to
-// the first stage, and the writer moves items from stage to stage as they
-// fall due and writes those that left the last stage, in order. At most
-// one write to the destination is in progress at any time, whoever makes it,
+// path) with splice(2) through a kernel pipe (proxy_splice.hpp; small
+// messages with a read and a send): the bytes of a bulk stream never enter
+// user space, and the sockets go through Asio's reactor only to wait when
+// one is not ready, so a busy stream costs two system calls per chunk of up
+// to 256 KiB and nothing else. Otherwise (a stage) the reader reads each
+// chunk and hands it to the first stage, and
+// the writer moves items from stage to stage as they fall due and writes
+// those that left the last stage, in order. At most one write to the destination is in progress at any time, whoever makes it,
 // so bytes can neither be reordered nor interleaved. The reader stops reading
 // while 4 MiB are queued, so a slow fault pushes back on the sender the way a
 // slow network does, instead of buffering without bound.
@@ -27,6 +27,7 @@
 #include <memory>
 #include <vector>
 
+#include "fault_injectors/proxy/proxy_splice.hpp"
 #include "fault_injectors/proxy/proxy_stage.hpp"
 
 namespace faultline::proxy {
@@ -38,6 +39,7 @@ using tcp = asio::ip::tcp;
 struct DirectionCounters {
   std::uint64_t bytes = 0;      ///< delivered to the destination
   std::uint64_t discarded = 0;  ///< dropped by stages (blackhole)
+  std::uint64_t spliced = 0;    ///< of `bytes`, those the fast path moved without copying (proxy_splice.hpp)
 };
 
 /// One direction of one connection.
@@ -62,7 +64,8 @@ class Pipe {
 
   /// The destination is connected: writing may begin.
   void dst_ready();
-  /// Appends a fault's stage; what is read from now on passes through it.
+  /// Appends a fault's stage; what is read from now on passes through it,
+  /// and so does what the fast path's kernel pipe still held.
   void add_stage(std::uint64_t fault, std::unique_ptr<Stage> stage);
   /// Removes a fault's stage; what it held moves on at once, in order.
   /// Returns whether the pipe had a stage for `fault`.
@@ -86,14 +89,14 @@ class Pipe {
 
   /// No stage, nothing queued, no write in progress: the reader may write itself.
   bool pass_through() const { return slots_.empty() && out_.empty() && !writing_ && ready_; }
-  /// What one step of the direct path did.
+  /// What one step of the fast path did.
   enum class Step { moved, waited, ended };
-  /// Reads one chunk from the source and writes it to the destination with
-  /// plain non-blocking system calls, or waits until the source is readable:
-  /// only after read said it is not, since Asio's reactor is edge-triggered
-  /// and a wait for data that is already there lasts until more arrives.
-  asio::awaitable<Step> direct_step();
-  /// Puts both sockets in non-blocking mode for the direct path, once.
+  /// Splices one chunk from the source to the destination, or waits until
+  /// the socket that was not ready is: only after a splice said it is not,
+  /// since Asio's reactor is edge-triggered and a wait for readiness that is
+  /// already there lasts until more arrives.
+  asio::awaitable<Step> splice_step();
+  /// Puts both sockets in non-blocking mode for the fast path, once.
   bool non_blocking();
   /// Hands an item that was read (or released) to slot `first` or, past the last slot, to the writer.
   void feed(std::size_t first, Item item, TimePoint arrival);
@@ -111,6 +114,7 @@ class Pipe {
   std::vector<Slot> slots_;
   std::deque<Item> out_;  ///< left the last stage, written in this order
   std::vector<char> buffer_;
+  Splice splice_;  ///< the fast path's kernel pipe
   bool nonblocking_ = false;  ///< both sockets are in non-blocking mode
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;

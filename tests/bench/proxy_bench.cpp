@@ -1,32 +1,44 @@
-// proxy_bench: faultline's TCP proxy against direct loopback, HAProxy and
-// socat, side by side in one run on one machine; then the accuracy of the
-// latency and bandwidth faults. Not part of the test suite: run it by hand
-// (see docs/benchmarks.md), it prints Markdown tables.
+// proxy_bench: faultline's link as users run it (a `faultline run` process
+// with a [[link]] and no fault applied) against direct loopback, HAProxy at
+// its defaults and at its best, socat, and the limit for any relay: a
+// minimal blocking splice(2) relay written for this benchmark; then the
+// accuracy of the latency and bandwidth faults. Not part of the test suite:
+// run it by hand (see docs/benchmarks.md), it prints Markdown tables.
 //
-//   ninja -C build tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin] [--latency]
+//   ninja -C build faultline tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin] [--latency]
 //
 // --quick: smaller streams and fewer samples; --latency: only the latency
-// fault's accuracy, against its floors; --pin: everything (client,
-// server, faultline's thread, HAProxy, socat) on CPU 0. On a virtual machine
-// a wake-up across vCPUs can cost tens of microseconds, so without pinning a
-// round trip depends mostly on where the scheduler happened to put each
-// thread; on one CPU it measures what each proxy itself costs.
+// fault's accuracy, against its floors; --pin: everything (client, server,
+// every proxy process) on CPU 0. On a virtual machine a wake-up across vCPUs
+// can cost tens of microseconds, so without pinning a round trip depends
+// mostly on where the scheduler happened to put each thread; on one CPU it
+// measures what each proxy itself costs. FAULTLINE_BIN names the faultline
+// binary (default: build/faultline beside this program's directory).
 //
-// Every peer forwards to the same sink/echo server (a thread with blocking
-// sockets); the client is another thread. faultline's proxy runs in this
-// process on its own thread and io_context, exactly as in a run (one thread,
-// the LinkSet of the runner); HAProxy (TCP mode, nbthread 1) and socat
-// (fork, nodelay, 64 KiB buffer) run as child processes from Debian's
-// packages.
+// Every path forwards to the same sink/echo server (a thread with blocking
+// sockets); the client is another thread. Each proxy is a process of its
+// own: `faultline run` on a generated scenario (a [[link]] to the server, a
+// service that only reports the link's port, an exec probe every 5 s, one
+// exec fault an hour away, so that nothing is applied while measuring);
+// HAProxy 2.6 in TCP mode with one thread, at Debian's defaults (16 KiB
+// buffers) and at its best (`tune.bufsize 65536`, `option splice-auto`),
+// its configuration in a private temporary directory; socat (fork, nodelay,
+// 64 KiB buffer); the splice relay (this program re-executed with
+// --splice-relay: per connection a thread per direction, blocking splice
+// from the socket into a pipe and from the pipe into the other socket).
 //
 // Measured:
 //  - single-stream throughput: one connection sends N MiB to a sink; time
-//    from the first write to the sink's last read; the median of 5 runs;
-//  - 64-byte ping-pong round trip: p50 and p99 over 20000 round trips (after
-//    500 warm-up ones per connection), and what each proxy adds to direct
-//    loopback;
-// The peers are measured round robin, 5 trials each, so that load from
-// elsewhere on the machine falls on all of them alike.
+//    from the first write to the sink's last read; the median of the trials;
+//  - CPU per GiB of each proxy process during the throughput trials
+//    (user + system time from /proc/PID/stat, children included, so that
+//    socat's forked ones count);
+//  - 64-byte ping-pong round trip: p50 and p99 over the pooled round trips
+//    (after 500 warm-up ones per connection), and what each path adds to
+//    direct loopback;
+// The paths are measured round robin, so that load from elsewhere on the
+// machine falls on all of them alike; the load average is printed before
+// and after.
 //  - net.latency accuracy: one-way delay of 64-byte messages minus the
 //    configured latency, for 1 ms to 1 s, through faultline and through two
 //    floors measured in the same run (FloorDelay: a bare sleeping relay, and
@@ -34,6 +46,8 @@
 //    timers cost is not put down to the proxy;
 //  - net.bandwidth accuracy: bytes / (last byte read - first write) against
 //    the configured rate, from 1 KB/s to 100 MB/s.
+// The two accuracy parts run faultline's proxy on a thread of this process
+// (the LinkSet as the runner starts it), with the fault applied from the start.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -44,6 +58,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,9 +70,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
+#include <filesystem>
 #include <fstream>
 #include <future>
+#include <sstream>
 #include <mutex>
+#include <optional>
 #include <condition_variable>
 #include <stdexcept>
 #include <string>
@@ -212,7 +230,29 @@ class Server {
 struct Peer {
   std::string name;
   std::uint16_t port = 0;  ///< where the client connects
+  pid_t pid = -1;          ///< the proxy's process, whose CPU time is counted (none for direct loopback)
 };
+
+/// CPU time (user + system, reaped children included) of process `pid`, in clock ticks.
+long cpu_ticks(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  long total = 0;
+  for (int i = 3; i <= 17 && fields >> f; ++i)
+    if (i >= 14) total += std::stol(f);  // utime, stime, cutime, cstime
+  return total;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
 
 /// faultline's proxy on its own thread, optionally with a fault applied.
 class FaultlineProxy {
@@ -265,9 +305,116 @@ class Child {
     ::waitpid(pid_, nullptr, 0);
   }
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
+};
+
+/// A private temporary directory, removed at the end.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "faultline-proxy-bench-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) die("mkdtemp");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// The limit: a minimal blocking splice relay (this program with
+/// --splice-relay LISTEN_PORT TARGET_PORT). Per connection one thread per
+/// direction: splice from the socket into a pipe, from the pipe into the
+/// other socket, until the source closes.
+[[noreturn]] void splice_relay(std::uint16_t listen_port, std::uint16_t target_port) {
+  const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(listen_port);
+  if (::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(lfd, 64)) die("relay listen");
+  auto pump = [](int in, int out) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return;
+    for (;;) {
+      ssize_t n = ::splice(in, nullptr, p[1], nullptr, 64 * 1024, SPLICE_F_MOVE);
+      if (n <= 0) break;
+      while (n > 0) {
+        const ssize_t m = ::splice(p[0], nullptr, out, nullptr, static_cast<std::size_t>(n), SPLICE_F_MOVE);
+        if (m <= 0) return;
+        n -= m;
+      }
+    }
+    ::shutdown(out, SHUT_WR);
+    ::close(p[0]);
+    ::close(p[1]);
+  };
+  for (;;) {
+    const int c = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) continue;
+    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const int s = connect_to(target_port);
+    if (s < 0) {
+      ::close(c);
+      continue;
+    }
+    std::thread([c, s, pump] {
+      std::thread down(pump, s, c);
+      pump(c, s);
+      down.join();
+      ::close(c);
+      ::close(s);
+    }).detach();
+  }
+}
+
+/// The faultline binary: FAULTLINE_BIN, or build/faultline beside build/tests/bench/.
+std::string faultline_bin() {
+  if (const char* bin = std::getenv("FAULTLINE_BIN")) return bin;
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "../../faultline").lexically_normal().string();
+}
+
+/// `faultline run` as users run it, with one [[link]] to the server and no
+/// fault applied while the benchmark measures.
+class FaultlineRun {
+ public:
+  explicit FaultlineRun(std::uint16_t server_port) {
+    const auto port_file = dir_.path() / "link-port";
+    const auto scenario = dir_.path() / "bench.toml";
+    std::ofstream(scenario) << fmt::format(
+        "name = \"proxy-bench\"\nsteady_for = \"0s\"\n\n"
+        "[[link]]\nname = \"bench\"\nto = \"127.0.0.1:{}\"\n\n"
+        "[[service]]\nname = \"holder\"\n"
+        "command = [\"sh\", \"-c\", \"echo {{link.bench}} > {}.tmp && mv {}.tmp {} && exec sleep 86400\"]\n\n"
+        "[[probe]]\nname = \"alive\"\nkind = \"exec\"\ncommand = [\"true\"]\ninterval = \"5s\"\n\n"
+        "[[fault]]\nkind = \"exec\"\napply = [\"true\"]\nat = \"1h\"\n",
+        server_port, port_file.string(), port_file.string(), port_file.string());
+    child_.emplace(pinned({faultline_bin(), "run", scenario.string(), "--out", (dir_.path() / "out").string()}));
+    const auto deadline = Clock::now() + 60s;
+    while (Clock::now() < deadline && !std::filesystem::exists(port_file))
+      std::this_thread::sleep_for(20ms);  // polling a child process's start-up: there is no event to wait for
+    std::ifstream in(port_file);
+    int port = 0;
+    in >> port;
+    port_ = static_cast<std::uint16_t>(port);
+  }
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
+  bool started() const { return port_ != 0; }
+
+ private:
+  TempDir dir_;
+  std::optional<Child> child_;
+  std::uint16_t port_ = 0;
 };
 
 /// Whether a socket listens on 127.0.0.1:`port` (from /proc/net/tcp, so that
@@ -464,6 +611,8 @@ int main(int argc, char** argv) {
     if (a == "--quick") quick = true;
     else if (a == "--latency") latency_only = true;
     else if (a == "--pin") g_pin = true;
+    else if (a == "--splice-relay" && i + 2 < argc)
+      splice_relay(static_cast<std::uint16_t>(std::stoi(argv[i + 1])), static_cast<std::uint16_t>(std::stoi(argv[i + 2])));
     else {
       fmt::print(stderr, "usage: proxy_bench [--quick] [--pin] [--latency]\n");
       return 2;
@@ -507,49 +656,80 @@ int main(int argc, char** argv) {
       return 0;
     }
 
-    // The peers, all forwarding to the same server.
-    FaultlineProxy faultline_proxy(server.port());
+    // The peers, all forwarding to the same server; each proxy a process.
+    TempDir private_dir;  // HAProxy's configurations: two benchmarks at once must not collide
+    auto haproxy_cfg = [&](const std::string& name, std::uint16_t port, bool best) {
+      const auto cfg = (private_dir.path() / (name + ".cfg")).string();
+      std::ofstream(cfg) << fmt::format(
+          "global\n  nbthread 1\n  maxconn 256\n{}defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n"
+          "  timeout server 60s\n{}listen bench\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{}\n",
+          best ? "  tune.bufsize 65536\n" : "", best ? "  option splice-auto\n" : "", port, server.port());
+      return cfg;
+    };
     const std::uint16_t haproxy_port = free_port();
-    const std::string cfg = "/tmp/faultline-bench-haproxy.cfg";
-    std::ofstream(cfg) << fmt::format(
-        "global\n  nbthread 1\n  maxconn 256\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n"
-        "  timeout server 60s\nlisten bench\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{}\n",
-        haproxy_port, server.port());
-    Child haproxy(pinned({"haproxy", "-db", "-f", cfg}));
+    Child haproxy(pinned({"haproxy", "-db", "-f", haproxy_cfg("default", haproxy_port, false)}));
+    const std::uint16_t haproxy_best_port = free_port();
+    Child haproxy_best(pinned({"haproxy", "-db", "-f", haproxy_cfg("best", haproxy_best_port, true)}));
     const std::uint16_t socat_port = free_port();
     Child socat(pinned({"socat", "-b", "65536",
-                              fmt::format("TCP-LISTEN:{},bind=127.0.0.1,reuseaddr,fork,nodelay", socat_port),
-                              fmt::format("TCP:127.0.0.1:{},nodelay", server.port())}));
+                        fmt::format("TCP-LISTEN:{},bind=127.0.0.1,reuseaddr,fork,nodelay", socat_port),
+                        fmt::format("TCP:127.0.0.1:{},nodelay", server.port())}));
+    const std::uint16_t relay_port = free_port();
+    Child relay(pinned({std::filesystem::read_symlink("/proc/self/exe").string(), "--splice-relay", std::to_string(relay_port), std::to_string(server.port())}));
+    FaultlineRun faultline_run(server.port());
 
-    std::vector<Peer> peers = {{"direct loopback", server.port()}};
-    if (haproxy.started() && await_listening(haproxy_port)) peers.push_back({"HAProxy 2.6 (tcp, 1 thread)", haproxy_port});
-    else fmt::print("(HAProxy not available: apt-get install haproxy)\n");
-    if (socat.started() && await_listening(socat_port)) peers.push_back({"socat 1.7", socat_port});
+    std::vector<Peer> peers = {{"direct loopback", server.port(), -1}};
+    if (relay.started() && await_listening(relay_port)) peers.push_back({"splice relay (the limit)", relay_port, relay.pid()});
+    else throw std::runtime_error("the splice relay did not start");
+    if (haproxy.started() && await_listening(haproxy_port)) {
+      peers.push_back({"HAProxy 2.6, defaults", haproxy_port, haproxy.pid()});
+      if (haproxy_best.started() && await_listening(haproxy_best_port))
+        peers.push_back({"HAProxy 2.6, bufsize 64k + splice-auto", haproxy_best_port, haproxy_best.pid()});
+    } else {
+      fmt::print("(HAProxy not available: apt-get install haproxy)\n");
+    }
+    if (socat.started() && await_listening(socat_port)) peers.push_back({"socat 1.7", socat_port, socat.pid()});
     else fmt::print("(socat not available: apt-get install socat)\n");
-    peers.push_back({"faultline, no fault", faultline_proxy.port()});
+    if (!faultline_run.started()) throw std::runtime_error("faultline run did not report its link's port (FAULTLINE_BIN?)");
+    peers.push_back({"faultline run, no fault", faultline_run.port(), faultline_run.pid()});
 
     // Round robin over the peers, so that a burst of load from elsewhere on
     // the machine falls on all of them alike; samples are pooled per peer.
-    constexpr int kTrials = 5;
-    fmt::print("## Throughput and round trip ({} MiB per stream, median of {}; {} round trips, pooled from {} "
-               "interleaved trials)\n\n",
-               stream_bytes >> 20, kTrials, rounds, kTrials);
+    const int trials = quick ? 3 : 7;
+    fmt::print("load average before: {}\n\n", load_average());
+    fmt::print("## Throughput, CPU and round trip ({} MiB per stream, median of {}; {} round trips, pooled from {} "
+               "interleaved trials{})\n\n",
+               stream_bytes >> 20, trials, rounds, trials, g_pin ? "; everything on CPU 0" : "; unpinned");
     std::vector<std::vector<double>> mbps(peers.size());
+    std::vector<long> ticks(peers.size(), 0);
     std::vector<std::vector<Nanos>> rtts(peers.size());
-    for (int trial = 0; trial < kTrials; ++trial)
+    for (int trial = 0; trial < trials; ++trial)
       for (std::size_t i = 0; i < peers.size(); ++i) {
+        const long before = peers[i].pid > 0 ? cpu_ticks(peers[i].pid) : 0;
         mbps[i].push_back(throughput(server, peers[i].port, stream_bytes));
-        auto r = ping_pong(server, peers[i].port, 500, rounds / kTrials);
+        std::this_thread::sleep_for(100ms);  // socat's forked child exits and is reaped, so that its time counts
+        if (peers[i].pid > 0) ticks[i] += cpu_ticks(peers[i].pid) - before;
+        auto r = ping_pong(server, peers[i].port, 500, rounds / trials);
         rtts[i].insert(rtts[i].end(), r.begin(), r.end());
       }
-    fmt::print("| path | throughput | RTT p50 | RTT p99 | added p50 | added p99 |\n|---|---|---|---|---|---|\n");
+    const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    const double gib = static_cast<double>(stream_bytes) * trials / static_cast<double>(1 << 30);
+    fmt::print("| path | throughput | min..max | CPU per GiB | RTT p50 | RTT p99 | added p50 | added p99 |\n"
+               "|---|---|---|---|---|---|---|---|\n");
     const Percentiles direct = percentiles(rtts[0]);
     for (std::size_t i = 0; i < peers.size(); ++i) {
       const Percentiles rtt = percentiles(rtts[i]);
-      fmt::print("| {} | {:.0f} MB/s | {:.1f} us | {:.1f} us | {} | {} |\n", peers[i].name, median(mbps[i]), rtt.p50,
+      const auto [lo, hi] = std::minmax_element(mbps[i].begin(), mbps[i].end());
+      fmt::print("| {} | {:.0f} MB/s | {:.0f}..{:.0f} | {} | {:.1f} us | {:.1f} us | {} | {} |\n", peers[i].name,
+                 median(mbps[i]), *lo, *hi,
+                 peers[i].pid > 0 ? fmt::format("{:.2f} s", static_cast<double>(ticks[i]) / tick / gib) : "-", rtt.p50,
                  rtt.p99, i == 0 ? "-" : fmt::format("{:+.1f} us", rtt.p50 - direct.p50),
                  i == 0 ? "-" : fmt::format("{:+.1f} us", rtt.p99 - direct.p99));
     }
+    fmt::print("\nfaultline run against each proxy (throughput ratio of the medians):");
+    for (std::size_t i = 1; i + 1 < peers.size(); ++i)
+      fmt::print(" {} {:.0f} %;", peers[i].name, 100.0 * median(mbps.back()) / median(mbps[i]));
+    fmt::print("\nload average after: {}\n", load_average());
     std::fflush(stdout);
 
     latency_section();
