@@ -109,6 +109,7 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   if (opts.write_record)
     run.on_progress([&, warned = false](int k) mutable {
       try {
+        rec.duration = run.clock().now();  // so far; conclude_run sets the run's own
         write_partial_record(rec, k, prepared.dir);
       } catch (const std::exception& e) {
         if (!std::exchange(warned, true)) run.warn(std::string("the partial record was not written: ") + e.what());
