@@ -134,7 +134,7 @@ std::string header(const RunRecord& r) {
   const std::string cls = outcome_class(r.outcome);
   std::string out = fmt::format("<header class=\"run {}\"><h1>{} <span class=\"badge {}\" id=\"outcome\">{}</span></h1>",
                                 cls, esc(r.scenario_name), cls, esc(outcome_word(r.outcome)));
-  out += fmt::format("<p class=\"meaning\">{} (exit {})</p>", esc(outcome_meaning(r.outcome)), r.exit_code);
+  out += fmt::format("<p class=\"meaning\">{} (exit {})</p>", esc(outcome_meaning(r)), r.exit_code);
   if (!r.error.empty()) out += fmt::format("<p class=\"error\">{}</p>", esc(r.error));
   if (const auto warnings = harness_warnings(r); !warnings.empty()) {
     out += "<div class=\"warning\" id=\"harness-warnings\"><p><strong>Warning: the harness was starved.</strong> "
@@ -176,7 +176,7 @@ std::string header(const RunRecord& r) {
                        fmt::format("recurrence rate {:.2f}", s.recurrence_rate), s.recurrence > 0);
   if (const auto a = combined_availability(s.availability))
     out += figure_card("availability", fmt::format("{:.2f} %", a->percent()), availability_text(*a));
-  out += figure_card("iterations", fmt::format("{} / {}", r.iterations.size(), r.scenario.iterations), "run / planned");
+  out += figure_card("iterations", fmt::format("{} / {}", iterations_run(r), r.scenario.iterations), "run / planned");
   out += "</div>";
 
   out += "<dl class=\"meta\">";

@@ -131,7 +131,7 @@ std::optional<Case> run_case(const RunRecord& r) {
   c.time = r.duration;
   c.kind = Case::Kind::error;
   c.type = outcome_name(r.outcome);
-  c.message = fmt::format("{} (exit {}){}", outcome_meaning(r.outcome), r.exit_code,
+  c.message = fmt::format("{} (exit {}){}", outcome_meaning(r), r.exit_code,
                           r.error.empty() ? "" : ": " + r.error);
   for (const auto& l : r.left_behind) c.body += "left behind (could not be reverted): " + l + "\n";
   return c;
@@ -152,7 +152,7 @@ std::vector<Case> cases_of(const RunRecord& r) {
     Case c;
     c.name = fmt::format("iteration {} recovery", i);
     c.kind = Case::Kind::skipped;
-    c.message = fmt::format("not run: the run ended {} ({})", outcome_word(r.outcome), outcome_meaning(r.outcome));
+    c.message = fmt::format("not run: the run ended {} ({})", outcome_word(r.outcome), outcome_meaning(r));
     cases.push_back(std::move(c));
   }
   return cases;

@@ -44,10 +44,10 @@ std::string code(std::string_view s) {
 
 std::string header(const RunRecord& r) {
   std::string out = fmt::format("## faultline: {}: {}\n\n", md(r.scenario_name), outcome_word(r.outcome));
-  out += fmt::format("**{}**: {} (exit {}).\n\n", outcome_word(r.outcome), outcome_meaning(r.outcome), r.exit_code);
+  out += fmt::format("**{}**: {} (exit {}).\n\n", outcome_word(r.outcome), outcome_meaning(r), r.exit_code);
   if (!r.error.empty()) out += fmt::format("**Error:** {}\n\n", md(r.error));
   out += fmt::format("Run {}, seed {}, {} of {} iteration(s) run, {:.3f} s", code(r.run_id), r.seed,
-                     r.iterations.size(), r.scenario.iterations, static_cast<double>(r.duration.count()) / 1e9);
+                     iterations_run(r), r.scenario.iterations, static_cast<double>(r.duration.count()) / 1e9);
   if (!r.faultline_version.empty()) out += fmt::format(", faultline {}", md(r.faultline_version));
   if (!r.host.empty()) out += fmt::format(" on {}", md(r.host));
   if (!r.started_at.empty()) out += fmt::format(", started {}", md(r.started_at));

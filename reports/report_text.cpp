@@ -32,6 +32,17 @@ std::string outcome_meaning(Outcome o) {
   return "unknown outcome";
 }
 
+std::string outcome_meaning(const RunRecord& r) {
+  if (r.partial)
+    return "the harness ended before concluding (killed, or still running): nothing was measured or judged; the "
+           "watchdog or faultline cleanup reverts what it left";
+  return outcome_meaning(r.outcome);
+}
+
+std::size_t iterations_run(const RunRecord& r) {
+  return r.partial ? static_cast<std::size_t>(r.partial->iterations_done) : r.iterations.size();
+}
+
 std::string ms_or_dash(const std::optional<Nanos>& d) { return d ? format_ms(*d) : "-"; }
 
 std::string relative_ms(Nanos d, int decimals) {

@@ -18,6 +18,11 @@ std::string outcome_word(Outcome o);
 
 /// What the outcome means, to follow its word: "FAIL: a recovery objective was missed".
 std::string outcome_meaning(Outcome o);
+/// The record's outcome meaning; for a partial record (RunRecord::partial)
+/// that the harness never concluded and nothing was judged.
+std::string outcome_meaning(const RunRecord& r);
+/// Iterations the record has figures for, or, in a partial record, that had ended.
+std::size_t iterations_run(const RunRecord& r);
 
 /// A duration in the reports' unit ("167.563 ms"), or "-" when there is none.
 std::string ms_or_dash(const std::optional<Nanos>& d);

@@ -294,6 +294,10 @@ bool load_baselines(const RunFlags& f, const std::vector<Loaded>& loaded, std::v
       fmt::print(stderr, "faultline run: --baseline: {}\n", e.what());
       return false;
     }
+    if (b.record.partial) {  // nothing was measured: no baseline
+      fmt::print(stderr, "faultline run: --baseline: {}: {}\n", record_path(file).string(), b.record.error);
+      return false;
+    }
     b.record.probes.clear();  // the gate compares figures, not samples
     baselines.push_back(std::move(b));
   }
@@ -508,9 +512,10 @@ int cmd_report(const std::string& arg, const std::string& format, const std::str
     return 2;
   }
   const std::string text = render_report(rec, report_format_from(format));
+  const int rc = rec.partial ? 3 : 0;  // a partial record concluded nothing: never a pass
   if (output.empty()) {
     fmt::print("{}", text);
-    return 0;
+    return rc;
   }
   try {
     write_file_atomic(output, text);
@@ -518,7 +523,7 @@ int cmd_report(const std::string& arg, const std::string& format, const std::str
     fmt::print(stderr, "faultline report: {}\n", e.what());
     return 2;
   }
-  return 0;
+  return rc;
 }
 
 /// Every subcommand's arguments, filled in by parsing.

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "record/json_strategies.hpp"
+#include "record/partial_record.hpp"
 #include "record/json_strict.hpp"
 #include "scenario/enum_names.hpp"
 
@@ -560,6 +561,8 @@ RunRecord read_record(std::string_view json_text, std::string_view source) {
   if (o.has("stalls")) r.stalls = read_array<HarnessStall>(c, o, "stalls", read_stall);
   // Records of runs without [[strategy]] tables have no "strategies" (issue 17).
   if (o.has("strategies")) read_strategies(c, o.obj("strategies"), r);
+  // Only a record written before its run concluded has "partial".
+  if (o.has("partial")) r.partial = read_partial(c, o.obj("partial"));
   o.finish();
   return r;
 }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "record/json_strategies.hpp"
+#include "record/partial_record.hpp"
 #include "scenario/enum_names.hpp"
 
 namespace faultline {
@@ -366,6 +367,7 @@ json::object record_head(const RunRecord& r) {
     return o;
   });
   if (!r.scenario.strategies.empty()) head["strategies"] = strategies_json(r);  // issue 17
+  if (r.partial) head["partial"] = partial_json(*r.partial);  // a run not (yet) concluded
   return head;
 }
 

@@ -368,6 +368,17 @@ struct HarnessStall {
   Nanos longest_stall() const { return longest.count() > 0 ? longest : end - start; }
 };
 
+/// A record written while the run was still going (RUN_DIR/run.json after
+/// each iteration, record/partial_record.hpp): the harness had not
+/// concluded, nothing was measured or judged. The concluded record replaces it.
+struct PartialRun {
+  std::string reason;       ///< "the harness ended before concluding"
+  int iterations_done = 0;  ///< iterations 1..k had ended when it was written
+  /// With strategies: how many of those k iterations each strategy ran (every declared one, 0 included).
+  std::map<std::string, int> per_strategy;
+  bool operator==(const PartialRun&) const = default;
+};
+
 /// Everything a run leaves behind.
 struct RunRecord {
   /// The schema_version the record was read from; a record is always
@@ -407,6 +418,8 @@ struct RunRecord {
   std::vector<std::string> iteration_strategies;
   /// The strategies compared (measure/strategy_compare.hpp); none without strategies.
   std::optional<StrategyComparison> comparison;
+  /// Set only in a record written before the run concluded (PartialRun).
+  std::optional<PartialRun> partial;
 };
 
 /// The exit code for an outcome (docs/design.md section 5).

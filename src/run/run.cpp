@@ -24,8 +24,11 @@ asio::awaitable<void> Run::main() {
     stall_watch_->start();                                            // 3
     scheduler_->start(clock_.now());
     if (guards_) guards_->start(clock_.now());
-    for (int it = 1; it <= iteration_count() && !stop_.requested(); ++it)  // 4
+    if (on_progress_ && !stop_.requested()) on_progress_(0);
+    for (int it = 1; it <= iteration_count() && !stop_.requested(); ++it) {  // 4
       co_await iteration(it);
+      if (on_progress_ && !stop_.requested()) on_progress_(it);
+    }
   } catch (const Inconclusive& e) {
     fail(Outcome::inconclusive, e.what());
   } catch (const HarnessError& e) {

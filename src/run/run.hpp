@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -99,6 +100,10 @@ class Run {
   /// is over: the iterations' windows, the workloads' writes and reads, the
   /// guards' samples and the first breach.
   RunOutputs take_outputs();
+
+  /// Called with k when the clone is ready (0) and after iteration k ended
+  /// (not one a stop cut short): the runner writes the partial record.
+  void on_progress(std::function<void(int iterations_done)> f) { on_progress_ = std::move(f); }
 
   /// The probes' samples so far.
   const std::vector<ProbeSeries>& series() const { return scheduler_->series(); }
@@ -270,6 +275,7 @@ class Run {
   std::vector<StepSpec> verify_of(int it) const;
   /// "iteration 3/6" or "iteration 3/6 (strategy 'rollback')".
   std::string iteration_tag(int it) const;
+  std::function<void(int)> on_progress_;  ///< see on_progress
 };
 
 }  // namespace faultline

@@ -48,10 +48,12 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 #include <memory>
+#include <utility>
 
 #include "fault_injectors/proxy/link_set.hpp"
 #include "measure/verdicts.hpp"
 #include "run/live_view.hpp"
+#include "run/partial_write.hpp"
 #include "run/run.hpp"
 #include "run/run_guards.hpp"
 #include "run/run_loop.hpp"
@@ -103,6 +105,16 @@ RunRecord run_scenario(const Scenario& scenario, const std::string& scenario_tex
   // ledger, the watchdog, the subreaper.
   ProcessGuards guards(io, run, prepared);
   run.setup(prepared.dir, &guards.ledger());
+  // A record of how far the run got, should the harness die before concluding.
+  if (opts.write_record)
+    run.on_progress([&, warned = false](int k) mutable {
+      try {
+        rec.duration = run.clock().now();  // so far; conclude_run sets the run's own
+        write_partial_record(rec, k, prepared.dir);
+      } catch (const std::exception& e) {
+        if (!std::exchange(warned, true)) run.warn(std::string("the partial record was not written: ") + e.what());
+      }
+    });
 
   // 1 to 5 on the event loop: network and links, clone, probes, iterations,
   // then the revert and teardown, whatever happened.

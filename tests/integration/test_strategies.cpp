@@ -326,4 +326,28 @@ TEST_CASE("strategies: SIGKILL of a strategy run leaves nothing behind; its prog
   const std::string progress = read_file(run.out);
   CHECK(progress.find("iteration 1/4 (strategy '") != std::string::npos);
   CHECK(progress.find("iteration 2/4 (strategy '") != std::string::npos);
+  // The harness never concluded, yet run.json is there: the partial record
+  // written when iteration 1 ended, marked as such, never a pass.
+  const json::value rec = read_json(out / "run.json");
+  CHECK(rec.at("outcome").as_string() == "interrupted");
+  CHECK(rec.at("exit_code").as_int64() != 0);
+  CHECK(rec.at("verdicts").as_array().empty());
+  CHECK(std::string(rec.at("error").as_string()).starts_with("partial: the harness did not conclude"));
+  REQUIRE(rec.as_object().contains("partial"));
+  const auto& partial = rec.at("partial");
+  CHECK(partial.at("iterations_done").as_int64() == 1);
+  // Every strategy named; the counts add up to the iterations done, and the
+  // one that ran is iteration 1's strategy.
+  const auto& per = partial.at("per_strategy").as_object();
+  CHECK(per.size() == 2);
+  std::int64_t sum = 0;
+  for (const auto& kv : per) sum += kv.value().as_int64();
+  CHECK(sum == 1);
+  const std::string first(rec.at("strategies").at("iteration_strategies").at(0).as_string());
+  REQUIRE(per.contains(first));
+  CHECK(per.at(first).as_int64() == 1);
+  // Reports say it is partial; `faultline report` never passes it.
+  Result report = faultline(dir, {"report", (out / "run.json").string(), "--format", "markdown"});
+  CHECK(report.code == 3);
+  CHECK(report.out.find("partial: the harness did not conclude") != std::string::npos);
 }

@@ -9,6 +9,7 @@
 
 #include "record/json_read.hpp"
 #include "record/json_record.hpp"
+#include "record/partial_record.hpp"
 #include "report_fixtures.hpp"
 
 using namespace faultline;
@@ -323,6 +324,9 @@ TEST_CASE("json_read: the JSON Schema accepts every record faultline writes and 
   // A strategy run (issue 17), partial, with its comparison.
   good.push_back((dir / "strategies.json").string());
   fixtures::write_text(good.back(), render_json(fixtures::strategies()));
+  // The partial record of a strategy run that did not conclude.
+  good.push_back((dir / "partial.json").string());
+  fixtures::write_text(good.back(), render_json(make_partial_record(fixtures::strategies(), 3)));
   // Broken records the schema must refuse (each alone).
   const RunRecord r = fixtures::failing();
   const std::vector<std::pair<std::string, std::string>> bad{

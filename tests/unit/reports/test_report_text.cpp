@@ -3,6 +3,7 @@
 // XML escaping that always yields valid UTF-8 without forbidden characters.
 #include <doctest/doctest.h>
 
+#include "record/partial_record.hpp"
 #include "report_fixtures.hpp"
 #include "reports/report_text.hpp"
 
@@ -16,6 +17,16 @@ TEST_CASE("report_text: outcome words and meanings") {
   CHECK(outcome_word(Outcome::interrupted) == "INTERRUPTED");
   CHECK(outcome_word(Outcome::usage_error) == "USAGE ERROR");
   CHECK(outcome_meaning(Outcome::failed) == "a recovery objective was missed");
+}
+
+TEST_CASE("report_text: a partial record never reads as concluded, and counts the iterations that ended") {
+  const RunRecord live = fixtures::strategies();
+  CHECK(outcome_meaning(live) == outcome_meaning(live.outcome));
+  CHECK(iterations_run(live) == live.iterations.size());
+  const RunRecord p = make_partial_record(live, 3);
+  CHECK(outcome_meaning(p).starts_with("the harness ended before concluding"));
+  CHECK(outcome_meaning(p).find("after every fault was reverted") == std::string::npos);
+  CHECK(iterations_run(p) == 3);
 }
 
 TEST_CASE("report_text: recovery time is a figure, 0 when absorbed, '> deadline' when not recovered") {
