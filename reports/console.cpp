@@ -30,7 +30,7 @@ std::string headline(const RunRecord& r, bool color, Outcome outcome, int exit_c
   const std::string planned =
       r.iteration_strategies.empty()
           ? fmt::format("{} iteration(s) planned", r.scenario.iterations)
-          : fmt::format("{} iteration(s) planned per strategy, {} in all", r.scenario.iterations, r.iteration_strategies.size());
+          : fmt::format("{} iteration(s) planned per strategy, {} in all", r.scenario.iterations, iterations_planned(r));
   return fmt::format("{}: {} (exit {})\n  run {}, seed {}, {}, {:.3f} s\n", r.scenario_name, paint(color, code, word),
                      exit_code, r.run_id, r.seed, planned, static_cast<double>(r.duration.count()) / 1e9);
 }

@@ -176,7 +176,7 @@ std::string header(const RunRecord& r) {
                        fmt::format("recurrence rate {:.2f}", s.recurrence_rate), s.recurrence > 0);
   if (const auto a = combined_availability(s.availability))
     out += figure_card("availability", fmt::format("{:.2f} %", a->percent()), availability_text(*a));
-  out += figure_card("iterations", fmt::format("{} / {}", iterations_run(r), r.scenario.iterations), "run / planned");
+  out += figure_card("iterations", fmt::format("{} / {}", iterations_run(r), iterations_planned(r)), "run / planned");
   out += "</div>";
 
   out += "<dl class=\"meta\">";

@@ -147,7 +147,7 @@ std::vector<Case> cases_of(const RunRecord& r) {
     last = std::max(last, m.index);
   }
   // A strategy run (issue 17) planned one iteration per strategy per block.
-  const int planned = r.iteration_strategies.empty() ? r.scenario.iterations : static_cast<int>(r.iteration_strategies.size());
+  const int planned = static_cast<int>(iterations_planned(r));
   for (int i = last + 1; i <= planned; ++i) {
     Case c;
     c.name = fmt::format("iteration {} recovery", i);
@@ -197,7 +197,7 @@ void render_suite(std::string& out, const RunRecord& r, const std::vector<Case>&
   property(out, "exit_code", std::to_string(r.exit_code));
   property(out, "scenario_file", r.scenario_file);
   property(out, "scenario_digest", r.scenario_digest);
-  property(out, "iterations_planned", std::to_string(r.scenario.iterations));
+  property(out, "iterations_planned", std::to_string(iterations_planned(r)));
   property(out, "uncertainty", format_ms(max_uncertainty(r)));
   property(out, "faultline_version", r.faultline_version);
   property(out, "kernel", r.kernel);

@@ -47,7 +47,7 @@ std::string header(const RunRecord& r) {
   out += fmt::format("**{}**: {} (exit {}).\n\n", outcome_word(r.outcome), outcome_meaning(r), r.exit_code);
   if (!r.error.empty()) out += fmt::format("**Error:** {}\n\n", md(r.error));
   out += fmt::format("Run {}, seed {}, {} of {} iteration(s) run, {:.3f} s", code(r.run_id), r.seed,
-                     iterations_run(r), r.scenario.iterations, static_cast<double>(r.duration.count()) / 1e9);
+                     iterations_run(r), iterations_planned(r), static_cast<double>(r.duration.count()) / 1e9);
   if (!r.faultline_version.empty()) out += fmt::format(", faultline {}", md(r.faultline_version));
   if (!r.host.empty()) out += fmt::format(" on {}", md(r.host));
   if (!r.started_at.empty()) out += fmt::format(", started {}", md(r.started_at));

@@ -43,6 +43,10 @@ std::size_t iterations_run(const RunRecord& r) {
   return r.partial ? static_cast<std::size_t>(r.partial->iterations_done) : r.iterations.size();
 }
 
+std::size_t iterations_planned(const RunRecord& r) {
+  return r.iteration_strategies.empty() ? static_cast<std::size_t>(r.scenario.iterations) : r.iteration_strategies.size();
+}
+
 std::string ms_or_dash(const std::optional<Nanos>& d) { return d ? format_ms(*d) : "-"; }
 
 std::string relative_ms(Nanos d, int decimals) {

@@ -23,6 +23,8 @@ std::string outcome_meaning(Outcome o);
 std::string outcome_meaning(const RunRecord& r);
 /// Iterations the record has figures for, or, in a partial record, that had ended.
 std::size_t iterations_run(const RunRecord& r);
+/// Iterations planned: the scenario's count, times the strategies in a strategy run.
+std::size_t iterations_planned(const RunRecord& r);
 
 /// A duration in the reports' unit ("167.563 ms"), or "-" when there is none.
 std::string ms_or_dash(const std::optional<Nanos>& d);

@@ -27,6 +27,8 @@ TEST_CASE("report_text: a partial record never reads as concluded, and counts th
   CHECK(outcome_meaning(p).starts_with("the harness ended before concluding"));
   CHECK(outcome_meaning(p).find("after every fault was reverted") == std::string::npos);
   CHECK(iterations_run(p) == 3);
+  CHECK(iterations_planned(live) == live.iteration_strategies.size());
+  CHECK(iterations_planned(fixtures::passing()) == static_cast<std::size_t>(fixtures::passing().scenario.iterations));
 }
 
 TEST_CASE("report_text: recovery time is a figure, 0 when absorbed, '> deadline' when not recovered") {
