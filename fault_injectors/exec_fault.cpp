@@ -36,6 +36,7 @@
 #include "fault_injectors/remote_fault.hpp"
 #include "os/netns.hpp"
 #include "os/subprocess.hpp"
+#include "scenario/command_text.hpp"
 
 namespace faultline {
 
@@ -108,8 +109,8 @@ class ExecFault final : public Injector {
   }
 
   std::string describe() const override {
-    std::string d = fmt::format("run `{}`", params_.apply.display());
-    if (params_.revert) d += fmt::format(", revert with `{}`", params_.revert->display());
+    std::string d = fmt::format("run `{}`", short_command_text(params_.apply));
+    if (params_.revert) d += fmt::format(", revert with `{}`", short_command_text(*params_.revert));
     if (!params_.host.empty())
       d += fmt::format(" on host '{}'{}", params_.host, params_.revert ? " (a guardian holds the revert)" : "");
     return d;
@@ -176,7 +177,8 @@ void check(FaultCheck& c) {
 std::string describe(const FaultSpec& f) {
   const auto* e = f.params.get_if<ExecParams>();
   if (!e) return {};
-  return fmt::format("run `{}`{}{}", e->apply.display(), e->revert ? fmt::format(" (revert `{}`)", e->revert->display()) : "",
+  return fmt::format("run `{}`{}{}", short_command_text(e->apply),
+                     e->revert ? fmt::format(" (revert `{}`)", short_command_text(*e->revert)) : "",
                      e->host.empty() ? "" : fmt::format(" on host '{}'", e->host));
 }
 

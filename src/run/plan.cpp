@@ -2,14 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "fault_injectors/host_partition.hpp"
 #include "fault_injectors/host_qdisc.hpp"
 #include "fault_injectors/remote_fault_plan.hpp"
 #include "os/netns.hpp"
 #include "run/runbook.hpp"
 #include "run/strategy_plan.hpp"
+#include "scenario/command_text.hpp"
 #include "scenario/dynamic_target.hpp"
 #include "scenario/fault_kind.hpp"
+#include "scenario/partition_effect.hpp"
 #include "scenario/schedule.hpp"
 #include "scenario/signals.hpp"
 #include "scenario/topology.hpp"
@@ -36,10 +40,41 @@ std::string probe_line(const ProbeSpec& p) {
     case ProbeKind::http:
       what = fmt::format("http {} http://{}:{}{}", p.method, p.host, p.port, p.path);
       break;
-    case ProbeKind::exec: what = fmt::format("exec `{}`", p.command.display()); break;
+    case ProbeKind::exec: what = fmt::format("exec `{}`", short_command_text(p.command)); break;
   }
   return fmt::format("{} every {}, timeout {}", what, format_duration(p.interval),
                      format_duration(p.effective_timeout()));
+}
+
+/// network = "links": for each partition, the links it cuts and the pairs
+/// of services that lose each other, those its groups do not separate marked.
+std::string partitions_block(const Scenario& s) {
+  if (s.network != NetworkMode::links || !s.hosts.empty()) return {};
+  std::string out;
+  for (const auto& f : s.faults) {
+    const auto* p = f.params.get_if<PartitionParams>();  // only a partition has these
+    if (!p) continue;
+    if (out.empty()) out = "partitions (through the links; a cut link is cut for every client of it):\n";
+    if (f.select) {
+      out += fmt::format("  '{}': its groups are chosen at injection\n", f.name);
+      continue;
+    }
+    const PartitionEffect e = partition_effect(s, *p);
+    std::string links;
+    for (const auto& c : e.links)
+      links += fmt::format("{}{} ({})", links.empty() ? "" : ", ", c.link,
+                           c.upstream && c.downstream ? "both ways" : c.upstream ? "to its server" : "from its server");
+    out += fmt::format("  '{}' cuts link(s) {}\n", f.name, links.empty() ? std::string("none") : links);
+    std::string lost;
+    for (const auto& t : pair_texts(e.lost)) lost += (lost.empty() ? "" : ", ") + t;
+    out += fmt::format("    services that lose each other: {}\n", lost.empty() ? std::string("none") : lost);
+    if (!e.collateral.empty()) {
+      std::string extra;
+      for (const auto& t : pair_texts(e.collateral)) extra += (extra.empty() ? "" : ", ") + t;
+      out += fmt::format("    of which its groups do not separate: {} (a shared link; see `faultline validate`)\n", extra);
+    }
+  }
+  return out;
 }
 
 std::string links_block(const Scenario& s) {
@@ -105,16 +140,25 @@ std::string timeline_block(const Scenario& s, std::optional<std::uint64_t> seed)
     }
     out += fmt::format("  iteration {}: steady state for {}, then from the iteration start:\n", it,
                        format_duration(s.steady_for));
+    // Injections and reverts in the order of their time (a revert after an
+    // injection at the same time; declaration order among equals).
+    std::vector<std::pair<Nanos, std::string>> events;
     for (const auto& p : schedule_iteration(s, seed.value_or(0), it)) {
       const FaultSpec& f = s.faults[p.fault];
-      std::string when = (windows && !seed && f.at_max > f.at_min)
-                             ? fmt::format("T+[{}..{}]", format_duration(f.at_min), format_duration(f.at_max))
-                             : fmt::format("T+{}", format_duration(p.offset));
+      const bool drawn = windows && !seed && f.at_max > f.at_min;
+      std::string when = drawn ? fmt::format("T+[{}..{}]", format_duration(f.at_min), format_duration(f.at_max))
+                               : fmt::format("T+{}", format_duration(p.offset));
       std::string rep = f.repeat > 1 ? fmt::format(" ({}/{})", p.repetition, f.repeat) : "";
-      out += fmt::format("    {:<14} {} '{}'{}: {}\n", when, f.kind, f.name, rep, fault_text(s, f));
-      if (p.hold) out += fmt::format("    {:<14} revert '{}'{} (held {})\n", "+" + format_duration(*p.hold), f.name,
-                                     rep, format_duration(*p.hold));
+      events.emplace_back(p.offset, fmt::format("    {:<14} {} '{}'{}: {}\n", when, f.kind, f.name, rep, fault_text(s, f)));
+      if (p.hold)
+        events.emplace_back(p.offset + *p.hold,
+                            fmt::format("    {:<14} revert '{}'{} (held {})\n",
+                                        drawn ? when + "+" + format_duration(*p.hold)
+                                              : fmt::format("T+{}", format_duration(p.offset + *p.hold)),
+                                        f.name, rep, format_duration(*p.hold)));
     }
+    std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& e : events) out += e.second;
     out += fmt::format("    then observe until recovered and {} without relapse (give up after {}), verify, "
                        "cool down {}\n",
                        format_duration(s.watch), format_duration(s.give_up_after), format_duration(s.cool_down));
@@ -173,6 +217,7 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
   if (!s.description.empty()) out += "  " + s.description + "\n";
   out += services_block(s);
   out += links_block(s);
+  out += partitions_block(s);
   out += network_block(s);
   if (const auto remote = remote_plan(s); !remote.empty()) {
     out += "remote actions (every one, in order; no other host is touched):\n";
@@ -204,14 +249,14 @@ std::string render_plan(const Scenario& s, std::optional<std::uint64_t> seed) {
   out += timeline_block(s, seed);
   if (!s.setup.empty() || !s.verify.empty()) {
     out += "steps:\n";
-    for (const auto& st : s.setup) out += fmt::format("  setup '{}': `{}`\n", st.name, st.command.display());
-    for (const auto& st : s.verify) out += fmt::format("  verify '{}': `{}`\n", st.name, st.command.display());
+    for (const auto& st : s.setup) out += fmt::format("  setup '{}': `{}`\n", st.name, short_command_text(st.command));
+    for (const auto& st : s.verify) out += fmt::format("  verify '{}': `{}`\n", st.name, short_command_text(st.command));
   }
   if (!s.recovery.empty()) {
     out += "runbook (in order, every iteration; a failed step stops it):\n";
     for (const auto& st : s.recovery)
       out += fmt::format("  '{}' on {}, timeout {}: `{}`\n", st.name, trigger_text(st), format_duration(st.timeout),
-                         st.command.display());
+                         short_command_text(st.command));
   }
   for (const auto& w : s.workloads)
     out += fmt::format("workload '{}': {} writes/s through every iteration, {}; then read `{}`\n", w.name, w.rate,

@@ -69,6 +69,10 @@ const std::vector<KeySpec>& top_level_keys() {
        "a strategy ranks only when at most this share of its iterations had a secondary outage (a relapse, or a "
        "new episode after its runbook started)",
        false},
+      {"vars", "table of strings", "",
+       "[vars]: named strings, each usable as {var.NAME} in every string value of the scenario (a var may use "
+       "other vars, not itself through any chain)",
+       false},
   };
   return keys;
 }
@@ -198,6 +202,7 @@ const std::vector<KindSpec>& probe_kinds() {
            {"expect_exit", "integer", "0", "expected exit code, 0..255", false},
            {"expect_stdout", "string", "", "stdout must contain this text", false},
            {"expect_stdout_regex", "regex", "", "stdout must match this regular expression (Perl syntax, searched; ^ and $ also at line breaks)", false},
+           {"env", "table of strings", "", "environment variables added to the inherited environment of the command; values may hold placeholders", false},
        }},
   };
   return kinds;
@@ -226,6 +231,10 @@ const std::vector<KeySpec>& fault_common_keys() {
        "exec only: false makes it a timed action, not a fault: it opens no episode and no threshold judges it, so an "
        "outage after it within `watch` of a recovery is a relapse",
        false},
+      {"env", "table of strings", "",
+       "kinds with commands (exec): environment variables added to the inherited environment of its commands; "
+       "values may hold placeholders",
+       false},
   };
   return keys;
 }
@@ -250,6 +259,7 @@ const std::vector<KeySpec>& step_keys() {
       {"expect_stdout_regex", "regex", "", "stdout must match this regular expression (Perl syntax, searched; ^ and $ also at line breaks)", false},
       {"from", "string", "",
        "network = \"namespaces\": the service whose namespace the command runs in; default: the run's hub", false},
+      {"env", "table of strings", "", "environment variables added to the inherited environment of the command; values may hold placeholders", false},
   };
   return keys;
 }
@@ -266,6 +276,7 @@ const std::vector<KeySpec>& recovery_keys() {
       {"timeout", "duration", "30s", "time limit of the command; > 0", false},
       {"expect_exit", "integer", "0", "expected exit code, 0..255", false},
       {"expect_stdout", "string", "", "stdout must contain this text", false},
+      {"env", "table of strings", "", "environment variables added to the inherited environment of the command; values may hold placeholders", false},
   };
   return keys;
 }
@@ -279,6 +290,7 @@ const std::vector<KeySpec>& workload_common_keys() {
       {"read", "command", "",
        "run once after recovery; every run of digits in its stdout is the sequence number of a write present", true},
       {"read_timeout", "duration", "30s", "time limit of the read; > 0", false},
+      {"env", "table of strings", "", "environment variables added to the inherited environment of its write and read commands; values may hold placeholders", false},
   };
   return keys;
 }

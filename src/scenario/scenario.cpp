@@ -36,7 +36,12 @@ std::string shell_quote(const std::string& word) {
 }  // namespace
 
 std::string Command::display() const {
-  if (shell && argv.size() == 3) return argv[2];
+  if (shell && argv.size() >= 3) {
+    // A shell line, after env(1)'s NAME=VALUE words when its table has an 'env'.
+    std::string out;
+    for (std::size_t i = 0; i + 3 < argv.size(); ++i) out += shell_quote(argv[i]) + ' ';
+    return out + argv.back();
+  }
   std::string out;
   for (const auto& word : argv) {
     if (!out.empty()) out += ' ';

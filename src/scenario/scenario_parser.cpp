@@ -10,6 +10,7 @@
 // scenario is returned) it still runs them on what it could read, so that one
 // run shows every problem at once.
 #include "scenario/scenario_parser.hpp"
+#include "scenario/scenario_parser_partial.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -24,8 +25,10 @@
 #include "scenario/catalog.hpp"
 #include "scenario/check_context.hpp"
 #include "scenario/fault_kind.hpp"
+#include "scenario/scenario_parser_recover.hpp"
 #include "scenario/scenario_parser_select.hpp"
 #include "scenario/scenario_parser_values.hpp"
+#include "scenario/scenario_parser_vars.hpp"
 #include "scenario/validate.hpp"
 
 namespace faultline {
@@ -46,6 +49,7 @@ bool fault_accepts(const FaultKind& kind, const std::string& key) {
     if (key == "target") return kind.target != FaultTarget::none;
     if (key == "duration") return kind.duration != FaultDuration::not_allowed;
     if (key == "injection") return kind.spec.name == "exec";
+    if (key == "env") return kind.commands != nullptr;
     return true;
   }
   return contains(key_names(kind.spec.keys), key);
@@ -109,7 +113,7 @@ class Parser : public ValueReader {
  public:
   explicit Parser(std::string file) : ValueReader(std::move(file)) {}
 
-  ParseResult run(std::string_view text);
+  PartialParse run(std::string_view text);
 
  private:
   /// The name in the table's 'kind' when `known` has it; else reports it.
@@ -121,7 +125,7 @@ class Parser : public ValueReader {
   void each_table(const toml::table& root, std::string_view key, F f, const std::string& outer = "");
   ServiceSpec service(const Tbl& tb);
   HostSpec host(const Tbl& tb);
-  void service_env(const Tbl& tb, ServiceSpec& svc);
+  std::map<std::string, std::string> env_of(const Tbl& tb) { return read_env(*this, tb); }
   LinkSpec link(const Tbl& tb);
   ProbeSpec probe(const Tbl& tb, bool readiness);
   ProbeSpec guard(const Tbl& tb);
@@ -313,7 +317,7 @@ ServiceSpec Parser::service(const Tbl& tb) {
             "remove 'command', or 'attach' to have faultline start the service");
   }
   else if (require(tb, "command")) assign(svc.command, command(tb, "command"));
-  service_env(tb, svc);
+  svc.env = env_of(tb);
   assign(svc.workdir, nonempty(tb, "workdir"));
   assign(svc.ports, identifiers(tb, "ports"));
   if (const auto* n = tb.t->get("ready")) {
@@ -347,24 +351,6 @@ ServiceSpec Parser::service(const Tbl& tb) {
   assign(svc.depends_on, identifiers(tb, "depends_on"));
   assign(svc.host, identifier(tb, "host"));
   return svc;
-}
-
-void Parser::service_env(const Tbl& tb, ServiceSpec& svc) {
-  const auto* n = tb.t->get("env");
-  if (!n) return;
-  const auto* t = n->as_table();
-  if (!t) {
-    type_error(*n, "env", "a table of strings such as { LANG = \"C\" }");
-    return;
-  }
-  for (auto&& [k, v] : *t) {
-    const std::string key(k.str());
-    if (const auto* s = v.as_string())
-      svc.env[key] = s->get();
-    else
-      error(at(v), fmt::format("env '{}' must be a string, not {}", key, type_phrase(v)),
-            v.is_integer() || v.is_floating_point() || v.is_boolean() ? "quote it" : "");
-  }
 }
 
 LinkSpec Parser::link(const Tbl& tb) {
@@ -427,6 +413,7 @@ void Parser::probe_kind_keys(const Tbl& tb, ProbeSpec& p) {
     assign(p.expect_exit, integer(tb, "expect_exit", 0, 255));
     assign(p.expect_stdout, text(tb, "expect_stdout"));
     assign(p.expect_stdout_regex, regex(tb, "expect_stdout_regex"));
+    with_env(p.command, env_of(tb));
   }
 }
 
@@ -457,6 +444,8 @@ FaultSpec Parser::fault(const Tbl& tb, bool& named) {
     if (dynamic_isolate) f.select = read_target_select(*this, tb, "isolate");
     HidingParamReader hiding(reader, dynamic_isolate ? "isolate" : "");
     f.params = kind->read(hiding);
+    if (kind->commands)
+      kind->commands(f.params, [env = env_of(tb)](std::string_view, Command& c) { with_env(c, env); });
   }
   return f;
 }
@@ -518,6 +507,7 @@ StepSpec Parser::step(const Tbl& tb, std::string default_name) {
   assign(st.expect_stdout, text(tb, "expect_stdout"));
   assign(st.expect_stdout_regex, regex(tb, "expect_stdout_regex"));
   assign(st.from, identifier(tb, "from"));
+  with_env(st.command, env_of(tb));
   return st;
 }
 
@@ -534,6 +524,7 @@ RecoverySpec Parser::recovery_step(const Tbl& tb, std::size_t number) {
   assign(st.timeout, duration(tb, "timeout", Min::positive));
   assign(st.expect_exit, integer(tb, "expect_exit", 0, 255));
   assign(st.expect_stdout, text(tb, "expect_stdout"));
+  with_env(st.command, env_of(tb));
   return st;
 }
 
@@ -572,6 +563,9 @@ WorkloadSpec Parser::workload(const Tbl& tb) {
     if (require(tb, "send")) assign(w.send, nonempty(tb, "send"));
     if (require(tb, "expect")) assign(w.expect, nonempty(tb, "expect"));
   }
+  const auto env = env_of(tb);
+  with_env(w.write, env);
+  with_env(w.read, env);
   return w;
 }
 
@@ -628,36 +622,46 @@ std::vector<Diagnostic> Parser::with_semantic_checks() const {
   return all;
 }
 
-ParseResult Parser::run(std::string_view text) {
-  toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(file_));
-  } catch (const toml::parse_error& e) {
-    ParseResult r;
-    r.diagnostics.push_back({at(e.source()), fmt::format("TOML syntax error: {}", e.description()), {}});
-    return r;
+PartialParse Parser::run(std::string_view text) {
+  Recovered doc = parse_recovering(text, file_);
+  PartialParse out;
+  ParseResult& r = out.result;
+  if (!doc.root) {
+    r.diagnostics = std::move(doc.syntax);
+    return out;
   }
+  toml::table& root = *doc.root;
+  expand_vars(root, *this);
   top_level(root);
-  ParseResult r;
-  if (diags_.empty()) {
+  if (diags_.empty() && doc.syntax.empty()) {
     r.scenario = std::move(s_);
-    return r;
+    return out;
   }
-  r.diagnostics = with_semantic_checks();
+  // Past a syntax error, what the blanked lines' tables now lack is not the user's problem.
+  for (auto& d : with_semantic_checks())
+    if (doc.syntax.empty() || !doc.damaged_tables.count(d.pos.line)) doc.syntax.push_back(std::move(d));
+  r.diagnostics = std::move(doc.syntax);
+  out.read_so_far = std::move(s_);
   std::stable_sort(r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
   });
-  return r;
+  return out;
 }
 
 }  // namespace
 
-ParseResult parse_scenario(std::string_view text, const std::string& file) { return Parser(file).run(text); }
+PartialParse parse_scenario_partial(std::string_view text, const std::string& file) { return Parser(file).run(text); }
 
-ParseResult load_scenario(const std::string& path) {
+ParseResult parse_scenario(std::string_view text, const std::string& file) {
+  return parse_scenario_partial(text, file).result;
+}
+
+ParseResult load_scenario(const std::string& path) { return load_scenario_partial(path).result; }
+
+PartialParse load_scenario_partial(const std::string& path) {
   auto unreadable = [&](const std::string& why) {
-    ParseResult r;
-    r.diagnostics.push_back({{path, 0, 0}, fmt::format("cannot read scenario file '{}': {}", path, why), {}});
+    PartialParse r;
+    r.result.diagnostics.push_back({{path, 0, 0}, fmt::format("cannot read scenario file '{}': {}", path, why), {}});
     return r;
   };
   std::error_code ec;
@@ -667,7 +671,7 @@ ParseResult load_scenario(const std::string& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) return unreadable("read error");
-  return parse_scenario(buffer.str(), path);
+  return parse_scenario_partial(buffer.str(), path);
 }
 
 }  // namespace faultline

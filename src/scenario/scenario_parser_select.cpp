@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "scenario/select_keys.hpp"
+
 namespace faultline::parse {
 
 bool is_select_table(const Tbl& tb, std::string_view key) {
@@ -20,7 +22,7 @@ std::optional<TargetSelect> read_target_select(ValueReader& v, const Tbl& tb, st
   TargetSelect sel;
   sel.key = std::string(key);
   sel.pos = v.at(n);
-  v.check_keys(inner, {"select", "among", "timeout", "as"});
+  v.check_keys(inner, key_names(target_select_keys()));
   if (v.require(inner, "select")) assign(sel.command, v.command(inner, "select"));
   if (v.require(inner, "among")) {
     assign(sel.among, v.identifiers(inner, "among"));

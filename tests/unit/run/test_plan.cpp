@@ -81,3 +81,64 @@ target = { select = "is-leader {service.addr}", among = ["a", "b"] }
   CHECK(plan.find("process.kill 'kill-leader': SIGKILL to the process group of 'SELECTED'; SELECTED = the first of "
                   "[a, b] where `is-leader {service.addr}` succeeds, chosen at injection") != std::string::npos);
 }
+
+TEST_CASE("plan: the timeline is in time order, each revert at its own time among the injections") {
+  const Scenario s = parsed(R"(name = "p"
+[[service]]
+name = "a"
+command = "sleep 100"
+[[fault]]
+name = "long"
+kind = "exec"
+apply = "true"
+revert = "true"
+at = "500ms"
+duration = "5s"
+[[fault]]
+name = "short"
+kind = "process.pause"
+target = "a"
+at = "1s"
+duration = "1s"
+)");
+  const std::string p = render_plan(s, 1);
+  const auto inject_long = p.find("'long':");
+  const auto inject_short = p.find("'short':");
+  const auto revert_short = p.find("revert 'short'");
+  const auto revert_long = p.find("revert 'long'");
+  INFO(p);
+  REQUIRE(revert_long != std::string::npos);
+  CHECK(inject_long < inject_short);
+  CHECK(inject_short < revert_short);
+  CHECK(revert_short < revert_long);
+  CHECK(p.find("T+2s           revert 'short'") != std::string::npos);
+}
+
+TEST_CASE("plan: a partition over a shared link lists the links it cuts and every pair that loses the other") {
+  const Scenario s = parsed(R"(name = "p"
+[[service]]
+name = "a"
+command = "sleep 100"
+[[service]]
+name = "b"
+command = "sleep 100"
+[[service]]
+name = "c"
+command = "sleep 100"
+ports = ["db"]
+[[link]]
+name = "to-c"
+to = "127.0.0.1:{port.db}"
+from = ["a", "b"]
+[[fault]]
+name = "cut-a"
+kind = "net.partition"
+isolate = "a"
+duration = "1s"
+)");
+  const std::string p = render_plan(s, 1);
+  INFO(p);
+  CHECK(p.find("'cut-a' cuts link(s) to-c (both ways)") != std::string::npos);
+  CHECK(p.find("services that lose each other: a <-> c, b <-> c") != std::string::npos);
+  CHECK(p.find("of which its groups do not separate: b <-> c") != std::string::npos);
+}

@@ -20,8 +20,10 @@
 #include "fault_injectors/process_kill.hpp"
 #include "fault_injectors/process_pause.hpp"
 #include "scenario/catalog.hpp"
+#include "scenario/fault_kind.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/scenario_parser.hpp"
+#include "scenario/select_keys.hpp"
 #include "scenario/validate.hpp"
 
 using namespace faultline;
@@ -48,6 +50,7 @@ std::vector<std::pair<std::string, const std::vector<KeySpec>*>> all_tables() {
       {"[[setup]]/[[verify]]", &step_keys()}, {"[thresholds]", &threshold_keys()},
       {"[[recovery]]", &recovery_keys()},     {"[[workload]]", &workload_common_keys()},
       {"[[host]]", &host_keys()},           {"[[strategy]]", &strategy_keys()},
+      {"dynamic target", &target_select_keys()},
   };
   for (const auto& k : workload_kinds()) out.emplace_back("workload " + k.name, &k.keys);
   for (const auto& k : probe_kinds()) out.emplace_back("probe " + k.name, &k.keys);
@@ -173,7 +176,7 @@ TEST_CASE("catalog: the kinds") {
   for (const auto& k : fault_kinds()) CHECK_FALSE(k.summary.empty());
   for (const auto& k : probe_kinds()) CHECK_FALSE(k.summary.empty());
   CHECK(names(fault_common_keys()) ==
-        std::vector<std::string>{"name", "kind", "target", "at", "duration", "repeat", "every", "injection"});
+        std::vector<std::string>{"name", "kind", "target", "at", "duration", "repeat", "every", "injection", "env"});
 }
 
 TEST_CASE("catalog: the parser accepts every key of the catalog") {
@@ -194,6 +197,7 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
     if (kind.name == "exec" || kind.name == "net.partition") skip.insert("target");
     if (kind.name == "process.kill" || kind.name == "process.restart") skip.insert("duration");
     if (kind.name != "exec") skip.insert("injection");
+    if (!fault_kind(kind.name)->commands) skip.insert("env");
     text += "\n[[fault]]\n" +
             lines(fault_common_keys(), skip, {{"name", "\"f-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
             lines(kind.keys, {});
@@ -415,6 +419,7 @@ read = "true"
         {"read_timeout", d(s.workloads.at(0).read_timeout)}}},
       {"workload tcp", {{"host", s.workloads.at(1).host}}},
       {"[[host]]", {{"sudo", b(HostSpec{}.sudo)}}},
+      {"dynamic target", {{"timeout", d(TargetSelect{}.timeout)}}},
   };
   int compared = 0;
   for (const auto& [label, keys] : all_tables()) {
@@ -429,7 +434,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 62);
+  CHECK(compared == 63);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
