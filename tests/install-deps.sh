@@ -24,6 +24,7 @@ packages=(
 if [ "${1:-}" = "--tests" ]; then
   packages+=(
     python3 python3-jsonschema  # validates run records against src/record/schema/run-record.schema.json
+    python3-prometheus-client   # parses `run --metrics` output with a real OpenMetrics parser (tests/integration/authoring.py)
     libxml2-utils               # xmllint: validates JUnit XML against tests/fixtures/junit.xsd
     chromium                    # renders the HTML report headless to a PNG
     tmux                        # a real terminal for the live console view (capture-pane reads the screen)

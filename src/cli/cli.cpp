@@ -30,6 +30,7 @@
 #include "record/json_record.hpp"
 #include "reports/console.hpp"
 #include "reports/junit.hpp"
+#include "reports/openmetrics.hpp"
 #include "reports/report_files.hpp"
 #include "run/plan.hpp"
 #include "run/runner.hpp"
@@ -47,12 +48,13 @@ namespace {
 
 constexpr const char* kExamples = R"(Examples:
   faultline init my-drill                 write my-drill.toml, a commented starter scenario
-  faultline validate scenarios/*.toml     check scenarios (file:line:col errors, exit 2)
+  faultline validate scenarios/*.toml     check scenarios: every problem at once as file:line:col (exit 2)
   faultline plan scenarios/redis-kill-restart.toml --seed 7
   faultline run scenarios/redis-kill-restart.toml --iterations 5 --out runs/drill
   faultline run scenarios/redis-kill-restart.toml --baseline runs/drill --max-regression 25%
   faultline report runs/drill/run.json --format html --output drill.html
-  faultline list                          fault kinds, link keys and probe kinds with their parameters
+  faultline list                          every section and key of a scenario, with types and defaults
+  faultline schema                        the JSON Schema of the scenario format, for editors
   faultline cleanup                       revert what a killed run left behind (from its ledger)
   faultline doctor                        what this host supports for network = "namespaces"
   faultline doctor --hosts drill.toml     what each [[host]] of a scenario offers, over ssh
@@ -190,6 +192,7 @@ struct RunFlags {
   std::string junit;     ///< one document, a testsuite per scenario
   std::string markdown;  ///< per scenario ("-NAME" added when several)
   std::string html;      ///< per scenario ("-NAME" added when several)
+  std::string metrics;   ///< OpenMetrics text, every scenario of the run
   std::vector<std::string> baselines;   ///< --baseline: earlier run records (one per scenario)
   std::string max_regression = "20%";   ///< --max-regression
   bool quiet = false;
@@ -235,6 +238,7 @@ int write_reports(const RunFlags& f, const std::vector<RunRecord>& done, const s
   if (!f.junit.empty()) attempt("junit", f.junit, [&] { return render_junit(done); });
   if (!f.markdown.empty()) attempt("markdown", path_of(f.markdown), [&] { return render_report(rec, ReportFormat::markdown); });
   if (!f.html.empty()) attempt("html", path_of(f.html), [&] { return render_report(rec, ReportFormat::html); });
+  if (!f.metrics.empty()) attempt("metrics", f.metrics, [&] { return render_openmetrics(done); });
   if (!out_dir.empty()) {
     std::string names;
     for (const auto& w : write_run_dir_reports(rec, out_dir)) {
@@ -347,7 +351,8 @@ int cmd_run(const RunFlags& f) {
                           {"--json", f.json, OutputKind::file},
                           {"--junit", f.junit, OutputKind::file},
                           {"--markdown", f.markdown, OutputKind::file},
-                          {"--html", f.html, OutputKind::file}}))
+                          {"--html", f.html, OutputKind::file},
+                          {"--metrics", f.metrics, OutputKind::file}}))
     return 2;
   // Validate every scenario before starting any: nothing is started when one is invalid.
   std::vector<Loaded> loaded;
@@ -559,6 +564,8 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& rf) {
   run->add_option("--json", rf.json, "also write the JSON run record to this file");
   run->add_option("--junit", rf.junit, "also write JUnit XML (a testsuite per scenario) to this file");
   run->add_option("--markdown", rf.markdown, "also write the Markdown summary to this file");
+  run->add_option("--metrics", rf.metrics,
+                  "also write the figures in the OpenMetrics text format (node exporter's textfile collector)");
   run->add_option("--html", rf.html, "also write the self-contained HTML report to this file");
   auto* baseline = run->add_option("--baseline", rf.baselines,
                                    "an earlier run.json (or run directory) of the same scenario, or history[:N] (the last N passing runs in the history): adds verdicts that fail "

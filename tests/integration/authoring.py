@@ -113,6 +113,71 @@ def check_readme_commands():
     check(ran >= 8, f"README commands run: {ran}")
 
 
+METRICS_DRILL = """name = "metrics-drill"
+steady_for = "200ms"
+steady_timeout = "15s"
+watch = "300ms"
+cool_down = "0s"
+
+[[service]]
+name = "app"
+command = "touch {run.dir}/up && exec sleep 100"
+
+[[probe]]
+name = "up"
+kind = "exec"
+command = "test -f {run.dir}/up"
+interval = "50ms"
+
+[[fault]]
+name = "down"
+kind = "exec"
+apply = "rm -f {run.dir}/up"
+revert = "touch {run.dir}/up"
+at = "200ms"
+duration = "300ms"
+
+[thresholds]
+rto = "10s"
+"""
+
+PARSE = """
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+need = ["faultline_recovery_time_seconds", "faultline_ttd_seconds", "faultline_mttr_seconds", "faultline_relapses",
+        "faultline_availability_ratio", "faultline_verdict_passed", "faultline_run_passed"]
+missing = [n for n in need if n not in fams]
+assert not missing, f"missing families: {missing}"
+for f in fams.values():
+    for s in f.samples:
+        assert s.labels.get("scenario") == "metrics-drill", s
+rt = {s.labels["stat"]: s.value for s in fams["faultline_recovery_time_seconds"].samples}
+assert 0.1 < rt["max"] < 10, rt
+assert fams["faultline_run_passed"].samples[0].value == 1
+print("parsed", len(fams), "families")
+"""
+
+
+def check_metrics():
+    """run --metrics FILE: the real OpenMetrics parser of the Python client accepts it."""
+    with tempfile.TemporaryDirectory() as d:
+        drill = os.path.join(d, "m.toml")
+        open(drill, "w").write(METRICS_DRILL)
+        metrics = os.path.join(d, "drill.prom")
+        r = subprocess.run([BIN, "run", drill, "--out", os.path.join(d, "run"), "--metrics", metrics, "--quiet",
+                            "--no-history"],
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0, f"the metrics drill passes: {r.stdout[-800:]}{r.stderr[-800:]}")
+        if not os.path.exists(metrics):
+            check(False, "run --metrics wrote the file")
+            return
+        # Debian's python3-prometheus-client: the system interpreter has it.
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        p = subprocess.run([python, "-c", PARSE, metrics], capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, f"OpenMetrics parser accepts it: {p.stdout}{p.stderr}\n{open(metrics).read()}")
+
+
 def check_install():
     """meson install into a temporary prefix (--destdir), then the installed binary runs."""
     build = os.path.dirname(os.path.abspath(BIN))
@@ -264,6 +329,7 @@ def main():
         check(r.returncode == 0, f"etcd-leader-kill validates: {r.stderr}")
 
     check_readme_commands()
+    check_metrics()
     check_install()
     print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
     return 1 if failures else 0

@@ -1,0 +1,137 @@
+// render_openmetrics (openmetrics.hpp). Every family is a gauge (a drill's
+// figures are a snapshot, not a running count), written family by family as
+// OpenMetrics requires (all samples of a family together), with # TYPE,
+// # HELP and, for times, # UNIT seconds. Label values are escaped (\\, \",
+// \n); numbers are written in the shortest form that reads back exactly.
+#include "reports/openmetrics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+
+namespace faultline {
+
+namespace {
+
+std::string escape(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+std::string sample(const std::string& name, const Labels& labels, double value) {
+  std::string ls;
+  for (const auto& [k, v] : labels) ls += fmt::format("{}{}=\"{}\"", ls.empty() ? "" : ",", k, escape(v));
+  return fmt::format("{}{{{}}} {}\n", name, ls, value);
+}
+
+double seconds(Nanos n) { return std::chrono::duration<double>(n).count(); }
+
+struct Family {
+  std::string name, help, unit;
+  std::function<void(const RunRecord&, const Labels&, std::string&)> samples;
+};
+
+void stats(const std::string& name, const Stats& s, const Labels& base, std::string& out) {
+  if (s.count == 0) return;  // nothing observed: no sample
+  for (const auto& [stat, v] : {std::pair{"mean", s.mean}, {"p50", s.p50}, {"p95", s.p95}, {"max", s.max}}) {
+    Labels l = base;
+    l.emplace_back("stat", stat);
+    out += sample(name, l, seconds(v));
+  }
+}
+
+const std::vector<Family>& families() {
+  static const std::vector<Family> all = {
+      {"faultline_run_passed", "1 when the run passed, else 0", "",
+       [](const RunRecord& r, const Labels& l, std::string& o) { o += sample("faultline_run_passed", l, r.outcome == Outcome::passed ? 1 : 0); }},
+      {"faultline_run_exit_code", "the run's exit code (0 passed, 1 failed, 2 invalid, 3 inconclusive, 4 harness error)", "",
+       [](const RunRecord& r, const Labels& l, std::string& o) { o += sample("faultline_run_exit_code", l, r.exit_code); }},
+      {"faultline_run_iterations", "iterations that ran", "",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         o += sample("faultline_run_iterations", l, static_cast<double>(r.iterations.size()));
+       }},
+      {"faultline_recovery_time_seconds", "recovery time (recovery - injection) over recovered iterations", "seconds",
+       [](const RunRecord& r, const Labels& l, std::string& o) { stats("faultline_recovery_time_seconds", r.statistics.recovery_time, l, o); }},
+      {"faultline_ttd_seconds", "time to detect (first failing sample - injection) over iterations with an impact", "seconds",
+       [](const RunRecord& r, const Labels& l, std::string& o) { stats("faultline_ttd_seconds", r.statistics.ttd, l, o); }},
+      {"faultline_ttr_seconds", "time to restore of every episode that recovered (stat=\"mean\" is the MTTR)", "seconds",
+       [](const RunRecord& r, const Labels& l, std::string& o) { stats("faultline_ttr_seconds", r.statistics.ttr, l, o); }},
+      {"faultline_mttr_seconds", "mean time to restore over all episodes that recovered", "seconds",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         if (r.statistics.ttr.count) o += sample("faultline_mttr_seconds", l, seconds(r.statistics.ttr.mean));
+       }},
+      {"faultline_relapses", "relapses: new outages within the watch window after a recovery, over the run", "",
+       [](const RunRecord& r, const Labels& l, std::string& o) { o += sample("faultline_relapses", l, r.statistics.recurrence); }},
+      {"faultline_unrecovered_episodes", "episodes that did not recover before the deadline", "",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         o += sample("faultline_unrecovered_episodes", l, static_cast<double>(r.statistics.unrecovered_episodes));
+       }},
+      {"faultline_availability_ratio", "observed time healthy / time observed, from injection to the end of the watch, per probe and combined", "ratio",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         for (const auto& a : r.statistics.availability) {
+           Labels x = l;
+           x.emplace_back("probe", a.probe);
+           o += sample("faultline_availability_ratio", x, a.percent() / 100.0);
+         }
+       }},
+      {"faultline_data_loss_writes", "acknowledged writes missing from the read, summed over iterations, per workload", "",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         std::map<std::string, std::uint64_t> lost;
+         for (const auto& w : r.workloads) lost[w.workload] += w.lost;
+         for (const auto& [name, n] : lost) {
+           Labels x = l;
+           x.emplace_back("workload", name);
+           o += sample("faultline_data_loss_writes", x, static_cast<double>(n));
+         }
+       }},
+      {"faultline_data_loss_window_seconds", "the longest span of lost writes in an iteration, per workload", "seconds",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         std::map<std::string, Nanos> window;
+         for (const auto& w : r.workloads) window[w.workload] = std::max(window[w.workload], w.loss_window);
+         for (const auto& [name, n] : window) {
+           Labels x = l;
+           x.emplace_back("workload", name);
+           o += sample("faultline_data_loss_window_seconds", x, seconds(n));
+         }
+       }},
+      {"faultline_verdict_passed", "1 for a verdict that passed, 0 for one that failed, per threshold and scope", "",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         for (const auto& v : r.verdicts) {
+           Labels x = l;
+           x.emplace_back("threshold", v.threshold);
+           x.emplace_back("scope", v.scope);
+           o += sample("faultline_verdict_passed", x, v.passed ? 1 : 0);
+         }
+       }},
+  };
+  return all;
+}
+
+}  // namespace
+
+std::string render_openmetrics(const std::vector<RunRecord>& runs) {
+  std::string out;
+  for (const Family& f : families()) {
+    std::string samples;
+    for (const RunRecord& r : runs) f.samples(r, {{"scenario", r.scenario_name}}, samples);
+    if (samples.empty()) continue;
+    out += fmt::format("# TYPE {} gauge\n", f.name);
+    if (!f.unit.empty()) out += fmt::format("# UNIT {} {}\n", f.name, f.unit);
+    out += fmt::format("# HELP {} {}\n", f.name, f.help);
+    out += samples;
+  }
+  return out + "# EOF\n";
+}
+
+}  // namespace faultline
