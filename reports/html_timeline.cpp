@@ -144,12 +144,15 @@ std::string episode_rows(const IterationMetrics& m, const XScale& xs, double top
   }
   if (m.ttd && m.t_fail) {
     const double x0 = xs.x(m.inject), x1 = std::max(xs.x(*m.t_fail), x0 + 1);
+    // Ends left of the injection, but never reaches into the label column
+    // (an injection near the plot's left edge would overprint "TTD / TTR").
+    const double text_end = std::max(x0 - 4, kPlotX0 + 4 + text_width("TTD " + format_ms(*m.ttd)));
     out += fmt::format(
         "<g class=\"ttd\" data-ns=\"{}\"><title>TTD {} (t_fail - t_inject)</title>"
         "<path d=\"M{} {} v8 M{} {} H{} M{} {} v8\"/>"
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">TTD {}</text></g>",
         m.ttd->count(), esc(format_ms(*m.ttd)), n1(x0), n1(my + 2), n1(x0), n1(my + 6), n1(x1), n1(x1), n1(my + 2),
-        n1(x0 - 4), n1(my + 17), esc(format_ms(*m.ttd)));
+        n1(text_end), n1(my + 17), esc(format_ms(*m.ttd)));
   }
   return out;
 }

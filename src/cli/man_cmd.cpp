@@ -47,7 +47,9 @@ std::string option_names(const CLI::Option* o) {
 
 std::string render_man(const CLI::App& app) {
   std::string out = fmt::format(".TH FAULTLINE 1 \"\" \"faultline {}\" \"User Commands\"\n", FAULTLINE_VERSION);
-  out += ".SH NAME\nfaultline \\- " + roff(app.get_description()) + "\n";
+  std::string what = app.get_description();
+  if (what.rfind("faultline: ", 0) == 0) what = what.substr(11);  // the NAME line names it already
+  out += ".SH NAME\nfaultline \\- " + roff(what) + "\n";
   out += ".SH SYNOPSIS\n.B faultline\n.I command\n[\\fIoptions\\fR]\n";
   out += ".SH DESCRIPTION\nfaultline starts a staging clone of a system, injects the faults a scenario describes "
          "and measures how it recovers. Scenarios are TOML files (see SCENARIO KEYS below and scenarios/README.md).\n";

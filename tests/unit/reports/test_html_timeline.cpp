@@ -36,3 +36,20 @@ TEST_CASE("html_timeline: the whole run without an iteration has lanes but no ou
   CHECK(count(svg, "<g class=\"inject-marker\"") == 0);
   CHECK(count(svg, "<g class=\"fault-window\"") == 0);
 }
+
+TEST_CASE("html_timeline: the TTD label stays right of the row labels, even for an injection at the plot's edge") {
+  const RunRecord r = fixtures::passing();
+  const IterationMetrics& m = r.iterations[0];
+  XScale xs = iteration_scale(m);
+  xs.lo = m.inject;  // the injection at the very left edge of the plot
+  const std::string svg = timeline_svg(r, drawn_probes(r), &m, xs, "Iteration 1 timeline");
+  const auto g = svg.find("<g class=\"ttd\"");
+  REQUIRE(g != std::string::npos);
+  const auto t = svg.find("<text x=\"", g);
+  REQUIRE(t != std::string::npos);
+  const double x = std::stod(svg.substr(t + 9));
+  const auto end = svg.find("</text>", t);
+  const auto label = svg.substr(svg.find('>', t) + 1, end - svg.find('>', t) - 1);
+  INFO(label, " ends at ", x);
+  CHECK(x - text_width(label) >= kPlotX0);
+}
