@@ -72,10 +72,14 @@ json::object run_json(const RunRow& r) {
   for (const auto& v : r.verdicts)
     verdicts.push_back({{"threshold", v.threshold}, {"scope", v.scope}, {"passed", v.passed}, {"measured", v.measured},
                         {"limit", v.limit}});
-  for (const auto& it : r.iteration_rows)
-    iterations.push_back({{"index", it.index}, {"ttd_ns", nanos_json(it.ttd)}, {"ttr_ns", nanos_json(it.ttr)},
-                          {"recovery_time_ns", nanos_json(it.recovery_time)}, {"relapses", it.relapses},
-                          {"data_lost", it.lost}});
+  for (const auto& it : r.iteration_rows) {
+    json::object o{{"index", it.index}, {"ttd_ns", nanos_json(it.ttd)}, {"ttr_ns", nanos_json(it.ttr)},
+                   {"recovery_time_ns", nanos_json(it.recovery_time)}, {"relapses", it.relapses},
+                   {"data_lost", it.lost}, {"uncertainty_ns", it.uncertainty.count()}};
+    if (it.recovery_bracket)
+      o["recovery_bracket_ns"] = json::array{it.recovery_bracket->earliest.count(), it.recovery_bracket->latest.count()};
+    iterations.push_back(std::move(o));
+  }
   return {{"run_id", r.run_id}, {"scenario", r.scenario}, {"scenario_digest", r.scenario_digest},
           {"label", r.label}, {"started_at", r.started_at}, {"host", r.host},
           {"faultline_version", r.faultline_version}, {"seed", std::to_string(r.seed)}, {"outcome", r.outcome},
@@ -86,19 +90,20 @@ json::object run_json(const RunRow& r) {
           {"ttr_p50_ns", r.ttr_p50.count()}, {"ttr_p95_ns", r.ttr_p95.count()}, {"episodes", r.episodes},
           {"relapses", r.relapses}, {"data_lost", r.data_lost},
           {"availability", r.availability ? json::value(*r.availability) : json::value(nullptr)},
-          {"record", r.record_path}, {"verdicts", verdicts}, {"iteration_figures", iterations}};
+          {"record", r.record_path}, {"verdicts", std::move(verdicts)}, {"iteration_figures", std::move(iterations)}};
 }
 
 std::string to_json(const std::vector<RunRow>& rows, const std::vector<Finding>& findings, bool checked) {
   json::array runs;
+  runs.reserve(rows.size());
   for (const auto& r : rows) runs.push_back(run_json(r));
-  json::object doc{{"runs", runs}};
+  json::object doc{{"runs", std::move(runs)}};
   if (checked) {
     json::array fs;
     for (const auto& f : findings)
       fs.push_back({{"kind", f.kind}, {"scenario", f.scenario}, {"label", f.label}, {"run_id", f.run_id},
                     {"text", f.text}});
-    doc["findings"] = fs;
+    doc["findings"] = std::move(fs);
   }
   return json::serialize(doc) + "\n";
 }

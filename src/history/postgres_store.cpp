@@ -57,6 +57,30 @@ std::string one_line(const char* message) {
 Param nanos(const std::optional<Nanos>& v) { return v ? Param(std::to_string(v->count())) : std::nullopt; }
 std::string num(std::int64_t v) { return std::to_string(v); }
 
+/// The passwords written in `conninfo` (after "user:" and in password=
+/// parameters), to be kept out of every message.
+std::vector<std::string> passwords_in(const std::string& conninfo) {
+  std::vector<std::string> out;
+  const auto scheme = conninfo.find("://");
+  const auto at = conninfo.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme != std::string::npos && at != std::string::npos) {
+    const auto colon = conninfo.find(':', scheme + 3);
+    if (colon < at && colon + 1 < at) out.push_back(conninfo.substr(colon + 1, at - colon - 1));
+  }
+  for (auto p = conninfo.find("password="); p != std::string::npos; p = conninfo.find("password=", p + 1)) {
+    const auto end = conninfo.find_first_of("& ", p + 9);
+    if (const std::string v = conninfo.substr(p + 9, end - (p + 9)); !v.empty()) out.push_back(v);
+  }
+  return out;
+}
+
+/// `text` with `what` replaced by `with` wherever it occurs.
+std::string replaced(std::string text, const std::string& what, const std::string& with) {
+  for (auto p = text.find(what); !what.empty() && p != std::string::npos; p = text.find(what, p + with.size()))
+    text.replace(p, what.size(), with);
+  return text;
+}
+
 /// A query's result, cleared on every exit path.
 class Result {
  public:
@@ -84,7 +108,8 @@ class Result {
 
 class PostgresStore final : public HistoryStore {
  public:
-  explicit PostgresStore(const std::string& conninfo) : where_(redacted_location(conninfo)) {
+  explicit PostgresStore(const std::string& conninfo)
+      : where_(redacted_location(conninfo)), conninfo_(conninfo), passwords_(passwords_in(conninfo)) {
     try {
       connect(conninfo, Clock::now() + kPgConnectTimeout);
       deadline_ = Clock::now() + kPgOperationTimeout;
@@ -107,8 +132,15 @@ class PostgresStore final : public HistoryStore {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    const std::string why = conn_ ? one_line(PQerrorMessage(conn_)) : "out of memory";
+    const std::string why = scrub(conn_ ? one_line(PQerrorMessage(conn_)) : "out of memory");
     throw HistoryError(fmt::format("history {}: {}{}{}", where_, what, why.empty() ? "" : ": ", why));
+  }
+  /// libpq's message without the connection string or a password (a URL it
+  /// cannot parse is quoted whole in its message).
+  std::string scrub(std::string why) const {
+    why = replaced(std::move(why), conninfo_, where_);
+    for (const auto& p : passwords_) why = replaced(std::move(why), p, "***");
+    return why;
   }
   /// Waits until the connection's socket is ready, or throws at the deadline.
   void wait_socket(bool for_write, Clock::time_point deadline, const char* doing) const;
@@ -128,7 +160,8 @@ class PostgresStore final : public HistoryStore {
     }
   }
 
-  std::string where_;
+  std::string where_, conninfo_;
+  std::vector<std::string> passwords_;
   PGconn* conn_ = nullptr;
   Clock::time_point deadline_;
 };
@@ -186,7 +219,7 @@ Result PostgresStore::run(const std::string& sql, const std::vector<Param>* para
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && error.empty()) error = one_line(PQresultErrorMessage(r));
     last = Result(r);
   }
-  if (!error.empty()) throw HistoryError(fmt::format("history {}: {}", where_, error));
+  if (!error.empty()) throw HistoryError(fmt::format("history {}: {}", where_, scrub(error)));
   return last;
 }
 
@@ -206,17 +239,22 @@ void PostgresStore::migrate() {
     throw HistoryError(fmt::format("history {}: schema version {} is newer than this faultline's ({}); "
                                    "use a newer faultline or another store",
                                    where_, version, latest));
-  exec("BEGIN");
+  // The lock is taken before the transaction begins: a transaction's start
+  // is where the server reads the catalog changes others committed, so the
+  // version read inside it sees a migration that finished while this one
+  // waited (a lock taken inside would leave it reading a stale catalog).
+  exec(fmt::format("SELECT pg_advisory_lock({})", kMigrationLock));
   try {
-    exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLock));
+    exec("BEGIN");
     version = read_version();  // another runner may have migrated it meanwhile
     for (int v = version; v < latest; ++v) exec(steps[static_cast<std::size_t>(v)]);
     if (version < latest) exec(fmt::format("DELETE FROM schema_version; INSERT INTO schema_version VALUES ({})", latest));
     exec("COMMIT");
   } catch (...) {
     rollback_quietly();
-    throw;
+    throw;  // closing the connection releases the lock
   }
+  exec(fmt::format("SELECT pg_advisory_unlock({})", kMigrationLock));
 }
 
 bool PostgresStore::add(const RunRow& r) {

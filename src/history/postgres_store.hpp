@@ -7,7 +7,7 @@
 // `iterations`, with the same columns and version numbers as the SQLite
 // store. `postgres_migrations()` lists each version's statements; opening a
 // store reads its version and, when it lacks some, applies them in one
-// transaction under a transaction-scoped advisory lock, so several runners
+// transaction under an advisory lock, so several runners
 // opening an old store at once migrate it once. A store of a newer version
 // is refused, unread. A store already at the current version is never
 // written by opening it (a role that may only SELECT can read it).
@@ -27,7 +27,9 @@
 // us bound; use an address or a name in /etc/hosts for a store in CI.
 //
 // Messages name the store by its connection string without its password
-// (history_where.hpp: redacted_location); libpq's own messages never carry it.
+// (history_where.hpp: redacted_location); libpq's own messages are scrubbed
+// of the connection string and the password too (it quotes a URL it cannot
+// parse whole).
 #pragma once
 
 #include <chrono>

@@ -42,7 +42,13 @@ RunRow synthetic(int i) {
   r.give_up_after = 30s;
   r.iterations = 3;
   const Nanos base = 200ms + Nanos(static_cast<std::int64_t>((i * 7919) % 50) * 1'000'000);
-  for (int k = 1; k <= 3; ++k) r.iteration_rows.push_back({k, 20ms, base - 20ms, base + Nanos(k * 1'000'000), 0, 0});
+  for (int k = 1; k <= 3; ++k) {
+    IterationRow it;
+    it.index = k, it.ttd = 20ms, it.ttr = base - 20ms, it.recovery_time = base + Nanos(k * 1'000'000);
+    it.uncertainty = 100ms;
+    it.recovery_bracket = Bracket{*it.recovery_time - 100ms, *it.recovery_time + 100ms};
+    r.iteration_rows.push_back(it);
+  }
   r.recovery_max = r.recovery_p95 = base + 3ms;
   r.mttr = base - 20ms;
   r.ttr_p50 = r.ttr_p95 = base - 20ms;

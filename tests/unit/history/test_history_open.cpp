@@ -27,9 +27,14 @@ TEST_CASE("history open: a path is a SQLite file; a postgresql:// location is a 
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
   const std::string port = std::to_string(ntohs(a.sin_port));
   const auto start = std::chrono::steady_clock::now();
-  CHECK_THROWS_WITH_AS(open_history("postgresql://u:pw@127.0.0.1:" + port + "/h", true),
-                       doctest::Contains("history postgresql://u:***@127.0.0.1:" + port + "/h: cannot connect"),
-                       HistoryError);
+  std::string why;
+  try {
+    open_history("postgresql://u:pw@127.0.0.1:" + port + "/h", true);
+  } catch (const HistoryError& e) {
+    why = e.what();
+  }
+  CHECK(why.starts_with("history postgresql://u:***@127.0.0.1:" + port + "/h: cannot connect"));
+  CHECK(why.find(":pw@") == std::string::npos);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   ::close(fd);
 }
