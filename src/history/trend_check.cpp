@@ -25,13 +25,13 @@ std::vector<std::string> scenarios_in_order(const std::vector<RunRow>& rows) {
 
 /// The recovery times of `label`'s runs; `deadline` is their give_up_after and
 /// `resolution` grows to the largest probe resolution among them.
-std::vector<StrategySample> samples_of(const std::vector<RunRow>& rows, const std::string& scenario,
-                                       const std::string& label, Nanos& deadline, Nanos& resolution) {
+std::vector<StrategySample> samples_of(const std::vector<const RunRow*>& rows, const std::string& label,
+                                       Nanos& deadline, Nanos& resolution) {
   std::vector<StrategySample> out;
-  for (const auto& r : rows) {
-    if (r.scenario != scenario || r.label != label || !counts(r)) continue;
-    deadline = r.give_up_after;
-    for (const auto& it : r.iteration_rows) {
+  for (const RunRow* r : rows) {
+    if (r->label != label) continue;
+    deadline = r->give_up_after;
+    for (const auto& it : r->iteration_rows) {
       resolution = std::max(resolution, it.uncertainty);
       StrategySample s;
       s.recovery_time = it.recovery_time;
@@ -55,14 +55,17 @@ std::string bound_text(Nanos b, Nanos deadline) {
 
 void regressions(const std::vector<RunRow>& rows, const std::string& scenario, const CheckParams& p,
                  std::vector<Finding>& out) {
-  std::vector<RunRow> mine;
-  for (const auto& r : rows)
-    if (r.scenario == scenario && counts(r)) mine.push_back(r);
-  const auto labels = labels_in_order(mine);
+  std::vector<const RunRow*> mine;  // the scenario's runs that count, not copied
+  std::vector<std::string> labels;
+  for (const auto& r : rows) {
+    if (r.scenario != scenario || !counts(r)) continue;
+    mine.push_back(&r);
+    if (std::find(labels.begin(), labels.end(), r.label) == labels.end()) labels.push_back(r.label);
+  }
   for (std::size_t i = 1; i < labels.size(); ++i) {
     Nanos deadline{0}, resolution{0};
-    const auto before = samples_of(mine, scenario, labels[i - 1], deadline, resolution);
-    const auto now = samples_of(mine, scenario, labels[i], deadline, resolution);
+    const auto before = samples_of(mine, labels[i - 1], deadline, resolution);
+    const auto now = samples_of(mine, labels[i], deadline, resolution);
     // The size first (cheap): a step within the tolerance needs no bootstrap.
     const auto m_now = recovery_percentile(now, 0.5), m_before = recovery_percentile(before, 0.5);
     if (!m_now || !m_before || (m_before->beyond_deadline && m_now->beyond_deadline)) continue;
