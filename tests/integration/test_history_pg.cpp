@@ -73,15 +73,18 @@ TEST_CASE("history on PostgreSQL: a read-only, refusing or hung store warns and 
   CHECK(history_runs(dir, ro.flags).size() == 1);
   CHECK(pg.sql(db, "SELECT count(*) FROM runs") == "1\n");
 
-  // Refused: nothing listens at the port (from $FAULTLINE_HISTORY too).
+  // Refused: nothing listens at the port (from $FAULTLINE_HISTORY too); a
+  // gate from that history is none, with a warning, and the run goes on.
   const std::string refused = "postgresql://postgres:pw-refused@127.0.0.1:" + std::to_string(free_loopback_port()) + "/h";
-  Spawned env = spawn({faultline_bin(), "run", "fail.toml", "--iterations", "1", "--quiet"}, dir.path, "refused",
-                      dir.path, {"FAULTLINE_HISTORY=" + refused});
+  Spawned env = spawn({faultline_bin(), "run", "fail.toml", "--iterations", "1", "--baseline", "history", "--quiet"},
+                      dir.path, "refused", dir.path, {"FAULTLINE_HISTORY=" + refused});
   CHECK(wait_for(env, std::chrono::minutes(2)) == 1);
   const std::string env_err = read_file(env.err);
   INFO(env_err);
   CHECK(has(env_err, "the run was not written to the history: history postgresql://postgres:***@127.0.0.1:"));
   CHECK(has(env_err, "cannot connect"));
+  CHECK(has(env_err, "faultline run: warning: --baseline history: history postgresql://postgres:***@127.0.0.1:"));
+  CHECK(has(env_err, ": no gate this run"));
   CHECK_FALSE(has(env_err + read_file(env.out), "pw-refused"));
 
   // Hung: the server is stopped (SIGSTOP): the connection is accepted by the
