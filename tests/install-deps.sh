@@ -13,8 +13,10 @@ packages=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev libtomlplusplus-dev doctest-dev
   libsqlite3-dev             # the run history's default store (src/history/sqlite_store.cpp, issue 18)
+  libpq-dev                  # the run history's shared store on PostgreSQL (src/history/postgres_store.cpp, issue 18)
   redis-server redis-tools   # the default drill's system
-  postgresql                 # the failover drill: initdb, pg_ctl, postgres, pg_basebackup (/usr/lib/postgresql/15/bin), psql
+  postgresql                 # the failover drill: initdb, pg_ctl, postgres, pg_basebackup (/usr/lib/postgresql/15/bin), psql;
+                             # and the history tests' own server (tests/integration/test_history_pg.cpp)
   util-linux                 # setpriv: postgres refuses to run as root, the drill runs it as the package's postgres user
   redis-sentinel             # scenarios/redis-sentinel-failover.toml: three Sentinels fail the primary over
   nginx                      # scenarios/nginx-*.toml: load balancer, backends, client of a slow dependency

@@ -368,9 +368,9 @@ int cmd_run(const RunFlags& f) {
   std::vector<const Baseline*> baseline_of;
   if (!load_baselines(f, loaded, baselines, baseline_of)) return 2;
   std::vector<Baseline> from_history;
-  std::vector<std::string> names;
-  for (const auto& l : loaded) names.push_back(l.scenario->name);
-  if (!history_baselines(f.history, f.baselines, parse_tolerance(f.max_regression).value_or(0.2), names,
+  std::vector<std::string> names, digests;
+  for (const auto& l : loaded) names.push_back(l.scenario->name), digests.push_back(scenario_digest(l.text));
+  if (!history_baselines(f.history, f.baselines, parse_tolerance(f.max_regression).value_or(0.2), names, digests,
                          from_history, baseline_of))
     return 2;
   // A run that died may have left faults applied: resolve it before anything

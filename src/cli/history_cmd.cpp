@@ -7,6 +7,7 @@
 #include "history/history_where.hpp"
 #include "history/run_row.hpp"
 #include "history/trend_check.hpp"
+#include "measure/series_gate.hpp"
 #include "os/atomic_file.hpp"
 #include "os/input_file.hpp"
 #include "os/output_path.hpp"
@@ -176,13 +177,14 @@ std::vector<SeriesPoint> history_series(HistoryStore& store, const std::string& 
   std::vector<SeriesPoint> out;
   for (const auto& r : store.runs(HistoryQuery{scenario, "", "", 0}))
     if (r.outcome == "passed" && r.iterations > 0)
-      out.push_back({r.run_id, r.label, r.recovery_max, r.recovery_p95, r.mttr});
+      out.push_back({r.run_id, r.label, r.recovery_max, r.recovery_p95, r.mttr, r.scenario_digest});
   if (out.size() > n) out.erase(out.begin(), out.end() - static_cast<long>(n));
   return out;
 }
 
 bool history_baselines(const HistoryRunFlags& f, const std::vector<std::string>& baselines, double tolerance,
-                       const std::vector<std::string>& names, std::vector<Baseline>& out,
+                       const std::vector<std::string>& names, const std::vector<std::string>& digests,
+                       std::vector<Baseline>& out,
                        std::vector<const Baseline*>& by_scenario) {
   std::string asked;
   for (const auto& b : baselines)
@@ -209,8 +211,20 @@ bool history_baselines(const HistoryRunFlags& f, const std::vector<std::string>&
                t.location);
     return true;
   }
-  auto store = open_to_read("run: --baseline history", f.location, false);
-  if (!store) return false;
+  std::unique_ptr<HistoryStore> store;
+  if (is_postgres_location(t.location)) {
+    // A shared store that is down, refuses or hangs is as a store not there
+    // yet: the run warns and goes on without a gate (its exit code its own).
+    try {
+      store = open_history(t.location, false);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "faultline run: warning: --baseline {}: {}: no gate this run\n", asked, e.what());
+      return true;
+    }
+  } else {
+    store = open_to_read("run: --baseline history", f.location, false);
+    if (!store) return false;
+  }
   out.reserve(names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (by_scenario[i]) continue;  // a file names its own baseline
@@ -229,6 +243,8 @@ bool history_baselines(const HistoryRunFlags& f, const std::vector<std::string>&
                  asked, names[i], store->where());
       continue;
     }
+    if (const std::string w = series_digest_warning(b.series, names[i], digests[i], b.source); !w.empty())
+      fmt::print(stderr, "faultline run: warning: --baseline {}: {}\n", asked, w);
     out.push_back(std::move(b));
     by_scenario[i] = &out.back();
   }

@@ -47,10 +47,12 @@ std::vector<SeriesPoint> history_series(HistoryStore& store, const std::string& 
 
 /// For each scenario in `names` whose `by_scenario` entry is empty, a baseline
 /// from the history when a --baseline asks for one; `out` holds them (its
-/// size is reserved: the pointers stay valid). Prints why and returns false
-/// on a usage error (exit 2).
+/// size is reserved: the pointers stay valid). Warns when the series ran
+/// another text than `digests` (the scenarios' own, parallel to `names`).
+/// Prints why and returns false on a usage error (exit 2).
 bool history_baselines(const HistoryRunFlags& f, const std::vector<std::string>& baselines, double tolerance,
-                       const std::vector<std::string>& names, std::vector<Baseline>& out,
+                       const std::vector<std::string>& names, const std::vector<std::string>& digests,
+                       std::vector<Baseline>& out,
                        std::vector<const Baseline*>& by_scenario);
 
 /// Adds `faultline history` (and `history import`) to `app`.

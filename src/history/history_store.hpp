@@ -2,11 +2,13 @@
 // (run_row.hpp) is written once at the end of the run and read back by
 // `faultline history` and `--baseline history[:N]`. An interface, because
 // tests fake it and because two back ends keep it: an embedded SQLite file
-// (sqlite_store.hpp, the default) and, for a team's shared store, PostgreSQL.
+// (sqlite_store.hpp, the default) and, for a team's shared store, PostgreSQL
+// (postgres_store.hpp).
 //
 // Writers never lose or corrupt a row: each run is one transaction, the run
 // id is unique (a second write of the same run is refused, not doubled), and
-// concurrent writers wait for each other (SQLite: WAL and a busy timeout).
+// concurrent writers wait for each other (SQLite: WAL and a busy timeout;
+// PostgreSQL: its row locks, with a lock timeout), every wait bounded.
 // Every failure is a HistoryError with a sentence naming the store; the run
 // turns it into a warning and keeps its exit code.
 #pragma once

@@ -49,6 +49,8 @@ RunRow row_from_record(const RunRecord& rec, const std::string& label, const std
     it.ttr = m.ttr;
     it.recovery_time = m.recovered ? m.recovery_time : std::nullopt;
     it.relapses = m.relapses;
+    it.uncertainty = m.uncertainty;
+    it.recovery_bracket = m.recovery_bracket;
     for (const auto& w : rec.workloads)
       if (w.iteration == m.index) it.lost += w.lost;
     if (!it.recovery_time) ++r.unrecovered;

@@ -39,6 +39,10 @@ struct IterationRow {
   std::optional<Nanos> recovery_time;  ///< none: not recovered by the deadline
   int relapses = 0;
   std::uint64_t lost = 0;  ///< acknowledged writes lost in it
+  /// The probe resolution: +/- one probe interval on each time (0: not kept,
+  /// a row written before schema version 3).
+  Nanos uncertainty{0};
+  std::optional<Bracket> recovery_bracket;  ///< where the recovery time certainly lies, when the record has it
   bool operator==(const IterationRow&) const = default;
 };
 

@@ -95,6 +95,7 @@ class SqliteStore final : public HistoryStore {
       // journal mode and fails at the first write instead.
       if (!sqlite3_db_readonly(db_, "main")) exec("PRAGMA journal_mode = WAL");
       exec("PRAGMA synchronous = FULL");
+      exec("PRAGMA mmap_size = 268435456");  // reads map the file instead of a pread per page
       migrate();
     } catch (...) {
       sqlite3_close(db_);
@@ -184,11 +185,13 @@ bool SqliteStore::add(const RunRow& r) {
       v.step();
       v.reset();
     }
-    Statement it(db_, "INSERT INTO iterations(run, idx, ttd_ns, ttr_ns, recovery_ns, relapses, lost) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", path_);
+    Statement it(db_, "INSERT INTO iterations(run, idx, ttd_ns, ttr_ns, recovery_ns, relapses, lost, uncertainty_ns, "
+                      "recovery_earliest_ns, recovery_latest_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", path_);
     for (const auto& x : r.iteration_rows) {
       it.integer(1, id), it.integer(2, x.index), it.nanos(3, x.ttd), it.nanos(4, x.ttr), it.nanos(5, x.recovery_time);
-      it.integer(6, x.relapses), it.integer(7, static_cast<std::int64_t>(x.lost));
+      it.integer(6, x.relapses), it.integer(7, static_cast<std::int64_t>(x.lost)), it.integer(8, x.uncertainty.count());
+      it.nanos(9, x.recovery_bracket ? std::optional<Nanos>(x.recovery_bracket->earliest) : std::nullopt);
+      it.nanos(10, x.recovery_bracket ? std::optional<Nanos>(x.recovery_bracket->latest) : std::nullopt);
       it.step();
       it.reset();
     }
@@ -217,6 +220,16 @@ RunRow read_run(const Statement& s) {
   return r;
 }
 
+IterationRow read_iteration(const Statement& s) {
+  IterationRow x;
+  x.index = static_cast<int>(s.col_int(1));
+  x.ttd = s.col_nanos(2), x.ttr = s.col_nanos(3), x.recovery_time = s.col_nanos(4);
+  x.relapses = static_cast<int>(s.col_int(5)), x.lost = static_cast<std::uint64_t>(s.col_int(6));
+  x.uncertainty = Nanos(s.col_int(7));
+  if (const auto lo = s.col_nanos(8), hi = s.col_nanos(9); lo && hi) x.recovery_bracket = Bracket{*lo, *hi};
+  return x;
+}
+
 void bind_filter(Statement& s, const HistoryQuery& q) { s.text(1, q.scenario), s.text(2, q.label), s.text(3, q.since); }
 
 std::vector<RunRow> SqliteStore::runs(const HistoryQuery& q) {
@@ -243,14 +256,12 @@ std::vector<RunRow> SqliteStore::runs(const HistoryQuery& q) {
     while (v.step())
       if (auto i = at.find(v.col_int(0)); i != at.end())
         out[i->second].verdicts.push_back({v.col_text(1), v.col_text(2), v.col_int(3) != 0, v.col_text(4), v.col_text(5)});
-    Statement it(db_, fmt::format("SELECT run, idx, ttd_ns, ttr_ns, recovery_ns, relapses, lost FROM iterations WHERE "
+    Statement it(db_, fmt::format("SELECT run, idx, ttd_ns, ttr_ns, recovery_ns, relapses, lost, uncertainty_ns, "
+                                  "recovery_earliest_ns, recovery_latest_ns FROM iterations WHERE "
                                   "run IN ({}) ORDER BY run, idx", ids), path_);
     bind_filter(it, q);
     while (it.step())
-      if (auto i = at.find(it.col_int(0)); i != at.end())
-        out[i->second].iteration_rows.push_back({static_cast<int>(it.col_int(1)), it.col_nanos(2), it.col_nanos(3),
-                                                  it.col_nanos(4), static_cast<int>(it.col_int(5)),
-                                                  static_cast<std::uint64_t>(it.col_int(6))});
+      if (auto i = at.find(it.col_int(0)); i != at.end()) out[i->second].iteration_rows.push_back(read_iteration(it));
     exec("COMMIT");
     return out;
   } catch (...) {
@@ -282,6 +293,10 @@ const std::vector<std::string>& sqlite_migrations() {
       "ALTER TABLE iterations ADD COLUMN lost INTEGER NOT NULL DEFAULT 0;"
       "CREATE INDEX runs_by_scenario ON runs(scenario, started_at);"
       "CREATE INDEX runs_by_time ON runs(started_at);",
+      // 3: each iteration's probe resolution and recovery bracket (history --check widens by it).
+      "ALTER TABLE iterations ADD COLUMN uncertainty_ns INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE iterations ADD COLUMN recovery_earliest_ns INTEGER;"
+      "ALTER TABLE iterations ADD COLUMN recovery_latest_ns INTEGER;",
   };
   return steps;
 }

@@ -23,13 +23,16 @@ std::vector<std::string> scenarios_in_order(const std::vector<RunRow>& rows) {
   return out;
 }
 
-std::vector<StrategySample> samples_of(const std::vector<RunRow>& rows, const std::string& scenario,
-                                       const std::string& label, Nanos& deadline) {
+/// The recovery times of `label`'s runs; `deadline` is their give_up_after and
+/// `resolution` grows to the largest probe resolution among them.
+std::vector<StrategySample> samples_of(const std::vector<const RunRow*>& rows, const std::string& label,
+                                       Nanos& deadline, Nanos& resolution) {
   std::vector<StrategySample> out;
-  for (const auto& r : rows) {
-    if (r.scenario != scenario || r.label != label || !counts(r)) continue;
-    deadline = r.give_up_after;
-    for (const auto& it : r.iteration_rows) {
+  for (const RunRow* r : rows) {
+    if (r->label != label) continue;
+    deadline = r->give_up_after;
+    for (const auto& it : r->iteration_rows) {
+      resolution = std::max(resolution, it.uncertainty);
       StrategySample s;
       s.recovery_time = it.recovery_time;
       out.push_back(s);
@@ -52,14 +55,17 @@ std::string bound_text(Nanos b, Nanos deadline) {
 
 void regressions(const std::vector<RunRow>& rows, const std::string& scenario, const CheckParams& p,
                  std::vector<Finding>& out) {
-  std::vector<RunRow> mine;
-  for (const auto& r : rows)
-    if (r.scenario == scenario && counts(r)) mine.push_back(r);
-  const auto labels = labels_in_order(mine);
+  std::vector<const RunRow*> mine;  // the scenario's runs that count, not copied
+  std::vector<std::string> labels;
+  for (const auto& r : rows) {
+    if (r.scenario != scenario || !counts(r)) continue;
+    mine.push_back(&r);
+    if (std::find(labels.begin(), labels.end(), r.label) == labels.end()) labels.push_back(r.label);
+  }
   for (std::size_t i = 1; i < labels.size(); ++i) {
-    Nanos deadline{0};
-    const auto before = samples_of(mine, scenario, labels[i - 1], deadline);
-    const auto now = samples_of(mine, scenario, labels[i], deadline);
+    Nanos deadline{0}, resolution{0};
+    const auto before = samples_of(mine, labels[i - 1], deadline, resolution);
+    const auto now = samples_of(mine, labels[i], deadline, resolution);
     // The size first (cheap): a step within the tolerance needs no bootstrap.
     const auto m_now = recovery_percentile(now, 0.5), m_before = recovery_percentile(before, 0.5);
     if (!m_now || !m_before || (m_before->beyond_deadline && m_now->beyond_deadline)) continue;
@@ -70,15 +76,16 @@ void regressions(const std::vector<RunRow>& rows, const std::string& scenario, c
     CompareParams cp;
     cp.confidence = p.confidence;
     cp.seed = kBootstrapSeed;
+    cp.resolution = resolution;  // each bound widened by twice the probe resolution
     const StrategyPair pair = compare_pair(labels[i], now, labels[i - 1], before, cp);
     if (!pair.significant || pair.ci_low <= Nanos{0}) continue;
     Finding f{"regression", scenario, labels[i], "", ""};
     f.text = fmt::format(
         "{}: recovery time regressed at label '{}': median {} over {} iteration(s), against {} over {} at '{}' "
-        "(difference {}, {:g} % interval {} .. {})",
+        "(difference {}, {:g} % interval {} .. {}, widened by 2 x {} probe resolution)",
         scenario, labels[i], time_text(m_now, deadline), now.size(), time_text(m_before, deadline), before.size(),
         labels[i - 1], pair.difference ? bound_text(*pair.difference, deadline) : "unbounded", p.confidence,
-        bound_text(pair.ci_low, deadline), bound_text(pair.ci_high, deadline));
+        bound_text(pair.ci_low, deadline), bound_text(pair.ci_high, deadline), format_ms(resolution));
     out.push_back(f);
   }
 }

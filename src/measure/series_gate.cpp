@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace faultline {
 
@@ -82,6 +83,21 @@ std::vector<Verdict> series_verdicts(const RunRecord& run, const std::vector<Ser
   return {judge("regression.recovery_time_max", worst_of(run), worst, run, series, tolerance, source),
           judge("regression.recovery_time_p95", p95_of(run), p95, run, series, tolerance, source),
           judge("regression.mttr", mttr_of(run), mttr, run, series, tolerance, source)};
+}
+
+std::string series_digest_warning(const std::vector<SeriesPoint>& series, const std::string& scenario,
+                                  const std::string& digest, const std::string& source) {
+  std::vector<std::string> others;
+  std::size_t differ = 0;
+  for (const auto& p : series) {
+    if (p.scenario_digest == digest) continue;
+    ++differ;
+    if (std::find(others.begin(), others.end(), p.scenario_digest) == others.end()) others.push_back(p.scenario_digest);
+  }
+  if (differ == 0) return "";
+  return fmt::format("{} of the {} run(s) of the series in {} ran a different text of scenario '{}' ({}, now {}); "
+                     "comparing anyway",
+                     differ, series.size(), source, scenario, fmt::join(others, ", "), digest);
 }
 
 }  // namespace faultline

@@ -48,4 +48,8 @@ TEST_CASE("history where: PostgreSQL locations are told apart and shown without 
   CHECK(redacted_location("postgresql://u:secret@db:5432/hist") == "postgresql://u:***@db:5432/hist");
   CHECK(redacted_location("postgresql://u@db/hist") == "postgresql://u@db/hist");
   CHECK(redacted_location("/a:b@c") == "/a:b@c");
+  CHECK(redacted_location("postgresql://u@db/hist?password=secret&connect_timeout=3") ==
+        "postgresql://u@db/hist?password=***&connect_timeout=3");
+  CHECK(redacted_location("postgres://u:a@db/h?sslmode=disable&password=b") ==
+        "postgres://u:***@db/h?sslmode=disable&password=***");
 }

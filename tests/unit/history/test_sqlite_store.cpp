@@ -43,6 +43,8 @@ TEST_CASE("sqlite store: a run comes back as written, with its verdicts and iter
   RunRow a = history_row("r1", "drill", "v1", 1, {210ms, std::nullopt}, false);
   a.seed = 18446744073709551615ULL;  // the largest seed survives
   a.iteration_rows[0].lost = 3;
+  a.iteration_rows[0].uncertainty = 100ms;
+  a.iteration_rows[0].recovery_bracket = Bracket{150ms, 260ms};
   a.data_lost = 3;
   a.availability.reset();
   CHECK(store->add(a));
@@ -80,7 +82,7 @@ TEST_CASE("sqlite store: an older schema is migrated and keeps every row; a newe
             "INSERT INTO verdicts VALUES (1, 0, 'rto', 'run', 1, '250.000 ms', '2000.000 ms');"
             "INSERT INTO iterations VALUES (1, 1, 50000000, 200000000, 250000000, 0);");
   auto store = open_sqlite_history(path, false);
-  CHECK(store->schema_version() == 2);
+  CHECK(store->schema_version() == static_cast<int>(sqlite_migrations().size()));
   auto rows = store->runs({});
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].run_id == "old-run");
@@ -96,7 +98,7 @@ TEST_CASE("sqlite store: an older schema is migrated and keeps every row; a newe
 
   sql(path, "UPDATE schema_version SET version = 99");
   CHECK_THROWS_WITH_AS(open_sqlite_history(path, false),
-                       doctest::Contains("schema version 99 is newer than this faultline's (2)"), HistoryError);
+                       doctest::Contains("schema version 99 is newer than this faultline's (3)"), HistoryError);
 }
 
 TEST_CASE("sqlite store: a missing directory or a file that is not a database is an error naming it") {

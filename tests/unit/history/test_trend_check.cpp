@@ -92,3 +92,20 @@ TEST_CASE("trend check: interrupted runs and runs that measured nothing are left
                            history_row("r4", "s", "v1", 4, {200ms}), history_row("r5", "s", "v1", 5, {200ms}, false)};
   CHECK(of_kind(check_history(rows, {}), "recurrence").size() == 1);
 }
+
+TEST_CASE("trend check: the interval is widened by the probe resolution the rows keep") {
+  auto with_resolution = [](RunRow r, Nanos u) {
+    for (auto& it : r.iteration_rows) it.uncertainty = u;
+    return r;
+  };
+  // 100 ms slower (50 %): a regression with a fine probe...
+  const std::vector<RunRow> fine{with_resolution(history_row("a", "s", "v1", 1, around(200ms)), 10ms),
+                                 with_resolution(history_row("b", "s", "v2", 2, around(300ms)), 10ms)};
+  const auto found = of_kind(check_history(fine, {}), "regression");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].text.find("widened by 2 x 10.000 ms probe resolution") != std::string::npos);
+  // ...and none when each time is only known to +/- 100 ms: the widened interval reaches below 0.
+  const std::vector<RunRow> coarse{with_resolution(history_row("a", "s", "v1", 1, around(200ms)), 100ms),
+                                   with_resolution(history_row("b", "s", "v2", 2, around(300ms)), 100ms)};
+  CHECK(of_kind(check_history(coarse, {}), "regression").empty());
+}

@@ -17,7 +17,7 @@ std::vector<SeriesPoint> series(std::vector<Nanos> worst) {
   int i = 0;
   for (Nanos w : worst) {
     ++i;
-    out.push_back({"run" + std::to_string(i), "v" + std::to_string(i), w, w, w - 100ms});
+    out.push_back({"run" + std::to_string(i), "v" + std::to_string(i), w, w, w - 100ms, "sha1:aa"});
   }
   return out;
 }
@@ -64,4 +64,14 @@ TEST_CASE("series gate: a series point that never recovered leaves no limit; a r
   CHECK(series_verdicts(fixtures::inconclusive(), s, 0.2, "h").empty());
   // This run never recovered: beyond any limit.
   CHECK_FALSE(find(series_verdicts(fixtures::failing(), series({250ms}), 0.2, "h"), "regression.recovery_time_max").passed);
+}
+
+TEST_CASE("series gate: a series that ran another text of the scenario is named in a warning") {
+  auto points = series({200ms, 210ms, 220ms});
+  CHECK(series_digest_warning(points, "drill", "sha1:aa", "history h.sqlite") == "");
+  points[0].scenario_digest = "sha1:00";
+  points[1].scenario_digest = "sha1:00";
+  CHECK(series_digest_warning(points, "drill", "sha1:aa", "history h.sqlite") ==
+        "2 of the 3 run(s) of the series in history h.sqlite ran a different text of scenario 'drill' (sha1:00, now "
+        "sha1:aa); comparing anyway");
 }

@@ -60,3 +60,22 @@ TEST_CASE("history report: JSON holds every run with its figures and the finding
   CHECK(doc.at("findings").as_array().empty());
   CHECK_FALSE(boost::json::parse(render_history(rows(), {}, false, HistoryFormat::json)).as_object().contains("findings"));
 }
+
+TEST_CASE("history report: JSON escapes every string and keeps availability a real number") {
+  auto rs = rows();
+  rs[0].label = "quote \" backslash \\ newline \n tab \t bell \x07 é";
+  rs[0].availability = 1.0;
+  rs[0].iteration_rows[0].uncertainty = Nanos(100'000'000);
+  rs[0].iteration_rows[0].recovery_bracket = Bracket{Nanos(150'000'000), Nanos(260'000'000)};
+  const auto doc = boost::json::parse(render_history(rs, {{"flaky", "s", "v\"1", "r", "a \\ b"}}, true,
+                                                     HistoryFormat::json));
+  const auto& run = doc.at("runs").as_array()[0];
+  CHECK(run.at("label").as_string() == rs[0].label);
+  CHECK(run.at("availability").is_double());
+  CHECK(run.at("availability").as_double() == 1.0);
+  const auto& it = run.at("iteration_figures").as_array()[0];
+  CHECK(it.at("uncertainty_ns").as_int64() == 100'000'000);
+  CHECK(it.at("recovery_bracket_ns").as_array()[1].as_int64() == 260'000'000);
+  CHECK(doc.at("findings").as_array()[0].at("label").as_string() == "v\"1");
+  CHECK(doc.at("findings").as_array()[0].at("text").as_string() == "a \\ b");
+}
