@@ -174,16 +174,25 @@ TEST_CASE("truth: a fault the system absorbs is reported as no impact, recovery 
   write_file(file, truth_scenario(2, R"(["true"])"));
   Result r = faultline(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-  REQUIRE(r.code == 0);
+  // Exit 0; or, on a machine loaded enough to stall the harness in an
+  // iteration's window, exit 3 with that iteration undetermined and the
+  // stall in the record (docs/measurement.md: an absorption no trustworthy
+  // sample saw is never reported as one).
+  REQUIRE((r.code == 0 || r.code == 3));
   const json::value rec = read_json(dir / "run" / "run.json");
   for (const auto& it : rec.at("iterations").as_array()) {
     CHECK_FALSE(it.at("impact").as_bool());
-    CHECK(it.at("recovered").as_bool());
     CHECK(it.at("ttd_ns").is_null());
-    CHECK(it.at("recovery_time_ns").as_int64() == 0);
     CHECK(it.at("episodes").as_array().empty());
+    if (it.at("undetermined").as_bool()) {
+      CHECK(r.code == 3);
+      CHECK_FALSE(rec.at("stalls").as_array().empty());
+      continue;
+    }
+    CHECK(it.at("recovered").as_bool());
+    CHECK(it.at("recovery_time_ns").as_int64() == 0);
   }
-  CHECK(r.out.find("absorbed") != std::string::npos);
+  if (r.code == 0) CHECK(r.out.find("absorbed") != std::string::npos);
 }
 
 namespace {
