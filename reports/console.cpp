@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "measure/blind_spots.hpp"
 #include "reports/report_text.hpp"
 #include "reports/strategy_table.hpp"
 
@@ -44,9 +45,14 @@ std::string iteration_table(const RunRecord& r) {
     std::string recovery = m.recovered ? opt_ms(m.recovery_time)
                                        : "> " + format_ms(r.scenario.give_up_after);
     out += fmt::format("  {:>4}  {:<9} {:>14} {:>14} {:>16} {:>9}\n", m.index, impact_text(m),
-                       opt_ms(m.ttd), m.recovered ? opt_ms(m.ttr) : "-", recovery, m.relapses);
+                       opt_ms(m.ttd), m.recovered ? opt_ms(m.ttr) : "-", recovery,
+                       (m.blind.count() > 0 ? ">= " : "") + std::to_string(m.relapses));
     uncertainty = std::max(uncertainty, m.uncertainty);
   }
+  for (const auto& m : r.iterations)  // counts across a blind spot are lower bounds
+    if (m.blind.count() > 0)
+      out += fmt::format("  iteration {}: {}\n", m.index,
+                         lower_bound_note(static_cast<int>(m.episodes.size()), "episode(s)", m.blind, m.blind_start));
   out += fmt::format("  each figure +/- {} (one probe interval) at least; wider brackets below\n",
                      format_ms(uncertainty));
   return out;
@@ -88,7 +94,9 @@ std::string verdict_block(const RunRecord& r, bool color) {
   std::size_t width = 18;  // the names line up, however long the longest is
   for (const auto& v : r.verdicts) width = std::max(width, name_of(v).size());
   for (const auto& v : r.verdicts) {
-    std::string mark = v.passed ? paint(color, "32", "PASS") : paint(color, "31", "FAIL");
+    std::string mark = v.passed         ? paint(color, "32", "PASS")
+                       : v.inconclusive ? paint(color, "33", "INCONCLUSIVE")  // a lower bound within the limit
+                                        : paint(color, "31", "FAIL");
     out += fmt::format("    {}  {:<{}} measured {:<22} limit {:<18}{}\n", mark, name_of(v), width, v.measured, v.limit,
                        v.margin.empty() ? "" : " margin " + v.margin);
     if (!v.passed && !v.detail.empty()) out += fmt::format("          {}\n", v.detail);

@@ -222,8 +222,9 @@ std::string verdict_row(const Verdict& v) {
   return fmt::format(
       "<tr class=\"verdict {}\" data-threshold=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
       "<td class=\"num\">{}</td><td class=\"result\">{}</td><td>{}</td></tr>",
-      v.passed ? "pass" : "fail", esc(v.threshold), esc(verdict_name(v)), esc(v.measured), esc(v.limit),
-      esc(v.margin.empty() ? "-" : v.margin), v.passed ? "PASS" : "FAIL", esc(v.detail));
+      v.passed ? "pass" : v.inconclusive ? "inconclusive" : "fail", esc(v.threshold), esc(verdict_name(v)),
+      esc(v.measured), esc(v.limit), esc(v.margin.empty() ? "-" : v.margin),
+      v.passed ? "PASS" : v.inconclusive ? "INCONCLUSIVE" : "FAIL", esc(v.detail));
 }
 
 std::string verdict_table(const RunRecord& r) {
@@ -284,7 +285,8 @@ std::string iteration_row(const RunRecord& r, const IterationMetrics& m) {
       "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
       m.index, m.index, m.index, impact_text(m), ms_or_dash(m.ttd),
       !m.impact ? "-" : m.recovered ? ms_or_dash(m.ttr) : "not recovered", m.recovered ? "" : " bad",
-      esc(recovery_text(r, m)), ms_or_dash(m.recovery_after_revert), m.relapses ? " bad" : "", m.relapses,
+      esc(recovery_text(r, m)), ms_or_dash(m.recovery_after_revert), m.relapses ? " bad" : "",
+      (m.blind.count() > 0 ? "&ge; " : "") + std::to_string(m.relapses),
       a ? fmt::format("{:.2f} %", a->percent()) : "-", format_ms(m.uncertainty));
 }
 

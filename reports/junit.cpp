@@ -108,6 +108,9 @@ Case verdict_case(const Verdict& v) {
                                        v.margin.empty() ? "none" : v.margin);
   if (v.passed) {
     c.out = line + (v.detail.empty() ? "" : "\n" + v.detail) + "\n";
+  } else if (v.inconclusive) {  // a lower bound within the limit: not judged (the run's error case says why)
+    c.kind = Case::Kind::skipped;
+    c.message = "inconclusive: " + v.detail;
   } else {
     c.kind = Case::Kind::failure;
     c.type = v.threshold;

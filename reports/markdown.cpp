@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "measure/blind_spots.hpp"
 #include "reports/report_text.hpp"
 #include "reports/strategy_table.hpp"
 
@@ -67,8 +68,13 @@ std::string iterations_table(const RunRecord& r) {
   for (const auto& m : r.iterations) {
     const std::string ttr = !m.impact ? "-" : m.recovered ? ms_or_dash(m.ttr) : "not recovered";
     out += fmt::format("| {} | {} | {} | {} | {} | {} | ± {} |\n", m.index, impact_text(m), ms_or_dash(m.ttd),
-                       ttr, md(recovery_text(r, m)), m.relapses, format_ms(m.uncertainty));
+                       ttr, md(recovery_text(r, m)), (m.blind.count() > 0 ? "≥ " : "") + std::to_string(m.relapses),
+                       format_ms(m.uncertainty));
   }
+  for (const auto& m : r.iterations)  // counts across a blind spot are lower bounds
+    if (m.blind.count() > 0)
+      out += fmt::format("\nIteration {}: {}.\n", m.index,
+                         md(lower_bound_note(static_cast<int>(m.episodes.size()), "episode(s)", m.blind, m.blind_start)));
   out += fmt::format(
       "\nEvery figure is ± one probe interval at least (a transition lies between two samples; wider brackets are "
       "listed below); recovery time is measured from the injection, and \"{}\" means not recovered by the deadline "
@@ -162,7 +168,7 @@ std::string verdicts(const RunRecord& r) {
                                "| :--- | ---: | ---: | ---: | :---: | :--- |");
   for (const auto& v : r.verdicts)
     out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", md(verdict_name(v)), md(v.measured), md(v.limit),
-                       v.margin.empty() ? "-" : md(v.margin), v.passed ? "PASS" : "**FAIL**", md(v.detail));
+                       v.margin.empty() ? "-" : md(v.margin), v.passed ? "PASS" : v.inconclusive ? "INCONCLUSIVE" : "**FAIL**", md(v.detail));
   return out;
 }
 

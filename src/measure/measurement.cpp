@@ -55,6 +55,7 @@
 #include "measure/measurement.hpp"
 
 #include "measure/availability.hpp"
+#include "measure/blind_spots.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -459,6 +460,11 @@ IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
   m.injections = injections_of(w, m.episodes);
   m.relapses = static_cast<int>(
       std::count_if(m.episodes.begin(), m.episodes.end(), [](const Episode& e) { return e.relapse; }));
+  // Where an outage could have hidden from every sample: the counts are then lower bounds.
+  if (const auto blind = longest_blind_spot(probes, w.inject_start, w.observed_until, p.stalls)) {
+    m.blind = blind->length;
+    m.blind_start = blind->start;
+  }
   if (m.episodes.empty()) {  // absorbed
     m.recovered = true;
     m.recovery_time = Nanos{0};

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 
+#include "measure/blind_spots.hpp"
 #include "measure/measurement.hpp"
 
 namespace faultline {
@@ -168,6 +169,20 @@ Verdict judge_recurrence(int limit, const std::vector<IterationMetrics>& iterati
   for (const auto& it : iterations)
     if (it.relapses > 0 && (!worst_it || it.relapses > worst_it->relapses)) worst_it = &it;
   v.detail = worst_it ? worst(worst_it->index) : "no relapses";
+  // Relapses counted across a blind spot are a lower bound: one over the
+  // limit fails for certain, one within it proves nothing (inconclusive).
+  const IterationMetrics* blind_it = nullptr;
+  for (const auto& it : iterations)
+    if (it.blind.count() > 0 && (!blind_it || it.blind > blind_it->blind)) blind_it = &it;
+  if (v.passed && blind_it) {
+    v.passed = false;
+    v.inconclusive = true;
+    v.measured = fmt::format("at least {}", stats.recurrence);
+    v.margin.clear();
+    v.detail = fmt::format("{} in iteration {}", lower_bound_note(stats.recurrence, "relapse(s)", blind_it->blind,
+                                                                   blind_it->blind_start),
+                           blind_it->index);
+  }
   return v;
 }
 

@@ -190,9 +190,16 @@ void conclude(RunRecord& rec, const RunOutputs& out) {
     rec.outcome = Outcome::interrupted;
     rec.error = fmt::format("interrupted by {}; every fault was reverted", out.stop_signal_name);
   } else if (rec.outcome == Outcome::passed) {
-    const bool all_passed = std::all_of(rec.verdicts.begin(), rec.verdicts.end(), [](const Verdict& v) { return v.passed; });
-    if (!all_passed) {
+    const bool any_failed =
+        std::any_of(rec.verdicts.begin(), rec.verdicts.end(), [](const Verdict& v) { return !v.passed && !v.inconclusive; });
+    const auto undecided =
+        std::find_if(rec.verdicts.begin(), rec.verdicts.end(), [](const Verdict& v) { return v.inconclusive; });
+    if (any_failed) {
       rec.outcome = Outcome::failed;
+    } else if (undecided != rec.verdicts.end()) {
+      // A lower bound within the limit: neither a pass nor a failure.
+      rec.outcome = Outcome::inconclusive;
+      rec.error = fmt::format("{} cannot be judged: {}", undecided->threshold, undecided->detail);
     } else if (auto why = undetermined(rec.iterations)) {
       // Passing on samples the harness decided would be a figure nobody saw.
       rec.outcome = Outcome::inconclusive;

@@ -132,6 +132,7 @@ std::vector<Verdict> read_verdicts(const Reader& c, Object& parent) {
     x.limit = o.str("limit");
     x.margin = o.str("margin");
     x.detail = o.str("detail");
+    if (o.has("inconclusive")) x.inconclusive = o.boolean("inconclusive");
     o.finish();
     return x;
   });
@@ -258,6 +259,11 @@ IterationMetrics read_iteration(const Reader& c, const json::value& v, const std
   // Only iterations with [[recovery]] steps that ran have these.
   if (o.has("time_to_mitigate_ns")) m.time_to_mitigate = o.opt_ns("time_to_mitigate_ns");
   if (o.has("runbook_duration_ns")) m.runbook_duration = o.opt_ns("runbook_duration_ns");
+  // Only iterations whose counts are lower bounds (a blind spot) have these.
+  if (o.has("blind_ns")) {
+    m.blind = o.ns("blind_ns");
+    m.blind_start = o.ns("blind_start_ns");
+  }
   o.finish();
   return m;
 }

@@ -246,6 +246,11 @@ json::object iteration_json(const IterationMetrics& m) {
   it["undetermined"] = m.undetermined;
   if (m.time_to_mitigate) it["time_to_mitigate_ns"] = ns(m.time_to_mitigate);
   if (m.runbook_duration) it["runbook_duration_ns"] = ns(m.runbook_duration);
+  // Only when a blind spot made the counts lower bounds (measure/blind_spots.hpp).
+  if (m.blind.count() > 0) {
+    it["blind_ns"] = ns(m.blind);
+    it["blind_start_ns"] = ns(m.blind_start);
+  }
   return it;
 }
 
@@ -286,8 +291,10 @@ json::object link_json(const LinkStats& l) {
 }
 
 json::object verdict_json(const Verdict& v) {
-  return {{"threshold", v.threshold}, {"scope", v.scope}, {"passed", v.passed}, {"measured", v.measured},
-          {"limit", v.limit},         {"margin", v.margin}, {"detail", v.detail}};
+  json::object o{{"threshold", v.threshold}, {"scope", v.scope}, {"passed", v.passed}, {"measured", v.measured},
+                 {"limit", v.limit},         {"margin", v.margin}, {"detail", v.detail}};
+  if (v.inconclusive) o["inconclusive"] = true;  // written only when set
+  return o;
 }
 
 void pretty(std::string& out, const json::value& v, int depth) {

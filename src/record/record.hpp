@@ -315,6 +315,12 @@ struct IterationMetrics {
   /// The fault may have had an impact that no trustworthy sample saw (absorbed,
   /// but samples in the window were not evidence): the run is inconclusive.
   bool undetermined = false;
+  /// The longest time in the window that a steady-state probe went without
+  /// evidence across a harness stall (measure/blind_spots.hpp), from
+  /// `blind_start`; 0: none, the episode and relapse counts are exact. Else
+  /// an outage up to that long could hide in it: the counts are lower bounds.
+  Nanos blind{0};
+  Nanos blind_start{0};
 };
 
 /// count, mean, p50, p95, max and standard deviation of one metric.
@@ -344,6 +350,10 @@ struct Verdict {
   std::string limit;      ///< e.g. "2000.000 ms"
   std::string margin;     ///< limit - measured for upper bounds, as text with unit
   std::string detail;     ///< optional sentence
+  /// Neither passed nor failed: the figure is a lower bound that meets the
+  /// limit (relapses counted across a blind spot), so the run is
+  /// inconclusive (exit 3) unless another verdict failed. `passed` is false.
+  bool inconclusive = false;
 };
 
 /// How the run ended; maps onto the exit codes of docs/design.md section 5.

@@ -174,14 +174,10 @@ struct QuickConnect {
 /// epoll_ctl to add the socket and one to watch it for writing, a poll, a
 /// getsockopt, a wake-up), which made faultline's connects dearer than a
 /// blocking prober's (docs/benchmarks.md). The outcome and the sample's
-/// times are the same.
-QuickConnect quick_connect(const tcp::endpoint& ep) {
+/// times are the same. `fd` must be non-blocking; on failure it is left open.
+QuickConnect connect_now(int fd, const tcp::endpoint& ep) {
   QuickConnect q;
-  q.fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (q.fd < 0) {
-    q.ec = boost::system::error_code(errno, boost::system::system_category());
-    return q;
-  }
+  q.fd = fd;
   int rc = ::connect(q.fd, ep.data(), static_cast<socklen_t>(ep.size()));
   if (rc != 0 && errno == EINPROGRESS) rc = ::connect(q.fd, ep.data(), static_cast<socklen_t>(ep.size()));
   if (rc == 0 || errno == EISCONN) return q;
@@ -190,8 +186,21 @@ QuickConnect quick_connect(const tcp::endpoint& ep) {
     return q;
   }
   q.ec = boost::system::error_code(errno, boost::system::system_category());
-  ::close(q.fd);
   q.fd = -1;
+  return q;
+}
+
+/// connect_now() on a socket of its own (non-blocking, close-on-exec),
+/// closed again if the connect failed.
+QuickConnect quick_connect(const tcp::endpoint& ep) {
+  const int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    QuickConnect q;
+    q.ec = boost::system::error_code(errno, boost::system::system_category());
+    return q;
+  }
+  QuickConnect q = connect_now(fd, ep);
+  if (q.fd < 0) ::close(fd);
   return q;
 }
 
@@ -224,10 +233,17 @@ asio::awaitable<void> connect(beast::tcp_stream& stream, const ProbeSpec& p, std
   if (const auto addr = address_of(p.host)) {
     const tcp::endpoint ep(*addr, port);
     if (p.netns.empty()) {
-      const QuickConnect q = quick_connect(ep);
+      // The stream will read and write through the reactor: its socket is
+      // opened by asio (registered once; a socket handed over with assign()
+      // is also removed from the epoll set at close, one epoll_ctl more per
+      // execution) and set non-blocking before the connect, which asio then
+      // knows (no ioctl of its own at the first read).
+      auto& socket = stream.socket();
+      socket.open(ep.protocol());
+      socket.non_blocking(true);
+      const QuickConnect q = connect_now(socket.native_handle(), ep);
       if (q.fd < 0) throw boost::system::system_error(q.ec);
-      adopt(stream.socket(), ep, q.fd);
-      if (q.pending) co_await finish_connect(stream.socket(), deadline);
+      if (q.pending) co_await finish_connect(socket, deadline);
       co_return;
     }
     open_in(stream.socket(), p.netns, ep);
@@ -274,11 +290,25 @@ asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, 
 /// with the server; closing first (with a shutdown, as the probe did before)
 /// left one on this host per probe execution, 5,000 a second at five 1 kHz
 /// HTTP probes, which the kernel then had to recycle on every connect
-/// (docs/benchmarks.md). It runs after the sample has ended: no figure
+/// (docs/benchmarks.md). The server asked to close has often done so by
+/// now, so a socket in non-blocking mode is first read at once (no timer,
+/// no wait on the reactor when the close is already there); only a close
+/// still to come is awaited. It runs after the sample has ended: no figure
 /// depends on it.
 asio::awaitable<void> drain_then_close(beast::tcp_stream stream, Nanos bound) {
-  stream.expires_after(std::chrono::duration_cast<SteadyClock::duration>(std::max(bound, Nanos(1'000'000))));
   char sink[256];
+  if (stream.socket().non_blocking()) {  // never a blocking read on the probe thread
+    for (;;) {
+      boost::system::error_code ec;
+      stream.socket().read_some(asio::buffer(sink), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) {  // end of stream (or an error): done without the reactor
+        stream.close();
+        co_return;
+      }
+    }
+  }
+  stream.expires_after(std::chrono::duration_cast<SteadyClock::duration>(std::max(bound, Nanos(1'000'000))));
   for (;;) {
     const auto read = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
     if (std::get<0>(read)) break;

@@ -174,16 +174,25 @@ TEST_CASE("truth: a fault the system absorbs is reported as no impact, recovery 
   write_file(file, truth_scenario(2, R"(["true"])"));
   Result r = faultline(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-  REQUIRE(r.code == 0);
+  // Exit 0; or, on a machine loaded enough to stall the harness in an
+  // iteration's window, exit 3 with that iteration undetermined and the
+  // stall in the record (docs/measurement.md: an absorption no trustworthy
+  // sample saw is never reported as one).
+  REQUIRE((r.code == 0 || r.code == 3));
   const json::value rec = read_json(dir / "run" / "run.json");
   for (const auto& it : rec.at("iterations").as_array()) {
     CHECK_FALSE(it.at("impact").as_bool());
-    CHECK(it.at("recovered").as_bool());
     CHECK(it.at("ttd_ns").is_null());
-    CHECK(it.at("recovery_time_ns").as_int64() == 0);
     CHECK(it.at("episodes").as_array().empty());
+    if (it.at("undetermined").as_bool()) {
+      CHECK(r.code == 3);
+      CHECK_FALSE(rec.at("stalls").as_array().empty());
+      continue;
+    }
+    CHECK(it.at("recovered").as_bool());
+    CHECK(it.at("recovery_time_ns").as_int64() == 0);
   }
-  CHECK(r.out.find("absorbed") != std::string::npos);
+  if (r.code == 0) CHECK(r.out.find("absorbed") != std::string::npos);
 }
 
 namespace {
@@ -234,12 +243,27 @@ void check_truth(const truth::Setup& s, const truth::Outcome& o, bool point) {
   REQUIRE(o.code == 0);
   const int downs = static_cast<int>((s.pattern.size() + 1) / 2);
   REQUIRE(o.episodes.size() == static_cast<std::size_t>(s.iterations));
-  for (int i = 0; i < s.iterations; ++i) {
+  std::size_t matched = 0;
+  for (std::size_t i = 0; i < o.episodes.size(); ++i) {
     CAPTURE(i + 1);
-    CHECK(o.episodes[static_cast<std::size_t>(i)] == downs);
-    CHECK(o.relapses[static_cast<std::size_t>(i)] == downs - 1);
+    matched += static_cast<std::size_t>(std::min(o.episodes[i], downs));
+    if (o.blind[i] == 0) {
+      // The record says its counts are exact: they are.
+      CHECK(o.episodes[i] == downs);
+      CHECK(o.relapses[i] == downs - 1);
+      CHECK(o.missed[i] == 0);
+    } else {
+      // A blind spot (a harness stall): the counts are lower bounds, and an
+      // outage no episode matched was no longer than the blind spot.
+      CHECK(o.episodes[i] <= downs);
+      CHECK(o.relapses[i] <= downs - 1);
+      CHECK(o.missed[i] <= o.blind[i]);
+      MESSAGE(fmt::format("iteration {}: {} of {} episodes seen, a {:.3f} ms blind spot (lower bounds, as the record "
+                          "says); longest outage missed {:.3f} ms",
+                          i + 1, o.episodes[i], downs, o.blind[i] / 1e6, o.missed[i] / 1e6));
+    }
   }
-  CHECK(o.transitions.size() == static_cast<std::size_t>(2 * downs * s.iterations));
+  CHECK(o.transitions.size() == 2 * matched);
   for (const auto& t : o.transitions) {
     CAPTURE(t.iteration);
     CAPTURE(t.down);

@@ -72,6 +72,9 @@ struct Outcome {
   std::vector<Transition> transitions;
   std::vector<int> episodes;     ///< per iteration
   std::vector<int> relapses;     ///< per iteration
+  /// Per iteration: the record's longest blind spot (0: its counts are exact)
+  /// and the longest truth outage no episode matched (0: none was missed).
+  std::vector<std::int64_t> blind, missed;
   bool time_availability = false;           ///< the record's availability is a share of time (up_ns)
   std::vector<double> availability;        ///< per iteration, combined, percent
   std::vector<double> truth_availability;  ///< the server's up share of the same window
@@ -322,10 +325,34 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
     const auto& eps = it.at("episodes").as_array();
     o.episodes.push_back(static_cast<int>(eps.size()));
     o.relapses.push_back(static_cast<int>(it.at("relapses").as_int64()));
-    for (std::size_t e = 0; e < eps.size() && 2 * e + 1 < per_iteration; ++e) {
+    const std::int64_t blind = it.contains("blind_ns") ? it.at("blind_ns").as_int64() : 0;
+    o.blind.push_back(blind);
+    // Which truth outage each episode measured: the k-th one while the
+    // record says its counts are exact; across a blind spot (an outage may
+    // have hidden in it) the one whose start is nearest the episode's.
+    const std::size_t outages = per_iteration / 2;
+    std::vector<std::size_t> match(eps.size());
+    std::vector<bool> matched(outages, false);
+    for (std::size_t e = 0; e < eps.size(); ++e) {
+      match[e] = e;
+      if (blind > 0) {
+        const std::int64_t start = eps[e].at("start_ns").as_int64();
+        auto distance = [&](std::size_t j) { return std::llabs(std::get<1>(events[per_iteration * i + 2 * j]) - start); };
+        for (std::size_t j = 0; j < outages; ++j)
+          if (distance(j) < distance(match[e])) match[e] = j;
+      }
+      if (match[e] < outages) matched[match[e]] = true;
+    }
+    std::int64_t missed = 0;
+    for (std::size_t j = 0; j < outages; ++j)
+      if (!matched[j])
+        missed = std::max(missed, std::get<1>(events[per_iteration * i + 2 * j + 1]) -
+                                      std::get<2>(events[per_iteration * i + 2 * j]));  // at least this long
+    o.missed.push_back(missed);
+    for (std::size_t e = 0; e < eps.size() && match[e] < outages; ++e) {
       const auto& ep = eps[e].as_object();
       for (int k = 0; k < 2; ++k) {
-        const auto& [down, before, after] = events[per_iteration * i + 2 * e + static_cast<std::size_t>(k)];
+        const auto& [down, before, after] = events[per_iteration * i + 2 * match[e] + static_cast<std::size_t>(k)];
         Transition t;
         t.iteration = static_cast<int>(i + 1);
         t.down = down;

@@ -41,7 +41,7 @@ RunRecord sample_record() {
   b.ttd = 4ms;
   b.episodes = {Episode{20ms, std::nullopt, false, {"http"}, 1, {}, {}, {}}};
   r.iterations = {a, b};
-  r.verdicts = {Verdict{"rto", "run", false, "> 5000.000 ms", "2000.000 ms", "", "not recovered in iteration 2"}};
+  r.verdicts = {Verdict{"rto", "run", false, "> 5000.000 ms", "2000.000 ms", "", "not recovered in iteration 2", false}};
   return r;
 }
 }  // namespace

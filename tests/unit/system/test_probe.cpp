@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
@@ -319,4 +320,45 @@ TEST_CASE("probe: an explicit timeout takes precedence over the interval") {
   p.timeout = 60ms;
   auto o = probe(io, p);
   CHECK(o.detail == "timeout after 60.000 ms");
+}
+
+TEST_CASE("probe: http closes its connection after the server's close, or within an interval when the server keeps it") {
+  // The sample ends with the answer; the connection is closed afterwards:
+  // at once when the server has closed its side (read without waiting), and
+  // within one interval (here 300 ms) when a server ignores
+  // "Connection: close" and keeps it open.
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = std::to_string(a.local_endpoint().port());
+  bool keep_open = false;
+  Nanos closed_after{-1};
+  auto server = [&]() -> asio::awaitable<void> {
+    auto s = co_await a.async_accept(asio::use_awaitable);
+    std::string request;
+    co_await asio::async_read_until(s, asio::dynamic_buffer(request), "\r\n\r\n", asio::use_awaitable);
+    std::string resp = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    co_await asio::async_write(s, asio::buffer(resp), asio::use_awaitable);
+    const auto answered = SteadyClock::now();
+    if (!keep_open) co_return;  // closes its side
+    char c;
+    boost::system::error_code ec;
+    co_await s.async_read_some(asio::buffer(&c, 1), asio::redirect_error(asio::use_awaitable, ec));
+    closed_after = std::chrono::duration_cast<Nanos>(SteadyClock::now() - answered);  // the probe closed
+  };
+  SUBCASE("the server closes: the probe's side is closed too") {
+    asio::co_spawn(io, server(), asio::detached);
+    CHECK(probe(io, http_probe(port, 300ms)).ok);
+    io.restart();
+    io.run_for(3s);  // returns at once when nothing of the probe's is left waiting
+    CHECK(io.stopped());
+  }
+  SUBCASE("the server keeps the connection: closed within an interval") {
+    keep_open = true;
+    asio::co_spawn(io, server(), asio::detached);
+    CHECK(probe(io, http_probe(port, 300ms)).ok);
+    io.restart();
+    io.run_for(5s);
+    REQUIRE(closed_after >= 0ns);
+    CHECK(closed_after < 3s);  // after 300 ms; seconds of slack for a loaded machine
+  }
 }
