@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include "os/netns.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
+#include "os/run_mount.hpp"
 
 namespace faultline {
 
@@ -32,6 +35,28 @@ bool has_net_admin(std::string& detail) {
   }
   detail = "cannot read /proc/self/status";
   return false;
+}
+
+/// Whether this process can mount a tmpfs: tried on a throwaway directory.
+bool can_mount(std::string& detail) {
+  std::string dir = (std::filesystem::temp_directory_path() / "faultline-mount-probe-XXXXXX").string();
+  if (!::mkdtemp(dir.data())) {
+    detail = "cannot make a directory to try it in";
+    return false;
+  }
+  bool ok = false;
+  try {
+    mount_run_tmpfs(dir, 4096);
+    ok = true;
+    detail = "a tmpfs was mounted and unmounted";
+  } catch (const std::exception& e) {
+    detail = e.what();
+  }
+  if (ok) {
+    if (const std::string why = unmount_run_mount(dir); !why.empty()) detail = why;
+  }
+  ::rmdir(dir.c_str());
+  return ok;
 }
 
 HostCap cap(std::string name, std::string disables) {
@@ -107,6 +132,8 @@ HostCaps probe_host_caps() {
   c.pidfd.detail = c.pidfd.present ? "pidfd_open(2) works" : "pidfd_open(2) failed";
 
   c.net_admin.present = has_net_admin(c.net_admin.detail);
+  c.mount = cap("mount a tmpfs (root)", "disk.full (its run-owned filesystem)");
+  c.mount.present = can_mount(c.mount.detail);
   // What a killed prober left is cleared first (see the header).
   remove_stale_probe_namespaces();
   const std::string ns = probe_netns_name(::getpid(), process_start_time(::getpid()).value_or(0));
