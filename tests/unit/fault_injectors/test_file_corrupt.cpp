@@ -70,7 +70,10 @@ TEST_CASE(
     bits += __builtin_popcount(static_cast<unsigned char>(a[i] ^ orig[i]));
   CHECK(bits == 40);
   CHECK(static_cast<std::size_t>(ca.bytes) == differing(a, orig));
-  CHECK(ca.offsets == cb.offsets);
+  // The same offsets ("a@17" and "b@17": the files' names differ).
+  REQUIRE(ca.offsets.size() == cb.offsets.size());
+  for (std::size_t i = 0; i < ca.offsets.size(); ++i)
+    CHECK(ca.offsets[i].substr(ca.offsets[i].find('@')) == cb.offsets[i].substr(cb.offsets[i].find('@')));
   write_all(s.dir / "c", orig);
   corrupt_tree(s.dir / "c", p, 8);
   CHECK(read_all(s.dir / "c") != a);  // another seed, other bits
