@@ -7,6 +7,7 @@
 // input both refuse at validation (exit 2, file:line:col, nothing started).
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
