@@ -75,6 +75,38 @@ bool clean_host(const LedgerHost& h, std::string& why) {
   return why.empty();
 }
 
+/// Step 1 of cleanup_run for one fault (not one on files): its undo, by
+/// kind. True when done; else `why` says why not.
+bool undo_fault(const LedgerFault& f, std::vector<std::string>& done, std::string& why) {
+  bool ok = true;
+  switch (f.undo.kind) {
+    case Undo::Kind::none: break;
+    case Undo::Kind::sigcont:
+      ok = resume(f.undo);
+      if (ok) done.push_back(fmt::format("fault '{}': SIGCONT to process {} ({})", f.fault, f.undo.pid,
+                                         f.undo.group ? "group" : "leader"));
+      else why = "still stopped after SIGCONT";
+      break;
+    case Undo::Kind::command:
+      ok = run_revert(f.undo, why);
+      if (ok)
+        done.push_back(fmt::format("fault '{}': ran its revert command{}", f.fault,
+                                   f.undo.host.empty() ? std::string() : " on host '" + f.undo.host + "'"));
+      break;
+    case Undo::Kind::nft_table:
+      ok = remove_nft_table(f.undo.netns, f.undo.table, why);
+      if (ok) done.push_back(fmt::format("fault '{}': nft table inet {} is gone", f.fault, f.undo.table));
+      break;
+    case Undo::Kind::restore:
+    case Undo::Kind::remove: break;  // step 3a
+    case Undo::Kind::qdisc:
+      for (const auto& [ns, dev] : f.undo.qdiscs) ok = remove_root_qdisc(ns, dev, why) && ok;
+      if (ok) done.push_back(fmt::format("fault '{}': qdisc removed from {} device(s)", f.fault, f.undo.qdiscs.size()));
+      break;
+  }
+  return ok;
+}
+
 /// Whether a fault's undo acts on the files the run's services use, and so
 /// waits until they are stopped (file.corrupt's restore, disk.full's filler).
 bool undoes_files(const Undo& u) { return u.kind == Undo::Kind::restore || u.kind == Undo::Kind::remove; }
@@ -132,33 +164,8 @@ CleanupReport cleanup_run(Ledger& l) {
   for (auto it = l.faults.rbegin(); it != l.faults.rend(); ++it) {
     LedgerFault& f = *it;
     if (f.state == "reverted" || undoes_files(f.undo)) continue;
-    bool ok = true;
     std::string why;
-    switch (f.undo.kind) {
-      case Undo::Kind::none: break;
-      case Undo::Kind::sigcont:
-        ok = resume(f.undo);
-        if (ok) r.done.push_back(fmt::format("fault '{}': SIGCONT to process {} ({})", f.fault, f.undo.pid,
-                                             f.undo.group ? "group" : "leader"));
-        else why = "still stopped after SIGCONT";
-        break;
-      case Undo::Kind::command:
-        ok = run_revert(f.undo, why);
-        if (ok)
-          r.done.push_back(fmt::format("fault '{}': ran its revert command{}", f.fault,
-                                       f.undo.host.empty() ? std::string() : " on host '" + f.undo.host + "'"));
-        break;
-      case Undo::Kind::nft_table:
-        ok = remove_nft_table(f.undo.netns, f.undo.table, why);
-        if (ok) r.done.push_back(fmt::format("fault '{}': nft table inet {} is gone", f.fault, f.undo.table));
-        break;
-      case Undo::Kind::restore:
-      case Undo::Kind::remove: break;  // step 3a
-      case Undo::Kind::qdisc:
-        for (const auto& [ns, dev] : f.undo.qdiscs) ok = remove_root_qdisc(ns, dev, why) && ok;
-        if (ok) r.done.push_back(fmt::format("fault '{}': qdisc removed from {} device(s)", f.fault, f.undo.qdiscs.size()));
-        break;
-    }
+    const bool ok = undo_fault(f, r.done, why);
     if (!ok) {
       r.failed.push_back(fmt::format("fault '{}' ({}): {}", f.fault, f.kind, why));
       continue;
