@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -50,6 +51,16 @@ struct InjectorContext {
   std::size_t event = 0;     ///< this application's index among the run's fault events (unique in the run)
   /// The run's [[host]]s, for faults on remote services (remote_fault.hpp); null = none.
   const RemoteContext* remote = nullptr;
+  /// The run directory (services/NAME, the services' default directories,
+  /// and saved/, file.corrupt's saved originals); "" in tests that need none.
+  std::filesystem::path run_dir;
+};
+
+/// What an applied fault did, for the record (FaultEvent::done, ::bytes):
+/// "flipped 12 bits at offsets 17, 302, ...", and how many bytes it changed.
+struct FaultDone {
+  std::string what;                  ///< "" = nothing more to say than describe()
+  std::optional<std::int64_t> bytes;  ///< bytes changed, written or removed; none = not a data fault
 };
 
 /// One fault kind. One instance serves one application of one [[fault]].
@@ -73,6 +84,8 @@ class Injector {
   /// What was or will be done, for the console and the record
   /// ("SIGSTOP to process group 4242 of service 'redis'").
   virtual std::string describe() const = 0;
+  /// What inject did, once it returned (data faults, issue 19); nothing by default.
+  virtual FaultDone done() const { return {}; }
 };
 
 /// Makes the injector of one [[fault]].
@@ -93,6 +106,10 @@ struct InjectorKind {
   InjectorFactory make = nullptr;
   /// network = "namespaces": the kernel version (kind.kernel); null = none.
   InjectorFactory make_kernel = nullptr;
+  /// A kind that needs its target service's directory on a filesystem the
+  /// run mounts before the clone starts (disk.full): that filesystem's size
+  /// in bytes for `spec`; null = none.
+  std::int64_t (*filesystem)(const FaultSpec& spec) = nullptr;
 };
 
 /// Every kind of the registry, in its order.

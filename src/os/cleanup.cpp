@@ -12,6 +12,8 @@
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
 #include "os/run_cgroup.hpp"
+#include "os/run_mount.hpp"
+#include "os/saved_copy.hpp"
 #include "os/spawn.hpp"
 #include "os/ssh.hpp"
 #include "os/subprocess.hpp"
@@ -73,39 +75,97 @@ bool clean_host(const LedgerHost& h, std::string& why) {
   return why.empty();
 }
 
+/// Step 1 of cleanup_run for one fault (not one on files): its undo, by
+/// kind. True when done; else `why` says why not.
+bool undo_fault(const LedgerFault& f, std::vector<std::string>& done, std::string& why) {
+  bool ok = true;
+  switch (f.undo.kind) {
+    case Undo::Kind::none: break;
+    case Undo::Kind::sigcont:
+      ok = resume(f.undo);
+      if (ok) done.push_back(fmt::format("fault '{}': SIGCONT to process {} ({})", f.fault, f.undo.pid,
+                                         f.undo.group ? "group" : "leader"));
+      else why = "still stopped after SIGCONT";
+      break;
+    case Undo::Kind::command:
+      ok = run_revert(f.undo, why);
+      if (ok)
+        done.push_back(fmt::format("fault '{}': ran its revert command{}", f.fault,
+                                   f.undo.host.empty() ? std::string() : " on host '" + f.undo.host + "'"));
+      break;
+    case Undo::Kind::nft_table:
+      ok = remove_nft_table(f.undo.netns, f.undo.table, why);
+      if (ok) done.push_back(fmt::format("fault '{}': nft table inet {} is gone", f.fault, f.undo.table));
+      break;
+    case Undo::Kind::restore:
+    case Undo::Kind::remove: break;  // step 3a
+    case Undo::Kind::qdisc:
+      for (const auto& [ns, dev] : f.undo.qdiscs) ok = remove_root_qdisc(ns, dev, why) && ok;
+      if (ok) done.push_back(fmt::format("fault '{}': qdisc removed from {} device(s)", f.fault, f.undo.qdiscs.size()));
+      break;
+  }
+  return ok;
+}
+
+/// Whether a fault's undo acts on the files the run's services use, and so
+/// waits until they are stopped (file.corrupt's restore, disk.full's filler).
+bool undoes_files(const Undo& u) { return u.kind == Undo::Kind::restore || u.kind == Undo::Kind::remove; }
+
+/// Undoes a fault on files (undoes_files): true when done.
+bool undo_files(const LedgerFault& f, std::vector<std::string>& done, std::string& why) {
+  if (f.undo.kind == Undo::Kind::restore) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(f.undo.saved, ec))) {
+      done.push_back(fmt::format("fault '{}': {} was never saved, so never changed", f.fault, f.undo.path));
+      return true;
+    }
+    why = restore_copy(f.undo.saved, f.undo.path);
+    if (!why.empty()) return false;
+    done.push_back(fmt::format("fault '{}': {} restored from {}", f.fault, f.undo.path, f.undo.saved));
+    drop_copy(f.undo.saved);
+    return true;
+  }
+  std::error_code ec;
+  if (std::filesystem::remove(f.undo.path, ec))
+    done.push_back(fmt::format("fault '{}': {} removed", f.fault, f.undo.path));
+  if (ec) why = fmt::format("cannot remove {}: {}", f.undo.path, ec.message());
+  return !ec;
+}
+
+/// Steps 3a and 3b of cleanup_run: the faults on files, newest first, then
+/// the run's mounts, now that no process of the run holds them.
+void clean_files_and_mounts(Ledger& l, CleanupReport& r) {
+  for (auto it = l.faults.rbegin(); it != l.faults.rend(); ++it) {
+    LedgerFault& f = *it;
+    if (f.state == "reverted" || !undoes_files(f.undo)) continue;
+    std::string why;
+    if (!undo_files(f, r.done, why)) {
+      r.failed.push_back(fmt::format("fault '{}' ({}): {}", f.fault, f.kind, why));
+      continue;
+    }
+    f.state = "reverted";
+    save_ledger(l);
+  }
+  for (auto it = l.mounts.rbegin(); it != l.mounts.rend(); ++it) {
+    const bool was = is_mount_point(*it);
+    if (const std::string why = unmount_run_mount(*it); !why.empty())
+      r.failed.push_back(fmt::format("mount {}: {}", *it, why));
+    else if (was)
+      r.done.push_back(fmt::format("mount {}: unmounted", *it));
+  }
+}
+
 }  // namespace
 
 CleanupReport cleanup_run(Ledger& l) {
   CleanupReport r;
-  // 1. Faults, newest first: the reverse of the order they were applied.
+  // 1. Faults, newest first: the reverse of the order they were applied;
+  // those on files wait for step 3a, when nothing of the run writes them.
   for (auto it = l.faults.rbegin(); it != l.faults.rend(); ++it) {
     LedgerFault& f = *it;
-    if (f.state == "reverted") continue;
-    bool ok = true;
+    if (f.state == "reverted" || undoes_files(f.undo)) continue;
     std::string why;
-    switch (f.undo.kind) {
-      case Undo::Kind::none: break;
-      case Undo::Kind::sigcont:
-        ok = resume(f.undo);
-        if (ok) r.done.push_back(fmt::format("fault '{}': SIGCONT to process {} ({})", f.fault, f.undo.pid,
-                                             f.undo.group ? "group" : "leader"));
-        else why = "still stopped after SIGCONT";
-        break;
-      case Undo::Kind::command:
-        ok = run_revert(f.undo, why);
-        if (ok)
-          r.done.push_back(fmt::format("fault '{}': ran its revert command{}", f.fault,
-                                       f.undo.host.empty() ? std::string() : " on host '" + f.undo.host + "'"));
-        break;
-      case Undo::Kind::nft_table:
-        ok = remove_nft_table(f.undo.netns, f.undo.table, why);
-        if (ok) r.done.push_back(fmt::format("fault '{}': nft table inet {} is gone", f.fault, f.undo.table));
-        break;
-      case Undo::Kind::qdisc:
-        for (const auto& [ns, dev] : f.undo.qdiscs) ok = remove_root_qdisc(ns, dev, why) && ok;
-        if (ok) r.done.push_back(fmt::format("fault '{}': qdisc removed from {} device(s)", f.fault, f.undo.qdiscs.size()));
-        break;
-    }
+    const bool ok = undo_fault(f, r.done, why);
     if (!ok) {
       r.failed.push_back(fmt::format("fault '{}' ({}): {}", f.fault, f.kind, why));
       continue;
@@ -126,6 +186,8 @@ CleanupReport cleanup_run(Ledger& l) {
   // 2b. The run's cgroup (run_cgroup.hpp): what the ledger did not know of.
   if (const int n = kill_run_cgroup(l.cgroup); n > 0)
     r.done.push_back(fmt::format("cgroup {}: SIGKILL to {} process(es)", l.cgroup, n));
+  // 3a, 3b. Saved originals back, fillers removed, the run's mounts gone.
+  clean_files_and_mounts(l, r);
   // 2c. The run's [[host]]s, now that no local ssh of the run is left (the
   // master and the services' ssh clients were in the groups and the cgroup
   // above): over a fresh connection, the service groups the run started

@@ -34,6 +34,26 @@ bool has_net_admin(std::string& detail) {
   return false;
 }
 
+constexpr int kCapSysAdmin = 21;  // linux/capability.h
+
+/// Whether this process may mount a tmpfs (CAP_SYS_ADMIN in its effective
+/// set). Read, not tried: a probe killed between its mount and its unmount
+/// would leave a mount behind, and validate and run probe too.
+bool can_mount(std::string& detail) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("CapEff:")) continue;
+    const unsigned long long eff = std::stoull(line.substr(7), nullptr, 16);
+    const bool yes = (eff >> kCapSysAdmin) & 1;
+    detail = yes ? (::geteuid() == 0 ? "running as root" : "CAP_SYS_ADMIN in the effective set")
+                 : "not root, no CAP_SYS_ADMIN";
+    return yes;
+  }
+  detail = "cannot read /proc/self/status";
+  return false;
+}
+
 HostCap cap(std::string name, std::string disables) {
   HostCap c;
   c.name = std::move(name);
@@ -107,6 +127,8 @@ HostCaps probe_host_caps() {
   c.pidfd.detail = c.pidfd.present ? "pidfd_open(2) works" : "pidfd_open(2) failed";
 
   c.net_admin.present = has_net_admin(c.net_admin.detail);
+  c.mount = cap("mount a tmpfs (root)", "disk.full (its run-owned filesystem)");
+  c.mount.present = can_mount(c.mount.detail);
   // What a killed prober left is cleared first (see the header).
   remove_stale_probe_namespaces();
   const std::string ns = probe_netns_name(::getpid(), process_start_time(::getpid()).value_or(0));

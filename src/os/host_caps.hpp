@@ -39,7 +39,9 @@ struct HostCaps {
   HostCap tbf;
   HostCap netem;
   HostCap pidfd;
-  std::vector<const HostCap*> all() const { return {&net_admin, &namespaces, &nftables, &tbf, &netem, &pidfd}; }
+  /// Mounting a tmpfs (root or CAP_SYS_ADMIN): disk.full's run-owned filesystem.
+  HostCap mount;
+  std::vector<const HostCap*> all() const { return {&net_admin, &namespaces, &nftables, &tbf, &netem, &pidfd, &mount}; }
 };
 
 /// Tries each capability on this host (in a namespace of its own, deleted

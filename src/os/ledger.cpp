@@ -29,6 +29,8 @@ const char* undo_kind(Undo::Kind k) {
     case Undo::Kind::command: return "command";
     case Undo::Kind::nft_table: return "nft_table";
     case Undo::Kind::qdisc: return "qdisc";
+    case Undo::Kind::restore: return "restore";
+    case Undo::Kind::remove: return "remove";
   }
   return "none";
 }
@@ -39,6 +41,8 @@ Undo::Kind undo_kind_from(const json_strict::Reader& r, const std::string& s, co
   if (s == "none") return Undo::Kind::none;
   if (s == "nft_table") return Undo::Kind::nft_table;
   if (s == "qdisc") return Undo::Kind::qdisc;
+  if (s == "restore") return Undo::Kind::restore;
+  if (s == "remove") return Undo::Kind::remove;
   r.fail(path, "unknown undo kind '" + s + "'");
 }
 
@@ -72,6 +76,8 @@ Undo undo_of(const json_strict::Reader& r, json_strict::Object u) {
   if (u.has("table")) undo.table = u.str("table");
   if (u.has("qdiscs")) undo.qdiscs = json_strict::read_array<std::pair<std::string, std::string>>(r, u, "qdiscs", qdisc_of);
   if (u.has("host")) undo.host = u.str("host");
+  if (u.has("path")) undo.path = u.str("path");  // file.corrupt, disk.full (issue 19)
+  if (u.has("saved")) undo.saved = u.str("saved");
   return undo;
 }
 
@@ -139,7 +145,9 @@ std::string ledger_to_json(const Ledger& l) {
                                                         {"netns", f.undo.netns},
                                                         {"table", f.undo.table},
                                                         {"qdiscs", qdiscs},
-                                                        {"host", f.undo.host}}}});
+                                                        {"host", f.undo.host},
+                                                        {"path", f.undo.path},
+                                                        {"saved", f.undo.saved}}}});
   }
   json::object o{{"ledger_version", 1},
                  {"run_id", l.run_id},
@@ -163,6 +171,11 @@ std::string ledger_to_json(const Ledger& l) {
     o["hosts"] = hosts;
   }
   if (!l.ssh_control_dir.empty()) o["ssh_control_dir"] = l.ssh_control_dir;
+  if (!l.mounts.empty()) {
+    json::array mounts;
+    for (const auto& m : l.mounts) mounts.push_back(json::string(m));
+    o["mounts"] = mounts;
+  }
   return json::serialize(o) + "\n";
 }
 
@@ -189,6 +202,7 @@ Ledger ledger_from_json(const std::string& text) {
   // Runs without [[host]]s write neither.
   if (o.has("hosts")) l.hosts = json_strict::read_array<LedgerHost>(r, o, "hosts", host_of);
   if (o.has("ssh_control_dir")) l.ssh_control_dir = o.str("ssh_control_dir");
+  if (o.has("mounts")) l.mounts = json_strict::read_strings(r, o, "mounts");  // disk.full (issue 19)
   return l;
 }
 
@@ -269,7 +283,9 @@ Ledger read_latest_ledger(const fs::path& run_dir_copy, const fs::path& state_co
   if (!run && !state) throw std::runtime_error(errors.empty() ? "cannot read " + run_dir_copy.string() : errors);
   if (!state) return *run;
   if (!run) return *state;
-  const auto size = [](const Ledger& l) { return l.faults.size() + l.processes.size() + l.hosts.size(); };
+  const auto size = [](const Ledger& l) {
+    return l.faults.size() + l.processes.size() + l.hosts.size() + l.mounts.size();
+  };
   return size(*run) > size(*state) ? *run : *state;
 }
 

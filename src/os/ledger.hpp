@@ -26,8 +26,11 @@ namespace faultline {
 /// How to undo a fault from outside the run that applied it.
 struct Undo {
   /// nft_table: delete table `inet TABLE` in namespace `netns`; qdisc: delete
-  /// the root qdisc of each (namespace, device) in `qdiscs`.
-  enum class Kind { none, sigcont, command, nft_table, qdisc };
+  /// the root qdisc of each (namespace, device) in `qdiscs`; restore: put
+  /// the saved original `saved` back at `path` (file.corrupt, saved_copy.hpp),
+  /// after the run's processes are stopped; remove: delete `path` (disk.full's
+  /// filler).
+  enum class Kind { none, sigcont, command, nft_table, qdisc, restore, remove };
   Kind kind = Kind::none;
   pid_t pid = 0;                      ///< sigcont: the leader (== pgid when group)
   unsigned long long start_time = 0;  ///< sigcont: the leader's identity
@@ -41,6 +44,8 @@ struct Undo {
   /// `ssh ... /bin/sh -c SCRIPT`, with paths and names, never a secret);
   /// "" = this machine.
   std::string host;
+  std::string path;   ///< restore: the damaged file or directory; remove: the file to delete
+  std::string saved;  ///< restore: the saved original (absent = nothing was changed yet)
 };
 
 /// A process the run started (a service's process-group leader).
@@ -102,6 +107,11 @@ struct Ledger {
   /// The local directory of the run's ssh control sockets (/tmp/flssh-*),
   /// removed by the watchdog and `cleanup`; "" = none.
   std::string ssh_control_dir;
+  /// The mount points the run made (disk.full: a service's data directory
+  /// on a tmpfs or loop-mounted image of a declared size), each written
+  /// before it is mounted; the watchdog and `cleanup` unmount them once the
+  /// run's processes are gone. Empty = none.
+  std::vector<std::string> mounts;
 
   /// Whether the harness that wrote it is still running.
   bool harness_alive() const;

@@ -50,8 +50,7 @@ asio::awaitable<void> Run::test_hook(std::string_view moment, const std::string&
 
 InjectorContext Run::context(int it) {
   InjectorContext ctx{io_.get_executor(), *clone_, stop_, Bindings{{"iteration", std::to_string(it)}},
-                      &links_, rec_.seed, it, network_};
-  ctx.remote = remote_.get();
+                      &links_, rec_.seed, it, network_, 0, remote_.get(), run_dir_};
   return ctx;
 }
 
@@ -159,6 +158,9 @@ asio::awaitable<std::size_t> Run::inject(int it, const PlannedInjection& p) {
   scheduler_->cut(t_inject);
   rec_.faults[idx].inject_end = t_inject;
   log(fmt::format("inject {}: {}", rec_.faults[idx].fault, held.injector->describe()));
+  // What a data fault did (issue 19): its offsets and bytes.
+  if (const FaultDone did = held.injector->done(); !did.what.empty())
+    log(fmt::format("{}: {}", rec_.faults[idx].fault, did.what));
   const FaultEvent& ev_now = rec_.faults[idx];
   const std::string label =
       fmt::format("{} ({}{}{})", ev_now.fault, ev_now.kind, ev_now.target.empty() ? "" : " ", target_text(ev_now));

@@ -12,6 +12,7 @@
 #include "fault_injectors/host_qdisc.hpp"
 #include "os/fd_reserve.hpp"
 #include "os/procfs.hpp"
+#include "run/run_mounts.hpp"
 
 namespace faultline {
 
@@ -140,6 +141,12 @@ asio::awaitable<void> Run::start_clone() {
   phase(0, "starting the clone");
   log(fmt::format("starting {} service(s) in {}", s_.services.size(), run_dir_.string()));
   try {
+    // Run-owned filesystems (disk.full) under the services' directories first.
+    mount_run_filesystems(s_, run_dir_, *ledger_, [this](const std::string& line) { log(line); });
+  } catch (const std::exception& e) {
+    throw Inconclusive(fmt::format("cannot mount the run's filesystems (nothing was started): {}", e.what()));
+  }
+  try {
     co_await clone_->start(stop_);
   } catch (const CloneError& e) {
     std::string msg = e.what();
@@ -179,6 +186,10 @@ asio::awaitable<void> Run::shut_down() {
                      "teardown",
                      n));
   log("clone stopped");
+  for (const auto& left : unmount_run_filesystems(*ledger_)) {
+    rec_.left_behind.push_back(left);
+    fail(Outcome::harness_error, left);
+  }
   links_.stop();
   stop_hosts();
   stop_network();

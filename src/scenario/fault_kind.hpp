@@ -63,6 +63,8 @@ class ParamReader {
   virtual std::optional<std::string> choice(std::string_view key, const std::vector<std::string>& options) = 0;
   /// A name of letters, digits, '_' and '-'.
   virtual std::optional<std::string> identifier(std::string_view key) = 0;
+  /// A non-empty string, as written (a path, a size the kind parses itself).
+  virtual std::optional<std::string> text(std::string_view key) = 0;
   /// An array of arrays of names.
   virtual std::optional<std::vector<std::vector<std::string>>> groups(std::string_view key) = 0;
 };

@@ -136,6 +136,7 @@ class TableParamReader final : public ParamReader {
     return v_.choice(tb_, key, options);
   }
   std::optional<std::string> identifier(std::string_view key) override { return v_.identifier(tb_, key); }
+  std::optional<std::string> text(std::string_view key) override { return v_.nonempty(tb_, key); }
   std::optional<std::vector<std::vector<std::string>>> groups(std::string_view key) override {
     return v_.groups(tb_, key);
   }

@@ -19,7 +19,10 @@
 // sockets the run had open (by socket inode, so that a port another cell
 // binds later is not mistaken for ours), files an exec fault's apply created,
 // an unresolved ledger, and the run's network namespaces, veths and nft
-// tables (found by the run's tag, as `faultline cleanup` finds them).
+// tables (found by the run's tag, as `faultline cleanup` finds them); for
+// the data faults (issue 19), a damaged file that is not its original again
+// byte for byte, a saved copy left in the run directory, and a mount of the
+// run's.
 //
 // Namespace kinds (network = "namespaces": nft partition, tbf, netem) run
 // the same cells on a scenario of their own: a Redis server on a host of its
@@ -29,9 +32,12 @@
 // test_namespaces.cpp).
 //
 // The cells run a few at a time (FAULTLINE_MATRIX_JOBS, default 3: each cell
-// mostly waits), FAULTLINE_MATRIX_REPETITIONS times (default 5). The matrix
+// mostly waits), FAULTLINE_MATRIX_REPETITIONS times (default 5);
+// FAULTLINE_MATRIX_KINDS (comma-separated kind names) runs only those kinds. The matrix
 // is printed, in the form docs/reliability.md shows.
 #include <doctest/doctest.h>
+
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <atomic>
@@ -82,6 +88,17 @@ delay = "1ms")"},
     {"net.partition", R"(isolate = "app")", true},
     {"net.bandwidth", R"(target = "app"
 rate = "10KB/s")", true},
+    // Data faults (issue 19): a file of the app's, made by a setup step
+    // (after the fault's keys: a table of its own), with a copy beside the
+    // mark to compare the restore with; and the app's directory on a tmpfs.
+    {"file.corrupt", R"(target = "app"
+path = "data.bin"
+mode = "flip"
+bits = 64
+[[setup]]
+command = "head -c 65536 /dev/urandom > {run.dir}/services/app/data.bin && cp {run.dir}/services/app/data.bin {mark}.orig")"},
+    {"disk.full", R"(target = "app"
+size = "1MiB")"},
 };
 
 /// kKinds, plus net.latency with namespaces where the kernel has sch_netem.
@@ -216,6 +233,28 @@ const std::vector<LeftoverCheck> kLeftoverChecks = {
        return out;
      }},
     {"file", [](const RunFacts& f) { return fs::exists(f.mark) ? f.mark.string() : std::string(); }},
+    // file.corrupt: the damaged file is its original again, byte for byte,
+    // and no saved copy is left (a restored one is dropped).
+    {"saved original",
+     [](const RunFacts& f) {
+       const fs::path orig = f.mark.string() + ".orig";
+       if (!fs::exists(orig)) return std::string();
+       const fs::path data = f.run_dir / "services" / "app" / "data.bin";
+       std::string out = read_file(data) == read_file(orig) ? "" : data.string() + " differs from its original ";
+       std::error_code ec;
+       for (const auto& e : fs::recursive_directory_iterator(f.run_dir / "saved", ec))
+         if (e.is_regular_file()) out += "copy " + e.path().string() + " left ";
+       return out;
+     }},
+    // disk.full: no mount of the run is left.
+    {"mount",
+     [](const RunFacts& f) {
+       std::istringstream in(read_file("/proc/self/mountinfo"));
+       std::string line, out;
+       while (std::getline(in, line))
+         if (line.find(" " + f.run_dir.string() + "/") != std::string::npos) out += line + " ";
+       return out;
+     }},
     {"ledger",
      [](const RunFacts& f) {
        std::string out;
@@ -330,6 +369,13 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
   if (k.kind == "process.pause" && moment != "revert" && state_of(*f.pgids.begin()) != 'T')
     return fail("the service is not stopped while the pause is applied");
   if (k.kind == "exec" && moment != "revert" && !fs::exists(f.mark)) return fail("exec apply did not run");
+  const fs::path app_data = f.run_dir / "services" / "app" / "data.bin";
+  if (k.kind == "file.corrupt" && moment != "revert" && read_file(app_data) == read_file(f.mark.string() + ".orig"))
+    return fail("file.corrupt did not change the file");
+  struct statvfs space {};
+  if (k.kind == "disk.full" && moment != "revert" &&
+      (::statvfs((f.run_dir / "services" / "app").c_str(), &space) != 0 || space.f_bavail != 0))
+    return fail("disk.full did not fill the app's filesystem");
 
   Clock::time_point killed;
   switch (death) {
@@ -386,7 +432,13 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
     std::string moment;
     Death death;
   };
-  const std::vector<KindCase> kinds = matrix_kinds();
+  std::vector<KindCase> kinds = matrix_kinds();
+  // FAULTLINE_MATRIX_KINDS="file.corrupt,disk.full": only those kinds' cells
+  // (to run a new kind's cells on their own); unset: every kind.
+  if (const char* only = std::getenv("FAULTLINE_MATRIX_KINDS"); only && *only) {
+    const std::string list = std::string(",") + only + ",";
+    std::erase_if(kinds, [&](const KindCase& k) { return list.find("," + k.kind + ",") == std::string::npos; });
+  }
   std::vector<Cell> cells;
   for (int rep = 0; rep < reps; ++rep)
     for (const auto& k : kinds)

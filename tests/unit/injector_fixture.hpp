@@ -56,7 +56,9 @@ struct CloneFixture {
     fs::remove_all(dir);
   }
 
-  InjectorContext context() { return InjectorContext{io.get_executor(), *clone, stop, {{"iteration", "1"}}}; }
+  InjectorContext context() {
+    return InjectorContext{io.get_executor(), *clone, stop, {{"iteration", "1"}}, nullptr, 0, 0, nullptr, 0, nullptr, {}};
+  }
   pid_t pid() {
     Child* c = clone->current("svc");
     return c ? c->pid() : 0;

@@ -51,7 +51,7 @@ struct Triangle {
     fs::remove_all(dir, ec);
   }
   InjectorContext context(int iteration = 1) {
-    return InjectorContext{io.get_executor(), *clone, stop, {}, &links, 42, iteration};
+    return InjectorContext{io.get_executor(), *clone, stop, {}, &links, 42, iteration, nullptr, 0, nullptr, {}};
   }
 };
 

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include "fault_injectors/disk_full.hpp"
 #include "fault_injectors/exec_fault.hpp"
+#include "fault_injectors/file_corrupt.hpp"
 #include "fault_injectors/injector.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
 #include "fault_injectors/net_blackhole.hpp"
@@ -37,7 +39,8 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
       PartitionParams p;
       p.isolate = "svc";
       spec.params = p;
-    }
+    } else if (kind.name == "file.corrupt") spec.params = FileCorruptParams{};
+    else if (kind.name == "disk.full") spec.params = DiskFullParams{};
     auto inj = make_injector(spec);
     REQUIRE(inj);
     INFO(kind.name);

@@ -6,9 +6,14 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iterator>
 
 #include "os/cleanup.hpp"
 #include "os/procfs.hpp"
+#include "os/run_mount.hpp"
+#include "os/saved_copy.hpp"
 #include "os/subprocess.hpp"
 
 using namespace faultline;
@@ -46,9 +51,9 @@ TEST_CASE("cleanup: resumes a paused group, runs revert commands, kills the clon
   l.run_dir = (dir / "run").string();
   l.harness_pid = 1;
   l.processes = {{"svc", paused, process_start_time(paused).value()}};
-  Undo cont{Undo::Kind::sigcont, paused, process_start_time(paused).value(), true, {}, 1s, {}, {}, {}, {}};
-  Undo cmd{Undo::Kind::command, 0, 0, true, {"touch", (dir / "reverted").string()}, 5s, {}, {}, {}, {}};
-  Undo stale{Undo::Kind::sigcont, paused, process_start_time(paused).value() + 7, true, {}, 1s, {}, {}, {}, {}};  // not our process
+  Undo cont{Undo::Kind::sigcont, paused, process_start_time(paused).value(), true, {}, 1s, {}, {}, {}, {}, {}, {}};
+  Undo cmd{Undo::Kind::command, 0, 0, true, {"touch", (dir / "reverted").string()}, 5s, {}, {}, {}, {}, {}, {}};
+  Undo stale{Undo::Kind::sigcont, paused, process_start_time(paused).value() + 7, true, {}, 1s, {}, {}, {}, {}, {}, {}};  // not our process
   l.faults = {{"0", "freeze", "process.pause", "applied", cont},
               {"1", "flip", "exec", "applying", cmd},
               {"2", "old", "process.pause", "reverted", stale}};
@@ -69,7 +74,7 @@ TEST_CASE("cleanup: resumes a paused group, runs revert commands, kills the clon
   Ledger bad;
   bad.run_id = "bad";
   bad.run_dir = (dir / "run2").string();
-  bad.faults = {{"0", "flip", "exec", "applied", Undo{Undo::Kind::command, 0, 0, true, {"false"}, 5s, {}, {}, {}, {}}}};
+  bad.faults = {{"0", "flip", "exec", "applied", Undo{Undo::Kind::command, 0, 0, true, {"false"}, 5s, {}, {}, {}, {}, {}, {}}}};
   save_ledger(bad);
   CleanupReport rb = cleanup_run(bad);
   CHECK_FALSE(rb.ok());
@@ -114,5 +119,54 @@ TEST_CASE("cleanup: a run's host is cleaned with its recorded command; a failing
   REQUIRE(rb.failed.size() == 1);
   CHECK(rb.failed[0] == "host 'h2': /tmp/faultline-unreachable (exit 255: ssh: connect to host h2 port 22: No route to host)");
   CHECK_FALSE(bad.finished);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("cleanup: restores saved originals and removes fillers after the processes, then unmounts the run's mounts") {
+  std::string tmpl = (fs::temp_directory_path() / "faultline-cleanup-XXXXXX").string();
+  REQUIRE(::mkdtemp(tmpl.data()));
+  const fs::path dir = tmpl;
+  ::setenv("FAULTLINE_STATE_DIR", (dir / "state").c_str(), 1);
+  fs::create_directories(dir / "svc");
+  { std::ofstream(dir / "svc" / "a.aof") << "the original bytes"; }
+  save_copy(dir / "svc" / "a.aof", dir / "saved" / "event-0" / "a.aof");
+  { std::ofstream(dir / "svc" / "a.aof") << "damaged"; }
+  { std::ofstream(dir / "svc" / "filler") << "xxxx"; }
+  Ledger l;
+  l.run_id = "files";
+  l.run_dir = (dir / "run").string();
+  l.harness_pid = 1;
+  Undo restore;
+  restore.kind = Undo::Kind::restore;
+  restore.path = (dir / "svc" / "a.aof").string();
+  restore.saved = (dir / "saved" / "event-0" / "a.aof").string();
+  Undo never;  // in the ledger, but inject died before the copy existed: nothing to restore
+  never.kind = Undo::Kind::restore;
+  never.path = (dir / "svc" / "untouched").string();
+  never.saved = (dir / "saved" / "event-9" / "untouched").string();
+  Undo filler;
+  filler.kind = Undo::Kind::remove;
+  filler.path = (dir / "svc" / "filler").string();
+  l.faults = {{"0", "cut", "file.corrupt", "applied", restore},
+              {"1", "never", "file.corrupt", "applying", never},
+              {"2", "fill", "disk.full", "applied", filler}};
+  const bool root = ::geteuid() == 0;
+  if (root) {
+    fs::create_directories(dir / "mnt");
+    l.mounts = {(dir / "mnt").string()};
+    mount_run_tmpfs(dir / "mnt", 1 << 20);
+    REQUIRE(is_mount_point(dir / "mnt"));
+  }
+  save_ledger(l);
+  CleanupReport r = cleanup_run(l);
+  INFO(fmt::format("{}", fmt::join(r.failed, "\n")));
+  CHECK(r.ok());
+  std::ifstream in(dir / "svc" / "a.aof");
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "the original bytes");
+  CHECK_FALSE(fs::exists(dir / "svc" / "filler"));
+  CHECK_FALSE(fs::exists(dir / "svc" / "untouched"));
+  CHECK_FALSE(fs::exists(dir / "saved" / "event-0" / "a.aof"));  // dropped once restored
+  if (root) CHECK_FALSE(is_mount_point(dir / "mnt"));
+  CHECK(l.finished);
   fs::remove_all(dir);
 }

@@ -15,7 +15,7 @@ namespace {
 
 HostCaps all_present() {
   HostCaps c;
-  for (HostCap* x : {&c.net_admin, &c.namespaces, &c.nftables, &c.tbf, &c.netem, &c.pidfd}) x->present = true;
+  for (HostCap* x : {&c.net_admin, &c.namespaces, &c.nftables, &c.tbf, &c.netem, &c.pidfd, &c.mount}) x->present = true;
   c.netem.name = "netem (sch_netem)";
   c.net_admin.name = "root or CAP_NET_ADMIN";
   return c;
@@ -85,6 +85,7 @@ TEST_CASE("host caps: doctor prints a row per capability and what a missing one 
 TEST_CASE("host caps: probing this host tries for real and leaves no namespace behind") {
   const HostCaps c = probe_host_caps();
   CHECK(c.pidfd.present);
+  if (::geteuid() == 0) CHECK(c.mount.present);  // disk.full's tmpfs: root has CAP_SYS_ADMIN
   for (const HostCap* x : c.all()) CHECK_FALSE(x->detail.empty());
   // The probe's throwaway namespace is gone.
   CHECK(run_command_sync({"ip", "netns", "list"}).output.find("fl-probe-") == std::string::npos);

@@ -171,3 +171,25 @@ TEST_CASE("ledger: a crash-safe save is read back like a durable one; finishing 
   CHECK_FALSE(fs::exists(torn));
   CHECK(fs::is_empty(state_dir()));
 }
+
+TEST_CASE("ledger: a restore, a removal and the run's mounts round trip; a ledger without mounts writes none") {
+  StateDir d;
+  Ledger l = sample(d.path);
+  CHECK(ledger_to_json(l).find("\"mounts\"") == std::string::npos);
+  Undo restore;
+  restore.kind = Undo::Kind::restore;
+  restore.path = "/run/x/services/redis/appendonlydir";
+  restore.saved = "/run/x/saved/event-3/appendonlydir";
+  Undo remove;
+  remove.kind = Undo::Kind::remove;
+  remove.path = "/run/x/services/redis/.faultline-fill";
+  l.faults.push_back({"3", "cut", "file.corrupt", "applying", restore});
+  l.faults.push_back({"4", "fill", "disk.full", "applied", remove});
+  l.mounts = {"/run/x/services/redis"};
+  const Ledger back = ledger_from_json(ledger_to_json(l));
+  CHECK(ledger_to_json(back) == ledger_to_json(l));
+  CHECK(back.faults.at(4).undo.kind == Undo::Kind::restore);
+  CHECK(back.faults.at(4).undo.saved == "/run/x/saved/event-3/appendonlydir");
+  CHECK(back.faults.at(5).undo.kind == Undo::Kind::remove);
+  CHECK(back.mounts == std::vector<std::string>{"/run/x/services/redis"});
+}

@@ -11,7 +11,9 @@
 #include <sstream>
 #include <string>
 
+#include "fault_injectors/disk_full.hpp"
 #include "fault_injectors/exec_fault.hpp"
+#include "fault_injectors/file_corrupt.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
 #include "fault_injectors/net_blackhole.hpp"
 #include "fault_injectors/net_reset.hpp"
@@ -87,6 +89,7 @@ std::string sample(const KeySpec& k) {
       {"array of arrays of strings", "[[\"a\"], [\"b\", \"c\"]]"},
       {"count or duration", "0"},
       {"attach", "{ systemd = \"x.service\" }"},
+      {"size", "\"4KiB\""},
   };
   auto it = by_type.find(k.type);
   INFO("key: ", k.key);
@@ -156,7 +159,7 @@ TEST_CASE("catalog: the kinds") {
   for (const auto& k : fault_kinds()) faults.push_back(k.name);
   CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
-                                           "net.slicer", "net.partition"});
+                                           "net.slicer", "net.partition", "file.corrupt", "disk.full"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
@@ -200,7 +203,8 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
     if (!fault_kind(kind.name)->commands) skip.insert("env");
     text += "\n[[fault]]\n" +
             lines(fault_common_keys(), skip, {{"name", "\"f-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
-            lines(kind.keys, {});
+            lines(kind.keys, {}, kind.name == "file.corrupt" ? std::map<std::string, std::string>{{"mode", "\"flip\""}}
+                                                              : std::map<std::string, std::string>{});
   }
   text += "\n[[setup]]\n" + lines(step_keys(), {});
   text += "\n[[verify]]\n" + lines(step_keys(), {});
@@ -318,6 +322,15 @@ kind = "net.slicer"
 [[fault]]
 kind = "net.partition"
 isolate = "a"
+[[fault]]
+kind = "file.corrupt"
+target = "a"
+path = "x"
+mode = "delete"
+[[fault]]
+kind = "disk.full"
+target = "a"
+size = "1MiB"
 [[setup]]
 command = "true"
 [[recovery]]
@@ -349,6 +362,8 @@ read = "true"
   const auto& slow_close = s.faults.at(7).params.get<SlowCloseParams>();
   const auto& slicer = s.faults.at(8).params.get<SlicerParams>();
   const auto& partition = s.faults.at(9).params.get<PartitionParams>();
+  const auto& corrupt = s.faults.at(10).params.get<FileCorruptParams>();
+  const auto& full = s.faults.at(11).params.get<DiskFullParams>();
   auto dir = [](NetDirection v) {
     return std::string(v == NetDirection::both ? "both" : v == NetDirection::upstream ? "upstream" : "downstream");
   };
@@ -406,6 +421,8 @@ read = "true"
       {"fault net.partition",
        {{"mode", partition.mode == PartitionMode::drop ? "drop" : "reject"},
         {"direction", partition.one_way ? "one" : "both"}}},
+      {"fault file.corrupt", {{"offset", std::to_string(corrupt.offset)}, {"permanent", b(corrupt.permanent)}}},
+      {"fault disk.full", {{"level", full.level}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
       {"[[recovery]]",
@@ -434,7 +451,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 63);
+  CHECK(compared == 66);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {

@@ -1,0 +1,260 @@
+// The data faults (issue 19) against real processes: the Redis AOF drill
+// (scenarios/redis-aof-truncate.toml: the AOF cut mid-record while Redis is
+// down, refused until `redis-check-aof --fix`, the repair's cost measured by
+// the workload) and its counter-case (the file zeroed in the middle: most
+// acknowledged writes lost, exit 1 on max_data_loss); disk.full through the
+// binary on its run-owned tmpfs, the mount gone afterwards; and the bad
+// input both refuse at validation (exit 2, file:line:col, nothing started).
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "../unit/report_fixtures.hpp"
+#include "checks.hpp"
+#include "harness.hpp"
+
+using namespace itest;
+namespace json = boost::json;
+
+namespace {
+
+std::string variant(const std::string& file, const std::string& from, const std::string& to) {
+  std::string text = read_file(source_root() / "scenarios" / file);
+  const auto at = text.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, "'" << from << "' not in " << file);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+void expect_schema_valid(const fs::path& record) {
+  const auto schema = source_root() / "src/record/schema/run-record.schema.json";
+  const auto r = fixtures::run_command(
+      "python3 -c 'import json, sys, jsonschema; "
+      "jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys."
+      "argv[2]))); "
+      "print(\"valid\")' " +
+      fixtures::sh_quote(schema.string()) + " " + fixtures::sh_quote(record.string()));
+  INFO(r.output);
+  CHECK(r.status == 0);
+}
+
+/// How many times redis exited with a failure (refused to start) in the record.
+int failed_starts(const json::value& rec) {
+  int n = 0;
+  for (const auto& e : rec.at("service_events").as_array())
+    if (e.at("what").as_string() == "exited" &&
+        std::string(e.at("detail").as_string()).find("exit 1") != std::string::npos)
+      ++n;
+  return n;
+}
+
+/// Whether /proc/self/mountinfo lists a mount under `dir`.
+bool mounted_under(const fs::path& dir) {
+  return read_file("/proc/self/mountinfo").find(" " + dir.string() + "/") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "data faults: Redis's AOF cut mid-record is refused until redis-check-aof --fix; at most the "
+    "cut write is lost") {
+  TempDir dir;
+  const fs::path scenario = source_root() / "scenarios" / "redis-aof-truncate.toml";
+  Result r = itest::faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string()});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  const json::value rec = read_json(dir / "run" / "run.json");
+  expect_schema_valid(dir / "run" / "run.json");
+  const auto& ws = rec.at("workloads").as_array();
+  REQUIRE(ws.size() == 2);
+  for (const auto& w : ws) {
+    CHECK(w.at("read_ok").as_bool());
+    CHECK(w.at("acknowledged").as_int64() >=
+          20);                            // 1 s at 50/s before the kill, at least 40 % of them
+    CHECK(w.at("lost").as_int64() <= 1);  // the one cut record at most
+  }
+  // Redis refused the damaged file at least once per iteration, and the
+  // runbook's repair brought it back.
+  CHECK(failed_starts(rec) >= 2);
+  const auto* runbook = find_verdict(rec, "runbook");
+  REQUIRE(runbook);
+  CHECK(runbook->at("passed").as_bool());
+  const auto* verify = find_verdict(rec, "verify");
+  REQUIRE(verify);
+  CHECK(verify->at("passed").as_bool());
+  // The corruption is permanent: nothing restored it, its original is kept.
+  CHECK(r.out.find("cut the last 13 B of appendonlydir/appendonly.aof.1.incr.aof") !=
+        std::string::npos);
+  CHECK(r.out.find("while it was stopped") != std::string::npos);
+  int kept = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "run" / "saved"))
+    kept += e.is_regular_file() && e.path().filename() == "appendonly.aof.1.incr.aof";
+  CHECK(kept == 2);
+  expect_nothing_left(rec);
+}
+
+TEST_CASE(
+    "data faults: the counter-case, the AOF zeroed in the middle, loses most writes to the repair: "
+    "exit 1 on max_data_loss") {
+  TempDir dir;
+  const fs::path file = dir / "zeroed.toml";
+  write_file(file, variant("redis-aof-truncate.toml", "mode = \"truncate\"\ncut = \"13B\"",
+                           "mode = \"zero\"\noffset = \"100B\"\nlength = \"8B\""));
+  Result r = itest::faultline(
+      dir, {"run", file.string(), "--iterations", "1", "--out", (dir / "run").string(), "--quiet"});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 1);
+  const json::value rec = read_json(dir / "run" / "run.json");
+  expect_schema_valid(dir / "run" / "run.json");
+  const auto& w = rec.at("workloads").as_array().at(0);
+  CHECK(w.at("lost").as_int64() >= 15);
+  const auto* loss = find_verdict(rec, "max_data_loss");
+  REQUIRE(loss);
+  CHECK_FALSE(loss->at("passed").as_bool());
+  // The other verdicts hold: the runbook repaired it, and Redis refused it first.
+  for (const char* passes : {"runbook", "verify", "rto"}) {
+    CAPTURE(passes);
+    const auto* v = find_verdict(rec, passes);
+    REQUIRE(v);
+    CHECK(v->at("passed").as_bool());
+  }
+  expect_nothing_left(rec);
+}
+
+TEST_CASE(
+    "data faults: disk.full fills the service's own tmpfs, the probe sees ENOSPC, space returns, "
+    "the mount goes") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: disk.full needs root");
+    return;
+  }
+  TempDir dir;
+  const fs::path file = dir / "full.toml";
+  write_file(file, R"(name = "disk-full"
+steady_for = "200ms"
+recovered_after = 2
+watch = "300ms"
+[[service]]
+name = "app"
+command = "trap '' HUP; exec sleep 300"
+[[probe]]
+name = "write"
+kind = "exec"
+command = "dd if=/dev/zero of={run.dir}/services/app/probe bs=8k count=1 conv=fsync 2>/dev/null && rm {run.dir}/services/app/probe"
+interval = "50ms"
+timeout = "1s"
+[[fault]]
+name = "fill"
+kind = "disk.full"
+target = "app"
+size = "4MiB"
+at = "200ms"
+duration = "700ms"
+[thresholds]
+rto = "3s"
+)");
+  Result r = itest::faultline(dir, {"run", file.string(), "--out", (dir / "run").string()});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("is a tmpfs of 4 MiB") != std::string::npos);
+  CHECK(r.out.find("filled 4 MiB") != std::string::npos);
+  const json::value rec = read_json(dir / "run" / "run.json");
+  expect_schema_valid(dir / "run" / "run.json");
+  const auto& it = rec.at("iterations").as_array().at(0);
+  CHECK(it.at("recovered").as_bool());
+  // The probe failed while the disk was full: impact was seen.
+  CHECK(it.at("t_fail_ns").is_int64());
+  CHECK_FALSE(mounted_under(dir / "run"));
+  const json::value ledger = read_json(dir / "run" / "ledger.json");
+  CHECK(ledger.at("finished").as_bool());
+  CHECK_FALSE(ledger.as_object().contains("mounts"));
+  expect_nothing_left(rec);
+}
+
+TEST_CASE(
+    "data faults: a path outside the run and a disk.full without root are refused at validation, "
+    "exit 2") {
+  TempDir dir;
+  const fs::path file = dir / "outside.toml";
+  write_file(file, R"(name = "outside"
+[[service]]
+name = "app"
+command = "sleep 300"
+[[fault]]
+kind = "file.corrupt"
+target = "app"
+path = "../../../etc/passwd"
+mode = "delete"
+)");
+  Result r = itest::faultline(dir, {"run", file.string(), "--out", (dir / "run").string()});
+  CHECK(r.code == 2);
+  CHECK(r.err.find(file.string() + ":8:8: ") != std::string::npos);
+  CHECK(r.err.find("is not inside service 'app''s directory in the run") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "run" / "services"));  // nothing started, nothing touched
+  if (::geteuid() != 0) return;
+  // Not root: the same binary as nobody refuses disk.full, at its size.
+  const fs::path full = dir / "full.toml";
+  write_file(full, R"(name = "full"
+[[service]]
+name = "app"
+command = "sleep 300"
+[[fault]]
+kind = "disk.full"
+target = "app"
+size = "4MiB"
+duration = "1s"
+)");
+  ::chmod(dir.path.c_str(), 0755);
+  const auto nobody = fixtures::run_command("setpriv --reuid=65534 --regid=65534 --clear-groups " +
+                                            fixtures::sh_quote(faultline_bin()) + " validate " +
+                                            fixtures::sh_quote(full.string()) + " 2>&1");
+  INFO(nobody.output);
+  CHECK(nobody.status == 2);
+  CHECK(nobody.output.find(full.string() + ":8:8: ") != std::string::npos);
+  CHECK(nobody.output.find("disk.full needs root") != std::string::npos);
+}
+
+TEST_CASE("data faults: Redis's disk fills: writes refused, nothing acknowledged lost, writes again once space returns") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: disk.full needs root");
+    return;
+  }
+  TempDir dir;
+  const fs::path scenario = source_root() / "scenarios" / "redis-disk-full.toml";
+  Result r = itest::faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string()});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  const json::value rec = read_json(dir / "run" / "run.json");
+  expect_schema_valid(dir / "run" / "run.json");
+  const auto& it = rec.at("iterations").as_array().at(0);
+  CHECK(it.at("recovered").as_bool());
+  CHECK(it.at("t_fail_ns").is_int64());  // the full disk was seen
+  const auto& w = rec.at("workloads").as_array().at(0);
+  CHECK(w.at("lost").as_int64() == 0);
+  CHECK(w.at("errors").as_int64() > 0);  // MISCONF while full
+  CHECK(read_file(dir / "run" / "logs" / "redis.log").find("AOF write error looks solved") != std::string::npos);
+  CHECK_FALSE(mounted_under(dir / "run"));
+  expect_nothing_left(rec);
+}
+
+TEST_CASE("data faults: the disk-full counter-case, appendfsync always: Redis exits on the write error and never returns, exit 1 on rto") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: disk.full needs root");
+    return;
+  }
+  TempDir dir;
+  const fs::path file = dir / "always.toml";
+  write_file(file, variant("redis-disk-full.toml", "\"--appendfsync\", \"everysec\"", "\"--appendfsync\", \"always\""));
+  Result r = itest::faultline(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 1);
+  const json::value rec = read_json(dir / "run" / "run.json");
+  const auto* rto = find_verdict(rec, "rto");
+  REQUIRE(rto);
+  CHECK_FALSE(rto->at("passed").as_bool());
+  CHECK(read_file(dir / "run" / "logs" / "redis.log").find("Can't recover from AOF write error") != std::string::npos);
+  CHECK_FALSE(mounted_under(dir / "run"));
+}
