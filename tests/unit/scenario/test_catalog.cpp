@@ -14,6 +14,7 @@
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
 #include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_corrupt.hpp"
 #include "fault_injectors/net_reset.hpp"
 #include "fault_injectors/net_slicer.hpp"
 #include "fault_injectors/net_slow_close.hpp"
@@ -153,7 +154,7 @@ TEST_CASE("catalog: the kinds") {
   for (const auto& k : fault_kinds()) faults.push_back(k.name);
   CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
-                                           "net.slicer", "net.partition"});
+                                           "net.slicer", "net.partition", "net.corrupt"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
@@ -314,6 +315,9 @@ kind = "net.slicer"
 [[fault]]
 kind = "net.partition"
 isolate = "a"
+[[fault]]
+kind = "net.corrupt"
+rate = 0.5
 [[setup]]
 command = "true"
 [[recovery]]
@@ -345,6 +349,7 @@ read = "true"
   const auto& slow_close = s.faults.at(7).params.get<SlowCloseParams>();
   const auto& slicer = s.faults.at(8).params.get<SlicerParams>();
   const auto& partition = s.faults.at(9).params.get<PartitionParams>();
+  const auto& corrupt = s.faults.at(10).params.get<CorruptParams>();
   auto dir = [](NetDirection v) {
     return std::string(v == NetDirection::both ? "both" : v == NetDirection::upstream ? "upstream" : "downstream");
   };
@@ -402,6 +407,11 @@ read = "true"
       {"fault net.partition",
        {{"mode", partition.mode == PartitionMode::drop ? "drop" : "reject"},
         {"direction", partition.one_way ? "one" : "both"}}},
+      {"fault net.corrupt",
+       {{"per", corrupt.per == CorruptParams::Per::byte ? "byte" : "chunk"},
+        {"chunk", std::to_string(corrupt.chunk)},
+        {"direction", dir(corrupt.direction)},
+        {"toxicity", p(corrupt.toxicity)}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
       {"[[recovery]]",
@@ -429,7 +439,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 62);
+  CHECK(compared == 66);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
