@@ -61,7 +61,8 @@ std::string sample(const KeySpec& k) {
   static const std::map<std::string, std::string> by_key = {
       {"restart", "\"always\""},      {"path", "\"/x\""},          {"ports", "[\"p1\"]"},
       {"depends_on", "[\"other\"]"},  {"direction", "\"both\""},  {"distribution", "\"normal\""},
-      {"mode", "\"reject\""},         {"shape", "\"ring\""},      {"on", "\"inject\""}};
+      {"mode", "\"reject\""},         {"shape", "\"ring\""},      {"on", "\"inject\""},
+      {"per", "\"chunk\""}};
   if (auto it = by_key.find(k.key); it != by_key.end()) return it->second;
   static const std::map<std::string, std::string> by_type = {
       {"string", "\"sample\""},
