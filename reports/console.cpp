@@ -124,6 +124,7 @@ std::string render_console_body(const RunRecord& r, bool color) {
   out += statistics_block(r);
   out += lines_block("runbook", runbook_lines(r));
   out += lines_block("data loss", data_loss_lines(r));
+  out += lines_block("data corrupted on links", link_damage_lines(r));
   out += strategy_table_text(r);  // issue 17
   out += verdict_block(r, color);
   if (!r.left_behind.empty()) {

@@ -249,6 +249,7 @@ std::string runbook_section(const RunRecord& r) {
   };
   list("runbook", "Runbook", runbook_lines(r));
   list("data-loss", "Data loss", data_loss_lines(r));
+  list("link-damage", "Data corrupted on links", link_damage_lines(r));
   return out;
 }
 

@@ -138,6 +138,7 @@ std::string runbook_and_data_loss(const RunRecord& r) {
   };
   section("Runbook", runbook_lines(r));
   section("Data loss", data_loss_lines(r));
+  section("Data corrupted on links", link_damage_lines(r));
   return out;
 }
 

@@ -220,6 +220,15 @@ std::vector<std::string> data_loss_lines(const RunRecord& r) {
   return out;
 }
 
+std::vector<std::string> link_damage_lines(const RunRecord& r) {
+  std::vector<std::string> out;
+  for (const auto& l : r.links)
+    if (l.corrupted_upstream + l.corrupted_downstream > 0)
+      out.push_back(fmt::format("link '{}': {} byte(s) corrupted upstream (of {}), {} downstream (of {})", l.name,
+                                l.corrupted_upstream, l.bytes_upstream, l.corrupted_downstream, l.bytes_downstream));
+  return out;
+}
+
 std::string verdict_name(const Verdict& v) {
   if (v.threshold == "verify") return "verify " + v.scope;
   if (v.scope.empty() || v.scope == "run") return v.threshold;

@@ -77,6 +77,10 @@ std::vector<std::string> runbook_lines(const RunRecord& r);
 /// rate and latency during the fault; empty without workloads.
 std::vector<std::string> data_loss_lines(const RunRecord& r);
 
+/// Data a link's faults altered, one line per [[link]] with bytes corrupted
+/// (net.corrupt), per direction; empty when no link corrupted anything.
+std::vector<std::string> link_damage_lines(const RunRecord& r);
+
 /// "rto", "mttr", "verify NAME", or "THRESHOLD (SCOPE)" for scopes other than "run".
 std::string verdict_name(const Verdict& v);
 

@@ -36,7 +36,8 @@ if [ "${1:-}" = "--tests" ]; then
     llvm-14                     # llvm-symbolizer: function and line names in a fuzzer's crash report
     openssh-server openssh-client  # the multi-host tests: a real sshd per test host (namespace), reached with ssh
     sudo                        # the multi-host tests: a host with sudo = true whose `sudo -n true` fails (a non-root login, no rule) is refused
-    haproxy socat               # tests/bench/proxy_bench: the proxies faultline's link is measured against (docs/benchmarks.md)
+    haproxy socat               # tests/bench/proxy_bench: the proxies faultline's link is measured against (docs/benchmarks.md);
+                                # socat also copies a file through a corrupting link in tests/integration/test_corrupt.cpp
   )
 fi
 

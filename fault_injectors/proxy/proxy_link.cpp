@@ -126,6 +126,8 @@ LinkStats Link::stats() const {
   s.bytes_downstream = counters_.downstream.bytes;
   s.discarded_upstream = counters_.upstream.discarded;
   s.discarded_downstream = counters_.downstream.discarded;
+  s.corrupted_upstream = counters_.upstream.corrupted;
+  s.corrupted_downstream = counters_.downstream.corrupted;
   s.resets = counters_.resets;
   s.faults = windows_;
   return s;

@@ -219,6 +219,7 @@ void Pipe::feed(std::size_t first, Item item, TimePoint arrival) {
   }
   StageOutput out{slots_[first].queue};
   slots_[first].stage->push(std::move(item), arrival, out);
+  counters_.corrupted += out.corrupted;
   if (out.discarded) {
     counters_.discarded += out.discarded;
     queued_bytes_ -= std::min<std::size_t>(queued_bytes_, out.discarded);
@@ -238,6 +239,7 @@ void Pipe::advance(TimePoint now) {
         StageOutput out{slots_[i + 1].queue};
         slots_[i + 1].stage->push(std::move(item), left, out);
         counters_.discarded += out.discarded;
+        counters_.corrupted += out.corrupted;
         queued_bytes_ -= std::min<std::size_t>(queued_bytes_, out.discarded);
       } else {
         out_.push_back(std::move(item));

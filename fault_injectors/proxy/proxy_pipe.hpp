@@ -40,6 +40,7 @@ struct DirectionCounters {
   std::uint64_t bytes = 0;      ///< delivered to the destination
   std::uint64_t discarded = 0;  ///< dropped by stages (blackhole)
   std::uint64_t spliced = 0;    ///< of `bytes`, those the fast path moved without copying (proxy_splice.hpp)
+  std::uint64_t corrupted = 0;  ///< altered by stages (net.corrupt)
 };
 
 /// One direction of one connection.

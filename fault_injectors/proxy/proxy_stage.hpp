@@ -46,6 +46,7 @@ struct Item {
 struct StageOutput {
   std::deque<Item>& items;     ///< in order; dues must not decrease
   std::uint64_t discarded = 0;  ///< data bytes the stage dropped
+  std::uint64_t corrupted = 0;  ///< data bytes the stage altered (net.corrupt)
 };
 
 /// A fault's behaviour in one direction of one connection. Stages never

@@ -373,6 +373,8 @@ LinkStats read_link(const Reader& c, const json::value& v, const std::string& p)
   l.discarded_downstream = o.u64("discarded_downstream");
   l.resets = o.u64("resets");
   l.faults = read_array<LinkFaultWindow>(c, o, "faults", read_link_fault);
+  if (o.has("corrupted_upstream")) l.corrupted_upstream = o.u64("corrupted_upstream");  // absent before net.corrupt
+  if (o.has("corrupted_downstream")) l.corrupted_downstream = o.u64("corrupted_downstream");
   o.finish();
   return l;
 }

@@ -287,7 +287,9 @@ json::object link_json(const LinkStats& l) {
           {"discarded_upstream", l.discarded_upstream},
           {"discarded_downstream", l.discarded_downstream},
           {"resets", l.resets},
-          {"faults", array_of(l.faults, link_fault_json)}};
+          {"faults", array_of(l.faults, link_fault_json)},
+          {"corrupted_upstream", l.corrupted_upstream},
+          {"corrupted_downstream", l.corrupted_downstream}};
 }
 
 json::object verdict_json(const Verdict& v) {

@@ -174,6 +174,8 @@ struct LinkStats {
   std::uint64_t discarded_downstream = 0;
   std::uint64_t resets = 0;  ///< connections a fault reset (net.reset, net.partition reject)
   std::vector<LinkFaultWindow> faults;
+  std::uint64_t corrupted_upstream = 0;    ///< bytes altered by faults (net.corrupt), client to server
+  std::uint64_t corrupted_downstream = 0;  ///< server to client
 };
 
 /// Where a transition or a figure certainly lies: [earliest, latest], from

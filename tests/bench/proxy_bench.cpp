@@ -5,10 +5,11 @@
 // accuracy of the latency and bandwidth faults. Not part of the test suite:
 // run it by hand (see docs/benchmarks.md), it prints Markdown tables.
 //
-//   ninja -C build faultline tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin] [--latency]
+//   ninja -C build faultline tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin] [--latency|--throughput]
 //
 // --quick: smaller streams and fewer samples; --latency: only the latency
-// fault's accuracy, against its floors; --pin: everything (client, server,
+// fault's accuracy, against its floors; --throughput: only the paths'
+// throughput, CPU and round trip (no accuracy parts); --pin: everything (client, server,
 // every proxy process) on CPU 0. On a virtual machine a wake-up across vCPUs
 // can cost tens of microseconds, so without pinning a round trip depends
 // mostly on where the scheduler happened to put each thread; on one CPU it
@@ -25,7 +26,8 @@
 // its configuration in a private temporary directory; socat (fork, nodelay,
 // 64 KiB buffer); the splice relay (this program re-executed with
 // --splice-relay: per connection a thread per direction, blocking splice
-// from the socket into a pipe and from the pipe into the other socket).
+// from the socket into a pipe of 256 KiB, faultline's size, and from the
+// pipe into the other socket).
 //
 // Measured:
 //  - single-stream throughput: one connection sends N MiB to a sink; time
@@ -332,7 +334,9 @@ class TempDir {
 /// The limit: a minimal blocking splice relay (this program with
 /// --splice-relay LISTEN_PORT TARGET_PORT). Per connection one thread per
 /// direction: splice from the socket into a pipe, from the pipe into the
-/// other socket, until the source closes.
+/// other socket, until the source closes. The pipe is as large as
+/// faultline's (kRelayPipe, 256 KiB, proxy_splice.cpp), so that the limit
+/// is not handicapped by more system calls per byte than faultline makes.
 [[noreturn]] void splice_relay(std::uint16_t listen_port, std::uint16_t target_port) {
   const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
@@ -343,10 +347,12 @@ class TempDir {
   a.sin_port = htons(listen_port);
   if (::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a) || ::listen(lfd, 64)) die("relay listen");
   auto pump = [](int in, int out) {
+    constexpr int kRelayPipe = 256 * 1024;
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) return;
+    if (::fcntl(p[1], F_SETPIPE_SZ, kRelayPipe) < kRelayPipe) die("relay pipe size");
     for (;;) {
-      ssize_t n = ::splice(in, nullptr, p[1], nullptr, 64 * 1024, SPLICE_F_MOVE);
+      ssize_t n = ::splice(in, nullptr, p[1], nullptr, kRelayPipe, SPLICE_F_MOVE);
       if (n <= 0) break;
       while (n > 0) {
         const ssize_t m = ::splice(p[0], nullptr, out, nullptr, static_cast<std::size_t>(n), SPLICE_F_MOVE);
@@ -606,15 +612,17 @@ std::string rate_text(double bytes_per_s) {
 int main(int argc, char** argv) {
   bool quick = false;
   bool latency_only = false;  // only the latency fault's accuracy, against its floor
+  bool throughput_only = false;  // only the paths' throughput, CPU and round trip
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") quick = true;
     else if (a == "--latency") latency_only = true;
+    else if (a == "--throughput") throughput_only = true;
     else if (a == "--pin") g_pin = true;
     else if (a == "--splice-relay" && i + 2 < argc)
       splice_relay(static_cast<std::uint16_t>(std::stoi(argv[i + 1])), static_cast<std::uint16_t>(std::stoi(argv[i + 2])));
     else {
-      fmt::print(stderr, "usage: proxy_bench [--quick] [--pin] [--latency]\n");
+      fmt::print(stderr, "usage: proxy_bench [--quick] [--pin] [--latency|--throughput]\n");
       return 2;
     }
   }
@@ -731,6 +739,7 @@ int main(int argc, char** argv) {
       fmt::print(" {} {:.0f} %;", peers[i].name, 100.0 * median(mbps.back()) / median(mbps[i]));
     fmt::print("\nload average after: {}\n", load_average());
     std::fflush(stdout);
+    if (throughput_only) return 0;
 
     latency_section();
 

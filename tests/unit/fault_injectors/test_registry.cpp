@@ -6,6 +6,7 @@
 #include "fault_injectors/injector.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
 #include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_corrupt.hpp"
 #include "fault_injectors/net_reset.hpp"
 #include "fault_injectors/net_slicer.hpp"
 #include "fault_injectors/net_slow_close.hpp"
@@ -35,6 +36,7 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
     else if (kind.name == "net.reset") spec.params = ResetParams{};
     else if (kind.name == "net.slow_close") spec.params = SlowCloseParams{};
     else if (kind.name == "net.slicer") spec.params = SlicerParams{};
+    else if (kind.name == "net.corrupt") spec.params = CorruptParams{};
     else if (kind.name == "net.partition") {
       PartitionParams p;
       p.isolate = "svc";

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "record/json_read.hpp"
 #include "record/json_record.hpp"
 #include "report_fixtures.hpp"
 #include "reports/console.hpp"
@@ -174,5 +175,32 @@ TEST_CASE("json_record: each link with its counters and fault windows") {
   CHECK(w[0].at("end_ns").as_int64() == 5'000'000'000);
   CHECK(w[0].at("connections").as_int64() == 2);
   CHECK(w[1].at("end_ns").is_null());
+  CHECK(link.at("corrupted_upstream").as_int64() == 0);
+  CHECK(link.at("corrupted_downstream").as_int64() == 0);
   CHECK(json::parse(render_json(sample_record())).at("links").as_array().empty());
+}
+
+TEST_CASE("json_record: bytes corrupted on a link are written, read back, and absent ones (older records) read as 0") {
+  RunRecord r = sample_record();
+  LinkStats l;
+  l.name = "repl";
+  l.to = "127.0.0.1:40001";
+  l.bytes_downstream = 5000;
+  l.corrupted_upstream = 3;
+  l.corrupted_downstream = 41;
+  r.links = {l};
+  const std::string text = render_json(r);
+  const json::value v = json::parse(text);
+  CHECK(v.at("links").at(0).at("corrupted_upstream").as_int64() == 3);
+  CHECK(v.at("links").at(0).at("corrupted_downstream").as_int64() == 41);
+  const RunRecord back = read_run_record(text, "run.json");
+  CHECK(back.links.at(0).corrupted_upstream == 3);
+  CHECK(back.links.at(0).corrupted_downstream == 41);
+  CHECK(render_json(back) == text);
+  json::value old = v;
+  old.at("links").at(0).as_object().erase("corrupted_upstream");
+  old.at("links").at(0).as_object().erase("corrupted_downstream");
+  const RunRecord old_back = read_run_record(json::serialize(old), "run.json");
+  CHECK(old_back.links.at(0).corrupted_upstream == 0);
+  CHECK(old_back.links.at(0).corrupted_downstream == 0);
 }

@@ -9,6 +9,23 @@
 
 using namespace faultline;
 
+TEST_CASE("report_text: a line per link that corrupted data, none otherwise") {
+  RunRecord r = fixtures::failing();
+  LinkStats quiet, damaged;
+  quiet.name = "a";
+  quiet.bytes_upstream = 10;
+  damaged.name = "repl";
+  damaged.bytes_upstream = 100;
+  damaged.bytes_downstream = 2000;
+  damaged.corrupted_downstream = 7;
+  r.links = {quiet};
+  CHECK(link_damage_lines(r).empty());
+  r.links = {quiet, damaged};
+  const auto lines = link_damage_lines(r);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] == "link 'repl': 0 byte(s) corrupted upstream (of 100), 7 downstream (of 2000)");
+}
+
 TEST_CASE("report_text: outcome words and meanings") {
   CHECK(outcome_word(Outcome::passed) == "PASS");
   CHECK(outcome_word(Outcome::failed) == "FAIL");

@@ -16,6 +16,7 @@
 #include "fault_injectors/file_corrupt.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
 #include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_corrupt.hpp"
 #include "fault_injectors/net_reset.hpp"
 #include "fault_injectors/net_slicer.hpp"
 #include "fault_injectors/net_slow_close.hpp"
@@ -65,7 +66,8 @@ std::string sample(const KeySpec& k) {
   static const std::map<std::string, std::string> by_key = {
       {"restart", "\"always\""},      {"path", "\"/x\""},          {"ports", "[\"p1\"]"},
       {"depends_on", "[\"other\"]"},  {"direction", "\"both\""},  {"distribution", "\"normal\""},
-      {"mode", "\"reject\""},         {"shape", "\"ring\""},      {"on", "\"inject\""}};
+      {"mode", "\"reject\""},         {"shape", "\"ring\""},      {"on", "\"inject\""},
+      {"per", "\"chunk\""}};
   if (auto it = by_key.find(k.key); it != by_key.end()) return it->second;
   static const std::map<std::string, std::string> by_type = {
       {"string", "\"sample\""},
@@ -159,7 +161,7 @@ TEST_CASE("catalog: the kinds") {
   for (const auto& k : fault_kinds()) faults.push_back(k.name);
   CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
-                                           "net.slicer", "net.partition", "file.corrupt", "disk.full"});
+                                           "net.slicer", "net.partition", "net.corrupt", "file.corrupt", "disk.full"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
@@ -323,6 +325,9 @@ kind = "net.slicer"
 kind = "net.partition"
 isolate = "a"
 [[fault]]
+kind = "net.corrupt"
+rate = 0.5
+[[fault]]
 kind = "file.corrupt"
 target = "a"
 path = "x"
@@ -362,8 +367,9 @@ read = "true"
   const auto& slow_close = s.faults.at(7).params.get<SlowCloseParams>();
   const auto& slicer = s.faults.at(8).params.get<SlicerParams>();
   const auto& partition = s.faults.at(9).params.get<PartitionParams>();
-  const auto& corrupt = s.faults.at(10).params.get<FileCorruptParams>();
-  const auto& full = s.faults.at(11).params.get<DiskFullParams>();
+  const auto& ncorrupt = s.faults.at(10).params.get<CorruptParams>();
+  const auto& corrupt = s.faults.at(11).params.get<FileCorruptParams>();
+  const auto& full = s.faults.at(12).params.get<DiskFullParams>();
   auto dir = [](NetDirection v) {
     return std::string(v == NetDirection::both ? "both" : v == NetDirection::upstream ? "upstream" : "downstream");
   };
@@ -421,6 +427,11 @@ read = "true"
       {"fault net.partition",
        {{"mode", partition.mode == PartitionMode::drop ? "drop" : "reject"},
         {"direction", partition.one_way ? "one" : "both"}}},
+      {"fault net.corrupt",
+       {{"per", ncorrupt.per == CorruptParams::Per::byte ? "byte" : "chunk"},
+        {"chunk", std::to_string(ncorrupt.chunk)},
+        {"direction", dir(ncorrupt.direction)},
+        {"toxicity", p(ncorrupt.toxicity)}}},
       {"fault file.corrupt", {{"offset", std::to_string(corrupt.offset)}, {"permanent", b(corrupt.permanent)}}},
       {"fault disk.full", {{"level", full.level}}},
       {"[[setup]]/[[verify]]",
@@ -451,7 +462,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 66);
+  CHECK(compared == 70);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {

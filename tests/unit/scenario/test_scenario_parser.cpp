@@ -558,7 +558,7 @@ TEST_CASE("parser: a key of another kind says which kinds accept it") {
         "'signal' does not apply to a process.pause fault (only process.kill faults accept it)");
   CHECK(diag(fault("exec", "apply = \"true\"\ntarget = \"a\"\n"), "'target'").message ==
         "'target' does not apply to an exec fault (only process.kill, process.pause, process.restart, net.latency, "
-        "net.bandwidth, net.blackhole, net.reset, net.slow_close, net.slicer, file.corrupt and disk.full faults "
+        "net.bandwidth, net.blackhole, net.reset, net.slow_close, net.slicer, net.corrupt, file.corrupt and disk.full faults "
         "accept it)");
   CHECK(diag(fault("net.partition", "isolate = \"a\"\nduration = \"1s\"\ntarget = \"a\"\n"), "'target'")
             .message.find("does not apply to a net.partition fault") != std::string::npos);
@@ -566,7 +566,7 @@ TEST_CASE("parser: a key of another kind says which kinds accept it") {
         "'latency' does not apply to a net.reset fault (only net.latency faults accept it)");
   CHECK(diag(fault("process.kill", "target = \"a\"\nduration = \"1s\"\n"), "'duration'").message ==
         "'duration' does not apply to a process.kill fault (only process.pause, exec, net.latency, net.bandwidth, "
-        "net.blackhole, net.reset, net.slow_close, net.slicer, net.partition, file.corrupt and disk.full faults "
+        "net.blackhole, net.reset, net.slow_close, net.slicer, net.partition, net.corrupt, file.corrupt and disk.full faults "
         "accept it)");
   CHECK(diag(fault("process.restart", "target = \"a\"\nduration = \"1s\"\n"), "'duration'").message.find(
             "process.restart fault") != std::string::npos);
@@ -608,7 +608,7 @@ kind = "gpu.melt"
   CHECK(diag(ds, "unknown fault kind 'net.lateny'").hint == "did you mean 'net.latency'?");
   CHECK(diag(ds, "unknown fault kind 'gpu.melt'").hint ==
         "known kinds: process.kill, process.pause, process.restart, exec, net.latency, net.bandwidth, net.blackhole, "
-        "net.reset, net.slow_close, net.slicer, net.partition, file.corrupt, disk.full");
+        "net.reset, net.slow_close, net.slicer, net.partition, net.corrupt, file.corrupt, disk.full");
 }
 
 TEST_CASE("parser: signals by name, short name, lower case or number") {

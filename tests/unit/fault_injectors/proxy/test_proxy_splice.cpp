@@ -2,7 +2,10 @@
 // inside the proxy, where a fault applied in the middle of a large transfer
 // switches a direction to the copying pipeline and its revert switches it
 // back: the stream arrives whole and in order, the connection stays open,
-// and the fault takes hold within one chunk of the switch.
+// and the fault takes hold within one chunk of the switch. For net.corrupt
+// the stream received differs from the one sent exactly at the bytes the
+// link counted as corrupted, one bit each, and only where the fault was
+// applied: from the switch to at most what the pipe still held at the revert.
 //
 // The stream is 32 MiB each way here (the suite also runs sanitized, on two
 // shared cores); FAULTLINE_SWITCH_MIB sets another size, e.g. 1024 for the
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "fault_injectors/net_bandwidth.hpp"
+#include "fault_injectors/net_corrupt.hpp"
 #include "fault_injectors/net_latency.hpp"
 #include "fault_injectors/net_partition.hpp"
 #include "fault_injectors/net_slicer.hpp"
@@ -34,6 +38,11 @@ namespace {
 
 /// One chunk of the fast path: how far past the switch a fault may be late.
 constexpr std::uint64_t kChunk = 256 * 1024;
+/// What a pipe may still hold at a revert (its high water mark, proxy_pipe.cpp, and a read).
+constexpr std::uint64_t kHeld = 4 * 1024 * 1024 + 64 * 1024;
+/// net.corrupt's rate in the switch test: a byte in 1000, so the first hit comes
+/// within 20000 bytes of the switch but for a chance of e^-20.
+constexpr double kCorruptRate = 1e-3;
 
 /// Byte `pos` of the test stream: 32-bit big-endian words counting up, so
 /// that a lost, repeated or moved byte is caught where it happens (a check
@@ -144,6 +153,7 @@ struct SwitchCase {
   std::string name;
   std::function<std::shared_ptr<proxy::LinkFault>(NetDirection)> make;
   std::function<std::uint64_t(Nanos elapsed)> allows;
+  bool corrupts = false;  ///< alters bytes (net.corrupt): checked against the link's count, not byte for byte
 };
 
 std::uint64_t at_rate(double bytes_per_s, Nanos elapsed) {
@@ -162,6 +172,9 @@ std::vector<SwitchCase> switch_cases() {
       {"partition (drop)",
        [](NetDirection d) { return partition_fault(PartitionMode::drop, d == NetDirection::upstream, d == NetDirection::downstream); },
        [](Nanos) { return std::uint64_t{0}; }},
+      {"corrupt 1e-3 per byte",
+       [](NetDirection d) { return corrupt_fault({kCorruptRate, CorruptParams::Per::byte, 4096, d, 1.0}); },
+       [](Nanos) { return std::uint64_t{1} << 62; }, true},  // holds nothing back
   };
 }
 
@@ -188,17 +201,22 @@ asio::awaitable<void> echo(tcp::socket& s) {
 }
 
 /// Reads the echoed stream to its end, checking every byte; once a quarter
-/// of it came back, calls `midway` once.
+/// of it came back, calls `midway` once. With `diffs`, a byte that differs
+/// from the one sent in exactly one bit is noted there (net.corrupt) instead of failing.
 asio::awaitable<void> check_stream(tcp::socket& s, std::size_t total, std::function<asio::awaitable<void>()> midway,
-                                   std::uint64_t& received) {
+                                   std::uint64_t& received, std::vector<std::uint64_t>* diffs = nullptr) {
   std::vector<char> buf(64 * 1024);
   bool called = false;
   for (;;) {
     auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), kTuple);
     if (ec == asio::error::eof) break;
     REQUIRE_MESSAGE(!ec, "client read: " << ec.message() << " (the connection must stay open)");
-    for (std::size_t i = 0; i < n; ++i)
-      if (buf[i] != stream_byte(received + i)) FAIL("byte " << received + i << " is wrong: lost, repeated or reordered");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (buf[i] == stream_byte(received + i)) continue;
+      const auto x = static_cast<unsigned char>(buf[i] ^ stream_byte(received + i));
+      if (!diffs || (x & (x - 1)) != 0) FAIL("byte " << received + i << " is wrong: lost, repeated or reordered");
+      diffs->push_back(received + i);
+    }
     received += n;
     if (!called && received >= total / 4) {
       called = true;
@@ -224,8 +242,10 @@ TEST_CASE("splice: a fault applied and reverted mid-transfer switches the direct
             auto peer = co_await server.accept();
             auto counters = [&] { return up ? link->counters().upstream : link->counters().downstream; };
             std::uint64_t spliced_at_revert = 0;
+            std::uint64_t before = 0, at_revert = 0;
+            std::vector<std::uint64_t> diffs;
             auto midway = [&]() -> asio::awaitable<void> {
-              const std::uint64_t before = counters().bytes;
+              before = counters().bytes;
               CHECK(counters().spliced > 0);  // no fault so far: the fast path moved the bytes
               const auto id = link->add_fault(kase.make(dir), {"f", "test", 1, 1, 1.0});
               const TimePoint t0 = SteadyClock::now();
@@ -235,13 +255,26 @@ TEST_CASE("splice: a fault applied and reverted mid-transfer switches the direct
               INFO("passed " << passed << " bytes in " << ms(elapsed) << " under the fault");
               CHECK(passed <= kChunk + kase.allows(elapsed));
               spliced_at_revert = counters().spliced;
+              at_revert = counters().bytes;
               link->remove_fault(id);
               CHECK_FALSE(link->applied(id));
             };
             std::uint64_t received = 0;
-            co_await (write_stream(client, total) && echo(peer) && check_stream(client, total, midway, received));
+            co_await (write_stream(client, total) && echo(peer) &&
+                      check_stream(client, total, midway, received, kase.corrupts ? &diffs : nullptr));
             CHECK(received == total);
             const LinkStats st = link->stats();
+            if (kase.corrupts) {
+              // Exactly the bytes counted differ, one bit each, and only where the fault was applied.
+              CHECK(diffs.size() == (up ? st.corrupted_upstream : st.corrupted_downstream));
+              CHECK((up ? st.corrupted_downstream : st.corrupted_upstream) == 0);
+              REQUIRE(!diffs.empty());
+              INFO("corrupted " << diffs.size() << " bytes at " << diffs.front() << ".." << diffs.back()
+                                << ", fault applied at " << before << ", reverted at " << at_revert);
+              CHECK(diffs.front() >= before);
+              CHECK(diffs.front() < before + kChunk + 20000);  // took hold within one chunk of the switch
+              CHECK(diffs.back() < at_revert + kHeld);
+            }
             CHECK(st.bytes_upstream == total);
             CHECK(st.bytes_downstream == total);
             CHECK(st.resets == 0);
