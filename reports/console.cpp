@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/link_lines.hpp"
 #include "reports/report_text.hpp"
 #include "reports/strategy_table.hpp"
 
@@ -116,6 +117,7 @@ std::string render_console_body(const RunRecord& r, bool color) {
   out += statistics_block(r);
   out += lines_block("runbook", runbook_lines(r));
   out += lines_block("data loss", data_loss_lines(r));
+  out += lines_block("HTTP links", http_link_lines(r));
   out += strategy_table_text(r);  // issue 17
   out += verdict_block(r, color);
   if (!r.left_behind.empty()) {

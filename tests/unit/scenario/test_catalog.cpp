@@ -153,7 +153,8 @@ TEST_CASE("catalog: the kinds") {
   for (const auto& k : fault_kinds()) faults.push_back(k.name);
   CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
-                                           "net.slicer", "net.partition"});
+                                           "net.slicer", "net.partition", "http.abort", "http.delay",
+                                           "http.replace"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
