@@ -61,7 +61,7 @@ InjectorKind http_kind(KindSpec spec) {
               .read = read,
               .check = check,
               .describe = describe,
-              .toxicity = nullptr,
+              .toxicity = +[](const FaultParams&) { return 1.0; },  // every connection: the chance is per request
           },
       .make = +[](const FaultSpec& spec) -> std::unique_ptr<Injector> {
         return make_link_injector(spec, fault(spec.params.get<P>()), 1.0, describe(spec));

@@ -185,7 +185,7 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
   // An attached service has no command (faultline never starts it).
   text += "\n[[service]]\n" + lines(service_keys(), {"command"}, {{"name", "\"att\""}});
   text += "\n[[host]]\n" + lines(host_keys(), {}, {{"name", "\"hst\""}});
-  text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}});
+  text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}, {"protocol", "\"http\""}});
   for (const auto& kind : probe_kinds())
     text += "\n[[probe]]\n" +
             lines(probe_common_keys(), {}, {{"name", "\"p-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
@@ -197,7 +197,7 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
     if (kind.name != "exec") skip.insert("injection");
     text += "\n[[fault]]\n" +
             lines(fault_common_keys(), skip, {{"name", "\"f-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
-            lines(kind.keys, {});
+            lines(kind.keys, {}, {{"status", "503"}, {"hold", "\"response\""}, {"set_header", "\"A: b\""}});
   }
   text += "\n[[setup]]\n" + lines(step_keys(), {});
   text += "\n[[verify]]\n" + lines(step_keys(), {});
