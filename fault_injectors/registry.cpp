@@ -24,6 +24,9 @@ const InjectorKind& net_slow_close_kind();
 const InjectorKind& net_slicer_kind();
 const InjectorKind& net_partition_kind();
 const InjectorKind& net_corrupt_kind();
+const InjectorKind& http_abort_kind();
+const InjectorKind& http_delay_kind();
+const InjectorKind& http_replace_kind();
 const InjectorKind& file_corrupt_kind();
 const InjectorKind& disk_full_kind();
 
@@ -32,7 +35,8 @@ const std::vector<const InjectorKind*>& injector_kinds() {
       &process_kill_kind(),   &process_pause_kind(), &process_restart_kind(), &exec_kind(),
       &net_latency_kind(),    &net_bandwidth_kind(), &net_blackhole_kind(),   &net_reset_kind(),
       &net_slow_close_kind(), &net_slicer_kind(),    &net_partition_kind(),   &net_corrupt_kind(),
-      &file_corrupt_kind(),   &disk_full_kind(),
+      &http_abort_kind(),     &http_delay_kind(),    &http_replace_kind(),    &file_corrupt_kind(),
+      &disk_full_kind(),
   };
   return kinds;
 }

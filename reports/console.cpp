@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "measure/blind_spots.hpp"
+#include "reports/link_lines.hpp"
 #include "reports/report_text.hpp"
 #include "reports/strategy_table.hpp"
 
@@ -125,6 +126,7 @@ std::string render_console_body(const RunRecord& r, bool color) {
   out += lines_block("runbook", runbook_lines(r));
   out += lines_block("data loss", data_loss_lines(r));
   out += lines_block("data corrupted on links", link_damage_lines(r));
+  out += lines_block("HTTP links", http_link_lines(r));
   out += strategy_table_text(r);  // issue 17
   out += verdict_block(r, color);
   if (!r.left_behind.empty()) {

@@ -18,6 +18,7 @@
 #include "reports/html_strategies.hpp"
 #include "reports/html_svg.hpp"
 #include "reports/html_timeline.hpp"
+#include "reports/link_lines.hpp"
 #include "reports/report_text.hpp"
 
 namespace faultline {
@@ -250,6 +251,7 @@ std::string runbook_section(const RunRecord& r) {
   list("runbook", "Runbook", runbook_lines(r));
   list("data-loss", "Data loss", data_loss_lines(r));
   list("link-damage", "Data corrupted on links", link_damage_lines(r));
+  list("http-links", "HTTP links", http_link_lines(r));
   return out;
 }
 

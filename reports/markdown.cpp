@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "measure/blind_spots.hpp"
+#include "reports/link_lines.hpp"
 #include "reports/report_text.hpp"
 #include "reports/strategy_table.hpp"
 
@@ -139,6 +140,7 @@ std::string runbook_and_data_loss(const RunRecord& r) {
   section("Runbook", runbook_lines(r));
   section("Data loss", data_loss_lines(r));
   section("Data corrupted on links", link_damage_lines(r));
+  section("HTTP links", http_link_lines(r));
   return out;
 }
 

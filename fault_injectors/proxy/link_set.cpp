@@ -92,7 +92,8 @@ void LinkSet::start(asio::any_io_executor ex, const Scenario& resolved, const Ru
     acceptor.assign(proxy::tcp::v4(), it->second, ec);
     if (ec) throw std::runtime_error(fmt::format("link '{}': {}", spec.name, ec.message()));
     bound_.erase(it);
-    links_.push_back(std::make_unique<proxy::Link>(ex, spec.name, spec.to, *server, std::move(acceptor), clock));
+    links_.push_back(
+        std::make_unique<proxy::Link>(ex, spec.name, spec.to, *server, std::move(acceptor), clock, spec.http));
     links_.back()->start();
   }
 }

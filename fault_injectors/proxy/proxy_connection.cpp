@@ -40,7 +40,7 @@ void close_orderly(tcp::socket& s) {
 }  // namespace
 
 Connection::Connection(asio::any_io_executor ex, tcp::socket client, tcp::endpoint server, LinkCounters& counters,
-                       std::function<void(Connection&)> done)
+                       std::function<void(Connection&)> done, bool http)
     : ex_(ex),
       client_(std::move(client)),
       server_(ex),
@@ -54,6 +54,12 @@ Connection::Connection(asio::any_io_executor ex, tcp::socket client, tcp::endpoi
       connect_wake_(ex, TimePoint::max()) {
   no_delay(client_);
   down_.dst_ready();  // the client is connected from the start
+  if (http) {
+    // Stage id 0 is no fault's (their ids start at 1): the framing stays for the connection's life.
+    http_ = std::make_shared<HttpExchange>(counters.http, [this] { down_.poke(); });
+    up_.add_stage(0, http_->request_stage());
+    down_.add_stage(0, http_->response_stage());
+  }
 }
 
 void Connection::start() {
@@ -91,6 +97,7 @@ void Connection::attach(std::uint64_t fault, Effect effect) {
   if (effect.upstream) up_.add_stage(fault, std::move(effect.upstream));
   if (effect.downstream) down_.add_stage(fault, std::move(effect.downstream));
   if (effect.hold_connect && !connected_) holds_.insert(fault);
+  if (effect.http && http_) http_->add_rule(fault, std::move(effect.http), effect.http_seed);
   if (effect.action == Effect::Action::none) return;
   if (effect.after.count() <= 0) {
     run_action(fault, effect.action);
@@ -107,6 +114,7 @@ void Connection::detach(std::uint64_t fault) {
   up_.remove_stage(fault);
   down_.remove_stage(fault);
   if (holds_.erase(fault) && holds_.empty()) connect_wake_.cancel();
+  if (http_) http_->remove_rule(fault);
   if (auto it = actions_.find(fault); it != actions_.end()) {
     it->second->cancel();
     actions_.erase(it);
@@ -114,7 +122,8 @@ void Connection::detach(std::uint64_t fault) {
 }
 
 bool Connection::has(std::uint64_t fault) const {
-  return up_.has_stage(fault) || down_.has_stage(fault) || holds_.count(fault) || actions_.count(fault);
+  return up_.has_stage(fault) || down_.has_stage(fault) || holds_.count(fault) || actions_.count(fault) ||
+         (http_ && http_->has_rule(fault));
 }
 
 void Connection::run_action(std::uint64_t fault, Effect::Action action) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <set>
 
+#include "fault_injectors/proxy/http_exchange.hpp"
 #include "fault_injectors/proxy/proxy_pipe.hpp"
 #include "fault_injectors/proxy/proxy_stage.hpp"
 
@@ -26,15 +27,17 @@ struct LinkCounters {
   DirectionCounters upstream;
   DirectionCounters downstream;
   std::uint64_t resets = 0;  ///< connections reset by a fault
+  HttpCounters http;         ///< protocol = "http" only
 };
 
 /// One client connection through a link.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   /// `done` is called once, when the connection is over (both directions
-  /// closed, or aborted); the link then forgets it.
+  /// closed, or aborted); the link then forgets it. `http`: the link's
+  /// protocol is HTTP, so the pipes frame it (http_exchange.hpp).
   Connection(asio::any_io_executor ex, tcp::socket client, tcp::endpoint server, LinkCounters& counters,
-             std::function<void(Connection&)> done);
+             std::function<void(Connection&)> done, bool http = false);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -74,6 +77,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::set<std::uint64_t> holds_;  ///< faults holding the connect back
   std::map<std::uint64_t, std::unique_ptr<asio::steady_timer>> actions_;  ///< pending actions by fault
   asio::steady_timer connect_wake_;
+  std::shared_ptr<HttpExchange> http_;  ///< null unless the link's protocol is HTTP
   bool started_ = false;
   bool connected_ = false;
   bool over_ = false;

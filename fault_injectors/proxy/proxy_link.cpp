@@ -21,14 +21,15 @@ constexpr auto kAcceptBackoff = 10ms;
 }  // namespace
 
 Link::Link(asio::any_io_executor ex, std::string name, std::string to, tcp::endpoint server, tcp::acceptor acceptor,
-           const RunClock& clock)
+           const RunClock& clock, bool http)
     : ex_(ex),
       name_(std::move(name)),
       to_(std::move(to)),
       server_(std::move(server)),
       acceptor_(std::move(acceptor)),
       backoff_(ex),
-      clock_(clock) {
+      clock_(clock),
+      http_(http) {
   boost::system::error_code ec;
   port_ = acceptor_.local_endpoint(ec).port();
 }
@@ -66,7 +67,7 @@ void Link::accepted(tcp::socket socket) {
   ++accepted_;
   const std::uint64_t serial = ++next_serial_;
   auto c = std::make_shared<Connection>(ex_, std::move(socket), server_, counters_,
-                                        [this, serial](Connection&) { connections_.erase(serial); });
+                                        [this, serial](Connection&) { connections_.erase(serial); }, http_);
   connections_[serial] = c;
   for (auto& a : active_) {
     Effect e = draw(a, serial);
@@ -130,6 +131,10 @@ LinkStats Link::stats() const {
   s.corrupted_downstream = counters_.downstream.corrupted;
   s.resets = counters_.resets;
   s.faults = windows_;
+  if (http_) {
+    const HttpCounters& h = counters_.http;
+    s.http = LinkHttpStats{h.requests, h.matched, h.aborted, h.delayed, h.replaced, h.malformed};
+  }
   return s;
 }
 

@@ -37,8 +37,9 @@ struct FaultLabel {
 class Link {
  public:
   /// `acceptor` is open and listening; `server` is where connections go.
+  /// `http`: protocol = "http" (every connection frames HTTP/1.1, http_exchange.hpp).
   Link(asio::any_io_executor ex, std::string name, std::string to, tcp::endpoint server, tcp::acceptor acceptor,
-       const RunClock& clock);
+       const RunClock& clock, bool http = false);
   /// Stops the link first; safe while its coroutines are still winding down.
   ~Link();
   Link(const Link&) = delete;
@@ -105,6 +106,7 @@ class Link {
   /// False once the link is destroyed: the accept loop, resumed after that
   /// by its cancelled accept, must not touch the link.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool http_ = false;
 };
 
 }  // namespace faultline::proxy

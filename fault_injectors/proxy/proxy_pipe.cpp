@@ -123,6 +123,25 @@ asio::awaitable<void> Pipe::read_loop(std::shared_ptr<void> keep) {
     item.bytes.assign(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
     queued_bytes_ += n;
     feed(0, std::move(item), SteadyClock::now());
+    // What left every stage at once (an HTTP link's framing with no fault
+    // acting on it) is written here, as the pass-through writes, rather than
+    // one wake-up later by the writer; still one write at a time, in order.
+    advance(SteadyClock::now());
+    while (!stopped_ && !writing_ && ready_ && !out_.empty() && out_.front().kind == Item::Kind::data) {
+      Item ready = std::move(out_.front());
+      out_.pop_front();
+      writing_ = true;
+      auto [wec, written] = co_await asio::async_write(dst_, asio::buffer(ready.bytes), kTuple);
+      writing_ = false;
+      queued_bytes_ -= ready.bytes.size();
+      if (stopped_) break;
+      if (wec) {
+        hooks_.abort(true);
+        break;
+      }
+      counters_.bytes += written;
+    }
+    if (!out_.empty()) wake_writer();
   }
   (void)keep;
 }
@@ -220,6 +239,7 @@ void Pipe::feed(std::size_t first, Item item, TimePoint arrival) {
   StageOutput out{slots_[first].queue};
   slots_[first].stage->push(std::move(item), arrival, out);
   counters_.corrupted += out.corrupted;
+  queued_bytes_ += static_cast<std::size_t>(out.added);  // wraps back for a negative one, as intended
   if (out.discarded) {
     counters_.discarded += out.discarded;
     queued_bytes_ -= std::min<std::size_t>(queued_bytes_, out.discarded);
@@ -238,6 +258,7 @@ void Pipe::advance(TimePoint now) {
       if (i + 1 < slots_.size()) {
         StageOutput out{slots_[i + 1].queue};
         slots_[i + 1].stage->push(std::move(item), left, out);
+        queued_bytes_ += static_cast<std::size_t>(out.added);
         counters_.discarded += out.discarded;
         counters_.corrupted += out.corrupted;
         queued_bytes_ -= std::min<std::size_t>(queued_bytes_, out.discarded);
@@ -253,6 +274,11 @@ TimePoint Pipe::next_due() const {
   for (const auto& s : slots_)
     if (!s.queue.empty()) next = std::min(next, s.queue.front().due);
   return next;
+}
+
+void Pipe::poke() {
+  if (stopped_ || slots_.empty()) return;
+  feed(0, Item{}, SteadyClock::now());
 }
 
 void Pipe::wake_writer() { writer_wake_.cancel(); }

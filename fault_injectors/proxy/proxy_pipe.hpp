@@ -75,6 +75,9 @@ class Pipe {
   bool has_stage(std::uint64_t fault) const;
   /// Ends both coroutines at their next step (the owner closes the sockets).
   void stop();
+  /// Hands the first stage an empty data item now, so that a stage with
+  /// something of its own to send (an HTTP answer) sends it. No stage: nothing.
+  void poke();
 
   /// Bytes read but not yet written (in stages or waiting for the writer).
   std::size_t queued_bytes() const { return queued_bytes_; }

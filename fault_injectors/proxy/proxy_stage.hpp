@@ -23,6 +23,8 @@
 
 namespace faultline::proxy {
 
+struct HttpRule;  // http_rule.hpp
+
 /// One direction of a connection: upstream = client to server (towards the
 /// link's `to`), downstream = server to client.
 enum class Direction { upstream, downstream };
@@ -47,6 +49,7 @@ struct StageOutput {
   std::deque<Item>& items;     ///< in order; dues must not decrease
   std::uint64_t discarded = 0;  ///< data bytes the stage dropped
   std::uint64_t corrupted = 0;  ///< data bytes the stage altered (net.corrupt)
+  std::int64_t added = 0;  ///< data bytes the stage made up (an HTTP answer, a rewritten head; < 0: fewer), not dropped
 };
 
 /// A fault's behaviour in one direction of one connection. Stages never
@@ -83,9 +86,13 @@ struct Effect {
   /// A connection that is not yet connected to the server stays so while
   /// this fault is applied (a SYN lost in a partition).
   bool hold_connect = false;
+  /// An http.* fault: the rule the connection's HTTP stages apply (links
+  /// with protocol = "http" only), and the seed of its per-request draws.
+  std::shared_ptr<const HttpRule> http;
+  std::uint64_t http_seed = 0;
 
   /// Whether the fault does anything to the connection at all.
-  bool any() const { return upstream || downstream || action != Action::none || hold_connect; }
+  bool any() const { return upstream || downstream || action != Action::none || hold_connect || http; }
 };
 
 /// A network fault applied to a link: makes its effect on each connection.

@@ -375,6 +375,18 @@ LinkStats read_link(const Reader& c, const json::value& v, const std::string& p)
   l.faults = read_array<LinkFaultWindow>(c, o, "faults", read_link_fault);
   if (o.has("corrupted_upstream")) l.corrupted_upstream = o.u64("corrupted_upstream");  // absent before net.corrupt
   if (o.has("corrupted_downstream")) l.corrupted_downstream = o.u64("corrupted_downstream");
+  if (o.has("http")) {
+    Object h = o.obj("http");
+    LinkHttpStats s;
+    s.requests = h.u64("requests");
+    s.matched = h.u64("matched");
+    s.aborted = h.u64("aborted");
+    s.delayed = h.u64("delayed");
+    s.replaced = h.u64("replaced");
+    s.malformed = h.u64("malformed");
+    h.finish();
+    l.http = s;
+  }
   o.finish();
   return l;
 }

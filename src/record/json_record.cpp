@@ -277,8 +277,13 @@ json::object link_fault_json(const LinkFaultWindow& w) {
           {"start_ns", ns(w.start)}, {"end_ns", ns(w.end)}, {"connections", w.connections}};
 }
 
+json::object link_http_json(const LinkHttpStats& h) {
+  return {{"requests", h.requests}, {"matched", h.matched},   {"aborted", h.aborted},
+          {"delayed", h.delayed},   {"replaced", h.replaced}, {"malformed", h.malformed}};
+}
+
 json::object link_json(const LinkStats& l) {
-  return {{"name", l.name},
+  json::object o = {{"name", l.name},
           {"to", l.to},
           {"port", l.port},
           {"connections", l.connections},
@@ -290,6 +295,8 @@ json::object link_json(const LinkStats& l) {
           {"faults", array_of(l.faults, link_fault_json)},
           {"corrupted_upstream", l.corrupted_upstream},
           {"corrupted_downstream", l.corrupted_downstream}};
+  if (l.http) o["http"] = link_http_json(*l.http);
+  return o;
 }
 
 json::object verdict_json(const Verdict& v) {

@@ -163,6 +163,16 @@ struct LinkFaultWindow {
 };
 
 /// What went through one [[link]] over the whole run.
+/// What a link with protocol = "http" counted (http_exchange.hpp).
+struct LinkHttpStats {
+  std::uint64_t requests = 0;   ///< request heads framed
+  std::uint64_t matched = 0;    ///< selected by an http.* fault's criteria (before its probability)
+  std::uint64_t aborted = 0;    ///< answered by http.abort instead of forwarded
+  std::uint64_t delayed = 0;    ///< requests held, or whose response was held, by http.delay
+  std::uint64_t replaced = 0;   ///< responses rewritten by http.replace
+  std::uint64_t malformed = 0;  ///< connections whose traffic was not HTTP (passed through unchanged)
+};
+
 struct LinkStats {
   std::string name;
   std::string to;          ///< resolved "host:port"
@@ -176,6 +186,7 @@ struct LinkStats {
   std::vector<LinkFaultWindow> faults;
   std::uint64_t corrupted_upstream = 0;    ///< bytes altered by faults (net.corrupt), client to server
   std::uint64_t corrupted_downstream = 0;  ///< server to client
+  std::optional<LinkHttpStats> http;  ///< protocol = "http" only
 };
 
 /// Where a transition or a figure certainly lies: [earliest, latest], from

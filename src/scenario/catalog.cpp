@@ -152,6 +152,10 @@ const std::vector<KeySpec>& link_keys() {
        "the service that owns the port in 'to'; default: the service declaring the {port.NAME} that 'to' uses", false},
       {"from", "array of strings", "",
        "the services that connect through this link (for net.partition); empty = clients unknown, never cut", false},
+      {"protocol", "string", "",
+       "\"tcp\" (bytes, unframed; the default) or \"http\" (HTTP/1.1 messages are framed, so http.* faults apply; unmatched traffic passes "
+       "byte for byte)",
+       false},
   };
   return keys;
 }

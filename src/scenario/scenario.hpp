@@ -199,6 +199,8 @@ struct LinkSpec {
   std::string service;  ///< the service that owns `to`; "" = the one declaring {port.NAME} in `to`, if any
   std::vector<std::string> from;  ///< services that connect through the link; empty = clients unknown
   SourcePos pos;
+  /// protocol = "http": the link frames HTTP/1.1 messages, so http.* faults apply (else plain TCP).
+  bool http = false;
 };
 
 /// A command run before the faults ([[setup]]) or after recovery ([[verify]])

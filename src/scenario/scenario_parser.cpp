@@ -361,6 +361,7 @@ LinkSpec Parser::link(const Tbl& tb) {
   if (require(tb, "to")) assign(l.to, address(tb, "to"));
   assign(l.service, identifier(tb, "service"));
   assign(l.from, identifiers(tb, "from"));
+  if (auto protocol = choice(tb, "protocol", {"tcp", "http"})) l.http = *protocol == "http";
   return l;
 }
 

@@ -5,11 +5,13 @@
 // accuracy of the latency and bandwidth faults. Not part of the test suite:
 // run it by hand (see docs/benchmarks.md), it prints Markdown tables.
 //
-//   ninja -C build faultline tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin] [--latency|--throughput]
+//   ninja -C build faultline tests/bench/proxy_bench && build/tests/bench/proxy_bench [--quick] [--pin] [--latency|--throughput|--http]
 //
 // --quick: smaller streams and fewer samples; --latency: only the latency
 // fault's accuracy, against its floors; --throughput: only the paths'
-// throughput, CPU and round trip (no accuracy parts); --pin: everything (client, server,
+// throughput, CPU and round trip (no accuracy parts); --http: only the round trip of
+// HTTP/1.1 requests through a link with protocol = "http" against a plain
+// link (both in-process, no fault: what the framing costs); --pin: everything (client, server,
 // every proxy process) on CPU 0. On a virtual machine a wake-up across vCPUs
 // can cost tens of microseconds, so without pinning a round trip depends
 // mostly on where the scheduler happened to put each thread; on one CPU it
@@ -84,6 +86,7 @@
 #include <thread>
 #include <vector>
 
+#include "fault_injectors/http_kind.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
 #include "fault_injectors/net_latency.hpp"
 #include "fault_injectors/proxy/link_set.hpp"
@@ -182,7 +185,9 @@ bool read_all(int fd, char* p, std::size_t n) {
 /// messages carrying their send time and records each one-way delay.
 class Server {
  public:
-  enum class Mode { sink, echo, stamp };
+  enum class Mode { sink, echo, stamp, http };
+  /// Mode::http: each request is `http_request.size()` bytes, answered with `http_response`.
+  std::string http_request, http_response;
   Server() : fd_(listen_any(port_)) {}
   ~Server() { ::close(fd_); }
   std::uint16_t port() const { return port_; }
@@ -206,6 +211,8 @@ class Server {
         }
         out.push_back(last.time_since_epoch());
         out.push_back(Nanos(static_cast<std::int64_t>(total)));
+      } else if (mode == Mode::http) {
+        while (read_all(c, buf.data(), http_request.size())) write_all(c, http_response.data(), http_response.size());
       } else if (mode == Mode::echo) {
         for (ssize_t r; (r = ::read(c, buf.data(), buf.size())) > 0;) write_all(c, buf.data(), static_cast<std::size_t>(r));
       } else {
@@ -259,9 +266,10 @@ std::string load_average() {
 /// faultline's proxy on its own thread, optionally with a fault applied.
 class FaultlineProxy {
  public:
-  FaultlineProxy(std::uint16_t server_port, std::shared_ptr<faultline::proxy::LinkFault> fault = nullptr) {
+  FaultlineProxy(std::uint16_t server_port, std::shared_ptr<faultline::proxy::LinkFault> fault = nullptr,
+                 bool http = false) {
     faultline::Scenario s;
-    s.links = {faultline::LinkSpec{"bench", fmt::format("127.0.0.1:{}", server_port), "", {}, {}}};
+    s.links = {faultline::LinkSpec{"bench", fmt::format("127.0.0.1:{}", server_port), "", {}, {}, http}};
     port_ = set_.bind(s.links).at("bench");
     // Started on the proxy's own thread, as the runner starts links on its.
     boost::asio::post(io_, [this, s, fault] {
@@ -491,6 +499,96 @@ std::vector<Nanos> ping_pong(Server& server, std::uint16_t port, int warmup, int
   return rtt;
 }
 
+/// Round trips of HTTP/1.1 requests through `port`, one after another on one
+/// keep-alive connection (the server answers server.http_response to each).
+std::vector<Nanos> http_round_trips(Server& server, std::uint16_t port, int warmup, int rounds) {
+  auto done = server.serve(Server::Mode::http);
+  const int fd = connect_to(port);
+  if (fd < 0) die("connect");
+  std::vector<char> response(server.http_response.size());
+  std::vector<Nanos> rtt;
+  rtt.reserve(static_cast<std::size_t>(rounds));
+  for (int i = 0; i < warmup + rounds; ++i) {
+    const auto t0 = Clock::now();
+    write_all(fd, server.http_request.data(), server.http_request.size());
+    if (!read_all(fd, response.data(), response.size())) die("http response");
+    if (i >= warmup) rtt.push_back(Clock::now() - t0);
+  }
+  ::close(fd);
+  done.get();
+  return rtt;
+}
+
+/// A plain link against one with protocol = "http", no fault on either, on
+/// requests answered with a `body_bytes` body (Content-Length or chunked).
+void http_section(Server& server, int rounds, int trials) {
+  fmt::print("\n## HTTP link round trip, no fault (protocol = \"http\" against a plain link; {} keep-alive requests "
+             "per path, pooled from {} interleaved trials{})\n\n",
+             rounds, trials, g_pin ? "; everything on CPU 0" : "; unpinned");
+  fmt::print("| response | plain p50 | plain p99 | http p50 | http p99 | ratio p50 | ratio p99 |\n"
+             "|---|---|---|---|---|---|---|\n");
+  server.http_request = "GET /bench/item?id=1 HTTP/1.1\r\nHost: bench\r\nUser-Agent: proxy_bench\r\nAccept: */*\r\n\r\n";
+  struct Shape {
+    const char* name;
+    std::string response;
+  };
+  const std::string body16k(16 * 1024, 'x');
+  const std::vector<Shape> shapes = {
+      {"2 B, Content-Length", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"},
+      {"16 KiB, Content-Length",
+       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 16384\r\n\r\n" + body16k},
+      {"16 KiB, chunked (4 x 4 KiB)", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                          [&] {
+                                            std::string c;
+                                            for (int i = 0; i < 4; ++i) c += "1000\r\n" + std::string(4096, 'y') + "\r\n";
+                                            return c + "0\r\n\r\n";
+                                          }()},
+  };
+  FaultlineProxy plain(server.port());
+  FaultlineProxy http(server.port(), nullptr, true);
+  for (const auto& shape : shapes) {
+    server.http_response = shape.response;
+    std::vector<Nanos> a, b;
+    for (int t = 0; t < trials; ++t) {
+      auto r = http_round_trips(server, plain.port(), 200, rounds / trials);
+      a.insert(a.end(), r.begin(), r.end());
+      r = http_round_trips(server, http.port(), 200, rounds / trials);
+      b.insert(b.end(), r.begin(), r.end());
+    }
+    const Percentiles pa = percentiles(a), pb = percentiles(b);
+    fmt::print("| {} | {:.1f} us | {:.1f} us | {:.1f} us | {:.1f} us | {:.2f}x | {:.2f}x |\n", shape.name, pa.p50, pa.p99,
+               pb.p50, pb.p99, pb.p50 / pa.p50, pb.p99 / pa.p99);
+    std::fflush(stdout);
+  }
+
+  // http.delay against net.latency: the same requests (2 B responses), the
+  // request held `d` by each; round trip minus d.
+  fmt::print("\n## http.delay accuracy against net.latency (round trip minus the configured delay, requests held "
+             "upstream, 2 B responses)\n\n");
+  fmt::print("| delay | path | requests | p50 | p99 | max |\n|---|---|---|---|---|---|\n");
+  server.http_response = shapes[0].response;
+  for (const Nanos d : {Nanos(1ms), Nanos(10ms), Nanos(100ms)}) {
+    const int count = d >= 100ms ? 50 : 200;
+    auto row = [&](const char* path, std::vector<Nanos> rtt) {
+      for (auto& x : rtt) x -= d;
+      const Percentiles p = percentiles(rtt);
+      fmt::print("| {} | {} | {} | {:+.0f} us | {:+.0f} us | {:+.0f} us |\n", faultline::format_duration(d), path,
+                 rtt.size(), p.p50, p.p99, p.max);
+      std::fflush(stdout);
+    };
+    {
+      FaultlineProxy latency(server.port(),
+                             faultline::latency_fault({d, 0ns, {}, faultline::NetDirection::upstream, 1.0}));
+      row("net.latency, plain link", http_round_trips(server, latency.port(), 5, count));
+    }
+    faultline::proxy::HttpRule rule;
+    rule.action = faultline::proxy::HttpRule::Action::delay_request;
+    rule.delay = d;
+    FaultlineProxy delay(server.port(), faultline::http_link_fault(rule), true);
+    row("http.delay, HTTP link", http_round_trips(server, delay.port(), 5, count));
+  }
+}
+
 /// One-way delays of `count` stamped messages sent `gap` apart through `port`.
 std::vector<Nanos> stamped(Server& server, std::uint16_t port, int count, Nanos gap) {
   auto result = server.serve(Server::Mode::stamp);
@@ -613,16 +711,18 @@ int main(int argc, char** argv) {
   bool quick = false;
   bool latency_only = false;  // only the latency fault's accuracy, against its floor
   bool throughput_only = false;  // only the paths' throughput, CPU and round trip
+  bool http_only = false;     // only the HTTP link against a plain one
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") quick = true;
     else if (a == "--latency") latency_only = true;
     else if (a == "--throughput") throughput_only = true;
+    else if (a == "--http") http_only = true;
     else if (a == "--pin") g_pin = true;
     else if (a == "--splice-relay" && i + 2 < argc)
       splice_relay(static_cast<std::uint16_t>(std::stoi(argv[i + 1])), static_cast<std::uint16_t>(std::stoi(argv[i + 2])));
     else {
-      fmt::print(stderr, "usage: proxy_bench [--quick] [--pin] [--latency|--throughput]\n");
+      fmt::print(stderr, "usage: proxy_bench [--quick] [--pin] [--latency|--throughput|--http]\n");
       return 2;
     }
   }
@@ -661,6 +761,12 @@ int main(int argc, char** argv) {
     };
     if (latency_only) {
       latency_section();
+      return 0;
+    }
+    if (http_only) {
+      fmt::print("load average before: {}\n", load_average());
+      http_section(server, rounds, quick ? 3 : 7);
+      fmt::print("\nload average after: {}\n", load_average());
       return 0;
     }
 
@@ -742,6 +848,7 @@ int main(int argc, char** argv) {
     if (throughput_only) return 0;
 
     latency_section();
+    http_section(server, rounds, trials);
 
     fmt::print("\n## net.bandwidth accuracy (bytes / (last byte read - first write), 2 s transfers)\n\n");
     fmt::print("| configured | delivered | error |\n|---|---|---|\n");

@@ -2,7 +2,8 @@
 // and its exhaustion column (test_fault_matrix_exhaustion.cpp): two services
 // and one probe, with one [[fault]] named "f".
 //   links:      `app` the flaky server on {port.app}, `client` a sleep, the
-//               link `front` from client to app, an HTTP probe through it;
+//               link `front` from client to app (protocol = "http" for an
+//               http.* fault), an HTTP probe through it;
 //   namespaces: `app` a redis-server on {addr.app}, `client` a sleep, a TCP
 //               probe of redis.
 // Both services ignore SIGHUP, as servers that reload on it do: when the
@@ -70,7 +71,7 @@ command = "trap '' HUP; exec sleep 300"
 name = "front"
 to = "127.0.0.1:{port.app}"
 from = ["client"]
-[[probe]]
+)" + (fault.find("kind = \"http.") != std::string::npos ? "protocol = \"http\"\n" : "") + R"([[probe]]
 name = "http"
 kind = "http"
 port = "{link.front}"

@@ -101,11 +101,29 @@ bits = 64
 command = "head -c 65536 /dev/urandom > {run.dir}/services/app/data.bin && cp {run.dir}/services/app/data.bin {mark}.orig")"},
     {"disk.full", R"(target = "app"
 size = "1MiB")"},
+    // The link is protocol = "http" for these (matrix_scenario.hpp).
+    {"http.abort", R"(target = "front"
+status = 503)"},
+    {"http.delay", R"(target = "front"
+delay = "200ms")"},
+    {"http.replace", R"(target = "front"
+status = 500)"},
 };
 
-/// kKinds, plus net.latency with namespaces where the kernel has sch_netem.
+/// kKinds, plus net.latency with namespaces where the kernel has sch_netem;
+/// only the kinds named in FAULTLINE_MATRIX_KINDS (comma-separated prefixes,
+/// "http." say) when it is set, to run a slice of the matrix by hand.
 std::vector<KindCase> matrix_kinds() {
   std::vector<KindCase> kinds = kKinds;
+  if (const char* only = std::getenv("FAULTLINE_MATRIX_KINDS")) {
+    std::vector<KindCase> chosen;
+    std::istringstream list(only);
+    std::string prefix;
+    while (std::getline(list, prefix, ','))
+      for (const auto& k : kinds)
+        if (!prefix.empty() && k.label().rfind(prefix, 0) == 0) chosen.push_back(k);
+    return chosen;
+  }
   TempDir dir;
   const Result doctor = faultline(dir, {"doctor"});
   std::istringstream in(doctor.out);

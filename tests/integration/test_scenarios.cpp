@@ -278,6 +278,55 @@ TEST_CASE("scenario nginx-slow-dependency: the client answers 504 within its tim
   }
 }
 
+// ---------------------------------------------------------------- upstream 503
+
+/// The link's HTTP counters in the record.
+const json::object& link_http(const json::value& rec, const std::string& name) {
+  for (const auto& l : rec.at("links").as_array())
+    if (l.at("name").as_string() == name) return l.at("http").as_object();
+  FAIL("no link " << name);
+  throw std::logic_error("unreachable");
+}
+
+TEST_CASE("scenario nginx-upstream-503: a backend's 503s are retried on the other one and no caller sees them; "
+          "without proxy_next_upstream http_503 min_availability fails (exit 1)") {
+  TempDir dir;
+  const std::string text = shipped("nginx-upstream-503");
+  const std::string verify_step = "nginx got 503s from backend-a";
+
+  SUBCASE("as shipped") {
+    const json::value rec = run_drill(dir, shipped_path("nginx-upstream-503"), "run", 0);
+    expect_verdict(rec, "min_availability", true);
+    expect_verdict(rec, "rto", true);
+    expect_verdict(rec, "verify", true, verify_step);
+    for (const auto& it : rec.at("iterations").as_array()) CHECK_FALSE(it.at("impact").as_bool());
+    // The link answered some of backend-a's requests itself, and only while the fault was on.
+    const auto& http = link_http(rec, "to-a");
+    CHECK(http.at("aborted").as_int64() >= 1);
+    CHECK(http.at("aborted").as_int64() <= http.at("matched").as_int64());
+    CHECK(http.at("malformed").as_int64() == 0);
+  }
+
+  SUBCASE("counter-case: 503s are not retried") {
+    // nginx passes a 503 on to its caller unless http_503 is in
+    // proxy_next_upstream: a quarter of the requests fail while the fault lasts.
+    const fs::path file = dir / "no-503-retry.toml";
+    write_file(file, replaced(text, "proxy_next_upstream error timeout http_503;",
+                              "proxy_next_upstream error timeout;", 1));
+    const json::value rec = run_drill(dir, file, "counter", 1);
+    expect_verdict(rec, "min_availability", false);
+    expect_verdict(rec, "verify", true, verify_step);  // the fault did reach nginx
+    int failures = 0;
+    for (const auto& s : samples(rec, "lb")) {
+      const auto& a = s.as_array();
+      if (a[2].as_bool()) continue;
+      ++failures;
+      CHECK(a[3].as_string() == "status 503");
+    }
+    CHECK(failures >= 1);
+  }
+}
+
 // ---------------------------------------------------------------- etcd leader partition
 
 TEST_CASE("scenario etcd-prevote-partition: the isolated leader rejoins quietly with pre-vote; "

@@ -66,11 +66,13 @@ struct TestLink {
   faultline::proxy::Link* link = nullptr;
   std::uint16_t port = 0;
 
-  TestLink(asio::io_context& io, std::uint16_t server_port) {
+  /// `http`: protocol = "http".
+  TestLink(asio::io_context& io, std::uint16_t server_port, bool http = false) {
     faultline::Scenario s;
     faultline::LinkSpec spec;
     spec.name = "l";
     spec.to = "127.0.0.1:" + std::to_string(server_port);
+    spec.http = http;
     s.links = {spec};
     port = set.bind(s.links).at("l");
     set.start(io.get_executor(), s, clock);
@@ -88,7 +90,7 @@ struct Env {
   std::list<TestLink> links;
 
   /// A new link in front of a server.
-  TestLink& link(std::uint16_t server_port) { return links.emplace_back(io, server_port); }
+  TestLink& link(std::uint16_t server_port, bool http = false) { return links.emplace_back(io, server_port, http); }
   void stop() {
     for (auto& l : links) l.set.stop();
   }

@@ -19,6 +19,7 @@ using namespace faultline;
 
 TEST_CASE("registry: every fault kind in the catalog has an injector with the same reversibility") {
   for (const auto& kind : fault_kinds()) {
+    if (kind.name.starts_with("http.")) continue;  // their parameters are their files' own: test_http_kind.cpp makes them from a scenario
     FaultSpec spec;
     spec.kind = kind.name;
     spec.target = "svc";

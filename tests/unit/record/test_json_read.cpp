@@ -402,3 +402,23 @@ TEST_CASE("json_read: a dynamic target's fault event keeps what was chosen; even
   r.faults[0].selected = "selected";
   CHECK(target_text(r.faults[0]) == "etcd2 (selected)");
 }
+
+TEST_CASE("json_read: an HTTP link's counts round-trip; a plain link has none") {
+  RunRecord r = fixtures::all().begin()->second;
+  LinkStats plain;
+  plain.name = "db";
+  LinkStats web;
+  web.name = "web";
+  web.http = LinkHttpStats{120, 60, 31, 2, 1, 3};
+  r.links = {plain, web};
+  const std::string text = render_json(r);
+  const RunRecord back = read_run_record(text, "run.json");
+  REQUIRE(back.links.size() == 2);
+  CHECK_FALSE(back.links[0].http);
+  REQUIRE(back.links[1].http);
+  CHECK(back.links[1].http->aborted == 31);
+  CHECK(back.links[1].http->malformed == 3);
+  CHECK(render_json(back) == text);
+  CHECK(contains(read_error(edited(r, [](json::value& v) { v.at("links").at(1).at("http").as_object()["bogus"] = 1; })),
+                 "bogus"));
+}

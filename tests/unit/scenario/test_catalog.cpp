@@ -161,7 +161,8 @@ TEST_CASE("catalog: the kinds") {
   for (const auto& k : fault_kinds()) faults.push_back(k.name);
   CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
-                                           "net.slicer", "net.partition", "net.corrupt", "file.corrupt", "disk.full"});
+                                           "net.slicer", "net.partition", "net.corrupt", "http.abort", "http.delay",
+                                           "http.replace", "file.corrupt", "disk.full"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
@@ -192,7 +193,7 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
   // An attached service has no command (faultline never starts it).
   text += "\n[[service]]\n" + lines(service_keys(), {"command"}, {{"name", "\"att\""}});
   text += "\n[[host]]\n" + lines(host_keys(), {}, {{"name", "\"hst\""}});
-  text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}});
+  text += "\n[[link]]\n" + lines(link_keys(), {}, {{"name", "\"ln\""}, {"protocol", "\"http\""}});
   for (const auto& kind : probe_kinds())
     text += "\n[[probe]]\n" +
             lines(probe_common_keys(), {}, {{"name", "\"p-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
@@ -206,7 +207,7 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
     text += "\n[[fault]]\n" +
             lines(fault_common_keys(), skip, {{"name", "\"f-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
             lines(kind.keys, {}, kind.name == "file.corrupt" ? std::map<std::string, std::string>{{"mode", "\"flip\""}}
-                                                              : std::map<std::string, std::string>{});
+                                 : std::map<std::string, std::string>{{"status", "503"}, {"hold", "\"response\""}, {"set_header", "\"A: b\""}});
   }
   text += "\n[[setup]]\n" + lines(step_keys(), {});
   text += "\n[[verify]]\n" + lines(step_keys(), {});
