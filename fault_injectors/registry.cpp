@@ -23,12 +23,14 @@ const InjectorKind& net_reset_kind();
 const InjectorKind& net_slow_close_kind();
 const InjectorKind& net_slicer_kind();
 const InjectorKind& net_partition_kind();
+const InjectorKind& clock_skew_kind();
 
 const std::vector<const InjectorKind*>& injector_kinds() {
   static const std::vector<const InjectorKind*> kinds = {
       &process_kill_kind(),   &process_pause_kind(), &process_restart_kind(), &exec_kind(),
       &net_latency_kind(),    &net_bandwidth_kind(), &net_blackhole_kind(),   &net_reset_kind(),
       &net_slow_close_kind(), &net_slicer_kind(),    &net_partition_kind(),
+      &clock_skew_kind(),
   };
   return kinds;
 }

@@ -163,6 +163,11 @@ std::string ledger_to_json(const Ledger& l) {
     o["hosts"] = hosts;
   }
   if (!l.ssh_control_dir.empty()) o["ssh_control_dir"] = l.ssh_control_dir;
+  if (!l.control_files.empty()) {
+    json::array files;
+    for (const auto& f : l.control_files) files.push_back(json::string(f));
+    o["control_files"] = files;
+  }
   return json::serialize(o) + "\n";
 }
 
@@ -189,6 +194,8 @@ Ledger ledger_from_json(const std::string& text) {
   // Runs without [[host]]s write neither.
   if (o.has("hosts")) l.hosts = json_strict::read_array<LedgerHost>(r, o, "hosts", host_of);
   if (o.has("ssh_control_dir")) l.ssh_control_dir = o.str("ssh_control_dir");
+  // Runs without clock.skew write none.
+  if (o.has("control_files")) l.control_files = json_strict::read_strings(r, o, "control_files");
   return l;
 }
 

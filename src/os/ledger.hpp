@@ -102,6 +102,10 @@ struct Ledger {
   /// The local directory of the run's ssh control sockets (/tmp/flssh-*),
   /// removed by the watchdog and `cleanup`; "" = none.
   std::string ssh_control_dir;
+  /// clock.skew's control files (run_dir/clock/SERVICE.faketime,
+  /// faketime.hpp), written before they are made; removed at the end of the
+  /// run, by the watchdog and by `cleanup`; empty = none.
+  std::vector<std::string> control_files;
 
   /// Whether the harness that wrote it is still running.
   bool harness_alive() const;

@@ -65,6 +65,8 @@ class ParamReader {
   virtual std::optional<std::string> identifier(std::string_view key) = 0;
   /// An array of arrays of names.
   virtual std::optional<std::vector<std::vector<std::string>>> groups(std::string_view key) = 0;
+  /// A string, as written (a kind's own syntax, checked by its check()).
+  virtual std::optional<std::string> text(std::string_view key) = 0;
 };
 
 /// Sets `field` from a value that was read, leaves it at its default otherwise.

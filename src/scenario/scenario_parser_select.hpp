@@ -53,6 +53,7 @@ class HidingParamReader final : public ParamReader {
   std::optional<std::vector<std::vector<std::string>>> groups(std::string_view key) override {
     return pass(key, [&] { return in_.groups(key); });
   }
+  std::optional<std::string> text(std::string_view key) override { return pass(key, [&] { return in_.text(key); }); }
 
  private:
   template <class F>

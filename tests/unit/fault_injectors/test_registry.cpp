@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "fault_injectors/clock_skew.hpp"
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/injector.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
@@ -37,7 +38,7 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
       PartitionParams p;
       p.isolate = "svc";
       spec.params = p;
-    }
+    } else if (kind.name == "clock.skew") spec.params = ClockSkewParams{"+1s", "", false};
     auto inj = make_injector(spec);
     REQUIRE(inj);
     INFO(kind.name);

@@ -171,3 +171,13 @@ TEST_CASE("ledger: a crash-safe save is read back like a durable one; finishing 
   CHECK_FALSE(fs::exists(torn));
   CHECK(fs::is_empty(state_dir()));
 }
+
+TEST_CASE("ledger: clock.skew's control files round trip; a ledger without them writes none") {
+  StateDir d;
+  Ledger l = sample(d.path);
+  CHECK(ledger_to_json(l).find("control_files") == std::string::npos);
+  l.control_files = {"/run/r1/clock/gateway.faketime", "/run/r1/clock/db.faketime"};
+  const Ledger back = ledger_from_json(ledger_to_json(l));
+  CHECK(back.control_files == l.control_files);
+  CHECK(ledger_to_json(back) == ledger_to_json(l));
+}

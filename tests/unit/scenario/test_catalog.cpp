@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "fault_injectors/clock_skew.hpp"
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
 #include "fault_injectors/net_blackhole.hpp"
@@ -153,7 +154,7 @@ TEST_CASE("catalog: the kinds") {
   for (const auto& k : fault_kinds()) faults.push_back(k.name);
   CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
-                                           "net.slicer", "net.partition"});
+                                           "net.slicer", "net.partition", "clock.skew"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
@@ -314,6 +315,11 @@ kind = "net.slicer"
 [[fault]]
 kind = "net.partition"
 isolate = "a"
+[[fault]]
+kind = "clock.skew"
+target = "a"
+duration = "1s"
+offset = "+1s"
 [[setup]]
 command = "true"
 [[recovery]]
@@ -345,6 +351,7 @@ read = "true"
   const auto& slow_close = s.faults.at(7).params.get<SlowCloseParams>();
   const auto& slicer = s.faults.at(8).params.get<SlicerParams>();
   const auto& partition = s.faults.at(9).params.get<PartitionParams>();
+  const auto& skew = s.faults.at(10).params.get<ClockSkewParams>();
   auto dir = [](NetDirection v) {
     return std::string(v == NetDirection::both ? "both" : v == NetDirection::upstream ? "upstream" : "downstream");
   };
@@ -402,6 +409,7 @@ read = "true"
       {"fault net.partition",
        {{"mode", partition.mode == PartitionMode::drop ? "drop" : "reject"},
         {"direction", partition.one_way ? "one" : "both"}}},
+      {"fault clock.skew", {{"freeze", b(skew.freeze)}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
       {"[[recovery]]",
@@ -429,7 +437,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 62);
+  CHECK(compared == 63);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
