@@ -95,6 +95,10 @@ constexpr double kProbeSlack = 1.0;
 /// a server reads it for every event; longer than any probe interval.
 constexpr auto kConsultDeadline = 3s;
 constexpr auto kConsultPoll = 5ms;
+/// Rounds of the per-process check, and the pause between them (a process
+/// just exec'd gets its preload mapped within microseconds).
+constexpr int kRecheck = 4;
+constexpr auto kRecheckPause = 50ms;
 
 double real_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -184,11 +188,7 @@ class ClockSkew final : public ServiceInjector<ClockSkewParams> {
   asio::awaitable<void> inject(InjectorContext& ctx) override {
     Child& child = running(ctx);
     pid_ = child.pid();
-    std::vector<pid_t> group = processes_in_group(child.pgid());
-    if (group.empty()) group = {pid_};
-    for (pid_t p : group)
-      if (const std::string why = process_refusal(p); !why.empty())
-        throw FaultError(fmt::format("the clock of service '{}' cannot be skewed: {}", target_, why));
+    co_await check_processes(ctx, child.pgid());
     // Watched from before the write: an open of the control file after it
     // is a process of the service asking libfaketime for the time.
     UniqueFd watch(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
@@ -236,6 +236,32 @@ class ClockSkew final : public ServiceInjector<ClockSkewParams> {
   }
 
  private:
+  /// Checks every process of the group (process_refusal). A process caught
+  /// between its exec and the dynamic loader's mapping of the preload (a
+  /// shell's short-lived command) has no libfaketime yet: one that still
+  /// lacks it after kRecheck rounds, and still runs, fails the injection.
+  asio::awaitable<void> check_processes(InjectorContext& ctx, pid_t pgid) {
+    std::vector<pid_t> suspects = processes_in_group(pgid);
+    if (suspects.empty()) suspects = {pid_};
+    asio::steady_timer timer(ctx.ex);
+    std::string why;
+    for (int round = 0; round < kRecheck && !suspects.empty(); ++round) {
+      if (round > 0) {
+        timer.expires_after(kRecheckPause);
+        co_await timer.async_wait(asio::use_awaitable);
+      }
+      std::vector<pid_t> left;
+      for (pid_t p : suspects)
+        if (std::string w = process_refusal(p); !w.empty()) {
+          left.push_back(p);
+          why = std::move(w);
+        }
+      suspects = std::move(left);
+    }
+    if (!suspects.empty())
+      throw FaultError(fmt::format("the clock of service '{}' cannot be skewed: {}", target_, why));
+  }
+
   /// Waits until a process opens the control file (an inotify IN_OPEN
   /// naming it in its directory) or kConsultDeadline passes.
   asio::awaitable<bool> consulted(InjectorContext& ctx, int fd) {

@@ -51,6 +51,10 @@ struct SkewFixture {
     clone = std::make_unique<Clone>(io.get_executor(), clock, scenario, dir);
     arm_clock_skew(*clone, scenario, dir);
     run_sync(io, clone->start(stop));
+    // No ready probe: let the service's first processes finish starting, as
+    // libfaketime reads the control file while it initialises in each (an
+    // open that must not be taken for the fault's effect).
+    std::this_thread::sleep_for(500ms);
   }
   ~SkewFixture() {
     run_sync(io, clone->stop());
@@ -135,6 +139,7 @@ TEST_CASE("clock.skew: a service whose process dropped the preload fails the inj
     run_sync(fx.io, inj->inject(ctx));
     FAIL("the injection should have failed");
   } catch (const FaultError& e) {
+    INFO(e.what());
     CHECK(std::string(e.what()).find("has no libfaketime loaded") != std::string::npos);
   }
   run_sync(fx.io, inj->revert(ctx));
@@ -154,6 +159,7 @@ TEST_CASE("clock.skew: a service whose processes lost the control file's name fa
     run_sync(fx.io, inj->inject(ctx));
     FAIL("the injection should have failed");
   } catch (const FaultError& e) {
+    INFO(e.what());
     CHECK(std::string(e.what()).find("none of its processes read its control file") != std::string::npos);
   }
   run_sync(fx.io, inj->revert(ctx));

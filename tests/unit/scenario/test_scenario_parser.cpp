@@ -558,14 +558,14 @@ TEST_CASE("parser: a key of another kind says which kinds accept it") {
         "'signal' does not apply to a process.pause fault (only process.kill faults accept it)");
   CHECK(diag(fault("exec", "apply = \"true\"\ntarget = \"a\"\n"), "'target'").message ==
         "'target' does not apply to an exec fault (only process.kill, process.pause, process.restart, net.latency, "
-        "net.bandwidth, net.blackhole, net.reset, net.slow_close and net.slicer faults accept it)");
+        "net.bandwidth, net.blackhole, net.reset, net.slow_close, net.slicer and clock.skew faults accept it)");
   CHECK(diag(fault("net.partition", "isolate = \"a\"\nduration = \"1s\"\ntarget = \"a\"\n"), "'target'")
             .message.find("does not apply to a net.partition fault") != std::string::npos);
   CHECK(diag(fault("net.reset", "target = \"l\"\nduration = \"1s\"\nlatency = \"1s\"\n"), "'latency'").message ==
         "'latency' does not apply to a net.reset fault (only net.latency faults accept it)");
   CHECK(diag(fault("process.kill", "target = \"a\"\nduration = \"1s\"\n"), "'duration'").message ==
         "'duration' does not apply to a process.kill fault (only process.pause, exec, net.latency, net.bandwidth, "
-        "net.blackhole, net.reset, net.slow_close, net.slicer and net.partition faults accept it)");
+        "net.blackhole, net.reset, net.slow_close, net.slicer, net.partition and clock.skew faults accept it)");
   CHECK(diag(fault("process.restart", "target = \"a\"\nduration = \"1s\"\n"), "'duration'").message.find(
             "process.restart fault") != std::string::npos);
   CHECK(diag(fault("process.kill", "target = \"a\"\ntimeout = \"1s\"\n"), "'timeout'").message ==
@@ -606,7 +606,7 @@ kind = "disk.fill"
   CHECK(diag(ds, "unknown fault kind 'net.lateny'").hint == "did you mean 'net.latency'?");
   CHECK(diag(ds, "unknown fault kind 'disk.fill'").hint ==
         "known kinds: process.kill, process.pause, process.restart, exec, net.latency, net.bandwidth, net.blackhole, "
-        "net.reset, net.slow_close, net.slicer, net.partition");
+        "net.reset, net.slow_close, net.slicer, net.partition, clock.skew");
 }
 
 TEST_CASE("parser: signals by name, short name, lower case or number") {
