@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "os/faketime.hpp"
 #include "os/netns.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
@@ -202,6 +203,13 @@ CleanupReport cleanup_run(Ledger& l) {
   if (l.ssh_control_dir.starts_with("/tmp/flssh-")) {
     std::error_code ec;
     std::filesystem::remove_all(l.ssh_control_dir, ec);
+  }
+  // 2d. clock.skew's control files, now that no process of the run reads them.
+  if (!l.control_files.empty()) {
+    if (const std::string left = remove_faketime_controls(l.control_files); left.empty())
+      r.done.push_back(fmt::format("clock.skew: {} control file(s) removed", l.control_files.size()));
+    else
+      r.failed.push_back("clock.skew control files: " + left.substr(0, left.size() - 1));
   }
   // 3. The run's network, once nothing runs in it any more: every namespace
   // named after its tag (and with them veths, routes and nft tables).

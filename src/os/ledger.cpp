@@ -176,6 +176,11 @@ std::string ledger_to_json(const Ledger& l) {
     for (const auto& m : l.mounts) mounts.push_back(json::string(m));
     o["mounts"] = mounts;
   }
+  if (!l.control_files.empty()) {
+    json::array files;
+    for (const auto& f : l.control_files) files.push_back(json::string(f));
+    o["control_files"] = files;
+  }
   return json::serialize(o) + "\n";
 }
 
@@ -203,6 +208,8 @@ Ledger ledger_from_json(const std::string& text) {
   if (o.has("hosts")) l.hosts = json_strict::read_array<LedgerHost>(r, o, "hosts", host_of);
   if (o.has("ssh_control_dir")) l.ssh_control_dir = o.str("ssh_control_dir");
   if (o.has("mounts")) l.mounts = json_strict::read_strings(r, o, "mounts");  // disk.full (issue 19)
+  // Runs without clock.skew write none.
+  if (o.has("control_files")) l.control_files = json_strict::read_strings(r, o, "control_files");
   return l;
 }
 

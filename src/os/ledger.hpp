@@ -112,6 +112,10 @@ struct Ledger {
   /// before it is mounted; the watchdog and `cleanup` unmount them once the
   /// run's processes are gone. Empty = none.
   std::vector<std::string> mounts;
+  /// clock.skew's control files (run_dir/clock/SERVICE.faketime,
+  /// faketime.hpp), written before they are made; removed at the end of the
+  /// run, by the watchdog and by `cleanup`; empty = none.
+  std::vector<std::string> control_files;
 
   /// Whether the harness that wrote it is still running.
   bool harness_alive() const;

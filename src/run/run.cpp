@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "fault_injectors/clock_skew.hpp"
 #include "fault_injectors/host_partition.hpp"
 #include "fault_injectors/host_qdisc.hpp"
+#include "os/faketime.hpp"
 #include "os/fd_reserve.hpp"
 #include "os/procfs.hpp"
 #include "run/run_mounts.hpp"
@@ -140,6 +142,7 @@ void Run::start_network() {
 asio::awaitable<void> Run::start_clone() {
   phase(0, "starting the clone");
   log(fmt::format("starting {} service(s) in {}", s_.services.size(), run_dir_.string()));
+  arm_clock();
   try {
     // Run-owned filesystems (disk.full) under the services' directories first.
     mount_run_filesystems(s_, run_dir_, *ledger_, [this](const std::string& line) { log(line); });
@@ -150,10 +153,26 @@ asio::awaitable<void> Run::start_clone() {
     co_await clone_->start(stop_);
   } catch (const CloneError& e) {
     std::string msg = e.what();
+    msg += clock_skew_start_note(s_, e.service);
     if (!e.log_tail.empty()) msg += fmt::format("\n--- last lines of {} ---\n{}", clone_->log_path(e.service).string(), e.log_tail);
     throw Inconclusive(msg);
   }
   if (!stop_.requested()) log("clone ready");
+}
+
+void Run::arm_clock() {
+  const auto services = clock_skew_services(s_);
+  if (services.empty()) return;
+  // The control files go into the crash ledger before they are made.
+  for (const auto& name : services) ledger_->control_files.push_back(clock_control_path(run_dir_, name).string());
+  try {
+    ledger_note(save_ledger(*ledger_));
+    arm_clock_skew(*clone_, s_, run_dir_);
+  } catch (const std::exception& e) {
+    throw Inconclusive(fmt::format("clock.skew cannot be prepared (nothing was started): {}", e.what()));
+  }
+  log(fmt::format("clock.skew: libfaketime preloaded in {} service(s), control files in {}", services.size(),
+                  (run_dir_ / "clock").string()));
 }
 
 asio::awaitable<void> Run::shut_down() {
@@ -190,6 +209,9 @@ asio::awaitable<void> Run::shut_down() {
     rec_.left_behind.push_back(left);
     fail(Outcome::harness_error, left);
   }
+  if (!ledger_->control_files.empty())
+    if (const std::string left = remove_faketime_controls(ledger_->control_files); !left.empty())
+      rec_.left_behind.push_back("clock.skew control files: " + left.substr(0, left.size() - 1));
   links_.stop();
   stop_hosts();
   stop_network();

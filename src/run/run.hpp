@@ -175,6 +175,8 @@ class Run {
   /// full disk beyond the reserved space) is a warning and makes the run a
   /// harness error (exit 4), and the run, above all its revert, goes on.
   void save_progress();
+  /// clock.skew: the targeted services' control files (ledger first) and preload, before the clone starts.
+  void arm_clock();
   /// Warns of a ledger write that succeeded only in part (`note`), once per run.
   void ledger_note(const std::string& note);
 

@@ -67,8 +67,6 @@ class ParamReader {
   virtual std::optional<std::string> text(std::string_view key) = 0;
   /// An array of arrays of names.
   virtual std::optional<std::vector<std::vector<std::string>>> groups(std::string_view key) = 0;
-  /// A non-empty string, taken as written.
-  virtual std::optional<std::string> text(std::string_view key) = 0;
 };
 
 /// Sets `field` from a value that was read, leaves it at its default otherwise.

@@ -140,7 +140,6 @@ class TableParamReader final : public ParamReader {
   std::optional<std::vector<std::vector<std::string>>> groups(std::string_view key) override {
     return v_.groups(tb_, key);
   }
-  std::optional<std::string> text(std::string_view key) override { return v_.nonempty(tb_, key); }
 
  private:
   ValueReader& v_;

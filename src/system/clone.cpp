@@ -448,6 +448,16 @@ void Clone::on_started(std::function<void(const std::string& service, pid_t pid)
 
 int Clone::escaped() const { return impl_->escaped; }
 
+void Clone::set_env(const std::string& service, const std::map<std::string, std::string>& env) {
+  if (ServiceState* s = impl_->find(service))
+    for (const auto& [k, v] : env) s->spec.env[k] = v;
+}
+
+std::map<std::string, std::string> Clone::env(const std::string& service) const {
+  const ServiceState* s = impl_->find(service);
+  return s ? s->spec.env : std::map<std::string, std::string>{};
+}
+
 const std::vector<ServiceEvent>& Clone::events() const { return impl_->events; }
 
 fs::path Clone::log_path(const std::string& service) const { return impl_->run_dir / "logs" / (service + ".log"); }

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -81,6 +82,13 @@ class Clone {
   /// How many processes stop() had to kill outside their service's process
   /// group: descendants that left it (setsid, a daemon's double fork).
   int escaped() const;
+
+  /// Adds (or replaces) environment variables of a service faultline starts,
+  /// for every start from now on (clock.skew's preload, set before start()).
+  void set_env(const std::string& service, const std::map<std::string, std::string>& env);
+  /// The environment a service is started with on top of the inherited one
+  /// (its `env` and what set_env added); empty for an unknown name.
+  std::map<std::string, std::string> env(const std::string& service) const;
 
   /// Every event so far, in order.
   const std::vector<ServiceEvent>& events() const;

@@ -359,3 +359,49 @@ TEST_CASE("scenario etcd-prevote-partition: the isolated leader rejoins quietly 
     expect_verdict(rec, "verify", true, verify_step);
   }
 }
+
+// ---------------------------------------------------------------- expired certificate (clock.skew)
+
+TEST_CASE("scenario nginx-expired-cert: nginx's clock two days ahead makes its backend's certificate expired "
+          "(502) and it serves again at once after the step back; with nginx's default max_fails its servers "
+          "stay marked down in the future and rto fails (exit 1)") {
+  TempDir dir;
+  const std::string text = shipped("nginx-expired-cert");
+
+  SUBCASE("as shipped") {
+    const json::value rec = run_drill(dir, shipped_path("nginx-expired-cert"), "run", 0);
+    expect_verdict(rec, "ttd", true);
+    expect_verdict(rec, "rto", true);
+    expect_verdict(rec, "max_recurrence", true);
+    expect_verdict(rec, "verify", true, "the 502s were the expired certificate");
+    const auto& it = rec.at("iterations").at(0);
+    CHECK(it.at("impact").as_bool());
+    CHECK(it.at("recovered").as_bool());
+    // Recovered by the step back: within one probe interval of the revert,
+    // plus scheduling on a loaded machine (the next request verifies a
+    // valid certificate).
+    CHECK(ns(it.at("recovery_after_revert_ns")) <= 1000 * kMs);
+    int failures = 0;
+    for (const auto& s : samples(rec, "gateway"))
+      if (!s.as_array()[2].as_bool()) {
+        ++failures;
+        CHECK(s.as_array()[3].as_string() == "status 502");
+      }
+    CHECK(failures >= 5);  // 2 s of 502s at 100 ms
+  }
+
+  SUBCASE("counter-case: nginx's default passive health check (max_fails=1, fail_timeout=10s)") {
+    const fs::path file = dir / "default-max-fails.toml";
+    write_file(file, replaced(text, " max_fails=0;", ";", 2));
+    const json::value rec = run_drill(dir, file, "counter", 1);
+    expect_verdict(rec, "ttd", true);
+    expect_verdict(rec, "rto", false);
+    const auto& it = rec.at("iterations").at(0);
+    CHECK(it.at("impact").as_bool());
+    CHECK_FALSE(it.at("recovered").as_bool());
+    // Still failing at the end: "no live upstreams", 502.
+    const auto& all = samples(rec, "gateway");
+    REQUIRE_FALSE(all.empty());
+    CHECK_FALSE(all.back().as_array()[2].as_bool());
+  }
+}

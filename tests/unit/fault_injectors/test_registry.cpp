@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "fault_injectors/disk_full.hpp"
+#include "fault_injectors/clock_skew.hpp"
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/file_corrupt.hpp"
 #include "fault_injectors/injector.hpp"
@@ -44,6 +45,7 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
       spec.params = p;
     } else if (kind.name == "file.corrupt") spec.params = FileCorruptParams{};
     else if (kind.name == "disk.full") spec.params = DiskFullParams{};
+    } else if (kind.name == "clock.skew") spec.params = ClockSkewParams{"+1s", "", false};
     auto inj = make_injector(spec);
     REQUIRE(inj);
     INFO(kind.name);

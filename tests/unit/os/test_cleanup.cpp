@@ -168,5 +168,30 @@ TEST_CASE("cleanup: restores saved originals and removes fillers after the proce
   CHECK_FALSE(fs::exists(dir / "saved" / "event-0" / "a.aof"));  // dropped once restored
   if (root) CHECK_FALSE(is_mount_point(dir / "mnt"));
   CHECK(l.finished);
+}
+
+TEST_CASE("cleanup: clock.skew's control files and their directory are removed; already gone is fine") {
+  const fs::path dir = fs::temp_directory_path() / ("faultline-cleanup-clock-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "run" / "clock");
+  ::setenv("FAULTLINE_STATE_DIR", (dir / "state").c_str(), 1);
+  const fs::path control = dir / "run" / "clock" / "svc.faketime";
+  std::FILE* f = std::fopen(control.c_str(), "w");
+  REQUIRE(f);
+  std::fputs("+172800 x1\n", f);
+  std::fclose(f);
+  Ledger l;
+  l.run_id = "clock";
+  l.run_dir = (dir / "run").string();
+  l.harness_pid = 1;
+  l.control_files = {control.string(), (dir / "run" / "clock" / "gone.faketime").string()};
+  save_ledger(l);
+  CleanupReport r = cleanup_run(l);
+  CHECK(r.ok());
+  CHECK_FALSE(fs::exists(control));
+  CHECK_FALSE(fs::exists(dir / "run" / "clock"));
+  REQUIRE(r.done.size() == 1);
+  CHECK(r.done[0] == "clock.skew: 2 control file(s) removed");
+  CHECK(l.finished);
+  ::unsetenv("FAULTLINE_STATE_DIR");
   fs::remove_all(dir);
 }

@@ -193,3 +193,13 @@ TEST_CASE("ledger: a restore, a removal and the run's mounts round trip; a ledge
   CHECK(back.faults.at(5).undo.kind == Undo::Kind::remove);
   CHECK(back.mounts == std::vector<std::string>{"/run/x/services/redis"});
 }
+
+TEST_CASE("ledger: clock.skew's control files round trip; a ledger without them writes none") {
+  StateDir d;
+  Ledger l = sample(d.path);
+  CHECK(ledger_to_json(l).find("control_files") == std::string::npos);
+  l.control_files = {"/run/r1/clock/gateway.faketime", "/run/r1/clock/db.faketime"};
+  const Ledger back = ledger_from_json(ledger_to_json(l));
+  CHECK(back.control_files == l.control_files);
+  CHECK(ledger_to_json(back) == ledger_to_json(l));
+}

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "fault_injectors/disk_full.hpp"
+#include "fault_injectors/clock_skew.hpp"
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/file_corrupt.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
@@ -162,7 +163,7 @@ TEST_CASE("catalog: the kinds") {
   CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
                                            "net.slicer", "net.partition", "net.corrupt", "http.abort", "http.delay",
-                                           "http.replace", "file.corrupt", "disk.full"});
+                                           "http.replace", "file.corrupt", "disk.full", "clock.skew"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
@@ -337,6 +338,11 @@ mode = "delete"
 kind = "disk.full"
 target = "a"
 size = "1MiB"
+[[fault]]
+kind = "clock.skew"
+target = "a"
+duration = "1s"
+offset = "+1s"
 [[setup]]
 command = "true"
 [[recovery]]
@@ -371,6 +377,7 @@ read = "true"
   const auto& ncorrupt = s.faults.at(10).params.get<CorruptParams>();
   const auto& corrupt = s.faults.at(11).params.get<FileCorruptParams>();
   const auto& full = s.faults.at(12).params.get<DiskFullParams>();
+  const auto& skew = s.faults.at(13).params.get<ClockSkewParams>();
   auto dir = [](NetDirection v) {
     return std::string(v == NetDirection::both ? "both" : v == NetDirection::upstream ? "upstream" : "downstream");
   };
@@ -435,6 +442,7 @@ read = "true"
         {"toxicity", p(ncorrupt.toxicity)}}},
       {"fault file.corrupt", {{"offset", std::to_string(corrupt.offset)}, {"permanent", b(corrupt.permanent)}}},
       {"fault disk.full", {{"level", full.level}}},
+      {"fault clock.skew", {{"freeze", b(skew.freeze)}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
       {"[[recovery]]",
@@ -463,7 +471,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 70);
+  CHECK(compared == 71);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
