@@ -60,7 +60,7 @@ struct SkewFixture {
     run_sync(io, clone->stop());
     fs::remove_all(dir);
   }
-  InjectorContext context() { return InjectorContext{io.get_executor(), *clone, stop, {{"iteration", "1"}}}; }
+  InjectorContext context() { return InjectorContext{io.get_executor(), *clone, stop, {{"iteration", "1"}}, {}, {}, {}, {}, {}, {}, {}}; }
 
   /// Waits (up to 5 s) until the service's `date` shows a time within 2 s of
   /// real time + `offset`; returns whether it did.

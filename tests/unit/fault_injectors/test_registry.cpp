@@ -45,7 +45,7 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
       spec.params = p;
     } else if (kind.name == "file.corrupt") spec.params = FileCorruptParams{};
     else if (kind.name == "disk.full") spec.params = DiskFullParams{};
-    } else if (kind.name == "clock.skew") spec.params = ClockSkewParams{"+1s", "", false};
+    else if (kind.name == "clock.skew") spec.params = ClockSkewParams{"+1s", "", false};
     auto inj = make_injector(spec);
     REQUIRE(inj);
     INFO(kind.name);
