@@ -129,6 +129,15 @@ json::object kinded(const std::vector<KeySpec>& common, const std::vector<KindSp
                     const std::set<std::string>& skip = {}) {
   json::object out = table(common, skip);
   json::object& props = out["properties"].as_object();
+  // A key two kinds give different types (net.slicer's `size` is a number
+  // of bytes, disk.full's a size with a unit) is typed in each kind's `then`.
+  std::map<std::string, json::object> first_type;
+  std::set<std::string> mixed;
+  for (const auto& k : kinds)
+    for (const auto& key : k.keys) {
+      const json::object t = type_schema(key.type);
+      if (auto [it, fresh] = first_type.emplace(key.key, t); !fresh && it->second != t) mixed.insert(key.key);
+    }
   json::array kind_names;
   json::array by_kind;
   for (const auto& k : kinds) {
@@ -138,10 +147,17 @@ json::object kinded(const std::vector<KeySpec>& common, const std::vector<KindSp
     for (const auto& c : common)
       if (!skip.count(c.key)) allowed.push_back(json::value(c.key));
     for (const auto& v : names_of(k.keys)) allowed.push_back(v);
+    json::object then{{"propertyNames", json::object{{"enum", std::move(allowed)}}}};
+    json::object own;
+    for (const auto& key : k.keys)
+      if (mixed.count(key.key)) own[key.key] = key_schema(key);
+    if (!own.empty()) then["properties"] = std::move(own);
     by_kind.push_back(json::object{{"if", json::object{{"properties", json::object{{"kind", json::object{{"const", k.name}}}}},
                                                        {"required", json::array{"kind"}}}},
-                                   {"then", json::object{{"propertyNames", json::object{{"enum", std::move(allowed)}}}}}});
+                                   {"then", std::move(then)}});
   }
+  for (const auto& key : mixed)
+    props[key] = json::object{{"description", "its type depends on the kind (see each kind's keys)"}};
   props["kind"].as_object()["enum"] = std::move(kind_names);
   out["allOf"] = std::move(by_kind);
   return out;
