@@ -1,11 +1,10 @@
 // Fixed-rate probe scheduling on the scheduler's own thread (scheduler.hpp).
-// The probes of one thread kind and interval tick together: each such group
-// has one tick loop, one timer, that sleeps on an absolute deadline (origin +
+// Each probe has one tick loop that sleeps on an absolute deadline (origin +
 // start + k * interval, never a relative sleep), so neither probe duration
-// nor wake-up latency accumulates into drift. A tick spawns each member's
-// execution as its own coroutine and goes straight back to sleep; a member
-// whose previous execution is still running skips the tick, counted as an
-// overrun.
+// nor wake-up latency accumulates into drift. A tick spawns the execution as
+// its own coroutine and goes straight back to sleep; a tick that finds the
+// previous execution of the same probe still running is skipped and counted
+// as an overrun.
 //
 // Who touches what: the tick loops, tick timers, executions and stall list of
 // tcp/http probes live on the probe thread; those of exec probes on the exec
@@ -85,10 +84,8 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   std::mutex mu;
   std::vector<Delivery> queue;  ///< under mu
 
-  std::vector<std::vector<std::size_t>> groups;  ///< probes ticking together (tick_groups), set at construction
-
-  // The thread of the group's kind only (read by main after the threads were joined).
-  std::vector<asio::steady_timer*> tick_timers;  ///< one per group
+  // The thread of the probe's kind only (read by main after the threads were joined).
+  std::vector<asio::steady_timer*> tick_timers;
   std::vector<HarnessStall> stalls;       ///< the probe thread's
   std::vector<HarnessStall> exec_stalls;  ///< the exec thread's
 
@@ -97,11 +94,9 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   std::vector<LatenessHistogram> lateness;
   SampleCompactor compactor;  ///< folds the series as samples arrive (sample_compactor.hpp)
   SampleCallback callback;
-  std::vector<Delivery> batch;  ///< the samples being recorded (flush), traded with `queue`
   asio::steady_timer drained;  ///< cancelled when every thread is done
   asio::steady_timer pump;     ///< paces the delivery of queued samples (pump_loop)
   int threads_running = 0;     ///< threads started and not yet done
-  bool owner_gone = false;     ///< the ProbeScheduler was destroyed (a drain() still pending must not touch it)
 
   Impl(asio::any_io_executor e, asio::io_context::executor_type pe, asio::io_context::executor_type ee,
        const RunClock& c, std::vector<ProbeSpec> p)
@@ -109,7 +104,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
         busy(new std::atomic<bool>[probes.size()]),
         skipped(new std::atomic<std::uint64_t>[probes.size()]),
         scheduled(new std::atomic<std::uint64_t>[probes.size()]),
-        lateness(probes.size()), compactor(timeouts_of(probes)), drained(e),
+        tick_timers(probes.size(), nullptr), lateness(probes.size()), compactor(timeouts_of(probes)), drained(e),
         pump(e) {
     drained.expires_at(asio::steady_timer::time_point::max());
     for (std::size_t i = 0; i < probes.size(); ++i) {
@@ -123,8 +118,6 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       s.steady_state = probes[i].steady_state;
       series.push_back(std::move(s));
     }
-    groups = tick_groups();
-    tick_timers.assign(groups.size(), nullptr);
   }
 
   Nanos interval_of(std::size_t i) const {
@@ -138,32 +131,13 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   /// The executor probe i ticks and runs on.
   asio::io_context::executor_type ex_of(std::size_t i) const { return is_exec(i) ? exec_ex : probe_ex; }
 
-  /// The probes that tick together: one group per thread kind and interval,
-  /// in declaration order (they share `start`, so their ticks fall due at the
-  /// same instants).
-  std::vector<std::vector<std::size_t>> tick_groups() const {
-    std::vector<std::vector<std::size_t>> out;
-    for (std::size_t i = 0; i < probes.size(); ++i) {
-      auto same = std::find_if(out.begin(), out.end(), [&](const std::vector<std::size_t>& g) {
-        return is_exec(g.front()) == is_exec(i) && interval_of(g.front()) == interval_of(i);
-      });
-      if (same == out.end()) out.push_back({i});
-      else same->push_back(i);
-    }
-    return out;
-  }
-
-  /// Tick k of the probes of group `g` fires at start + k * interval, on the
-  /// thread of their kind (the exec thread spawns commands; the probe thread
-  /// never does). One timer serves the whole group: ten 1 kHz probes with one
-  /// timer each re-armed the thread's timerfd about once per probe per tick,
-  /// all due at the same instant (docs/benchmarks.md).
-  static asio::awaitable<void> tick_loop(std::shared_ptr<Impl> self, std::size_t g, Nanos start) {
-    const std::vector<std::size_t>& members = self->groups[g];
-    const Nanos interval = self->interval_of(members.front());
-    auto& stalls = self->is_exec(members.front()) ? self->exec_stalls : self->stalls;
+  /// Tick k of probe i fires at start + k * interval, on the thread of its
+  /// kind (the exec thread spawns commands; the probe thread never does).
+  static asio::awaitable<void> tick_loop(std::shared_ptr<Impl> self, std::size_t i, Nanos start) {
+    const Nanos interval = self->interval_of(i);
+    auto& stalls = self->is_exec(i) ? self->exec_stalls : self->stalls;
     asio::steady_timer timer(co_await asio::this_coro::executor);
-    self->tick_timers[g] = &timer;
+    self->tick_timers[i] = &timer;
     Nanos last_ran = self->clock.now();
     for (std::int64_t k = 0; !self->stopping;) {
       const Nanos tick = start + k * interval;
@@ -172,27 +146,24 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (self->stopping) break;  // ticks it had not reached yet were never scheduled
       const Nanos now = self->clock.now();
+      ++self->scheduled[i];
+      // The thread did not run for more than an interval past this tick.
+      if (now - tick > interval) add_stall(stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
+      if (self->busy[i]) {
+        ++self->skipped[i];
+      } else {
+        self->busy[i] = true;
+        self->launch(i, tick);
+      }
       // Ticks that went by while the thread was late are skipped, not fired
       // in a burst now; the latest one due is kept.
       const std::int64_t next = std::max<std::int64_t>(k + 1, (now - start) / interval);
-      const auto passed = static_cast<std::uint64_t>(next - k - 1);
-      for (const std::size_t i : members) {
-        ++self->scheduled[i];
-        // The thread did not run for more than an interval past this tick.
-        if (now - tick > interval) add_stall(stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
-        if (self->busy[i]) {
-          ++self->skipped[i];
-        } else {
-          self->busy[i] = true;
-          self->launch(i, tick);
-        }
-        self->scheduled[i] += passed;
-        self->skipped[i] += passed;
-      }
+      self->scheduled[i] += static_cast<std::uint64_t>(next - k - 1);
+      self->skipped[i] += static_cast<std::uint64_t>(next - k - 1);
       k = next;
       last_ran = self->clock.now();
     }
-    self->tick_timers[g] = nullptr;
+    self->tick_timers[i] = nullptr;
   }
 
   /// Starts one execution of probe i (on the thread its ticks run on).
@@ -245,18 +216,14 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     }
   }
 
-  /// Main: records every queued sample. The two vectors trade places and
-  /// keep their capacity, so the queue is not grown from nothing on the
-  /// probe thread and freed on main once a pump period (an allocation per
-  /// doubling, across threads, a thousand times a second).
+  /// Main: records every queued sample.
   void flush() {
-    batch.clear();
+    std::vector<Delivery> batch;
     {
       std::lock_guard lock(mu);
       batch.swap(queue);
     }
     for (auto& d : batch) record(std::move(d));
-    batch.clear();
     compactor.compact(series);
   }
 
@@ -294,8 +261,8 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     stopping = true;
     for (const bool exec : {false, true})
       asio::post(exec ? exec_ex : probe_ex, [self = shared_from_this(), exec] {
-        for (std::size_t g = 0; g < self->groups.size(); ++g)
-          if (self->is_exec(self->groups[g].front()) == exec && self->tick_timers[g]) self->tick_timers[g]->cancel();
+        for (std::size_t i = 0; i < self->probes.size(); ++i)
+          if (self->is_exec(i) == exec && self->tick_timers[i]) self->tick_timers[i]->cancel();
       });
   }
 };
@@ -313,21 +280,12 @@ ProbeScheduler::~ProbeScheduler() {
   thread_->exec_io.stop();
   thread_->join();
   thread_.reset();  // destroys the frames of the tick loops and executions (and their timers, sockets)
-  // Destroyed before drain() completed (an error path; a test whose
-  // assertion failed): the coroutines still waiting on the run's loop (the
-  // pump, a drain()) are woken to end rather than left for the loop's own
-  // destruction, which would destroy the Impl that owns their timers from
-  // inside those very timers' queue.
-  impl_->owner_gone = true;
-  impl_->threads_running = 0;
-  impl_->pump.cancel();
-  impl_->drained.cancel();
 }
 
 void ProbeScheduler::start(Nanos start) {
   if (thread_->joinable() || impl_->threads_running > 0 || impl_->stopping) return;
-  for (std::size_t g = 0; g < impl_->groups.size(); ++g)
-    asio::co_spawn(impl_->ex_of(impl_->groups[g].front()), Impl::tick_loop(impl_, g, start), asio::detached);
+  for (std::size_t i = 0; i < impl_->probes.size(); ++i)
+    asio::co_spawn(impl_->ex_of(i), Impl::tick_loop(impl_, i, start), asio::detached);
   // Each thread, once its io_context has run out of work, tells main.
   auto body = [self = impl_](asio::io_context& io) {
     io.run();
@@ -359,7 +317,6 @@ asio::awaitable<void> ProbeScheduler::drain() {
     boost::system::error_code ec;
     co_await self->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (self->owner_gone) co_return;  // the scheduler is gone: nothing to finish, `this` is not to be touched
   thread_->join();  // each has posted its last act
   self->finish();
 }
