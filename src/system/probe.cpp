@@ -6,7 +6,8 @@
 // rely on run_command's timeout, which kills the command's group. An HTTP
 // probe's connection is closed after the server closes it (awaited after the
 // sample has ended, one interval at most), as a prober reading to the end of
-// the stream does: the connection's TIME_WAIT stays with the server.
+// the stream does, and then with a reset, so that no TIME_WAIT is left on
+// either side (drain_then_close).
 // Failures of the probed system become failing outcomes with a short,
 // specific detail; nothing here throws for them.
 #include "scenario/text_match.hpp"
@@ -295,14 +296,37 @@ asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, 
 /// no wait on the reactor when the close is already there); only a close
 /// still to come is awaited. It runs after the sample has ended: no figure
 /// depends on it.
+///
+/// Once the server's close has been read, the probe's side is closed with
+/// a reset (SO_LINGER 0), as HAProxy's health checks do, so the connection
+/// leaves no TIME_WAIT on either host. A TIME_WAIT left with the server
+/// blocked later probes: at 1 kHz the kernel hands out the same client
+/// ports again within the TIME_WAIT's 60 s (it checks them only against
+/// this host's own connections, not against the server's side of them on
+/// loopback), and a SYN that lands on such a TIME_WAIT while the server
+/// does not listen is answered with a bare ACK, not a refusal: the connect
+/// waited for the kernel's retransmission, about 10 ms, so an outage's
+/// refused connects took 10-15 ms each, a probe at 1 ms skipped most of
+/// its ticks and transitions were seen that much later (docs/benchmarks.md).
+/// A server that has not closed within `bound` is closed on normally.
 asio::awaitable<void> drain_then_close(beast::tcp_stream stream, Nanos bound) {
   char sink[256];
+  // The server has closed: a reset ends the connection with no TIME_WAIT.
+  const auto close_after_server = [&stream] {
+    boost::system::error_code ignored;
+    stream.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    stream.close();
+  };
   if (stream.socket().non_blocking()) {  // never a blocking read on the probe thread
     for (;;) {
       boost::system::error_code ec;
       stream.socket().read_some(asio::buffer(sink), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-      if (ec) {  // end of stream (or an error): done without the reactor
+      if (ec == asio::error::eof) {  // done without the reactor
+        close_after_server();
+        co_return;
+      }
+      if (ec) {  // an error (a reset): nothing is left to linger
         stream.close();
         co_return;
       }
@@ -311,6 +335,10 @@ asio::awaitable<void> drain_then_close(beast::tcp_stream stream, Nanos bound) {
   stream.expires_after(std::chrono::duration_cast<SteadyClock::duration>(std::max(bound, Nanos(1'000'000))));
   for (;;) {
     const auto read = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (std::get<0>(read) == asio::error::eof) {
+      close_after_server();
+      co_return;
+    }
     if (std::get<0>(read)) break;
   }
   stream.close();
