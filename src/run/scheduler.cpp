@@ -97,6 +97,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   asio::steady_timer drained;  ///< cancelled when every thread is done
   asio::steady_timer pump;     ///< paces the delivery of queued samples (pump_loop)
   int threads_running = 0;     ///< threads started and not yet done
+  bool owner_gone = false;     ///< the ProbeScheduler was destroyed (a drain() still pending must not touch it)
 
   Impl(asio::any_io_executor e, asio::io_context::executor_type pe, asio::io_context::executor_type ee,
        const RunClock& c, std::vector<ProbeSpec> p)
@@ -239,7 +240,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
 
   /// Main: one thread ended; wakes drain() once none runs (every sample is then queued).
   void thread_ended() {
-    if (--threads_running > 0) return;
+    if (owner_gone || --threads_running > 0) return;
     drained.cancel();
     pump.cancel();
   }
@@ -280,6 +281,15 @@ ProbeScheduler::~ProbeScheduler() {
   thread_->exec_io.stop();
   thread_->join();
   thread_.reset();  // destroys the frames of the tick loops and executions (and their timers, sockets)
+  // Destroyed before drain() completed (an error path; a test whose
+  // assertion failed): the coroutines still waiting on the run's loop (the
+  // pump, a drain()) are woken to end rather than left for the loop's own
+  // destruction, which would destroy the Impl that owns their timers from
+  // inside those very timers' queue.
+  impl_->owner_gone = true;
+  impl_->threads_running = 0;
+  impl_->pump.cancel();
+  impl_->drained.cancel();
 }
 
 void ProbeScheduler::start(Nanos start) {
@@ -317,6 +327,7 @@ asio::awaitable<void> ProbeScheduler::drain() {
     boost::system::error_code ec;
     co_await self->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+  if (self->owner_gone) co_return;  // the scheduler is gone: nothing to finish, `this` is not to be touched
   thread_->join();  // each has posted its last act
   self->finish();
 }

@@ -32,6 +32,10 @@ using asio::ip::tcp;
 
 namespace {
 
+/// Runs `aw` on `io` to completion (30 s at most). On a time-out the
+/// coroutine is left pending and the test fails: the scheduler's destructor
+/// then ends what still waits on `io` (see the test "destroyed before drain"),
+/// so a failed assertion fails cleanly instead of crashing the run.
 template <typename T>
 T run_sync(asio::io_context& io, asio::awaitable<T> aw) {
   auto fut = asio::co_spawn(io, std::move(aw), asio::use_future);
@@ -397,4 +401,43 @@ TEST_CASE("scheduler: exec probes keep ticking and spawning while the run's even
   CHECK(s.samples.size() + s.overruns == s.scheduled);
   if (!on_time(sched, {"exec"})) return;
   CHECK(in_block >= 3);  // of 10 ticks in the block (none while exec probes ran on the loop)
+}
+
+TEST_CASE("scheduler: destroyed before drain (a failed assertion), it leaves nothing on the loop that touches it") {
+  // A test whose assertion fails inside run_sync unwinds with the scheduler
+  // started and not drained: its pump and a drain() still wait on the
+  // loop, which outlives it. Destroying it must end them, whether the loop
+  // runs again (they complete without touching it) or is destroyed with
+  // them pending.
+  asio::io_context io;
+  Listener listener(io);
+  RunClock clock;
+  bool drain_returned = false;
+  {
+    ProbeScheduler sched(io.get_executor(), clock,
+                         {tcp_probe("a", listener.port(), 1ms), tcp_probe("b", listener.port(), 1ms),
+                          sh_probe("exec", "exit 0", 10ms, 1s)});
+    sched.start(clock.now());
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      co_await sched.drain();  // never reached the end: the scheduler is destroyed first
+      drain_returned = true;
+    }, asio::detached);
+    // Until samples flow (seconds at most on a loaded machine): the pump and the drain are waiting.
+    const auto give_up = SteadyClock::now() + 10s;
+    while (sched.series()[0].samples.empty() && SteadyClock::now() < give_up) io.run_one_for(10ms);
+    CHECK_FALSE(sched.series()[0].samples.empty());
+    CHECK_FALSE(drain_returned);
+  }
+  io.restart();
+  io.run_for(20ms);  // what was pending completes without touching the dead scheduler
+  CHECK(drain_returned);
+  // And with the loop destroyed while they wait:
+  auto io2 = std::make_unique<asio::io_context>();
+  {
+    ProbeScheduler sched(io2->get_executor(), clock, {tcp_probe("a", listener.port(), 1ms)});
+    sched.start(clock.now());
+    asio::co_spawn(*io2, [&]() -> asio::awaitable<void> { co_await sched.drain(); }, asio::detached);
+    io2->run_for(20ms);
+  }
+  io2.reset();
 }
