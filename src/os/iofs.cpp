@@ -340,8 +340,9 @@ std::unique_ptr<IoFs> IoFs::mount(const fs::path& dir) {
     fuse_destroy(m.fuse);
     m.fuse = nullptr;
     ::close(m.base);
-    throw std::runtime_error(fmt::format("cannot mount a FUSE filesystem at {} ({})",
-                                         dir.string(), iofs_unavailable()));
+    const std::string why = iofs_unavailable();
+    throw std::runtime_error(fmt::format("cannot mount a FUSE filesystem at {}{}", dir.string(),
+                                         why.empty() ? "" : ": " + why));
   }
   // The serving thread (and the workers it starts) take no signals: the
   // run's signal handling stays the main thread's.
