@@ -24,8 +24,14 @@ void mount_run_tmpfs(const fs::path& dir, std::int64_t size) {
 bool is_mount_point(const fs::path& dir) {
   // /proc/self/mountinfo's fifth field is the mount point (spaces escaped
   // as \040): exact, and right for a bind mount of the same device too.
+  // The parent canonical, not the mount point: a FUSE mount whose server
+  // died answers every stat with ENOTCONN, and must still be found.
   std::error_code ec;
-  const fs::path canonical = fs::weakly_canonical(dir, ec);
+  fs::path clean = dir.lexically_normal();
+  if (!clean.has_filename() && clean != clean.root_path()) clean = clean.parent_path();
+  const fs::path canonical = clean.has_filename()
+                                 ? fs::weakly_canonical(clean.parent_path(), ec) / clean.filename()
+                                 : fs::weakly_canonical(clean, ec);
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
   while (std::getline(in, line)) {

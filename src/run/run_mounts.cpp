@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <set>
 
+#include "fault_injectors/file_io.hpp"
 #include "fault_injectors/injector.hpp"
+#include "os/iofs.hpp"
 #include "os/run_mount.hpp"
 #include "scenario/byte_size.hpp"
 
@@ -30,6 +32,21 @@ void mount_run_filesystems(const Scenario& s, const fs::path& run_dir, Ledger& l
     log(fmt::format("service '{}': its directory {} is a tmpfs of {} (for fault '{}')", f.target,
                     dir.string(), format_size(size), f.name));
   }
+  // Then the passthrough filesystems (file.io), over any tmpfs: their
+  // operations reach the tmpfs underneath.
+  std::set<std::string> served;
+  for (const FaultSpec& f : s.faults) {
+    if (!f.params.holds<FileIoParams>() || served.contains(f.target)) continue;
+    const fs::path dir = run_dir / "services" / f.target;
+    fs::create_directories(dir);
+    ledger.mounts.push_back(dir.string());
+    save_ledger(ledger);
+    serve_iofs(dir);
+    served.insert(f.target);
+    log(fmt::format("service '{}': its directory {} is served through a FUSE passthrough "
+                    "filesystem (for fault '{}')",
+                    f.target, dir.string(), f.name));
+  }
 }
 
 std::vector<std::string> unmount_run_filesystems(Ledger& ledger) {
@@ -40,6 +57,7 @@ std::vector<std::string> unmount_run_filesystems(Ledger& ledger) {
       left.push_back(fmt::format("mount {}: {}", dir, why));
       break;  // kept in the ledger for the watchdog and cleanup
     }
+    stop_iofs(dir);  // a passthrough's serving thread, once its mount is gone
     ledger.mounts.pop_back();
     try {
       save_ledger(ledger, Durability::crash_safe);

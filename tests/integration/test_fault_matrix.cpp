@@ -22,7 +22,7 @@
 // tables (found by the run's tag, as `faultline cleanup` finds them); for
 // the data faults (issue 19), a damaged file that is not its original again
 // byte for byte, a saved copy left in the run directory, and a mount of the
-// run's.
+// run's (a tmpfs, or file.io's FUSE passthrough, found by its source too).
 //
 // Namespace kinds (network = "namespaces": nft partition, tbf, netem) run
 // the same cells on a scenario of their own: a Redis server on a host of its
@@ -38,6 +38,7 @@
 // is printed, in the form docs/reliability.md shows.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -102,6 +103,12 @@ bits = 64
 command = "head -c 65536 /dev/urandom > {run.dir}/services/app/data.bin && cp {run.dir}/services/app/data.bin {mark}.orig")"},
     {"disk.full", R"(target = "app"
 size = "1MiB")"},
+    // The app's directory served through the run's FUSE passthrough: the
+    // rule fails the opening of one name with EIO.
+    {"file.io", R"(target = "app"
+path = "matrix-check"
+ops = "open"
+errno = "EIO")"},
     // The link is protocol = "http" for these (matrix_scenario.hpp).
     {"http.abort", R"(target = "front"
 status = 503)"},
@@ -280,6 +287,17 @@ const std::vector<LeftoverCheck> kLeftoverChecks = {
          if (line.find(" " + f.run_dir.string() + "/") != std::string::npos) out += line + " ";
        return out;
      }},
+    // file.io: no FUSE mount of the run's anywhere (its source names the
+    // directory it serves, wherever it was moved to). Its server is a thread
+    // of the harness, gone with it in every cell.
+    {"fuse mount",
+     [](const RunFacts& f) {
+       std::istringstream in(read_file("/proc/self/mountinfo"));
+       std::string line, out;
+       while (std::getline(in, line))
+         if (line.find(" faultline-iofs:" + f.run_dir.string() + "/") != std::string::npos) out += line + " ";
+       return out;
+     }},
     // clock.skew: its control files (run_dir/clock/) and any process still
     // running with the run's preload (its environment names a control file).
     {"clock control file",
@@ -416,6 +434,13 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
   const fs::path app_data = f.run_dir / "services" / "app" / "data.bin";
   if (k.kind == "file.corrupt" && moment != "revert" && read_file(app_data) == read_file(f.mark.string() + ".orig"))
     return fail("file.corrupt did not change the file");
+  if (k.kind == "file.io" && moment != "revert") {
+    const fs::path check = f.run_dir / "services" / "app" / "matrix-check";
+    const int fd = ::open(check.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    const int e = errno;
+    if (fd >= 0) ::close(fd);
+    if (fd >= 0 || e != EIO) return fail("file.io did not fail the open with EIO");
+  }
   struct statvfs space {};
   if (k.kind == "disk.full" && moment != "revert" &&
       (::statvfs((f.run_dir / "services" / "app").c_str(), &space) != 0 || space.f_bavail != 0))

@@ -2,6 +2,7 @@
 
 #include "fault_injectors/disk_full.hpp"
 #include "fault_injectors/clock_skew.hpp"
+#include "fault_injectors/file_io.hpp"
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/file_corrupt.hpp"
 #include "fault_injectors/injector.hpp"
@@ -46,6 +47,7 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
     } else if (kind.name == "file.corrupt") spec.params = FileCorruptParams{};
     else if (kind.name == "disk.full") spec.params = DiskFullParams{};
     else if (kind.name == "clock.skew") spec.params = ClockSkewParams{"+1s", "", false};
+    else if (kind.name == "file.io") spec.params = FileIoParams{};
     auto inj = make_injector(spec);
     REQUIRE(inj);
     INFO(kind.name);

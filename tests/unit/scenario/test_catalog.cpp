@@ -13,6 +13,7 @@
 
 #include "fault_injectors/disk_full.hpp"
 #include "fault_injectors/clock_skew.hpp"
+#include "fault_injectors/file_io.hpp"
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/file_corrupt.hpp"
 #include "fault_injectors/net_bandwidth.hpp"
@@ -163,7 +164,8 @@ TEST_CASE("catalog: the kinds") {
   CHECK(faults == std::vector<std::string>{"process.kill", "process.pause", "process.restart", "exec", "net.latency",
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
                                            "net.slicer", "net.partition", "net.corrupt", "http.abort", "http.delay",
-                                           "http.replace", "file.corrupt", "disk.full", "clock.skew"});
+                                           "http.replace", "file.corrupt", "disk.full", "clock.skew",
+                                           "file.io"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});
@@ -208,7 +210,8 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
     text += "\n[[fault]]\n" +
             lines(fault_common_keys(), skip, {{"name", "\"f-" + kind.name + "\""}, {"kind", "\"" + kind.name + "\""}}) +
             lines(kind.keys, {}, kind.name == "file.corrupt" ? std::map<std::string, std::string>{{"mode", "\"flip\""}}
-                                 : std::map<std::string, std::string>{{"status", "503"}, {"hold", "\"response\""}, {"set_header", "\"A: b\""}});
+                                 : std::map<std::string, std::string>{{"status", "503"}, {"hold", "\"response\""}, {"set_header", "\"A: b\""},
+                                                                       {"errno", "\"EIO\""}});
   }
   text += "\n[[setup]]\n" + lines(step_keys(), {});
   text += "\n[[verify]]\n" + lines(step_keys(), {});
@@ -343,6 +346,11 @@ kind = "clock.skew"
 target = "a"
 duration = "1s"
 offset = "+1s"
+[[fault]]
+kind = "file.io"
+target = "a"
+duration = "1s"
+errno = "EIO"
 [[setup]]
 command = "true"
 [[recovery]]
@@ -378,6 +386,7 @@ read = "true"
   const auto& corrupt = s.faults.at(11).params.get<FileCorruptParams>();
   const auto& full = s.faults.at(12).params.get<DiskFullParams>();
   const auto& skew = s.faults.at(13).params.get<ClockSkewParams>();
+  const auto& io = s.faults.at(14).params.get<FileIoParams>();
   auto dir = [](NetDirection v) {
     return std::string(v == NetDirection::both ? "both" : v == NetDirection::upstream ? "upstream" : "downstream");
   };
@@ -443,6 +452,7 @@ read = "true"
       {"fault file.corrupt", {{"offset", std::to_string(corrupt.offset)}, {"permanent", b(corrupt.permanent)}}},
       {"fault disk.full", {{"level", full.level}}},
       {"fault clock.skew", {{"freeze", b(skew.freeze)}}},
+      {"fault file.io", {{"path", io.rule.path}, {"ops", io.ops}, {"probability", p(io.rule.probability)}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
       {"[[recovery]]",
@@ -471,7 +481,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 71);
+  CHECK(compared == 74);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
