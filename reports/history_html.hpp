@@ -12,7 +12,10 @@
 // A pure function of the rows, tested by parsing its output.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "history/run_row.hpp"
@@ -20,7 +23,17 @@
 
 namespace faultline {
 
+/// Takes rendered text piece by piece (stdout, a string).
+using TextSink = std::function<void(std::string_view)>;
+
+/// How much text a renderer gathers before handing it to its sink.
+inline constexpr std::size_t kTextChunk = 64 * 1024;
+
 /// The page for `rows` (oldest first) and, with `checked`, the findings.
 std::string render_history_html(const std::vector<RunRow>& rows, const std::vector<Finding>& findings, bool checked);
+
+/// The same page, handed to `sink` in pieces of about kTextChunk bytes.
+void render_history_html_to(const TextSink& sink, const std::vector<RunRow>& rows, const std::vector<Finding>& findings,
+                            bool checked);
 
 }  // namespace faultline

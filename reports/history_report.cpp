@@ -69,8 +69,18 @@ std::string markdown(const std::vector<RunRow>& rows, const std::vector<Finding>
 /// cost more than reading the store).
 class JsonOut {
  public:
-  explicit JsonOut(std::size_t reserve) { out_.reserve(reserve); }
-  std::string take() { return std::move(out_); }
+  /// Hands what it wrote to `sink` in chunks (flush()) and at the end (done()).
+  explicit JsonOut(const TextSink& sink) : sink_(sink) { out_.reserve(kTextChunk + 4096); }
+  /// Between values: hands the text on once it holds a chunk.
+  void flush() {
+    if (out_.size() < kTextChunk) return;
+    sink_(out_);
+    out_.clear();
+  }
+  void done() {
+    sink_(out_);
+    out_.clear();
+  }
   void open(char c) { out_ += c, first_ = true; }
   void close(char c) { out_ += c, first_ = false; }
   /// The key of the next member (after a comma when needed).
@@ -87,7 +97,13 @@ class JsonOut {
   }
   void str(std::string_view v) {
     out_ += '"';
-    for (const char c : v) {
+    // The stretches that need no escape are appended whole.
+    std::size_t plain = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const char c = v[i];
+      if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
+      out_.append(v.data() + plain, i - plain);
+      plain = i + 1;
       switch (c) {
         case '"': out_ += "\\\""; break;
         case '\\': out_ += "\\\\"; break;
@@ -95,12 +111,10 @@ class JsonOut {
         case '\r': out_ += "\\r"; break;
         case '\t': out_ += "\\t"; break;
         default:
-          if (static_cast<unsigned char>(c) < 0x20)
-            fmt::format_to(std::back_inserter(out_), "\\u{:04x}", static_cast<int>(c));
-          else
-            out_ += c;
+          fmt::format_to(std::back_inserter(out_), "\\u{:04x}", static_cast<int>(c));
       }
     }
+    out_.append(v.data() + plain, v.size() - plain);
     out_ += '"';
     first_ = false;
   }
@@ -116,11 +130,13 @@ class JsonOut {
     if (out_.find_first_of(".eE", at) == std::string::npos) out_ += ".0";
     first_ = false;
   }
+  void raw(char c) { out_ += c; }
   void null() { out_ += "null", first_ = false; }
   void boolean(bool v) { out_ += v ? "true" : "false", first_ = false; }
   void nanos(const std::optional<Nanos>& v) { v ? num(v->count()) : null(); }
 
  private:
+  const TextSink& sink_;
   std::string out_;
   bool first_ = true;
 };
@@ -161,6 +177,7 @@ void run_json(JsonOut& j, const RunRow& r) {
     j.key("passed").boolean(v.passed);
     text_member(j, "measured", v.measured);
     text_member(j, "limit", v.limit);
+    if (v.inconclusive) j.key("inconclusive").boolean(true);  // written only when set, as in the run record
     j.close('}');
   }
   j.close(']');
@@ -187,11 +204,15 @@ void run_json(JsonOut& j, const RunRow& r) {
   j.close('}');
 }
 
-std::string to_json(const std::vector<RunRow>& rows, const std::vector<Finding>& findings, bool checked) {
-  JsonOut j(rows.size() * 1200 + 256);
+void to_json(const TextSink& sink, const std::vector<RunRow>& rows, const std::vector<Finding>& findings,
+             bool checked) {
+  JsonOut j(sink);
   j.open('{');
   j.key("runs").open('[');
-  for (const auto& r : rows) run_json(j, r);
+  for (const auto& r : rows) {
+    run_json(j, r);
+    j.flush();
+  }
   j.close(']');
   if (checked) {
     j.key("findings").open('[');
@@ -208,8 +229,16 @@ std::string to_json(const std::vector<RunRow>& rows, const std::vector<Finding>&
     j.close(']');
   }
   j.close('}');
-  std::string out = j.take();
-  out += '\n';
+  j.raw('\n');
+  j.done();
+}
+
+std::string console(const std::vector<RunRow>& rows, const std::vector<Finding>& findings, bool checked) {
+  std::string out = rows.empty() ? "no runs in the history match\n" : console_table(rows);
+  if (checked) {
+    out += findings.empty() ? "\nno regression, recurrence or flaky scenario found\n" : "\n";
+    for (const auto& f : findings) out += fmt::format("{}: {}\n", f.kind, f.text);
+  }
   return out;
 }
 
@@ -229,18 +258,19 @@ HistoryFormat history_format_from(const std::string& name) {
 
 std::string render_history(const std::vector<RunRow>& rows, const std::vector<Finding>& findings, bool checked,
                            HistoryFormat format) {
+  std::string text;
+  render_history_to([&](std::string_view piece) { text.append(piece); }, rows, findings, checked, format);
+  return text;
+}
+
+void render_history_to(const TextSink& sink, const std::vector<RunRow>& rows, const std::vector<Finding>& findings,
+                       bool checked, HistoryFormat format) {
   switch (format) {
-    case HistoryFormat::markdown: return markdown(rows, findings, checked);
-    case HistoryFormat::json: return to_json(rows, findings, checked);
-    case HistoryFormat::html: return render_history_html(rows, findings, checked);
-    case HistoryFormat::console: break;
+    case HistoryFormat::markdown: return sink(markdown(rows, findings, checked));
+    case HistoryFormat::json: return to_json(sink, rows, findings, checked);
+    case HistoryFormat::html: return render_history_html_to(sink, rows, findings, checked);
+    case HistoryFormat::console: return sink(console(rows, findings, checked));
   }
-  std::string out = rows.empty() ? "no runs in the history match\n" : console_table(rows);
-  if (checked) {
-    out += findings.empty() ? "\nno regression, recurrence or flaky scenario found\n" : "\n";
-    for (const auto& f : findings) out += fmt::format("{}: {}\n", f.kind, f.text);
-  }
-  return out;
 }
 
 }  // namespace faultline

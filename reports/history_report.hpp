@@ -9,6 +9,7 @@
 
 #include "history/run_row.hpp"
 #include "history/trend_check.hpp"
+#include "reports/history_html.hpp"
 
 namespace faultline {
 
@@ -24,5 +25,11 @@ HistoryFormat history_format_from(const std::string& name);
 /// The table of `rows` (oldest first) and, with `checked`, the findings.
 std::string render_history(const std::vector<RunRow>& rows, const std::vector<Finding>& findings, bool checked,
                            HistoryFormat format);
+
+/// The same text, handed to `sink` piece by piece as it is written (JSON and
+/// HTML in pieces of about 64 KiB, the others whole): over 10,000 runs the
+/// whole document is never held at once.
+void render_history_to(const TextSink& sink, const std::vector<RunRow>& rows, const std::vector<Finding>& findings,
+                       bool checked, HistoryFormat format);
 
 }  // namespace faultline

@@ -1,8 +1,10 @@
 // The history on the command line (see history_cmd.hpp).
 #include "cli/history_cmd.hpp"
 
+#include <cstdio>
 #include <fmt/format.h>
 #include <system_error>
+#include <unordered_map>
 
 #include "history/history_where.hpp"
 #include "history/run_row.hpp"
@@ -68,10 +70,20 @@ std::unique_ptr<HistoryStore> open_to_read(const char* command, const std::strin
 }
 
 /// Drops the record path of rows whose record is gone: the page links only what is there.
+/// Records lie in a run directory of a runs directory (runs/RUN_ID/run.json):
+/// when that runs directory is gone, every record in it is, told by one look
+/// instead of one per run.
 void drop_missing_records(std::vector<RunRow>& rows) {
+  std::unordered_map<std::string, bool> runs_dirs;  // exists?
   for (auto& r : rows) {
+    if (r.record_path.empty()) continue;
     std::error_code ec;
-    if (!r.record_path.empty() && !std::filesystem::exists(r.record_path, ec)) r.record_path.clear();
+    const std::filesystem::path path(r.record_path);
+    const std::string runs_dir = path.parent_path().parent_path().string();
+    auto known = runs_dirs.find(runs_dir);
+    if (known == runs_dirs.end()) known = runs_dirs.emplace(runs_dir, std::filesystem::exists(runs_dir, ec)).first;
+    if (runs_dir.empty()) known->second = true;  // a relative path: looked at itself
+    if (!known->second || !std::filesystem::exists(path, ec)) r.record_path.clear();
   }
 }
 
@@ -113,7 +125,9 @@ int cmd_history() {
   std::vector<RunRow> rows;
   std::vector<Finding> findings;
   try {
-    HistoryQuery q{a.scenario, a.label, a.since, a.check ? 0 : a.last};
+    const HistoryFormat format = history_format_from(a.format);
+    // Verdicts and iterations are read only where they are used: by --check and in the JSON.
+    HistoryQuery q{a.scenario, a.label, a.since, a.check ? 0 : a.last, a.check || format == HistoryFormat::json};
     rows = store->runs(q);
     if (a.check) {
       CheckParams p;
@@ -126,13 +140,16 @@ int cmd_history() {
     fmt::print(stderr, "faultline history: {}\n", e.what());
     return 2;
   }
-  drop_missing_records(rows);
-  const std::string text = render_history(rows, findings, a.check, history_format_from(a.format));
+  const HistoryFormat format = history_format_from(a.format);
+  if (format == HistoryFormat::html || format == HistoryFormat::json) drop_missing_records(rows);  // they show it
   if (a.output.empty()) {
-    fmt::print("{}", text);
+    // Written as it is rendered, piece by piece: over 10,000 runs the whole
+    // document is never held (nor copied through a formatting buffer).
+    render_history_to([](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); }, rows,
+                      findings, a.check, format);
   } else {
     try {
-      write_file_atomic(a.output, text);
+      write_file_atomic(a.output, render_history(rows, findings, a.check, format));
     } catch (const std::exception& e) {
       fmt::print(stderr, "faultline history: {}\n", e.what());
       return 2;
@@ -175,7 +192,7 @@ bool is_history_baseline(const std::string& value) { return value == "history" |
 
 std::vector<SeriesPoint> history_series(HistoryStore& store, const std::string& scenario, std::size_t n) {
   std::vector<SeriesPoint> out;
-  for (const auto& r : store.runs(HistoryQuery{scenario, "", "", 0}))
+  for (const auto& r : store.runs(HistoryQuery{scenario, "", "", 0, false}))  // the runs' own figures suffice
     if (r.outcome == "passed" && r.iterations > 0)
       out.push_back({r.run_id, r.label, r.recovery_max, r.recovery_p95, r.mttr, r.scenario_digest});
   if (out.size() > n) out.erase(out.begin(), out.end() - static_cast<long>(n));

@@ -35,6 +35,10 @@ struct HistoryQuery {
   std::string label;     ///< "" = every label
   std::string since;     ///< ISO 8601 prefix ("2026-12-01"); "" = from the first
   std::size_t last = 0;  ///< the last N of those (by start time); 0 = all
+  /// With their verdicts and iterations; false reads the runs' own rows only
+  /// (what the tables and the chart show), their `verdicts` and
+  /// `iteration_rows` left empty.
+  bool details = true;
 };
 
 /// A history of runs.
@@ -45,7 +49,7 @@ class HistoryStore {
   /// False when a run with its run id is already there (nothing is written twice).
   virtual bool add(const RunRow& row) = 0;
   /// The runs `q` selects, oldest first (start time, then the order written),
-  /// with their verdicts and iterations.
+  /// with their verdicts and iterations when `q.details`.
   virtual std::vector<RunRow> runs(const HistoryQuery& q) = 0;
   /// The schema version of the store (after its migrations).
   virtual int schema_version() = 0;

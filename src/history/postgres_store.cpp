@@ -280,9 +280,10 @@ bool PostgresStore::add(const RunRow& r) {
     const std::string run_id = id.text(0, 0);
     for (std::size_t i = 0; i < r.verdicts.size(); ++i) {
       const auto& v = r.verdicts[i];
-      query("INSERT INTO verdicts(run, position, threshold, scope, passed, measured, lim) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            {run_id, num(static_cast<std::int64_t>(i)), v.threshold, v.scope, num(v.passed), v.measured, v.limit});
+      query("INSERT INTO verdicts(run, position, threshold, scope, passed, measured, lim, inconclusive) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            {run_id, num(static_cast<std::int64_t>(i)), v.threshold, v.scope, num(v.passed), v.measured, v.limit,
+             num(v.inconclusive)});
     }
     for (const auto& it : r.iteration_rows) {
       const auto& b = it.recovery_bracket;
@@ -339,19 +340,24 @@ std::vector<RunRow> PostgresStore::runs(const HistoryQuery& q) {
                                   kRunColumns, kFilter, q.last);
     const Result s = query(fmt::format("SELECT * FROM ({}) AS s ORDER BY started_at, id", selected), filter);
     std::vector<RunRow> out;
+    out.reserve(static_cast<std::size_t>(s.rows()));
     std::unordered_map<std::int64_t, std::size_t> at;
     for (int i = 0; i < s.rows(); ++i) {
       out.push_back(read_run(s, i));
       at[out.back().id] = out.size() - 1;
     }
+    if (!q.details) {
+      exec("COMMIT");
+      return out;
+    }
     // The rows of the selected runs only (with --last, not of every run the filter matches).
     const std::string ids = fmt::format("SELECT id FROM ({}) AS s", selected);
-    const Result v = query(fmt::format("SELECT run, threshold, scope, passed, measured, lim FROM verdicts WHERE run IN "
-                                       "({}) ORDER BY run, position", ids), filter);
+    const Result v = query(fmt::format("SELECT run, threshold, scope, passed, measured, lim, inconclusive FROM verdicts "
+                                       "WHERE run IN ({}) ORDER BY run, position", ids), filter);
     for (int i = 0; i < v.rows(); ++i)
       if (auto k = at.find(v.integer(i, 0)); k != at.end())
         out[k->second].verdicts.push_back({v.text(i, 1), v.text(i, 2), v.integer(i, 3) != 0, v.text(i, 4),
-                                           v.text(i, 5)});
+                                           v.text(i, 5), v.integer(i, 6) != 0});
     const Result it = query(fmt::format("SELECT run, idx, ttd_ns, ttr_ns, recovery_ns, relapses, lost, uncertainty_ns, "
                                         "recovery_earliest_ns, recovery_latest_ns FROM iterations "
                                         "WHERE run IN ({}) ORDER BY run, idx", ids), filter);
@@ -392,6 +398,8 @@ const std::vector<std::string>& postgres_migrations() {
       "ALTER TABLE iterations ADD COLUMN uncertainty_ns BIGINT NOT NULL DEFAULT 0;"
       "ALTER TABLE iterations ADD COLUMN recovery_earliest_ns BIGINT;"
       "ALTER TABLE iterations ADD COLUMN recovery_latest_ns BIGINT;",
+      // 4: a verdict that is neither passed nor failed (inconclusive; --check skips it).
+      "ALTER TABLE verdicts ADD COLUMN inconclusive INTEGER NOT NULL DEFAULT 0;",
   };
   return steps;
 }

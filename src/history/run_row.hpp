@@ -28,6 +28,10 @@ struct VerdictRow {
   std::string scope;      ///< "run", "iteration 2", ...
   bool passed = false;
   std::string measured, limit;
+  /// Neither passed nor failed (a lower bound within its limit; `passed` is
+  /// false): the series judges it as neither (schema version 4; false in
+  /// rows written before).
+  bool inconclusive = false;
   bool operator==(const VerdictRow&) const = default;
 };
 

@@ -4,7 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <iterator>
 #include <unordered_map>
 
 namespace faultline {
@@ -176,12 +178,12 @@ bool SqliteStore::add(const RunRow& r) {
       return false;
     }
     const std::int64_t id = sqlite3_last_insert_rowid(db_);
-    Statement v(db_, "INSERT INTO verdicts(run, position, threshold, scope, passed, measured, lim) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", path_);
+    Statement v(db_, "INSERT INTO verdicts(run, position, threshold, scope, passed, measured, lim, inconclusive) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", path_);
     for (std::size_t i = 0; i < r.verdicts.size(); ++i) {
       const auto& x = r.verdicts[i];
       v.integer(1, id), v.integer(2, static_cast<std::int64_t>(i)), v.text(3, x.threshold), v.text(4, x.scope);
-      v.integer(5, x.passed), v.text(6, x.measured), v.text(7, x.limit);
+      v.integer(5, x.passed), v.text(6, x.measured), v.text(7, x.limit), v.integer(8, x.inconclusive);
       v.step();
       v.reset();
     }
@@ -203,12 +205,13 @@ bool SqliteStore::add(const RunRow& r) {
   }
 }
 
-RunRow read_run(const Statement& s) {
-  RunRow r;
+/// Fills `r` (a row constructed in place) from the current row of `s`.
+void read_run(const Statement& s, RunRow& r) {
   r.id = s.col_int(0);
   r.run_id = s.col_text(1), r.scenario = s.col_text(2), r.scenario_digest = s.col_text(3), r.label = s.col_text(4);
   r.host = s.col_text(5), r.faultline_version = s.col_text(6), r.started_at = s.col_text(7);
-  r.seed = std::stoull(s.col_text(8).empty() ? "0" : s.col_text(8));
+  const std::string seed = s.col_text(8);
+  r.seed = seed.empty() ? 0 : std::stoull(seed);
   r.outcome = s.col_text(9), r.exit_code = static_cast<int>(s.col_int(10));
   r.duration = Nanos(s.col_int(11)), r.give_up_after = Nanos(s.col_int(12));
   r.iterations = static_cast<int>(s.col_int(13)), r.unrecovered = static_cast<int>(s.col_int(14));
@@ -217,7 +220,6 @@ RunRow read_run(const Statement& s) {
   r.episodes = static_cast<int>(s.col_int(20)), r.relapses = static_cast<int>(s.col_int(21));
   r.availability = s.col_real(22), r.record_path = s.col_text(23);
   r.data_lost = static_cast<std::uint64_t>(s.col_int(24));
-  return r;
 }
 
 IterationRow read_iteration(const Statement& s) {
@@ -240,22 +242,46 @@ std::vector<RunRow> SqliteStore::runs(const HistoryQuery& q) {
         q.last == 0 ? fmt::format("SELECT {} FROM runs WHERE {}", kRunColumns, kFilter)
                     : fmt::format("SELECT {} FROM runs WHERE {} ORDER BY started_at DESC, id DESC LIMIT {}",
                                   kRunColumns, kFilter, q.last);
+    std::vector<RunRow> out;
+    {
+      // Room for every run up front (the count of the whole table is an upper
+      // bound, read from an index): no row is moved as the vector grows.
+      Statement n(db_, "SELECT count(*) FROM runs", path_);
+      const auto all = n.step() ? static_cast<std::size_t>(n.col_int(0)) : 0;
+      out.reserve(q.last == 0 ? all : std::min(all, q.last));
+    }
     Statement s(db_, fmt::format("SELECT * FROM ({}) ORDER BY started_at, id", selected), path_);
     bind_filter(s, q);
-    std::vector<RunRow> out;
+    while (s.step()) read_run(s, out.emplace_back());
+    if (!q.details || out.empty()) {
+      exec("COMMIT");
+      return out;
+    }
     std::unordered_map<std::int64_t, std::size_t> at;
-    while (s.step()) {
-      out.push_back(read_run(s));
-      at[out.back().id] = out.size() - 1;
+    at.reserve(out.size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      at.emplace(out[i].id, i);
+      out[i].iteration_rows.reserve(static_cast<std::size_t>(std::max(out[i].iterations, 0)));
     }
     // The rows of the selected runs only (with --last, not of every run the filter matches).
     const std::string ids = fmt::format("SELECT id FROM ({})", selected);
-    Statement v(db_, fmt::format("SELECT run, threshold, scope, passed, measured, lim FROM verdicts WHERE run IN "
-                                 "({}) ORDER BY run, position", ids), path_);
+    Statement v(db_, fmt::format("SELECT run, threshold, scope, passed, measured, lim, inconclusive FROM verdicts "
+                                 "WHERE run IN ({}) ORDER BY run, position", ids), path_);
     bind_filter(v, q);
-    while (v.step())
-      if (auto i = at.find(v.col_int(0)); i != at.end())
-        out[i->second].verdicts.push_back({v.col_text(1), v.col_text(2), v.col_int(3) != 0, v.col_text(4), v.col_text(5)});
+    // A run's verdicts arrive together: gathered, then moved into the run at their exact size.
+    std::vector<VerdictRow> gathered;
+    RunRow* owner = nullptr;
+    const auto hand_over = [&] {
+      if (owner) owner->verdicts.assign(std::make_move_iterator(gathered.begin()), std::make_move_iterator(gathered.end()));
+      gathered.clear();
+    };
+    while (v.step()) {
+      const auto i = at.find(v.col_int(0));
+      if (i == at.end()) continue;
+      if (&out[i->second] != owner) hand_over(), owner = &out[i->second];
+      gathered.push_back({v.col_text(1), v.col_text(2), v.col_int(3) != 0, v.col_text(4), v.col_text(5), v.col_int(6) != 0});
+    }
+    hand_over();
     Statement it(db_, fmt::format("SELECT run, idx, ttd_ns, ttr_ns, recovery_ns, relapses, lost, uncertainty_ns, "
                                   "recovery_earliest_ns, recovery_latest_ns FROM iterations WHERE "
                                   "run IN ({}) ORDER BY run, idx", ids), path_);
@@ -297,6 +323,8 @@ const std::vector<std::string>& sqlite_migrations() {
       "ALTER TABLE iterations ADD COLUMN uncertainty_ns INTEGER NOT NULL DEFAULT 0;"
       "ALTER TABLE iterations ADD COLUMN recovery_earliest_ns INTEGER;"
       "ALTER TABLE iterations ADD COLUMN recovery_latest_ns INTEGER;",
+      // 4: a verdict that is neither passed nor failed (inconclusive; --check skips it).
+      "ALTER TABLE verdicts ADD COLUMN inconclusive INTEGER NOT NULL DEFAULT 0;",
   };
   return steps;
 }

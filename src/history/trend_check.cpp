@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "measure/strategy_compare.hpp"
 
@@ -16,10 +18,18 @@ constexpr std::uint64_t kBootstrapSeed = 0x6869'7374'6f72'7931ULL;  // fixed: th
 /// Whether the run measured something worth comparing.
 bool counts(const RunRow& r) { return r.iterations > 0 && r.outcome != "interrupted" && r.outcome != "usage_error"; }
 
-std::vector<std::string> scenarios_in_order(const std::vector<RunRow>& rows) {
-  std::vector<std::string> out;
-  for (const auto& r : rows)
-    if (std::find(out.begin(), out.end(), r.scenario) == out.end()) out.push_back(r.scenario);
+/// One scenario's runs, oldest first, by reference.
+using Series = std::vector<const RunRow*>;
+
+/// The runs of each scenario, the scenarios in the order they first ran.
+std::vector<Series> series_by_scenario(const std::vector<RunRow>& rows) {
+  std::vector<Series> out;
+  std::unordered_map<std::string_view, std::size_t> at;
+  for (const auto& r : rows) {
+    const auto [i, added] = at.emplace(r.scenario, out.size());
+    if (added) out.emplace_back();
+    out[i->second].push_back(&r);
+  }
   return out;
 }
 
@@ -53,12 +63,12 @@ std::string bound_text(Nanos b, Nanos deadline) {
   return s.front() == '-' ? s : "+" + s;
 }
 
-void regressions(const std::vector<RunRow>& rows, const std::string& scenario, const CheckParams& p,
-                 std::vector<Finding>& out) {
+void regressions(const Series& rows, const std::string& scenario, const CheckParams& p, std::vector<Finding>& out) {
   std::vector<const RunRow*> mine;  // the scenario's runs that count, not copied
   std::vector<std::string> labels;
-  for (const auto& r : rows) {
-    if (r.scenario != scenario || !counts(r)) continue;
+  for (const RunRow* rp : rows) {
+    const RunRow& r = *rp;
+    if (!counts(r)) continue;
     mine.push_back(&r);
     if (std::find(labels.begin(), labels.end(), r.label) == labels.end()) labels.push_back(r.label);
   }
@@ -90,31 +100,34 @@ void regressions(const std::vector<RunRow>& rows, const std::string& scenario, c
   }
 }
 
+/// Whether `threshold` failed in `r`; `present` when it was judged there at
+/// all (an inconclusive verdict is neither a pass nor a failure: not judged).
 bool failed(const RunRow& r, const std::string& threshold, bool& present) {
   present = false;
   bool bad = false;
   for (const auto& v : r.verdicts)
-    if (v.threshold == threshold) {
+    if (v.threshold == threshold && !v.inconclusive) {
       present = true;
       bad |= !v.passed;
     }
   return bad;
 }
 
-void recurrences(const std::vector<RunRow>& rows, const std::string& scenario, const CheckParams& p,
-                 std::vector<Finding>& out) {
+void recurrences(const Series& rows, const std::string& scenario, const CheckParams& p, std::vector<Finding>& out) {
   std::vector<std::string> thresholds;
-  for (const auto& r : rows)
-    if (r.scenario == scenario)
-      for (const auto& v : r.verdicts)
-        if (std::find(thresholds.begin(), thresholds.end(), v.threshold) == thresholds.end())
-          thresholds.push_back(v.threshold);
+  for (const RunRow* r : rows)
+    for (const auto& v : r->verdicts)
+      if (std::find(thresholds.begin(), thresholds.end(), v.threshold) == thresholds.end())
+        thresholds.push_back(v.threshold);
   for (const auto& t : thresholds) {
     const RunRow* last_failure = nullptr;
     int passes = 0;
-    for (const auto& r : rows) {
+    for (const RunRow* rp : rows) {
+      const RunRow& r = *rp;
       bool present = false;
-      if (r.scenario != scenario || !counts(r)) continue;
+      // An inconclusive run passed nothing and failed nothing (rows written
+      // before schema version 4 keep its undecided verdicts as not passed).
+      if (!counts(r) || r.outcome == "inconclusive") continue;
       const bool bad = failed(r, t, present);
       if (!present) continue;
       if (!bad) {
@@ -133,11 +146,12 @@ void recurrences(const std::vector<RunRow>& rows, const std::string& scenario, c
   }
 }
 
-void flaky(const std::vector<RunRow>& rows, const std::string& scenario, std::vector<Finding>& out) {
+void flaky(const Series& rows, const std::string& scenario, std::vector<Finding>& out) {
   std::map<std::string, std::vector<const RunRow*>> by_text;
   std::vector<std::string> order;
-  for (const auto& r : rows) {
-    if (r.scenario != scenario || (r.outcome != "passed" && r.outcome != "failed")) continue;
+  for (const RunRow* rp : rows) {
+    const RunRow& r = *rp;
+    if (r.outcome != "passed" && r.outcome != "failed") continue;
     if (!by_text.count(r.scenario_digest)) order.push_back(r.scenario_digest);
     by_text[r.scenario_digest].push_back(&r);
   }
@@ -163,10 +177,11 @@ std::vector<std::string> labels_in_order(const std::vector<RunRow>& rows) {
 
 std::vector<Finding> check_history(const std::vector<RunRow>& rows, const CheckParams& p) {
   std::vector<Finding> out;
-  for (const auto& s : scenarios_in_order(rows)) {
-    regressions(rows, s, p, out);
-    recurrences(rows, s, p, out);
-    flaky(rows, s, out);
+  for (const Series& series : series_by_scenario(rows)) {
+    const std::string& s = series.front()->scenario;
+    regressions(series, s, p, out);
+    recurrences(series, s, p, out);
+    flaky(series, s, out);
   }
   return out;
 }

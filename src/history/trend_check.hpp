@@ -11,10 +11,13 @@
 //   the previous label's; a never-recovered median is longer than any number.
 // - recurrence: a verdict (by threshold name) that failed in a run, then
 //   passed in at least `passes_between` runs in a row, and failed again: the
-//   failure came back. Runs without that verdict do not break the series.
+//   failure came back. Runs without that verdict do not break the series,
+//   nor do inconclusive runs and inconclusive verdicts (neither passed nor
+//   failed: not a pass between failures, not a failure).
 // - flaky: a scenario whose outcome (passed or failed) changed at least
 //   twice over runs of the same scenario text (digest): it alternates with
-//   nothing changed.
+//   nothing changed. Only passed and failed runs count (an inconclusive or
+//   interrupted run is neither).
 #pragma once
 
 #include <string>

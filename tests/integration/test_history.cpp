@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 
+#include "../unit/history_fixtures.hpp"
 #include "../unit/report_fixtures.hpp"
 #include "harness.hpp"
 #include "history_checks.hpp"
@@ -188,4 +189,42 @@ TEST_CASE("history: a verdict that failed, passed twice and failed again is repo
                                                          std::string(runs[0].at("run_id").as_string())));
   }
   CHECK(recurrences == 1);
+}
+
+TEST_CASE("history: an inconclusive run is neither a pass nor a failure: not in the history gate's series, no recurrence") {
+  TempDir dir;
+  write_history_scenario(dir, "pass.toml", "down:100ms", "5s");
+  write_history_scenario(dir, "fail.toml", "down:100ms", "1ms");
+  for (const char* file : {"fail.toml", "pass.toml", "pass.toml"}) {
+    Result r = itest::faultline(dir, {"run", file, "--iterations", "1", "--quiet"});
+    INFO(file << ": " << r.out << r.err);
+    CHECK(r.code == (std::string(file) == "fail.toml" ? 1 : 0));
+  }
+  // An inconclusive run of the same scenario, the latest: its rto neither
+  // passed nor failed (a lower bound within the limit), its figures fast.
+  ::faultline::RunRow undecided =
+      fixtures::history_row("undecided", "flaky", "v9", 0, {::faultline::Nanos(1'000'000)}, false);
+  undecided.started_at = "2099-01-01T00:00:00Z";
+  undecided.outcome = "inconclusive", undecided.exit_code = 3;
+  undecided.verdicts[0].inconclusive = true;
+  REQUIRE(::faultline::open_sqlite_history((dir / "state" / "history.sqlite").string(), false)->add(undecided));
+
+  // fail, pass, pass, inconclusive: the failure did not come back, and nothing alternated.
+  Result check = itest::faultline(dir, {"history", "--check"});
+  INFO(check.out << check.err);
+  CHECK(check.code == 0);
+  CHECK(has(check.out, "no regression, recurrence or flaky scenario found"));
+  CHECK(has(check.out, "flaky     inconclusive"));
+
+  // The gate's series is the two passing runs, not the inconclusive one.
+  Result gated = itest::faultline(dir, {"run", "pass.toml", "--iterations", "1", "--out", "g", "--baseline", "history",
+                                        "--quiet"});
+  INFO(gated.out << gated.err);
+  CHECK(gated.code == 0);
+  const json::value g = read_json(dir / "g" / "run.json");
+  const auto* max = find_verdict(g, "regression.recovery_time_max");
+  REQUIRE(max != nullptr);
+  const std::string detail(max->at("detail").as_string());
+  CHECK(has(detail, "the last 2 passing run(s) in history"));
+  CHECK_FALSE(has(detail, "undecided"));
 }

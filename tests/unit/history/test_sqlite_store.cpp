@@ -47,6 +47,7 @@ TEST_CASE("sqlite store: a run comes back as written, with its verdicts and iter
   a.iteration_rows[0].recovery_bracket = Bracket{150ms, 260ms};
   a.data_lost = 3;
   a.availability.reset();
+  a.verdicts.push_back({"max_recurrence", "iteration 1", false, ">= 2", "3", true});  // neither passed nor failed
   CHECK(store->add(a));
   CHECK_FALSE(store->add(a));  // the same run id: refused, not doubled
   auto rows = store->runs({});
@@ -54,6 +55,13 @@ TEST_CASE("sqlite store: a run comes back as written, with its verdicts and iter
   CHECK(rows[0].id > 0);
   rows[0].id = 0;
   CHECK(rows[0] == a);
+  // Without details: the run's own row, no verdicts and no iterations.
+  auto bare = store->runs({"", "", "", 0, false});
+  REQUIRE(bare.size() == 1);
+  bare[0].id = 0;
+  RunRow only = a;
+  only.verdicts.clear(), only.iteration_rows.clear();
+  CHECK(bare[0] == only);
 }
 
 TEST_CASE("sqlite store: queries select by scenario, label, start time and the last N, oldest first") {
@@ -90,6 +98,7 @@ TEST_CASE("sqlite store: an older schema is migrated and keeps every row; a newe
   CHECK(rows[0].recovery_max == Nanos(250ms));
   CHECK(rows[0].data_lost == 0);
   REQUIRE(rows[0].verdicts.size() == 1);
+  CHECK_FALSE(rows[0].verdicts[0].inconclusive);  // version 4's column, false for rows written before
   REQUIRE(rows[0].iteration_rows.size() == 1);
   CHECK(rows[0].iteration_rows[0].recovery_time == Nanos(250ms));
   CHECK(store->add(history_row("new-run", "drill", "v1", 5, {300ms})));
@@ -98,7 +107,7 @@ TEST_CASE("sqlite store: an older schema is migrated and keeps every row; a newe
 
   sql(path, "UPDATE schema_version SET version = 99");
   CHECK_THROWS_WITH_AS(open_sqlite_history(path, false),
-                       doctest::Contains("schema version 99 is newer than this faultline's (3)"), HistoryError);
+                       doctest::Contains("schema version 99 is newer than this faultline's (4)"), HistoryError);
 }
 
 TEST_CASE("sqlite store: a missing directory or a file that is not a database is an error naming it") {

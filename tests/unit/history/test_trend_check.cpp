@@ -109,3 +109,40 @@ TEST_CASE("trend check: the interval is widened by the probe resolution the rows
                                    with_resolution(history_row("b", "s", "v2", 2, around(300ms)), 100ms)};
   CHECK(of_kind(check_history(coarse, {}), "regression").empty());
 }
+
+TEST_CASE("trend check: an inconclusive run or verdict is neither a pass nor a failure: no recurrence, no flaky") {
+  // The undecided verdict of an inconclusive run: not passed, not failed.
+  auto undecided = [](const std::string& id, int minute, bool mark) {
+    RunRow r = history_row(id, "s", "v1", minute, {200ms}, false);
+    r.outcome = "inconclusive", r.exit_code = 3;
+    r.verdicts[0].inconclusive = mark;  // false: a row written before schema version 4
+    return r;
+  };
+  for (const bool mark : {true, false}) {
+    CAPTURE(mark);
+    // fail, pass, pass, inconclusive: the failure did not come back.
+    std::vector<RunRow> rows{history_row("r1", "s", "v1", 1, {200ms}, false), history_row("r2", "s", "v1", 2, {200ms}),
+                             history_row("r3", "s", "v1", 3, {200ms}), undecided("r4", 4, mark)};
+    CHECK(of_kind(check_history(rows, {}), "recurrence").empty());
+    // fail, pass, inconclusive, fail: one pass between, not two (K = 2).
+    rows = {history_row("r1", "s", "v1", 1, {200ms}, false), history_row("r2", "s", "v1", 2, {200ms}),
+            undecided("r3", 3, mark), history_row("r4", "s", "v1", 4, {200ms}, false)};
+    CHECK(of_kind(check_history(rows, {}), "recurrence").empty());
+    // passed, inconclusive, passed, inconclusive: the outcome never changed between pass and fail.
+    rows = {history_row("r1", "s", "v1", 1, {200ms}), undecided("r2", 2, mark), history_row("r3", "s", "v1", 3, {200ms}),
+            undecided("r4", 4, mark)};
+    CHECK(check_history(rows, {}).empty());
+  }
+  // A failed run (another verdict failed) whose 'max_recurrence' was undecided: that verdict did not fail.
+  std::vector<RunRow> rows;
+  for (int i = 1; i <= 4; ++i) {
+    RunRow r = history_row("r" + std::to_string(i), "s", "v1", i, {200ms});
+    r.verdicts.push_back({"max_recurrence", "run", i != 1, "1", "2"});
+    rows.push_back(r);
+  }
+  rows[3].outcome = "failed", rows[3].verdicts[0].passed = false;
+  rows[3].verdicts[1] = {"max_recurrence", "run", false, ">= 1", "2", true};
+  CHECK(of_kind(check_history(rows, {}), "recurrence").empty());
+  rows[3].verdicts[1].inconclusive = false;  // had it failed, it came back
+  REQUIRE(of_kind(check_history(rows, {}), "recurrence").size() == 1);
+}

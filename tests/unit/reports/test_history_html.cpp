@@ -43,3 +43,22 @@ TEST_CASE("history html: a run that measured nothing still has its point; findin
   CHECK(count(page, "class=\"point recovery") == 1);
   CHECK(page.find("<li><b>flaky</b>: a &amp; b</li>") != std::string::npos);
 }
+
+TEST_CASE("history html: an inconclusive run is marked as such, not as failed; the legend says so only then") {
+  std::vector<RunRow> rows{history_row("r1", "drill", "v1", 1, {200ms}), history_row("r2", "drill", "v1", 2, {220ms}, false)};
+  CHECK(render_history_html(rows, {}, false).find("inconclusive") == std::string::npos);
+  rows[1].outcome = "inconclusive";
+  const std::string page = render_history_html(rows, {}, false);
+  CHECK(count(page, " failed\"") == 0);
+  CHECK(count(page, "class=\"point recovery inconclusive\"") == 1);
+  CHECK(count(page, "class=\"point mttr inconclusive\"") == 1);
+  CHECK(page.find(".inconclusive{") != std::string::npos);
+  CHECK(page.find("inconclusive: neither passed nor failed") != std::string::npos);
+  CHECK(page.find("<td>inconclusive</td>") != std::string::npos);
+  // The same page, handed on in pieces.
+  std::string pieces;
+  int calls = 0;
+  render_history_html_to([&](std::string_view p) { pieces.append(p), ++calls; }, rows, {}, false);
+  CHECK(pieces == page);
+  CHECK(calls >= 1);
+}

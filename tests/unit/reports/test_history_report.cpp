@@ -79,3 +79,25 @@ TEST_CASE("history report: JSON escapes every string and keeps availability a re
   CHECK(doc.at("findings").as_array()[0].at("label").as_string() == "v\"1");
   CHECK(doc.at("findings").as_array()[0].at("text").as_string() == "a \\ b");
 }
+
+TEST_CASE("history report: an inconclusive run and verdict are shown as such; JSON comes whole in pieces") {
+  auto rs = rows();
+  rs[1].outcome = "inconclusive";
+  rs[1].verdicts[0].inconclusive = true;
+  CHECK(render_history(rs, {}, false, HistoryFormat::console).find("drill     inconclusive") != std::string::npos);
+  CHECK(render_history(rs, {}, false, HistoryFormat::markdown).find("| inconclusive |") != std::string::npos);
+  const std::string text = render_history(rs, {}, false, HistoryFormat::json);
+  const auto doc = boost::json::parse(text);
+  const auto& runs = doc.at("runs").as_array();
+  CHECK(runs[1].at("verdicts").as_array()[0].at("inconclusive").as_bool());
+  CHECK_FALSE(runs[0].at("verdicts").as_array()[0].as_object().contains("inconclusive"));  // only when set
+  // 300 runs: more than one piece of 64 KiB, the same text.
+  std::vector<RunRow> many;
+  for (int i = 0; i < 300; ++i) many.push_back(rs[static_cast<std::size_t>(i % 2)]);
+  std::string pieces;
+  int calls = 0;
+  render_history_to([&](std::string_view p) { pieces.append(p), ++calls; }, many, {}, true, HistoryFormat::json);
+  CHECK(calls > 1);
+  CHECK(pieces == render_history(many, {}, true, HistoryFormat::json));
+  CHECK(boost::json::parse(pieces).at("runs").as_array().size() == 300);
+}
