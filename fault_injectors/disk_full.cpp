@@ -214,6 +214,12 @@ void check(FaultCheck& c) {
         "shows what this "
         "host can do");
   const FaultSpec& f = c.fault();
+  if (f.select)
+    c.error(f.select->pos,
+            fmt::format("{}: disk.full needs its service named: the run mounts that service's filesystem before "
+                        "the clone starts, long before a select chooses at injection",
+                        c.label()),
+            "target = \"SERVICE\"");
   for (const auto& other : c.scenario().faults) {
     const auto* q = other.params.get_if<DiskFullParams>();
     if (q && &other != &f && other.target == f.target && q->size != p->size &&

@@ -88,6 +88,8 @@ class HttpRequestStage final : public Stage {
     }
   }
 
+  void release(TimePoint now) override { due_ = std::min(due_, now); }
+
  private:
   void next_message() {
     in_head_ = true;
@@ -143,6 +145,8 @@ class HttpResponseStage final : public Stage {
       }
     }
   }
+
+  void release(TimePoint now) override { due_ = std::min(due_, now); }
 
  private:
   bool at_boundary() const { return in_head_ && held_.empty(); }
@@ -209,6 +213,20 @@ void HttpExchange::add_rule(std::uint64_t fault, std::shared_ptr<const HttpRule>
 }
 
 void HttpExchange::remove_rule(std::uint64_t fault) { rules_.erase(fault); }
+
+bool HttpExchange::delaying() const {
+  for (const auto& [id, a] : rules_)
+    if (a.rule->action == HttpRule::Action::delay_request || a.rule->action == HttpRule::Action::delay_response)
+      return true;
+  return false;
+}
+
+void HttpExchange::release(TimePoint now) {
+  for (auto& p : pending_) {
+    p.response_delay = Nanos{0};
+    p.answer_due = std::min(p.answer_due, now);
+  }
+}
 
 void HttpExchange::malformed() {
   if (malformed_) return;

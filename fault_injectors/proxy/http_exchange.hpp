@@ -71,6 +71,12 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
   /// Stops applying it; decisions already made stand (a held message keeps its time).
   void remove_rule(std::uint64_t fault);
   bool has_rule(std::uint64_t fault) const { return rules_.count(fault) > 0; }
+  /// Whether an applied rule delays requests or responses.
+  bool delaying() const;
+  /// No rule delays any more: what earlier ones decided for requests
+  /// already seen (a response to hold, an answer due later) holds no later
+  /// than `now`. The stages' queues are released by the pipe.
+  void release(TimePoint now);
 
  private:
   friend class HttpRequestStage;

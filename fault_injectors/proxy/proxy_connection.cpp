@@ -114,7 +114,19 @@ void Connection::detach(std::uint64_t fault) {
   up_.remove_stage(fault);
   down_.remove_stage(fault);
   if (holds_.erase(fault) && holds_.empty()) connect_wake_.cancel();
-  if (http_) http_->remove_rule(fault);
+  if (http_ && http_->has_rule(fault)) {
+    http_->remove_rule(fault);
+    // An http.delay reverted: what it held (a request, a response, the
+    // rest of a body) goes now, not when its delay would have ended. With
+    // another delay still applied nothing is released early: held bytes do
+    // not say which rule held them.
+    if (!http_->delaying()) {
+      const TimePoint now = SteadyClock::now();
+      http_->release(now);
+      up_.release(0, now);
+      down_.release(0, now);
+    }
+  }
   if (auto it = actions_.find(fault); it != actions_.end()) {
     it->second->cancel();
     actions_.erase(it);

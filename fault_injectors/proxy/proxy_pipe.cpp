@@ -141,7 +141,10 @@ asio::awaitable<void> Pipe::read_loop(std::shared_ptr<void> keep) {
       }
       counters_.bytes += written;
     }
-    if (!out_.empty()) wake_writer();
+    // The writer may have gone to sleep while this wrote (it cannot write
+    // while another write is under way) with a later item still inside a
+    // stage: it must wake to time that item, not only to write out_.
+    if (!out_.empty() || !slots_.empty()) wake_writer();
   }
   (void)keep;
 }
@@ -180,7 +183,9 @@ asio::awaitable<void> Pipe::write_loop(std::shared_ptr<void> keep) {
     }
     // Nothing to write yet: sleep until the next item falls due, or until
     // the reader, a new or removed stage or the connection wakes us.
-    writer_wake_.expires_at(out_.empty() ? next_due() : TimePoint::max());
+    // While the reader writes (out_ waits for it), the next due item still
+    // needs its timer: the reader's wake-up may come before it is due.
+    writer_wake_.expires_at(out_.empty() || writing_ ? next_due() : TimePoint::max());
     co_await writer_wake_.async_wait(kTuple);
   }
   (void)keep;
@@ -249,6 +254,7 @@ void Pipe::feed(std::size_t first, Item item, TimePoint arrival) {
 }
 
 void Pipe::advance(TimePoint now) {
+  const std::size_t before = queued_bytes_;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     auto& queue = slots_[i].queue;
     while (!queue.empty() && queue.front().due <= now) {
@@ -267,6 +273,19 @@ void Pipe::advance(TimePoint now) {
       }
     }
   }
+  // A later stage discarded what an earlier one held (a blackhole behind a
+  // latency): the reader, parked at the high-water mark, waits for exactly
+  // this, and no write will ever wake it.
+  if (queued_bytes_ < before && queued_bytes_ < kHighWater / 2) wake_reader();
+}
+
+void Pipe::release(std::uint64_t fault, TimePoint now) {
+  for (auto& slot : slots_) {
+    if (slot.fault != fault) continue;
+    for (auto& item : slot.queue) item.due = std::min(item.due, now);  // still in order: dues never decrease
+    slot.stage->release(now);
+  }
+  wake_writer();
 }
 
 TimePoint Pipe::next_due() const {

@@ -73,6 +73,9 @@ class Pipe {
   bool remove_stage(std::uint64_t fault);
   /// Whether a stage of `fault` is in the pipe.
   bool has_stage(std::uint64_t fault) const;
+  /// What the stage of `fault` holds may wait no later than `now` (a rule
+  /// acting inside that stage was reverted; the stage itself stays).
+  void release(std::uint64_t fault, TimePoint now);
   /// Ends both coroutines at their next step (the owner closes the sockets).
   void stop();
   /// Hands the first stage an empty data item now, so that a stage with

@@ -62,6 +62,9 @@ class Stage {
   /// `item` reaches this stage at `arrival`; append what leaves, with dues
   /// no earlier than `arrival` and not decreasing, to `out`.
   virtual void push(Item item, TimePoint arrival, StageOutput& out) = 0;
+  /// What this stage decided to hold may hold no longer than `now` (the
+  /// fault that decided it was reverted). Most stages keep no such decision.
+  virtual void release(TimePoint now) { (void)now; }
 };
 
 /// Shared by stages: appends `item` due at `due`, never before what is already queued.

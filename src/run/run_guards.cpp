@@ -129,7 +129,9 @@ void ProcessGuards::leave_cgroup() {
 
 void ProcessGuards::finish(bool resolved) {
   leave_cgroup();
-  if (resolved) {
+  // A mount still listed (an unmount that never ran: an exception out of
+  // the teardown) keeps the ledger open, so that the watchdog unmounts it.
+  if (resolved && ledger_.mounts.empty()) {
     if (const std::string note = finish_ledger(ledger_); !note.empty())
       run_.warn("the crash ledger could not be marked finished everywhere: " + note);
   }

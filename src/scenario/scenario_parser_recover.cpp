@@ -30,7 +30,7 @@ bool is_header(std::string_view line) {
 
 void blank(std::string& text, const std::vector<std::size_t>& starts, int line) {
   for (std::size_t i = starts[static_cast<std::size_t>(line - 1)]; i < text.size() && text[i] != '\n'; ++i)
-    if (text[i] != '\r') text[i] = ' ';
+    if (text[i] != '\r' || i + 1 == text.size() || text[i + 1] != '\n') text[i] = ' ';  // a line's own CR stays
 }
 
 }  // namespace
@@ -47,10 +47,13 @@ Recovered parse_recovering(std::string_view text, const std::string& file, std::
       return out;
     } catch (const toml::parse_error& e) {
       const auto& b = e.source().begin;
-      out.syntax.push_back({{file, static_cast<int>(b.line), static_cast<int>(b.column)},
-                            fmt::format("TOML syntax error: {}", e.description()),
-                            {}});
       const int line = static_cast<int>(b.line);
+      // An error on a line already blanked is what was reported for it
+      // already (an unterminated string or array reaching past it): said once.
+      if (!blanked.count(line))
+        out.syntax.push_back({{file, line, static_cast<int>(b.column)},
+                              fmt::format("TOML syntax error: {}", e.description()),
+                              {}});
       if (out.syntax.size() >= max_errors || line < 1 || line > lines || blanked.count(line)) {
         out.root.reset();
         return out;

@@ -108,3 +108,11 @@ TEST_CASE("disk.full: validation refuses sizes and levels that do not parse, at 
   else
     CHECK(diag(check(fine), "disk.full needs root").pos.line == 9);
 }
+
+TEST_CASE("disk.full: a dynamic target is refused at its select: the filesystem is mounted before anything is chosen") {
+  using namespace faultline::validate_fixture;
+  const std::string text = kServices +
+                           "[[fault]]\nkind = \"disk.full\"\ntarget = { select = \"true\", among = [\"redis\"] }\n"
+                           "size = \"8MiB\"\nlevel = \"100%\"\nduration = \"1s\"\n";
+  check_at(diag(check(text), "disk.full needs its service named"), value_of(text, "target = {"));
+}

@@ -93,3 +93,28 @@ TEST_CASE("http.delay: after the revert new requests are not held") {
     CHECK(link->stats().http->delayed == 0);
   });
 }
+
+TEST_CASE("http.delay: a request or response held when the fault is reverted goes at the revert, not at the delay's end") {
+  for (const Action action : {Action::delay_request, Action::delay_response}) {
+    run([action](Env& env) -> asio::awaitable<void> {
+      Server server(env.io);
+      TestLink& link = env.link(server.port(), true);
+      const auto id = link->add_fault(http_link_fault(delay_rule(action, 10s)), http_label());
+      auto client = co_await connect(link.port);
+      co_await send(client, kSlow);
+      auto peer = co_await server.accept();
+      if (action == Action::delay_response) {
+        co_await expect_bytes(peer, kSlow);
+        co_await send(peer, kResponse);
+      }
+      tcp::socket& to = action == Action::delay_request ? peer : client;
+      const std::string& held = action == Action::delay_request ? kSlow : kResponse;
+      co_await expect_silence(to, 100ms);  // held
+      const auto t0 = SteadyClock::now();
+      link->remove_fault(id);
+      co_await expect_bytes(to, held, 2s);
+      INFO("released " << ms(since(t0)) << " after the revert");
+      CHECK(since(t0) < slack(0ms));
+    });
+  }
+}

@@ -3,7 +3,13 @@
 // the revert, and close_after ends connections on time.
 #include <doctest/doctest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
 #include "fault_injectors/net_blackhole.hpp"
+#include "fault_injectors/net_latency.hpp"
 #include "proxy_harness.hpp"
 
 using namespace ptest;
@@ -76,5 +82,49 @@ TEST_CASE("net.blackhole: close_after closes each connection that long after the
     CHECK(at >= kAfter);
     CHECK(at <= kAfter + slack(kAfter));
     CHECK(link->stats().resets == 0);
+  });
+}
+
+TEST_CASE("net.blackhole behind a latency that filled the link's queue: the reader wakes as the blackhole discards") {
+  // The reader stops at the pipe's high-water mark (4 MiB held by the
+  // latency); the blackhole then discards what falls due. No write ever
+  // happens, so only the discards can wake the reader: without that the
+  // direction stays wedged after both faults are reverted.
+  run([](Env& env) -> asio::awaitable<void> {
+    Server server(env.io);
+    TestLink& link = env.link(server.port());
+    auto client = std::make_shared<tcp::socket>(co_await connect(link.port));
+    auto peer = co_await server.accept();
+    const auto lat = link->add_fault(latency_fault({200ms, 0ns, LatencyDistribution::uniform, NetDirection::upstream, 1.0}),
+                                     {"lat", "net.latency", 1, 1, 1.0});
+    const auto bh = link->add_fault(blackhole_fault({NetDirection::upstream, std::nullopt, 1.0}), label());
+    auto sent = std::make_shared<bool>(false);
+    asio::co_spawn(
+        env.io,
+        [client, sent]() -> asio::awaitable<void> {
+          co_await send(*client, std::string(6 << 20, 'x'));
+          *sent = true;
+        },
+        asio::detached);
+    asio::steady_timer t(env.io);
+    t.expires_after(600ms);  // the latency's 4 MiB fall due and are discarded
+    co_await t.async_wait(asio::use_awaitable);
+    for (int i = 0; i < 100 && !*sent; ++i) {  // up to 10 s: the discards keep the reader reading
+      t.expires_after(100ms);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    CHECK(*sent);
+    link->remove_fault(bh);
+    link->remove_fault(lat);
+    co_await send(*client, "END!");
+    std::string tail;
+    for (int i = 0; i < 200 && (tail.size() < 4 || tail.compare(tail.size() - 4, 4, "END!") != 0); ++i) {
+      const ReadResult r = co_await read_some(peer, 2s);
+      if (r.timed_out || r.ec) break;
+      tail = (tail + r.data).substr(tail.size() + r.data.size() > 64 ? tail.size() + r.data.size() - 64 : 0);
+    }
+    CHECK(tail.size() >= 4);
+    CHECK(tail.substr(tail.size() >= 4 ? tail.size() - 4 : 0) == "END!");
+    if (!*sent) client->close();  // the sender must not outlive the test's sockets
   });
 }
