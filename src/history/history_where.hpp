@@ -16,6 +16,8 @@
 #include <functional>
 #include <string>
 
+#include "history/history_location.hpp"
+
 namespace faultline {
 
 /// Reads an environment variable ("" when unset); tests pass their own.
@@ -35,11 +37,5 @@ HistoryTarget history_target(const std::string& flag, bool no_history, const Env
 
 /// The label of the run.
 std::string history_label(const std::string& flag, const EnvLookup& env = process_env);
-
-/// Whether `location` names a PostgreSQL server rather than a file.
-bool is_postgres_location(const std::string& location);
-
-/// `location` without a password ("postgresql://u:***@h/db"), for messages.
-std::string redacted_location(const std::string& location);
 
 }  // namespace faultline

@@ -10,7 +10,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "history/history_where.hpp"
+#include "history/history_location.hpp"
 
 namespace faultline {
 

@@ -7,6 +7,7 @@ from meson's environment). Each check starts the real binary; nothing here
 touches the network or needs root."""
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -204,6 +205,21 @@ def check_install():
         check(r.returncode == 0 and r.stdout.startswith("faultline "), f"installed binary runs: {r.stdout}{r.stderr}")
         r = subprocess.run([installed, "validate", drill], capture_output=True, text=True, timeout=60)
         check(r.returncode == 0, f"installed binary validates an installed scenario: {r.stderr}")
+        # The PostgreSQL store's module: installed, found by the installed
+        # binary in its own tree (the server refuses: the module was loaded,
+        # it connected and said why), and no library of libpq's is loaded
+        # by a command that does not use it.
+        module = os.path.join(root, opts["libdir"], "faultline", "faultline-history-pg.so")
+        check(os.path.exists(module), f"PostgreSQL module installed: {module}")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))  # bound, never listening: refused at once
+            url = f"postgresql://u:pw@127.0.0.1:{s.getsockname()[1]}/h"
+            r = subprocess.run([installed, "history", "--history", url], capture_output=True, text=True, timeout=60)
+        check("cannot connect" in r.stderr and "not installed" not in r.stderr and ":pw@" not in r.stderr,
+              f"installed binary loads its PostgreSQL module: {r.returncode} {r.stderr}")
+        r = subprocess.run(["ldd", installed], capture_output=True, text=True)
+        check(r.returncode == 0 and "libpq" not in r.stdout and "libssl" not in r.stdout,
+              f"the binary does not link libpq: {r.stdout}")
 
 
 def main():

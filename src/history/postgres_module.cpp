@@ -1,0 +1,80 @@
+// Loading the PostgreSQL history module (see postgres_module.hpp).
+#include "history/postgres_module.hpp"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+#include <mutex>
+
+#include "history/history_location.hpp"
+#include "module_paths.h"
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using OpenFn = HistoryStore* (*)(const char* conninfo);
+
+}  // namespace
+
+std::vector<fs::path> postgres_module_dirs() {
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path());
+    dirs.push_back((exe.parent_path() / FAULTLINE_MODULE_RELDIR).lexically_normal());
+  }
+  dirs.push_back(fs::path(FAULTLINE_MODULE_DIR).lexically_normal());
+  std::vector<fs::path> unique;
+  for (const auto& d : dirs)
+    if (std::find(unique.begin(), unique.end(), d) == unique.end()) unique.push_back(d);
+  return unique;
+}
+
+std::unique_ptr<HistoryStore> open_postgres_module(const std::string& conninfo, const std::vector<fs::path>& dirs) {
+  const std::string where = redacted_location(conninfo);
+  fs::path file;
+  std::error_code ec;
+  for (const auto& d : dirs)
+    if (fs::is_regular_file(d / kPgModuleName, ec)) {
+      file = d / kPgModuleName;
+      break;
+    }
+  if (file.empty()) {
+    std::string tried;
+    for (const auto& d : dirs) tried += (tried.empty() ? "" : ", ") + d.string();
+    throw HistoryError(
+        fmt::format("history {}: the PostgreSQL module {} is not installed (looked in {})", where, kPgModuleName, tried));
+  }
+  static std::mutex mutex;
+  static std::map<fs::path, OpenFn> loaded;  // each module file once
+  OpenFn open = nullptr;
+  {
+    std::lock_guard lock(mutex);
+    if (auto i = loaded.find(file); i != loaded.end()) {
+      open = i->second;
+    } else {
+      // Never unloaded (RTLD_NODELETE): a store's code must outlive the store.
+      void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+      if (!handle) throw HistoryError(fmt::format("history {}: cannot load {}: {}", where, file.string(), ::dlerror()));
+      const auto* version = static_cast<const char*>(::dlsym(handle, "faultline_history_pg_version"));
+      open = reinterpret_cast<OpenFn>(::dlsym(handle, "faultline_open_postgres_history"));
+      if (!version || !open || std::string(version) != FAULTLINE_VERSION) {
+        const std::string why = !version || !open
+                                    ? "is not a faultline module"
+                                    : fmt::format("is faultline {}'s module, not {}'s", version, FAULTLINE_VERSION);
+        ::dlclose(handle);
+        throw HistoryError(fmt::format("history {}: {} {}", where, file.string(), why));
+      }
+      loaded.emplace(file, open);
+    }
+  }
+  return std::unique_ptr<HistoryStore>(open(conninfo.c_str()));
+}
+
+}  // namespace faultline
