@@ -130,9 +130,14 @@ class DiskFull final : public Injector {
   }
 
   FaultDone done() const override {
+    DataDamage d;
+    d.mode = "fill";
+    d.path = filler_.filename().string();
+    d.files = 1;
+    d.bytes_added = filled_;
     return {fmt::format("filled {} ({} bytes); {} left free", format_size(filled_), filled_,
                         format_size(free_after_)),
-            filled_};
+            d};
   }
 
  private:

@@ -16,8 +16,8 @@
 // the same seed on the same bytes damages the same places. A directory's
 // regular files are taken in path order: as one stream of bytes for `flip`
 // and `zero`, one by one for `truncate` and `garbage_tail`. What was done
-// (bits flipped, bytes changed, the first offsets) goes to the record
-// (FaultEvent::done and ::bytes) and to every report.
+// (bits flipped, bytes changed, cut or added, the first offsets) goes to the
+// log, to the record (FaultEvent::damage, damage_of) and to every report.
 //
 // How it is undone: before anything is changed, the crash ledger names the
 // saved copy's path (run_dir/saved/event-N/NAME) and the target (undo kind
@@ -98,6 +98,7 @@ void write_at(int fd, const void* data, std::size_t n, std::int64_t at, const fs
 
 void note(Corruption& c, const Part& part, std::int64_t at) {
   if (c.offsets.size() < kOffsetsKept) c.offsets.push_back(fmt::format("{}@{}", part.name, at));
+  else c.more = true;
 }
 
 /// The bit positions to flip in a stream of `total` bits.
@@ -219,14 +220,27 @@ void garbage_tail(const std::vector<Part>& parts, const FileCorruptParams& p, st
 std::string Corruption::text() const {
   std::string where =
       offsets.empty() ? std::string() : " at " + fmt::format("{}", fmt::join(offsets, ", "));
-  if (static_cast<std::size_t>(files) > offsets.size() ||
-      (bits > 0 && static_cast<std::size_t>(bytes) > offsets.size()))
-    where += ", ...";
+  if (more) where += ", ...";
   const std::string in = fmt::format("{} file{}", files, files == 1 ? "" : "s");
   if (bits > 0)
     return fmt::format("flipped {} bit{} ({} byte{}) in {}{}", bits, bits == 1 ? "" : "s", bytes,
                        bytes == 1 ? "" : "s", in, where);
   return fmt::format("{} byte{} in {}{}", bytes, bytes == 1 ? "" : "s", in, where);
+}
+
+DataDamage damage_of(const Corruption& c, const FileCorruptParams& p) {
+  DataDamage d;
+  d.path = p.path;
+  d.mode = p.mode;
+  d.files = c.files;
+  d.bits = c.bits;
+  if (p.mode == "flip" || p.mode == "zero") d.bytes_changed = c.bytes;
+  else if (p.mode == "garbage_tail") d.bytes_added = c.bytes;
+  else d.bytes_cut = c.bytes;  // truncate, delete
+  d.offsets = c.offsets;
+  d.offsets_truncated = c.more;
+  d.permanent = p.permanent;
+  return d;
 }
 
 Corruption corrupt_tree(const fs::path& target, const FileCorruptParams& p, std::uint64_t seed) {
@@ -353,7 +367,7 @@ class FileCorrupt final : public Injector {
     return {fmt::format("{}: {}{}", params_.path, done_.text(),
                         params_.permanent ? fmt::format("; original kept in {}", saved_.string())
                                           : std::string()),
-            done_.bytes};
+            damage_of(done_, params_)};
   }
 
  private:

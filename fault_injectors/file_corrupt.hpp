@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "record/record.hpp"
+
 namespace faultline {
 
 /// The parameters of one file.corrupt fault (scenarios/README.md).
@@ -32,8 +34,14 @@ struct Corruption {
   std::int64_t bytes = 0;            ///< bytes changed, zeroed, cut, appended or removed
   std::int64_t bits = 0;             ///< flip: bits flipped
   std::vector<std::string> offsets;  ///< the first few places changed ("FILE@OFFSET")
+  bool more = false;                 ///< more places were changed than `offsets` names
   std::string text() const;          ///< "flipped 12 bits (12 bytes) in 1 file at a.aof@17, ..."
 };
+
+/// The record's account of `c`, done by mode `p.mode` to `p.path`: the
+/// bytes split into changed in place (flip, zero), cut (truncate, delete)
+/// and added (garbage_tail).
+DataDamage damage_of(const Corruption& c, const FileCorruptParams& p);
 
 /// Damages the file or directory `target` as `p` says, the draws seeded by
 /// `seed` (the same seed on the same bytes damages the same places). A

@@ -19,6 +19,7 @@
 #include "os/clock.hpp"
 #include "os/ledger.hpp"
 #include "os/stop.hpp"
+#include "record/record.hpp"
 #include "scenario/fault_kind.hpp"
 #include "scenario/placeholders.hpp"
 #include "scenario/scenario.hpp"
@@ -56,11 +57,11 @@ struct InjectorContext {
   std::filesystem::path run_dir;
 };
 
-/// What an applied fault did, for the record (FaultEvent::done, ::bytes):
-/// "flipped 12 bits at offsets 17, 302, ...", and how many bytes it changed.
+/// What an applied fault did: the log line ("flipped 12 bits at offsets 17,
+/// 302, ...") and, for a data fault, its damage (FaultEvent::damage in the record).
 struct FaultDone {
   std::string what;                  ///< "" = nothing more to say than describe()
-  std::optional<std::int64_t> bytes;  ///< bytes changed, written or removed; none = not a data fault
+  std::optional<DataDamage> damage;  ///< none = not a data fault
 };
 
 /// One fault kind. One instance serves one application of one [[fault]].

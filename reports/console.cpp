@@ -90,7 +90,9 @@ std::string verdict_block(const RunRecord& r, bool color) {
   std::string out = "\n  verdicts\n";
   auto name_of = [](const Verdict& v) {
     if (v.scope.starts_with("strategy ")) return verdict_name(v);  // issue 17: scoped by its strategy
-    return v.threshold == "verify" || v.threshold == "runbook" ? v.threshold + " '" + v.scope + "'" : v.threshold;
+    return v.threshold == "verify" || v.threshold == "runbook" || v.threshold == "integrity"
+               ? v.threshold + " '" + v.scope + "'"
+               : v.threshold;
   };
   std::size_t width = 18;  // the names line up, however long the longest is
   for (const auto& v : r.verdicts) width = std::max(width, name_of(v).size());
@@ -125,6 +127,8 @@ std::string render_console_body(const RunRecord& r, bool color) {
   out += statistics_block(r);
   out += lines_block("runbook", runbook_lines(r));
   out += lines_block("data loss", data_loss_lines(r));
+  out += lines_block("data integrity", integrity_lines(r));
+  out += lines_block("data damaged by faults", fault_damage_lines(r));
   out += lines_block("data corrupted on links", link_damage_lines(r));
   out += lines_block("HTTP links", http_link_lines(r));
   out += strategy_table_text(r);  // issue 17

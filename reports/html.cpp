@@ -250,6 +250,8 @@ std::string runbook_section(const RunRecord& r) {
   };
   list("runbook", "Runbook", runbook_lines(r));
   list("data-loss", "Data loss", data_loss_lines(r));
+  list("data-integrity", "Data integrity", integrity_lines(r));
+  list("fault-damage", "Data damaged by faults", fault_damage_lines(r));
   list("link-damage", "Data corrupted on links", link_damage_lines(r));
   list("http-links", "HTTP links", http_link_lines(r));
   return out;

@@ -139,6 +139,8 @@ std::string runbook_and_data_loss(const RunRecord& r) {
   };
   section("Runbook", runbook_lines(r));
   section("Data loss", data_loss_lines(r));
+  section("Data integrity", integrity_lines(r));
+  section("Data damaged by faults", fault_damage_lines(r));
   section("Data corrupted on links", link_damage_lines(r));
   section("HTTP links", http_link_lines(r));
   return out;

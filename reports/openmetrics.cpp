@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -104,6 +105,37 @@ const std::vector<Family>& families() {
            x.emplace_back("workload", name);
            o += sample("faultline_data_loss_window_seconds", x, seconds(n));
          }
+       }},
+      {"faultline_integrity_failures", "iterations whose integrity check ([[verify]] integrity = true) found the data "
+       "served damaged, per check", "",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         std::map<std::string, std::uint64_t> failed;
+         for (const auto& st : r.steps)
+           if (st.phase == "verify" && st.integrity) failed[st.name] += st.ok ? 0 : 1;
+         for (const auto& [name, n] : failed) {
+           Labels x = l;
+           x.emplace_back("check", name);
+           o += sample("faultline_integrity_failures", x, static_cast<double>(n));
+         }
+       }},
+      {"faultline_data_damaged_bytes", "bytes a data fault (file.corrupt, disk.full) changed in place, cut or added, "
+       "summed over iterations, per fault", "bytes",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         std::map<std::string, std::array<std::int64_t, 3>> bytes;
+         for (const auto& f : r.faults)
+           if (f.damage) {
+             auto& b = bytes[f.fault];
+             b[0] += f.damage->bytes_changed;
+             b[1] += f.damage->bytes_cut;
+             b[2] += f.damage->bytes_added;
+           }
+         for (const auto& [name, b] : bytes)
+           for (std::size_t i = 0; i < 3; ++i) {
+             Labels x = l;
+             x.emplace_back("fault", name);
+             x.emplace_back("how", i == 0 ? "changed" : i == 1 ? "cut" : "added");
+             o += sample("faultline_data_damaged_bytes", x, static_cast<double>(b[i]));
+           }
        }},
       {"faultline_verdict_passed", "1 for a verdict that passed, 0 for one that failed, per threshold and scope", "",
        [](const RunRecord& r, const Labels& l, std::string& o) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "measure/measurement.hpp"
 
@@ -229,8 +230,59 @@ std::vector<std::string> link_damage_lines(const RunRecord& r) {
   return out;
 }
 
+namespace {
+
+/// The first line of a step's output, at most 160 characters.
+std::string first_line(const std::string& output) {
+  std::string first = output.substr(0, output.find('\n'));
+  return first.size() > 160 ? first.substr(0, 160) + "..." : first;
+}
+
+}  // namespace
+
+std::vector<std::string> integrity_lines(const RunRecord& r) {
+  std::vector<std::string> out;
+  for (const auto& st : r.steps) {
+    if (st.phase != "verify" || !st.integrity) continue;
+    std::string line = fmt::format("iteration {}: integrity check '{}': ", st.iteration, st.name);
+    if (st.ok) {
+      line += "intact";
+    } else {
+      line += st.timed_out ? "NOT INTACT (timed out)" : fmt::format("NOT INTACT (exit {})", st.exit_code);
+      if (const std::string first = first_line(st.output); !first.empty()) line += " - " + first;
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+std::vector<std::string> fault_damage_lines(const RunRecord& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.faults) {
+    if (!f.damage) continue;
+    const DataDamage& d = *f.damage;
+    std::vector<std::string> amounts;
+    if (d.bits > 0) amounts.push_back(fmt::format("{} bit(s) flipped", d.bits));
+    if (d.bytes_changed > 0 || (d.mode == "flip" || d.mode == "zero"))
+      amounts.push_back(fmt::format("{} byte(s) changed", d.bytes_changed));
+    if (d.bytes_cut > 0 || d.mode == "truncate" || d.mode == "delete")
+      amounts.push_back(fmt::format("{} byte(s) {}", d.bytes_cut, d.mode == "delete" ? "removed" : "cut"));
+    if (d.bytes_added > 0 || d.mode == "garbage_tail" || d.mode == "fill")
+      amounts.push_back(fmt::format("{} byte(s) {}", d.bytes_added, d.mode == "fill" ? "filled" : "appended"));
+    std::string line = fmt::format("iteration {}: '{}' ({}) on {}: {} {}: {} in {} file(s)", f.iteration, f.fault,
+                                   f.kind, target_text(f), d.mode, d.path.empty() ? "-" : d.path,
+                                   fmt::format("{}", fmt::join(amounts, ", ")), d.files);
+    if (!d.offsets.empty())
+      line += fmt::format(" at {}{}", fmt::join(d.offsets, ", "), d.offsets_truncated ? ", ..." : "");
+    if (d.permanent) line += " (permanent)";
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 std::string verdict_name(const Verdict& v) {
   if (v.threshold == "verify") return "verify " + v.scope;
+  if (v.threshold == "integrity") return "integrity " + v.scope;
   if (v.scope.empty() || v.scope == "run") return v.threshold;
   return fmt::format("{} ({})", v.threshold, v.scope);
 }

@@ -81,7 +81,17 @@ std::vector<std::string> data_loss_lines(const RunRecord& r);
 /// (net.corrupt), per direction; empty when no link corrupted anything.
 std::vector<std::string> link_damage_lines(const RunRecord& r);
 
-/// "rto", "mttr", "verify NAME", or "THRESHOLD (SCOPE)" for scopes other than "run".
+/// Data integrity at a glance, beside data loss: one line per run of a
+/// [[verify]] step with `integrity = true` (intact, or NOT INTACT with its
+/// exit status and first output line); empty without integrity checks.
+std::vector<std::string> integrity_lines(const RunRecord& r);
+
+/// What each data fault did to the files (file.corrupt, disk.full), one
+/// line per injection: mode, path, bytes changed / cut / added, the first
+/// offsets; empty when no data fault was applied.
+std::vector<std::string> fault_damage_lines(const RunRecord& r);
+
+/// "rto", "mttr", "verify NAME", "integrity NAME", or "THRESHOLD (SCOPE)" for scopes other than "run".
 std::string verdict_name(const Verdict& v);
 
 /// The combined availability over the run, if any sample was taken.

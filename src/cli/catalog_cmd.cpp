@@ -178,13 +178,14 @@ json::object schema_document() {
   defs["guard"] = kinded(probe_common_keys(), probe_kinds(), {"steady_state"});
   defs["fault"] = kinded(fault_common_keys(), fault_kinds());
   defs["step"] = table(step_keys());
+  defs["verify"] = table(verify_keys());
   defs["recovery"] = table(recovery_keys());
   defs["workload"] = kinded(workload_common_keys(), workload_kinds());
   defs["thresholds"] = table(threshold_keys());
   json::object strategy = table(strategy_keys());
   auto& sp = strategy["properties"].as_object();
   sp["recovery"] = array_of(ref("recovery"));
-  sp["verify"] = array_of(ref("step"));
+  sp["verify"] = array_of(ref("verify"));
   sp["thresholds"] = ref("thresholds");
   defs["strategy"] = std::move(strategy);
 
@@ -193,7 +194,7 @@ json::object schema_document() {
   // The sections, each by its own definition (the catalog says "array of tables" / "table").
   static const std::map<std::string, const char*> sections = {
       {"service", "service"}, {"host", "host"},   {"link", "link"},         {"probe", "probe"},
-      {"guard", "guard"},     {"fault", "fault"}, {"setup", "step"},        {"verify", "step"},
+      {"guard", "guard"},     {"fault", "fault"}, {"setup", "step"},        {"verify", "verify"},
       {"recovery", "recovery"}, {"workload", "workload"}, {"strategy", "strategy"}};
   for (const auto& [key, def] : sections)
     if (props.contains(key)) props[key] = array_of(ref(def));
@@ -266,7 +267,8 @@ std::string render_key_list() {
   print_kinds(out, fault_kinds(), [](const KindSpec& k) { return k.reversible ? "" : " (not reversible)"; });
   section(out, "DYNAMIC TARGETS (target = { ... } or isolate = { ... }: the service chosen at injection)",
           target_select_keys());
-  section(out, "STEPS ([[setup]] before the faults, [[verify]] after recovery)", step_keys());
+  section(out, "STEPS ([[setup]] before the faults, [[verify]] after recovery; `integrity` is [[verify]]'s only)",
+          verify_keys());
   section(out, "RUNBOOK STEPS ([[recovery]]: run in order while the fault is in effect)", recovery_keys());
   out += "\nWORKLOAD KINDS ([[workload]] kind = ...: sequenced writes, then a read for data loss)\n  common keys:\n";
   print_keys(out, workload_common_keys(), "    ");

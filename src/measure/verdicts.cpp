@@ -81,7 +81,7 @@ std::optional<Verdict> recovery_verdict(const Scenario& s, const std::vector<Ite
 }
 
 std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps) {
-  return per_step(s.verify, steps, "verify", "verify", [](Verdict& v, const StepRuns& r) {
+  std::vector<Verdict> out = per_step(s.verify, steps, "verify", "verify", [](Verdict& v, const StepRuns& r) {
     if (const StepOutcome* o = r.failed)
       v.detail = fmt::format("iteration {}: {}", o->iteration,
                              o->timed_out ? "timed out" : fmt::format("exit {}: {}", o->exit_code, o->output));
@@ -90,6 +90,17 @@ std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOu
     v.limit = "all iterations";
     if (r.ran == 0) v.detail = "never ran (no iteration reached verify)";
   });
+  // An integrity check is a verdict of its own kind: the service came back
+  // but served damaged data is not a failed dependency check.
+  for (std::size_t i = 0; i < out.size() && i < s.verify.size(); ++i) {
+    if (!s.verify[i].integrity) continue;
+    Verdict& v = out[i];
+    v.threshold = "integrity";
+    v.measured = v.measured.substr(0, v.measured.find(' ')) + " iterations intact";  // "2/3 iterations intact"
+    if (!v.passed && v.detail.rfind("iteration ", 0) == 0)
+      v.detail = "the data served was not intact in " + v.detail;
+  }
+  return out;
 }
 
 void runbook_metrics(IterationMetrics& m, const std::vector<StepOutcome>& steps) {

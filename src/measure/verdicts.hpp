@@ -64,7 +64,9 @@ std::optional<Verdict> recovery_verdict(const Scenario& s, const std::vector<Ite
 /// sample showed (IterationMetrics::undetermined); none when every one was seen.
 std::optional<std::string> undetermined(const std::vector<IterationMetrics>& iterations);
 
-/// Verdicts for [[verify]] steps: one per step, failing when any iteration's run of it failed.
+/// Verdicts for [[verify]] steps: one per step, failing when any iteration's
+/// run of it failed; named "verify", or "integrity" for a step with
+/// `integrity = true` (the data served was damaged: a failure of its own).
 std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps);
 
 /// Fills `m.time_to_mitigate` (t_fail to the first step's start) and

@@ -268,6 +268,27 @@ IterationMetrics read_iteration(const Reader& c, const json::value& v, const std
   return m;
 }
 
+DataDamage read_damage(const Reader& c, Object o) {
+  DataDamage d;
+  d.path = o.str("path");
+  d.mode = o.str("mode");
+  auto count = [&](const char* key) {
+    const std::int64_t n = o.i64(key);
+    if (n < 0) c.wrong(o.at_path(key), "a count >= 0", o.at(key));
+    return n;
+  };
+  d.files = count("files");
+  d.bits = count("bits");
+  d.bytes_changed = count("bytes_changed");
+  d.bytes_cut = count("bytes_cut");
+  d.bytes_added = count("bytes_added");
+  d.offsets = read_strings(c, o, "offsets");
+  d.offsets_truncated = o.boolean("offsets_truncated");
+  d.permanent = o.boolean("permanent");
+  o.finish();
+  return d;
+}
+
 FaultEvent read_fault(const Reader& c, const json::value& v, const std::string& p) {
   Object o(c, v, p);
   FaultEvent f;
@@ -283,6 +304,7 @@ FaultEvent read_fault(const Reader& c, const json::value& v, const std::string& 
   f.error = o.str("error");
   if (o.has("injection")) f.injection = o.boolean("injection");  // schema_version 3
   if (o.has("selected")) f.selected = o.str("selected");  // a dynamic target (issue 14)
+  if (o.has("damage")) f.damage = read_damage(c, o.obj("damage"));  // a data fault (issue 19)
   o.finish();
   return f;
 }
@@ -302,6 +324,7 @@ StepOutcome read_step(const Reader& c, const json::value& v, const std::string& 
   // Recovery steps say what triggered them and whether they ran.
   if (o.has("trigger")) s.trigger = o.str("trigger");
   if (o.has("ran")) s.ran = o.boolean("ran");
+  if (o.has("integrity")) s.integrity = o.boolean("integrity");  // an integrity check (issue 19)
   o.finish();
   return s;
 }

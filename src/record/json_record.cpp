@@ -121,6 +121,20 @@ json::value probe_json(const ProbeSeries& p) {
   return out;
 }
 
+json::object damage_json(const DataDamage& d) {
+  json::object o{{"path", d.path},
+                 {"mode", d.mode},
+                 {"files", d.files},
+                 {"bits", d.bits},
+                 {"bytes_changed", d.bytes_changed},
+                 {"bytes_cut", d.bytes_cut},
+                 {"bytes_added", d.bytes_added},
+                 {"offsets", strings_json(d.offsets)},
+                 {"offsets_truncated", d.offsets_truncated},
+                 {"permanent", d.permanent}};
+  return o;
+}
+
 json::object fault_json(const FaultEvent& f) {
   json::object o{{"iteration", f.iteration},
           {"fault", f.fault},
@@ -134,6 +148,7 @@ json::object fault_json(const FaultEvent& f) {
           {"error", f.error},
           {"injection", f.injection}};
   if (!f.selected.empty()) o["selected"] = f.selected;  // a dynamic target (issue 14)
+  if (f.damage) o["damage"] = damage_json(*f.damage);  // a data fault (issue 19)
   return o;
 }
 
@@ -145,6 +160,7 @@ json::object step_json(const StepOutcome& s) {
     o["trigger"] = s.trigger;
     o["ran"] = s.ran;
   }
+  if (s.integrity) o["integrity"] = true;  // an integrity check (written only when set)
   return o;
 }
 

@@ -100,6 +100,22 @@ std::uint64_t sample_count(const ProbeSeries& p);
 /// rendered during a run and one re-rendered from run.json are identical.
 bool keeps_every_sample(const ProbeSeries& p);
 
+/// What a data fault did to a service's files once it was applied (issue
+/// 19): file.corrupt's damage, disk.full's filler.
+struct DataDamage {
+  std::string path;   ///< relative to the service's directory ("appendonlydir/x.aof"; "" for disk.full)
+  std::string mode;   ///< flip, zero, truncate, garbage_tail, delete; "fill" for disk.full
+  std::int64_t files = 0;          ///< regular files changed, cut, appended to or removed
+  std::int64_t bits = 0;           ///< flip: bits flipped
+  std::int64_t bytes_changed = 0;  ///< bytes whose content changed in place (flip, zero)
+  std::int64_t bytes_cut = 0;      ///< bytes cut off the end (truncate) or removed (delete)
+  std::int64_t bytes_added = 0;    ///< bytes appended (garbage_tail) or filled (disk.full)
+  std::vector<std::string> offsets;  ///< the first few places changed, "FILE@OFFSET"
+  bool offsets_truncated = false;    ///< more places were changed than `offsets` names
+  bool permanent = false;            ///< not restored at revert
+  bool operator==(const DataDamage&) const = default;
+};
+
 /// One application of one fault (an injection) and its revert.
 struct FaultEvent {
   int iteration = 0;  ///< 1-based
@@ -118,6 +134,8 @@ struct FaultEvent {
   /// A dynamic target (issue 14): what the chosen `target` is ("leader", from
   /// the select's `as`; "selected" when it says nothing); "" = named in the scenario.
   std::string selected;
+  /// A data fault's damage, once inject returned (none for other kinds, or when it failed).
+  std::optional<DataDamage> damage;
 };
 
 /// "etcd2 (selected: leader)": a fault event's target as reports show it.
@@ -142,6 +160,8 @@ struct StepOutcome {
   /// recovery steps: false when the step did not run (never triggered, or an
   /// earlier step failed); `output` then says why, start == end == when decided
   bool ran = true;
+  /// verify steps: the step is an integrity check (`integrity = true`)
+  bool integrity = false;
 };
 
 /// Something that happened to a service, for the run record and the console.

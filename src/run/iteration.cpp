@@ -215,6 +215,7 @@ asio::awaitable<void> Run::run_steps(const char* phase, const std::vector<StepSp
     out.iteration = it;
     out.phase = phase;
     out.name = st.name;
+    out.integrity = st.integrity;
     out.start = clock_.now();
     CommandResult r = co_await run_command(io_.get_executor(), opts, st.timeout);
     out.end = clock_.now();

@@ -268,6 +268,18 @@ const std::vector<KeySpec>& step_keys() {
   return keys;
 }
 
+const std::vector<KeySpec>& verify_keys() {
+  static const std::vector<KeySpec> keys = [] {
+    std::vector<KeySpec> k = step_keys();
+    k.push_back({"integrity", "bool", "false",
+                 "the step checks the integrity of the data the service serves: its failure is an \"integrity\" "
+                 "verdict of its own (the service came back but served damaged data), shown beside data loss",
+                 false});
+    return k;
+  }();
+  return keys;
+}
+
 const std::vector<KeySpec>& recovery_keys() {
   static const std::vector<KeySpec> keys = {
       {"name", "string", "", "step name; default \"recovery #N\" (N counts from 1)", false},

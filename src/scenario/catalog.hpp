@@ -43,7 +43,10 @@ const std::vector<KeySpec>& service_keys();
 const std::vector<KeySpec>& host_keys();
 /// Keys of a [[link]].
 const std::vector<KeySpec>& link_keys();
+/// Keys of a [[setup]] step (and the common ones of a [[verify]] step).
 const std::vector<KeySpec>& step_keys();
+/// Keys of a [[verify]] or [[strategy.verify]] step: step_keys() and `integrity`.
+const std::vector<KeySpec>& verify_keys();
 const std::vector<KeySpec>& threshold_keys();
 /// Keys of a [[recovery]] step.
 const std::vector<KeySpec>& recovery_keys();

@@ -217,6 +217,9 @@ struct StepSpec {
   std::string from;
   /// Resolved at run time: the network namespace to run in; "" = this one.
   std::string netns;
+  /// [[verify]] only: the step checks the data the service serves (its
+  /// failure is the "integrity" verdict: back, but serving damaged data).
+  bool integrity = false;
   SourcePos pos;
 };
 

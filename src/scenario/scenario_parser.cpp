@@ -134,7 +134,7 @@ class Parser : public ValueReader {
   FaultSpec fault(const Tbl& tb, bool& named);
   const FaultKind* fault_kind_of(const Tbl& tb, FaultSpec& f);
   void fault_at(const Tbl& tb, FaultSpec& f);
-  StepSpec step(const Tbl& tb, std::string default_name);
+  StepSpec step(const Tbl& tb, std::string default_name, bool verify = false);
   RecoverySpec recovery_step(const Tbl& tb, std::size_t number);
   WorkloadSpec workload(const Tbl& tb);
   void thresholds(const toml::table& root);
@@ -191,7 +191,7 @@ void Parser::top_level(const toml::table& root) {
   each_table(root, "setup",
              [&](const Tbl& t) { s_.setup.push_back(step(t, fmt::format("setup #{}", s_.setup.size() + 1))); });
   each_table(root, "verify",
-             [&](const Tbl& t) { s_.verify.push_back(step(t, fmt::format("verify #{}", s_.verify.size() + 1))); });
+             [&](const Tbl& t) { s_.verify.push_back(step(t, fmt::format("verify #{}", s_.verify.size() + 1), true)); });
   each_table(root, "recovery", [&](const Tbl& t) { s_.recovery.push_back(recovery_step(t, s_.recovery.size() + 1)); });
   each_table(root, "workload", [&](const Tbl& t) { s_.workloads.push_back(workload(t)); });
   thresholds(root);
@@ -217,7 +217,8 @@ StrategySpec Parser::strategy(const Tbl& tb) {
   each_table(*tb.t, "recovery", [&](const Tbl& t) { st.recovery.push_back(recovery_step(t, st.recovery.size() + 1)); },
              outer);
   each_table(*tb.t, "verify",
-             [&](const Tbl& t) { st.verify.push_back(step(t, fmt::format("verify #{}", st.verify.size() + 1))); }, outer);
+             [&](const Tbl& t) { st.verify.push_back(step(t, fmt::format("verify #{}", st.verify.size() + 1), true)); },
+             outer);
   if (const auto* n = tb.t->get("thresholds")) {
     entity_ = join_path(outer, "thresholds");
     if (const auto* t = n->as_table()) thresholds_of(Tbl{t, entity_, "[strategy.thresholds]"}, st.thresholds);
@@ -496,11 +497,12 @@ void Parser::default_fault_names(const std::vector<bool>& named) {
   }
 }
 
-StepSpec Parser::step(const Tbl& tb, std::string default_name) {
+StepSpec Parser::step(const Tbl& tb, std::string default_name, bool verify) {
   StepSpec st;
   st.pos = table_pos(tb);
   st.name = std::move(default_name);
-  check_keys(tb, key_names(step_keys()));
+  check_keys(tb, key_names(verify ? verify_keys() : step_keys()));
+  if (verify) assign(st.integrity, boolean(tb, "integrity"));
   assign(st.name, nonempty(tb, "name"));
   if (require(tb, "command")) assign(st.command, command(tb, "command"));
   assign(st.timeout, duration(tb, "timeout", Min::positive));

@@ -2,7 +2,12 @@
 // (scenarios/redis-aof-truncate.toml: the AOF cut mid-record while Redis is
 // down, refused until `redis-check-aof --fix`, the repair's cost measured by
 // the workload) and its counter-case (the file zeroed in the middle: most
-// acknowledged writes lost, exit 1 on max_data_loss); disk.full through the
+// acknowledged writes lost, exit 1 on max_data_loss); the PostgreSQL restore
+// drill (scenarios/postgres-restore.toml: pg_control zeroed while the server
+// is down, the base backup from setup restored by the runbook, RTO and RPO
+// measured, the restored data checked by two integrity checks) and its
+// counter-case (pg_resetwal instead of the restore: the server comes back
+// serving a cluster whose rows are gone, exit 1 on integrity); disk.full through the
 // binary on its run-owned tmpfs, the mount gone afterwards; and the bad
 // input both refuse at validation (exit 2, file:line:col, nothing started).
 #include <doctest/doctest.h>
@@ -51,6 +56,26 @@ int failed_starts(const json::value& rec) {
   return n;
 }
 
+/// The verdict of `threshold` scoped `scope`; nullptr when there is none.
+const json::object* verdict_of(const json::value& rec, const std::string& threshold, const std::string& scope) {
+  for (const auto& v : rec.at("verdicts").as_array())
+    if (v.at("threshold").as_string() == threshold && v.at("scope").as_string() == scope) return &v.as_object();
+  return nullptr;
+}
+
+/// The damage the record holds for fault `name`'s first injection; nullptr when none.
+const json::object* damage_of(const json::value& rec, const std::string& name) {
+  for (const auto& f : rec.at("faults").as_array())
+    if (f.at("fault").as_string() == name && f.as_object().contains("damage")) return &f.at("damage").as_object();
+  return nullptr;
+}
+
+/// A temp dir the postgres user can enter (mkdtemp makes it 0700): the
+/// drill's data directories live under it and the server runs as postgres.
+struct PgDir : TempDir {
+  PgDir() { ::chmod(path.c_str(), 0755); }
+};
+
 /// Whether /proc/self/mountinfo lists a mount under `dir`.
 bool mounted_under(const fs::path& dir) {
   return read_file("/proc/self/mountinfo").find(" " + dir.string() + "/") != std::string::npos;
@@ -93,6 +118,24 @@ TEST_CASE(
   for (const auto& e : fs::recursive_directory_iterator(dir / "run" / "saved"))
     kept += e.is_regular_file() && e.path().filename() == "appendonly.aof.1.incr.aof";
   CHECK(kept == 2);
+  // What the fault did is in the record: 13 bytes cut off one file, kept so.
+  for (const auto& f : rec.at("faults").as_array()) {
+    if (f.at("fault").as_string() != "cut-aof") {
+      CHECK_FALSE(f.as_object().contains("damage"));  // the kill did nothing to the files
+      continue;
+    }
+    REQUIRE(f.as_object().contains("damage"));
+    const auto& d = f.at("damage");
+    CHECK(d.at("mode").as_string() == "truncate");
+    CHECK(d.at("path").as_string() == "appendonlydir/appendonly.aof.1.incr.aof");
+    CHECK(d.at("files").as_int64() == 1);
+    CHECK(d.at("bytes_cut").as_int64() == 13);
+    CHECK(d.at("bytes_changed").as_int64() == 0);
+    CHECK(d.at("permanent").as_bool());
+    REQUIRE(d.at("offsets").as_array().size() == 1);
+    CHECK(std::string(d.at("offsets").at(0).as_string()).starts_with("appendonly.aof.1.incr.aof@"));
+  }
+  CHECK(r.out.find("data damaged by faults") != std::string::npos);
   expect_nothing_left(rec);
 }
 
@@ -257,4 +300,99 @@ TEST_CASE("data faults: the disk-full counter-case, appendfsync always: Redis ex
   CHECK_FALSE(rto->at("passed").as_bool());
   CHECK(read_file(dir / "run" / "logs" / "redis.log").find("Can't recover from AOF write error") != std::string::npos);
   CHECK_FALSE(mounted_under(dir / "run"));
+}
+
+TEST_CASE(
+    "data faults: PostgreSQL's pg_control zeroed while down is refused until the runbook restores the base "
+    "backup; RTO, RPO and integrity measured") {
+  PgDir dir;
+  const fs::path scenario = source_root() / "scenarios" / "postgres-restore.toml";
+  Result r = itest::faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string()}, std::chrono::minutes(3));
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 0);
+  const json::value rec = read_json(dir / "run" / "run.json");
+  expect_schema_valid(dir / "run" / "run.json");
+  for (const auto& [threshold, scope] : std::vector<std::pair<std::string, std::string>>{
+           {"rto", "run"},
+           {"ttd", "run"},
+           {"max_data_loss", "run"},
+           {"runbook", "restore the base backup"},
+           {"verify", "refused-the-damaged-directory"},
+           {"integrity", "reference rows intact"},
+           {"integrity", "heap and indexes consistent (pg_amcheck)"}}) {
+    CAPTURE(threshold);
+    CAPTURE(scope);
+    const json::object* v = verdict_of(rec, threshold, scope);
+    if (!v && scope == "run") v = find_verdict(rec, threshold);
+    REQUIRE(v);
+    CHECK(v->at("passed").as_bool());
+  }
+  const auto& it = rec.at("iterations").as_array().at(0);
+  CHECK(it.at("recovered").as_bool());
+  // The server refused the damaged directory until the restore.
+  CHECK(failed_starts(rec) >= 1);
+  // The recovery point: the writes acknowledged between the backup and the
+  // kill are gone, nothing acknowledged after the restore is.
+  const auto& w = rec.at("workloads").as_array().at(0);
+  CHECK(w.at("read_ok").as_bool());
+  CHECK(w.at("lost").as_int64() >= 5);  // about 1 s at 20/s
+  const std::int64_t window = w.at("loss_window_ns").as_int64();
+  CHECK(window > 0);
+  CHECK(window <= 1'500'000'000);
+  const std::int64_t kill = rec.at("faults").at(0).at("inject_ns").as_int64();
+  CHECK(w.at("lost_to_ns").as_int64() <= kill);
+  // What the fault did, in the record and the console.
+  const json::object* d = damage_of(rec, "zero-pg_control");
+  REQUIRE(d);
+  CHECK(d->at("mode").as_string() == "zero");
+  CHECK(d->at("bytes_changed").as_int64() == 512);
+  CHECK(d->at("offsets").at(0).as_string() == "pg_control@0");
+  CHECK(d->at("permanent").as_bool());
+  int integrity_steps = 0;
+  for (const auto& st : rec.at("steps").as_array())
+    if (st.as_object().contains("integrity")) ++integrity_steps;
+  CHECK(integrity_steps == 2);
+  CHECK(r.out.find("integrity check 'reference rows intact': intact") != std::string::npos);
+  CHECK(r.out.find("zero data/global/pg_control: 512 byte(s) changed") != std::string::npos);
+  MESSAGE("recovery time " << it.at("recovery_time_ns").as_int64() / 1e6 << " ms, runbook duration "
+                           << it.at("runbook_duration_ns").as_int64() / 1e6 << " ms; lost " << w.at("lost").as_int64()
+                           << " acknowledged write(s) spanning " << window / 1e6 << " ms");
+  expect_nothing_left(rec);
+}
+
+TEST_CASE(
+    "data faults: the restore counter-case, pg_resetwal instead of the backup: the server comes back serving "
+    "damaged data, exit 1 on integrity") {
+  PgDir dir;
+  const fs::path file = dir / "resetwal.toml";
+  // The "make it start" repair: the rows written before are invisible to
+  // the reset cluster. Retried, since the supervisor's restarts hold the
+  // directory's lock file for a moment every 300 ms.
+  write_file(file, variant("postgres-restore.toml",
+                           "cp -a {run.dir}/backup data.restored\nmv data data.damaged-{iteration}\nmv data.restored data\n",
+                           "ok=no\nfor i in 1 2 3 4 5; do setpriv --reuid=postgres --regid=postgres --init-groups -- "
+                           "/usr/lib/postgresql/15/bin/pg_resetwal -f data && { ok=yes; break; }; sleep 0.1; done\n"
+                           "test $ok = yes\n"));
+  Result r = itest::faultline(dir, {"run", file.string(), "--out", (dir / "run").string()}, std::chrono::minutes(3));
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 1);
+  const json::value rec = read_json(dir / "run" / "run.json");
+  expect_schema_valid(dir / "run" / "run.json");
+  CHECK(rec.at("outcome").as_string() == "failed");
+  const json::object* rows = verdict_of(rec, "integrity", "reference rows intact");
+  REQUIRE(rows);
+  CHECK_FALSE(rows->at("passed").as_bool());
+  CHECK(rows->at("measured").as_string() == "0/1 iterations intact");
+  CHECK(std::string(rows->at("detail").as_string()).starts_with("the data served was not intact in iteration 1"));
+  // The service came back and the runbook did what it said: the failure is the data's.
+  for (const char* passes : {"rto", "ttd", "runbook"}) {
+    CAPTURE(passes);
+    const auto* v = find_verdict(rec, passes);
+    REQUIRE(v);
+    CHECK(v->at("passed").as_bool());
+  }
+  CHECK(rec.at("iterations").at(0).at("recovered").as_bool());
+  CHECK(r.out.find("FAIL  integrity 'reference rows intact'") != std::string::npos);
+  CHECK(r.out.find("NOT INTACT") != std::string::npos);
+  expect_nothing_left(rec);
 }

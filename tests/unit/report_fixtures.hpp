@@ -57,7 +57,7 @@ inline ProbeSeries series(std::string name, ProbeKind kind, Nanos interval, Nano
 }
 
 inline FaultEvent kill_event(int iteration, Nanos at) {
-  return FaultEvent{iteration, "kill-redis", "process.kill", "redis", at, at + 400us, std::nullopt, std::nullopt, true, "", true, ""};
+  return FaultEvent{iteration, "kill-redis", "process.kill", "redis", at, at + 400us, std::nullopt, std::nullopt, true, "", true, "", std::nullopt};
 }
 
 /// The scenario part of a record, as run.json keeps it.
@@ -147,7 +147,7 @@ inline RunRecord failing() {
   const std::vector<Outage> down{{1550ms, 1700ms}, {1850ms, 1950ms}, {3550ms, 6000ms}};
   r.probes = {series("redis-ping", ProbeKind::exec, 50ms, 0ms, 5200ms, down, true, 3ms),
               series("redis-tcp", ProbeKind::tcp, 50ms, 10ms, 5200ms, {{3550ms, 6000ms}}, true, 1ms)};
-  FaultEvent pause{1, "pause-redis", "process.pause", "redis", 1500ms, 1500ms + 300us, 1650ms, 1650ms + 200us, true, "", true, ""};
+  FaultEvent pause{1, "pause-redis", "process.pause", "redis", 1500ms, 1500ms + 300us, 1650ms, 1650ms + 200us, true, "", true, "", std::nullopt};
   r.faults = {pause, kill_event(2, 3500ms)};
   r.steps.push_back({2, "verify", "no-acked-write-lost", 5000ms, 5100ms, 1, false, false, "3 keys missing", "", true});
   r.duration = 5300ms;

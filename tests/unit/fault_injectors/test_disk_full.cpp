@@ -63,7 +63,9 @@ TEST_CASE("disk.full: fills the run's tmpfs to the level, frees it at revert (ro
     if (level == "100%") {
       CHECK(free == 0);
       CHECK(write_until_full(dir / "probe") == 0);  // a service's write gets ENOSPC
-      CHECK(inj->done().bytes == 1 << 20);
+      REQUIRE(inj->done().damage);
+      CHECK(inj->done().damage->bytes_added == 1 << 20);
+      CHECK(inj->done().damage->mode == "fill");
     } else if (level == "free=256KiB") {
       CHECK(free == 256 * 1024);
     } else {

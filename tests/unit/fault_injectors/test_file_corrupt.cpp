@@ -3,6 +3,8 @@
 // anything is changed), permanence, and the paths validation refuses.
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include <fstream>
 #include <iterator>
 
@@ -204,8 +206,19 @@ TEST_CASE(
     CHECK(read_all(aof).size() == 2500);
     CHECK(restore_copy(u.saved, u.path).empty());  // what cleanup_run does
     CHECK(read_all(aof) == orig);
-    CHECK(inj->done().bytes == 2500);
-    CHECK(inj->done().what.find("a.aof@2500") != std::string::npos);
+    const FaultDone did = inj->done();
+    CHECK(did.what.find("a.aof@2500") != std::string::npos);
+    // The record's account: cut, not changed in place.
+    REQUIRE(did.damage);
+    CHECK(did.damage->mode == "truncate");
+    CHECK(did.damage->path == "a.aof");
+    CHECK(did.damage->files == 1);
+    CHECK(did.damage->bytes_cut == 2500);
+    CHECK(did.damage->bytes_changed == 0);
+    CHECK(did.damage->bytes_added == 0);
+    CHECK(did.damage->offsets == std::vector<std::string>{"a.aof@2500"});
+    CHECK_FALSE(did.damage->offsets_truncated);
+    CHECK_FALSE(did.damage->permanent);
   }
   SUBCASE("permanent: nothing to undo, the damage stays, the original is kept") {
     p.permanent = true;
@@ -219,6 +232,35 @@ TEST_CASE(
     run_sync(fx.io, inj->revert(ctx));
     CHECK(read_all(aof) == orig.substr(0, 2500));
     CHECK(read_all(fx.dir / "saved" / "event-0" / "a.aof") == orig);
+    REQUIRE(inj->done().damage);
+    CHECK(inj->done().damage->permanent);
+  }
+}
+
+TEST_CASE("file.corrupt: the record's account of each mode splits the bytes into changed, cut and added") {
+  Corruption c;
+  c.files = 2;
+  c.bytes = 40;
+  c.bits = 9;
+  c.offsets = {"d/a@1", "d/b@7"};
+  c.more = true;
+  FileCorruptParams p;
+  p.path = "d";
+  for (const auto& [mode, changed, cut, added] :
+       std::vector<std::tuple<std::string, int, int, int>>{
+           {"flip", 40, 0, 0}, {"zero", 40, 0, 0}, {"truncate", 0, 40, 0}, {"delete", 0, 40, 0}, {"garbage_tail", 0, 0, 40}}) {
+    CAPTURE(mode);
+    p.mode = mode;
+    const DataDamage d = damage_of(c, p);
+    CHECK(d.mode == mode);
+    CHECK(d.path == "d");
+    CHECK(d.files == 2);
+    CHECK(d.bits == 9);
+    CHECK(d.bytes_changed == changed);
+    CHECK(d.bytes_cut == cut);
+    CHECK(d.bytes_added == added);
+    CHECK(d.offsets == c.offsets);
+    CHECK(d.offsets_truncated);
   }
 }
 

@@ -211,6 +211,43 @@ TEST_CASE("verdicts: one verify verdict per step: passed, failed with its exit, 
   CHECK(rec.exit_code == 1);
 }
 
+TEST_CASE("verdicts: an integrity check is a verdict of its own: the service came back but served damaged data fails the run") {
+  RunRecord rec = record_with({{1500ms, 2000ms}});  // an outage that recovered: every recovery figure holds
+  rec.scenario.thresholds.rto = 5s;
+  rec.scenario.verify.resize(2);
+  rec.scenario.verify[0].name = "rows intact";
+  rec.scenario.verify[0].integrity = true;
+  rec.scenario.verify[1].name = "accepts connections";
+  SUBCASE("intact in every iteration: passes under its own name") {
+    rec.steps = {step("verify", "rows intact", 1, true), step("verify", "accepts connections", 1, true)};
+    conclude(rec, outputs());
+    const Verdict& v = only(rec, "integrity");
+    CHECK(v.scope == "rows intact");
+    CHECK(v.passed);
+    CHECK(v.measured == "1/1 iterations intact");
+    CHECK(v.limit == "all iterations");
+    CHECK(only(rec, "verify").scope == "accepts connections");
+    CHECK(rec.exit_code == 0);
+  }
+  SUBCASE("damaged data: the integrity verdict fails, recovery and the other checks pass, exit 1") {
+    rec.steps = {step("verify", "rows intact", 1, false), step("verify", "accepts connections", 1, true)};
+    conclude(rec, outputs());
+    const Verdict& v = only(rec, "integrity");
+    CHECK_FALSE(v.passed);
+    CHECK(v.measured == "0/1 iterations intact");
+    CHECK(v.detail == "the data served was not intact in iteration 1: exit 2: boom");
+    CHECK(only(rec, "rto").passed);
+    CHECK(only(rec, "verify").passed);
+    CHECK(rec.outcome == Outcome::failed);
+    CHECK(rec.exit_code == 1);
+  }
+  SUBCASE("never ran: fails as a verify step would") {
+    conclude(rec, outputs());
+    CHECK_FALSE(only(rec, "integrity").passed);
+    CHECK(only(rec, "integrity").detail == "never ran (no iteration reached verify)");
+  }
+}
+
 TEST_CASE("verdicts: data loss from the workloads' writes against their reads") {
   auto run_with = [](std::set<std::uint64_t> present, bool read_ok) {
     RunRecord rec = record_with({{1500ms, 2500ms}});

@@ -204,3 +204,55 @@ TEST_CASE("json_record: bytes corrupted on a link are written, read back, and ab
   CHECK(old_back.links.at(0).corrupted_upstream == 0);
   CHECK(old_back.links.at(0).corrupted_downstream == 0);
 }
+
+TEST_CASE("json_record: a data fault's damage and an integrity check are written, read back, and absent in older records") {
+  RunRecord r = sample_record();
+  FaultEvent f;
+  f.iteration = 1;
+  f.fault = "cut-aof";
+  f.kind = "file.corrupt";
+  f.target = "redis";
+  DataDamage d;
+  d.path = "appendonlydir/a.aof";
+  d.mode = "truncate";
+  d.files = 1;
+  d.bytes_cut = 13;
+  d.offsets = {"a.aof@4087"};
+  d.permanent = true;
+  f.damage = d;
+  r.faults.push_back(f);
+  StepOutcome st;
+  st.iteration = 1;
+  st.phase = "verify";
+  st.name = "rows intact";
+  st.integrity = true;
+  r.steps.push_back(st);
+  const std::string text = render_json(r);
+  const json::value v = json::parse(text);
+  const auto& fj = v.at("faults").as_array().back();
+  CHECK(fj.at("damage").at("bytes_cut").as_int64() == 13);
+  CHECK(fj.at("damage").at("mode").as_string() == "truncate");
+  CHECK(fj.at("damage").at("permanent").as_bool());
+  CHECK(v.at("steps").as_array().back().at("integrity").as_bool());
+  const RunRecord back = read_run_record(text, "run.json");
+  REQUIRE(back.faults.back().damage);
+  CHECK(*back.faults.back().damage == d);
+  CHECK(back.steps.back().integrity);
+  CHECK(render_json(back) == text);
+  // Only set fields are written: other faults have no damage, other steps no integrity.
+  for (std::size_t i = 0; i + 1 < v.at("faults").as_array().size(); ++i)
+    CHECK_FALSE(v.at("faults").as_array()[i].as_object().contains("damage"));
+  json::value old = v;
+  old.at("faults").as_array().back().as_object().erase("damage");
+  old.at("steps").as_array().back().as_object().erase("integrity");
+  const RunRecord old_back = read_run_record(json::serialize(old), "run.json");
+  CHECK_FALSE(old_back.faults.back().damage);
+  CHECK_FALSE(old_back.steps.back().integrity);
+  // A damage with a negative count or a stray key is refused.
+  json::value bad = v;
+  bad.at("faults").as_array().back().at("damage").as_object()["bytes_cut"] = -1;
+  CHECK_THROWS_AS(read_run_record(json::serialize(bad), "run.json"), RecordError);
+  bad = v;
+  bad.at("faults").as_array().back().at("damage").as_object()["extra"] = 1;
+  CHECK_THROWS_AS(read_run_record(json::serialize(bad), "run.json"), RecordError);
+}

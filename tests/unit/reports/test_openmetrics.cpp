@@ -40,3 +40,32 @@ TEST_CASE("openmetrics: families labelled by scenario, observed figures only, ve
   CHECK(m.size() >= 6);
   CHECK(m.substr(m.size() - 6) == "# EOF\n");
 }
+
+TEST_CASE("openmetrics: integrity failures per check and the bytes each data fault damaged") {
+  RunRecord r;
+  r.scenario_name = "pg";
+  StepOutcome ok, bad, plain;
+  ok.phase = bad.phase = plain.phase = "verify";
+  ok.name = bad.name = "rows intact";
+  ok.integrity = bad.integrity = true;
+  ok.ok = true;
+  bad.ok = false;
+  plain.name = "log says so";
+  plain.ok = false;  // not an integrity check: not counted
+  r.steps = {ok, bad, plain};
+  FaultEvent f;
+  f.fault = "zero-control";
+  f.damage = DataDamage{};
+  f.damage->mode = "zero";
+  f.damage->bytes_changed = 512;
+  r.faults = {f, f};
+  const std::string m = render_openmetrics({r});
+  INFO(m);
+  CHECK(m.find("faultline_integrity_failures{scenario=\"pg\",check=\"rows intact\"} 1\n") != std::string::npos);
+  CHECK(m.find("log says so") == std::string::npos);
+  CHECK(m.find("# UNIT faultline_data_damaged_bytes bytes\n") != std::string::npos);
+  CHECK(m.find("faultline_data_damaged_bytes{scenario=\"pg\",fault=\"zero-control\",how=\"changed\"} 1024\n") !=
+        std::string::npos);
+  CHECK(m.find("faultline_data_damaged_bytes{scenario=\"pg\",fault=\"zero-control\",how=\"cut\"} 0\n") !=
+        std::string::npos);
+}

@@ -5,6 +5,10 @@
 
 #include "record/partial_record.hpp"
 #include "report_fixtures.hpp"
+#include "reports/console.hpp"
+#include "reports/html.hpp"
+#include "reports/junit.hpp"
+#include "reports/markdown.hpp"
 #include "reports/report_text.hpp"
 
 using namespace faultline;
@@ -24,6 +28,107 @@ TEST_CASE("report_text: a line per link that corrupted data, none otherwise") {
   const auto lines = link_damage_lines(r);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0] == "link 'repl': 0 byte(s) corrupted upstream (of 100), 7 downstream (of 2000)");
+}
+
+namespace {
+
+/// A run whose service came back but served damaged data: its integrity
+/// check failed in iteration 2, after a permanent file.corrupt.
+RunRecord served_damaged_data() {
+  RunRecord r = fixtures::failing();
+  StepOutcome intact, damaged, other;
+  intact.phase = damaged.phase = other.phase = "verify";
+  intact.name = damaged.name = "rows intact";
+  intact.integrity = damaged.integrity = true;
+  intact.iteration = 1;
+  intact.ok = true;
+  damaged.iteration = 2;
+  damaged.exit_code = 1;
+  damaged.output = "count 0, expected 1000\nmore";
+  other.name = "log";
+  other.iteration = 1;
+  other.ok = true;
+  r.steps.push_back(intact);
+  r.steps.push_back(damaged);
+  r.steps.push_back(other);
+  FaultEvent f;
+  f.iteration = 2;
+  f.fault = "zero-control";
+  f.kind = "file.corrupt";
+  f.target = "db";
+  DataDamage d;
+  d.path = "data/global/pg_control";
+  d.mode = "zero";
+  d.files = 1;
+  d.bytes_changed = 512;
+  d.offsets = {"pg_control@0"};
+  d.permanent = true;
+  f.damage = d;
+  r.faults.push_back(f);
+  r.verdicts.push_back(Verdict{"integrity", "rows intact", false, "1/2 iterations intact", "all iterations", "",
+                               "the data served was not intact in iteration 2: exit 1: count 0, expected 1000"});
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("report_text: integrity checks beside data loss, one line per run; other verify steps are not listed") {
+  const auto lines = integrity_lines(served_damaged_data());
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == "iteration 1: integrity check 'rows intact': intact");
+  CHECK(lines[1] == "iteration 2: integrity check 'rows intact': NOT INTACT (exit 1) - count 0, expected 1000");
+  CHECK(integrity_lines(fixtures::failing()).empty());
+  CHECK(verdict_name(served_damaged_data().verdicts.back()) == "integrity rows intact");
+}
+
+TEST_CASE("report_text: what each data fault did: mode, path, bytes changed, cut or added, offsets") {
+  RunRecord r = served_damaged_data();
+  auto lines = fault_damage_lines(r);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] ==
+        "iteration 2: 'zero-control' (file.corrupt) on db: zero data/global/pg_control: 512 byte(s) changed in 1 "
+        "file(s) at pg_control@0 (permanent)");
+  DataDamage& d = *r.faults.back().damage;
+  d = DataDamage{};
+  d.path = "a.aof";
+  d.mode = "truncate";
+  d.files = 1;
+  d.bytes_cut = 13;
+  d.offsets = {"a.aof@100", "a.aof@200"};
+  d.offsets_truncated = true;
+  lines = fault_damage_lines(r);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] == "iteration 2: 'zero-control' (file.corrupt) on db: truncate a.aof: 13 byte(s) cut in 1 file(s) at "
+                    "a.aof@100, a.aof@200, ...");
+  d = DataDamage{};
+  d.mode = "flip";
+  d.path = "x";
+  d.files = 1;
+  d.bits = 3;
+  d.bytes_changed = 2;
+  CHECK(fault_damage_lines(r).at(0).find("flip x: 3 bit(s) flipped, 2 byte(s) changed in 1 file(s)") != std::string::npos);
+  CHECK(fault_damage_lines(fixtures::failing()).empty());
+}
+
+TEST_CASE("reports: the integrity verdict and the data damage in the console, Markdown, JUnit and HTML") {
+  const RunRecord r = served_damaged_data();
+  const std::string console = render_console_summary(r, false);
+  CHECK(console.find("data integrity") != std::string::npos);
+  CHECK(console.find("NOT INTACT (exit 1)") != std::string::npos);
+  CHECK(console.find("data damaged by faults") != std::string::npos);
+  CHECK(console.find("FAIL  integrity 'rows intact'") != std::string::npos);
+  CHECK(console.find("the data served was not intact in iteration 2") != std::string::npos);
+  const std::string md = render_markdown(r);
+  CHECK(md.find("### Data integrity") != std::string::npos);
+  CHECK(md.find("### Data damaged by faults") != std::string::npos);
+  CHECK(md.find("| integrity rows intact |") != std::string::npos);
+  const std::string junit = render_junit(r);
+  CHECK(junit.find("name=\"integrity rows intact\"") != std::string::npos);
+  CHECK(junit.find("type=\"integrity\"") != std::string::npos);
+  const std::string html = render_html(r);
+  CHECK(html.find("Data integrity") != std::string::npos);
+  CHECK(html.find("Data damaged by faults") != std::string::npos);
+  CHECK(html.find("data-threshold=\"integrity\"") != std::string::npos);
 }
 
 TEST_CASE("report_text: outcome words and meanings") {

@@ -52,7 +52,7 @@ std::vector<std::pair<std::string, const std::vector<KeySpec>*>> all_tables() {
   std::vector<std::pair<std::string, const std::vector<KeySpec>*>> out = {
       {"top level", &top_level_keys()},     {"[[service]]", &service_keys()}, {"[[link]]", &link_keys()},
       {"[[probe]]", &probe_common_keys()},  {"[[fault]]", &fault_common_keys()},
-      {"[[setup]]/[[verify]]", &step_keys()}, {"[thresholds]", &threshold_keys()},
+      {"[[setup]]/[[verify]]", &step_keys()}, {"[[verify]]", &verify_keys()}, {"[thresholds]", &threshold_keys()},
       {"[[recovery]]", &recovery_keys()},     {"[[workload]]", &workload_common_keys()},
       {"[[host]]", &host_keys()},           {"[[strategy]]", &strategy_keys()},
       {"dynamic target", &target_select_keys()},
@@ -214,7 +214,7 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
                                                                        {"errno", "\"EIO\""}});
   }
   text += "\n[[setup]]\n" + lines(step_keys(), {});
-  text += "\n[[verify]]\n" + lines(step_keys(), {});
+  text += "\n[[verify]]\n" + lines(verify_keys(), {});
   text += "\n[[recovery]]\n" + lines(recovery_keys(), {});
   for (const auto& kind : workload_kinds())
     text += "\n[[workload]]\n" +
@@ -227,7 +227,7 @@ TEST_CASE("catalog: the parser accepts every key of the catalog") {
 
   text += "\n[[strategy]]\n" + lines(strategy_keys(), {"recovery", "verify", "thresholds"}, {{"name", "\"st\""}});
   text += "\n[[strategy.recovery]]\n" + lines(recovery_keys(), {});
-  text += "\n[[strategy.verify]]\n" + lines(step_keys(), {});
+  text += "\n[[strategy.verify]]\n" + lines(verify_keys(), {});
   text += "\n[strategy.thresholds]\n" + lines(threshold_keys(), {});
 
   auto r = parse_scenario(text, "all-keys.toml");
@@ -353,6 +353,8 @@ duration = "1s"
 errno = "EIO"
 [[setup]]
 command = "true"
+[[verify]]
+command = "true"
 [[recovery]]
 command = "true"
 [[workload]]
@@ -455,6 +457,10 @@ read = "true"
       {"fault file.io", {{"path", io.rule.path}, {"ops", io.ops}, {"probability", p(io.rule.probability)}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
+      {"[[verify]]",
+       {{"timeout", d(s.verify.at(0).timeout)},
+        {"expect_exit", std::to_string(s.verify.at(0).expect_exit)},
+        {"integrity", b(s.verify.at(0).integrity)}}},
       {"[[recovery]]",
        {{"on", s.recovery.at(0).on == RecoveryTrigger::detect ? "detect" : "other"},
         {"after", d(s.recovery.at(0).after)},
