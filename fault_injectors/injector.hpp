@@ -18,6 +18,7 @@
 
 #include "os/clock.hpp"
 #include "os/ledger.hpp"
+#include "os/resource_cgroup.hpp"
 #include "os/stop.hpp"
 #include "record/record.hpp"
 #include "scenario/fault_kind.hpp"
@@ -111,6 +112,13 @@ struct InjectorKind {
   /// run mounts before the clone starts (disk.full): that filesystem's size
   /// in bytes for `spec`; null = none.
   std::int64_t (*filesystem)(const FaultSpec& spec) = nullptr;
+  /// A kind that needs its target service (each candidate of a dynamic
+  /// target) in a cgroup the run makes before the clone starts (resource.*,
+  /// stress): the controllers it needs for `spec`; null = none.
+  std::vector<CgroupController> (*cgroup)(const FaultSpec& spec) = nullptr;
+  /// With `cgroup`: the name of a cgroup of the fault's own instead of its
+  /// target's ("" = the target's: stress beside a service); null = the target's.
+  std::string (*cgroup_owner)(const FaultSpec& spec) = nullptr;
 };
 
 /// Every kind of the registry, in its order.

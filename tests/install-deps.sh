@@ -26,6 +26,7 @@ packages=(
   etcd-server etcd-client    # scenarios/etcd-*.toml: 3-member Raft clusters (namespaces, and one member per test host); etcdctl for probes and checks
   procps                     # ps/pgrep for humans reading a run; tests read /proc directly
   libfaketime                # clock.skew: preloaded into the services it targets (fault_injectors/clock_skew.cpp)
+  stress-ng                  # stress: the noisy neighbour it runs beside a service (fault_injectors/stress.cpp)
   openssl                    # scenarios/nginx-expired-cert.toml: the drill's CA and its backend's one-day certificate
 )
 if [ "${1:-}" = "--tests" ]; then

@@ -12,6 +12,7 @@
 #include "os/netns.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
+#include "os/resource_cgroup.hpp"
 #include "os/run_cgroup.hpp"
 #include "os/run_mount.hpp"
 #include "os/saved_copy.hpp"
@@ -187,6 +188,16 @@ CleanupReport cleanup_run(Ledger& l) {
   // 2b. The run's cgroup (run_cgroup.hpp): what the ledger did not know of.
   if (const int n = kill_run_cgroup(l.cgroup); n > 0)
     r.done.push_back(fmt::format("cgroup {}: SIGKILL to {} process(es)", l.cgroup, n));
+  // 2e. The services' resource cgroups (resource_cgroup.hpp): what is left
+  // in them killed, then removed.
+  for (auto it = l.resource_cgroups.rbegin(); it != l.resource_cgroups.rend(); ++it) {
+    std::error_code ec;
+    const bool was = std::filesystem::is_directory(*it, ec);
+    if (const std::string why = remove_service_cgroup(*it, 5000); !why.empty())
+      r.failed.push_back(fmt::format("cgroup {}: {}", *it, why));
+    else if (was)
+      r.done.push_back(fmt::format("cgroup {}: removed", *it));
+  }
   // 3a, 3b. Saved originals back, fillers removed, the run's mounts gone.
   clean_files_and_mounts(l, r);
   // 2c. The run's [[host]]s, now that no local ssh of the run is left (the

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "os/faketime.hpp"
 #include "os/netns.hpp"
+#include "os/resource_cgroup.hpp"
 #include "os/process_signal.hpp"
 #include "os/procfs.hpp"
 
@@ -129,6 +131,28 @@ HostCaps probe_host_caps() {
   c.net_admin.present = has_net_admin(c.net_admin.detail);
   c.mount = cap("mount a tmpfs (root)", "disk.full (its run-owned filesystem)");
   c.mount.present = can_mount(c.mount.detail);
+  // The cgroup controllers of the resource kinds: which interface offers each.
+  const CgroupLayout layout = probe_cgroup_layout();
+  const std::pair<HostCap*, CgroupController> controllers[] = {{&c.cgroup_cpu, CgroupController::cpu},
+                                                              {&c.cgroup_memory, CgroupController::memory}};
+  for (auto [row, ctl] : controllers) {
+    const std::string name = controller_name(ctl);
+    *row = cap(fmt::format("cgroup {} (root)", name),
+               ctl == CgroupController::cpu ? "resource.cpu, stress" : "resource.memory");
+    const auto place = layout.at(ctl);
+    const std::string why = cgroup_refusal(layout, ctl);
+    row->present = why.empty();
+    row->detail = place.version == 0 ? place.why
+                                     : fmt::format("cgroup v{} at {}{}", place.version, place.base.string(),
+                                                   why.empty() ? "" : "; " + why);
+  }
+  c.faketime = cap("libfaketime", "clock.skew");
+  if (const auto lib = libfaketime_path()) {
+    c.faketime.present = true;
+    c.faketime.detail = lib->string();
+  } else {
+    c.faketime.detail = "libfaketime.so.1 in no /usr/lib/*/faketime/ (Debian: apt-get install libfaketime)";
+  }
   // What a killed prober left is cleared first (see the header).
   remove_stale_probe_namespaces();
   const std::string ns = probe_netns_name(::getpid(), process_start_time(::getpid()).value_or(0));

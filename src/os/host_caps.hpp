@@ -41,7 +41,15 @@ struct HostCaps {
   HostCap pidfd;
   /// Mounting a tmpfs (root or CAP_SYS_ADMIN): disk.full's run-owned filesystem.
   HostCap mount;
-  std::vector<const HostCap*> all() const { return {&net_admin, &namespaces, &nftables, &tbf, &netem, &pidfd, &mount}; }
+  /// The cgroup controllers of the resource kinds (v1 or v2, resource_cgroup.hpp).
+  HostCap cgroup_cpu;
+  HostCap cgroup_memory;
+  /// Debian's libfaketime: clock.skew's preload.
+  HostCap faketime;
+  std::vector<const HostCap*> all() const {
+    return {&net_admin, &namespaces, &nftables, &tbf, &netem, &pidfd, &mount, &cgroup_cpu, &cgroup_memory,
+            &faketime};
+  }
 };
 
 /// Tries each capability on this host (in a namespace of its own, deleted

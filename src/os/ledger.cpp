@@ -181,6 +181,11 @@ std::string ledger_to_json(const Ledger& l) {
     for (const auto& f : l.control_files) files.push_back(json::string(f));
     o["control_files"] = files;
   }
+  if (!l.resource_cgroups.empty()) {
+    json::array dirs;
+    for (const auto& d : l.resource_cgroups) dirs.push_back(json::string(d));
+    o["resource_cgroups"] = dirs;
+  }
   return json::serialize(o) + "\n";
 }
 
@@ -210,6 +215,8 @@ Ledger ledger_from_json(const std::string& text) {
   if (o.has("mounts")) l.mounts = json_strict::read_strings(r, o, "mounts");  // disk.full (issue 19)
   // Runs without clock.skew write none.
   if (o.has("control_files")) l.control_files = json_strict::read_strings(r, o, "control_files");
+  // Runs without resource faults write none.
+  if (o.has("resource_cgroups")) l.resource_cgroups = json_strict::read_strings(r, o, "resource_cgroups");
   return l;
 }
 
@@ -291,7 +298,8 @@ Ledger read_latest_ledger(const fs::path& run_dir_copy, const fs::path& state_co
   if (!state) return *run;
   if (!run) return *state;
   const auto size = [](const Ledger& l) {
-    return l.faults.size() + l.processes.size() + l.hosts.size() + l.mounts.size();
+    return l.faults.size() + l.processes.size() + l.hosts.size() + l.mounts.size() +
+           l.resource_cgroups.size();
   };
   return size(*run) > size(*state) ? *run : *state;
 }

@@ -116,6 +116,11 @@ struct Ledger {
   /// faketime.hpp), written before they are made; removed at the end of the
   /// run, by the watchdog and by `cleanup`; empty = none.
   std::vector<std::string> control_files;
+  /// The cgroups the run made for the services its resource faults act on
+  /// (resource_cgroup.hpp: one directory per v1 hierarchy, or one v2),
+  /// each written before it is made; the watchdog and `cleanup` kill what is
+  /// left in them and remove them; empty = none.
+  std::vector<std::string> resource_cgroups;
 
   /// Whether the harness that wrote it is still running.
   bool harness_alive() const;

@@ -14,6 +14,7 @@
 #include "os/faketime.hpp"
 #include "os/fd_reserve.hpp"
 #include "os/procfs.hpp"
+#include "run/run_cgroups.hpp"
 #include "run/run_mounts.hpp"
 
 namespace faultline {
@@ -150,6 +151,12 @@ asio::awaitable<void> Run::start_clone() {
     throw Inconclusive(fmt::format("cannot mount the run's filesystems (nothing was started): {}", e.what()));
   }
   try {
+    // Resource faults' cgroups, so that every process of their services starts inside.
+    make_run_cgroups(s_, ledger_->run_id, ledger_->cgroup, *clone_, *ledger_, [this](const std::string& line) { log(line); });
+  } catch (const std::exception& e) {
+    throw Inconclusive(fmt::format("cannot make the services' cgroups (nothing was started): {}", e.what()));
+  }
+  try {
     co_await clone_->start(stop_);
   } catch (const CloneError& e) {
     std::string msg = e.what();
@@ -205,6 +212,10 @@ asio::awaitable<void> Run::shut_down() {
                      "teardown",
                      n));
   log("clone stopped");
+  for (const auto& left : remove_run_cgroups(*ledger_)) {
+    rec_.left_behind.push_back(left);
+    fail(Outcome::harness_error, left);
+  }
   for (const auto& left : unmount_run_filesystems(*ledger_)) {
     rec_.left_behind.push_back(left);
     fail(Outcome::harness_error, left);

@@ -26,6 +26,7 @@
 #include <set>
 
 #include "os/netns.hpp"
+#include "os/resource_cgroup.hpp"
 #include "os/remote_process.hpp"
 #include "system/attach.hpp"
 #include "system/probe.hpp"
@@ -99,6 +100,7 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
   asio::steady_timer stop_finished;  ///< cancelled when stop() completes
   std::function<void(const std::string&, pid_t)> on_started;  ///< see Clone::on_started
   const RemoteHosts* hosts = nullptr;  ///< see Clone::use_hosts
+  std::map<std::string, std::vector<fs::path>> cgroups;  ///< see Clone::set_cgroup
 
   /// The shell of the [[host]] the service runs on, or nullptr (this machine).
   const SshShell* remote(const ServiceState& s) const {
@@ -200,7 +202,7 @@ struct Clone::Impl : std::enable_shared_from_this<Clone::Impl> {
   void spawn(ServiceState& s) {
     // In its host's network namespace when the run has them: `ip netns
     // exec` enters it and execs the command, so the pid is the service's.
-    SpawnOptions opts{in_netns(s.spec.netns, s.spec.command.argv), s.spec.env, s.cwd, s.log};
+    SpawnOptions opts{join_cgroups_argv(cgroups[s.spec.name], in_netns(s.spec.netns, s.spec.command.argv)), s.spec.env, s.cwd, s.log};
     // On its [[host]]: through the host's connection, in its own group there.
     if (const SshShell* sh = remote(s)) opts = SpawnOptions{sh->argv(start_script(hosts->run_dir(), s.spec)), {}, s.cwd, s.log};
     try {
@@ -451,6 +453,13 @@ int Clone::escaped() const { return impl_->escaped; }
 void Clone::set_env(const std::string& service, const std::map<std::string, std::string>& env) {
   if (ServiceState* s = impl_->find(service))
     for (const auto& [k, v] : env) s->spec.env[k] = v;
+}
+
+void Clone::set_cgroup(const std::string& name, const std::vector<fs::path>& dirs) { impl_->cgroups[name] = dirs; }
+
+std::vector<fs::path> Clone::cgroup(const std::string& name) const {
+  const auto it = impl_->cgroups.find(name);
+  return it == impl_->cgroups.end() ? std::vector<fs::path>{} : it->second;
 }
 
 std::map<std::string, std::string> Clone::env(const std::string& service) const {

@@ -86,6 +86,14 @@ class Clone {
   /// Adds (or replaces) environment variables of a service faultline starts,
   /// for every start from now on (clock.skew's preload, set before start()).
   void set_env(const std::string& service, const std::map<std::string, std::string>& env);
+  /// Starts every process of a service faultline starts in the cgroups
+  /// `dirs` (each joined before the command execs), for every start from
+  /// now on (resource faults: set before start()). `name` may also name a
+  /// cgroup of the run that is no service's (a stress fault's own): kept
+  /// for cgroup() only.
+  void set_cgroup(const std::string& name, const std::vector<std::filesystem::path>& dirs);
+  /// The cgroups set_cgroup gave `name`; empty when none.
+  std::vector<std::filesystem::path> cgroup(const std::string& name) const;
   /// The environment a service is started with on top of the inherited one
   /// (its `env` and what set_env added); empty for an unknown name.
   std::map<std::string, std::string> env(const std::string& service) const;

@@ -22,7 +22,9 @@
 // tables (found by the run's tag, as `faultline cleanup` finds them); for
 // the data faults (issue 19), a damaged file that is not its original again
 // byte for byte, a saved copy left in the run directory, and a mount of the
-// run's (a tmpfs, or file.io's FUSE passthrough, found by its source too).
+// run's (a tmpfs, or file.io's FUSE passthrough, found by its source too);
+// for the resource faults (issue 20), a cgroup of the run's (the ledger's
+// resource_cgroups) and a stress-ng process of the run's.
 //
 // Namespace kinds (network = "namespaces": nft partition, tbf, netem) run
 // the same cells on a scenario of their own: a Redis server on a host of its
@@ -116,6 +118,15 @@ status = 503)"},
 delay = "200ms")"},
     {"http.replace", R"(target = "front"
 status = 500)"},
+    // Resource faults: the app runs in a cgroup of the run's (v1 or v2).
+    {"resource.cpu", R"(target = "app"
+share = "10%")"},
+    {"resource.memory", R"(target = "app"
+limit = "256MiB")"},
+    {"stress", R"(target = "app"
+cpu = 1
+vm = 1
+vm_bytes = "16MiB")"},
     // clock.skew is not here yet: against the flaky server every cell ended
     // in exit 4 before the hook (the injection's checks failed; not yet
     // diagnosed), though nothing was left behind. Its leftover checks below
@@ -171,6 +182,7 @@ struct RunFacts {
   std::string run_id;
   std::set<unsigned long> listen_inodes;  ///< the run's listening sockets
   std::string network_tag;  ///< namespaces: the tag in the run's namespace and device names
+  std::vector<std::string> cgroups;  ///< the services' resource cgroups (from the ledger)
 };
 
 /// The lines of a command's output that contain `needle`.
@@ -317,6 +329,31 @@ const std::vector<LeftoverCheck> kLeftoverChecks = {
        }
        return out;
      }},
+    // resource.*: the services' cgroups (every hierarchy's directory) are gone.
+    {"cgroup",
+     [](const RunFacts& f) {
+       std::string out;
+       std::error_code ec;
+       for (const auto& d : f.cgroups)
+         if (fs::exists(d, ec)) out += d + " ";
+       return out;
+     }},
+    // stress: no stress-ng of the run's (its workers rename themselves, so
+    // found by name and working directory, which is in the run directory).
+    {"stress-ng process",
+     [](const RunFacts& f) {
+       std::string out;
+       std::error_code ec;
+       for (const auto& e : fs::directory_iterator("/proc", ec)) {
+         const std::string pid = e.path().filename().string();
+         if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+         if (read_file(e.path() / "comm").rfind("stress-ng", 0) != 0) continue;
+         std::error_code lec;
+         if (fs::read_symlink(e.path() / "cwd", lec).string().find(f.run_dir.string()) != std::string::npos)
+           out += "pid " + pid + " ";
+       }
+       return out;
+     }},
     {"ledger",
      [](const RunFacts& f) {
        std::string out;
@@ -417,6 +454,29 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
   f.watchdog = static_cast<pid_t>(ledger.at("watchdog_pid").as_int64());
   for (const auto& p : ledger.at("processes").as_array()) f.pgids.insert(static_cast<pid_t>(p.at("pid").as_int64()));
   if (f.pgids.size() != 2) return fail("the ledger does not list the 2 services");
+  if (const auto* cg = ledger.as_object().if_contains("resource_cgroups"))
+    for (const auto& d : cg->as_array()) f.cgroups.emplace_back(d.as_string());
+  if (k.kind == "stress" && moment == "hold") {
+    bool running = false;
+    for (const auto& d : f.cgroups)
+      running = running || !read_file(fs::path(d) / "cgroup.procs").empty();
+    if (!running) return fail("stress-ng is not running in its cgroup while the fault holds");
+  }
+  if (k.kind.starts_with("resource.")) {
+    if (f.cgroups.empty()) return fail("the ledger names no cgroup of the app");
+    // The app's process is in its cgroup, and the limit is written while applied.
+    std::istringstream procs(read_file(fs::path(f.cgroups.front()) / "cgroup.procs"));
+    bool inside = false;
+    for (pid_t p = 0; procs >> p;) inside = inside || f.pgids.count(p) > 0;
+    if (!inside) return fail("the app's process is not in its cgroup " + f.cgroups.front());
+    std::string limits;
+    for (const auto& d : f.cgroups)
+      for (const char* file : {"cpu.cfs_quota_us", "cpu.max", "memory.limit_in_bytes", "memory.max"})
+        if (fs::exists(fs::path(d) / file)) limits += read_file(fs::path(d) / file);
+    const std::string want = k.kind == "resource.cpu" ? "10000" : "268435456";
+    if (moment == "hold" && limits.find(want) == std::string::npos)
+      return fail("the limit is not written while the fault holds: " + limits);
+  }
   if (k.namespaces) {
     // The sockets live in the run's namespaces: the namespaces are what must go.
     if (const auto* tag = ledger.as_object().if_contains("network_tag")) f.network_tag = std::string(tag->as_string());

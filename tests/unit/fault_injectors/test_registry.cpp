@@ -3,6 +3,9 @@
 #include "fault_injectors/disk_full.hpp"
 #include "fault_injectors/clock_skew.hpp"
 #include "fault_injectors/file_io.hpp"
+#include "fault_injectors/resource_cpu.hpp"
+#include "fault_injectors/resource_memory.hpp"
+#include "fault_injectors/stress.hpp"
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/file_corrupt.hpp"
 #include "fault_injectors/injector.hpp"
@@ -48,6 +51,9 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
     else if (kind.name == "disk.full") spec.params = DiskFullParams{};
     else if (kind.name == "clock.skew") spec.params = ClockSkewParams{"+1s", "", false};
     else if (kind.name == "file.io") spec.params = FileIoParams{};
+    else if (kind.name == "resource.cpu") spec.params = ResourceCpuParams{"10%", 0.1, ""};
+    else if (kind.name == "resource.memory") spec.params = ResourceMemoryParams{64 << 20, std::nullopt, {}};
+    else if (kind.name == "stress") spec.params = StressParams{1, 0, 1 << 20, 0, false, {}};
     auto inj = make_injector(spec);
     REQUIRE(inj);
     INFO(kind.name);
