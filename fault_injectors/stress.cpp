@@ -105,6 +105,7 @@ class Stress final : public Injector {
     std::error_code ec;
     if (!temp_.empty()) fs::remove_all(temp_, ec);
     if (ec) throw FaultError(fmt::format("cannot remove {}: {}", temp_.string(), ec.message()));
+    if (!temp_.empty()) fs::remove(temp_.parent_path(), ec);  // the run's stress/ once no other fault's is in it
   }
 
   bool reversible() const override { return true; }

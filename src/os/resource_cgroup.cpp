@@ -178,6 +178,13 @@ CgroupLayout::Place CgroupLayout::at(CgroupController c) const {
   return {0, {}, "no cgroup hierarchy offers it"};
 }
 
+/// `mount` joined with a cgroup path from /proc/self/cgroup ("/" is the
+/// mount itself: no trailing separator, so paths compare and print plainly).
+static fs::path under(const fs::path& mount, const std::string& cgroup) {
+  const fs::path rel = fs::path(cgroup).relative_path();
+  return rel.empty() ? mount : mount / rel;
+}
+
 CgroupLayout probe_cgroup_layout(const fs::path& mounts, const fs::path& cgroups, const fs::path& run_cgroup) {
   CgroupLayout out;
   std::map<std::string, fs::path> v1_mounts;  // controller -> mount point
@@ -208,7 +215,7 @@ CgroupLayout probe_cgroup_layout(const fs::path& mounts, const fs::path& cgroups
   std::string v2_controllers;
   fs::path v2_base;
   if (!v2.empty() && own.contains("")) {
-    v2_base = v2 / fs::path(own[""]).relative_path();
+    v2_base = under(v2, own[""]);
     if (!run_cgroup.empty()) v2_base = run_cgroup.parent_path();
     v2_controllers = " " + trimmed(read_text(v2_base / "cgroup.controllers")) + " ";
   }
@@ -217,7 +224,7 @@ CgroupLayout probe_cgroup_layout(const fs::path& mounts, const fs::path& cgroups
     if (v2_controllers.find(" " + controller_name(c) + " ") != std::string::npos) {
       p = {2, v2_base, {}};
     } else if (v1_mounts.contains(v1_hierarchy(c))) {
-      const fs::path base = v1_mounts[v1_hierarchy(c)] / fs::path(own[v1_hierarchy(c)]).relative_path();
+      const fs::path base = under(v1_mounts[v1_hierarchy(c)], own[v1_hierarchy(c)]);
       if (::access(base.c_str(), W_OK) == 0)
         p = {1, base, {}};
       else

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "fault_injectors/stress.hpp"
 #include "fault_injectors/disk_full.hpp"
 #include "fault_injectors/clock_skew.hpp"
 #include "fault_injectors/file_io.hpp"
@@ -455,6 +456,14 @@ read = "true"
       {"fault disk.full", {{"level", full.level}}},
       {"fault clock.skew", {{"freeze", b(skew.freeze)}}},
       {"fault file.io", {{"path", io.rule.path}, {"ops", io.ops}, {"probability", p(io.rule.probability)}}},
+      // stress needs one worker of some kind, so its defaults are the
+      // struct's, which the parser starts from.
+      {"fault stress",
+       {{"cpu", std::to_string(StressParams{}.cpu)},
+        {"vm", std::to_string(StressParams{}.vm)},
+        {"vm_bytes", StressParams{}.vm_bytes == (64LL << 20) ? "\"64MiB\"" : "other"},
+        {"io", std::to_string(StressParams{}.io)},
+        {"inside", b(StressParams{}.inside)}}},
       {"[[setup]]/[[verify]]",
        {{"timeout", d(s.setup.at(0).timeout)}, {"expect_exit", std::to_string(s.setup.at(0).expect_exit)}}},
       {"[[verify]]",
@@ -487,7 +496,7 @@ read = "true"
       ++compared;
     }
   }
-  CHECK(compared == 74);
+  CHECK(compared == 82);
 }
 
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
