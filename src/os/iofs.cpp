@@ -332,6 +332,7 @@ std::unique_ptr<IoFs> IoFs::mount(const fs::path& dir) {
                         fsname.c_str()};
   fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
   m.fuse = fuse_new(&args, &ops, sizeof ops, &m);
+  fuse_opt_free_args(&args);  // fuse_new's option parsing may have copied the arguments
   if (!m.fuse) {
     ::close(m.base);
     throw std::runtime_error(fmt::format("cannot make a FUSE filesystem for {}", dir.string()));
