@@ -339,8 +339,12 @@ TEST_CASE(
   const std::int64_t window = w.at("loss_window_ns").as_int64();
   CHECK(window > 0);
   CHECK(window <= 1'500'000'000);
-  const std::int64_t kill = rec.at("faults").at(0).at("inject_ns").as_int64();
-  CHECK(w.at("lost_to_ns").as_int64() <= kill);
+  // No write is acknowledged once the server is dead: the damage (the next
+  // fault) is done only after the kill has stopped it. The kill's own stamp
+  // is no bound: the workload stamps an acknowledgement when its thread reads
+  // it, which in the sanitized build came 29 ms after SIGKILL was sent.
+  const std::int64_t dead = rec.at("faults").at(1).at("inject_ns").as_int64();
+  CHECK(w.at("lost_to_ns").as_int64() <= dead);
   // What the fault did, in the record and the console.
   const json::object* d = damage_of(rec, "zero-pg_control");
   REQUIRE(d);
