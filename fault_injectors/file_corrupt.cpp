@@ -282,13 +282,6 @@ std::string mode_text(const FileCorruptParams& p) {
   return "delete";
 }
 
-/// A stable hash of the fault's name (FNV-1a): part of its draws' seed.
-std::uint64_t name_hash(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
-  return h;
-}
-
 class FileCorrupt final : public Injector {
  public:
   explicit FileCorrupt(const FaultSpec& spec)

@@ -81,13 +81,6 @@ bool parse_ops(const std::string& text, unsigned& ops, std::string& error) {
   return true;
 }
 
-/// A stable hash of the fault's name (FNV-1a): part of its draws' seed.
-std::uint64_t name_hash(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
-  return h;
-}
-
 std::string rule_text(const FileIoParams& p) {
   std::string what;
   if (p.rule.delay.count() > 0) what = "hold " + format_duration(p.rule.delay);

@@ -4,6 +4,12 @@
 
 namespace faultline {
 
+std::uint64_t name_hash(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
+  return h;
+}
+
 std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
   auto splitmix = [](std::uint64_t x) {
     x += 0x9e3779b97f4a7c15ULL;

@@ -4,6 +4,8 @@
 // `plan` prints exactly what `run` will do.
 #pragma once
 
+#include <string_view>
+
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -27,5 +29,8 @@ std::vector<PlannedInjection> schedule_iteration(const Scenario& s, std::uint64_
 /// A deterministic 64-bit mix of its inputs (splitmix64), the source of every
 /// seeded choice.
 std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t a, std::uint64_t b = 0);
+
+/// A stable hash of a name (FNV-1a), for mixing a fault's name into its draws' seed.
+std::uint64_t name_hash(std::string_view s);
 
 }  // namespace faultline
