@@ -103,8 +103,14 @@ done
 # its first failed assertions) here, just above the last line.
 if grep -q "ERROR:" "$log" 2>/dev/null; then
   echo "failed test cases (full output: $log):"
-  awk '/^TEST CASE:/ { tc = $0; shown = 0 }
-       /ERROR:/ && shown < 3 { if (shown == 0) print "  " tc; print "    " $0; shown++ }' "$log" | head -n 40
+  # After a case's first failed assertion: its values, and up to 8 lines of
+  # what it logged that say why (an exit code, a verdict, an error).
+  awk '/^TEST CASE:/ { tc = $0; shown = 0; ctx = 0 }
+       /^==========/ { ctx = 0 }
+       /ERROR:/ && shown < 3 { if (shown == 0) { print "  " tc; ctx = 1; why = 0 } print "    " $0; shown++; next }
+       ctx && /^  values:/ { print "      " $0; next }
+       ctx && why < 8 && /exit [0-9]|FAIL|INCONCLUSIVE|[Ee]rror|starved|cannot|[Tt]imed out/ { print "      | " substr($0, 1, 200); why++ }' \
+    "$log" | head -n 60
 fi
 echo "$passed passed, $failed failed"
 exit "$status"
