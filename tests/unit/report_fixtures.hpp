@@ -411,15 +411,14 @@ inline bool have_program(const std::string& name) {
   return run_command("command -v " + sh_quote(name) + " >/dev/null").status == 0;
 }
 
+/// The directory this build was configured from (source_root.cpp).
+const char* configured_source_root();
+
 /// The source tree (for the schema and the XSD): FAULTLINE_SOURCE_ROOT as set
 /// by `meson test`, else the directory this build was configured from.
 inline std::filesystem::path source_root() {
   if (const char* v = std::getenv("FAULTLINE_SOURCE_ROOT")) return v;
-#ifdef FAULTLINE_TEST_SOURCE_ROOT
-  return FAULTLINE_TEST_SOURCE_ROOT;
-#else
-  throw std::runtime_error("FAULTLINE_SOURCE_ROOT is not set: run through `meson test`");
-#endif
+  return configured_source_root();
 }
 
 /// Tests that need an external tool fail when it is missing, unless the

@@ -148,6 +148,13 @@ TEST_CASE("clone: a service is ready once its probe passes, with output in its l
   REQUIRE(events_of(clone, "web", "ready").size() == 1);
   CHECK(clone.current("web") != nullptr);
   CHECK(clone.log_path("web") == dir / "logs" / "web.log");
+  // The server prints its line just after it starts listening, so the
+  // probe's connect may come first: the line reaches the log soon after.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  io.restart();
+  while (clone.log_tail("web").find("listening on 127.0.0.1:" + port) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::milliseconds(10));
   CHECK(clone.log_tail("web").find("listening on 127.0.0.1:" + port) != std::string::npos);
   run_sync(io, clone.stop());
   CHECK(events_of(clone, "web", "stopped").at(0).detail == "exit 0");  // SIGTERM handled cleanly
