@@ -3,7 +3,8 @@
 // and one probe, with one [[fault]] named "f".
 //   links:      `app` the flaky server on {port.app}, `client` a sleep, the
 //               link `front` from client to app (protocol = "http" for an
-//               http.* fault), an HTTP probe through it;
+//               http.* fault; the app with --date, a Date header read
+//               from libc's clock, for clock.skew), an HTTP probe through it;
 //   namespaces: `app` a redis-server on {addr.app}, `client` a sleep, a TCP
 //               probe of redis.
 // Both services ignore SIGHUP, as servers that reload on it do: when the
@@ -59,7 +60,11 @@ steady_timeout = "20s"
 [[service]]
 name = "app"
 command = "trap '' HUP; exec )" +
-         flaky_server_bin() + R"( --port {port.app}"
+         flaky_server_bin() + " --port {port.app}" +
+         // clock.skew needs a server that reads the wall clock (through libc,
+         // where libfaketime replaces it): the flaky server does for the Date
+         // header it sends with --date, and reads no clock at all without it.
+         (fault.find("kind = \"clock.skew\"") != std::string::npos ? " --date" : "") + R"("
 ports = ["app"]
 [service.ready]
 kind = "tcp"
