@@ -14,6 +14,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev libtomlplusplus-dev doctest-dev
   libsqlite3-dev             # the run history's default store (src/history/sqlite_store.cpp, issue 18)
   libpq-dev                  # the run history's shared store on PostgreSQL (src/history/postgres_store.cpp, issue 18)
+  zlib1g-dev                 # libz.a: SQLite is linked statically (meson.build, start-up) and its static link lists -lz
   libfuse3-dev               # file.io: the FUSE passthrough filesystem the run mounts over a service's directory (src/os/iofs.cpp)
   fuse3                      # file.io: /dev/fuse's udev rule and the fuse module's helpers; a CI container needs
                              # --device /dev/fuse --cap-add SYS_ADMIN (or --privileged), else `modprobe fuse` on the host
