@@ -23,7 +23,11 @@ using namespace itest;
 namespace {
 
 /// A quick links-mode scenario whose service leaves `marker` when started,
-/// with an exec fault held for `hold`.
+/// with an exec fault held for `hold`. The probe's timeout is far above its
+/// interval: a fork of `true` that takes over 20 ms on a loaded machine is
+/// still evidence (it would otherwise be harness-decided and, with only two
+/// samples in the watch, make the run inconclusive: exit 3, not what these
+/// cases test).
 std::string quick_scenario(const fs::path& marker, const std::string& hold = "100ms") {
   return fmt::format(R"(name = "ex-cli"
 steady_for = "40ms"
@@ -36,6 +40,7 @@ name = "up"
 kind = "exec"
 command = "true"
 interval = "20ms"
+timeout = "2s"
 [[fault]]
 name = "noop"
 kind = "exec"
@@ -63,6 +68,7 @@ name = "hub"
 kind = "exec"
 command = "true"
 interval = "20ms"
+timeout = "2s"
 [[fault]]
 name = "split"
 kind = "net.partition"
