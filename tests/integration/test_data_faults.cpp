@@ -335,7 +335,11 @@ TEST_CASE(
   // kill are gone, nothing acknowledged after the restore is.
   const auto& w = rec.at("workloads").as_array().at(0);
   CHECK(w.at("read_ok").as_bool());
-  CHECK(w.at("lost").as_int64() >= 5);  // about 1 s at 20/s
+  // About 1 s of writes at 20/s, each a psql fork: ~19 on an idle machine,
+  // 3 seen at load 10, when forks take longer than the 50 ms between ticks
+  // and ticks are skipped. Some must be lost, never more than were acknowledged.
+  CHECK(w.at("lost").as_int64() >= 1);
+  CHECK(w.at("lost").as_int64() <= w.at("acknowledged").as_int64());
   const std::int64_t window = w.at("loss_window_ns").as_int64();
   CHECK(window > 0);
   CHECK(window <= 1'500'000'000);
