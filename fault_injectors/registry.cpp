@@ -34,6 +34,7 @@ const InjectorKind& file_io_kind();
 const InjectorKind& resource_cpu_kind();
 const InjectorKind& resource_memory_kind();
 const InjectorKind& stress_kind();
+const InjectorKind& resource_io_kind();
 
 const std::vector<const InjectorKind*>& injector_kinds() {
   static const std::vector<const InjectorKind*> kinds = {
@@ -42,7 +43,7 @@ const std::vector<const InjectorKind*>& injector_kinds() {
       &net_slow_close_kind(), &net_slicer_kind(),    &net_partition_kind(),   &net_corrupt_kind(),
       &http_abort_kind(),     &http_delay_kind(),    &http_replace_kind(),    &file_corrupt_kind(),
       &disk_full_kind(),      &clock_skew_kind(),      &file_io_kind(),        &resource_cpu_kind(),
-      &resource_memory_kind(), &stress_kind(),
+      &resource_memory_kind(), &stress_kind(), &resource_io_kind(),
   };
   return kinds;
 }

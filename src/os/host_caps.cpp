@@ -134,11 +134,14 @@ HostCaps probe_host_caps() {
   // The cgroup controllers of the resource kinds: which interface offers each.
   const CgroupLayout layout = probe_cgroup_layout();
   const std::pair<HostCap*, CgroupController> controllers[] = {{&c.cgroup_cpu, CgroupController::cpu},
-                                                              {&c.cgroup_memory, CgroupController::memory}};
+                                                              {&c.cgroup_memory, CgroupController::memory},
+                                                              {&c.cgroup_io, CgroupController::io}};
   for (auto [row, ctl] : controllers) {
     const std::string name = controller_name(ctl);
     *row = cap(fmt::format("cgroup {} (root)", name),
-               ctl == CgroupController::cpu ? "resource.cpu, stress" : "resource.memory");
+               ctl == CgroupController::cpu      ? "resource.cpu, stress"
+               : ctl == CgroupController::memory ? "resource.memory"
+                                                 : "resource.io");
     const auto place = layout.at(ctl);
     const std::string why = cgroup_refusal(layout, ctl);
     row->present = why.empty();

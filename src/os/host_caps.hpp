@@ -44,11 +44,12 @@ struct HostCaps {
   /// The cgroup controllers of the resource kinds (v1 or v2, resource_cgroup.hpp).
   HostCap cgroup_cpu;
   HostCap cgroup_memory;
+  HostCap cgroup_io;
   /// Debian's libfaketime: clock.skew's preload.
   HostCap faketime;
   std::vector<const HostCap*> all() const {
     return {&net_admin, &namespaces, &nftables, &tbf, &netem, &pidfd, &mount, &cgroup_cpu, &cgroup_memory,
-            &faketime};
+            &cgroup_io, &faketime};
   }
 };
 

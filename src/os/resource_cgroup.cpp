@@ -90,12 +90,31 @@ class V2Controls final : public CgroupControls {
     write_file(dir_ / "memory.max", "max");
     write_file(dir_ / "memory.high", "max");
   }
-  void set_io(const std::string& device, std::optional<std::int64_t> r, std::optional<std::int64_t> w) override {
-    write_file(dir_ / "io.max", fmt::format("{} rbps={} wbps={}", device, r ? std::to_string(*r) : "max",
-                                            w ? std::to_string(*w) : "max"));
+  IoLimits io_limits(const std::string& device) const override {
+    // io.max: one line per device with a limit, "MAJ:MIN rbps=N wbps=max riops=max wiops=max".
+    IoLimits out;
+    std::istringstream in(read_text(dir_ / "io.max"));
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream l(line);
+      std::string dev, kv;
+      if (!(l >> dev) || dev != device) continue;
+      while (l >> kv) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || kv.substr(eq + 1) == "max") continue;
+        const std::int64_t v = std::stoll(kv.substr(eq + 1));
+        const std::string k = kv.substr(0, eq);
+        if (k == "rbps") out.read_bps = v;
+        if (k == "wbps") out.write_bps = v;
+        if (k == "riops") out.read_iops = v;
+        if (k == "wiops") out.write_iops = v;
+      }
+    }
+    return out;
   }
-  void clear_io(const std::string& device) override {
-    write_file(dir_ / "io.max", fmt::format("{} rbps=max wbps=max", device));
+  void set_io(const std::string& device, const IoLimits& l) override {
+    auto v = [](const std::optional<std::int64_t>& x) { return x ? std::to_string(*x) : std::string("max"); };
+    write_file(dir_ / "io.max", fmt::format("{} rbps={} wbps={} riops={} wiops={}", device, v(l.read_bps),
+                                            v(l.write_bps), v(l.read_iops), v(l.write_iops)));
   }
   std::int64_t oom_kills() const override { return keyed(dir_ / "memory.events", "oom_kill"); }
   std::vector<pid_t> processes() const override { return procs_of(dir_); }
@@ -134,16 +153,31 @@ class V1Controls final : public CgroupControls {
     if (fs::exists(memory_ / "memory.memsw.limit_in_bytes")) write_file(memory_ / "memory.memsw.limit_in_bytes", "-1");
     write_file(memory_ / "memory.limit_in_bytes", "-1");
   }
-  void set_io(const std::string& device, std::optional<std::int64_t> r, std::optional<std::int64_t> w) override {
+  IoLimits io_limits(const std::string& device) const override {
+    IoLimits out;
+    if (blkio_.empty()) return out;
+    // Each file: one "MAJ:MIN N" line per device with a rule.
+    auto rule = [&](const char* file) -> std::optional<std::int64_t> {
+      std::istringstream in(read_text(blkio_ / file));
+      std::string dev;
+      std::int64_t v = 0;
+      while (in >> dev >> v)
+        if (dev == device && v > 0) return v;
+      return std::nullopt;
+    };
+    out.read_bps = rule("blkio.throttle.read_bps_device");
+    out.write_bps = rule("blkio.throttle.write_bps_device");
+    out.read_iops = rule("blkio.throttle.read_iops_device");
+    out.write_iops = rule("blkio.throttle.write_iops_device");
+    return out;
+  }
+  void set_io(const std::string& device, const IoLimits& l) override {
     need(blkio_, "blkio");
     // 0 removes a v1 throttle rule.
-    write_file(blkio_ / "blkio.throttle.read_bps_device", fmt::format("{} {}", device, r.value_or(0)));
-    write_file(blkio_ / "blkio.throttle.write_bps_device", fmt::format("{} {}", device, w.value_or(0)));
-  }
-  void clear_io(const std::string& device) override {
-    if (blkio_.empty()) return;
-    write_file(blkio_ / "blkio.throttle.read_bps_device", device + " 0");
-    write_file(blkio_ / "blkio.throttle.write_bps_device", device + " 0");
+    write_file(blkio_ / "blkio.throttle.read_bps_device", fmt::format("{} {}", device, l.read_bps.value_or(0)));
+    write_file(blkio_ / "blkio.throttle.write_bps_device", fmt::format("{} {}", device, l.write_bps.value_or(0)));
+    write_file(blkio_ / "blkio.throttle.read_iops_device", fmt::format("{} {}", device, l.read_iops.value_or(0)));
+    write_file(blkio_ / "blkio.throttle.write_iops_device", fmt::format("{} {}", device, l.write_iops.value_or(0)));
   }
   std::int64_t oom_kills() const override {
     return memory_.empty() ? 0 : keyed(memory_ / "memory.oom_control", "oom_kill");

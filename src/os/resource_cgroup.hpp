@@ -8,13 +8,13 @@
 // cgroup is one v2 directory, a sibling of the run's cgroup (run_cgroup.hpp:
 // the harness is in that one, and v2 allows no controller in a cgroup that
 // holds processes and has children); its limits are cpu.max, memory.max and
-// memory.high, io.max. Where it does not but a v1 hierarchy of that
+// memory.high, io.max (rbps, wbps, riops, wiops). Where it does not but a v1 hierarchy of that
 // controller is mounted (/sys/fs/cgroup/cpu, memory, blkio: the development
 // and CI machines, whose cgroup2 holds no cpu or memory controller), the
 // service gets one directory in each such hierarchy, under this process's
 // own cgroup there: cpu.cfs_quota_us over cpu.cfs_period_us,
 // memory.limit_in_bytes (and memory.memsw.limit_in_bytes when the kernel
-// accounts swap), blkio.throttle.{read,write}_bps_device. CgroupControls is
+// accounts swap), blkio.throttle.{read,write}_{bps,iops}_device. CgroupControls is
 // the interface; which implementation a service gets is decided by what its
 // directories hold (cgroup.controllers: v2), so the tests drive both against
 // a fake tree of plain files.
@@ -86,6 +86,13 @@ std::string remove_service_cgroup(const std::filesystem::path& dir, int wait_ms 
 std::vector<std::string> join_cgroups_argv(const std::vector<std::filesystem::path>& dirs,
                                            std::vector<std::string> argv);
 
+/// A cgroup's I/O limits on one block device (throttling, per second).
+struct IoLimits {
+  std::optional<std::int64_t> read_bps, write_bps;    ///< bytes per second
+  std::optional<std::int64_t> read_iops, write_iops;  ///< operations per second
+  bool operator==(const IoLimits&) const = default;
+};
+
 /// A service cgroup's limits, whichever interface holds them. Every setter
 /// writes the files and reads them back; throws std::runtime_error naming
 /// the file and the kernel's answer.
@@ -101,10 +108,13 @@ class CgroupControls {
   /// throttling threshold (v1 has none: refused at validation).
   virtual void set_memory(std::int64_t max, std::optional<std::int64_t> high) = 0;
   virtual void clear_memory() = 0;
-  /// Bytes per second on block device "MAJ:MIN"; nullopt = unlimited.
-  virtual void set_io(const std::string& device, std::optional<std::int64_t> read_bps,
-                      std::optional<std::int64_t> write_bps) = 0;
-  virtual void clear_io(const std::string& device) = 0;
+  /// The I/O limits on block device "MAJ:MIN" now (none = unlimited).
+  virtual IoLimits io_limits(const std::string& device) const = 0;
+  /// Sets every I/O limit on block device "MAJ:MIN" (a nullopt one is
+  /// unlimited: v2 "max", v1 rule removed).
+  virtual void set_io(const std::string& device, const IoLimits& limits) = 0;
+  /// Every I/O limit on `device` unlimited.
+  void clear_io(const std::string& device) { set_io(device, {}); }
   /// How many processes of the cgroup the kernel's OOM killer killed so far.
   virtual std::int64_t oom_kills() const = 0;
   /// The cgroup's processes.

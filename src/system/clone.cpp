@@ -467,6 +467,11 @@ std::map<std::string, std::string> Clone::env(const std::string& service) const 
   return s ? s->spec.env : std::map<std::string, std::string>{};
 }
 
+fs::path Clone::dir(const std::string& service) const {
+  const ServiceState* s = impl_->find(service);
+  return s ? s->cwd : fs::path();
+}
+
 const std::vector<ServiceEvent>& Clone::events() const { return impl_->events; }
 
 fs::path Clone::log_path(const std::string& service) const { return impl_->run_dir / "logs" / (service + ".log"); }

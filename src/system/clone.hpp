@@ -100,6 +100,9 @@ class Clone {
 
   /// Every event so far, in order.
   const std::vector<ServiceEvent>& events() const;
+  /// The directory a service faultline starts runs in (its `workdir`, else
+  /// run_dir/services/NAME); empty for an unknown name.
+  std::filesystem::path dir(const std::string& service) const;
   /// The log file of a service.
   std::filesystem::path log_path(const std::string& service) const;
   /// The last `lines` lines of a service's log.

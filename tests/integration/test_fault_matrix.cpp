@@ -132,6 +132,9 @@ limit = "256MiB")"},
 cpu = 1
 vm = 1
 vm_bytes = "16MiB")"},
+    {"resource.io", R"(target = "app"
+write_bps = "1MiB"
+read_iops = 100)"},
     // The app runs with libfaketime preloaded, and sends a Date header
     // (--date, matrix_scenario.hpp): without one the flaky server reads no
     // clock, and the injection fails as it must for a service that never
@@ -511,9 +514,12 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
     if (!inside) return fail("the app's process is not in its cgroup " + f.cgroups.front());
     std::string limits;
     for (const auto& d : f.cgroups)
-      for (const char* file : {"cpu.cfs_quota_us", "cpu.max", "memory.limit_in_bytes", "memory.max"})
+      for (const char* file : {"cpu.cfs_quota_us", "cpu.max", "memory.limit_in_bytes", "memory.max", "io.max",
+                               "blkio.throttle.write_bps_device", "blkio.throttle.read_iops_device"})
         if (fs::exists(fs::path(d) / file)) limits += read_file(fs::path(d) / file);
-    const std::string want = k.kind == "resource.cpu" ? "10000" : "268435456";
+    const std::string want = k.kind == "resource.cpu"   ? "10000"
+                             : k.kind == "resource.io" ? "1048576"
+                                                       : "268435456";
     if (moment == "hold" && limits.find(want) == std::string::npos)
       return fail("the limit is not written while the fault holds: " + limits);
   }

@@ -27,10 +27,12 @@ struct ResourceFixture {
   std::unique_ptr<Clone> clone;
   std::vector<fs::path> cgroups;
 
-  /// Service "svc" runs `line` in sh with `restart`; `fault_toml` is the
-  /// [[fault]] table's keys after kind and target.
+  /// Service "svc" runs `line` in sh with `restart`, in a cgroup with
+  /// `controllers`; `keys` are the [[fault]] table's keys after kind and target.
   ResourceFixture(const std::string& line, const std::string& kind, const std::string& keys,
-                  const std::string& restart = "never") {
+                  const std::string& restart = "never",
+                  const std::vector<CgroupController>& controllers = {CgroupController::cpu,
+                                                                      CgroupController::memory}) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string text = "name = \"r\"\n[[service]]\nname = \"svc\"\ncommand = '''" + line +
@@ -40,8 +42,7 @@ struct ResourceFixture {
     REQUIRE_MESSAGE(parsed.scenario.has_value(), text);
     scenario = *parsed.scenario;
     const auto layout = probe_cgroup_layout();
-    cgroups = plan_service_cgroup(layout, "t" + std::to_string(::getpid()), "svc",
-                                  {CgroupController::cpu, CgroupController::memory});
+    cgroups = plan_service_cgroup(layout, "t" + std::to_string(::getpid()), "svc", controllers);
     for (const auto& d : cgroups) make_service_cgroup(d);
     clone = std::make_unique<Clone>(io.get_executor(), clock, scenario, dir);
     clone->set_cgroup("svc", cgroups);

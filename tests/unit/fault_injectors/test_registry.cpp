@@ -5,6 +5,7 @@
 #include "fault_injectors/file_io.hpp"
 #include "fault_injectors/resource_cpu.hpp"
 #include "fault_injectors/resource_memory.hpp"
+#include "fault_injectors/resource_io.hpp"
 #include "fault_injectors/stress.hpp"
 #include "fault_injectors/exec_fault.hpp"
 #include "fault_injectors/file_corrupt.hpp"
@@ -54,6 +55,11 @@ TEST_CASE("registry: every fault kind in the catalog has an injector with the sa
     else if (kind.name == "resource.cpu") spec.params = ResourceCpuParams{"10%", 0.1, ""};
     else if (kind.name == "resource.memory") spec.params = ResourceMemoryParams{64 << 20, std::nullopt, {}};
     else if (kind.name == "stress") spec.params = StressParams{1, 0, 1 << 20, 0, false, {}};
+    else if (kind.name == "resource.io") {
+      ResourceIoParams p;
+      p.write_bps = 1 << 20;
+      spec.params = p;
+    }
     auto inj = make_injector(spec);
     REQUIRE(inj);
     INFO(kind.name);

@@ -55,10 +55,15 @@ TEST_CASE("resource cgroup: the v2 interface writes cpu.max, memory.max and memo
   CHECK(FakeTree::get(d / "memory.high") == "max");
   c->clear_memory();
   CHECK(FakeTree::get(d / "memory.max") == "max");
-  c->set_io("254:0", 1 << 20, std::nullopt);
-  CHECK(FakeTree::get(d / "io.max") == "254:0 rbps=1048576 wbps=max");
+  c->set_io("254:0", IoLimits{1 << 20, std::nullopt, std::nullopt, 50});
+  CHECK(FakeTree::get(d / "io.max") == "254:0 rbps=1048576 wbps=max riops=max wiops=50");
+  // As the kernel shows it: only devices with a limit, "max" for the rest.
+  FakeTree::put(d / "io.max", "8:0 rbps=max wbps=4096 riops=max wiops=max\n254:0 rbps=1048576 wbps=max riops=max wiops=50\n");
+  CHECK(c->io_limits("254:0") == IoLimits{1 << 20, std::nullopt, std::nullopt, 50});
+  CHECK(c->io_limits("8:0") == IoLimits{std::nullopt, 4096, std::nullopt, std::nullopt});
+  CHECK(c->io_limits("7:0") == IoLimits{});
   c->clear_io("254:0");
-  CHECK(FakeTree::get(d / "io.max") == "254:0 rbps=max wbps=max");
+  CHECK(FakeTree::get(d / "io.max") == "254:0 rbps=max wbps=max riops=max wiops=max");
   CHECK(c->oom_kills() == 2);
 }
 
@@ -69,7 +74,9 @@ TEST_CASE("resource cgroup: the v1 interface writes cfs quota over period, the m
   for (const char* f : {"cpu.cfs_quota_us", "cpu.cfs_period_us"}) FakeTree::put(cpu / f, "");
   for (const char* f : {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes"}) FakeTree::put(mem / f, "");
   FakeTree::put(mem / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n");
-  for (const char* f : {"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device"}) FakeTree::put(blk / f, "");
+  for (const char* f : {"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+                        "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"})
+    FakeTree::put(blk / f, "");
   auto c = cgroup_controls({cpu, mem, blk});
   CHECK(c->version() == "cgroup v1");
   c->set_cpu(0.25);
@@ -83,9 +90,14 @@ TEST_CASE("resource cgroup: the v1 interface writes cfs quota over period, the m
   CHECK_THROWS_WITH(c->set_memory(32 << 20, 16 << 20), doctest::Contains("cgroup v2 control"));
   c->clear_memory();
   CHECK(FakeTree::get(mem / "memory.limit_in_bytes") == "-1");
-  c->set_io("8:0", std::nullopt, 4096);
-  CHECK(FakeTree::get(blk / "blkio.throttle.read_bps_device") == "8:0 0");
+  c->set_io("8:0", IoLimits{std::nullopt, 4096, 20, std::nullopt});
+  CHECK(FakeTree::get(blk / "blkio.throttle.read_bps_device") == "8:0 0");  // 0 removes a rule
   CHECK(FakeTree::get(blk / "blkio.throttle.write_bps_device") == "8:0 4096");
+  CHECK(FakeTree::get(blk / "blkio.throttle.read_iops_device") == "8:0 20");
+  CHECK(FakeTree::get(blk / "blkio.throttle.write_iops_device") == "8:0 0");
+  FakeTree::put(blk / "blkio.throttle.write_bps_device", "254:0 1048576\n8:0 4096\n");
+  CHECK(c->io_limits("8:0") == IoLimits{std::nullopt, 4096, 20, std::nullopt});
+  CHECK(c->io_limits("254:0") == IoLimits{std::nullopt, 1 << 20, std::nullopt, std::nullopt});
   CHECK(c->oom_kills() == 5);
   // A cgroup without a memory hierarchy: the fault says so rather than write nowhere.
   auto cpu_only = cgroup_controls({cpu});

@@ -166,7 +166,8 @@ TEST_CASE("catalog: the kinds") {
                                            "net.bandwidth", "net.blackhole", "net.reset", "net.slow_close",
                                            "net.slicer", "net.partition", "net.corrupt", "http.abort", "http.delay",
                                            "http.replace", "file.corrupt", "disk.full", "clock.skew",
-                                           "file.io", "resource.cpu", "resource.memory", "stress"});
+                                           "file.io", "resource.cpu", "resource.memory", "stress",
+                                           "resource.io"});
   std::vector<std::string> probes;
   for (const auto& k : probe_kinds()) probes.push_back(k.name);
   CHECK(probes == std::vector<std::string>{"tcp", "http", "exec"});

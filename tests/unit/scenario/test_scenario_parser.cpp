@@ -559,7 +559,7 @@ TEST_CASE("parser: a key of another kind says which kinds accept it") {
   CHECK(diag(fault("exec", "apply = \"true\"\ntarget = \"a\"\n"), "'target'").message ==
         "'target' does not apply to an exec fault (only process.kill, process.pause, process.restart, net.latency, "
         "net.bandwidth, net.blackhole, net.reset, net.slow_close, net.slicer, net.corrupt, http.abort, http.delay, "
-        "http.replace, file.corrupt, disk.full, clock.skew, file.io, resource.cpu, resource.memory and stress faults accept it)");
+        "http.replace, file.corrupt, disk.full, clock.skew, file.io, resource.cpu, resource.memory, stress and resource.io faults accept it)");
   CHECK(diag(fault("net.partition", "isolate = \"a\"\nduration = \"1s\"\ntarget = \"a\"\n"), "'target'")
             .message.find("does not apply to a net.partition fault") != std::string::npos);
   CHECK(diag(fault("net.reset", "target = \"l\"\nduration = \"1s\"\nlatency = \"1s\"\n"), "'latency'").message ==
@@ -567,7 +567,7 @@ TEST_CASE("parser: a key of another kind says which kinds accept it") {
   CHECK(diag(fault("process.kill", "target = \"a\"\nduration = \"1s\"\n"), "'duration'").message ==
         "'duration' does not apply to a process.kill fault (only process.pause, exec, net.latency, net.bandwidth, "
         "net.blackhole, net.reset, net.slow_close, net.slicer, net.partition, net.corrupt, http.abort, http.delay, "
-        "http.replace, file.corrupt, disk.full, clock.skew, file.io, resource.cpu, resource.memory and stress faults accept it)");
+        "http.replace, file.corrupt, disk.full, clock.skew, file.io, resource.cpu, resource.memory, stress and resource.io faults accept it)");
   CHECK(diag(fault("process.restart", "target = \"a\"\nduration = \"1s\"\n"), "'duration'").message.find(
             "process.restart fault") != std::string::npos);
   CHECK(diag(fault("process.kill", "target = \"a\"\ntimeout = \"1s\"\n"), "'timeout'").message ==
@@ -609,7 +609,7 @@ kind = "gpu.melt"
   CHECK(diag(ds, "unknown fault kind 'gpu.melt'").hint ==
         "known kinds: process.kill, process.pause, process.restart, exec, net.latency, net.bandwidth, net.blackhole, "
         "net.reset, net.slow_close, net.slicer, net.partition, net.corrupt, http.abort, http.delay, http.replace, "
-        "file.corrupt, disk.full, clock.skew, file.io, resource.cpu, resource.memory, stress");
+        "file.corrupt, disk.full, clock.skew, file.io, resource.cpu, resource.memory, stress, resource.io");
 }
 
 TEST_CASE("parser: signals by name, short name, lower case or number") {
