@@ -88,7 +88,7 @@ TEST_CASE(
     "cut write is lost") {
   TempDir dir;
   const fs::path scenario = source_root() / "scenarios" / "redis-aof-truncate.toml";
-  Result r = itest::faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string()});
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--out", (dir / "run").string()});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -146,7 +146,7 @@ TEST_CASE(
   const fs::path file = dir / "zeroed.toml";
   write_file(file, variant("redis-aof-truncate.toml", "mode = \"truncate\"\ncut = \"13B\"",
                            "mode = \"zero\"\noffset = \"100B\"\nlength = \"8B\""));
-  Result r = itest::faultline(
+  Result r = itest::faultline_judged(
       dir, {"run", file.string(), "--iterations", "1", "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 1);
@@ -199,7 +199,7 @@ duration = "700ms"
 [thresholds]
 rto = "3s"
 )");
-  Result r = itest::faultline(dir, {"run", file.string(), "--out", (dir / "run").string()});
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--out", (dir / "run").string()});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
   CHECK(r.out.find("is a tmpfs of 4 MiB") != std::string::npos);
@@ -267,7 +267,7 @@ TEST_CASE("data faults: Redis's disk fills: writes refused, nothing acknowledged
   }
   TempDir dir;
   const fs::path scenario = source_root() / "scenarios" / "redis-disk-full.toml";
-  Result r = itest::faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string()});
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--out", (dir / "run").string()});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -291,7 +291,7 @@ TEST_CASE("data faults: the disk-full counter-case, appendfsync always: Redis ex
   TempDir dir;
   const fs::path file = dir / "always.toml";
   write_file(file, variant("redis-disk-full.toml", "\"--appendfsync\", \"everysec\"", "\"--appendfsync\", \"always\""));
-  Result r = itest::faultline(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"});
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 1);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -307,7 +307,7 @@ TEST_CASE(
     "backup; RTO, RPO and integrity measured") {
   PgDir dir;
   const fs::path scenario = source_root() / "scenarios" / "postgres-restore.toml";
-  Result r = itest::faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string()}, std::chrono::minutes(3));
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--out", (dir / "run").string()}, std::chrono::minutes(3));
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -381,7 +381,7 @@ TEST_CASE(
                            "ok=no\nfor i in 1 2 3 4 5; do setpriv --reuid=postgres --regid=postgres --init-groups -- "
                            "/usr/lib/postgresql/15/bin/pg_resetwal -f data && { ok=yes; break; }; sleep 0.1; done\n"
                            "test $ok = yes\n"));
-  Result r = itest::faultline(dir, {"run", file.string(), "--out", (dir / "run").string()}, std::chrono::minutes(3));
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--out", (dir / "run").string()}, std::chrono::minutes(3));
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 1);
   const json::value rec = read_json(dir / "run" / "run.json");

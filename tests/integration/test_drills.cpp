@@ -21,7 +21,7 @@ std::int64_t get_ns(const json::value& v) { return v.is_null() ? -1 : v.as_int64
 TEST_CASE("drill: the default Redis drill passes, restarts redis after each kill, and leaves nothing") {
   TempDir dir;
   const fs::path scenario = source_root() / "scenarios" / "redis-kill-restart.toml";
-  Result r = faultline(dir, {"run", scenario.string(), "--iterations", "2", "--out", (dir / "run").string(),
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--iterations", "2", "--out", (dir / "run").string(),
                              "--json", (dir / "record.json").string()});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
@@ -57,7 +57,7 @@ TEST_CASE("drill: measured recovery time is within one probe interval + 5 ms of 
   TempDir dir;
   const fs::path file = dir / "truth.toml";
   write_file(file, flaky_scenario("down:600ms", "", "rto = \"2s\""));
-  Result r = faultline(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"});
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE(r.code == 0);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -88,7 +88,7 @@ TEST_CASE("drill: a system that never comes back fails rto with '> deadline' (ex
   text.replace(text.find("iterations = 3"), 14, "iterations = 1");
   text.replace(text.find("give_up_after = \"5s\""), 20, "give_up_after = \"500ms\"");
   write_file(file, text);
-  Result r = faultline(dir, {"run", file.string(), "--out", (dir / "run").string()});
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--out", (dir / "run").string()});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 1);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -158,7 +158,7 @@ duration = "400ms"
 rto = "3s"
 )";
   write_file(file, text);
-  Result r = faultline(dir, {"run", file.string(), "--out", (dir / "run").string(), "--iterations", "2"});
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--out", (dir / "run").string(), "--iterations", "2"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
   const json::value rec = read_json(dir / "run" / "run.json");

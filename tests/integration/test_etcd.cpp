@@ -68,7 +68,7 @@ std::string left_by(const SshHosts& hosts, const std::string& run_id) {
 boost::json::value run_drill(const TempDir& dir, const std::string& name, const std::string& text, int expect_code) {
   write_file(dir / (name + ".toml"), text);
   const auto t0 = std::chrono::steady_clock::now();
-  Result r = itest::faultline(dir, {"run", (dir / (name + ".toml")).string(), "--out", (dir / name).string()});
+  Result r = itest::faultline_judged(dir, {"run", (dir / (name + ".toml")).string(), "--out", (dir / name).string()});
   MESSAGE(name, ": exit ", r.code, " in ", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), " s");
   INFO(name, "\n", r.out, r.err);
   CHECK(r.code == expect_code);

@@ -30,7 +30,7 @@ json::value run_drill(const TempDir& dir, const std::string& mode) {
   text.replace(text.find(from), from.size(), fmt::format("mode = \"{}\"", mode));
   const fs::path file = dir / (mode + ".toml");
   write_file(file, text);
-  Result r = faultline(dir, {"run", file.string(), "--iterations", "1", "--out", (dir / mode).string()});
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--iterations", "1", "--out", (dir / mode).string()});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
   CHECK(r.out.find("PASSED") != std::string::npos);

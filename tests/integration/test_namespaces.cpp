@@ -103,7 +103,7 @@ kind = "exec"
 apply = "ip -o addr show > {}/hub-addrs"
 )",
                                                                  dir.path.string()));
-  Result r = faultline(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
+  Result r = itest::faultline_judged(dir, {"run", (dir / "s.toml").string(), "--out", (dir / "run").string()});
   INFO(r.out << r.err);
   const json::value rec = read_json(dir / "run" / "run.json");
   NetworkJanitor janitor{dir, std::string(rec.at("run_id").as_string())};
@@ -207,7 +207,7 @@ duration = "1s"
 TEST_CASE("namespaces: Redis Sentinel fails over across a real partition; the old primary rejoins as a replica") {
   TempDir dir;
   const fs::path scenario = source_root() / "scenarios" / "redis-sentinel-partition.toml";
-  Result r = faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string()}, std::chrono::minutes(3));
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--out", (dir / "run").string()}, std::chrono::minutes(3));
   INFO(r.out << r.err);
   REQUIRE(fs::exists(dir / "run" / "run.json"));
   const json::value rec = read_json(dir / "run" / "run.json");

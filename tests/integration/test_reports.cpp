@@ -107,7 +107,7 @@ TEST_CASE("reports: the default drill writes every format; each is valid for its
   if (!tools_present()) return;
   TempDir dir;
   const fs::path scenario = source_root() / "scenarios" / "redis-kill-restart.toml";
-  Result r = run_bin(dir, {"run", scenario.string(), "--iterations", "2", "--out", (dir / "run").string(), "--junit",
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--iterations", "2", "--out", (dir / "run").string(), "--junit",
                              (dir / "ci" / "junit.xml").string(), "--markdown", (dir / "summary.md").string(), "--html",
                              (dir / "drill.html").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
@@ -149,7 +149,7 @@ TEST_CASE("reports: the default drill writes every format; each is valid for its
 TEST_CASE("reports: faultline report re-renders every format from run.json alone, exactly as run wrote them") {
   TempDir dir;
   const fs::path scenario = source_root() / "scenarios" / "redis-kill-restart.toml";
-  Result r = run_bin(dir, {"run", scenario.string(), "--iterations", "1", "--out", (dir / "run").string(), "--quiet"});
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--iterations", "1", "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE(r.code == 0);
   const auto run_json = (dir / "run" / "run.json").string();
@@ -223,7 +223,7 @@ TEST_CASE("reports: a drill that never recovers shows '> deadline' in every form
   if (!tools_present()) return;
   TempDir dir;
   write_file(dir / "down.toml", unrecovered_scenario());
-  Result r = run_bin(dir, {"run", (dir / "down.toml").string(), "--out", (dir / "run").string(), "--quiet"});
+  Result r = itest::faultline_judged(dir, {"run", (dir / "down.toml").string(), "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE(r.code == 1);
   const auto res = schema_check(dir / "run" / "run.json");

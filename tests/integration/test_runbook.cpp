@@ -51,7 +51,7 @@ struct PgDir : TempDir {
 TEST_CASE("runbook: the PostgreSQL failover drill promotes the replica on detection and loses no acknowledged write") {
   PgDir dir;
   const fs::path scenario = source_root() / "scenarios" / "postgres-failover.toml";
-  Result r = itest::faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string(), "--quiet"}, std::chrono::minutes(4));
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--out", (dir / "run").string(), "--quiet"}, std::chrono::minutes(4));
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -107,7 +107,7 @@ TEST_CASE("runbook: a runbook with a wrong command fails its runbook verdict, ex
   const fs::path file = dir / "broken.toml";
   // A typo in the operation: pg_ctl refuses it, the replica is never promoted.
   write_file(file, variant("postgres-failover.toml", "\"promote\", \"-w\"", "\"promot\", \"-w\""));
-  Result r = itest::faultline(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"}, std::chrono::minutes(4));
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--out", (dir / "run").string(), "--quiet"}, std::chrono::minutes(4));
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 1);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -125,7 +125,7 @@ TEST_CASE("runbook: a runbook with a wrong command fails its runbook verdict, ex
 TEST_CASE("data loss: Redis with appendfsync always keeps every acknowledged write; zero lost") {
   TempDir dir;
   const fs::path scenario = source_root() / "scenarios" / "redis-data-loss.toml";
-  Result r = itest::faultline(dir, {"run", scenario.string(), "--out", (dir / "run").string(), "--quiet"});
+  Result r = itest::faultline_judged(dir, {"run", scenario.string(), "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 0);
   const json::value rec = read_json(dir / "run" / "run.json");
@@ -153,7 +153,7 @@ TEST_CASE("data loss: Redis with the AOF off loses what it acknowledged; the wor
   TempDir dir;
   const fs::path file = dir / "volatile.toml";
   write_file(file, variant("redis-data-loss.toml", "\"--appendonly\", \"yes\"", "\"--appendonly\", \"no\""));
-  Result r = itest::faultline(dir, {"run", file.string(), "--iterations", "1", "--out", (dir / "run").string(), "--quiet"});
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--iterations", "1", "--out", (dir / "run").string(), "--quiet"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.code == 1);
   const json::value rec = read_json(dir / "run" / "run.json");

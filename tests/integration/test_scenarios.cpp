@@ -64,7 +64,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 /// run left nothing behind, and returns its record.
 json::value run_drill(const TempDir& dir, const fs::path& file, const std::string& tag, int expected_exit) {
   const auto began = std::chrono::steady_clock::now();
-  Result r = faultline(dir, {"run", file.string(), "--out", (dir / tag).string()});
+  Result r = itest::faultline_judged(dir, {"run", file.string(), "--out", (dir / tag).string()});
   const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   MESSAGE(fmt::format("{} ({}): exit {}, {:.1f} s wall time", file.filename().string(), tag, r.code, took));
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);

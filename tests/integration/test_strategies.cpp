@@ -39,7 +39,7 @@ std::int64_t figure(const json::value& t) { return t.at("beyond_deadline").as_bo
 TEST_CASE("strategies: the nginx bad-config drill compares rollback, kill switch, immutable rollback and live patch") {
   TempDir dir;
   const auto began = std::chrono::steady_clock::now();
-  Result r = faultline(dir, {"run", drill().string(), "--iterations", "2", "--out", (dir / "run").string()});
+  Result r = itest::faultline_judged(dir, {"run", drill().string(), "--iterations", "2", "--out", (dir / "run").string()});
   MESSAGE(fmt::format("nginx-bad-config-strategies: exit {}, {:.1f} s wall time", r.code,
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()));
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
@@ -246,7 +246,7 @@ fs::path redis_drill() { return source_root() / "scenarios" / "redis-primary-los
 TEST_CASE("strategies: the Redis primary-loss drill compares restart in place with failover, under writes") {
   TempDir dir;
   const auto began = std::chrono::steady_clock::now();
-  Result r = faultline(dir, {"run", redis_drill().string(), "--iterations", "2", "--out", (dir / "run").string()});
+  Result r = itest::faultline_judged(dir, {"run", redis_drill().string(), "--iterations", "2", "--out", (dir / "run").string()});
   MESSAGE(fmt::format("redis-primary-loss-strategies: exit {}, {:.1f} s wall time", r.code,
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()));
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
