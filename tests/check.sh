@@ -10,7 +10,7 @@
 #  3. fuzzes the scenario parser and the run-record reader for 60 s each.
 # Why every test runs once, in the sanitized build, and not again in the
 # optimized one: a second full build and run would take CI past its
-# 20-minute budget (docs/reliability.md, "Sanitized test suite").
+# 40-minute target (docs/reliability.md, "Sanitized test suite").
 # The last line is "N passed, N failed": doctest test cases, summed, plus one
 # for the drill and one per fuzzer (passed: 60 s without a crash, leak or
 # timeout).
@@ -56,7 +56,19 @@ if [ ! -f build/build.ninja ]; then
   meson setup build -Dwerror=true --buildtype=debugoptimized
 fi
 ninja -C build faultline
-if CI=true build/faultline run scenarios/redis-kill-restart.toml --out "$scratch/drill" >"$scratch/drill.log" 2>&1; then
+# As in the drill tests (tests/integration/harness.hpp, faultline_judged): a
+# run that was inconclusive (exit 3) because the harness itself was starved
+# judged nothing, and is run once more; the second result counts.
+drill() { CI=true build/faultline run scenarios/redis-kill-restart.toml --out "$scratch/$1" >"$scratch/drill.log" 2>&1; }
+drill_status=0
+drill drill || drill_status=$?
+if [ "$drill_status" -eq 3 ] && grep -q "WARNING: the harness was starved" "$scratch/drill.log"; then
+  echo "optimized build: the default drill was inconclusive with the harness starved; running it once more:"
+  grep -A2 "WARNING: the harness was starved" "$scratch/drill.log"
+  drill_status=0
+  drill drill-again || drill_status=$?
+fi
+if [ "$drill_status" -eq 0 ]; then
   passed=$((passed + 1))
   echo "optimized build: the default drill passed ($(grep -m1 -o 'MTTR[^|]*' "$scratch/drill.log" || true))"
 else

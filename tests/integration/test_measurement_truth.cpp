@@ -213,15 +213,20 @@ double check_availability(const truth::Setup& s, const truth::Outcome& o) {
   // (lateness p99 within 1 ms, no stall). Otherwise (probes several ms
   // late: up to 1.7 points off at 1 ms and holding, at load average 9.5 on
   // 2 cores) the figure is reported with the load and the lateness, not
-  // enforced.
+  // enforced. Time no trustworthy sample covered (a harness stall) is left
+  // out of the figure and shown beside it as unknown; the truth counts it,
+  // so the bound widens by its share (seen in CI on an idle machine: a
+  // 64 ms stall, 88 ms unknown in a 3-iteration run, 1.6 points off).
   double worst = 0;
   if (o.time_availability) {
     CAPTURE(o.run_availability);
     CAPTURE(o.run_truth_availability);
+    CAPTURE(o.run_unknown_points);
     const double off = std::abs(o.run_availability - o.run_truth_availability);
+    const double bound = 1.0 + o.run_unknown_points;
     const bool on_time = o.lateness_p99 <= 1'000'000 && o.stalls == 0;
-    if (truth::unloaded(o, s.hog) || on_time) CHECK(off <= 1.0);
-    else WARN_MESSAGE(off <= 1.0, fmt::format("loaded machine (load average {:.2f} before, {:.2f} after; lateness p99 "
+    if (truth::unloaded(o, s.hog) || on_time) CHECK(off <= bound);
+    else WARN_MESSAGE(off <= bound, fmt::format("loaded machine (load average {:.2f} before, {:.2f} after; lateness p99 "
                                               "{:.3f} ms, {} stall(s)): availability {:.2f} points off the truth, "
                                               "not enforced",
                                               o.load_before, o.load_after, o.lateness_p99 / 1e6, o.stalls, off));

@@ -83,6 +83,10 @@ struct Outcome {
   /// reports show and min_availability judges), and the truth's up share of
   /// the same windows summed.
   double run_availability = 100.0, run_truth_availability = 100.0;
+  /// The share of the run's observed time no trustworthy sample covered
+  /// (the combined figure's unknown_ns), in points: the figure leaves it
+  /// out, the truth does not, so they may differ by up to this much.
+  double run_unknown_points = 0.0;
   std::int64_t stalls = 0;
   std::uint64_t skipped = 0, scheduled = 0;
   std::int64_t lateness_p99 = 0, lateness_max = 0;
@@ -384,7 +388,14 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
   }
   if (truth_total > 0) o.run_truth_availability = 100.0 * static_cast<double>(truth_up) / static_cast<double>(truth_total);
   for (const auto& a : rec.at("statistics").at("availability").as_array())
-    if (a.at("probe").as_string() == "combined") o.run_availability = a.at("percent").as_double();
+    if (a.at("probe").as_string() == "combined") {
+      o.run_availability = a.at("percent").as_double();
+      if (const auto* unknown = a.as_object().if_contains("unknown_ns")) {
+        auto num = [](const boost::json::value& v) { return v.is_int64() ? static_cast<double>(v.as_int64()) : 0.0; };
+        const double up = num(a.at("up_ns")), down = num(a.at("down_ns")), hidden = num(*unknown);
+        if (up + down + hidden > 0) o.run_unknown_points = 100.0 * hidden / (up + down + hidden);
+      }
+    }
   return o;
 }
 
