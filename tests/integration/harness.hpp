@@ -156,8 +156,9 @@ inline boost::json::value read_json(const fs::path& p) { return boost::json::par
 /// faultline() for a `run` whose judgment the test is about (a drill that
 /// must pass, a counter-case that must fail). A run that ended inconclusive
 /// (exit 3) with harness stalls in its record judged nothing: faultline was
-/// right to say it could not see (docs/measurement.md), and on a busy CI
-/// machine a 25 ms stall across a 20 ms probe's watch is enough. Such a run
+/// right to say it could not see (docs/measurement.md), and on a 2-vCPU
+/// machine, even one otherwise idle, a drill's own processes can stall it
+/// 25 ms across a 20 ms probe's watch. Such a run
 /// is run once more, its --out directory kept beside as DIR.starved, and
 /// the second run's result is the test's, whatever it is. A run that
 /// failed a verdict (exit 1) or passed is never run again.
