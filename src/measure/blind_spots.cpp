@@ -32,14 +32,16 @@ struct Walk {
   const ProbeSeries& probe;
   Nanos from, until;
   const std::vector<HarnessStall>& stalls;
+  Nanos resolution;  ///< the counts' resolution: an outage no longer than this can pass unseen on schedule
   std::optional<BlindSpot>& best;
   std::optional<Nanos> last_start, last_end;  ///< the previous piece of evidence
 
   /// Nothing answered over (a, b) (`inner`, bounded); an outage over at most
   /// `outer` could have hidden there. It counts when the inner gap is longer
-  /// than an interval, lies in the window and a stall overlaps it.
+  /// than an interval, lies in the window, a stall overlaps it, and the
+  /// outage it could hide is longer than the counts' resolution.
   void gap(Nanos a, Nanos b, Nanos inner, Nanos outer_from, Nanos outer) {
-    if (inner <= probe.interval || b <= from || a >= until) return;
+    if (inner <= probe.interval || outer <= resolution || b <= from || a >= until) return;
     if (!stalled_in(stalls, probe.name, a, b)) return;
     if (!best || outer > best->length) best = BlindSpot{outer_from, outer, probe.name};
   }
@@ -87,9 +89,18 @@ std::optional<BlindSpot> longest_blind_spot(const std::vector<ProbeSeries>& prob
                                             const std::vector<HarnessStall>& stalls) {
   std::optional<BlindSpot> best;
   if (stalls.empty()) return best;
+  const Nanos resolution = count_resolution(probes);
   for (const auto& p : probes)
-    if (p.steady_state && p.interval.count() > 0) Walk{p, from, until, stalls, best, std::nullopt, std::nullopt}.run();
+    if (p.steady_state && p.interval.count() > 0)
+      Walk{p, from, until, stalls, resolution, best, std::nullopt, std::nullopt}.run();
   return best;
+}
+
+Nanos count_resolution(const std::vector<ProbeSeries>& probes) {
+  Nanos coarsest{0};
+  for (const auto& p : probes)
+    if (p.steady_state) coarsest = std::max(coarsest, p.interval);
+  return coarsest * 2;
 }
 
 std::string lower_bound_note(int seen, const char* what, Nanos blind, Nanos blind_start) {

@@ -388,11 +388,6 @@ std::vector<ProbeLatency> latency_of(const std::vector<ProbeSeries>& probes, con
 /// A bracket of absolute times as a bracket of durations since `t` (clamped at 0).
 Bracket since(const Bracket& b, Nanos t) { return {clamp0(b.earliest - t), clamp0(b.latest - t)}; }
 
-/// Whether a harness stall overlaps [from, until].
-bool stalled_within(const std::vector<HarnessStall>& stalls, Nanos from, Nanos until) {
-  return std::any_of(stalls.begin(), stalls.end(), [&](const HarnessStall& x) { return x.start <= until && x.end >= from; });
-}
-
 /// Each injection's own figures (docs/measurement.md, "Every injection"): the
 /// first episode that is no relapse and follows it; or, when it came while an
 /// episode was open, that episode (no TTD of its own); else it was absorbed.
@@ -469,8 +464,8 @@ IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
     m.recovered = true;
     m.recovery_time = Nanos{0};
     // Absorption is a finding only when it was seen: samples the harness
-    // decided in the window, or its stalls there, may hide the impact.
-    m.undetermined = m.harness_decided > 0 || stalled_within(p.stalls, w.inject_start, w.observed_until);
+    // decided in the window, or a blind spot there, may hide the impact.
+    m.undetermined = m.harness_decided > 0 || m.blind.count() > 0;
     m.latency = latency_of(probes, m);
     return m;
   }

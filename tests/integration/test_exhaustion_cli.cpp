@@ -430,7 +430,7 @@ TEST_CASE("exhaustion cli: a start that fails for want of processes leaves no le
     CHECK(code != 0);   // a start with at most 4 tasks cannot run the drill
     if (err.find("Resource temporarily unavailable") != std::string::npos) fork_failed = true;
     // Whatever failed, the next run (outside the limit) starts without `cleanup`.
-    Result next = faultline(dir, {"run", s, "--out", (dir / ("after" + std::to_string(n))).string()});
+    Result next = itest::faultline_judged(dir, {"run", s, "--out", (dir / ("after" + std::to_string(n))).string()});
     INFO(next.out << next.err);
     CHECK(next.code == 0);
     CHECK(next.err.find("died without reverting") == std::string::npos);

@@ -136,10 +136,37 @@ TEST_CASE("blind spots: a fold a stall overlaps counts as long as its skipped ti
   REQUIRE(b);
   CHECK(b->length == 125ms + 2ms);  // (11 + 1.5) intervals and the longest latency: the most it can be
   CHECK(b->start == 10ms);
-  // Without skipped ticks the bound is 1.5 intervals; without a stall there is none.
+  // Without skipped ticks the bound is 1.5 intervals and a latency (17 ms),
+  // within the counts' resolution (two intervals): none; nor without a stall.
   p.folds[0].skipped = 0;
-  CHECK(longest_blind_spot({p}, 0ms, 1s, {stall(500ms, 620ms)})->length == 17ms);
+  CHECK_FALSE(longest_blind_spot({p}, 0ms, 1s, {stall(500ms, 620ms)}));
+  p.folds[0].skipped = 11;
   CHECK_FALSE(longest_blind_spot({p}, 0ms, 1s, {}));
+}
+
+TEST_CASE("blind spots: a gap that could hide no outage longer than two coarsest intervals is none") {
+  // A 10 ms probe beside a 50 ms one: the counts' resolution is 100 ms, the
+  // longest outage the 50 ms probe can let pass on schedule.
+  const std::vector<ProbeSeries> probes = {series(10ms, 0ms, 1s, {}, {{400ms, 424ms}}, "port"),
+                                           series(50ms, 0ms, 1s, {}, {}, "write")};
+  CHECK(count_resolution(probes) == 100ms);
+  // A 24 ms stall (as a virtual machine's host gives an idle guest every
+  // few tens of seconds): the 10 ms probe's gap (390 to 432 ms) could hide 42 ms.
+  CHECK_FALSE(longest_blind_spot(probes, 0ms, 1s, {stall(398ms, 422ms)}));
+  // Alone, the 10 ms probe resolves 20 ms: the same gap is a blind spot.
+  const auto alone = longest_blind_spot({probes[0]}, 0ms, 1s, {stall(398ms, 422ms)});
+  REQUIRE(alone);
+  CHECK(alone->length == 42ms);
+  // A 150 ms stall: the 10 ms probe could miss 162 ms, more than 100 ms.
+  const std::vector<ProbeSeries> long_hole = {series(10ms, 0ms, 1s, {}, {{400ms, 550ms}}, "port"), probes[1]};
+  const auto b = longest_blind_spot(long_hole, 0ms, 1s, {stall(395ms, 545ms)});
+  REQUIRE(b);
+  CHECK(b->probe == "port");
+  CHECK(b->length == 162ms);
+  // A probe that does not decide health sets no resolution.
+  std::vector<ProbeSeries> observed = probes;
+  observed[1].steady_state = false;
+  CHECK(count_resolution(observed) == 20ms);
 }
 
 TEST_CASE("blind spots: an outage hidden in a stall makes the relapse count a lower bound; max_recurrence inconclusive") {

@@ -1018,3 +1018,26 @@ TEST_CASE("measurement: a sample the harness decided is neither outage nor healt
   p.samples[10].harness_decided = false;
   CHECK(measure({p}, window(1000ms, 1900ms)).impact);
 }
+
+TEST_CASE("measurement: an absorption is undetermined across a blind spot, not across every stall") {
+  // 100 ms samples; the fault at 1000 ms had no impact seen.
+  auto params_with = [](Nanos from, Nanos to) {
+    auto p = params();
+    p.stalls = {HarnessStall{from, to, ""}};
+    return p;
+  };
+  // A 60 ms stall between samples that kept their ticks: nothing could hide
+  // beyond the counts' resolution (200 ms): absorbed, and said so.
+  const auto regular = series("api", "20ok");
+  const auto m = measure({regular}, window(1000ms, 1900ms), params_with(1010ms, 1070ms));
+  CHECK_FALSE(m.impact);
+  CHECK(m.blind == 0ns);
+  CHECK_FALSE(m.undetermined);
+  // A 450 ms stall that left no sample from 1100 to 1500 ms: an outage of
+  // up to 601 ms could have passed unseen; the absorption is undetermined.
+  const auto holed = series("api", "11ok 5skip 4ok");
+  const auto h = measure({holed}, window(1000ms, 1900ms), params_with(1120ms, 1570ms));
+  CHECK_FALSE(h.impact);
+  CHECK(h.blind == 601ms);
+  CHECK(h.undetermined);
+}
