@@ -43,7 +43,7 @@ struct BlindSpot {
 
 /// The longest blind spot of the steady-state probes that overlaps [from,
 /// until] (gaps up to samples that started by `until`); none when every
-/// count over that window is exact.
+/// count over that window is exact for outages longer than the resolution.
 std::optional<BlindSpot> longest_blind_spot(const std::vector<ProbeSeries>& probes, Nanos from, Nanos until,
                                             const std::vector<HarnessStall>& stalls);
 

@@ -20,8 +20,8 @@ struct MeasureParams {
   Nanos watch{0};
   Nanos give_up_after{0};
   /// When the harness did not run on schedule (RunRecord::stalls): that time
-  /// is unknown for availability, and an absorbed fault with a stall in its
-  /// window is undetermined.
+  /// is unknown for availability, and an absorbed fault with a blind spot
+  /// in its window (blind_spots.hpp) is undetermined.
   std::vector<HarnessStall> stalls;
 };
 

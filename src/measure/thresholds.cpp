@@ -112,6 +112,12 @@ Verdict judge_rto(Nanos limit, const std::vector<IterationMetrics>& iterations,
   return v;
 }
 
+/// The counts' resolution (blind_spots.hpp): two of the coarsest
+/// steady-state intervals, the interval every iteration's uncertainty is.
+Nanos counts_resolution(const std::vector<IterationMetrics>& iterations) {
+  return iterations.empty() ? Nanos{0} : iterations.front().uncertainty * 2;
+}
+
 Verdict judge_ttd(Nanos limit, const std::vector<IterationMetrics>& iterations) {
   Verdict v = verdict("ttd");
   v.limit = format_ms(limit);
@@ -120,7 +126,11 @@ Verdict judge_ttd(Nanos limit, const std::vector<IterationMetrics>& iterations) 
   if (std::none_of(all.begin(), all.end(), [&](const auto& x) { return ttd(x.second).has_value(); })) {
     v.passed = true;
     v.measured = "no impact";
-    v.detail = "the fault was absorbed in every iteration";
+    const Nanos resolution = counts_resolution(iterations);
+    v.detail = resolution.count() > 0
+                   ? fmt::format("the fault was absorbed in every iteration (no outage longer than {}, the counts' "
+                                 "resolution)", format_ms(resolution))
+                   : "the fault was absorbed in every iteration";
     return v;
   }
   judge_worst(v, limit, all, ttd, [](const InjectionMetrics& im) { return im.ttd_bracket; });
@@ -168,7 +178,11 @@ Verdict judge_recurrence(int limit, const std::vector<IterationMetrics>& iterati
   const IterationMetrics* worst_it = nullptr;
   for (const auto& it : iterations)
     if (it.relapses > 0 && (!worst_it || it.relapses > worst_it->relapses)) worst_it = &it;
-  v.detail = worst_it ? worst(worst_it->index) : "no relapses";
+  const Nanos resolution = counts_resolution(iterations);
+  v.detail = worst_it               ? worst(worst_it->index)
+             : resolution.count() > 0 ? fmt::format("no relapses longer than {} (the counts' resolution)",
+                                                    format_ms(resolution))
+                                      : "no relapses";
   // Relapses counted across a blind spot are a lower bound: one over the
   // limit fails for certain, one within it proves nothing (inconclusive).
   const IterationMetrics* blind_it = nullptr;

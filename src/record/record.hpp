@@ -349,9 +349,11 @@ struct IterationMetrics {
   /// but samples in the window were not evidence): the run is inconclusive.
   bool undetermined = false;
   /// The longest time in the window that a steady-state probe went without
-  /// evidence across a harness stall (measure/blind_spots.hpp), from
-  /// `blind_start`; 0: none, the episode and relapse counts are exact. Else
-  /// an outage up to that long could hide in it: the counts are lower bounds.
+  /// evidence across a harness stall, long enough to hide an outage longer
+  /// than the counts' resolution (measure/blind_spots.hpp), from
+  /// `blind_start`; 0: none, the episode and relapse counts are exact for
+  /// outages longer than the resolution. Else an outage up to that long could
+  /// hide in it: the counts are lower bounds.
   Nanos blind{0};
   Nanos blind_start{0};
 };

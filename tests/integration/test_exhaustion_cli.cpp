@@ -390,7 +390,7 @@ TEST_CASE("exhaustion cli: a start that fails for want of descriptors leaves no 
     CHECK(code < 128);  // ended, not crashed
     if (err.find("watchdog") != std::string::npos) start_failed = true;
     // Whatever failed, the next run starts without `cleanup`.
-    Result next = faultline(dir, {"run", s, "--out", (dir / ("next" + std::to_string(n))).string()});
+    Result next = itest::faultline_judged(dir, {"run", s, "--out", (dir / ("next" + std::to_string(n))).string()});
     INFO(next.out << next.err);
     CHECK(next.code == 0);
     CHECK(next.err.find("died without reverting") == std::string::npos);

@@ -310,7 +310,7 @@ void check_truth(const truth::Setup& s, const truth::Outcome& o, bool point) {
     // the machine it is reported, with the load, not enforced.
     if (truth::unloaded(o) && late == 0) CHECK(p99 <= s.interval_ns + 1'000'000);
     else WARN_MESSAGE(p99 <= s.interval_ns + 1'000'000,
-                      fmt::format("loaded machine or a stall (load average {:.2f} before, {:.2f} after): point error p99 {:.3f} ms "
+                      fmt::format("loaded machine (load average {:.2f} before, {:.2f} after): point error p99 {:.3f} ms "
                                   "against interval + 1 ms = {:.3f} ms, not enforced",
                                   o.load_before, o.load_after, p99 / 1e6, (s.interval_ns + 1'000'000) / 1e6));
   }

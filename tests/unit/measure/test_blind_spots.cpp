@@ -1,6 +1,7 @@
 // Tests of blind spots (docs/measurement.md, "Counts the harness could not
 // see whole") on synthetic sample streams: a gap longer than an interval
-// across a harness stall makes the counts lower bounds, and max_recurrence
+// across a harness stall, that could hide an outage longer than the counts'
+// resolution, makes the counts lower bounds, and max_recurrence
 // then neither passes (inconclusive, exit 3) nor fails unless the lower
 // bound alone exceeds its limit. No process, no clock.
 #include <doctest/doctest.h>
@@ -210,4 +211,12 @@ TEST_CASE("blind spots: a lower bound over the limit fails; without the stall th
   CHECK(recurrence(seen).passed);
   CHECK(seen.exit_code == 0);
   CHECK(lower_bound_note(2, "episode(s)", 0ns, 0ns).empty());
+}
+
+TEST_CASE("blind spots: a max_recurrence verdict that saw no relapse says at what resolution") {
+  RunRecord rec = flapping(false, 0);
+  rec.probes = {series(100ms, 0ms, 6s, {{1500ms, 1800ms}})};  // one outage, no relapse
+  conclude(rec, one_iteration());
+  CHECK(recurrence(rec).passed);
+  CHECK(recurrence(rec).detail == "no relapses longer than 200.000 ms (the counts' resolution)");
 }

@@ -1026,13 +1026,23 @@ TEST_CASE("measurement: an absorption is undetermined across a blind spot, not a
     p.stalls = {HarnessStall{from, to, ""}};
     return p;
   };
-  // A 60 ms stall between samples that kept their ticks: nothing could hide
-  // beyond the counts' resolution (200 ms): absorbed, and said so.
+  // A 60 ms stall between samples that kept their ticks: no gap longer
+  // than an interval, so none could hide anything.
   const auto regular = series("api", "20ok");
   const auto m = measure({regular}, window(1000ms, 1900ms), params_with(1010ms, 1070ms));
   CHECK_FALSE(m.impact);
   CHECK(m.blind == 0ns);
   CHECK_FALSE(m.undetermined);
+  // A 130 ms stall that delayed the sample of 1100 ms to 1150 ms: nothing
+  // answered for 149 ms, more than an interval, but the gap could hide no
+  // outage longer than 151 ms, within the counts' resolution (200 ms):
+  // absorbed all the same (it was undetermined across any stall before).
+  auto late = series("api", "20ok");
+  late.samples[11] = {1150ms, 1151ms, true, "ok"};
+  const auto l = measure({late}, window(1000ms, 1900ms), params_with(1010ms, 1140ms));
+  CHECK_FALSE(l.impact);
+  CHECK(l.blind == 0ns);
+  CHECK_FALSE(l.undetermined);
   // A 450 ms stall that left no sample from 1100 to 1500 ms: an outage of
   // up to 601 ms could have passed unseen; the absorption is undetermined.
   const auto holed = series("api", "11ok 5skip 4ok");
