@@ -87,12 +87,31 @@ const boost::json::object& verdict(const boost::json::value& rec, std::string_vi
 /// partition's revert): a relapse, or the first outage when the clients'
 /// failover hid the election during the split.
 int outages_after_heal(const boost::json::value& rec) {
+  // The heal began at the revert's start: the revert returns only after its
+  // command came back over ssh, and the step-down it causes can begin
+  // before that (the iteration's revert_ns is that return). An outage whose
+  // start bracket reaches past the heal's start may have begun with it.
+  const std::int64_t heal = rec.at("faults").at(0).at("revert_start_ns").as_int64();
   const auto& it = rec.at("iterations").at(0).as_object();
-  const std::int64_t heal = it.at("revert_ns").as_int64();
   int n = 0;
-  for (const auto& e : it.at("episodes").as_array())
-    if (e.at("start_ns").as_int64() >= heal) ++n;
+  for (const auto& e : it.at("episodes").as_array()) {
+    const auto& b = e.at("start_bracket_ns");
+    const std::int64_t latest = b.is_array() ? b.as_array().at(1).as_int64() : e.at("start_ns").as_int64();
+    if (latest >= heal) ++n;
+  }
   return n;
+}
+
+/// The episodes and the heal, for a failure's message.
+std::string episodes_and_heal(const boost::json::value& rec) {
+  const auto& f = rec.at("faults").at(0);
+  std::string out = fmt::format("heal from {} to {} ns; episodes:", f.at("revert_start_ns").as_int64(),
+                                f.at("revert_ns").as_int64());
+  for (const auto& e : rec.at("iterations").at(0).at("episodes").as_array())
+    out += " " + boost::json::serialize(e.at("start_bracket_ns")) + " to " + boost::json::serialize(e.at("end_ns"));
+  for (const auto& v : rec.at("verdicts").as_array())
+    out += fmt::format("; {} {}", boost::json::serialize(v.at("threshold")), boost::json::serialize(v.at("measured")));
+  return out;
 }
 
 /// The one fault event of a drill: its target was chosen as the leader.
@@ -159,6 +178,7 @@ TEST_CASE("etcd drill: the leader, chosen at injection, is isolated for 5 s; the
   const auto rec = run_drill(dir, "partition", drill_on(hosts, "etcd-leader-partition.toml"), 0);
   chosen_leader(rec);
   MESSAGE("recovery ", verdict(rec, "rto").at("measured").as_string());
+  INFO(episodes_and_heal(rec));
   CHECK(verdict(rec, "rto").at("passed").as_bool());
   CHECK(verdict(rec, "max_recurrence").at("passed").as_bool());
   CHECK(outages_after_heal(rec) == 0);
@@ -171,9 +191,15 @@ TEST_CASE("etcd drill: the leader, chosen at injection, is isolated for 5 s; the
   // is a relapse (max_recurrence fails); when the client's failover hid the
   // majority's election, it is the iteration's first outage and recovery
   // comes only after the heal, past the rto (rto fails). Either way exit 1.
+  // Watched 20 s from recovery, not 9 s: the step-down waits for the peers'
+  // connections to resume (TCP's retransmission backoff after 5 s of
+  // dropped packets). With 9 s, one CI run and one run here saw no outage
+  // after the heal (cause not traced further); with 20 s, 3 of 3 runs here
+  // did, the two timed within 1.3 s of the heal.
   const auto counter =
-      run_drill(dir, "counter", drill_on(hosts, "etcd-leader-partition.toml", {{"--pre-vote=true", "--pre-vote=false"}}), 1);
+      run_drill(dir, "counter", drill_on(hosts, "etcd-leader-partition.toml", {{"--pre-vote=true", "--pre-vote=false"}, {"watch = \"9s\"", "watch = \"20s\""}}), 1);
   chosen_leader(counter);
+  MESSAGE("counter-case: ", episodes_and_heal(counter));
   CHECK(outages_after_heal(counter) >= 1);
   CHECK_FALSE((verdict(counter, "max_recurrence").at("passed").as_bool() && verdict(counter, "rto").at("passed").as_bool()));
   CHECK(verdict(counter, "verify").at("passed").as_bool());

@@ -246,7 +246,13 @@ TEST_CASE("exhaustion: --out fills up at the end: the summary first, run.json fi
     write_file(dir / "s.toml", pause_scenario(dir.path, marker, "300ms"));
     Spawned run = spawn({faultline_bin(), "run", (dir / "s.toml").string(), "--out", (dir / "out" / "run").string()},
                         dir.path, "run");
-    REQUIRE(wait_for_text(run.out, "inject f", seconds(60)));
+    // Filled after the revert, once the crash ledger's last rewrite before
+    // the end is done: that rewrite allocates a new copy and renames it over
+    // the old one, whose 64 KB come free when it is closed. Filled while it
+    // ran (at "inject f"), the disk had those 64 KB again and every file
+    // fitted (seen once in CI: PASSED, exit 0).
+    REQUIRE(wait_for_text(run.out, "revert f", seconds(60)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     fill_disk(dir / "out", free_kb * 1024);
     const int code = wait_for(run, seconds(30));
     const std::string out = read_file(run.out), err = read_file(run.err);
