@@ -96,11 +96,15 @@ std::optional<BlindSpot> longest_blind_spot(const std::vector<ProbeSeries>& prob
   return best;
 }
 
-Nanos count_resolution(const std::vector<ProbeSeries>& probes) {
+Nanos coarsest_steady_interval(const std::vector<ProbeSeries>& probes) {
   Nanos coarsest{0};
   for (const auto& p : probes)
     if (p.steady_state) coarsest = std::max(coarsest, p.interval);
-  return coarsest * 2;
+  return coarsest;
+}
+
+Nanos count_resolution(const std::vector<ProbeSeries>& probes) {
+  return resolution_for(coarsest_steady_interval(probes));
 }
 
 std::string lower_bound_note(int seen, const char* what, Nanos blind, Nanos blind_start) {

@@ -47,9 +47,16 @@ struct BlindSpot {
 std::optional<BlindSpot> longest_blind_spot(const std::vector<ProbeSeries>& probes, Nanos from, Nanos until,
                                             const std::vector<HarnessStall>& stalls);
 
-/// The counts' resolution: two intervals of the coarsest steady-state probe
-/// (0 without one). Outages no longer than this can pass between samples on
-/// schedule; a blind spot is a gap that could hide a longer one.
+/// The coarsest steady-state probe's interval (0 without one): the least
+/// half-width of every bracket, a run's `uncertainty`.
+Nanos coarsest_steady_interval(const std::vector<ProbeSeries>& probes);
+
+/// The counts' resolution for a run whose coarsest steady-state interval is
+/// `coarsest`: two of them. Outages no longer than this can pass between
+/// samples on schedule; a blind spot is a gap that could hide a longer one.
+constexpr Nanos resolution_for(Nanos coarsest) { return coarsest * 2; }
+
+/// The counts' resolution of these probes: resolution_for(coarsest_steady_interval).
 Nanos count_resolution(const std::vector<ProbeSeries>& probes);
 
 /// "2 episodes seen; a 112.000 ms blind spot (a harness stall) from 1.204 s

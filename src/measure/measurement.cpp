@@ -92,14 +92,6 @@ enum class Health : unsigned char { none, ok, fail };
 
 Nanos clamp0(Nanos d) { return std::max(d, Nanos{0}); }
 
-/// The largest steady-state interval: the least half-width of every bracket.
-Nanos resolution_of(const std::vector<ProbeSeries>& probes) {
-  Nanos r{0};
-  for (const auto& s : probes)
-    if (s.steady_state) r = std::max(r, s.interval);
-  return r;
-}
-
 /// The steady-state probes in declaration order.
 std::vector<const ProbeSeries*> steady_probes(const std::vector<ProbeSeries>& probes) {
   std::vector<const ProbeSeries*> out;
@@ -348,7 +340,7 @@ EpisodeScanner scan(const std::vector<ProbeSeries>& probes, const IterationWindo
   std::vector<Health> initial;
   std::vector<Nanos> before;
   const auto events = merged_events(steady, w.inject_start, until, initial, before);
-  EpisodeScanner scanner(std::move(initial), std::move(before), w, p, resolution_of(probes));
+  EpisodeScanner scanner(std::move(initial), std::move(before), w, p, coarsest_steady_interval(probes));
   for (const auto& e : events) scanner.feed(e);
   return scanner;
 }
@@ -443,7 +435,7 @@ IterationMetrics measure_iteration(const std::vector<ProbeSeries>& probes,
   m.revert = w.revert;
   m.deadline = w.inject + p.give_up_after;
   m.observed_until = w.observed_until;
-  m.uncertainty = resolution_of(probes);
+  m.uncertainty = coarsest_steady_interval(probes);
   m.availability = availability_over(probes, w.inject_start, w.observed_until, p.stalls);
   for (const auto& s : probes)
     if (s.steady_state)

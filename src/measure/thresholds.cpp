@@ -112,10 +112,10 @@ Verdict judge_rto(Nanos limit, const std::vector<IterationMetrics>& iterations,
   return v;
 }
 
-/// The counts' resolution (blind_spots.hpp): two of the coarsest
-/// steady-state intervals, the interval every iteration's uncertainty is.
+/// The counts' resolution (blind_spots.hpp) from the coarsest steady-state
+/// interval, which every iteration's uncertainty is.
 Nanos counts_resolution(const std::vector<IterationMetrics>& iterations) {
-  return iterations.empty() ? Nanos{0} : iterations.front().uncertainty * 2;
+  return iterations.empty() ? Nanos{0} : resolution_for(iterations.front().uncertainty);
 }
 
 Verdict judge_ttd(Nanos limit, const std::vector<IterationMetrics>& iterations) {

@@ -146,17 +146,13 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       boost::system::error_code ec;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       const Nanos now = self->clock.now();
-      if (self->stopping) {
-        // Ticks it had not reached yet were never scheduled. A thread that
-        // was already more than an interval late when the stop came was
-        // stalled until it woke (seen in CI: an exec thread that missed its
-        // last 224 ms, which the record showed as no stall at all).
-        if (now - tick > interval) add_stall(stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
-        break;
-      }
-      ++self->scheduled[i];
-      // The thread did not run for more than an interval past this tick.
+      // The thread did not run for more than an interval past this tick:
+      // stalled until it woke, also when the stop came meanwhile (seen in
+      // CI: an exec thread that missed its last 224 ms, which the record
+      // showed as no stall at all).
       if (now - tick > interval) add_stall(stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
+      if (self->stopping) break;  // ticks it had not reached yet were never scheduled
+      ++self->scheduled[i];
       if (self->busy[i]) {
         ++self->skipped[i];
       } else {
