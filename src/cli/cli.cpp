@@ -19,6 +19,7 @@
 #include "cli/validate_cmd.hpp"
 #include "measure/regression.hpp"
 #include "os/atomic_file.hpp"
+#include "os/cleaned_note.hpp"
 #include "os/cleanup.hpp"
 #include "os/host_caps.hpp"
 #include "os/input_file.hpp"
@@ -325,7 +326,8 @@ int cmd_cleanup(const std::string& run_id, bool all) {
     for (const auto& d : r.done) fmt::print("  {}\n", d);
     for (const auto& e : r.failed) fmt::print("  LEFT BEHIND: {}\n", e);
     if (r.done.empty() && r.ok()) fmt::print("  nothing was left applied or running\n");
-    if (!r.ok()) rc = 4;
+    if (r.ok()) write_cleaned_note(l, "faultline cleanup");
+    else rc = 4;
   }
   const int unowned = run_id.empty() ? cleanup_unowned(run_dirs, rc) : 0;
   for (const auto& e : errors) fmt::print(stderr, "faultline cleanup: {}\n", e);
@@ -338,7 +340,13 @@ int cmd_cleanup(const std::string& run_id, bool all) {
     rc = 4;
   }
   if (!run_id.empty() && found == 0) {
-    fmt::print(stderr, "faultline cleanup: no ledger for run '{}' in {}\n", run_id, state_dir().string());
+    // Resolved already (by the watchdog, most often): nothing is left to do.
+    if (const auto note = read_cleaned_note(run_id); note && errors.empty()) {
+      fmt::print("run {}: already {}; nothing left to do\n", run_id, *note);
+      return rc;
+    }
+    fmt::print(stderr, "faultline cleanup: no ledger for run '{}' in {} (a run that ended by itself leaves none)\n",
+               run_id, state_dir().string());
     return rc == 4 ? 4 : 2;
   }
   if (found == 0 && unowned == 0 && errors.empty())

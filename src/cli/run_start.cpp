@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "os/atomic_file.hpp"
+#include "os/cleaned_note.hpp"
 #include "os/cleanup.hpp"
 #include "os/host_caps.hpp"
 
@@ -32,6 +33,7 @@ std::vector<std::pair<std::filesystem::path, Ledger>> dead_runs() {
       continue;
     }
     CleanupReport r = cleanup_run(l);
+    if (r.ok()) write_cleaned_note(l, "the start of a later run");
     fmt::print(stderr, "faultline: note: run {} of '{}' died before leaving any fault applied (ledger {}); {}\n",
                l.run_id, l.scenario, path.string(), r.ok() ? "resolved it" : "could not resolve it");
     for (const auto& d : r.done) fmt::print(stderr, "faultline: note:   {}\n", d);

@@ -13,6 +13,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "os/cleaned_note.hpp"
 #include "os/cleanup.hpp"
 #include "os/fd.hpp"
 #include "os/ledger.hpp"
@@ -93,6 +94,7 @@ struct Report {
     for (const auto& f : r.failed) fmt::print("watchdog: LEFT BEHIND: {}\n", f);
     ok = r.ok();
     finished = true;
+    if (ok) write_cleaned_note(l, "the watchdog");
   } catch (const std::exception& e) {
     fmt::print("watchdog: {}\n", e.what());
   }

@@ -125,9 +125,22 @@ TEST_CASE("interrupt: after SIGKILL of the harness, the watchdog alone resumes a
   CHECK(log.find("fault 'freeze': SIGCONT") != std::string::npos);
   CHECK(log.find("LEFT BEHIND") == std::string::npos);
   CHECK(read_json(dir / "run" / "ledger.json").at("finished").as_bool());
+  // No ledger is left in the state directory, only the note of who resolved it.
+  const std::string run_id(h.ledger.at("run_id").as_string());
   std::string left;
-  for (const auto& e : fs::directory_iterator(dir / "state")) left += e.path().filename().string() + " ";
+  for (const auto& e : fs::directory_iterator(dir / "state"))
+    if (e.path().filename() != run_id + ".cleaned") left += e.path().filename().string() + " ";
   CHECK_MESSAGE(left.empty(), "left in the state directory: " << left);
+  // `cleanup --run ID` afterwards says the watchdog did it, and succeeds.
+  Result clean = faultline(dir, {"cleanup", "--run", run_id});
+  INFO(clean.out << clean.err);
+  CHECK(clean.code == 0);
+  CHECK(clean.out.find("run " + run_id + ": already cleaned up by the watchdog at ") != std::string::npos);
+  CHECK(clean.out.find("run directory " + (dir / "run").string()) != std::string::npos);
+  // An id no run had is still a usage error.
+  Result unknown = faultline(dir, {"cleanup", "--run", "no-such-run"});
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err.find("no ledger for run 'no-such-run'") != std::string::npos);
 }
 
 TEST_CASE("interrupt: after SIGKILL of the harness, the watchdog stops the commands it had in flight") {
@@ -205,10 +218,13 @@ TEST_CASE("interrupt: with harness and watchdog both SIGKILLed, run refuses to s
   CHECK(clean.out.find("fault 'freeze'") != std::string::npos);
   CHECK(clean.out.find("service 'app': SIGKILL to process group") != std::string::npos);
   CHECK(groups_gone_by({h.app}, std::chrono::steady_clock::now() + std::chrono::seconds(5)));
-  // Idempotent: a second cleanup finds nothing left.
+  // Idempotent: a second cleanup finds nothing left, and one of the same run says who did it.
   Result again = faultline(dir, {"cleanup"});
   CHECK(again.code == 0);
   CHECK(again.out.find("nothing to clean up") != std::string::npos);
+  Result same = faultline(dir, {"cleanup", "--run", run_id});
+  CHECK(same.code == 0);
+  CHECK(same.out.find("already cleaned up by faultline cleanup at ") != std::string::npos);
 }
 
 TEST_CASE("interrupt: a third SIGINT during a slow revert exits at once, says what is left, and the watchdog finishes") {
