@@ -97,9 +97,8 @@ std::string verdict_block(const RunRecord& r, bool color) {
   std::size_t width = 18;  // the names line up, however long the longest is
   for (const auto& v : r.verdicts) width = std::max(width, name_of(v).size());
   for (const auto& v : r.verdicts) {
-    std::string mark = v.passed         ? paint(color, "32", "PASS")
-                       : v.inconclusive ? paint(color, "33", "INCONCLUSIVE")  // a lower bound within the limit
-                                        : paint(color, "31", "FAIL");
+    // INCONCLUSIVE: a lower bound within the limit; NOT RUN: nothing to judge.
+    std::string mark = paint(color, v.passed ? "32" : v.inconclusive || v.not_run ? "33" : "31", verdict_result(v));
     out += fmt::format("    {}  {:<{}} measured {:<22} limit {:<18}{}\n", mark, name_of(v), width, v.measured, v.limit,
                        v.margin.empty() ? "" : " margin " + v.margin);
     if (!v.passed && !v.detail.empty()) out += fmt::format("          {}\n", v.detail);

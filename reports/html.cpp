@@ -56,6 +56,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: le
 th { background: #f1f3f5; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.fail td.result { color: var(--fail); font-weight: 700; } tr.pass td.result { color: var(--ok); font-weight: 700; }
+tr.inconclusive td.result, tr.not-run td.result { color: #8a5a00; font-weight: 700; }
 td.bad { color: var(--fail); font-weight: 600; }
 .note { color: #495057; font-size: 12px; }
 .legend-row { display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 12px; margin: 6px 0; }
@@ -223,9 +224,9 @@ std::string verdict_row(const Verdict& v) {
   return fmt::format(
       "<tr class=\"verdict {}\" data-threshold=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
       "<td class=\"num\">{}</td><td class=\"result\">{}</td><td>{}</td></tr>",
-      v.passed ? "pass" : v.inconclusive ? "inconclusive" : "fail", esc(v.threshold), esc(verdict_name(v)),
-      esc(v.measured), esc(v.limit), esc(v.margin.empty() ? "-" : v.margin),
-      v.passed ? "PASS" : v.inconclusive ? "INCONCLUSIVE" : "FAIL", esc(v.detail));
+      v.passed ? "pass" : v.inconclusive ? "inconclusive" : v.not_run ? "not-run" : "fail", esc(v.threshold),
+      esc(verdict_name(v)), esc(v.measured), esc(v.limit), esc(v.margin.empty() ? "-" : v.margin), verdict_result(v),
+      esc(v.detail));
 }
 
 std::string verdict_table(const RunRecord& r) {

@@ -111,6 +111,9 @@ Case verdict_case(const Verdict& v) {
   } else if (v.inconclusive) {  // a lower bound within the limit: not judged (the run's error case says why)
     c.kind = Case::Kind::skipped;
     c.message = "inconclusive: " + v.detail;
+  } else if (v.not_run) {  // nothing to judge: the step never ran
+    c.kind = Case::Kind::skipped;
+    c.message = "not run: " + v.detail;
   } else {
     c.kind = Case::Kind::failure;
     c.type = v.threshold;

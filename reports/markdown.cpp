@@ -173,7 +173,7 @@ std::string verdicts(const RunRecord& r) {
                                "| :--- | ---: | ---: | ---: | :---: | :--- |");
   for (const auto& v : r.verdicts)
     out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", md(verdict_name(v)), md(v.measured), md(v.limit),
-                       v.margin.empty() ? "-" : md(v.margin), v.passed ? "PASS" : v.inconclusive ? "INCONCLUSIVE" : "**FAIL**", md(v.detail));
+                       v.margin.empty() ? "-" : md(v.margin), v.passed || v.inconclusive || v.not_run ? verdict_result(v) : "**FAIL**", md(v.detail));
   return out;
 }
 

@@ -137,9 +137,12 @@ const std::vector<Family>& families() {
              o += sample("faultline_data_damaged_bytes", x, static_cast<double>(b[i]));
            }
        }},
-      {"faultline_verdict_passed", "1 for a verdict that passed, 0 for one that failed, per threshold and scope", "",
+      {"faultline_verdict_passed",
+       "1 for a verdict that passed, 0 for one that did not, per threshold and scope (a verify that never ran has none)",
+       "",
        [](const RunRecord& r, const Labels& l, std::string& o) {
          for (const auto& v : r.verdicts) {
+           if (v.not_run) continue;  // judged nothing
            Labels x = l;
            x.emplace_back("threshold", v.threshold);
            x.emplace_back("scope", v.scope);

@@ -70,7 +70,8 @@ RunRow row_from_record(const RunRecord& rec, const std::string& label, const std
     r.episodes = static_cast<int>(s.episodes);
   }
   r.availability = combined_availability(rec.statistics);
-  for (const auto& v : rec.verdicts) r.verdicts.push_back({v.threshold, v.scope, v.passed, v.measured, v.limit, v.inconclusive});
+  for (const auto& v : rec.verdicts)  // a verdict that never ran judged nothing: no history
+    if (!v.not_run) r.verdicts.push_back({v.threshold, v.scope, v.passed, v.measured, v.limit, v.inconclusive});
   return r;
 }
 

@@ -88,7 +88,11 @@ std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOu
     v.passed = r.ran > 0 && r.ok == r.ran;
     v.measured = fmt::format("{}/{} iterations passed", r.ok, r.ran);
     v.limit = "all iterations";
-    if (r.ran == 0) v.detail = "never ran (no iteration reached verify)";
+    if (r.ran == 0) {  // nothing to judge (the run was stopped first): not a failure of the step
+      v.not_run = true;
+      v.measured = "not run";
+      v.detail = "never ran (no iteration reached verify)";
+    }
   });
   // An integrity check is a verdict of its own kind: the service came back
   // but served damaged data is not a failed dependency check.
@@ -96,7 +100,7 @@ std::vector<Verdict> verify_verdicts(const Scenario& s, const std::vector<StepOu
     if (!s.verify[i].integrity) continue;
     Verdict& v = out[i];
     v.threshold = "integrity";
-    v.measured = v.measured.substr(0, v.measured.find(' ')) + " iterations intact";  // "2/3 iterations intact"
+    if (!v.not_run) v.measured = v.measured.substr(0, v.measured.find(' ')) + " iterations intact";  // "2/3 iterations intact"
     if (!v.passed && v.detail.rfind("iteration ", 0) == 0)
       v.detail = "the data served was not intact in " + v.detail;
   }
@@ -201,10 +205,11 @@ void conclude(RunRecord& rec, const RunOutputs& out) {
     rec.outcome = Outcome::interrupted;
     rec.error = fmt::format("interrupted by {}; every fault was reverted", out.stop_signal_name);
   } else if (rec.outcome == Outcome::passed) {
-    const bool any_failed =
-        std::any_of(rec.verdicts.begin(), rec.verdicts.end(), [](const Verdict& v) { return !v.passed && !v.inconclusive; });
-    const auto undecided =
-        std::find_if(rec.verdicts.begin(), rec.verdicts.end(), [](const Verdict& v) { return v.inconclusive; });
+    const bool any_failed = std::any_of(rec.verdicts.begin(), rec.verdicts.end(),
+                                        [](const Verdict& v) { return !v.passed && !v.inconclusive && !v.not_run; });
+    // A lower bound within the limit, or a check that never ran: not a pass.
+    const auto undecided = std::find_if(rec.verdicts.begin(), rec.verdicts.end(),
+                                        [](const Verdict& v) { return v.inconclusive || v.not_run; });
     if (any_failed) {
       rec.outcome = Outcome::failed;
     } else if (undecided != rec.verdicts.end()) {

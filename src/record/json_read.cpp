@@ -133,6 +133,7 @@ std::vector<Verdict> read_verdicts(const Reader& c, Object& parent) {
     x.margin = o.str("margin");
     x.detail = o.str("detail");
     if (o.has("inconclusive")) x.inconclusive = o.boolean("inconclusive");
+    if (o.has("not_run")) x.not_run = o.boolean("not_run");
     o.finish();
     return x;
   });

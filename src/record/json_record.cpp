@@ -319,6 +319,7 @@ json::object verdict_json(const Verdict& v) {
   json::object o{{"threshold", v.threshold}, {"scope", v.scope}, {"passed", v.passed}, {"measured", v.measured},
                  {"limit", v.limit},         {"margin", v.margin}, {"detail", v.detail}};
   if (v.inconclusive) o["inconclusive"] = true;  // written only when set
+  if (v.not_run) o["not_run"] = true;            // the same
   return o;
 }
 

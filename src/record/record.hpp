@@ -389,7 +389,16 @@ struct Verdict {
   /// limit (relapses counted across a blind spot), so the run is
   /// inconclusive (exit 3) unless another verdict failed. `passed` is false.
   bool inconclusive = false;
+  /// Not judged: what it judges never ran (a [[verify]] step no iteration
+  /// reached, the run interrupted or aborted first). `passed` is false, and
+  /// it fails nothing: reports say NOT RUN.
+  bool not_run = false;
 };
+
+/// A verdict's result as reports print it: PASS, FAIL, INCONCLUSIVE or NOT RUN.
+inline const char* verdict_result(const Verdict& v) {
+  return v.passed ? "PASS" : v.inconclusive ? "INCONCLUSIVE" : v.not_run ? "NOT RUN" : "FAIL";
+}
 
 /// How the run ended; maps onto the exit codes of docs/design.md section 5.
 enum class Outcome { passed, failed, usage_error, inconclusive, harness_error, interrupted };

@@ -190,6 +190,21 @@ inline RunRecord interrupted() {
   return r;
 }
 
+/// Interrupted before any iteration reached its [[verify]] step: that
+/// verdict is not run (verdicts.cpp), which reports must not call a failure.
+inline RunRecord interrupted_before_verify() {
+  RunRecord r = interrupted();
+  Verdict v;
+  v.threshold = "verify";
+  v.scope = "data intact";
+  v.not_run = true;
+  v.measured = "not run";
+  v.limit = "all iterations";
+  v.detail = "never ran (no iteration reached verify)";
+  r.verdicts.push_back(v);
+  return r;
+}
+
 /// A revert failed: exit 4 with something left behind.
 inline RunRecord harness_error() {
   RunRecord r = interrupted();

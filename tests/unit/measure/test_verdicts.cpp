@@ -207,8 +207,45 @@ TEST_CASE("verdicts: one verify verdict per step: passed, failed with its exit, 
   CHECK(vs[1].measured == "0/2 iterations passed");
   CHECK(vs[1].detail == "iteration 1: exit 2: boom");
   CHECK_FALSE(vs[2].passed);
+  CHECK(vs[2].not_run);  // NOT RUN, not FAIL: nothing was judged
+  CHECK(vs[2].measured == "not run");
   CHECK(vs[2].detail == "never ran (no iteration reached verify)");
-  CHECK(rec.exit_code == 1);
+  CHECK(std::string(verdict_result(vs[2])) == "NOT RUN");
+  CHECK(std::string(verdict_result(vs[1])) == "FAIL");
+  CHECK(rec.exit_code == 1);  // the failed step fails the run
+}
+
+TEST_CASE("verdicts: a verify no iteration reached is not run: interrupted stays interrupted, else inconclusive, never FAIL") {
+  RunRecord rec = record_with({{1500ms, 2000ms}});
+  rec.scenario.thresholds.rto = 5s;
+  rec.scenario.verify.resize(1);
+  rec.scenario.verify[0].name = "data";
+  SUBCASE("interrupted before verify: the verify is NOT RUN, the run interrupted") {
+    RunOutputs out = outputs();
+    out.stop_signal = SIGINT;
+    out.stop_signal_name = "SIGINT";
+    conclude(rec, out);
+    const Verdict& v = only(rec, "verify");
+    CHECK(v.not_run);
+    CHECK_FALSE(v.passed);
+    CHECK_FALSE(v.inconclusive);
+    CHECK(rec.outcome == Outcome::interrupted);
+    CHECK(rec.exit_code == 130);
+  }
+  SUBCASE("every other verdict passed: inconclusive (exit 3), naming the check that never ran") {
+    conclude(rec, outputs());
+    CHECK(only(rec, "verify").not_run);
+    CHECK(only(rec, "rto").passed);
+    CHECK(rec.outcome == Outcome::inconclusive);
+    CHECK(rec.exit_code == 3);
+    CHECK(rec.error == "verify cannot be judged: never ran (no iteration reached verify)");
+  }
+  SUBCASE("it ran: judged as before") {
+    rec.steps = {step("verify", "data", 1, true)};
+    conclude(rec, outputs());
+    CHECK_FALSE(only(rec, "verify").not_run);
+    CHECK(rec.exit_code == 0);
+  }
 }
 
 TEST_CASE("verdicts: an integrity check is a verdict of its own: the service came back but served damaged data fails the run") {
@@ -241,9 +278,11 @@ TEST_CASE("verdicts: an integrity check is a verdict of its own: the service cam
     CHECK(rec.outcome == Outcome::failed);
     CHECK(rec.exit_code == 1);
   }
-  SUBCASE("never ran: fails as a verify step would") {
+  SUBCASE("never ran: not run, as a verify step would be") {
     conclude(rec, outputs());
     CHECK_FALSE(only(rec, "integrity").passed);
+    CHECK(only(rec, "integrity").not_run);
+    CHECK(only(rec, "integrity").measured == "not run");
     CHECK(only(rec, "integrity").detail == "never ran (no iteration reached verify)");
   }
 }

@@ -203,6 +203,9 @@ TEST_CASE("html: no iteration, interrupted and harness-error runs") {
   CHECK(contains(intr, ">INTERRUPTED</span>"));
   CHECK(contains(intr, "<div class=\"value\">1 / 3</div>"));
   CHECK(count(intr, "<svg class=\"timeline\"") == 1);
+  const std::string unrun = render_html(fixtures::interrupted_before_verify());
+  CHECK(contains(unrun, "<tr class=\"verdict not-run\" data-threshold=\"verify\">"));
+  CHECK(contains(unrun, "<td class=\"result\">NOT RUN</td>"));
 
   const std::string harness = render_html(fixtures::harness_error());
   CHECK(contains(harness, ">HARNESS ERROR</span>"));

@@ -147,6 +147,12 @@ TEST_CASE("junit: inconclusive, interrupted and harness-error runs are errors; i
   CHECK(contains(testcase(intr, "iteration 1 recovery"), "recovery time 199.600 ms"));
   CHECK(contains(testcase(intr, "iteration 2 recovery"), "<skipped"));
 
+  // A verify that never ran is skipped, not failed.
+  const std::string unrun = render_junit(fixtures::interrupted_before_verify());
+  CHECK(contains(unrun, "tests=\"6\" failures=\"0\" errors=\"1\" skipped=\"3\""));
+  CHECK(contains(testcase(unrun, "verify data intact"),
+                 "<skipped message=\"not run: never ran (no iteration reached verify)\""));
+
   const std::string harness = render_junit(fixtures::harness_error());
   CHECK(contains(testcase(harness, "run"),
                  "left behind (could not be reverted): pause-redis: SIGSTOP process group 4242 (SIGCONT: No such process)"));

@@ -84,6 +84,9 @@ TEST_CASE("markdown: runs with no iteration, interrupted runs and harness errors
   CHECK(contains(intr, "## faultline: redis-kill-restart: INTERRUPTED"));
   CHECK(contains(intr, "1 of 3 iteration(s) run"));
   CHECK(contains(intr, "(exit 130)"));
+  const std::string unrun = render_markdown(fixtures::interrupted_before_verify());
+  CHECK(contains(unrun, "| not run | all iterations | - | NOT RUN | never ran (no iteration reached verify) |"));
+  CHECK_FALSE(contains(unrun, "**FAIL**"));
 
   const std::string harness = render_markdown(fixtures::harness_error());
   CHECK(contains(harness, "**HARNESS ERROR**: a fault could not be applied or reverted (exit 4)."));

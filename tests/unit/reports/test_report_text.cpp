@@ -269,3 +269,11 @@ TEST_CASE("report_text: an iteration no trustworthy sample showed an impact in i
   m.undetermined = true;
   CHECK(impact_text(m) == "unknown");
 }
+
+TEST_CASE("reports: a verify no iteration reached is NOT RUN in the console, never FAIL") {
+  const std::string console = render_console_summary(fixtures::interrupted_before_verify(), false);
+  INFO(console);
+  CHECK(console.find("NOT RUN  verify 'data intact'") != std::string::npos);
+  CHECK(console.find("never ran (no iteration reached verify)") != std::string::npos);
+  CHECK(console.find("FAIL  verify") == std::string::npos);
+}
