@@ -1,5 +1,5 @@
 // The drills of scenarios/, run as shipped against the real Debian-packaged
-// systems they name (redis-server and redis-sentinel, nginx, etcd), each followed
+// systems they name (redis-server and redis-sentinel, nginx, HAProxy, etcd), each followed
 // by its counter-case: the same file with one textual change that breaks
 // what the drill rehearses, which must fail the one verdict that guards it
 // (exit 1) while the others keep passing. After every run, /proc is scanned
@@ -219,6 +219,47 @@ TEST_CASE("scenario nginx-backends: two backends absorb a kill and a freeze with
     }
     for (const auto& s : samples(rec, "lb"))
       if (!s.as_array()[2].as_bool()) CHECK(s.as_array()[3].as_string() == "status 502");
+  }
+}
+
+// ---------------------------------------------------------------- HAProxy health checks
+
+TEST_CASE("scenario haproxy-backend-freeze: active health checks take a frozen backend out within the rto; "
+          "checks too slow for users fail rto (exit 1)") {
+  TempDir dir;
+  const std::string text = shipped("haproxy-backend-freeze");
+  const std::string verify_step = "HAProxy marked the frozen backend DOWN, then UP again";
+  constexpr std::int64_t kRto = 1500 * kMs;
+
+  SUBCASE("as shipped") {
+    const json::value rec = run_drill(dir, shipped_path("haproxy-backend-freeze"), "run", 0);
+    expect_verdict(rec, "rto", true);
+    expect_verdict(rec, "verify", true, verify_step);
+    const auto& its = rec.at("iterations").as_array();
+    REQUIRE(its.size() == 2);
+    for (const auto& it : its) {
+      // Users paid for the frozen backend (requests over 150 ms) until the
+      // checks marked it DOWN, well before the freeze ended (3 s).
+      CHECK(it.at("impact").as_bool());
+      CHECK(it.at("recovered").as_bool());
+      CHECK(ns(it.at("recovery_time_ns")) < kRto);
+    }
+    // HAProxy's retries kept every request served, only late.
+    for (const auto& s : samples(rec, "served")) CHECK(s.as_array()[2].as_bool());
+  }
+
+  SUBCASE("counter-case: health checks too slow for the users' 150 ms") {
+    // Checked every 700 ms and DOWN after 3 failures: the frozen backend
+    // stays in rotation for 1.5 to 2.2 s of the 3 s freeze. HAProxy still
+    // marks it DOWN and UP again (verify passes); the users' outage is
+    // longer than the rto.
+    const fs::path file = dir / "slow-checks.toml";
+    write_file(file, replaced(text, "health = \"check inter 100ms fall 2 rise 2\"",
+                              "health = \"check inter 700ms fall 3 rise 2\"", 1));
+    const json::value rec = run_drill(dir, file, "counter", 1);
+    expect_verdict(rec, "rto", false);
+    expect_verdict(rec, "verify", true, verify_step);
+    for (const auto& it : rec.at("iterations").as_array()) CHECK(it.at("impact").as_bool());
   }
 }
 
