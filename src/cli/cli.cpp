@@ -596,19 +596,35 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& rf) {
   return run;
 }
 
-/// Every subcommand, in the order `--help` lists them.
-Subcommands add_subcommands(CLI::App& app, CliArgs& a) {
+/// `faultline plan` and its options.
+CLI::App* add_plan_command(CLI::App& app, CliArgs& a) {
+  auto* plan = app.add_subcommand("plan", "print the resolved timeline; starts and touches nothing");
+  plan->add_option("scenario", a.plan_file, "scenario file (TOML)")->required();
+  plan->add_option("--seed", a.plan_seed, "seed for window picks")->check(whole_number(0, kMaxSeed));
+  plan->add_option("--iterations", a.plan_iterations, "override the iteration count")
+      ->check(whole_number(1, kMaxIterations));
+  plan->add_option("--strategies", a.plan_strategies, "plan only these [[strategy]] tables: names separated by commas");
+  return plan;
+}
+
+/// Every subcommand, in the order `--help` lists them; with `only`, that
+/// one alone (see run_cli).
+Subcommands add_subcommands(CLI::App& app, CliArgs& a, std::string_view only = {}) {
   Subcommands c;
+  if (only == "validate") {
+    c.validate = add_validate_command(app);
+    return c;
+  }
+  if (only == "plan") {
+    c.plan = add_plan_command(app, a);
+    return c;
+  }
   c.run = add_run_command(app, a.run);
 
   c.validate = add_validate_command(app);
 
-  c.plan = app.add_subcommand("plan", "print the resolved timeline; starts and touches nothing");
-  c.plan->add_option("scenario", a.plan_file, "scenario file (TOML)")->required();
-  c.plan->add_option("--seed", a.plan_seed, "seed for window picks")->check(whole_number(0, kMaxSeed));
-  c.plan->add_option("--iterations", a.plan_iterations, "override the iteration count")
-      ->check(whole_number(1, kMaxIterations));
-  c.plan->add_option("--strategies", a.plan_strategies, "plan only these [[strategy]] tables: names separated by commas");
+  c.plan = add_plan_command(app, a);
+
 
   c.list = app.add_subcommand("list", "every section and key of a scenario, the fault, probe and workload kinds with "
                                       "their parameters, units and defaults");
@@ -638,21 +654,41 @@ Subcommands add_subcommands(CLI::App& app, CliArgs& a) {
   return c;
 }
 
+/// Whether subcommand `c` was built and given.
+bool given(const CLI::App* c) { return c && c->parsed(); }
+
 /// Runs the subcommand that was given; 2 when none was.
 int dispatch(const Subcommands& c, const CliArgs& a) {
-  if (c.run->parsed()) return cmd_run(a.run);
-  if (c.validate->parsed()) return run_validate_command();
-  if (c.plan->parsed()) return cmd_plan(a.plan_file, a.plan_seed, a.plan_iterations, a.plan_strategies);
-  if (c.list->parsed()) return cmd_list();
-  if (c.schema->parsed()) return cmd_schema();
-  if (c.man->parsed()) return fmt::print("{}", render_man(*c.man->get_parent())), 0;
-  if (c.completion->parsed()) return fmt::print("{}", render_bash_completion(*c.completion->get_parent())), 0;
-  if (c.init->parsed()) return cmd_init(a.init_name);
-  if (c.cleanup->parsed()) return cmd_cleanup(a.cleanup_run_id, a.cleanup_all);
-  if (c.doctor->parsed()) return cmd_doctor(a.doctor_hosts);
-  if (c.report->parsed()) return cmd_report(a.report_file, a.report_format, a.report_output);
-  if (c.history->parsed()) return run_history_command();
+  if (given(c.run)) return cmd_run(a.run);
+  if (given(c.validate)) return run_validate_command();
+  if (given(c.plan)) return cmd_plan(a.plan_file, a.plan_seed, a.plan_iterations, a.plan_strategies);
+  if (given(c.list)) return cmd_list();
+  if (given(c.schema)) return cmd_schema();
+  if (given(c.man)) return fmt::print("{}", render_man(*c.man->get_parent())), 0;
+  if (given(c.completion)) return fmt::print("{}", render_bash_completion(*c.completion->get_parent())), 0;
+  if (given(c.init)) return cmd_init(a.init_name);
+  if (given(c.cleanup)) return cmd_cleanup(a.cleanup_run_id, a.cleanup_all);
+  if (given(c.doctor)) return cmd_doctor(a.doctor_hosts);
+  if (given(c.report)) return cmd_report(a.report_file, a.report_format, a.report_output);
+  if (given(c.history)) return run_history_command();
   return 2;
+}
+
+/// The subcommand to build alone: `validate` or `plan` as the first
+/// argument, with no help or version flag anywhere. Building every
+/// subcommand's options was a fifth of their start-up (issue 21), and with
+/// the subcommand named first the others cannot be the one parsed; errors
+/// and help read as with the whole tree (help always builds it).
+std::string_view only_subcommand(int argc, char** argv) {
+  if (argc < 2) return {};
+  const std::string_view first = argv[1];
+  if (first != "validate" && first != "plan") return {};
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "--version") return {};
+  }
+  return first;
 }
 
 }  // namespace
@@ -663,7 +699,7 @@ int run_cli(int argc, char** argv) {
   app.set_version_flag("--version", std::string("faultline ") + FAULTLINE_VERSION);
   app.require_subcommand(1);
   CliArgs args;
-  const Subcommands commands = add_subcommands(app, args);
+  const Subcommands commands = add_subcommands(app, args, only_subcommand(argc, argv));
 
   try {
     app.parse(argc, argv);
@@ -680,8 +716,7 @@ int run_cli(int argc, char** argv) {
 
   // Only the commands that may build a probe namespace or start a run defer
   // a stop signal (os/stop.hpp); the others end on it as they always did.
-  if (!commands.run->parsed() && !commands.validate->parsed() && !commands.plan->parsed() &&
-      !commands.doctor->parsed())
+  if (!given(commands.run) && !given(commands.validate) && !given(commands.plan) && !given(commands.doctor))
     release_early_stop_signals();
   try {
     return dispatch(commands, args);

@@ -16,6 +16,17 @@
 // (faultline_history_pg_version); a missing or mismatched module is a
 // HistoryError like an unreachable server: the run warns and keeps its exit
 // code. The module is never unloaded (its stores' code must outlive them).
+//
+// No exception crosses between the module and the program: the program
+// links its C++ runtime statically (issue 21: a shared libstdc++ was most of
+// what was left of the start-up), the module uses the shared one, and an
+// exception thrown by one runtime and caught by the other would leave the
+// catcher's bookkeeping (std::uncaught_exceptions, its emergency pool)
+// wrong. So the module's interface is PgModuleApi, plain functions that
+// catch everything and return the message; the program's HistoryStore over
+// it throws HistoryError on its own side. Strings and vectors do cross,
+// created on one side and freed on the other: both runtimes allocate with
+// the one malloc of the process.
 #pragma once
 
 #include <filesystem>
@@ -29,6 +40,18 @@ namespace faultline {
 
 /// The module's file name.
 inline constexpr const char* kPgModuleName = "faultline-history-pg.so";
+
+/// What the module exports (faultline_history_pg_api): a store's methods as
+/// functions that never throw. Each returns false with `error` set when the
+/// store failed (the message a HistoryError would carry).
+struct PgModuleApi {
+  void* (*open)(const char* conninfo, std::string* error);  ///< the store, or nullptr with `error`
+  void (*close)(void* store);                                ///< never fails
+  bool (*add)(void* store, const RunRow* row, bool* added, std::string* error);
+  bool (*runs)(void* store, const HistoryQuery* q, std::vector<RunRow>* out, std::string* error);
+  bool (*schema_version)(void* store, int* version, std::string* error);
+  bool (*where)(void* store, std::string* out, std::string* error);
+};
 
 /// Where the module is looked for, in order (see above).
 std::vector<std::filesystem::path> postgres_module_dirs();
