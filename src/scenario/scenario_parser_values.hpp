@@ -6,7 +6,7 @@
 // are read in scenario_parser.cpp with these readers.
 #pragma once
 
-#include <toml++/toml.h>
+#include "scenario/toml.hpp"
 
 #include <cstdint>
 #include <functional>

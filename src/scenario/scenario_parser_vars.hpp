@@ -7,7 +7,7 @@
 // Included only by scenario_parser*.cpp.
 #pragma once
 
-#include <toml++/toml.h>
+#include "scenario/toml.hpp"
 
 #include <map>
 #include <string>

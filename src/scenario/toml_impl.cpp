@@ -4,4 +4,4 @@
 // includes the parser's headers would cost every build. Every other file
 // sees its declarations only (TOML_HEADER_ONLY=0, meson.build).
 #define TOML_IMPLEMENTATION
-#include <toml++/toml.h>
+#include "scenario/toml.hpp"
