@@ -6,7 +6,7 @@
 // are read in scenario_parser.cpp with these readers.
 #pragma once
 
-#include "scenario/toml.hpp"
+#include "scenario/toml_include.hpp"
 
 #include <cstdint>
 #include <functional>

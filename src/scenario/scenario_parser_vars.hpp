@@ -7,7 +7,7 @@
 // Included only by scenario_parser*.cpp.
 #pragma once
 
-#include "scenario/toml.hpp"
+#include "scenario/toml_include.hpp"
 
 #include <map>
 #include <string>

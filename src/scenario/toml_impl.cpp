@@ -4,4 +4,4 @@
 // includes the parser's headers would cost every build. Every other file
 // sees its declarations only (TOML_HEADER_ONLY=0, meson.build).
 #define TOML_IMPLEMENTATION
-#include "scenario/toml.hpp"
+#include "scenario/toml_include.hpp"

@@ -48,7 +48,7 @@ TEST_CASE("recover: text toml++ does not expect while its errors are blanked is 
   // Found by tests/fuzz: after a few lines of this file are blanked,
   // toml++'s parser meets a key that starts with neither a bare-key
   // character nor a quote, where an internal assertion of it (on in builds
-  // without NDEBUG) aborted the whole program (scenario/toml.hpp).
+  // without NDEBUG) aborted the whole program (scenario/toml_include.hpp).
   std::ifstream in(fixtures::source_root() / "tests/fuzz/corpus/scenario/toml-key-assert.toml", std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   REQUIRE(text.size() == 296);
