@@ -139,20 +139,27 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     auto& stalls = self->is_exec(i) ? self->exec_stalls : self->stalls;
     asio::steady_timer timer(co_await asio::this_coro::executor);
     self->tick_timers[i] = &timer;
-    Nanos last_ran = self->clock.now();
-    for (std::int64_t k = 0; !self->stopping;) {
+    Nanos last_ran = self->clock.now();  // when the thread last fired a tick
+    for (std::int64_t k = 0;;) {
       const Nanos tick = start + k * interval;
-      timer.expires_at(self->clock.at(tick));
-      boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      // A stop that came while the thread was busy (an exec probe's spawn
+      // blocks it: co_spawn runs the execution inline up to its first wait)
+      // is seen here, without waiting: the tick due next is still judged.
+      if (!self->stopping) {
+        timer.expires_at(self->clock.at(tick));
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       const Nanos now = self->clock.now();
-      // The thread did not run for more than an interval past this tick:
-      // stalled until it woke, also when the stop came meanwhile (seen in
-      // CI: an exec thread that missed its last 224 ms, which the record
-      // showed as no stall at all).
+      // The thread did not fire this tick within an interval: it was
+      // stalled (starved, or blocked by a spawn) from the last tick it fired
+      // until now, also when the stop came meanwhile (seen in CI: an exec
+      // thread that missed its last 224 ms, and one blocked past the stop
+      // by a sanitized spawn, which the record showed as no stall at all).
       if (now - tick > interval) add_stall(stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
       if (self->stopping) break;  // ticks it had not reached yet were never scheduled
       ++self->scheduled[i];
+      last_ran = now;
       if (self->busy[i]) {
         ++self->skipped[i];
       } else {
@@ -165,7 +172,6 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       self->scheduled[i] += static_cast<std::uint64_t>(next - k - 1);
       self->skipped[i] += static_cast<std::uint64_t>(next - k - 1);
       k = next;
-      last_ran = self->clock.now();
     }
     self->tick_timers[i] = nullptr;
   }
