@@ -1,10 +1,11 @@
 // Fixed-rate probe scheduling on the scheduler's own thread (scheduler.hpp).
 // Each probe has one tick loop that sleeps on an absolute deadline (origin +
 // start + k * interval, never a relative sleep), so neither probe duration
-// nor wake-up latency accumulates into drift. A tick spawns the execution as
-// its own coroutine and goes straight back to sleep; a tick that finds the
-// previous execution of the same probe still running is skipped and counted
-// as an overrun.
+// nor wake-up latency accumulates into drift. A tick starts the execution as
+// its own coroutine and goes back to sleep at its first wait (co_spawn runs
+// it inline until then: an exec probe's spawn holds the exec thread for its
+// length); a tick that finds the previous execution of the same probe still
+// running is skipped and counted as an overrun.
 //
 // Who touches what: the tick loops, tick timers, executions and stall list of
 // tcp/http probes live on the probe thread; those of exec probes on the exec
@@ -139,7 +140,8 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     auto& stalls = self->is_exec(i) ? self->exec_stalls : self->stalls;
     asio::steady_timer timer(co_await asio::this_coro::executor);
     self->tick_timers[i] = &timer;
-    Nanos last_ran = self->clock.now();  // when the thread last fired a tick
+    // When the loop last handled a tick (fired or skipped it); at first, its start.
+    Nanos last_ran = self->clock.now();
     for (std::int64_t k = 0;;) {
       const Nanos tick = start + k * interval;
       // A stop that came while the thread was busy (an exec probe's spawn
@@ -151,11 +153,12 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       const Nanos now = self->clock.now();
-      // The thread did not fire this tick within an interval: it was
-      // stalled (starved, or blocked by a spawn) from the last tick it fired
-      // until now, also when the stop came meanwhile (seen in CI: an exec
-      // thread that missed its last 224 ms, and one blocked past the stop
-      // by a sanitized spawn, which the record showed as no stall at all).
+      // The thread did not handle this tick within an interval: it was
+      // stalled (starved, or blocked by a spawn) from the last tick it
+      // handled until now, also when the stop came meanwhile. Seen in CI: an
+      // exec thread that missed its last 224 ms, and one whose last two
+      // ticks before the stop went unscheduled with no stall in the record
+      // (a spawn blocking it past the stop, as far as the code tells).
       if (now - tick > interval) add_stall(stalls, HarnessStall{last_ran, now, self->probes[i].name}, interval);
       if (self->stopping) break;  // ticks it had not reached yet were never scheduled
       ++self->scheduled[i];
@@ -266,7 +269,8 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     }
   }
 
-  /// Main: no tick fires after this.
+  /// Main: no tick is scheduled once the tick loops see this (one being
+  /// handled at this instant may still launch; drain() waits for it).
   void stop() {
     stopping = true;
     for (const bool exec : {false, true})
