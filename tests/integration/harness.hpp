@@ -45,6 +45,12 @@ inline std::string env_path(const char* name) {
 }
 
 inline std::string faultline_bin() { return env_path("FAULTLINE_BIN"); }
+/// The optimized faultline when FAULTLINE_OPTIMIZED_BIN names one (CI's
+/// tests/check.sh: its README command 1 build), else faultline_bin(). Only
+/// the fault matrix's repeated cells use it (test_fault_matrix.cpp).
+inline std::string optimized_faultline_bin() {
+  return std::getenv("FAULTLINE_OPTIMIZED_BIN") ? env_path("FAULTLINE_OPTIMIZED_BIN") : faultline_bin();
+}
 inline std::string flaky_server_bin() { return env_path("FAULTLINE_FLAKY_SERVER"); }
 inline fs::path source_root() { return env_path("FAULTLINE_SOURCE_ROOT"); }
 
@@ -138,17 +144,25 @@ struct Result {
   std::string out, err;
 };
 
-/// Runs faultline with `args` in `cwd` (default: the temp dir) and waits.
-inline Result faultline(const TempDir& dir, std::vector<std::string> args,
-                        std::chrono::milliseconds timeout = std::chrono::minutes(3), const fs::path& cwd = {}) {
+/// Runs `argv` (a faultline binary and its arguments) in `cwd` (default:
+/// the temp dir) and waits.
+inline Result run_faultline_argv(const TempDir& dir, const std::vector<std::string>& argv,
+                                 std::chrono::milliseconds timeout = std::chrono::minutes(3),
+                                 const fs::path& cwd = {}) {
   static std::atomic<int> n{0};
-  args.insert(args.begin(), faultline_bin());
-  Spawned s = spawn(args, dir.path, "faultline-" + std::to_string(++n), cwd.empty() ? dir.path : cwd);
+  Spawned s = spawn(argv, dir.path, "faultline-" + std::to_string(++n), cwd.empty() ? dir.path : cwd);
   Result r;
   r.code = wait_for(s, timeout);
   r.out = read_file(s.out);
   r.err = read_file(s.err);
   return r;
+}
+
+/// Runs faultline with `args` in `cwd` (default: the temp dir) and waits.
+inline Result faultline(const TempDir& dir, std::vector<std::string> args,
+                        std::chrono::milliseconds timeout = std::chrono::minutes(3), const fs::path& cwd = {}) {
+  args.insert(args.begin(), faultline_bin());
+  return run_faultline_argv(dir, args, timeout, cwd);
 }
 
 inline boost::json::value read_json(const fs::path& p) { return boost::json::parse(read_file(p)); }

@@ -37,7 +37,9 @@
 // The cells run a few at a time (FAULTLINE_MATRIX_JOBS, default 3: each cell
 // mostly waits), FAULTLINE_MATRIX_REPETITIONS times (default 5), for every
 // kind or those FAULTLINE_MATRIX_KINDS names (label prefixes, comma-separated:
-// "http.", "file.corrupt,disk.full"). The matrix
+// "http.", "file.corrupt,disk.full"). The first repetition runs the build's
+// own faultline (FAULTLINE_BIN: sanitized in CI), the others the optimized
+// one when FAULTLINE_OPTIMIZED_BIN names it (tests/check.sh). The matrix
 // is printed, in the form docs/reliability.md shows.
 #include <doctest/doctest.h>
 
@@ -452,7 +454,8 @@ struct CellResult {
   milliseconds wall{0};
 };
 
-CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
+/// One cell, run by the faultline binary `bin`.
+CellResult run_cell(const KindCase& k, const std::string& moment, Death death, const std::string& bin) {
   const auto t0 = Clock::now();
   CellResult r{k.label(), moment, death, "", "", milliseconds{0}, milliseconds{0}};
   TempDir dir;
@@ -462,7 +465,7 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
   f.mark = dir / "applied.mark";
   const fs::path file = dir / "matrix.toml";
   write_file(file, scenario(k, moment, f.mark));
-  Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", f.run_dir.string()}, dir.path, "run", {},
+  Spawned run = spawn({bin, "run", file.string(), "--out", f.run_dir.string()}, dir.path, "run", {},
                       {"FAULTLINE_TEST_BLOCK_IN=" + moment});
   // If anything below throws, the run must not stay blocked at its hook:
   // SIGINT makes it revert and exit (a no-op once it is gone).
@@ -589,7 +592,7 @@ CellResult run_cell(const KindCase& k, const std::string& moment, Death death) {
       // Nobody reverted anything: the clone is still there for cleanup to stop.
       if (live_in_groups(f.pgids).empty()) return fail("the clone died with the harness; cleanup would prove nothing");
       killed = Clock::now();
-      Result clean = faultline(dir, {"cleanup", "--run", f.run_id}, std::chrono::seconds(60));
+      Result clean = run_faultline_argv(dir, {bin, "cleanup", "--run", f.run_id}, std::chrono::seconds(60));
       if (clean.code != 0) return fail(fmt::format("cleanup exit {}: {}{}", clean.code, clean.out, clean.err));
       break;
     }
@@ -614,13 +617,20 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
     const KindCase* kind;
     std::string moment;
     Death death;
+    const std::string* bin;
   };
+  // The first repetition runs the build's own faultline (sanitized in CI):
+  // every cell's paths once under ASan and UBSan. The others, there for the
+  // races, run the optimized one when FAULTLINE_OPTIMIZED_BIN names it: in
+  // the sanitized binary the five repetitions took 1,100 s of CI's 50
+  // minutes, in the optimized one 144 s (docs/reliability.md).
+  const std::string sanitized = faultline_bin(), optimized = optimized_faultline_bin();
   std::vector<KindCase> kinds = matrix_kinds();
   std::vector<Cell> cells;
   for (int rep = 0; rep < reps; ++rep)
     for (const auto& k : kinds)
       for (const auto& m : kMoments)
-        for (Death d : kDeaths) cells.push_back({&k, m, d});
+        for (Death d : kDeaths) cells.push_back({&k, m, d, rep == 0 ? &sanitized : &optimized});
 
   const auto t0 = Clock::now();
   std::vector<CellResult> results(cells.size());
@@ -632,7 +642,7 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
         // An exception must not escape a worker thread (std::terminate would
         // leave the cells in flight blocked at their hook).
         try {
-          results[i] = run_cell(*cells[i].kind, cells[i].moment, cells[i].death);
+          results[i] = run_cell(*cells[i].kind, cells[i].moment, cells[i].death, *cells[i].bin);
         } catch (const std::exception& e) {
           results[i] = CellResult{cells[i].kind->label(), cells[i].moment, cells[i].death, e.what(), "",
                                   milliseconds{0}, milliseconds{0}};
@@ -668,6 +678,7 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
       for (Death d : kDeaths) table += fmt::format(" {} |", left_count[{k.label(), m}][d]);
       table += "\n";
     }
+  fmt::print("fault matrix: repetition 1 by {}, the others by {}\n", sanitized, optimized);
   fmt::print("fault matrix: {} cells ({} kinds x {} moments x {} deaths x {} repetition(s)), {} job(s), {:.1f} s\n"
              "cells with leftovers: {}; cells that could not be carried out: {}\n"
              "worst time from SIGKILL to nothing left, watchdog alone: {} ms; from cleanup start: {} ms\n"
