@@ -622,8 +622,9 @@ TEST_CASE("fault matrix: every reversible kind x SIGINT/SIGTERM/SIGKILL x inject
   // The first repetition runs the build's own faultline (sanitized in CI):
   // every cell's paths once under ASan and UBSan. The others, there for the
   // races, run the optimized one when FAULTLINE_OPTIMIZED_BIN names it: in
-  // the sanitized binary the five repetitions took 1,100 s of CI's 50
-  // minutes, in the optimized one 144 s (docs/reliability.md).
+  // the sanitized binary the five repetitions took 1,100 s of a 54-minute
+  // local run of tests/check.sh, in the optimized one 144 s
+  // (docs/reliability.md).
   const std::string sanitized = faultline_bin(), optimized = optimized_faultline_bin();
   std::vector<KindCase> kinds = matrix_kinds();
   std::vector<Cell> cells;
