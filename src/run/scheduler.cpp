@@ -1,11 +1,14 @@
 // Fixed-rate probe scheduling on the scheduler's own thread (scheduler.hpp).
 // Each probe has one tick loop that sleeps on an absolute deadline (origin +
 // start + k * interval, never a relative sleep), so neither probe duration
-// nor wake-up latency accumulates into drift. A tick starts the execution as
-// its own coroutine and goes back to sleep at its first wait (co_spawn runs
-// it inline until then: an exec probe's spawn holds the exec thread for its
-// length); a tick that finds the previous execution of the same probe still
-// running is skipped and counted as an overrun.
+// nor wake-up latency accumulates into drift. A tick starts the execution:
+// what needs no wait is done on the spot (start_probe: a tcp connect on
+// loopback, whose sample is then delivered with no coroutine at all), the
+// rest as its own coroutine, and the tick loop goes back to sleep at its
+// first wait (co_spawn runs it inline until then: an exec probe's spawn
+// holds the exec thread for its length); a tick that finds the previous
+// execution of the same probe still running is skipped and counted as an
+// overrun.
 //
 // Who touches what: the tick loops, tick timers, executions and stall list of
 // tcp/http probes live on the probe thread; those of exec probes on the exec
@@ -179,18 +182,34 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     self->tick_timers[i] = nullptr;
   }
 
-  /// Starts one execution of probe i (on the thread its ticks run on).
+  /// Starts one execution of probe i (on the thread its ticks run on). What
+  /// needs no event loop is done here (start_probe: a tcp connect on
+  /// loopback completes within the call); only the rest is a coroutine.
   void launch(std::size_t i, Nanos tick) {
+    const Nanos start = clock.now();
+    ProbeStart started = is_exec(i) ? ProbeStart{} : start_probe(probes[i]);
+    if (started.outcome) {
+      Delivery d{i, Sample{}, tick};
+      d.sample.start = start;
+      d.sample.ok = started.outcome->ok;
+      d.sample.detail = std::move(started.outcome->detail);
+      d.sample.end = clock.now();
+      busy[i] = false;
+      deliver(std::move(d));
+      return;
+    }
     const auto ex = ex_of(i);
-    asio::co_spawn(ex, execute(shared_from_this(), i, tick, ex), asio::detached);
+    asio::co_spawn(ex, execute(shared_from_this(), i, tick, start, std::move(started), ex), asio::detached);
   }
 
-  /// One execution of probe i on `ex` (the probe thread, or the exec thread).
-  static asio::awaitable<void> execute(std::shared_ptr<Impl> self, std::size_t i, Nanos tick, asio::any_io_executor ex) {
+  /// One execution of probe i on `ex` (the probe thread, or the exec
+  /// thread), begun at `start` (with `started`: launch()).
+  static asio::awaitable<void> execute(std::shared_ptr<Impl> self, std::size_t i, Nanos tick, Nanos start,
+                                       ProbeStart started, asio::any_io_executor ex) {
     Delivery d{i, Sample{}, tick};
-    d.sample.start = self->clock.now();
+    d.sample.start = start;
     try {
-      auto outcome = co_await run_probe_once(ex, self->probes[i]);
+      auto outcome = co_await run_probe_once(ex, self->probes[i], std::move(started));
       d.sample.ok = outcome.ok;
       d.sample.detail = std::move(outcome.detail);
     } catch (const std::exception& e) {

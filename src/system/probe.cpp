@@ -1,13 +1,21 @@
-// Probe executions: tcp connect, HTTP request (Boost.Beast) and exec command
-// (run_command). Network probes are bounded by the probe's effective timeout
-// through Beast's stream expiry (set once at the deadline: it bounds the
-// connect, the write and the read); a probe whose host is a name also races
-// a steady_timer, since resolving is not bounded by the stream. Exec probes
-// rely on run_command's timeout, which kills the command's group. An HTTP
-// probe's connection is closed after the server closes it (awaited after the
-// sample has ended, one interval at most), as a prober reading to the end of
-// the stream does, and then with a reset, so that no TIME_WAIT is left on
-// either side (drain_then_close).
+// Probe executions: tcp connect, HTTP request and exec command
+// (run_command). A network probe's every step (connect, write, read) is
+// bounded by its effective timeout through one timer per execution that
+// closes the socket at the deadline (SocketDeadline); a probe whose host is
+// a name also races a steady_timer, since resolving is not bounded by the
+// socket. The HTTP exchange is written with plain non-blocking calls on the
+// reactor's socket and Beast's parser (the request is one send(), the
+// response read until it parses complete): Beast's stream and composed
+// operations took about a third of an execution's user time
+// (docs/benchmarks.md, "The HTTP exchange without Beast's stream"). A tcp probe of an
+// address in the harness's own namespace is connected by start_probe() on
+// the scheduler's thread, with no coroutine at all when the connect
+// completes within the call. Exec probes rely on run_command's timeout,
+// which kills the command's group. An HTTP probe's connection is closed
+// after the server closes it (awaited after the sample has ended, one
+// interval at most), as a prober reading to the end of the stream does, and
+// then with a reset, so that no TIME_WAIT is left on either side
+// (drain_then_close).
 // Failures of the probed system become failing outcomes with a short,
 // specific detail; nothing here throws for them.
 #include "scenario/text_match.hpp"
@@ -27,7 +35,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <cerrno>
@@ -214,73 +221,143 @@ void adopt(tcp::socket& socket, const tcp::endpoint& ep, int fd) {
   throw boost::system::system_error(ec);
 }
 
-/// Waits, until `deadline`, for the pending connect of `socket` to complete;
-/// throws its failure (a timeout as asio::error::timed_out).
-asio::awaitable<void> finish_connect(tcp::socket& socket, TimePoint deadline) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_at(deadline);
-  auto r = co_await (socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable)) ||
-                     timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-  if (r.index() == 1) throw boost::system::system_error(asio::error::timed_out);
+/// Closes a socket when a deadline passes, for as long as it lives: the
+/// bound on every step of a network probe's execution (connect, write, read,
+/// the drain), as Beast's stream expiry was, with one timer for the whole
+/// execution instead of one per operation. A wait on the socket then ends
+/// with operation_aborted (described as the timeout). The timer's handler
+/// may run after this object is gone (the timer fired while the execution
+/// was finishing): it reaches the socket through a shared state that the
+/// destructor empties first.
+class SocketDeadline {
+ public:
+  SocketDeadline(tcp::socket& socket, TimePoint deadline)
+      : timer_(socket.get_executor(), deadline), state_(std::make_shared<State>(State{&socket})) {
+    timer_.async_wait([state = state_](const boost::system::error_code& ec) {
+      if (ec || !state->socket) return;
+      state->expired = true;
+      boost::system::error_code ignored;
+      state->socket->close(ignored);
+    });
+  }
+  ~SocketDeadline() {
+    state_->socket = nullptr;
+    timer_.cancel();
+  }
+  SocketDeadline(const SocketDeadline&) = delete;
+  SocketDeadline& operator=(const SocketDeadline&) = delete;
+  /// Whether the deadline closed the socket.
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct State {
+    tcp::socket* socket = nullptr;
+    bool expired = false;
+  };
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
+
+/// The failure of an operation that ended with `ec`: the deadline's own
+/// when it closed the socket (whatever the operation then saw).
+[[noreturn]] void throw_failure(const SocketDeadline& deadline, const boost::system::error_code& ec) {
+  throw boost::system::system_error(deadline.expired() ? boost::system::error_code(asio::error::timed_out) : ec);
+}
+
+/// Waits for the pending connect of `socket` to complete (bounded by
+/// `deadline`); throws its failure.
+asio::awaitable<void> finish_connect(tcp::socket& socket, const SocketDeadline& deadline) {
+  const auto [ec] = co_await socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable));
+  if (ec) throw_failure(deadline, ec);
   int err = 0;
   socklen_t len = sizeof err;
   if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   if (err != 0) throw boost::system::system_error(boost::system::error_code(err, boost::system::system_category()));
 }
 
-/// Connects `stream` to the probe's target (in its namespace, if any): the
+/// Opens `socket` (non-blocking, registered with the reactor) and begins
+/// its connect to `ep`, leaving the outcome to the first send: send()
+/// reports the handshake's failure (refused, unreachable) as connect()
+/// would, and EAGAIN while it is still pending, so send_all() waits for it
+/// then. On loopback the handshake is over when connect() returns, so this
+/// spares the second connect() that quick_connect() needs to learn the
+/// outcome of a connection that sends nothing. Throws an immediate failure.
+void begin_connect(tcp::socket& socket, const tcp::endpoint& ep) {
+  // Opened by asio (registered once; a socket handed over with assign() is
+  // also removed from the epoll set at close, one epoll_ctl more per
+  // execution) and set non-blocking before the connect, which asio then
+  // knows (no ioctl of its own at the first wait).
+  socket.open(ep.protocol());
+  socket.non_blocking(true);
+  if (::connect(socket.native_handle(), ep.data(), static_cast<socklen_t>(ep.size())) != 0 && errno != EINPROGRESS)
+    throw boost::system::system_error(boost::system::error_code(errno, boost::system::system_category()));
+}
+
+/// Connects `socket` to the probe's target (in its namespace, if any): the
 /// address itself when the host is one, else every address it resolves to.
-asio::awaitable<void> connect(beast::tcp_stream& stream, const ProbeSpec& p, std::uint16_t port, TimePoint deadline) {
+/// Bounded by `deadline` (the resolver is not: see run_probe_once).
+asio::awaitable<void> connect(tcp::socket& socket, const ProbeSpec& p, std::uint16_t port,
+                              const SocketDeadline& deadline) {
+  boost::system::error_code ec;
   if (const auto addr = address_of(p.host)) {
     const tcp::endpoint ep(*addr, port);
     if (p.netns.empty()) {
-      // The stream will read and write through the reactor: its socket is
-      // opened by asio (registered once; a socket handed over with assign()
-      // is also removed from the epoll set at close, one epoll_ctl more per
-      // execution) and set non-blocking before the connect, which asio then
-      // knows (no ioctl of its own at the first read).
-      auto& socket = stream.socket();
-      socket.open(ep.protocol());
+      socket.open(ep.protocol());  // as begin_connect() does
       socket.non_blocking(true);
       const QuickConnect q = connect_now(socket.native_handle(), ep);
       if (q.fd < 0) throw boost::system::system_error(q.ec);
       if (q.pending) co_await finish_connect(socket, deadline);
       co_return;
     }
-    open_in(stream.socket(), p.netns, ep);
-    co_await stream.async_connect(ep, asio::use_awaitable);
+    open_in(socket, p.netns, ep);
+    std::tie(ec) = co_await socket.async_connect(ep, asio::as_tuple(asio::use_awaitable));
+    if (ec) throw_failure(deadline, ec);
     co_return;
   }
   auto endpoints = co_await resolve(p.host, port);
   if (!p.netns.empty()) {
     const tcp::endpoint ep = endpoints.begin()->endpoint();
-    open_in(stream.socket(), p.netns, ep);
-    co_await stream.async_connect(ep, asio::use_awaitable);
+    open_in(socket, p.netns, ep);
+    std::tie(ec) = co_await socket.async_connect(ep, asio::as_tuple(asio::use_awaitable));
   } else {
-    co_await stream.async_connect(endpoints, asio::use_awaitable);
+    std::tie(ec, std::ignore) = co_await asio::async_connect(socket, endpoints, asio::as_tuple(asio::use_awaitable));
   }
+  if (ec) throw_failure(deadline, ec);
 }
 
-asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, TimePoint deadline) {
+/// Whether start_probe() begins `p`'s execution: a tcp probe of an address
+/// in the harness's own namespace.
+bool starts_at_once(const ProbeSpec& p) {
+  return p.kind == ProbeKind::tcp && p.netns.empty() && address_of(p.host).has_value();
+}
+
+/// `started`: the socket of the connect start_probe() began (-1: none).
+asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, TimePoint deadline, int started) {
   // An address in the harness's own namespace: a connect that completes at
-  // once never touches the reactor (socket, connect, connect, close).
+  // once never touches the reactor (socket, connect, connect, close), nor a
+  // timer; start_probe() has usually done it all on the scheduler's thread.
   if (const auto addr = address_of(p.host); addr && p.netns.empty()) {
     const tcp::endpoint ep(*addr, port);
-    const QuickConnect q = quick_connect(ep);
-    if (q.fd < 0) throw boost::system::system_error(q.ec);
-    if (!q.pending) {
-      ::close(q.fd);
-      co_return pass("connected");
+    int fd = started;
+    if (fd < 0) {
+      const QuickConnect q = quick_connect(ep);
+      if (q.fd < 0) throw boost::system::system_error(q.ec);
+      if (!q.pending) {
+        ::close(q.fd);
+        co_return pass("connected");
+      }
+      fd = q.fd;
     }
     tcp::socket socket(co_await asio::this_coro::executor);
-    adopt(socket, ep, q.fd);
-    co_await finish_connect(socket, deadline);
+    adopt(socket, ep, fd);
+    const SocketDeadline bound(socket, deadline);
+    co_await finish_connect(socket, bound);
     co_return pass("connected");
   }
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
-  stream.expires_at(deadline);
-  co_await connect(stream, p, port, deadline);
-  stream.close();
+  if (started >= 0) ::close(started);
+  tcp::socket socket(co_await asio::this_coro::executor);
+  const SocketDeadline bound(socket, deadline);
+  co_await connect(socket, p, port, bound);
   co_return pass("connected");
 }
 
@@ -292,8 +369,8 @@ asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, 
 /// left one on this host per probe execution, 5,000 a second at five 1 kHz
 /// HTTP probes, which the kernel then had to recycle on every connect
 /// (docs/benchmarks.md). The server asked to close has often done so by
-/// now, so a socket in non-blocking mode is first read at once (no timer,
-/// no wait on the reactor when the close is already there); only a close
+/// now, so the socket is first read at once (MSG_DONTWAIT: no timer, no
+/// wait on the reactor when the close is already there); only a close
 /// still to come is awaited. It runs after the sample has ended: no figure
 /// depends on it.
 ///
@@ -309,83 +386,179 @@ asio::awaitable<ProbeOutcome> tcp_probe(const ProbeSpec& p, std::uint16_t port, 
 /// refused connects took 10-15 ms each, a probe at 1 ms skipped most of
 /// its ticks and transitions were seen that much later (docs/benchmarks.md).
 /// A server that has not closed within `bound` is closed on normally.
-asio::awaitable<void> drain_then_close(beast::tcp_stream stream, Nanos bound) {
+asio::awaitable<void> drain_then_close(tcp::socket socket, Nanos bound) {
   char sink[256];
   // The server has closed: a reset ends the connection with no TIME_WAIT.
-  const auto close_after_server = [&stream] {
+  const auto close_after_server = [&socket] {
     boost::system::error_code ignored;
-    stream.socket().set_option(asio::socket_base::linger(true, 0), ignored);
-    stream.close();
+    socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
   };
-  if (stream.socket().non_blocking()) {  // never a blocking read on the probe thread
-    for (;;) {
-      boost::system::error_code ec;
-      stream.socket().read_some(asio::buffer(sink), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-      if (ec == asio::error::eof) {  // done without the reactor
-        close_after_server();
-        co_return;
-      }
-      if (ec) {  // an error (a reset): nothing is left to linger
-        stream.close();
-        co_return;
-      }
-    }
-  }
-  stream.expires_after(std::chrono::duration_cast<SteadyClock::duration>(std::max(bound, Nanos(1'000'000))));
   for (;;) {
-    const auto read = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
-    if (std::get<0>(read) == asio::error::eof) {
+    const ssize_t n = ::recv(socket.native_handle(), sink, sizeof sink, MSG_DONTWAIT);
+    if (n > 0 || (n < 0 && errno == EINTR)) continue;
+    if (n == 0) {  // done without the reactor
       close_after_server();
       co_return;
     }
-    if (std::get<0>(read)) break;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    boost::system::error_code ignored;  // an error (a reset): nothing is left to linger
+    socket.close(ignored);
+    co_return;
   }
-  stream.close();
+  const SocketDeadline deadline(
+      socket, SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(std::max(bound, Nanos(1'000'000))));
+  for (;;) {
+    const auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::eof) {
+      close_after_server();
+      co_return;
+    }
+    if (ec) break;
+  }
+  boost::system::error_code ignored;
+  socket.close(ignored);
 }
 
-http::request<http::empty_body> make_request(const ProbeSpec& p, std::uint16_t port) {
-  http::request<http::empty_body> req;
-  const auto verb = http::string_to_verb(p.method);
-  if (verb == http::verb::unknown) req.method_string(p.method);
-  else req.method(verb);
-  req.target(p.path.empty() ? "/" : p.path);
-  req.version(11);
-  // An IPv6 literal is bracketed in the Host header ("[::1]:8080").
+/// The request an HTTP probe sends, byte for byte what Beast's serializer
+/// writes for it: the request line, Host (an IPv6 literal bracketed, the
+/// port omitted when it is 80), User-Agent and `Connection: close`. Made as
+/// one string and sent with one send(): Beast's message, serializer and
+/// composed write took about a sixth of an execution's user time
+/// (docs/benchmarks.md, "The HTTP exchange without Beast's stream").
+std::string request_text(const ProbeSpec& p, std::uint16_t port) {
   const std::string host = p.host.find(':') != std::string::npos ? "[" + p.host + "]" : p.host;
-  req.set(http::field::host, port == 80 ? host : fmt::format("{}:{}", host, port));
-  req.set(http::field::user_agent, "faultline-probe");
-  req.set(http::field::connection, "close");
-  return req;
+  return port == 80 ? fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: faultline-probe\r\nConnection: close\r\n\r\n",
+                                  p.method, p.path.empty() ? "/" : p.path, host)
+                    : fmt::format("{} {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: faultline-probe\r\nConnection: close\r\n\r\n",
+                                  p.method, p.path.empty() ? "/" : p.path, host, port);
 }
 
-ProbeOutcome judge_response(const ProbeSpec& p, const http::response<http::string_body>& res) {
-  const int status = static_cast<int>(res.result_int());
+/// An HTTP response parser (Beast's) that keeps only what a probe judges:
+/// the status and the body (up to the body limit). Header fields are parsed
+/// and checked but not stored, which spares an allocation per field.
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  int status = 0;
+  std::string body;
+
+ private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
+  void on_response_impl(int code, beast::string_view, int, beast::error_code&) override { status = code; }
+  void on_field_impl(http::field, beast::string_view, beast::string_view, beast::error_code&) override {}
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
+    if (length) body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, kMaxBody)));
+  }
+  std::size_t on_body_impl(beast::string_view s, beast::error_code&) override {
+    body.append(s.data(), s.size());
+    return s.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view s, beast::error_code&) override {
+    body.append(s.data(), s.size());
+    return s.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+};
+
+/// Sends all of `text` on `socket`: send() at once (MSG_DONTWAIT: never
+/// blocking the probe thread), a wait for room (bounded by `deadline`) only
+/// when the socket's buffer is full. Throws the failure.
+asio::awaitable<void> send_all(tcp::socket& socket, const std::string& text, const SocketDeadline& deadline) {
+  std::size_t sent = 0;
+  while (sent < text.size()) {
+    const ssize_t n =
+        ::send(socket.native_handle(), text.data() + sent, text.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      const auto [ec] = co_await socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable));
+      if (ec) throw_failure(deadline, ec);
+    } else if (errno != EINTR) {
+      throw boost::system::system_error(boost::system::error_code(errno, boost::system::system_category()));
+    }
+  }
+}
+
+/// Reads the response from `socket` into `parser` until it is complete
+/// (every wait bounded by `deadline`). A close before any byte is
+/// end_of_stream, a close inside a message partial_message, as with
+/// Beast's http::async_read. Throws the failure.
+///
+/// Called right after the request was sent, it waits for the socket to
+/// become readable before its first recv(): the answer cannot be there yet,
+/// and a read attempted first (as asio's async_read_some does) would only
+/// return EAGAIN. After a wait, it reads until EAGAIN or the end of the
+/// message: the reactor reports readiness by edges (EPOLLET), so waiting
+/// again with bytes still unread could wait for an edge that never comes.
+asio::awaitable<void> read_response(tcp::socket& socket, ResponseParser& parser, const SocketDeadline& deadline) {
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  for (;;) {
+    const auto [wec] = co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    if (wec) throw_failure(deadline, wec);
+    for (;;) {
+      const auto space = buffer.prepare(4096);
+      const ssize_t n = ::recv(socket.native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // wait again
+        throw boost::system::system_error(boost::system::error_code(errno, boost::system::system_category()));
+      }
+      if (n == 0) {
+        if (!parser.got_some()) throw boost::system::system_error(http::error::end_of_stream);
+        parser.put_eof(ec);
+        if (ec) throw boost::system::system_error(ec);
+        co_return;
+      }
+      buffer.commit(static_cast<std::size_t>(n));
+      while (buffer.size() > 0) {
+        const std::size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == http::error::need_more) {
+          ec = {};
+          break;
+        }
+        if (ec) throw boost::system::system_error(ec);
+        if (parser.is_done()) co_return;
+        if (used == 0) break;
+      }
+      if (parser.is_done()) co_return;
+    }
+  }
+}
+
+ProbeOutcome judge_response(const ProbeSpec& p, const ResponseParser& res) {
+  const int status = res.status;
   const bool status_ok = p.status.empty()
                              ? (status >= 200 && status < 300)
                              : std::find(p.status.begin(), p.status.end(), status) != p.status.end();
   if (!status_ok) return fail(fmt::format("status {}", status));
-  if (auto why = content_mismatch("body", res.body(), p.expect_body, p.expect_body_regex)) return fail(*why);
+  if (auto why = content_mismatch("body", res.body, p.expect_body, p.expect_body_regex)) return fail(*why);
   return pass(fmt::format("status {}", status));
 }
 
 asio::awaitable<ProbeOutcome> http_probe(const ProbeSpec& p, std::uint16_t port, TimePoint deadline) {
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
-  stream.expires_at(deadline);
-  co_await connect(stream, p, port, deadline);
-  auto req = make_request(p, port);
-  co_await http::async_write(stream, req, asio::use_awaitable);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
+  tcp::socket socket(co_await asio::this_coro::executor);
+  ResponseParser parser;
   parser.body_limit(kMaxBody);
-  if (req.method() == http::verb::head) parser.skip(true);  // no body follows
-  co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
+  parser.eager(true);
+  if (p.method == "HEAD") parser.skip(true);  // no body follows
+  {
+    const SocketDeadline bound(socket, deadline);
+    const auto addr = address_of(p.host);
+    if (addr && p.netns.empty()) begin_connect(socket, tcp::endpoint(*addr, port));  // the send completes it
+    else co_await connect(socket, p, port, bound);
+    co_await send_all(socket, request_text(p, port), bound);
+    co_await read_response(socket, parser, bound);
+  }
   // The answer is in: the sample ends here. The connection is closed after
   // the server's own close (it was asked for one), which a detached read
   // awaits for at most one interval (drain_then_close).
-  asio::co_spawn(stream.get_executor(), drain_then_close(std::move(stream), std::min(p.interval, p.effective_timeout())),
-                 asio::detached);
-  co_return judge_response(p, parser.get());
+  const auto ex = socket.get_executor();
+  asio::co_spawn(ex, drain_then_close(std::move(socket), std::min(p.interval, p.effective_timeout())), asio::detached);
+  co_return judge_response(p, parser);
 }
 
 asio::awaitable<ProbeOutcome> exec_probe(asio::any_io_executor ex, const ProbeSpec& p, Nanos timeout) {
@@ -407,7 +580,37 @@ asio::awaitable<ProbeOutcome> exec_probe(asio::any_io_executor ex, const ProbeSp
 
 }  // namespace
 
-asio::awaitable<ProbeOutcome> run_probe_once(asio::any_io_executor ex, const ProbeSpec& p) {
+ProbeStart::~ProbeStart() {
+  if (fd_ >= 0) ::close(fd_);
+}
+ProbeStart::ProbeStart(ProbeStart&& other) noexcept : outcome(std::move(other.outcome)), fd_(other.take_socket()) {}
+ProbeStart& ProbeStart::operator=(ProbeStart&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    outcome = std::move(other.outcome);
+    fd_ = other.take_socket();
+  }
+  return *this;
+}
+int ProbeStart::take_socket() { return std::exchange(fd_, -1); }
+
+ProbeStart start_probe(const ProbeSpec& p) {
+  ProbeStart s;
+  if (!starts_at_once(p)) return s;
+  const auto port = parse_port(p.port);
+  if (!port) return s;  // run_probe_once says why
+  const QuickConnect q = quick_connect(tcp::endpoint(*address_of(p.host), *port));
+  if (q.fd < 0) s.outcome = fail(describe(q.ec, p.effective_timeout()));
+  else if (!q.pending) {
+    ::close(q.fd);
+    s.outcome = pass("connected");
+  } else {
+    s.fd_ = q.fd;
+  }
+  return s;
+}
+
+asio::awaitable<ProbeOutcome> run_probe_once(asio::any_io_executor ex, const ProbeSpec& p, ProbeStart started) {
   const Nanos timeout = p.effective_timeout();
   if (p.kind == ProbeKind::exec) {
     if (p.command.argv.empty()) co_return fail("no command to run");
@@ -416,12 +619,14 @@ asio::awaitable<ProbeOutcome> run_probe_once(asio::any_io_executor ex, const Pro
   const auto port = parse_port(p.port);
   if (!port) co_return fail(fmt::format("invalid port {} (expected a number from 1 to 65535)", quoted(p.port)));
   const TimePoint deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(timeout);
-  auto body = [&]() { return p.kind == ProbeKind::tcp ? tcp_probe(p, *port, deadline) : http_probe(p, *port, deadline); };
-  // With an address for a host, the stream's own expiry bounds every step
-  // (connect, write, read) at the deadline, so no race against a second
+  auto body = [&]() {
+    return p.kind == ProbeKind::tcp ? tcp_probe(p, *port, deadline, started.take_socket()) : http_probe(p, *port, deadline);
+  };
+  // With an address for a host, the socket's deadline (SocketDeadline)
+  // bounds every step (connect, write, read), so no race against a second
   // timer is needed: that race (a parallel group of two coroutines) was the
   // largest cost of a probe execution at 1 kHz (docs/benchmarks.md). A host
-  // name needs the resolver, which the stream's expiry does not bound.
+  // name needs the resolver, which the socket's deadline does not bound.
   if (address_of(p.host)) co_return co_await guarded(body, timeout);
   co_return co_await with_timeout(guarded(body, timeout), timeout);
 }

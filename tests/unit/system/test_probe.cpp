@@ -402,3 +402,96 @@ TEST_CASE("probe: http leaves no TIME_WAIT with the server once the server has c
   io.run_for(3s);  // every connection's close, after the samples
   CHECK(time_waits_on(server.port) == before);
 }
+
+TEST_CASE("probe: start_probe connects a tcp probe of an address at once, and hands a pending connect on") {
+  asio::io_context io;
+  Flaky server(io, "refuse");
+  // Completed within the call: the outcome, and nothing left to run.
+  ProbeStart up = start_probe(tcp_probe(server.port));
+  REQUIRE(up.outcome);
+  CHECK(up.outcome->ok);
+  CHECK(up.outcome->detail == "connected");
+  CHECK(up.take_socket() == -1);
+  ProbeStart refused = start_probe(tcp_probe(free_port()));
+  REQUIRE(refused.outcome);
+  CHECK_FALSE(refused.outcome->ok);
+  CHECK(refused.outcome->detail == "connection refused");
+  // Not begun at once: http, a host name, an invalid port (run_probe_once does it all).
+  auto named = tcp_probe(server.port);
+  named.host = "localhost";
+  for (const auto& p : {http_probe(server.port), named, tcp_probe("{port.x}")}) {
+    ProbeStart s = start_probe(p);
+    CHECK_FALSE(s.outcome);
+    CHECK(s.take_socket() == -1);
+  }
+  // A connect still pending (its SYN dropped by a full accept queue) is
+  // handed to run_probe_once, which completes it once the queue is served.
+  tcp::acceptor full(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  full.listen(0);
+  const auto port = std::to_string(full.local_endpoint().port());
+  std::vector<std::unique_ptr<tcp::socket>> fillers;
+  for (int i = 0; i < 4; ++i) {
+    fillers.push_back(std::make_unique<tcp::socket>(io));
+    fillers.back()->async_connect(full.local_endpoint(), [](boost::system::error_code) {});
+  }
+  io.poll();
+  ProbeStart pending = start_probe(tcp_probe(port, 3s));
+  REQUIRE_FALSE(pending.outcome);
+  std::vector<std::unique_ptr<tcp::socket>> accepted;
+  std::function<void()> accept_next = [&] {
+    full.async_accept([&](boost::system::error_code ec, tcp::socket s) {
+      if (ec) return;
+      accepted.push_back(std::make_unique<tcp::socket>(std::move(s)));
+      accept_next();
+    });
+  };
+  accept_next();
+  auto o = run_sync(io, run_probe_once(io.get_executor(), tcp_probe(port, 3s), std::move(pending)));
+  CHECK(o.ok);
+  CHECK(o.detail == "connected");
+}
+
+TEST_CASE("probe: http reads a response that arrives in pieces, chunked or ended by the close") {
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = std::to_string(a.local_endpoint().port());
+  // Serves one connection with `pieces`, 20 ms apart, then closes.
+  auto serve = [&](std::vector<std::string> pieces) -> asio::awaitable<void> {
+    auto s = co_await a.async_accept(asio::use_awaitable);
+    std::string request;
+    co_await asio::async_read_until(s, asio::dynamic_buffer(request), "\r\n\r\n", asio::use_awaitable);
+    asio::steady_timer t(io);
+    for (const auto& piece : pieces) {
+      t.expires_after(20ms);
+      co_await t.async_wait(asio::use_awaitable);
+      co_await asio::async_write(s, asio::buffer(piece), asio::use_awaitable);
+    }
+  };
+  auto p = http_probe(port);
+  p.expect_body = "hello world";
+  // The status line split, the header in two, a chunked body in three pieces.
+  asio::co_spawn(io, serve({"HTTP/1.", "1 200 OK\r\nTransfer-Encoding: chu", "nked\r\n\r\n6\r\nhello \r\n",
+                            "5\r\nworld\r\n", "0\r\n\r\n"}),
+                 asio::detached);
+  auto o = probe(io, p);
+  CHECK(o.ok);
+  CHECK(o.detail == "status 200");
+  // No length and not chunked: the body ends with the connection.
+  asio::co_spawn(io, serve({"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", " world"}), asio::detached);
+  o = probe(io, p);
+  CHECK(o.ok);
+  CHECK(o.detail == "status 200");
+  // Closed in the middle of a body of known length, or before any byte.
+  asio::co_spawn(io, serve({"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello"}), asio::detached);
+  o = probe(io, p);
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "connection closed before a complete response");
+  asio::co_spawn(io, serve({}), asio::detached);
+  o = probe(io, p);
+  CHECK_FALSE(o.ok);
+  CHECK(o.detail == "connection closed before a complete response");
+  // Not HTTP at all.
+  asio::co_spawn(io, serve({"SSH-2.0-OpenSSH_9.2\r\n"}), asio::detached);
+  o = probe(io, p);
+  CHECK_FALSE(o.ok);
+}
