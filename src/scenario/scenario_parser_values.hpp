@@ -66,6 +66,8 @@ class ValueReader {
   void type_error(const toml::node& n, std::string_view key, std::string_view expected);
   /// Records where `n` (and everything inside it) was written, under `path`.
   void record(const std::string& path, const toml::node& n);
+  /// record() with `path` as the buffer the inner paths are built in (left as it was).
+  void record_under(std::string& path, const toml::node& n);
 
   // Keys.
   using WhyNot = std::function<std::string(const std::string& key)>;
