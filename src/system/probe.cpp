@@ -154,7 +154,11 @@ asio::awaitable<ProbeOutcome> with_timeout(asio::awaitable<ProbeOutcome> op, Nan
 /// probe's traffic leaves from that namespace.
 void open_in(tcp::socket& socket, const std::string& netns, const tcp::endpoint& ep) {
   const int fd = socket_in_netns(netns, ep.protocol().family(), SOCK_STREAM);
-  socket.assign(ep.protocol(), fd);
+  boost::system::error_code ec;
+  socket.assign(ep.protocol(), fd, ec);
+  if (!ec) return;
+  ::close(fd);  // the reactor refused it
+  throw boost::system::system_error(ec);
 }
 
 /// The probe's host as an address, when it is one (no resolver needed).
@@ -259,9 +263,18 @@ class SocketDeadline {
 };
 
 /// The failure of an operation that ended with `ec`: the deadline's own
-/// when it closed the socket (whatever the operation then saw).
+/// when it closed the socket (whatever the operation then saw). Every
+/// failure on a bounded socket goes through here, the system calls' too:
+/// on this single-threaded reactor the deadline's handler cannot run
+/// between a wait's end and the call after it, but a failure read from a
+/// socket the deadline closed would otherwise be "bad file descriptor".
 [[noreturn]] void throw_failure(const SocketDeadline& deadline, const boost::system::error_code& ec) {
   throw boost::system::system_error(deadline.expired() ? boost::system::error_code(asio::error::timed_out) : ec);
+}
+
+/// throw_failure() with the calling thread's errno.
+[[noreturn]] void throw_errno(const SocketDeadline& deadline) {
+  throw_failure(deadline, boost::system::error_code(errno, boost::system::system_category()));
 }
 
 /// Waits for the pending connect of `socket` to complete (bounded by
@@ -272,7 +285,7 @@ asio::awaitable<void> finish_connect(tcp::socket& socket, const SocketDeadline& 
   int err = 0;
   socklen_t len = sizeof err;
   if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-  if (err != 0) throw boost::system::system_error(boost::system::error_code(err, boost::system::system_category()));
+  if (err != 0) throw_failure(deadline, boost::system::error_code(err, boost::system::system_category()));
 }
 
 /// Opens `socket` (non-blocking, registered with the reactor) and begins
@@ -293,23 +306,19 @@ void begin_connect(tcp::socket& socket, const tcp::endpoint& ep) {
     throw boost::system::system_error(boost::system::error_code(errno, boost::system::system_category()));
 }
 
-/// Connects `socket` to the probe's target (in its namespace, if any): the
-/// address itself when the host is one, else every address it resolves to.
-/// Bounded by `deadline` (the resolver is not: see run_probe_once).
+/// Connects `socket` to the probe's target through the reactor: the
+/// address itself when the host is one, else every address it resolves to,
+/// from the probe's namespace when it has one. Bounded by `deadline` (the
+/// resolver is not: see run_probe_once). An address in the harness's own
+/// namespace is connected without the reactor instead (quick_connect,
+/// begin_connect).
 asio::awaitable<void> connect(tcp::socket& socket, const ProbeSpec& p, std::uint16_t port,
                               const SocketDeadline& deadline) {
   boost::system::error_code ec;
   if (const auto addr = address_of(p.host)) {
     const tcp::endpoint ep(*addr, port);
-    if (p.netns.empty()) {
-      socket.open(ep.protocol());  // as begin_connect() does
-      socket.non_blocking(true);
-      const QuickConnect q = connect_now(socket.native_handle(), ep);
-      if (q.fd < 0) throw boost::system::system_error(q.ec);
-      if (q.pending) co_await finish_connect(socket, deadline);
-      co_return;
-    }
-    open_in(socket, p.netns, ep);
+    if (p.netns.empty()) socket.open(ep.protocol());
+    else open_in(socket, p.netns, ep);
     std::tie(ec) = co_await socket.async_connect(ep, asio::as_tuple(asio::use_awaitable));
     if (ec) throw_failure(deadline, ec);
     co_return;
@@ -394,7 +403,9 @@ asio::awaitable<void> drain_then_close(tcp::socket socket, Nanos bound) {
     socket.set_option(asio::socket_base::linger(true, 0), ignored);
     socket.close(ignored);
   };
-  for (;;) {
+  // At most 64 reads here: a server that keeps sending after its answer
+  // is read on through the reactor, never holding the probe thread.
+  for (int reads = 0; reads < 64; ++reads) {
     const ssize_t n = ::recv(socket.native_handle(), sink, sizeof sink, MSG_DONTWAIT);
     if (n > 0 || (n < 0 && errno == EINTR)) continue;
     if (n == 0) {  // done without the reactor
@@ -476,7 +487,7 @@ asio::awaitable<void> send_all(tcp::socket& socket, const std::string& text, con
       const auto [ec] = co_await socket.async_wait(tcp::socket::wait_write, asio::as_tuple(asio::use_awaitable));
       if (ec) throw_failure(deadline, ec);
     } else if (errno != EINTR) {
-      throw boost::system::system_error(boost::system::error_code(errno, boost::system::system_category()));
+      throw_errno(deadline);
     }
   }
 }
@@ -487,11 +498,11 @@ asio::awaitable<void> send_all(tcp::socket& socket, const std::string& text, con
 /// Beast's http::async_read. Throws the failure.
 ///
 /// Called right after the request was sent, it waits for the socket to
-/// become readable before its first recv(): the answer cannot be there yet,
-/// and a read attempted first (as asio's async_read_some does) would only
-/// return EAGAIN. After a wait, it reads until EAGAIN or the end of the
-/// message: the reactor reports readiness by edges (EPOLLET), so waiting
-/// again with bytes still unread could wait for an edge that never comes.
+/// become readable before its first recv(): the answer cannot be there yet.
+/// (A read attempted first, as asio's async_read_some does, costs an EAGAIN;
+/// the wait costs an epoll_ctl instead, which re-arms the descriptor and so
+/// reports data that came before the wait began.) After a wait, it reads
+/// until EAGAIN or the end of the message.
 asio::awaitable<void> read_response(tcp::socket& socket, ResponseParser& parser, const SocketDeadline& deadline) {
   beast::flat_buffer buffer;
   beast::error_code ec;
@@ -504,7 +515,7 @@ asio::awaitable<void> read_response(tcp::socket& socket, ResponseParser& parser,
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // wait again
-        throw boost::system::system_error(boost::system::error_code(errno, boost::system::system_category()));
+        throw_errno(deadline);
       }
       if (n == 0) {
         if (!parser.got_some()) throw boost::system::system_error(http::error::end_of_stream);
