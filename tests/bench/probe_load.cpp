@@ -13,8 +13,8 @@
 // default), or 10 of one kind, for the harness and the floor alike. With
 // several rounds (each the floor's first half, faultline's run and the
 // floor's second half), it ends with every round's ratio, their median and
-// the worst: on this VM one round's ratio varies by +/- 0.2 from round to
-// round with nothing else running, which a single round cannot show.
+// the worst: on this VM one round's ratio strays up to 0.15 from the median
+// of ten with nothing else running, which a single round cannot show.
 //
 // Targets (issue 3): harness <= 5% of one core and <= 30 MB peak RSS.
 // Targets (issue 15): CPU per probe execution at most 1.25x the floor's,
