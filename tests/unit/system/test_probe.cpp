@@ -90,6 +90,36 @@ ProbeOutcome probe(asio::io_context& io, const ProbeSpec& p) {
   return run_sync(io, run_probe_once(io.get_executor(), p));
 }
 
+/// A loopback listener whose accept queue is full: it drops new SYNs, so a
+/// connect to it stays pending (not refused) until its queue is served
+/// (accept_all) and the SYN's retransmission, after about 1 s, gets through.
+struct FullListener {
+  tcp::acceptor acceptor;
+  std::vector<std::unique_ptr<tcp::socket>> fillers, accepted;
+  std::function<void()> accept_next;
+
+  explicit FullListener(asio::io_context& io) : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    acceptor.listen(0);
+    for (int i = 0; i < 4; ++i) {
+      // The SYN goes out when the operation starts; completion does not matter.
+      fillers.push_back(std::make_unique<tcp::socket>(io));
+      fillers.back()->async_connect(acceptor.local_endpoint(), [](boost::system::error_code) {});
+    }
+  }
+  std::string port() const { return std::to_string(acceptor.local_endpoint().port()); }
+  /// From now on, accepts every connection queued or to come.
+  void accept_all() {
+    accept_next = [this] {
+      acceptor.async_accept([this](boost::system::error_code ec, tcp::socket s) {
+        if (ec) return;
+        accepted.push_back(std::make_unique<tcp::socket>(std::move(s)));
+        accept_next();
+      });
+    };
+    accept_next();
+  }
+};
+
 }  // namespace
 
 TEST_CASE("probe: tcp connects to a listening port") {
@@ -117,16 +147,8 @@ TEST_CASE("probe: tcp resolves host names") {
 
 TEST_CASE("probe: tcp times out when the connection cannot complete") {
   asio::io_context io;
-  // A listener with a full accept queue drops new SYNs: connects hang.
-  tcp::acceptor full(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  full.listen(0);
-  const auto port = std::to_string(full.local_endpoint().port());
-  std::vector<std::unique_ptr<tcp::socket>> fillers;
-  for (int i = 0; i < 4; ++i) {
-    // The SYN goes out when the operation starts; completion does not matter.
-    fillers.push_back(std::make_unique<tcp::socket>(io));
-    fillers.back()->async_connect(full.local_endpoint(), [](boost::system::error_code) {});
-  }
+  FullListener full(io);  // connects to it hang
+  const auto port = full.port();
   const auto begin = SteadyClock::now();
   auto o = probe(io, tcp_probe(port, 100ms));
   const auto took = SteadyClock::now() - begin;
@@ -141,25 +163,11 @@ TEST_CASE("probe: a tcp connect still pending after connect() is awaited and pas
   // A full accept queue drops the probe's SYN (its connect is pending, not
   // refused); accepting the queued connections 100 ms later lets the SYN's
   // retransmission (after about 1 s) complete it within the 3 s timeout.
-  tcp::acceptor full(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  full.listen(0);
-  const auto port = std::to_string(full.local_endpoint().port());
-  std::vector<std::unique_ptr<tcp::socket>> fillers;
-  for (int i = 0; i < 4; ++i) {
-    fillers.push_back(std::make_unique<tcp::socket>(io));
-    fillers.back()->async_connect(full.local_endpoint(), [](boost::system::error_code) {});
-  }
-  std::vector<std::unique_ptr<tcp::socket>> accepted;
+  FullListener full(io);
+  const auto port = full.port();
   asio::steady_timer later(io);
   later.expires_after(100ms);
-  std::function<void()> accept_next = [&] {
-    full.async_accept([&](boost::system::error_code ec, tcp::socket s) {
-      if (ec) return;
-      accepted.push_back(std::make_unique<tcp::socket>(std::move(s)));
-      accept_next();
-    });
-  };
-  later.async_wait([&](boost::system::error_code) { accept_next(); });
+  later.async_wait([&](boost::system::error_code) { full.accept_all(); });
   auto o = probe(io, tcp_probe(port, 3s));
   CHECK(o.ok);
   CHECK(o.detail == "connected");
@@ -426,26 +434,12 @@ TEST_CASE("probe: start_probe connects a tcp probe of an address at once, and ha
   }
   // A connect still pending (its SYN dropped by a full accept queue) is
   // handed to run_probe_once, which completes it once the queue is served.
-  tcp::acceptor full(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  full.listen(0);
-  const auto port = std::to_string(full.local_endpoint().port());
-  std::vector<std::unique_ptr<tcp::socket>> fillers;
-  for (int i = 0; i < 4; ++i) {
-    fillers.push_back(std::make_unique<tcp::socket>(io));
-    fillers.back()->async_connect(full.local_endpoint(), [](boost::system::error_code) {});
-  }
+  FullListener full(io);
+  const auto port = full.port();
   io.poll();
   ProbeStart pending = start_probe(tcp_probe(port, 3s));
   REQUIRE_FALSE(pending.outcome);
-  std::vector<std::unique_ptr<tcp::socket>> accepted;
-  std::function<void()> accept_next = [&] {
-    full.async_accept([&](boost::system::error_code ec, tcp::socket s) {
-      if (ec) return;
-      accepted.push_back(std::make_unique<tcp::socket>(std::move(s)));
-      accept_next();
-    });
-  };
-  accept_next();
+  full.accept_all();
   auto o = run_sync(io, run_probe_once(io.get_executor(), tcp_probe(port, 3s), std::move(pending)));
   CHECK(o.ok);
   CHECK(o.detail == "connected");
