@@ -47,6 +47,7 @@ asio::awaitable<Pipe::Step> Pipe::splice_step() {
   switch (result) {
     case Splice::Result::moved:
       co_return Step::moved;
+    case Splice::Result::moved_all:
     case Splice::Result::src_wait:
       co_await src_.async_wait(tcp::socket::wait_read, kTuple);
       co_return stopped_ ? Step::ended : Step::waited;

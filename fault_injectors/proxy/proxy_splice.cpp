@@ -56,6 +56,7 @@ Splice::Result Splice::step(int src, int dst, std::uint64_t& delivered, std::uin
     in_buffer_ = small_ || no_pipe_;
     buffered_ = 0;
     held_ = static_cast<std::size_t>(n);
+    emptied_ = in_buffer_ && held_ < kReadChunk;
     small_ = held_ < kSmall;
   }
   while (held_ > 0) {
@@ -72,7 +73,7 @@ Splice::Result Splice::step(int src, int dst, std::uint64_t& delivered, std::uin
       return m < 0 && errno == EAGAIN ? Result::dst_wait : Result::dst_failed;
     }
   }
-  return Result::moved;
+  return emptied_ ? Result::moved_all : Result::moved;
 }
 
 std::vector<char> Splice::drain() {
