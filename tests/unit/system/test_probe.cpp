@@ -463,29 +463,28 @@ TEST_CASE("probe: http reads a response that arrives in pieces, chunked or ended
   };
   auto p = http_probe(port);
   p.expect_body = "hello world";
+  // The probe's outcome against a server answering with `pieces`.
+  const auto answered = [&](std::vector<std::string> pieces) {
+    asio::co_spawn(io, serve(std::move(pieces)), asio::detached);
+    return probe(io, p);
+  };
   // The status line split, the header in two, a chunked body in three pieces.
-  asio::co_spawn(io, serve({"HTTP/1.", "1 200 OK\r\nTransfer-Encoding: chu", "nked\r\n\r\n6\r\nhello \r\n",
-                            "5\r\nworld\r\n", "0\r\n\r\n"}),
-                 asio::detached);
-  auto o = probe(io, p);
+  auto o = answered({"HTTP/1.", "1 200 OK\r\nTransfer-Encoding: chu", "nked\r\n\r\n6\r\nhello \r\n", "5\r\nworld\r\n",
+                     "0\r\n\r\n"});
   CHECK(o.ok);
   CHECK(o.detail == "status 200");
   // No length and not chunked: the body ends with the connection.
-  asio::co_spawn(io, serve({"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", " world"}), asio::detached);
-  o = probe(io, p);
+  o = answered({"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello", " world"});
   CHECK(o.ok);
   CHECK(o.detail == "status 200");
   // Closed in the middle of a body of known length, or before any byte.
-  asio::co_spawn(io, serve({"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello"}), asio::detached);
-  o = probe(io, p);
+  o = answered({"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello"});
   CHECK_FALSE(o.ok);
   CHECK(o.detail == "connection closed before a complete response");
-  asio::co_spawn(io, serve({}), asio::detached);
-  o = probe(io, p);
+  o = answered({});
   CHECK_FALSE(o.ok);
   CHECK(o.detail == "connection closed before a complete response");
   // Not HTTP at all.
-  asio::co_spawn(io, serve({"SSH-2.0-OpenSSH_9.2\r\n"}), asio::detached);
-  o = probe(io, p);
+  o = answered({"SSH-2.0-OpenSSH_9.2\r\n"});
   CHECK_FALSE(o.ok);
 }
