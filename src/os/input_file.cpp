@@ -1,11 +1,16 @@
-// One stat(2) (following symlinks, as the open would) and a verdict.
+// One stat(2) (following symlinks, as the open would) and a verdict; and
+// the read of a whole input file.
 #include "os/input_file.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+
+#include "os/fd.hpp"
 
 namespace faultline {
 
@@ -39,6 +44,35 @@ std::string input_file_problem(const std::filesystem::path& path, std::uintmax_t
   if (static_cast<std::uintmax_t>(st.st_size) > max_bytes)
     return fmt::format("is {} bytes, over the limit of {} for this kind of file", static_cast<std::uintmax_t>(st.st_size),
                        size_text(max_bytes));
+  return {};
+}
+
+std::string read_input_file(const std::filesystem::path& path, std::string& text) {
+  text.clear();
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::strerror(errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) return "it is a directory";
+  // One byte more than the size, so that a file that did not change ends
+  // with the first read that returns 0; a file that grew meanwhile is read
+  // to its end all the same.
+  std::size_t used = 0;
+  text.resize(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : 4096);
+  for (;;) {
+    if (used == text.size()) text.resize(text.size() * 2);
+    const ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
+    if (n > 0) {
+      used += static_cast<std::size_t>(n);
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      const int err = errno;
+      text.clear();
+      return std::strerror(err);
+    }
+  }
+  text.resize(used);
   return {};
 }
 

@@ -24,6 +24,15 @@ inline constexpr std::uintmax_t kMaxRecordBytes = std::uintmax_t{256} << 20;
 /// only, so a FIFO or a device is never opened.
 std::string input_file_problem(const std::filesystem::path& path, std::uintmax_t max_bytes);
 
+/// Reads the whole of `path` into `text` (replacing what it held); returns
+/// "" when it could, else why not in plain words: "it is a directory", or
+/// the system's message for the open or the read that failed. One open, one
+/// fstat and reads into a string sized from it (a stream copied through a
+/// string stream took four times the file in heap: the start-up of
+/// `validate` counts its pages, issue 21). Call input_file_problem first
+/// where a FIFO or a device may be named.
+std::string read_input_file(const std::filesystem::path& path, std::string& text);
+
 /// "a directory", "a FIFO", "a character device", ... for an st_mode.
 std::string file_kind_name(unsigned mode);
 

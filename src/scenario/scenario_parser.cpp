@@ -13,15 +13,11 @@
 #include "scenario/scenario_parser_partial.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 
+#include "os/input_file.hpp"
 #include "scenario/catalog.hpp"
 #include "scenario/check_context.hpp"
 #include "scenario/fault_kind.hpp"
@@ -662,19 +658,15 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
 ParseResult load_scenario(const std::string& path) { return load_scenario_partial(path).result; }
 
 PartialParse load_scenario_partial(const std::string& path) {
-  auto unreadable = [&](const std::string& why) {
-    PartialParse r;
-    r.result.diagnostics.push_back({{path, 0, 0}, fmt::format("cannot read scenario file '{}': {}", path, why), {}});
-    return r;
-  };
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return unreadable("it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return unreadable(std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return unreadable("read error");
-  return parse_scenario_partial(buffer.str(), path);
+  std::string text;
+  const std::string why = read_input_file(path, text);
+  if (why.empty()) return parse_scenario_partial(text, path);
+  PartialParse r;
+  Diagnostic unreadable;
+  unreadable.pos.file = path;
+  unreadable.message = fmt::format("cannot read scenario file '{}': {}", path, why);
+  r.result.diagnostics.push_back(std::move(unreadable));
+  return r;
 }
 
 }  // namespace faultline

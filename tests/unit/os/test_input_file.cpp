@@ -1,6 +1,7 @@
 // Tests of input_file_problem: only regular files within the limit are read;
 // devices, FIFOs and directories are refused by stat alone (a FIFO's open
-// would block), each kind named.
+// would block), each kind named; read_input_file reads a file whole, or
+// says why it cannot.
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
@@ -43,5 +44,27 @@ TEST_CASE("input file: a device, a FIFO, a directory and a missing file are refu
   CHECK(input_file_problem(dir / "missing", kMaxScenarioBytes).find("cannot be read: No such file or directory") !=
         std::string::npos);
   CHECK(kMaxScenarioBytes == 1024 * 1024);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("input file: read whole, byte for byte; a directory or a missing file says why and reads nothing") {
+  const fs::path dir = temp_dir();
+  std::string bytes;
+  for (int i = 0; i < 70000; ++i) bytes.push_back(static_cast<char>(i * 7 % 256));  // every byte value, NULs included
+  std::ofstream(dir / "s.toml", std::ios::binary) << bytes;
+  std::ofstream(dir / "empty.toml");
+  std::string text = "left over";
+  CHECK(read_input_file(dir / "s.toml", text).empty());
+  CHECK(text == bytes);
+  CHECK(read_input_file(dir / "empty.toml", text).empty());
+  CHECK(text.empty());
+  // A file whose size stat cannot tell (procfs says 0): read to its end all the same.
+  CHECK(read_input_file("/proc/self/status", text).empty());
+  CHECK(text.find("\nPid:") != std::string::npos);
+  text = "left over";
+  CHECK(read_input_file(dir, text) == "it is a directory");
+  CHECK(text.empty());
+  CHECK(read_input_file(dir / "missing", text) == "No such file or directory");
+  CHECK(text.empty());
   fs::remove_all(dir);
 }
