@@ -12,12 +12,6 @@ FaultCheck::FaultCheck(const Scenario& s, std::vector<Diagnostic>& out, const Fa
 
 SourcePos FaultCheck::at(std::string_view key) const { return where(fmt::format("{}.{}", path_, key), f_.pos); }
 
-const FaultKind* fault_kind(std::string_view name) {
-  for (const FaultKind* k : registered_fault_kinds())
-    if (k->spec.name == name) return k;
-  return nullptr;
-}
-
 std::string describe_fault(const FaultSpec& f) {
   const FaultKind* k = fault_kind(f.kind);
   return k && k->describe ? k->describe(f) : std::string();

@@ -135,7 +135,12 @@ struct FaultKind {
 /// explicit table in fault_injectors/registry.cpp.
 const std::vector<const FaultKind*>& registered_fault_kinds();
 
-/// The registered kind named `name`, or nullptr.
+/// The names of the registered kinds, in the same order, without building
+/// any descriptor. Defined by the same table.
+std::vector<std::string> registered_fault_kind_names();
+
+/// The registered kind named `name`, or nullptr; builds no other kind's
+/// descriptor. Defined by the same table.
 const FaultKind* fault_kind(std::string_view name);
 
 /// What fault `f` does, in one line, by its kind; "" for an unknown kind.

@@ -56,10 +56,13 @@ std::vector<std::string> fault_keys(const FaultKind* kind) {
   std::vector<std::string> keys;
   for (const auto& key : key_names(fault_common_keys()))
     if (!kind || fault_accepts(*kind, key)) keys.push_back(key);
-  for (const FaultKind* k : registered_fault_kinds())
-    if (!kind || k == kind)
-      for (const auto& key : key_names(k->spec.keys))
-        if (!contains(keys, key)) keys.push_back(key);
+  const auto add_keys_of = [&keys](const FaultKind& k) {
+    for (const auto& key : key_names(k.spec.keys))
+      if (!contains(keys, key)) keys.push_back(key);
+  };
+  if (kind) add_keys_of(*kind);
+  else
+    for (const FaultKind* k : registered_fault_kinds()) add_keys_of(*k);
   return keys;
 }
 
@@ -449,9 +452,7 @@ FaultSpec Parser::fault(const Tbl& tb, bool& named) {
 }
 
 const FaultKind* Parser::fault_kind_of(const Tbl& tb, FaultSpec& f) {
-  std::vector<std::string> names;
-  for (const FaultKind* k : registered_fault_kinds()) names.push_back(k->spec.name);
-  auto name = kind_name(tb, "fault", names);
+  auto name = kind_name(tb, "fault", registered_fault_kind_names());
   if (!name) return nullptr;
   f.kind = *name;
   return fault_kind(*name);

@@ -20,6 +20,7 @@
 #include "fault_injectors/process_pause.hpp"
 #include "fault_injectors/process_restart.hpp"
 #include "scenario/catalog.hpp"
+#include "scenario/fault_kind.hpp"
 
 using namespace faultline;
 
@@ -97,4 +98,16 @@ TEST_CASE("registry: each entry has its factories and a descriptor the scenario 
     CHECK((k.kind.target == FaultTarget::link) == (k.kind.toxicity != nullptr));
   }
   CHECK(fault_kind("net.teleport") == nullptr);
+}
+
+TEST_CASE("registry: the table's names are its descriptors' names, in order, and find the same descriptors") {
+  const std::vector<const FaultKind*>& kinds = registered_fault_kinds();
+  const std::vector<std::string> names = registered_fault_kind_names();
+  REQUIRE(names.size() == kinds.size());
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    CHECK(names[i] == kinds[i]->spec.name);
+    CHECK(fault_kind(names[i]) == kinds[i]);
+  }
+  CHECK(fault_kind("process.kil") == nullptr);
+  CHECK(fault_kind("") == nullptr);
 }
