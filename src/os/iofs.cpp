@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -27,6 +28,24 @@
 namespace faultline {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+/// What fi->fh holds for an open file or directory: its descriptor (closed
+/// with it), and its path when it was opened (operations on an open file may
+/// come without a path: nullpath_ok, or a file unlinked while open).
+struct OpenFile {
+  OpenFile(int fd_, std::string path_) : fd(fd_), path(std::move(path_)) {}
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  ~OpenFile() {
+    if (fd >= 0) ::close(fd);
+  }
+  int fd = -1;
+  std::string path;
+};
+
+}  // namespace
 
 struct IoFs::Impl {
   fs::path dir;
@@ -43,6 +62,31 @@ struct IoFs::Impl {
   mutable std::mutex mu;
   std::condition_variable changed;  ///< a rule went: its held operations go on
   std::map<std::uint64_t, Rule> rules;
+
+  /// The files and directories open through the mount, owned here until the
+  /// kernel releases them (fi->fh points at one). A close that races the
+  /// unmount sends its release after the serving loop has ended, and it is
+  /// never read: stop() frees what is left and closes its descriptors.
+  std::mutex handles_mu;
+  std::map<const OpenFile*, std::unique_ptr<OpenFile>> handles;
+
+  /// A new handle for fi->fh.
+  std::uint64_t adopt(int fd, const char* path) {
+    auto h = std::make_unique<OpenFile>(fd, path ? path : "/");
+    const OpenFile* key = h.get();
+    std::lock_guard lock(handles_mu);
+    handles.emplace(key, std::move(h));
+    return reinterpret_cast<std::uint64_t>(key);
+  }
+  /// The kernel released fi->fh: closes and frees it.
+  void release(std::uint64_t fh) {
+    std::unique_ptr<OpenFile> gone;
+    std::lock_guard lock(handles_mu);
+    if (auto it = handles.find(reinterpret_cast<const OpenFile*>(fh)); it != handles.end()) {
+      gone = std::move(it->second);
+      handles.erase(it);
+    }
+  }
 
   /// Applies the rules to one operation on `path`: 0 = go on, else -errno.
   int act(const char* path, IoOp op) {
@@ -79,14 +123,6 @@ struct IoFs::Impl {
 };
 
 namespace {
-
-/// What fi->fh holds for an open file or directory: its descriptor, and its
-/// path when it was opened (operations on an open file may come without a
-/// path: nullpath_ok, or a file unlinked while open).
-struct OpenFile {
-  int fd = -1;
-  std::string path;
-};
 
 OpenFile& of(const fuse_file_info* fi) { return *reinterpret_cast<OpenFile*>(fi->fh); }
 int fd_of(const fuse_file_info* fi) { return of(fi).fd; }
@@ -138,12 +174,12 @@ int op_readlink(const char* path, char* buf, size_t size) {
 }
 
 int op_opendir(const char* path, fuse_file_info* fi) {
-  fi->fh = reinterpret_cast<std::uint64_t>(new OpenFile{-1, path ? path : "/"});
+  fi->fh = self().adopt(-1, path);
   return 0;
 }
 
 int op_releasedir(const char*, fuse_file_info* fi) {
-  delete &of(fi);
+  self().release(fi->fh);
   return 0;
 }
 
@@ -229,7 +265,7 @@ int op_open(const char* path, fuse_file_info* fi) {
   if (const int r = self().act(path, io_open)) return r;
   const int fd = ::openat(self().base, rel(path), (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC);
   if (fd < 0) return -errno;
-  fi->fh = reinterpret_cast<std::uint64_t>(new OpenFile{fd, path});
+  fi->fh = self().adopt(fd, path);
   fi->direct_io = 1;
   return 0;
 }
@@ -239,7 +275,7 @@ int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
   const int fd = ::openat(self().base, rel(path), fi->flags | O_CREAT | O_CLOEXEC, mode);
   if (fd < 0) return -errno;
   own(fd, "", AT_EMPTY_PATH);
-  fi->fh = reinterpret_cast<std::uint64_t>(new OpenFile{fd, path});
+  fi->fh = self().adopt(fd, path);
   fi->direct_io = 1;
   return 0;
 }
@@ -267,8 +303,7 @@ int op_flush(const char*, fuse_file_info* fi) {
 }
 
 int op_release(const char*, fuse_file_info* fi) {
-  ::close(fd_of(fi));
-  delete &of(fi);
+  self().release(fi->fh);
   return 0;
 }
 
@@ -407,6 +442,7 @@ void IoFs::stop() {
   fuse_unmount(m.fuse);
   fuse_destroy(m.fuse);
   m.fuse = nullptr;
+  m.handles.clear();  // the loop has ended: what the kernel never released
   ::close(m.base);
   m.base = -1;
 }
