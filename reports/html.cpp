@@ -331,16 +331,19 @@ std::string metrics_tables(const RunRecord& r) {
   if (!s.availability.empty()) {
     out += table("availability",
                  "<th>probe</th><th class=\"num\">ok</th><th class=\"num\">samples</th><th class=\"num\">ticks</th>"
-                 "<th class=\"num\">availability (time)</th><th class=\"num\">unknown time</th><th class=\"num\">ok ticks</th>",
+                 "<th class=\"num\">availability (time)</th><th class=\"num\">between</th>"
+                 "<th class=\"num\">unknown time</th><th class=\"num\">ok ticks</th>",
                  s.availability, [](const Availability& a) {
                    return fmt::format(
                        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-                       "<td class=\"num\">{:.2f} %</td><td class=\"num\">{}</td><td class=\"num\">{:.2f} %</td></tr>",
+                       "<td class=\"num\">{:.2f} %</td><td class=\"num\">{:.2f} - {:.2f} %</td><td class=\"num\">{}</td>"
+                       "<td class=\"num\">{:.2f} %</td></tr>",
                        a.probe == "combined" ? "<strong>combined</strong>" : esc(a.probe), a.ok, a.total, a.ticks,
-                       a.percent(), format_ms(a.unknown), a.tick_percent());
+                       a.percent(), a.percent_low(), a.percent_high(), format_ms(a.unknown), a.tick_percent());
                  });
     out += "<p class=\"note\">Availability is the share of the observed time (injection to the end of observation) "
-           "that was healthy; time no trustworthy sample covered is unknown and left out. Beside it, the share of "
+           "that was healthy; time no trustworthy sample covered is unknown and left out. \"Between\" is what the "
+           "samples allow: every transition anywhere between the two samples around it. Beside it, the share of "
            "scheduled ticks that got an ok answer.</p>";
   }
   out += latency_table(r);

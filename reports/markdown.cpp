@@ -106,12 +106,12 @@ std::string statistics(const RunRecord& r) {
   if (const auto c = combined_availability(s.availability))
     out += fmt::format("- **Availability** {} (from injection to the end of observation)\n", md(availability_text(*c)));
   if (!s.availability.empty()) {
-    out += "\n| Probe | OK samples | Samples | Ticks | Availability (time) | Unknown time | OK ticks |\n"
-           "| :--- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+    out += "\n| Probe | OK samples | Samples | Ticks | Availability (time) | Between | Unknown time | OK ticks |\n"
+           "| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for (const auto& a : s.availability)
-      out += fmt::format("| {} | {} | {} | {} | {:.2f} % | {} | {:.2f} % |\n",
+      out += fmt::format("| {} | {} | {} | {} | {:.2f} % | {:.2f} - {:.2f} % | {} | {:.2f} % |\n",
                          a.probe == "combined" ? "**combined**" : md(a.probe), a.ok, a.total, a.ticks, a.percent(),
-                         format_ms(a.unknown), a.tick_percent());
+                         a.percent_low(), a.percent_high(), format_ms(a.unknown), a.tick_percent());
   }
   return out;
 }

@@ -172,6 +172,8 @@ std::vector<std::string> harness_warnings(const RunRecord& r) {
 
 std::string availability_text(const Availability& a) {
   std::string out = fmt::format("{:.2f} % of the observed time", a.percent());
+  const std::string low = fmt::format("{:.2f}", a.percent_low()), high = fmt::format("{:.2f}", a.percent_high());
+  if (low != high) out += fmt::format(", between {} % and {} %", low, high);
   if (a.unknown.count() > 0) out += fmt::format(" ({} unknown)", format_ms(a.unknown));
   if (a.ticks > 0) out += fmt::format(", {:.2f} % of {} ticks ok", a.tick_percent(), std::max(a.ticks, a.total));
   return out;

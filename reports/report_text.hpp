@@ -57,8 +57,9 @@ std::vector<std::string> injection_lines(const RunRecord& r);
 /// absorption no trustworthy sample saw. Empty when it ran as scheduled.
 std::vector<std::string> harness_warnings(const RunRecord& r);
 
-/// Availability as the reports show it: "99.12 % of the observed time (35.000 ms
-/// unknown), 97.00 % of 400 ticks ok".
+/// Availability as the reports show it: "99.12 % of the observed time,
+/// between 98.90 % and 99.35 % (35.000 ms unknown), 97.00 % of 400 ticks ok"
+/// (the bracket where the samples leave room for one).
 std::string availability_text(const Availability& a);
 
 /// "yes" or "absorbed".

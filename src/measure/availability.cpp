@@ -20,6 +20,13 @@
 // "combined" sweeps the steady-state probes' pieces together: failing while
 // any is failing, else unknown while any is unknown, else healthy.
 //
+// The time between two samples that disagree (and before a hung ok answer
+// after a failure) is counted as above but marked uncertain: the change lay
+// somewhere in it. Its totals (up_uncertain, down_uncertain) give the
+// bracket the reports show beside the figure: all of it failing, or all of
+// it healthy. A combined failing moment is uncertain when every failing
+// probe's is; a healthy one when any probe's is.
+//
 // The ticks beside it are counted from the samples too (ticks_in): the
 // window's samples, the ticks skipped in the gaps between them, and those
 // before the first and after the last.
@@ -38,13 +45,15 @@ struct Piece {
   Nanos start{0};
   Nanos end{0};
   State state = State::unknown;
+  bool uncertain = false;  ///< inside a transition's bracket: the other state is as likely
 };
 
 /// Appends [start, end) clipped to [from, until) when not empty.
-void emit(std::vector<Piece>& out, Nanos start, Nanos end, State state, Nanos from, Nanos until) {
+void emit(std::vector<Piece>& out, Nanos start, Nanos end, State state, Nanos from, Nanos until,
+          bool uncertain = false) {
   start = std::max(start, from);
   end = std::min(end, until);
-  if (start < end) out.push_back({start, end, state});
+  if (start < end) out.push_back({start, end, state, uncertain});
 }
 
 /// What one sample shows, as a span of known state: a failing sample shows
@@ -73,12 +82,16 @@ void step(std::vector<Piece>& out, std::optional<Known>& prev, Known k, Nanos fr
     emit(out, from, k.a, State::unknown, from, until);
   } else {
     const Nanos gap = std::min(prev->b, k.a);
-    if (k.state == State::unknown || prev->state == State::unknown || prev->state == k.state || k.late) {
+    if (k.state == State::unknown || prev->state == State::unknown || prev->state == k.state) {
       emit(out, gap, k.a, prev->state, from, until);
+    } else if (k.late) {
+      // A hung ok answer after a failure: down to its end, though the
+      // system may have come back anywhere since the failure.
+      emit(out, gap, k.a, prev->state, from, until, true);
     } else {
       const Nanos mid = gap + (k.a - gap) / 2;
-      emit(out, gap, mid, prev->state, from, until);
-      emit(out, mid, k.a, k.state, from, until);
+      emit(out, gap, mid, prev->state, from, until, true);
+      emit(out, mid, k.a, k.state, from, until, true);
     }
     k.a = std::max(k.a, prev->b);
     k.b = std::max(k.b, k.a);
@@ -174,12 +187,12 @@ std::vector<Piece> overlay(const std::vector<Piece>& pieces, const std::vector<P
     Nanos t = p.start;
     while (j < stalls.size() && stalls[j].end <= t) ++j;
     for (std::size_t k = j; k < stalls.size() && stalls[k].start < p.end && t < p.end; ++k) {
-      if (stalls[k].start > t) out.push_back({t, stalls[k].start, p.state});
+      if (stalls[k].start > t) out.push_back({t, stalls[k].start, p.state, p.uncertain});
       const Nanos e = std::min(stalls[k].end, p.end);
       if (std::max(stalls[k].start, t) < e) out.push_back({std::max(stalls[k].start, t), e, State::unknown});
       t = std::max(t, e);
     }
-    if (t < p.end) out.push_back({t, p.end, p.state});
+    if (t < p.end) out.push_back({t, p.end, p.state, p.uncertain});
   }
   return out;
 }
@@ -187,6 +200,8 @@ std::vector<Piece> overlay(const std::vector<Piece>& pieces, const std::vector<P
 void add_time(Availability& a, const Piece& p) {
   const Nanos d = p.end - p.start;
   (p.state == State::up ? a.up : p.state == State::down ? a.down : a.unknown) += d;
+  if (p.uncertain && p.state == State::up) a.up_uncertain += d;
+  if (p.uncertain && p.state == State::down) a.down_uncertain += d;
 }
 
 /// The steady-state probes' pieces swept together (each covers [from, until) with no gap).
@@ -195,7 +210,7 @@ void combine(Availability& out, const std::vector<std::vector<Piece>>& all, Nano
   Nanos t = from;
   while (t < until) {
     Nanos next = until;
-    bool down = false, unknown = false;
+    bool down = false, unknown = false, certain_down = false, uncertain_up = false;
     for (std::size_t k = 0; k < all.size(); ++k) {
       while (at[k] < all[k].size() && all[k][at[k]].end <= t) ++at[k];
       if (at[k] >= all[k].size()) {
@@ -205,9 +220,14 @@ void combine(Availability& out, const std::vector<std::vector<Piece>>& all, Nano
       const Piece& p = all[k][at[k]];
       next = std::min(next, p.end);
       down |= p.state == State::down;
+      certain_down |= p.state == State::down && !p.uncertain;
+      uncertain_up |= p.state == State::up && p.uncertain;
       unknown |= p.state == State::unknown;
     }
-    add_time(out, {t, next, down ? State::down : unknown ? State::unknown : State::up});
+    // Failing unless every failing probe may have been up; healthy, and
+    // uncertain if any probe may have been down.
+    if (down) add_time(out, {t, next, State::down, !certain_down});
+    else add_time(out, {t, next, unknown ? State::unknown : State::up, uncertain_up});
     t = next;
   }
 }
@@ -261,6 +281,8 @@ void add_availability(std::vector<Availability>& into, const std::vector<Availab
     it->up += a.up;
     it->down += a.down;
     it->unknown += a.unknown;
+    it->up_uncertain += a.up_uncertain;
+    it->down_uncertain += a.down_uncertain;
   }
 }
 

@@ -81,6 +81,15 @@ std::vector<Availability> read_availability(const Reader& c, Object& parent) {
       a.down = o.ns("down_ns");
       a.unknown = o.ns("unknown_ns");
     }
+    // The brackets' share of that time (written since 2026-12-06).
+    if (o.has("up_uncertain_ns")) {
+      a.up_uncertain = o.ns("up_uncertain_ns");
+      a.down_uncertain = o.ns("down_uncertain_ns");
+      if (a.up_uncertain > a.up || a.down_uncertain > a.down)
+        cx.fail(o.at_path("up_uncertain_ns"), "more uncertain time than time observed");
+      o.num("percent_low");   // derived
+      o.num("percent_high");  // derived
+    }
     o.finish();
     return a;
   });

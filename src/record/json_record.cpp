@@ -43,7 +43,11 @@ json::array availability_json(const std::vector<Availability>& av) {
                         {"total", a.total},        {"percent", a.percent()},
                         {"ticks", a.ticks},        {"tick_percent", a.tick_percent()},
                         {"up_ns", ns(a.up)},       {"down_ns", ns(a.down)},
-                        {"unknown_ns", ns(a.unknown)}};
+                        {"unknown_ns", ns(a.unknown)},
+                        {"up_uncertain_ns", ns(a.up_uncertain)},
+                        {"down_uncertain_ns", ns(a.down_uncertain)},
+                        {"percent_low", a.percent_low()},
+                        {"percent_high", a.percent_high()}};
   });
 }
 

@@ -244,6 +244,11 @@ struct Availability {
   Nanos up{0};       ///< observed time healthy
   Nanos down{0};     ///< observed time failing
   Nanos unknown{0};  ///< time no trustworthy sample covered (harness stalls, samples it decided)
+  /// Of `up` and `down`, the time inside a transition's bracket (between two
+  /// samples that disagreed, or before a hung answer after a failure): the
+  /// change lay somewhere in it, so that time may have been the other state.
+  Nanos up_uncertain{0};
+  Nanos down_uncertain{0};  ///< see up_uncertain
   /// The time share: up / (up + down). With no time observed (a record of
   /// schema_version 2, which counted samples), the share of ok samples; 100
   /// when there were none either.
@@ -251,6 +256,17 @@ struct Availability {
     const auto seen = up + down;
     if (seen.count() > 0) return 100.0 * double(up.count()) / double(seen.count());
     return total ? 100.0 * double(ok) / double(total) : 100.0;
+  }
+  /// The lowest and highest time share the samples allow: every uncertain
+  /// moment taken as failing, or as healthy. Both equal percent() when no
+  /// time was uncertain (or none observed).
+  double percent_low() const {
+    const auto seen = up + down;
+    return seen.count() > 0 ? 100.0 * double((up - up_uncertain).count()) / double(seen.count()) : percent();
+  }
+  double percent_high() const {  ///< see percent_low
+    const auto seen = up + down;
+    return seen.count() > 0 ? 100.0 * double((up + down_uncertain).count()) / double(seen.count()) : percent();
   }
   /// The share of scheduled ticks that got an ok answer; 100 when none was scheduled.
   double tick_percent() const {

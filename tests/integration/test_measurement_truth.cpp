@@ -206,14 +206,20 @@ double check_availability(const truth::Setup& s, const truth::Outcome& o) {
   // and min_availability judges. Each iteration's own figure carries the
   // sampling error of its few transitions (up to an interval each, in
   // windows of a few hundred ms: under load a lateness of a few ms moves it
-  // by a point), so it is reported, and warned about, not enforced. The
-  // run's figure is enforced where the harness could keep its schedule:
-  // the machine unloaded by other work (load average below the core count;
-  // the run's own CPU hog aside), or the record showing every probe on time
-  // (lateness p99 within 1 ms, no stall). Otherwise (probes several ms
-  // late: up to 1.7 points off at 1 ms and holding, at load average 9.5 on
-  // 2 cores) the figure is reported with the load and the lateness, not
-  // enforced. Time no trustworthy sample covered (a harness stall) is left
+  // by a point), so it is reported, and warned about, not enforced. What
+  // is always enforced is the record's own bracket: the truth lies between
+  // percent_low and percent_high. The run's point figure is enforced within
+  // one point where the harness kept its schedule: the machine unloaded by
+  // other work (load average below the core count; the run's own CPU hog
+  // aside) and the record showing every probe on time (lateness p99 within
+  // 1 ms, no stall). Otherwise the figure is reported with the load and the
+  // lateness, not enforced: probes several ms late moved it up to 1.7
+  // points at 1 ms and holding, at load average 9.5 on 2 cores; and in a
+  // CI run of the sanitized build on an idle machine (load 0.5), with the
+  // probes' lateness p99 at 1.97 ms, 1.46 points at 10 ms (two iterations
+  // with every outage measured about one interval long, inside the
+  // brackets). Lateness shifts each sample's phase against the outages, so
+  // the transitions' errors stop cancelling. Time no trustworthy sample covered (a harness stall) is left
   // out of the figure and shown beside it as unknown; the truth counts it,
   // so the bound widens by its share (seen in CI on an idle machine: a
   // 64 ms stall, 88 ms unknown in a 3-iteration run, 1.6 points off). A
@@ -226,13 +232,20 @@ double check_availability(const truth::Setup& s, const truth::Outcome& o) {
     CAPTURE(o.run_availability);
     CAPTURE(o.run_truth_availability);
     CAPTURE(o.run_unknown_points);
+    CAPTURE(o.run_low);
+    CAPTURE(o.run_high);
+    // The truth lies inside the record's own bracket (each transition
+    // anywhere between the two samples around it), widened by the unknown
+    // share the bracket leaves out: always, loaded or not.
+    CHECK(o.run_truth_availability >= o.run_low - o.run_unknown_points - 0.01);
+    CHECK(o.run_truth_availability <= o.run_high + o.run_unknown_points + 0.01);
     const double off = std::abs(o.run_availability - o.run_truth_availability);
     const double bound = 1.0 + o.run_unknown_points;
     const bool on_time = o.lateness_p99 <= 1'000'000;
-    if (o.stalls == 0 && (truth::unloaded(o, s.hog) || on_time)) CHECK(off <= bound);
+    if (o.stalls == 0 && truth::unloaded(o, s.hog) && on_time) CHECK(off <= bound);
     else WARN_MESSAGE(off <= bound, fmt::format("loaded machine or a stall (load average {:.2f} before, {:.2f} after; lateness p99 "
                                               "{:.3f} ms, {} stall(s)): availability {:.2f} points off the truth, "
-                                              "not enforced",
+                                              "not enforced (the bracket is)",
                                               o.load_before, o.load_after, o.lateness_p99 / 1e6, o.stalls, off));
     for (std::size_t i = 0; i < o.availability.size(); ++i) {
       const double iteration_off = std::abs(o.availability[i] - o.truth_availability[i]);
@@ -316,12 +329,14 @@ void check_truth(const truth::Setup& s, const truth::Outcome& o, bool point) {
   }
   const double worst_availability = check_availability(s, o);
   MESSAGE(fmt::format("{} at {} ms{}: {} transitions, coverage {:.1f} %, error p50 {:.3f} ms p99 {:.3f} ms max {:.3f} "
-                      "ms, {} of {} ticks skipped, lateness p99 {:.3f} ms max {:.3f} ms, {} stall(s), availability {:.2f} % (truth "
-                      "{:.2f} %; iterations off by at most {:.2f} points), load average {:.2f}/{:.2f}{}",
+                      "ms, {} of {} ticks skipped, lateness p99 {:.3f} ms max {:.3f} ms, {} stall(s), availability {:.2f} % "
+                      "(between {:.2f} % and {:.2f} %; truth {:.2f} %; iterations off by at most {:.2f} points), load average "
+                      "{:.2f}/{:.2f}{}",
                       s.mode, s.interval_ns / 1e6, s.hog ? " under a CPU hog" : "", o.transitions.size(),
                       truth::coverage(o), truth::percentile(err, 0.5) / 1e6, p99 / 1e6,
                       truth::percentile(err, 1.0) / 1e6, o.skipped, o.scheduled, o.lateness_p99 / 1e6,
-                      o.lateness_max / 1e6, o.stalls, o.run_availability, o.run_truth_availability, worst_availability,
+                      o.lateness_max / 1e6, o.stalls, o.run_availability, o.run_low, o.run_high, o.run_truth_availability,
+                      worst_availability,
                       o.load_before, o.load_after,
                       o.time_availability ? "" : " (availability by samples: not compared)"));
 }

@@ -83,6 +83,9 @@ struct Outcome {
   /// reports show and min_availability judges), and the truth's up share of
   /// the same windows summed.
   double run_availability = 100.0, run_truth_availability = 100.0;
+  /// The run's availability bracket (percent_low, percent_high): every
+  /// moment inside a transition's bracket taken as failing, or as healthy.
+  double run_low = 0.0, run_high = 100.0;
   /// The share of the run's observed time no trustworthy sample covered
   /// (the combined figure's unknown_ns), in points: the figure leaves it
   /// out, the truth does not, so they may differ by up to this much.
@@ -390,6 +393,10 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
   for (const auto& a : rec.at("statistics").at("availability").as_array())
     if (a.at("probe").as_string() == "combined") {
       o.run_availability = a.at("percent").as_double();
+      if (const auto* low = a.as_object().if_contains("percent_low")) {
+        o.run_low = low->as_double();
+        o.run_high = a.at("percent_high").as_double();
+      }
       if (const auto* unknown = a.as_object().if_contains("unknown_ns")) {
         auto num = [](const boost::json::value& v) { return v.is_int64() ? static_cast<double>(v.as_int64()) : 0.0; };
         const double up = num(a.at("up_ns")), down = num(a.at("down_ns")), hidden = num(*unknown);

@@ -128,6 +128,30 @@ TEST_CASE("json_read: stalls, scheduled ticks and lateness round-trip, and older
   CHECK(contains(read_error(edited(r, [](json::value& v) { v.at("stalls").at(0).as_object()["pid"] = 1; })), "pid"));
 }
 
+TEST_CASE("json_read: availability's uncertain time round-trips; records without it load; more than observed is refused") {
+  RunRecord r = fixtures::failing();
+  r.statistics.availability = {Availability{"combined", 90, 100, 100, Nanos(9'000'000), Nanos(1'000'000), Nanos(0),
+                                            Nanos(400'000), Nanos(300'000)}};
+  const std::string text = render_json(r);
+  const RunRecord back = read_run_record(text, "run.json");
+  REQUIRE(back.statistics.availability.size() == 1);
+  CHECK(back.statistics.availability[0].up_uncertain == Nanos(400'000));
+  CHECK(back.statistics.availability[0].down_uncertain == Nanos(300'000));
+  CHECK(back.statistics.availability[0].percent_low() == doctest::Approx(86.0));
+  CHECK(back.statistics.availability[0].percent_high() == doctest::Approx(93.0));
+  CHECK(render_json(back) == text);
+  const RunRecord old = read_run_record(edited(r, [](json::value& v) {
+    auto& a = v.at("statistics").at("availability").at(0).as_object();
+    for (const char* k : {"up_uncertain_ns", "down_uncertain_ns", "percent_low", "percent_high"}) a.erase(k);
+  }), "run.json");
+  CHECK(old.statistics.availability[0].up_uncertain == Nanos(0));
+  CHECK(old.statistics.availability[0].percent_low() == doctest::Approx(90.0));
+  CHECK(contains(read_error(edited(r, [](json::value& v) {
+                   v.at("statistics").at("availability").at(0).as_object()["up_uncertain_ns"] = 10'000'000;
+                 })),
+                 "more uncertain time than time observed"));
+}
+
 TEST_CASE("json_read: a record of schema_version 1 (every sample in full) is still read") {
   // tests/fixtures/run-record-v1.json is what faultline 0.1.0 wrote (schema_version
   // 1) for fixtures::failing(): the same drill, in the older form.
