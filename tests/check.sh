@@ -5,7 +5,7 @@
 #     in that build (unit, integration, end-to-end drills against real
 #     systems); the faultline processes the tests start are sanitized too,
 #     except in the fault matrix's repeated cells, which run the optimized
-#     faultline of step 2;
+#     faultline of step 2, and the restart race's tries after its 40th;
 #  2. builds the optimized faultline users run (README command 1's build),
 #     warnings as errors, and runs the default drill with it against a real
 #     redis-server;

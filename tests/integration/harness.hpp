@@ -47,7 +47,8 @@ inline std::string env_path(const char* name) {
 inline std::string faultline_bin() { return env_path("FAULTLINE_BIN"); }
 /// The optimized faultline when FAULTLINE_OPTIMIZED_BIN names one (CI's
 /// tests/check.sh: its README command 1 build), else faultline_bin(). Only
-/// the fault matrix's repeated cells use it (test_fault_matrix.cpp).
+/// the fault matrix's repeated cells (test_fault_matrix.cpp) and the
+/// restart race's tries after its 40th (test_exhaustion.cpp) use it.
 inline std::string optimized_faultline_bin() {
   return std::getenv("FAULTLINE_OPTIMIZED_BIN") ? env_path("FAULTLINE_OPTIMIZED_BIN") : faultline_bin();
 }
