@@ -20,12 +20,15 @@
 // "combined" sweeps the steady-state probes' pieces together: failing while
 // any is failing, else unknown while any is unknown, else healthy.
 //
-// The time between two samples that disagree (and before a hung ok answer
-// after a failure) is counted as above but marked uncertain: the change lay
-// somewhere in it. Its totals (up_uncertain, down_uncertain) give the
-// bracket the reports show beside the figure: all of it failing, or all of
-// it healthy. A combined failing moment is uncertain when every failing
-// probe's is; a healthy one when any probe's is.
+// The time between two samples that disagree, the span of the later one
+// (it proves its state at some moment of it), the time before a hung ok
+// answer after a failure, the time from a sample up to a span the harness
+// decided, and the time after the window's last sample are counted as above
+// but marked uncertain: the state there is not proven. Their totals
+// (up_uncertain, down_uncertain) give the bracket the reports show beside
+// the figure: all of it failing, or all of it healthy. A combined failing
+// moment is uncertain when every failing probe's is; a healthy one when any
+// probe's is.
 //
 // The ticks beside it are counted from the samples too (ticks_in): the
 // window's samples, the ticks skipped in the gaps between them, and those
@@ -78,12 +81,17 @@ Known known_of(const ProbeSeries& s, std::size_t i, Nanos until) {
 
 /// One more sample's span `k` after `prev` (see pieces_of).
 void step(std::vector<Piece>& out, std::optional<Known>& prev, Known k, Nanos from, Nanos until) {
+  bool flipped = false;  // k disagrees with a known state before it
   if (!prev) {
     emit(out, from, k.a, State::unknown, from, until);
   } else {
     const Nanos gap = std::min(prev->b, k.a);
-    if (k.state == State::unknown || prev->state == State::unknown || prev->state == k.state) {
+    if (prev->state == State::unknown || prev->state == k.state) {
       emit(out, gap, k.a, prev->state, from, until);
+    } else if (k.state == State::unknown) {
+      // Up to a span the harness decided: unobserved, and nothing after it
+      // says the state held.
+      emit(out, gap, k.a, prev->state, from, until, true);
     } else if (k.late) {
       // A hung ok answer after a failure: down to its end, though the
       // system may have come back anywhere since the failure.
@@ -92,11 +100,15 @@ void step(std::vector<Piece>& out, std::optional<Known>& prev, Known k, Nanos fr
       const Nanos mid = gap + (k.a - gap) / 2;
       emit(out, gap, mid, prev->state, from, until, true);
       emit(out, mid, k.a, k.state, from, until, true);
+      flipped = true;
     }
     k.a = std::max(k.a, prev->b);
     k.b = std::max(k.b, k.a);
   }
-  emit(out, k.a, k.b, k.state, from, until);
+  // The first sample of a new state proves it at some moment of its span,
+  // not over all of it (a request held through an outage and answered at
+  // its end in under an interval; a connection reset mid-exchange).
+  emit(out, k.a, k.b, k.state, from, until, flipped);
   prev = k;
 }
 
@@ -123,8 +135,9 @@ std::vector<Piece> pieces_of(const ProbeSeries& s, Nanos from, Nanos until) {
       if (s.folds[f].first_start < until)
         step(out, prev, {s.folds[f].first_start, s.folds[f].last_end, v[i].ok ? State::up : State::down}, from, until);
   }
+  // After the last sample nothing says the state held: uncertain.
   if (!prev) emit(out, from, until, State::unknown, from, until);
-  else emit(out, prev->b, until, prev->state, from, until);
+  else emit(out, prev->b, until, prev->state, from, until, true);
   return out;
 }
 

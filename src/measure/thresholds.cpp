@@ -206,6 +206,12 @@ double combined_percent(const std::vector<Availability>& availability) {
   return 100.0;
 }
 
+const Availability* combined_of(const std::vector<Availability>& availability) {
+  for (const auto& a : availability)
+    if (a.probe == "combined") return &a;
+  return nullptr;
+}
+
 Verdict judge_availability(double limit, const std::vector<IterationMetrics>& iterations,
                            const RunStatistics& stats) {
   Verdict v = verdict("min_availability");
@@ -219,6 +225,16 @@ Verdict judge_availability(double limit, const std::vector<IterationMetrics>& it
     if (!worst_it || combined_percent(it.availability) < combined_percent(worst_it->availability))
       worst_it = &it;
   if (worst_it) v.detail = worst(worst_it->index);
+  // What the samples allow (docs/measurement.md, "The bracket"), and
+  // whether the limit lies inside it: then the point figure decided.
+  if (const Availability* c = combined_of(stats.availability)) {
+    const std::string low = percent_text(c->percent_low()), high = percent_text(c->percent_high());
+    if (low != high)
+      v.detail += fmt::format("{}between {} and {}{}", v.detail.empty() ? "" : "; ", low, high,
+                              limit > c->percent_low() && limit <= c->percent_high()
+                                  ? " (the limit lies inside: the point figure decided)"
+                                  : "");
+  }
   return v;
 }
 

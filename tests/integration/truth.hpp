@@ -86,6 +86,9 @@ struct Outcome {
   /// The run's availability bracket (percent_low, percent_high): every
   /// moment inside a transition's bracket taken as failing, or as healthy.
   double run_low = 0.0, run_high = 100.0;
+  /// The truth's up share with each transition at the end of the server's
+  /// own [before, after] that gives the least and the most up time.
+  double run_truth_least = 100.0, run_truth_most = 100.0;
   /// The share of the run's observed time no trustworthy sample covered
   /// (the combined figure's unknown_ns), in points: the figure leaves it
   /// out, the truth does not, so they may differ by up to this much.
@@ -247,13 +250,16 @@ inline std::vector<std::tuple<bool, std::int64_t, std::int64_t>> truth_events(co
   return out;
 }
 
-/// Time in [from, to) the server was up, by its own account (a transition at the middle of its [before, after]).
+/// Time in [from, to) the server was up, by its own account: each
+/// transition at the middle of its [before, after] (`lean` 0), or where it
+/// gives the least up time (-1: downs at `before`, ups at `after`) or the
+/// most (+1: the reverse).
 inline std::int64_t up_ns(const std::vector<std::tuple<bool, std::int64_t, std::int64_t>>& events, std::int64_t from,
-                          std::int64_t to) {
+                          std::int64_t to, int lean = 0) {
   bool up = true;
   std::int64_t t = from, up_ns = 0;
   for (const auto& [down, before, after] : events) {
-    const std::int64_t at = (before + after) / 2;
+    const std::int64_t at = lean == 0 ? (before + after) / 2 : (down == (lean < 0)) ? before : after;
     if (at <= from) {
       up = !down;
       continue;
@@ -322,7 +328,7 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
   }
   if (const auto* v = rec.as_object().if_contains("stalls")) o.stalls = static_cast<std::int64_t>(v->as_array().size());
   const std::size_t per_iteration = s.pattern.size() + (s.pattern.size() % 2);  // it always comes back up
-  std::int64_t truth_up = 0, truth_total = 0;
+  std::int64_t truth_up = 0, truth_total = 0, truth_up_least = 0, truth_up_most = 0;
   const auto& its = rec.at("iterations").as_array();
   if (events.size() != per_iteration * its.size())
     throw std::runtime_error(fmt::format("the server made {} transitions for {} iterations (expected {} each)",
@@ -382,6 +388,8 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
     o.window_ns.push_back(to - from);
     o.truth_availability.push_back(up_share(events, from, to));
     truth_up += up_ns(events, from, to);
+    truth_up_least += up_ns(events, from, to, -1);
+    truth_up_most += up_ns(events, from, to, +1);
     truth_total += to - from;
     for (const auto& a : it.at("availability").as_array())
       if (a.at("probe").as_string() == "combined") {
@@ -389,7 +397,11 @@ inline Outcome run(const TempDir& dir, const Setup& s) {
         o.time_availability = a.as_object().contains("up_ns");
       }
   }
-  if (truth_total > 0) o.run_truth_availability = 100.0 * static_cast<double>(truth_up) / static_cast<double>(truth_total);
+  if (truth_total > 0) {
+    o.run_truth_availability = 100.0 * static_cast<double>(truth_up) / static_cast<double>(truth_total);
+    o.run_truth_least = 100.0 * static_cast<double>(truth_up_least) / static_cast<double>(truth_total);
+    o.run_truth_most = 100.0 * static_cast<double>(truth_up_most) / static_cast<double>(truth_total);
+  }
   for (const auto& a : rec.at("statistics").at("availability").as_array())
     if (a.at("probe").as_string() == "combined") {
       o.run_availability = a.at("percent").as_double();

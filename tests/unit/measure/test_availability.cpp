@@ -38,26 +38,37 @@ TEST_CASE("availability: a transition lies at the middle between the samples tha
   CHECK(av[0].tick_percent() == doctest::Approx(90.0));
   CHECK(av[1].probe == "combined");
   CHECK(av[1].down == 200ms);
-  // The bracket: each transition anywhere in its 99 ms gap, so 2 x 49.5 ms
-  // of the up time may have been down, and as much of the down time up.
-  CHECK(av[0].up_uncertain == 99ms);
-  CHECK(av[0].down_uncertain == 99ms);
-  CHECK(av[0].percent_low() == doctest::Approx(100.0 * (1800 - 99) / 2000));
-  CHECK(av[0].percent_high() == doctest::Approx(100.0 * (1800 + 99) / 2000));
-  CHECK(av[1].up_uncertain == 99ms);
+  // The bracket: each transition anywhere in its 99 ms gap (49.5 ms each
+  // side), the first sample of each new state (1 ms: it proves its state
+  // at some moment of its span), and after the last sample (1901..2000:
+  // nothing says the state held).
+  CHECK(av[0].up_uncertain == 49500us + 49500us + 1ms + 99ms);
+  CHECK(av[0].down_uncertain == 49500us + 1ms + 49500us);
+  CHECK(av[0].percent_low() == doctest::Approx(100.0 * (1800 - 199) / 2000));
+  CHECK(av[0].percent_high() == doctest::Approx(100.0 * (1800 + 100) / 2000));
+  CHECK(av[1].up_uncertain == 199ms);
 }
 
-TEST_CASE("availability: with no transition the bracket is the point; a stall cuts it") {
-  const auto none = availability_over({probe("api", 100ms, 20, {})}, 0ms, 2000ms, {});
+TEST_CASE("availability: with no transition the bracket is the point; a stall cuts it; a decided sample opens it") {
+  // The window ends with the last sample (1900..1901).
+  const auto none = availability_over({probe("api", 100ms, 20, {})}, 0ms, 1901ms, {});
   CHECK(none[0].up_uncertain == 0ns);
   CHECK(none[0].down_uncertain == 0ns);
   CHECK(none[0].percent_low() == doctest::Approx(100.0));
   CHECK(none[0].percent_high() == doctest::Approx(100.0));
-  // A stall over the recovery's gap (601..700): that time is unknown, not uncertain.
-  const auto cut = availability_over({probe("api", 100ms, 20, {5, 6})}, 0ms, 2000ms, {{600ms, 700ms, ""}});
-  CHECK(cut[0].up_uncertain == 49500us);
-  CHECK(cut[0].down_uncertain == 49500us);
+  // A stall over the recovery's gap (600..700): that time is unknown, not uncertain.
+  const auto cut = availability_over({probe("api", 100ms, 20, {5, 6})}, 0ms, 1901ms, {{600ms, 700ms, ""}});
+  CHECK(cut[0].up_uncertain == 49500us + 1ms);
+  CHECK(cut[0].down_uncertain == 49500us + 1ms);
   CHECK(cut[0].unknown == 100ms);
+  // Up to a sample the harness decided, the state before it is not proven
+  // either (101..200), nor the decided span itself (unknown).
+  auto p = probe("api", 100ms, 20, {});
+  p.samples[2].harness_decided = true;
+  const auto decided = availability_over({p}, 0ms, 1901ms, {});
+  CHECK(decided[0].unknown == 100ms);
+  CHECK(decided[0].up_uncertain == 99ms);
+  CHECK(decided[0].down_uncertain == 0ns);
 }
 
 TEST_CASE("availability: combined fails while any steady-state probe fails; observers do not count") {
@@ -69,10 +80,13 @@ TEST_CASE("availability: combined fails while any steady-state probe fails; obse
   CHECK(av[3].probe == "combined");
   CHECK(av[3].down == 300ms);
   CHECK(av[3].up == 700ms);
-  // a's outage (201..300 either side of 250.5) and b's two gaps: up time
-  // next to each may have been down, down time may have been up.
-  CHECK(av[3].up_uncertain == 4 * 49500us);
-  CHECK(av[3].down_uncertain == 4 * 49500us);
+  // Healthy and uncertain where any probe is: the four gaps' up halves, the
+  // first ok sample after each outage (a's at 300, b's at 700) and the
+  // time after the last samples (901..1000). Failing and uncertain where
+  // every failing probe is: all of a's outage (two gaps and its one failing
+  // sample), b's two gaps and its first failing sample (500..501).
+  CHECK(av[3].up_uncertain == 4 * 49500us + 2ms + 99ms);
+  CHECK(av[3].down_uncertain == 100ms + 49500us + 1ms + 49500us);
   CHECK(av[3].ticks == 20);
   CHECK(av[3].ok == 17);
 }
@@ -98,16 +112,17 @@ TEST_CASE("availability: an ok sample that hung after a failure ends the outage 
   CHECK(av[0].unknown == 200ms);
   CHECK(av[0].down == 600ms);  // 200..800: the held answer came when the system was back
   CHECK(av[0].up == 200ms);
-  // The system may have come back anywhere from 201 to 800.
+  // The system may have come back anywhere from 201 to 800; after the last
+  // sample (801..1000) nothing is proven.
   CHECK(av[0].down_uncertain == 599ms);
-  CHECK(av[0].up_uncertain == 0ns);
+  CHECK(av[0].up_uncertain == 199ms);
   // After an ok sample it was slow, not down: healthy throughout.
   p.samples[0].ok = true;
   const auto slow = availability_over({p}, 0ms, 1000ms, {});
   CHECK(slow[0].up == 800ms);
   CHECK(slow[0].unknown == 200ms);
   CHECK(slow[0].down == 0ns);
-  CHECK(slow[0].up_uncertain == 0ns);
+  CHECK(slow[0].up_uncertain == 199ms);  // after the last sample only
 }
 
 TEST_CASE("availability: a failing sample that hung is down over its whole span; its skipped ticks count") {

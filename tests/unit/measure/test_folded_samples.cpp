@@ -229,6 +229,8 @@ void same_metrics(const IterationMetrics& c, const IterationMetrics& f) {
     CHECK(a.up == b.up);
     CHECK(a.down == b.down);
     CHECK(a.unknown == b.unknown);
+    CHECK(a.up_uncertain == b.up_uncertain);
+    CHECK(a.down_uncertain == b.down_uncertain);
   }
   REQUIRE(c.latency.size() == f.latency.size());
   for (std::size_t i = 0; i < c.latency.size(); ++i)

@@ -776,6 +776,21 @@ TEST_CASE("measurement: judge, every verdict and its margin") {
     CHECK(v.limit == "100.00 %");
     CHECK(v.margin == "-0.80 %");
   }
+
+  SUBCASE("min_availability: the bracket, and a limit inside it") {
+    Thresholds t;
+    t.min_availability = 99.0;
+    RunStatistics stats;
+    // 990 ms up of 1000, 20 ms of it uncertain, 5 ms of the down time too:
+    // 99.00 %, between 97.00 % and 99.50 %.
+    stats.availability = {Availability{"combined", 99, 100, 100, 990ms, 10ms, 0ms, 20ms, 5ms}};
+    auto v = judge(t, {}, stats, p).at(0);
+    CHECK(v.passed);
+    CHECK(v.detail == "between 97.00 % and 99.50 % (the limit lies inside: the point figure decided)");
+    t.min_availability = 95.0;
+    v = judge(t, {}, stats, p).at(0);
+    CHECK(v.detail == "between 97.00 % and 99.50 %");
+  }
 }
 
 TEST_CASE("measurement: end to end from samples to verdicts") {

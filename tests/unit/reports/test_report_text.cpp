@@ -195,6 +195,17 @@ TEST_CASE("report_text: combined availability only when samples were taken") {
   CHECK(a->percent() == doctest::Approx(75.0));
 }
 
+TEST_CASE("report_text: availability with its bracket where the samples leave room, and the unknown time") {
+  using namespace std::chrono_literals;
+  Availability a{"combined", 95, 100, 100, 900ms, 100ms, 0ms};
+  CHECK(availability_text(a) == "90.00 % of the observed time, 95.00 % of 100 ticks ok");
+  a.up_uncertain = 20ms;
+  a.down_uncertain = 5ms;
+  a.unknown = 35ms;
+  CHECK(availability_text(a) ==
+        "90.00 % of the observed time, between 88.00 % and 90.50 % (35.000 ms unknown), 95.00 % of 100 ticks ok");
+}
+
 TEST_CASE("report_text: the latency tables only when an iteration has a latency summary") {
   RunRecord r = fixtures::passing();
   CHECK_FALSE(any_latency(fixtures::inconclusive()));
