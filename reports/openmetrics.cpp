@@ -86,6 +86,24 @@ const std::vector<Family>& families() {
            o += sample("faultline_availability_ratio", x, a.percent() / 100.0);
          }
        }},
+      {"faultline_availability_low_ratio", "the lowest availability the samples allow (every moment they do not prove "
+       "taken as failing), per probe and combined", "ratio",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         for (const auto& a : r.statistics.availability) {
+           Labels x = l;
+           x.emplace_back("probe", a.probe);
+           o += sample("faultline_availability_low_ratio", x, a.percent_low() / 100.0);
+         }
+       }},
+      {"faultline_availability_high_ratio", "the highest availability the samples allow (every moment they do not "
+       "prove taken as healthy), per probe and combined", "ratio",
+       [](const RunRecord& r, const Labels& l, std::string& o) {
+         for (const auto& a : r.statistics.availability) {
+           Labels x = l;
+           x.emplace_back("probe", a.probe);
+           o += sample("faultline_availability_high_ratio", x, a.percent_high() / 100.0);
+         }
+       }},
       {"faultline_data_loss_writes", "acknowledged writes missing from the read, summed over iterations, per workload", "",
        [](const RunRecord& r, const Labels& l, std::string& o) {
          std::map<std::string, std::uint64_t> lost;

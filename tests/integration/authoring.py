@@ -147,7 +147,8 @@ import sys
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
 need = ["faultline_recovery_time_seconds", "faultline_ttd_seconds", "faultline_mttr_seconds", "faultline_relapses",
-        "faultline_availability_ratio", "faultline_verdict_passed", "faultline_run_passed"]
+        "faultline_availability_ratio", "faultline_availability_low_ratio", "faultline_availability_high_ratio",
+        "faultline_verdict_passed", "faultline_run_passed"]
 missing = [n for n in need if n not in fams]
 assert not missing, f"missing families: {missing}"
 for f in fams.values():

@@ -16,7 +16,7 @@ TEST_CASE("openmetrics: families labelled by scenario, observed figures only, ve
   r.statistics.recovery_time = Stats{3, 200ms, 150ms, 400ms, 450ms, 10ms};
   r.statistics.ttr = Stats{3, 100ms, 90ms, 120ms, 130ms, 5ms};
   r.statistics.recurrence = 2;
-  r.statistics.availability = {Availability{"combined", 90, 100, 100, 9s, 1s, 0s}};
+  r.statistics.availability = {Availability{"combined", 90, 100, 100, 9s, 1s, 0s, 500ms, 250ms}};
   WorkloadResult w;
   w.workload = "writes";
   w.lost = 4;
@@ -32,6 +32,8 @@ TEST_CASE("openmetrics: families labelled by scenario, observed figures only, ve
   CHECK(m.find("faultline_mttr_seconds{" + s + "} 0.1\n") != std::string::npos);
   CHECK(m.find("faultline_relapses{" + s + "} 2\n") != std::string::npos);
   CHECK(m.find("faultline_availability_ratio{" + s + ",probe=\"combined\"} 0.9\n") != std::string::npos);
+  CHECK(m.find("faultline_availability_low_ratio{" + s + ",probe=\"combined\"} 0.85\n") != std::string::npos);
+  CHECK(m.find("faultline_availability_high_ratio{" + s + ",probe=\"combined\"} 0.925\n") != std::string::npos);
   CHECK(m.find("faultline_data_loss_writes{" + s + ",workload=\"writes\"} 8\n") != std::string::npos);
   CHECK(m.find("faultline_verdict_passed{" + s + ",threshold=\"rto\",scope=\"iteration 2\"} 0\n") != std::string::npos);
   CHECK(m.find("faultline_run_passed{" + s + "} 0\n") != std::string::npos);
