@@ -288,11 +288,14 @@ std::string iteration_row(const RunRecord& r, const IterationMetrics& m) {
   return fmt::format(
       "<tr data-iteration=\"{}\"><td class=\"num\"><a href=\"#iteration-{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td>"
       "<td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td>"
-      "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+      "<td class=\"num\"{}>{}</td><td class=\"num\">{}</td></tr>",
       m.index, m.index, m.index, impact_text(m), ms_or_dash(m.ttd),
       !m.impact ? "-" : m.recovered ? ms_or_dash(m.ttr) : "not recovered", m.recovered ? "" : " bad",
       esc(recovery_text(r, m)), ms_or_dash(m.recovery_after_revert), m.relapses ? " bad" : "",
       (m.blind.count() > 0 ? "&ge; " : "") + std::to_string(m.relapses),
+      a && fmt::format("{:.2f}", a->percent_low()) != fmt::format("{:.2f}", a->percent_high())
+          ? fmt::format(" title=\"between {:.2f} % and {:.2f} %\"", a->percent_low(), a->percent_high())
+          : "",
       a ? fmt::format("{:.2f} %", a->percent()) : "-", format_ms(m.uncertainty));
 }
 

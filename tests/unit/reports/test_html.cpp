@@ -82,6 +82,18 @@ TEST_CASE("html: header with outcome and key figures, verdicts and metrics table
   CHECK(fail.find("id=\"timelines\"") < fail.find("id=\"metrics\""));
 }
 
+TEST_CASE("html: availability's bracket in the run's table and on each iteration's figure") {
+  using namespace std::chrono_literals;
+  RunRecord r = fixtures::passing();
+  REQUIRE_FALSE(r.iterations.empty());
+  const Availability a{"combined", 95, 100, 100, 900ms, 100ms, 0ms, 20ms, 5ms};
+  r.iterations[0].availability = {a};
+  r.statistics.availability = {a};
+  const std::string html = render_html(r);
+  CHECK(contains(html, "<td class=\"num\">90.00 %</td><td class=\"num\">88.00 - 90.50 %</td>"));
+  CHECK(contains(html, "<td class=\"num\" title=\"between 88.00 % and 90.50 %\">90.00 %</td>"));
+}
+
 TEST_CASE("html: a timeline per iteration: a lane per probe, fault windows, episodes, TTD/TTR, recovery markers") {
   const RunRecord r = fixtures::passing();
   const std::string html = render_html(r);
