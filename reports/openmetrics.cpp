@@ -52,6 +52,16 @@ void stats(const std::string& name, const Stats& s, const Labels& base, std::str
   }
 }
 
+/// One sample per probe (and "combined") of the run's availability: `percent` of each, as a ratio.
+void availability(const std::string& name, double (Availability::*percent)() const, const RunRecord& r,
+                  const Labels& base, std::string& out) {
+  for (const auto& a : r.statistics.availability) {
+    Labels l = base;
+    l.emplace_back("probe", a.probe);
+    out += sample(name, l, (a.*percent)() / 100.0);
+  }
+}
+
 const std::vector<Family>& families() {
   static const std::vector<Family> all = {
       {"faultline_run_passed", "1 when the run passed, else 0", "",
@@ -80,29 +90,17 @@ const std::vector<Family>& families() {
        }},
       {"faultline_availability_ratio", "observed time healthy / time observed, from injection to the end of the watch, per probe and combined", "ratio",
        [](const RunRecord& r, const Labels& l, std::string& o) {
-         for (const auto& a : r.statistics.availability) {
-           Labels x = l;
-           x.emplace_back("probe", a.probe);
-           o += sample("faultline_availability_ratio", x, a.percent() / 100.0);
-         }
+         availability("faultline_availability_ratio", &Availability::percent, r, l, o);
        }},
       {"faultline_availability_low_ratio", "the lowest availability the samples allow (every moment they do not prove "
        "taken as failing), per probe and combined", "ratio",
        [](const RunRecord& r, const Labels& l, std::string& o) {
-         for (const auto& a : r.statistics.availability) {
-           Labels x = l;
-           x.emplace_back("probe", a.probe);
-           o += sample("faultline_availability_low_ratio", x, a.percent_low() / 100.0);
-         }
+         availability("faultline_availability_low_ratio", &Availability::percent_low, r, l, o);
        }},
       {"faultline_availability_high_ratio", "the highest availability the samples allow (every moment they do not "
        "prove taken as healthy), per probe and combined", "ratio",
        [](const RunRecord& r, const Labels& l, std::string& o) {
-         for (const auto& a : r.statistics.availability) {
-           Labels x = l;
-           x.emplace_back("probe", a.probe);
-           o += sample("faultline_availability_high_ratio", x, a.percent_high() / 100.0);
-         }
+         availability("faultline_availability_high_ratio", &Availability::percent_high, r, l, o);
        }},
       {"faultline_data_loss_writes", "acknowledged writes missing from the read, summed over iterations, per workload", "",
        [](const RunRecord& r, const Labels& l, std::string& o) {
