@@ -48,7 +48,7 @@ struct Piece {
   Nanos start{0};
   Nanos end{0};
   State state = State::unknown;
-  bool uncertain = false;  ///< inside a transition's bracket: the other state is as likely
+  bool uncertain = false;  ///< the samples do not prove this state here (see the file's comment)
 };
 
 /// Appends [start, end) clipped to [from, until) when not empty.
@@ -237,8 +237,8 @@ void combine(Availability& out, const std::vector<std::vector<Piece>>& all, Nano
       uncertain_up |= p.state == State::up && p.uncertain;
       unknown |= p.state == State::unknown;
     }
-    // Failing unless every failing probe may have been up; healthy, and
-    // uncertain if any probe may have been down.
+    // Failing, and uncertain when every failing probe's piece is; healthy,
+    // and uncertain when any probe's piece is.
     if (down) add_time(out, {t, next, State::down, !certain_down});
     else add_time(out, {t, next, unknown ? State::unknown : State::up, uncertain_up});
     t = next;
