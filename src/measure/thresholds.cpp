@@ -200,16 +200,15 @@ Verdict judge_recurrence(int limit, const std::vector<IterationMetrics>& iterati
   return v;
 }
 
-double combined_percent(const std::vector<Availability>& availability) {
-  for (const auto& a : availability)
-    if (a.probe == "combined") return a.percent();
-  return 100.0;
-}
-
 const Availability* combined_of(const std::vector<Availability>& availability) {
   for (const auto& a : availability)
     if (a.probe == "combined") return &a;
   return nullptr;
+}
+
+double combined_percent(const std::vector<Availability>& availability) {
+  const Availability* a = combined_of(availability);
+  return a ? a->percent() : 100.0;
 }
 
 Verdict judge_availability(double limit, const std::vector<IterationMetrics>& iterations,

@@ -244,9 +244,10 @@ struct Availability {
   Nanos up{0};       ///< observed time healthy
   Nanos down{0};     ///< observed time failing
   Nanos unknown{0};  ///< time no trustworthy sample covered (harness stalls, samples it decided)
-  /// Of `up` and `down`, the time inside a transition's bracket (between two
-  /// samples that disagreed, or before a hung answer after a failure): the
-  /// change lay somewhere in it, so that time may have been the other state.
+  /// Of `up` and `down`, the time whose state the samples do not prove
+  /// (docs/measurement.md, "The bracket": around and during a transition,
+  /// next to a span the harness decided, after the last sample): it may
+  /// have been the other state.
   Nanos up_uncertain{0};
   Nanos down_uncertain{0};  ///< see up_uncertain
   /// The time share: up / (up + down). With no time observed (a record of

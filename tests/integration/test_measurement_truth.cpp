@@ -219,8 +219,8 @@ double check_availability(const truth::Setup& s, const truth::Outcome& o) {
   // probes' lateness p99 at 1.97 ms, 1.46 points at 10 ms (two iterations
   // with every outage measured about one interval long, inside the
   // brackets). Lateness shifts each sample's phase against the outages, so
-  // the transitions' errors stop cancelling. Time no trustworthy sample covered (a harness stall) is left
-  // out of the figure and shown beside it as unknown; the truth counts it,
+  // the transitions' errors stop cancelling. Time no trustworthy sample
+  // covered (a harness stall) is left out of the figure and shown beside it as unknown; the truth counts it,
   // so the bound widens by its share (seen in CI on an idle machine: a
   // 64 ms stall, 88 ms unknown in a 3-iteration run, 1.6 points off). A
   // stall also moves the transitions next to it by up to its length, which

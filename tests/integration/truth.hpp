@@ -84,7 +84,7 @@ struct Outcome {
   /// the same windows summed.
   double run_availability = 100.0, run_truth_availability = 100.0;
   /// The run's availability bracket (percent_low, percent_high): every
-  /// moment inside a transition's bracket taken as failing, or as healthy.
+  /// moment the samples do not prove taken as failing, or as healthy.
   double run_low = 0.0, run_high = 100.0;
   /// The truth's up share with each transition at the end of the server's
   /// own [before, after] that gives the least and the most up time.
