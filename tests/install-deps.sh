@@ -6,7 +6,7 @@
 #   --tests  also what only the tests use: the report checkers (JSON Schema,
 #            JUnit XSD), a headless browser for the HTML report, a
 #            terminal multiplexer to watch the live console view, and clang
-#            for the fuzzers
+#            for the sanitized build and the fuzzers
 set -euo pipefail
 
 packages=(
@@ -38,7 +38,7 @@ if [ "${1:-}" = "--tests" ]; then
     chromium                    # renders the HTML report headless to a PNG
     tmux                        # a real terminal for the live console view (capture-pane reads the screen)
     iproute2 nftables           # network = "namespaces": ip netns/link/route, tc, and nft for net.partition
-    clang-14 libclang-rt-14-dev # the fuzzers (tests/fuzz/): libFuzzer, ASan and UBSan runtimes for clang
+    clang-14 libclang-rt-14-dev # the sanitized build and the fuzzers (tests/fuzz/): clang, libFuzzer, ASan and UBSan runtimes
                                 # (libclang-rt-14-dev is only recommended by clang-14, so it is named)
     llvm-14                     # llvm-symbolizer: function and line names in a fuzzer's crash report
     openssh-server openssh-client  # the multi-host tests: a real sshd per test host (namespace), reached with ssh

@@ -320,8 +320,10 @@ TEST_CASE(
            {"verify", "refused-the-damaged-directory"},
            {"integrity", "reference rows intact"},
            {"integrity", "heap and indexes consistent (pg_amcheck)"}}) {
-    CAPTURE(threshold);
-    CAPTURE(scope);
+    const auto& threshold_name = threshold;  // clang 14 cannot capture a structured binding in doctest's message lambda
+    const auto& scope_name = scope;
+    CAPTURE(threshold_name);
+    CAPTURE(scope_name);
     const json::object* v = verdict_of(rec, threshold, scope);
     if (!v && scope == "run") v = find_verdict(rec, threshold);
     REQUIRE(v);

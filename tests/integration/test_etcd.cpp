@@ -41,7 +41,8 @@ std::string drill_on(const SshHosts& hosts, const std::string& file,
   }
   text += "\n" + hosts.toml_hosts();
   for (const auto& [from, to] : changes) {
-    REQUIRE_MESSAGE(text.find(from) != std::string::npos, "the drill lacks: ", from);
+    const auto& wanted = from;  // clang 14 cannot capture a structured binding in doctest's message lambda
+    REQUIRE_MESSAGE(text.find(wanted) != std::string::npos, "the drill lacks: ", wanted);
     for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) text.replace(at, from.size(), to);
   }
   return text;

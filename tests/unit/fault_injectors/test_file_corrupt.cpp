@@ -249,7 +249,8 @@ TEST_CASE("file.corrupt: the record's account of each mode splits the bytes into
   for (const auto& [mode, changed, cut, added] :
        std::vector<std::tuple<std::string, int, int, int>>{
            {"flip", 40, 0, 0}, {"zero", 40, 0, 0}, {"truncate", 0, 40, 0}, {"delete", 0, 40, 0}, {"garbage_tail", 0, 0, 40}}) {
-    CAPTURE(mode);
+    const auto& mode_name = mode;  // clang 14 cannot capture a structured binding in doctest's message lambda
+    CAPTURE(mode_name);
     p.mode = mode;
     const DataDamage d = damage_of(c, p);
     CHECK(d.mode == mode);

@@ -26,7 +26,8 @@ TEST_CASE("ns bandwidth: tbf on the target's veth ends per direction, read back,
   for (auto [direction, hub_side, host_side] :
        {std::tuple{NetDirection::both, true, true}, std::tuple{NetDirection::upstream, true, false},
         std::tuple{NetDirection::downstream, false, true}}) {
-    CAPTURE(static_cast<int>(direction));
+    const int direction_value = static_cast<int>(direction);  // clang 14 cannot capture a structured binding in doctest's message lambda
+    CAPTURE(direction_value);
     BandwidthParams p;
     p.rate = 125000;
     p.direction = direction;

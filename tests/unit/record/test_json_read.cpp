@@ -41,7 +41,8 @@ bool contains(const std::string& haystack, const std::string& needle) { return h
 
 TEST_CASE("json_read: every fixture round-trips exactly (to_json -> read -> to_json)") {
   for (const auto& [name, record] : fixtures::all()) {
-    CAPTURE(name);
+    const auto& fixture = name;  // clang 14 cannot capture a structured binding in doctest's message lambda
+    CAPTURE(fixture);
     const std::string text = render_json(record);
     const RunRecord back = read_run_record(text, name);
     CHECK(render_json(back) == text);

@@ -113,7 +113,8 @@ TEST_CASE("json_record: a probe with more than kMaxFullSamples samples is writte
 
 TEST_CASE("json_record: render_json, written one probe at a time, is exactly pretty_json(to_json(r))") {
   for (const auto& [name, record] : fixtures::all()) {
-    CAPTURE(name);
+    const auto& fixture = name;  // clang 14 cannot capture a structured binding in doctest's message lambda
+    CAPTURE(fixture);
     CHECK(render_json(record) == pretty_json(to_json(record)));
   }
   RunRecord none = fixtures::inconclusive();

@@ -97,7 +97,8 @@ TEST_CASE("markdown: runs with no iteration, interrupted runs and harness errors
 
 TEST_CASE("markdown: every table row has as many cells as its header") {
   for (const auto& [name, record] : fixtures::all()) {
-    CAPTURE(name);
+    const auto& fixture = name;  // clang 14 cannot capture a structured binding in doctest's message lambda
+    CAPTURE(fixture);
     RunRecord r = record;
     if (!r.verdicts.empty()) r.verdicts[0].detail = "a | b <script>alert(1)</script> `x` *y*\nsecond line";
     const auto rows = table_rows(render_markdown(r));

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "fault_injectors/net_bandwidth.hpp"
@@ -195,7 +196,9 @@ asio::awaitable<void> write_stream(tcp::socket& s, std::size_t total) {
 asio::awaitable<void> echo(tcp::socket& s) {
   std::vector<char> buf(64 * 1024);
   for (;;) {
-    auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), kTuple);
+    boost::system::error_code ec;  // not a structured binding: clang 14 cannot capture one in doctest's message
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await s.async_read_some(asio::buffer(buf), kTuple);
     if (ec == asio::error::eof) break;
     REQUIRE_MESSAGE(!ec, "echo read: " << ec.message());
     co_await asio::async_write(s, asio::buffer(buf.data(), n), asio::use_awaitable);
@@ -211,7 +214,9 @@ asio::awaitable<void> check_stream(tcp::socket& s, std::size_t total, std::funct
   std::vector<char> buf(64 * 1024);
   bool called = false;
   for (;;) {
-    auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), kTuple);
+    boost::system::error_code ec;  // not a structured binding: clang 14 cannot capture one in doctest's message
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await s.async_read_some(asio::buffer(buf), kTuple);
     if (ec == asio::error::eof) break;
     REQUIRE_MESSAGE(!ec, "client read: " << ec.message() << " (the connection must stay open)");
     for (std::size_t i = 0; i < n; ++i) {
