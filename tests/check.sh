@@ -45,7 +45,7 @@ ninja -C build faultline
 # findings fatal at compile time too.
 san=build-san
 if [ ! -f "$san/build.ninja" ]; then
-  CXX=clang++-14 meson setup "$san" -Dwerror=true --buildtype=plain -Db_sanitize=address,undefined
+  CXX=clang++-14 meson setup "$san" -Dwerror=true --buildtype=plain -Db_sanitize=address,undefined -Db_pch=true
 fi
 ninja -C "$san"
 # The fault matrix runs its first repetition of every cell with the
