@@ -4,9 +4,9 @@
 #     (+LeakSanitizer) and UndefinedBehaviorSanitizer, warnings as errors,
 #     and runs every test in that build (unit, integration, end-to-end
 #     drills against real systems); the faultline processes the tests start
-#     are sanitized too,
-#     except in the fault matrix's repeated cells, which run the optimized
-#     faultline of step 2, and the restart race's tries after its 40th;
+#     are sanitized too, except in the fault matrix's repeated cells, which
+#     run the optimized faultline of step 2, and the restart race's tries
+#     after its 40th;
 #  2. builds the optimized faultline users run (README command 1's build),
 #     warnings as errors, and runs the default drill with it against a real
 #     redis-server;
@@ -39,8 +39,9 @@ ninja -C build faultline
 # cheapest sanitized build to compile (GCC at -O1 takes twice as long), and
 # the symbolizer still names every function in a report. Compiled by clang,
 # which builds it in half GCC's time (docs/reliability.md, "Sanitized test
-# suite"); the optimized build above is GCC's, so both compilers see every
-# source with warnings as errors. `meson test` sets ASAN_OPTIONS and
+# suite"), with a precompiled header (src/pch/faultline_pch.hpp); the
+# optimized build above is GCC's, without one, so both compilers see every
+# source of the program with warnings as errors. `meson test` sets ASAN_OPTIONS and
 # UBSAN_OPTIONS to abort on the first finding; meson.build makes UBSan
 # findings fatal at compile time too.
 san=build-san
