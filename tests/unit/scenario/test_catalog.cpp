@@ -507,10 +507,9 @@ read = "true"
 TEST_CASE("catalog: scenarios/README.md documents every key, kind and placeholder") {
   const std::string doc = readme();
   REQUIRE_FALSE(doc.empty());
-  for (const auto& [label, keys] : all_tables())
-    for (const auto& k : *keys) {
-      const std::string& table_label = label;  // clang 14 cannot capture a structured binding in INFO
-      INFO(table_label, " key ", k.key);
+  for (const auto& table : all_tables())
+    for (const auto& k : *table.second) {
+      INFO(table.first, " key ", k.key);  // not a binding: clang 14 cannot capture one in INFO
       CHECK(doc.find(fmt::format("| `{}` | {} |", k.key, k.type)) != std::string::npos);
     }
   for (const auto& k : fault_kinds()) CHECK(doc.find(fmt::format("### `kind = \"{}\"`", k.name)) != std::string::npos);
