@@ -111,6 +111,9 @@ std::vector<std::string> remove_stale_probe_namespaces(std::vector<std::string>*
     if (alive) continue;
     const SyncResult del = run_command_sync({"ip", "netns", "delete", name});
     if (del.ok()) removed.push_back(name);
+    // Gone all the same: another prober's sweep (a run starting at the same
+    // moment) deleted it first. Not ours to report, and not left behind.
+    else if (!netns_exists(name)) continue;
     else if (failed) failed->push_back(name + ": " + del.why());
   }
   return removed;

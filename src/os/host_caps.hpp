@@ -67,7 +67,8 @@ std::optional<std::pair<int, unsigned long long>> probe_netns_owner(const std::s
 
 /// Deletes every probe namespace whose prober is no longer running (found
 /// with `ip netns list`); returns the names deleted. Never throws: a failure
-/// to delete one is reported in `failed` ("NAME: why").
+/// to delete one is reported in `failed` ("NAME: why"), unless the namespace
+/// is gone all the same (another sweep, running at once, deleted it).
 std::vector<std::string> remove_stale_probe_namespaces(std::vector<std::string>* failed = nullptr);
 
 /// The problems of running `s` on a host with `caps`: none unless `s` uses

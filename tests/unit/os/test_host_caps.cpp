@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "os/host_caps.hpp"
 #include "os/netns.hpp"
@@ -87,8 +90,10 @@ TEST_CASE("host caps: probing this host tries for real and leaves no namespace b
   CHECK(c.pidfd.present);
   if (::geteuid() == 0) CHECK(c.mount.present);  // disk.full's tmpfs: root has CAP_SYS_ADMIN
   for (const HostCap* x : c.all()) CHECK_FALSE(x->detail.empty());
-  // The probe's throwaway namespace is gone.
-  CHECK(run_command_sync({"ip", "netns", "list"}).output.find("fl-probe-") == std::string::npos);
+  // The probe's throwaway namespace is gone (its own: other tests' probers
+  // may run meanwhile, tests/meson.build).
+  CHECK(run_command_sync({"ip", "netns", "list"}).output.find("fl-probe-" + std::to_string(::getpid()) + "-") ==
+        std::string::npos);
   if (c.net_admin.present) {
     CHECK(c.namespaces.present);
     CHECK(c.tbf.present);  // sch_tbf is in every kernel CI uses
@@ -121,10 +126,43 @@ TEST_CASE("host caps: a probe namespace whose prober is gone is deleted; a live 
   const std::string live = probe_netns_name(::getpid(), process_start_time(::getpid()).value_or(0));
   REQUIRE(run_command_sync({"ip", "netns", "add", stale}).ok());
   REQUIRE(run_command_sync({"ip", "netns", "add", live}).ok());
-  const auto removed = remove_stale_probe_namespaces();
-  CHECK(std::find(removed.begin(), removed.end(), stale) != removed.end());
+  // Whoever deletes the stale one (this sweep, or another test's prober
+  // sweeping at the same moment), it is gone afterwards, and the live one kept.
+  std::vector<std::string> failed;
+  const auto removed = remove_stale_probe_namespaces(&failed);
+  CHECK(failed.empty());
   CHECK(std::find(removed.begin(), removed.end(), live) == removed.end());
   CHECK_FALSE(netns_exists(stale));
   CHECK(netns_exists(live));
   run_command_sync({"ip", "netns", "delete", live});
+}
+
+TEST_CASE("host caps: two sweeps at once delete each stale probe namespace once and report no failure") {
+  if (!run_command_sync({"ip", "netns", "add", "fl-unit-can-add"}).ok()) return;  // needs CAP_NET_ADMIN
+  run_command_sync({"ip", "netns", "delete", "fl-unit-can-add"});
+  const pid_t dead = ::fork();
+  REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  REQUIRE(::waitpid(dead, nullptr, 0) == dead);
+  std::vector<std::string> stale;
+  for (int i = 1; i <= 16; ++i) {
+    stale.push_back(probe_netns_name(dead, static_cast<unsigned long long>(i)));
+    REQUIRE(run_command_sync({"ip", "netns", "add", stale.back()}).ok());
+  }
+  // Two probers sweeping at the same moment (two runs starting at once): the
+  // one that loses the race for a namespace finds it gone, which is not a
+  // failure (`faultline cleanup` would say LEFT BEHIND and exit 4).
+  std::vector<std::string> failed_a, failed_b, removed_a, removed_b;
+  std::thread a([&] { removed_a = remove_stale_probe_namespaces(&failed_a); });
+  removed_b = remove_stale_probe_namespaces(&failed_b);
+  a.join();
+  CHECK(failed_a.empty());
+  CHECK(failed_b.empty());
+  for (const auto& name : stale) {
+    CAPTURE(name);
+    CHECK_FALSE(netns_exists(name));
+    const auto n = std::count(removed_a.begin(), removed_a.end(), name) + std::count(removed_b.begin(), removed_b.end(), name);
+    CHECK(n == 1);
+    if (netns_exists(name)) run_command_sync({"ip", "netns", "delete", name});
+  }
 }
