@@ -24,7 +24,9 @@
 //
 // How it is undone: revert removes the rule (operations held by it go on at
 // once); the filesystem stays mounted, passing everything through, until the
-// clone has stopped, when the run unmounts it. Should the harness die, its
+// clone has stopped, when the run unmounts it (and aborts its connection,
+// should a copy of the mount live on in a mount namespace another process
+// made meanwhile: os/iofs.hpp). Should the harness die, its
 // serving thread dies with it: every access under the mount fails with
 // ENOTCONN until the watchdog or `faultline cleanup`, having stopped the
 // run's processes, unmount it from the ledger.

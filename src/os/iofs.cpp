@@ -7,6 +7,7 @@
 #include <fuse3/fuse.h>
 #include <fuse3/fuse_lowlevel.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -15,7 +16,9 @@
 
 #include <fmt/format.h>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -23,6 +26,8 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+
+#include "os/run_mount.hpp"
 
 
 namespace faultline {
@@ -51,8 +56,12 @@ struct IoFs::Impl {
   fs::path dir;
   int base = -1;  ///< the directory underneath, opened before the mount hid it
   struct fuse* fuse = nullptr;
+  std::string device;  ///< the mount's "MAJOR:MINOR" (/proc/self/mountinfo)
   std::thread thread;
   bool stopped = false;
+  std::mutex loop_mu;
+  std::condition_variable loop_cv;
+  bool loop_ended = false;  ///< fuse_loop_mt returned (under loop_mu)
 
   struct Rule {
     IoRule rule;
@@ -352,6 +361,42 @@ fuse_operations make_operations() {
 
 }  // namespace
 
+namespace {
+
+/// Writes "1" to `file`; false when it cannot be opened or written.
+bool write_one(const std::string& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, "1", 1) == 1;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+bool abort_fuse_connection(const std::string& device) {
+  // The FUSE control filesystem names each connection by its device number
+  // as the kernel encodes it: MAJOR << 20 | MINOR.
+  unsigned major = 0, minor = 0;
+  if (std::sscanf(device.c_str(), "%u:%u", &major, &minor) != 2) return false;
+  const std::string file =
+      fmt::format("/sys/fs/fuse/connections/{}/abort", (static_cast<unsigned long>(major) << 20) | minor);
+  if (write_one(file)) return true;
+  // Not mounted at /sys/fs/fuse/connections (systemd mounts it on a host, a
+  // container may not): mounted by a thread in a mount namespace of its own
+  // (unshare(CLONE_NEWNS) applies to the calling thread only), made private
+  // first so that nothing propagates back; both go with the thread.
+  bool ok = false;
+  std::thread t([&] {
+    if (::unshare(CLONE_NEWNS) != 0) return;
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return;
+    if (::mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, nullptr) != 0) return;
+    ok = write_one(file);
+  });
+  t.join();
+  return ok;
+}
+
 std::unique_ptr<IoFs> IoFs::mount(const fs::path& dir) {
   std::unique_ptr<IoFs> fsys(new IoFs());
   fsys->impl_ = std::make_unique<Impl>();
@@ -385,7 +430,13 @@ std::unique_ptr<IoFs> IoFs::mount(const fs::path& dir) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
-  m.thread = std::thread([&m] { fuse_loop_mt(m.fuse, 0); });
+  m.device = top_mount_device(dir);
+  m.thread = std::thread([&m] {
+    fuse_loop_mt(m.fuse, 0);
+    std::lock_guard lock(m.loop_mu);
+    m.loop_ended = true;
+    m.loop_cv.notify_all();
+  });
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return fsys;
 }
@@ -431,11 +482,27 @@ void IoFs::stop() {
   }
   m.changed.notify_all();
   // Still connected (a test, or a run that failed before its unmount): one
-  // detach of the top mount at the directory, ours (never what is under it,
-  // a tmpfs of the run's), ends the serving loop: its reads of /dev/fuse see
-  // ENODEV. Gone already: the device reports POLLERR, as libfuse checks.
+  // detach of the top mount at the directory if it is ours (never what is
+  // under it, a tmpfs of the run's), and the kernel ends the connection: the
+  // loop's reads of /dev/fuse see ENODEV. Gone already: the device reports
+  // POLLERR, as libfuse checks.
   pollfd pfd{fuse_session_fd(fuse_get_session(m.fuse)), 0, 0};
-  if (::poll(&pfd, 1, 0) == 0 || !(pfd.revents & POLLERR)) (void)::umount2(m.dir.c_str(), MNT_DETACH);
+  if ((::poll(&pfd, 1, 0) == 0 || !(pfd.revents & POLLERR)) && !m.device.empty() &&
+      top_mount_device(m.dir) == m.device)
+    (void)::umount2(m.dir.c_str(), MNT_DETACH);
+  // The kernel ends it only with the last copy of the mount, though: a
+  // process that entered a mount namespace of its own while it was mounted
+  // (`ip netns exec` of a concurrent run's service, unshare(1)) holds one,
+  // and the loop would serve it until that process exits. Not ended within
+  // a second: the connection is aborted (every access through a copy fails
+  // with ENOTCONN from then on), and the loop ends.
+  {
+    std::unique_lock lock(m.loop_mu);
+    if (!m.loop_cv.wait_for(lock, std::chrono::seconds(1), [&m] { return m.loop_ended; })) {
+      lock.unlock();
+      (void)abort_fuse_connection(m.device);
+    }
+  }
   if (m.thread.joinable()) m.thread.join();
   // fuse_unmount finds the connection gone and unmounts nothing more (it
   // must not: under the mount point there may be the run's tmpfs).

@@ -13,6 +13,14 @@
 // ENOTCONN at once and leaves a mount that umount(2) removes all the same
 // (the watchdog and `faultline cleanup` do, from the crash ledger:
 // run_mounts.hpp).
+//
+// Undone by unmounting it, which ends the connection and with it the
+// serving loop, unless a copy of the mount lives on in another mount
+// namespace: a process that made one of its own while the filesystem was
+// mounted (`ip netns exec`, which a concurrent run in network = "namespaces"
+// starts its services with; unshare(1)) holds it until it exits. stop()
+// then aborts the connection through the FUSE control filesystem, so that
+// no run waits on another's processes.
 #pragma once
 
 #include <cstdint>
@@ -70,7 +78,9 @@ class IoFs {
 
   /// Waits for the serving thread once the mount is gone (unmount_run_mount),
   /// and releases the session. Still mounted: detaches its own mount first
-  /// (only the top one at the directory). Idempotent.
+  /// (only when it is the top one at the directory). A copy of the mount
+  /// held in another mount namespace keeps the connection open: after a
+  /// second, the connection is aborted (abort_fuse_connection). Idempotent.
   void stop();
 
   struct Impl;
@@ -79,6 +89,14 @@ class IoFs {
   IoFs() = default;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Aborts the FUSE connection of the mount with `device` ("MAJOR:MINOR",
+/// top_mount_device()) through the FUSE control filesystem, mounting that
+/// for the moment in a private mount namespace when it is not mounted at
+/// /sys/fs/fuse/connections: the serving loop ends, and every access
+/// through any copy of the mount left fails with ENOTCONN. Root only;
+/// false when it could not. Never throws.
+bool abort_fuse_connection(const std::string& device);
 
 /// Whether this process could mount one: root and a usable /dev/fuse.
 /// Returns "" when it can, else why not.

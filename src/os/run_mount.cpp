@@ -21,11 +21,14 @@ void mount_run_tmpfs(const fs::path& dir, std::int64_t size) {
                                          dir.string(), std::strerror(errno)));
 }
 
-bool is_mount_point(const fs::path& dir) {
+bool is_mount_point(const fs::path& dir) { return !top_mount_device(dir).empty(); }
+
+std::string top_mount_device(const fs::path& dir) {
   // /proc/self/mountinfo's fifth field is the mount point (spaces escaped
   // as \040): exact, and right for a bind mount of the same device too.
   // The parent canonical, not the mount point: a FUSE mount whose server
-  // died answers every stat with ENOTCONN, and must still be found.
+  // died answers every stat with ENOTCONN, and must still be found. Mounts
+  // stacked at one point are listed bottom first.
   std::error_code ec;
   fs::path clean = dir.lexically_normal();
   if (!clean.has_filename() && clean != clean.root_path()) clean = clean.parent_path();
@@ -33,7 +36,7 @@ bool is_mount_point(const fs::path& dir) {
                                  ? fs::weakly_canonical(clean.parent_path(), ec) / clean.filename()
                                  : fs::weakly_canonical(clean, ec);
   std::ifstream in("/proc/self/mountinfo");
-  std::string line;
+  std::string line, top;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
     std::string id, parent, dev, root, point;
@@ -47,9 +50,9 @@ bool is_mount_point(const fs::path& dir) {
         unescaped += point[i];
       }
     }
-    if (unescaped == canonical.string()) return true;
+    if (unescaped == canonical.string()) top = dev;
   }
-  return false;
+  return top;
 }
 
 std::string unmount_run_mount(const fs::path& dir) {

@@ -17,9 +17,14 @@ namespace faultline {
 /// only. Throws std::runtime_error naming the directory and the reason.
 void mount_run_tmpfs(const std::filesystem::path& dir, std::int64_t size);
 
-/// Whether `dir` is a mount point (its device differs from its parent's,
-/// or /proc/self/mountinfo lists it).
+/// Whether `dir` is a mount point (/proc/self/mountinfo lists it).
 bool is_mount_point(const std::filesystem::path& dir);
+
+/// The device ("MAJOR:MINOR", as /proc/self/mountinfo writes it) of the
+/// top mount at `dir`, the last one listed there; "" when none is. Read
+/// without a stat of `dir`, so that a FUSE mount whose server is busy or
+/// gone answers too.
+std::string top_mount_device(const std::filesystem::path& dir);
 
 /// Unmounts `dir`; when it is busy, detaches it (lazily: gone from the
 /// tree at once, freed when the last user goes). Not mounted (any more) or

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -231,6 +233,38 @@ TEST_CASE("iofs: stop() after an unmount, or unmounting itself; the served regis
   fsys->stop();  // without an unmount first
   CHECK_FALSE(is_mount_point(dir));
   fs::remove_all(dir);
+}
+
+TEST_CASE("iofs: stop() ends the serving loop though another mount namespace still holds a copy of the mount") {
+  if (!can_mount()) return;
+  Mounted m;
+  // A process that entered a mount namespace of its own while the
+  // filesystem was mounted holds a copy of the mount, as `ip netns exec` of
+  // a concurrent run's service does: the unmount here leaves the
+  // connection open there, and the loop would serve it until that process
+  // exits (30 s).
+  const pid_t holder = ::fork();
+  REQUIRE(holder >= 0);
+  if (holder == 0) {
+    ::execlp("unshare", "unshare", "-m", "--propagation", "private", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto mnt_ns = [](pid_t pid) {
+    std::error_code ec;
+    return fs::read_symlink(fs::path("/proc") / std::to_string(pid) / "ns" / "mnt", ec).string();
+  };
+  const std::string own = mnt_ns(::getpid());
+  for (int i = 0; i < 500 && (mnt_ns(holder) == own || mnt_ns(holder).empty()); ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(mnt_ns(holder) != own);
+  std::this_thread::sleep_for(50ms);  // unshare(1) execs sleep once its namespace is made
+  CHECK(unmount_run_mount(m.dir).empty());
+  const auto t0 = std::chrono::steady_clock::now();
+  m.fsys->stop();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  MESSAGE("stop() took ", std::chrono::duration<double, std::milli>(took).count(), " ms");
+  CHECK(took < 10s);
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
 }
 
 TEST_CASE("iofs: a file closed just before stop() leaves no descriptor behind, released or not") {
