@@ -111,8 +111,9 @@ duration = "1s"
   CHECK(b.err.find(bad.string() + ":9:15: ") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "run" / "services"));  // nothing started, nothing mounted
   if (::geteuid() != 0) return;
-  // No /dev/fuse: a private mount namespace with an empty /dev.
-  const auto nodev = fixtures::run_command("unshare -m sh -c 'mount -t tmpfs none /dev && exec " +
+  // No /dev/fuse: a mount namespace of its own with an empty /dev (slave:
+  // unmounts made outside, such as a concurrent file.io run's, reach it).
+  const auto nodev = fixtures::run_command("unshare -m --propagation slave sh -c 'mount -t tmpfs none /dev && exec " +
                                            fixtures::sh_quote(faultline_bin()) + " validate " +
                                            fixtures::sh_quote(file.string()) + "' 2>&1");
   INFO(nodev.output);

@@ -156,7 +156,9 @@ TEST_CASE("net.partition across hosts, bad input: a host without nft: doctor say
   hosts.stop_sshd(1);
   write_file(dir / "no-nft", "");
   fs::permissions(dir / "no-nft", fs::perms::owner_read | fs::perms::owner_write);
-  Spawned sshd = spawn({"unshare", "-m", "--propagation", "private", "sh", "-c",
+  // --propagation slave: the bind mount stays in that namespace, and
+  // unmounts made outside (a concurrent file.io run's FUSE mount) reach it.
+  Spawned sshd = spawn({"unshare", "-m", "--propagation", "slave", "sh", "-c",
                         "mount --bind " + (dir / "no-nft").string() + " /usr/sbin/nft && exec ip netns exec " +
                             hosts.host(1).netns + " /usr/sbin/sshd -D -e -f " + hosts.host(1).sshd_config.string()},
                        dir.path, "sshd-no-nft");

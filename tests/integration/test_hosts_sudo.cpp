@@ -71,7 +71,12 @@ at = "50ms"
     CHECK(rec.at("faults").as_array().empty());
     CHECK(rec.at("service_events").as_array().empty());
     const std::string run_id(rec.at("run_id").as_string());
-    HostCommand left = hosts.ssh(0, "ls -d /tmp/faultline-" + run_id + " 2>/dev/null; pgrep -f 'sleep 60[0]' || true");
+    // The host shares the machine's pid namespace with every other job on
+    // it: only processes in the host's network namespace count.
+    HostCommand left = hosts.ssh(0, "ls -d /tmp/faultline-" + run_id +
+                                        " 2>/dev/null; me=$(readlink /proc/self/ns/net); "
+                                        "for p in $(pgrep -f 'sleep 60[0]'); do "
+                                        "[ \"$(readlink /proc/$p/ns/net 2>/dev/null)\" = \"$me\" ] && echo $p; done; true");
     CHECK(left.out == "");
   }
   HostCommand any = hosts.ssh(0, "ls -d /tmp/faultline-* 2>/dev/null | xargs -r stat -c %U | grep -x " + user + " || true");
