@@ -25,6 +25,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "os/run_mount.hpp"
@@ -387,13 +388,17 @@ bool abort_fuse_connection(const std::string& device) {
   // (unshare(CLONE_NEWNS) applies to the calling thread only), made private
   // first so that nothing propagates back; both go with the thread.
   bool ok = false;
-  std::thread t([&] {
-    if (::unshare(CLONE_NEWNS) != 0) return;
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return;
-    if (::mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, nullptr) != 0) return;
-    ok = write_one(file);
-  });
-  t.join();
+  try {
+    std::thread t([&] {
+      if (::unshare(CLONE_NEWNS) != 0) return;
+      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return;
+      if (::mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, nullptr) != 0) return;
+      ok = write_one(file);
+    });
+    t.join();
+  } catch (const std::system_error&) {
+    return false;  // no thread to be had (the run exhausted them): the loop is waited for instead
+  }
   return ok;
 }
 
@@ -415,12 +420,14 @@ std::unique_ptr<IoFs> IoFs::mount(const fs::path& dir) {
   fuse_opt_free_args(&args);  // fuse_new's option parsing may have copied the arguments
   if (!m.fuse) {
     ::close(m.base);
+    m.base = -1;
     throw std::runtime_error(fmt::format("cannot make a FUSE filesystem for {}", dir.string()));
   }
   if (fuse_mount(m.fuse, dir.c_str()) != 0) {
     fuse_destroy(m.fuse);
     m.fuse = nullptr;
     ::close(m.base);
+    m.base = -1;
     const std::string why = iofs_unavailable();
     throw std::runtime_error(fmt::format("cannot mount a FUSE filesystem at {}{}", dir.string(),
                                          why.empty() ? "" : ": " + why));
@@ -431,12 +438,17 @@ std::unique_ptr<IoFs> IoFs::mount(const fs::path& dir) {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
   m.device = top_mount_device(dir);
-  m.thread = std::thread([&m] {
-    fuse_loop_mt(m.fuse, 0);
-    std::lock_guard lock(m.loop_mu);
-    m.loop_ended = true;
-    m.loop_cv.notify_all();
-  });
+  try {
+    m.thread = std::thread([&m] {
+      fuse_loop_mt(m.fuse, 0);
+      std::lock_guard lock(m.loop_mu);
+      m.loop_ended = true;
+      m.loop_cv.notify_all();
+    });
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw;  // ~IoFs unmounts it (stop() with no thread to wait for)
+  }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return fsys;
 }
@@ -476,31 +488,41 @@ void IoFs::stop() {
   Impl& m = *impl_;
   if (m.stopped) return;
   m.stopped = true;
+  if (!m.fuse) return;  // mount() failed before it had a filesystem: nothing to stop
   {
     std::lock_guard lock(m.mu);
     m.rules.clear();
   }
   m.changed.notify_all();
-  // Still connected (a test, or a run that failed before its unmount): one
-  // detach of the top mount at the directory if it is ours (never what is
+  // Still connected: the device reports POLLERR once the connection is
+  // gone, as libfuse checks.
+  const auto connected = [&m] {
+    pollfd pfd{fuse_session_fd(fuse_get_session(m.fuse)), 0, 0};
+    return ::poll(&pfd, 1, 0) == 0 || !(pfd.revents & POLLERR);
+  };
+  // Still mounted (a test, or a run that failed before its unmount): one
+  // detach of the top mount at the directory when it is ours (never what is
   // under it, a tmpfs of the run's), and the kernel ends the connection: the
-  // loop's reads of /dev/fuse see ENODEV. Gone already: the device reports
-  // POLLERR, as libfuse checks.
-  pollfd pfd{fuse_session_fd(fuse_get_session(m.fuse)), 0, 0};
-  if ((::poll(&pfd, 1, 0) == 0 || !(pfd.revents & POLLERR)) && !m.device.empty() &&
-      top_mount_device(m.dir) == m.device)
-    (void)::umount2(m.dir.c_str(), MNT_DETACH);
+  // loop's reads of /dev/fuse see ENODEV. When that cannot be told (no
+  // descriptor left to read the mount table with), detached all the same.
+  if (connected()) {
+    const std::string top = top_mount_device(m.dir);
+    if (m.device.empty() || top.empty() || top == m.device) (void)::umount2(m.dir.c_str(), MNT_DETACH);
+  }
   // The kernel ends it only with the last copy of the mount, though: a
   // process that entered a mount namespace of its own while it was mounted
   // (`ip netns exec` of a concurrent run's service, unshare(1)) holds one,
   // and the loop would serve it until that process exits. Not ended within
-  // a second: the connection is aborted (every access through a copy fails
-  // with ENOTCONN from then on), and the loop ends.
-  {
+  // a second and still connected: the connection is aborted (every access
+  // through a copy fails with ENOTCONN from then on), and the loop ends;
+  // tried again each second should that fail. Not aborted once the
+  // connection is gone: its device number may be a new mount's by then.
+  if (m.thread.joinable()) {
     std::unique_lock lock(m.loop_mu);
-    if (!m.loop_cv.wait_for(lock, std::chrono::seconds(1), [&m] { return m.loop_ended; })) {
+    while (!m.loop_cv.wait_for(lock, std::chrono::seconds(1), [&m] { return m.loop_ended; })) {
       lock.unlock();
-      (void)abort_fuse_connection(m.device);
+      if (connected()) (void)abort_fuse_connection(m.device);
+      lock.lock();
     }
   }
   if (m.thread.joinable()) m.thread.join();

@@ -116,7 +116,8 @@ bool remove_nft_table(const std::string& netns, const std::string& table, std::s
 /// no tbf or netem is left (also when the namespace or device is gone).
 bool remove_root_qdisc(const std::string& netns, const std::string& dev, std::string& why);
 
-/// Whether namespace `netns` exists (`ip netns list`).
+/// Whether namespace `netns` exists (/run/netns/NAME, as `ip netns list`
+/// reads it); true when that cannot be told (the file cannot be looked at).
 bool netns_exists(const std::string& netns);
 
 }  // namespace faultline

@@ -51,6 +51,8 @@ TEST_CASE("run_mount: top_mount_device names the top one of two mounts stacked a
   const std::string upper = top_mount_device(dir);
   CHECK(upper.find(':') != std::string::npos);
   CHECK(upper != lower);
+  REQUIRE(::stat(dir.c_str(), &st) == 0);
+  CHECK(upper == std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)));
   CHECK(unmount_run_mount(dir).empty());  // both, top first
   CHECK(top_mount_device(dir) == "");
   fs::remove_all(dir);
