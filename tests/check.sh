@@ -10,8 +10,7 @@
 #  2. builds the optimized faultline users run (README command 1's build),
 #     warnings as errors, and runs the default drill with it against a real
 #     redis-server;
-#  3. fuzzes the scenario parser and the run-record reader for 60 s each
-#     (built in the background, at the lowest CPU priority, during 1 and 2).
+#  3. fuzzes the scenario parser and the run-record reader for 60 s each.
 # Why every test runs once, in the sanitized build, and not again in the
 # optimized one: a second full build and run would take CI past its
 # 40-minute target (docs/reliability.md, "Sanitized test suite").
@@ -25,8 +24,7 @@ cd "$(dirname "$0")/.."
 bash tests/install-deps.sh --tests
 export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
 scratch=$(mktemp -d)
-fuzz_build=
-trap '[ -z "$fuzz_build" ] || kill "$fuzz_build" 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'rm -rf "$scratch"' EXIT
 status=0
 
 # The optimized faultline users run (README command 1's build), built first:
@@ -40,18 +38,6 @@ if [ ! -f build/build.ninja ]; then
   meson setup build -Dwerror=true -Doptimization=2 -Ddebug=false
 fi
 ninja -C build faultline
-
-# The fuzz build (step 3) compiles in the background from here on, at the
-# lowest CPU priority there is (SCHED_IDLE: it runs only when nothing else
-# wants a core), in the gaps of the sanitized build (its links run on one
-# core) and of the tests (most wait on real systems); step 3 waits for it.
-fuzz=build-fuzz
-if [ ! -f "$fuzz/build.ninja" ]; then
-  # With the precompiled header too: 219 s against 280 s (docs/reliability.md).
-  CXX=clang++-14 meson setup "$fuzz" -Dfuzz=true -Dbuildtype=debugoptimized -Db_pch=true >/dev/null
-fi
-chrt --idle 0 ninja -C "$fuzz" -j 2 >"$scratch/fuzz-build.log" 2>&1 &
-fuzz_build=$!
 
 # 1. Every test under ASan + UBSan. -O0 without debug information: the
 # cheapest sanitized build to compile (GCC at -O1 takes twice as long), and
@@ -116,39 +102,36 @@ fi
 # 3. The fuzzers: libFuzzer needs clang. Both run at once (one per core), each
 # from the committed corpus into a scratch one, so the repository is not
 # changed; a crash, leak or timeout leaves its input in build-fuzz/.
+fuzz=build-fuzz
 seconds=60
-waited=$(date +%s)
-if wait "$fuzz_build"; then
-  echo "fuzz build: done, waited for it $(( $(date +%s) - waited )) s after the tests"
-  declare -A seeds=([scenario]="tests/fuzz/corpus/scenario scenarios" [record]="tests/fuzz/corpus/record")
-  pids=()
-  for target in scenario record; do
-    mkdir -p "$scratch/$target"
-    # shellcheck disable=SC2086 # seeds: a list of directories
-    "$fuzz/tests/fuzz/fuzz_$target" -max_total_time=$seconds -timeout=10 -print_final_stats=1 \
-      -artifact_prefix="$fuzz/fuzz_$target-" "$scratch/$target" ${seeds[$target]} \
-      >"$fuzz/fuzz_$target.log" 2>&1 &
-    pids+=($!)
-  done
-  i=0
-  for target in scenario record; do
-    if wait "${pids[$i]}"; then
-      passed=$((passed + 1))
-      echo "fuzz_$target: $(grep -m1 'stat::number_of_executed_units' "$fuzz/fuzz_$target.log" | awk '{print $2}') runs in $seconds s, no crash, leak or timeout"
-    else
-      failed=$((failed + 1))
-      status=1
-      echo "fuzz_$target: FAILED (full log: $fuzz/fuzz_$target.log)"
-      tail -n 60 "$fuzz/fuzz_$target.log"
-    fi
-    i=$((i + 1))
-  done
-else
-  tail -n 60 "$scratch/fuzz-build.log"
-  echo "the fuzz build FAILED: neither fuzzer ran"
-  failed=$((failed + 2))
-  status=1
+# With the precompiled header too: 219 s against 280 s (docs/reliability.md).
+if [ ! -f "$fuzz/build.ninja" ]; then
+  CXX=clang++-14 meson setup "$fuzz" -Dfuzz=true -Dbuildtype=debugoptimized -Db_pch=true
 fi
+ninja -C "$fuzz"
+declare -A seeds=([scenario]="tests/fuzz/corpus/scenario scenarios" [record]="tests/fuzz/corpus/record")
+pids=()
+for target in scenario record; do
+  mkdir -p "$scratch/$target"
+  # shellcheck disable=SC2086 # seeds: a list of directories
+  "$fuzz/tests/fuzz/fuzz_$target" -max_total_time=$seconds -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="$fuzz/fuzz_$target-" "$scratch/$target" ${seeds[$target]} \
+    >"$fuzz/fuzz_$target.log" 2>&1 &
+  pids+=($!)
+done
+i=0
+for target in scenario record; do
+  if wait "${pids[$i]}"; then
+    passed=$((passed + 1))
+    echo "fuzz_$target: $(grep -m1 'stat::number_of_executed_units' "$fuzz/fuzz_$target.log" | awk '{print $2}') runs in $seconds s, no crash, leak or timeout"
+  else
+    failed=$((failed + 1))
+    status=1
+    echo "fuzz_$target: FAILED (full log: $fuzz/fuzz_$target.log)"
+    tail -n 60 "$fuzz/fuzz_$target.log"
+  fi
+  i=$((i + 1))
+done
 
 # CI keeps only the tail of this output: name every failed test case (and
 # its first failed assertions) here, just above the last line.
