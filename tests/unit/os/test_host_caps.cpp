@@ -39,6 +39,22 @@ Scenario with_faults() {
   return s;
 }
 
+/// Whether this process may add a network namespace (CAP_NET_ADMIN).
+bool can_add_namespace() {
+  if (!run_command_sync({"ip", "netns", "add", "fl-unit-can-add"}).ok()) return false;
+  run_command_sync({"ip", "netns", "delete", "fl-unit-can-add"});
+  return true;
+}
+
+/// The pid of a child that has exited and been reaped: a prober that is gone.
+pid_t exited_pid() {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) ::_exit(0);
+  REQUIRE(::waitpid(pid, nullptr, 0) == pid);
+  return pid;
+}
+
 }  // namespace
 
 TEST_CASE("host caps: nothing to say for proxied links or a host that has everything") {
@@ -116,12 +132,8 @@ TEST_CASE("host caps: a probe namespace names its prober, and no run's namespace
 }
 
 TEST_CASE("host caps: a probe namespace whose prober is gone is deleted; a live prober's is kept") {
-  if (!run_command_sync({"ip", "netns", "add", "fl-unit-can-add"}).ok()) return;  // needs CAP_NET_ADMIN
-  run_command_sync({"ip", "netns", "delete", "fl-unit-can-add"});
-  const pid_t dead = ::fork();
-  REQUIRE(dead >= 0);
-  if (dead == 0) ::_exit(0);
-  REQUIRE(::waitpid(dead, nullptr, 0) == dead);
+  if (!can_add_namespace()) return;  // needs CAP_NET_ADMIN
+  const pid_t dead = exited_pid();
   const std::string stale = probe_netns_name(dead, 1);
   const std::string live = probe_netns_name(::getpid(), process_start_time(::getpid()).value_or(0));
   REQUIRE(run_command_sync({"ip", "netns", "add", stale}).ok());
@@ -138,12 +150,8 @@ TEST_CASE("host caps: a probe namespace whose prober is gone is deleted; a live 
 }
 
 TEST_CASE("host caps: two sweeps at once delete each stale probe namespace once and report no failure") {
-  if (!run_command_sync({"ip", "netns", "add", "fl-unit-can-add"}).ok()) return;  // needs CAP_NET_ADMIN
-  run_command_sync({"ip", "netns", "delete", "fl-unit-can-add"});
-  const pid_t dead = ::fork();
-  REQUIRE(dead >= 0);
-  if (dead == 0) ::_exit(0);
-  REQUIRE(::waitpid(dead, nullptr, 0) == dead);
+  if (!can_add_namespace()) return;  // needs CAP_NET_ADMIN
+  const pid_t dead = exited_pid();
   std::vector<std::string> stale;
   for (int i = 1; i <= 16; ++i) {
     stale.push_back(probe_netns_name(dead, static_cast<unsigned long long>(i)));
