@@ -11,6 +11,7 @@ set -euo pipefail
 
 packages=(
   g++ meson ninja-build pkg-config
+  lld                        # links the program with its start-up code laid out together (meson.build, issue 21)
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev libtomlplusplus-dev doctest-dev
   libsqlite3-dev             # the run history's default store (src/history/sqlite_store.cpp, issue 18)
   libpq-dev                  # the run history's shared store on PostgreSQL (src/history/postgres_store.cpp, issue 18)
