@@ -504,6 +504,7 @@ ProbeSeries read_probe(const Reader& c, const json::value& v, const std::string&
   const std::uint64_t count = o.u64("sample_count");
   // Records written before the scheduler reported its lateness have neither.
   if (o.has("scheduled")) s.scheduled = o.u64("scheduled");
+  if (o.has("realtime")) s.realtime = o.boolean("realtime");  // absent in older records
   if (o.has("lateness")) {
     Object late = o.obj("lateness");
     s.lateness_p50 = late.ns("p50_ns");

@@ -94,6 +94,7 @@ json::value probe_json(const ProbeSeries& p) {
                    {"overruns", p.overruns},
                    {"sample_count", sample_count(p)},
                    {"scheduled", p.scheduled},
+                   {"realtime", p.realtime},
                    {"lateness", json::object{{"p50_ns", ns(p.lateness_p50)},
                                              {"p99_ns", ns(p.lateness_p99)},
                                              {"max_ns", ns(p.lateness_max)}}}};

@@ -36,6 +36,7 @@
 #include <thread>
 #include <utility>
 
+#include "os/realtime.hpp"
 #include "run/lateness.hpp"
 #include "record/sample_compactor.hpp"
 #include "run/stall_watch.hpp"
@@ -85,6 +86,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   std::unique_ptr<std::atomic<bool>[]> busy;  ///< an execution of probe i is in flight
   std::unique_ptr<std::atomic<std::uint64_t>[]> skipped, scheduled;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> realtime{false};  ///< the probe thread runs at real-time priority
   std::mutex mu;
   std::vector<Delivery> queue;  ///< under mu
 
@@ -285,6 +287,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       series[i].lateness_p50 = lateness[i].percentile(0.50);
       series[i].lateness_p99 = lateness[i].percentile(0.99);
       series[i].lateness_max = lateness[i].max();
+      series[i].realtime = realtime && !is_exec(i);
     }
   }
 
@@ -335,7 +338,10 @@ void ProbeScheduler::start(Nanos start) {
   };
   try {
     impl_->threads_running = 1;
-    thread_->thread = std::thread(body, std::ref(thread_->io));
+    thread_->thread = std::thread([body, self = impl_](asio::io_context& io) {
+      self->realtime = raise_thread_to_realtime();  // os/realtime.hpp
+      body(io);
+    }, std::ref(thread_->io));
     if (impl_->has_exec()) {
       impl_->threads_running = 2;
       thread_->exec_thread = std::thread(body, std::ref(thread_->exec_io));

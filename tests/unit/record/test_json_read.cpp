@@ -80,10 +80,11 @@ TEST_CASE("json_read: a probe written as runs comes back as runs, and writes bac
   CHECK(render_json(read_run_record(render_json(back))) == text);
 }
 
-TEST_CASE("json_read: stalls, scheduled ticks and lateness round-trip, and older records without them still load") {
+TEST_CASE("json_read: stalls, scheduled ticks, lateness and real-time priority round-trip, and older records without them still load") {
   RunRecord r = fixtures::failing();
   REQUIRE_FALSE(r.probes.empty());
   r.probes[0].scheduled = 1234;
+  r.probes[0].realtime = true;
   r.probes[0].lateness_p50 = Nanos(15'000);
   r.probes[0].lateness_p99 = Nanos(900'000);
   r.probes[0].lateness_max = Nanos(5'050'000'000);
@@ -101,6 +102,7 @@ TEST_CASE("json_read: stalls, scheduled ticks and lateness round-trip, and older
   CHECK(contains(read_error(edited(r, [](json::value& v) { v.at("stalls").at(2).as_object()["stalled_ns"] = 2'000'000'000; })),
                  "stalls[2].stalled_ns: longer than the span"));
   CHECK(back.probes[0].scheduled == 1234);
+  CHECK(back.probes[0].realtime);
   CHECK(back.probes[0].lateness_p50 == Nanos(15'000));
   CHECK(back.probes[0].lateness_p99 == Nanos(900'000));
   CHECK(back.probes[0].lateness_max == Nanos(5'050'000'000));
@@ -111,12 +113,14 @@ TEST_CASE("json_read: stalls, scheduled ticks and lateness round-trip, and older
     v.as_object().erase("stalls");
     for (auto& p : v.at("probes").as_array()) {
       p.as_object().erase("scheduled");
+      p.as_object().erase("realtime");
       p.as_object().erase("lateness");
     }
   });
   const RunRecord old_back = read_run_record(old, "run.json");
   CHECK(old_back.stalls.empty());
   CHECK(old_back.probes[0].scheduled == 0);
+  CHECK_FALSE(old_back.probes[0].realtime);
   CHECK(old_back.probes[0].lateness_max == Nanos(0));
 
   // Broken ones are named.

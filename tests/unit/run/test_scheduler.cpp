@@ -13,7 +13,12 @@
 // under load live in tests/bench/probe_load.
 #include <doctest/doctest.h>
 
+#include <sched.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -450,4 +455,67 @@ TEST_CASE("scheduler: destroyed before drain (a failed assertion), it leaves not
     io2->run_for(20ms);
   }
   io2.reset();
+}
+
+namespace {
+
+/// The scheduling policy of each of this process's threads (field 41 of /proc/self/task/T/stat).
+std::vector<int> thread_policies() {
+  std::vector<int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream f(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');  // the name may hold spaces; the fields after it do not
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 41 && rest >> field; ++i)
+      if (i == 41) out.push_back(std::stoi(field));
+  }
+  return out;
+}
+
+/// Whether the kernel lets this process give a thread real-time priority.
+bool realtime_allowed() {
+  bool allowed = false;
+  std::thread([&] {
+    sched_param param{};
+    param.sched_priority = 1;
+    allowed = ::sched_setscheduler(0, SCHED_FIFO, &param) == 0;  // this thread only; it ends at once
+  }).join();
+  return allowed;
+}
+
+}  // namespace
+
+TEST_CASE("scheduler: the tcp/http probe thread runs at real-time priority where allowed; exec probes do not") {
+  asio::io_context io;
+  Listener listener(io);
+  RunClock clock;
+  // The exec probe fails unless the command it runs has the ordinary policy (0).
+  ProbeScheduler sched(io.get_executor(), clock,
+                       {tcp_probe("tcp", listener.port(), 5ms),
+                        sh_probe("exec", "awk '{ exit ($41 != 0) }' /proc/self/stat", 20ms, 1s)});
+  std::vector<int> during;
+  auto scenario = [&]() -> asio::awaitable<void> {
+    const Nanos start = clock.now() + 10ms;
+    sched.start(start);
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_at(clock.at(start + 100ms));
+    co_await t.async_wait(asio::use_awaitable);
+    during = thread_policies();
+    t.expires_at(clock.at(start + 200ms));
+    co_await t.async_wait(asio::use_awaitable);
+    sched.stop();
+    co_await sched.drain();
+  };
+  run_sync(io, scenario());
+  const bool allowed = realtime_allowed();
+  CAPTURE(allowed);
+  const auto fifo = std::count(during.begin(), during.end(), SCHED_FIFO);
+  CHECK(fifo == (allowed ? 1 : 0));  // the probe thread alone, not the exec thread nor the run's loop
+  CHECK(sched.series()[0].realtime == allowed);
+  CHECK_FALSE(sched.series()[1].realtime);
+  REQUIRE_FALSE(sched.series()[1].samples.empty());
+  for (const auto& s : sched.series()[1].samples) CHECK(s.ok);
 }
