@@ -38,6 +38,10 @@ if [ ! -f build/build.ninja ]; then
   meson setup build -Dwerror=true -Doptimization=2 -Ddebug=false
 fi
 ninja -C build faultline
+# The code `validate` and `plan` run is laid out together in this build
+# (meson.build, issue 21); its list must still name the program's functions.
+# A failure counts as a failed test (below).
+meson test -C build --no-rebuild --print-errorlogs 'startup order' || status=$?
 
 # 1. Every test under ASan + UBSan. -O0 without debug information: the
 # cheapest sanitized build to compile (GCC at -O1 takes twice as long), and

@@ -11,6 +11,7 @@
 #include "fault_injectors/clock_skew.hpp"
 #include "fault_injectors/host_partition.hpp"
 #include "fault_injectors/host_qdisc.hpp"
+#include "measure/evidence.hpp"
 #include "os/faketime.hpp"
 #include "os/fd_reserve.hpp"
 #include "os/procfs.hpp"
@@ -70,11 +71,17 @@ void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
   scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
   scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
   // Guards run on their own schedule, beside the probes and never measured
-  // with them: their first failed sample is a breach.
+  // with them: their first failed sample that is the system's answer is a
+  // breach. A timeout the harness decided (it was stopped or starved when
+  // the timeout fell due: measure/evidence.hpp) is not: the guard's next
+  // sample decides.
   if (!s_.guards.empty()) {
     guards_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.guards);
     guards_->on_sample([this](std::size_t guard, const Sample& sample) {
-      if (!sample.ok && !breach_) guard_breached(guard, sample);
+      if (sample.ok || breach_) return;
+      const ProbeSpec& g = s_.guards[guard];
+      if (harness_decided(sample, g.interval, g.effective_timeout(), stall_watch_->peek(), g.name)) return;
+      guard_breached(guard, sample);
     });
   }
   params_ = MeasureParams{s_.recovered_after, s_.watch, s_.give_up_after, {}};

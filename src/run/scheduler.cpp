@@ -87,8 +87,12 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   std::unique_ptr<std::atomic<std::uint64_t>[]> skipped, scheduled;
   std::atomic<bool> stopping{false};
   std::atomic<bool> realtime{false};  ///< the probe thread runs at real-time priority
-  std::mutex mu;
-  std::vector<Delivery> queue;  ///< under mu
+  PriorityInheritingMutex mu;         ///< the probe thread may be real-time, main is not (os/realtime.hpp)
+  std::vector<Delivery> queue;        ///< under mu
+
+  // The probe thread only: its CPU time at the start of the current second (watch_saturation).
+  Nanos window_start{0}, window_cpu{0};
+  double saturation_limit = 0.75;  ///< set before the thread starts
 
   // The thread of the probe's kind only (read by main after the threads were joined).
   std::vector<asio::steady_timer*> tick_timers;
@@ -158,6 +162,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       const Nanos now = self->clock.now();
+      if (!self->is_exec(i)) self->watch_saturation(now);
       // The thread did not handle this tick within an interval: it was
       // stalled (starved, or blocked by a spawn) from the last tick it
       // handled until now, also when the stop came meanwhile. Seen in CI: an
@@ -182,6 +187,22 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       k = next;
     }
     self->tick_timers[i] = nullptr;
+  }
+
+  /// Probe thread, at real-time priority: once a second, its CPU time over
+  /// that second; above three quarters of a core it goes back to ordinary
+  /// priority for the rest of the run. A real-time thread that falls behind
+  /// never yields, and would take the core from the system under test
+  /// (os/realtime.hpp). Ten 1 ms probes take about a third of a core here.
+  void watch_saturation(Nanos now) {
+    if (!realtime || now - window_start < Nanos(1'000'000'000)) return;
+    const Nanos cpu = thread_cpu_time();
+    if (static_cast<double>((cpu - window_cpu).count()) > saturation_limit * static_cast<double>((now - window_start).count())) {
+      lower_thread_to_ordinary();
+      realtime = false;
+    }
+    window_start = now;
+    window_cpu = cpu;
   }
 
   /// Starts one execution of probe i (on the thread its ticks run on). What
@@ -339,6 +360,8 @@ void ProbeScheduler::start(Nanos start) {
   try {
     impl_->threads_running = 1;
     thread_->thread = std::thread([body, self = impl_](asio::io_context& io) {
+      self->window_start = self->clock.now();
+      self->window_cpu = thread_cpu_time();
       self->realtime = raise_thread_to_realtime();  // os/realtime.hpp
       body(io);
     }, std::ref(thread_->io));
@@ -371,6 +394,8 @@ asio::awaitable<void> ProbeScheduler::drain() {
 }
 
 void ProbeScheduler::on_sample(SampleCallback cb) { impl_->callback = std::move(cb); }
+
+void ProbeScheduler::set_saturation_limit(double share_of_a_core) { impl_->saturation_limit = share_of_a_core; }
 
 void ProbeScheduler::cut(Nanos t) { impl_->compactor.cut(t); }
 

@@ -14,13 +14,18 @@
 // when there are exec probes): spawning can block, so it shares a thread
 // with neither the network probes nor the run's event loop.
 //
-// Priority: the tcp/http probe thread runs at real-time priority where the
-// kernel allows (os/realtime.hpp), so a busy machine does not make its
-// probes late: with a busy loop on every core, 1 ms probes' point error p99
-// fell from 4.5 ms to 0.8 ms (docs/benchmarks.md). Each probe's record says
-// whether it ran so (`realtime`). The exec thread and the run's event loop
-// stay ordinary: they spawn processes and write files, work that must not
-// take a core from the system under test.
+// Priority: the tcp/http probe thread (of the probes' scheduler and of the
+// guards') runs at real-time priority where the kernel allows
+// (os/realtime.hpp), so a busy machine does not make its probes late: with
+// a busy loop on every core, 1 ms probes' point error p99 fell from 4.5 ms
+// to 0.8-1.8 ms (docs/benchmarks.md). A thread that uses more than three
+// quarters of a core over a second goes back to ordinary priority for the
+// rest of the run. Each probe's record says whether it ran so throughout
+// (`realtime`). The exec thread and the run's event loop stay ordinary: they
+// spawn processes and write files, work that must not take a core from the
+// system under test; so does Asio's resolver thread, which looks up a
+// probe's host name (an address needs none). The queue the probe thread
+// shares with the event loop is a PriorityInheritingMutex.
 //
 // Every sample is
 // handed to the run's event loop in order through a mutex-guarded queue;
@@ -63,6 +68,10 @@ class ProbeScheduler {
 
   /// Starts the probe thread; tick 0 of every probe fires at `start` (a run offset). Once.
   void start(Nanos start);
+  /// The share of a core over a second above which the real-time probe
+  /// thread goes back to ordinary priority (default 0.75; before start()).
+  /// Tests lower it to see the thread lowered without loading a core.
+  void set_saturation_limit(double share_of_a_core);
   /// No tick fires after this call.
   void stop();
   /// Completes when every execution in flight has yielded its sample and the

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "os/realtime.hpp"
-
 namespace faultline {
 
 StallWatch::StallWatch(const RunClock& clock, Nanos period)
@@ -19,12 +17,7 @@ StallWatch::~StallWatch() { stop(); }
 void StallWatch::start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] {
-    // At the probes' priority (os/realtime.hpp): an ordinary thread starved by
-    // a busy machine would report stalls of a harness whose probes ran on time.
-    raise_thread_to_realtime();
-    loop();
-  });
+  thread_ = std::thread([this] { loop(); });
 }
 
 void StallWatch::stop() {

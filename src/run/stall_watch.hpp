@@ -5,9 +5,7 @@
 // machine was frozen) and the time from the last wake-up it saw to this one
 // is recorded as a HarnessStall of the whole harness (probe ""). The probe
 // scheduler detects the same for its own ticks (scheduler.hpp); this thread
-// sees stalls even when no probe tick falls due. The thread runs at the
-// network probes' priority (real-time where allowed, os/realtime.hpp), so
-// what it reports is what they suffered. Stopping is immediate (a
+// sees stalls even when no probe tick falls due. Stopping is immediate (a
 // condition variable, not a sleep).
 #pragma once
 

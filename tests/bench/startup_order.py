@@ -50,8 +50,10 @@ def called_functions(binary, argv):
     """Every function callgrind saw run in `binary`'s own code."""
     real = os.path.realpath(binary)
     with tempfile.NamedTemporaryFile(suffix=".cg") as out:
-        subprocess.run(["valgrind", "--tool=callgrind", "--demangle=no", "--callgrind-out-file=" + out.name,
-                        binary, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        r = subprocess.run(["valgrind", "--tool=callgrind", "--demangle=no", "--callgrind-out-file=" + out.name,
+                            binary, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:  # a command that failed ran only part of its start-up: its list would be short
+            sys.exit(f"{binary} {' '.join(argv)}: exit {r.returncode} under valgrind\n{r.stderr[-2000:]}")
         objects, functions, names = {}, {}, set()
         current_object = called_object = None
         with open(out.name, errors="replace") as f:

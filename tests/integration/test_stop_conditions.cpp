@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -83,6 +84,44 @@ interval = "20ms"
       CHECK(std::string(v.at("detail").as_string()).find("aborted") != std::string::npos);
     }
   CHECK(found);
+  check_reverted_and_stopped(dir, rec);
+}
+
+TEST_CASE("stop conditions: a guard's timeout that fell due while the harness was stopped (SIGSTOP) is not a breach") {
+  TempDir dir;
+  const fs::path file = dir / "guard.toml";
+  const fs::path hold = dir / "hold-guard";
+  // The guard's command answers in 50 ms, or, while `hold` exists, when it
+  // is removed: a sample in flight across the stop is still waiting when
+  // the harness runs again, and its 300 ms timeout is long past.
+  write_file(file, paused_scenario(fmt::format(R"(
+[[guard]]
+name = "fine"
+kind = "exec"
+command = "sleep 0.05; while [ -e {} ]; do sleep 0.01; done"
+interval = "20ms"
+timeout = "300ms"
+)",
+                                               hold.string())));
+  Spawned run = spawn({faultline_bin(), "run", file.string(), "--out", (dir / "run").string()}, dir.path, "run", {},
+                      {"FAULTLINE_TEST_BLOCK_IN=hold"});
+  REQUIRE_MESSAGE(wait_for_text(run.err, "faultline-test-hook: in hold", std::chrono::seconds(30)), read_file(run.err));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  write_file(hold, "1\n");
+  REQUIRE(::kill(run.pid, SIGSTOP) == 0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  REQUIRE(::kill(run.pid, SIGCONT) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  fs::remove(hold);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the guard's next samples, the system's own answers
+  ::kill(run.pid, SIGINT);
+  const int code = wait_for(run, std::chrono::seconds(30));
+  const std::string err = read_file(run.err);
+  INFO("exit " << code << "\n" << read_file(run.out) << err);
+  CHECK(code == 130);  // interrupted by the test, not failed by a breach (exit 1)
+  CHECK(err.find("guard 'fine' failed") == std::string::npos);
+  const json::value rec = read_json(dir / "run" / "run.json");
+  CHECK(rec.at("outcome").as_string() == "interrupted");
   check_reverted_and_stopped(dir, rec);
 }
 

@@ -512,10 +512,40 @@ TEST_CASE("scheduler: the tcp/http probe thread runs at real-time priority where
   run_sync(io, scenario());
   const bool allowed = realtime_allowed();
   CAPTURE(allowed);
+  if (!allowed) MESSAGE("the kernel refuses real-time priority here (no CAP_SYS_NICE?): only the ordinary case is checked");
   const auto fifo = std::count(during.begin(), during.end(), SCHED_FIFO);
   CHECK(fifo == (allowed ? 1 : 0));  // the probe thread alone, not the exec thread nor the run's loop
   CHECK(sched.series()[0].realtime == allowed);
   CHECK_FALSE(sched.series()[1].realtime);
   REQUIRE_FALSE(sched.series()[1].samples.empty());
   for (const auto& s : sched.series()[1].samples) CHECK(s.ok);
+}
+
+TEST_CASE("scheduler: a real-time probe thread that uses more than its share of a core goes back to ordinary priority") {
+  const bool allowed = realtime_allowed();
+  if (!allowed) MESSAGE("the kernel refuses real-time priority here: the thread stays ordinary, nothing to lower");
+  asio::io_context io;
+  Listener listener(io);
+  RunClock clock;
+  ProbeScheduler sched(io.get_executor(), clock, {tcp_probe("tcp", listener.port(), 5ms)});
+  sched.set_saturation_limit(0.0);  // any CPU at all over the first second is "too much"
+  std::vector<int> early, late;
+  auto scenario = [&]() -> asio::awaitable<void> {
+    const Nanos start = clock.now() + 10ms;
+    sched.start(start);
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_at(clock.at(start + 300ms));
+    co_await t.async_wait(asio::use_awaitable);
+    early = thread_policies();
+    t.expires_at(clock.at(start + 1500ms));  // the first check comes a second after the thread started
+    co_await t.async_wait(asio::use_awaitable);
+    late = thread_policies();
+    sched.stop();
+    co_await sched.drain();
+  };
+  run_sync(io, scenario());
+  CHECK(std::count(early.begin(), early.end(), SCHED_FIFO) == (allowed ? 1 : 0));
+  CHECK(std::count(late.begin(), late.end(), SCHED_FIFO) == 0);
+  CHECK_FALSE(sched.series()[0].realtime);  // not real-time for the whole run
+  CHECK(sched.series()[0].samples.size() > 200);  // it kept probing
 }
