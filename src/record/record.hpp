@@ -80,14 +80,14 @@ struct ProbeSeries {
   /// the tick's time), nearest-rank over the probe's samples.
   Nanos lateness_p50{0}, lateness_p99{0}, lateness_max{0};
   std::uint64_t scheduled = 0;  ///< ticks scheduled (taken + skipped)
+  /// Samples kept folded between two of `samples` (sample_fold.hpp), sorted
+  /// by `after`; empty in a record read back from JSON.
+  std::vector<SampleFold> folds;
   /// The probe ran on a thread at real-time priority, ahead of every
   /// ordinary process, for the whole run (run/scheduler.hpp); false where
   /// that was refused (no CAP_SYS_NICE), where the thread was lowered back
   /// after using most of a core, and for exec probes.
   bool realtime = false;
-  /// Samples kept folded between two of `samples` (sample_fold.hpp), sorted
-  /// by `after`; empty in a record read back from JSON.
-  std::vector<SampleFold> folds;
 };
 
 /// The samples as maximal runs of equal outcome (ok and detail).
