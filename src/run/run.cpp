@@ -70,6 +70,9 @@ void Run::setup(const std::filesystem::path& run_dir, Ledger* ledger) {
   });
   scheduler_ = std::make_unique<ProbeScheduler>(io_.get_executor(), clock_, s_.probes);
   scheduler_->on_sample([this](std::size_t probe, const Sample& sample) { obs_.sample(probe, sample); });
+  // Only the live console takes the probes' samples by callback (it redraws
+  // every 100 ms); what measures reads series(), which is always current.
+  scheduler_->set_callback_latency(10ms);
   // Guards run on their own schedule, beside the probes and never measured
   // with them: their first failed sample that is the system's answer is a
   // breach. A timeout the harness decided (it was stopped or starved when

@@ -15,8 +15,8 @@
 // thread (started only when there are exec probes); series, lateness
 // histograms and the callback on the run's event loop ("main"). Between them
 // only atomics (busy, stopping, the skip and tick counters) and the delivery
-// queue under its mutex, which main empties on a timer of its own (the
-// pump) rather than being signalled for each batch. The threads' io_contexts are owned by
+// queue under its mutex, which main empties whenever it reads series() and
+// on a timer of its own (the pump), rather than being signalled for each batch. The threads' io_contexts are owned by
 // ProbeScheduler::Thread, not by Impl (which coroutine frames keep alive), so
 // that destroying them destroys the frames and never the reverse.
 #include "run/scheduler.hpp"
@@ -107,6 +107,8 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   asio::steady_timer drained;  ///< cancelled when every thread is done
   asio::steady_timer pump;     ///< paces the delivery of queued samples (pump_loop)
   int threads_running = 0;     ///< threads started and not yet done
+  Nanos callback_latency{0};   ///< set_callback_latency(); 0: pump_period()'s default
+  bool flushing = false;       ///< flush() is running (a callback must not re-enter it)
   bool owner_gone = false;     ///< the ProbeScheduler was destroyed (a drain() still pending must not touch it)
 
   Impl(asio::any_io_executor e, asio::io_context::executor_type pe, asio::io_context::executor_type ee,
@@ -250,11 +252,13 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     queue.push_back(std::move(d));
   }
 
-  /// How often main takes the queued samples: the shortest probe interval,
-  /// within [1 ms, 10 ms]. Main wakes on its own timer, so the probe thread
-  /// never signals it (a post per batch cost a lock on main's scheduler,
-  /// contended with main itself, and an eventfd write per batch).
+  /// How often main takes the queued samples when nothing reads series():
+  /// callback_latency if set, else the shortest probe interval, within
+  /// [1 ms, 10 ms]. Main wakes on its own timer, so the probe thread never
+  /// signals it (a post per batch cost a lock on main's scheduler, contended
+  /// with main itself, and an eventfd write per batch).
   Nanos pump_period() const {
+    if (callback_latency.count() > 0) return callback_latency;
     Nanos p = Nanos(10'000'000);
     for (std::size_t i = 0; i < probes.size(); ++i) p = std::min(p, interval_of(i));
     return std::max(p, Nanos(1'000'000));
@@ -271,8 +275,15 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     }
   }
 
-  /// Main: records every queued sample.
+  /// Main: records every queued sample (not again from inside a callback
+  /// it makes: the outer call records what came meanwhile at its next turn).
   void flush() {
+    if (flushing) return;
+    flushing = true;
+    struct Done {
+      bool& f;
+      ~Done() { f = false; }
+    } done{flushing};
     std::vector<Delivery> batch;
     {
       std::lock_guard lock(mu);
@@ -399,7 +410,12 @@ void ProbeScheduler::set_saturation_limit(double share_of_a_core) { impl_->satur
 
 void ProbeScheduler::cut(Nanos t) { impl_->compactor.cut(t); }
 
-const std::vector<ProbeSeries>& ProbeScheduler::series() const { return impl_->series; }
+const std::vector<ProbeSeries>& ProbeScheduler::series() {
+  if (impl_->threads_running > 0) impl_->flush();  // after drain() everything is recorded already
+  return impl_->series;
+}
+
+void ProbeScheduler::set_callback_latency(Nanos at_most) { impl_->callback_latency = at_most; }
 
 std::vector<ProbeSeries> ProbeScheduler::take_series() { return std::exchange(impl_->series, {}); }
 

@@ -30,7 +30,15 @@
 // Every sample is
 // handed to the run's event loop in order through a mutex-guarded queue;
 // series(), the sample callback and everything else of this class's
-// interface belong to that loop's thread.
+// interface belong to that loop's thread. The loop takes the queue whenever
+// series() is read, and on a timer of its own (the pump) for the callback:
+// every shortest probe interval within [1 ms, 10 ms] by default, or as
+// set_callback_latency() says. The run's probes are read through series()
+// (the steady-state gate, the observation, the runbook's triggers) and their
+// callback only feeds the live console, so their pump runs every 10 ms: at
+// 1 kHz its own wake-ups were about 1 us of every probe execution's cost
+// (docs/benchmarks.md). The guards' callback decides a breach, so theirs
+// keeps the default.
 //
 // Besides the samples, the scheduler records for each probe how many ticks
 // fell due (`scheduled`), how late samples started after their tick (p50,
@@ -83,9 +91,14 @@ class ProbeScheduler {
   /// injection, a revert, the end of an observation), read from the clock
   /// just now: no folded samples straddle it (sample_compactor.hpp).
   void cut(Nanos t);
-  /// The samples delivered so far, one series per probe in declaration order.
-  /// `scheduled` and the lateness figures are filled in by drain().
-  const std::vector<ProbeSeries>& series() const;
+  /// The samples delivered so far, one series per probe in declaration
+  /// order: every sample queued by now is recorded first (and the callback
+  /// called for it). `scheduled` and the lateness figures are filled in by drain().
+  const std::vector<ProbeSeries>& series();
+  /// The callback is called within this long of a sample's delivery, at the
+  /// latest (before start(); default: the shortest probe interval, within
+  /// [1 ms, 10 ms]). Reading series() is always current.
+  void set_callback_latency(Nanos at_most);
   /// Hands the series over (moved, not copied: a long drill holds hundreds of
   /// thousands of samples) once every execution has drained; the scheduler
   /// is left with none.
