@@ -133,8 +133,9 @@ std::vector<Verdict> guard_verdicts(const Scenario& s, const std::vector<ProbeSe
                                     const std::optional<GuardBreach>& breach) {
   std::vector<Verdict> out;
   for (std::size_t i = 0; i < series.size() && i < s.guards.size(); ++i) {
-    std::size_t failed = 0;
-    for (const auto& smp : series[i].samples) failed += smp.ok ? 0 : 1;
+    std::size_t failed = 0, decided = 0;  // a failure the harness decided is no breach (evidence.hpp)
+    for (const auto& smp : series[i].samples)
+      if (!smp.ok) (smp.harness_decided ? decided : failed) += 1;
     for (const auto& f : series[i].folds)  // folded samples have the outcome of the one before them
       failed += series[i].samples[f.after].ok ? 0 : static_cast<std::size_t>(f.count);
     Verdict v;
@@ -142,6 +143,7 @@ std::vector<Verdict> guard_verdicts(const Scenario& s, const std::vector<ProbeSe
     v.scope = s.guards[i].name;
     v.passed = !(breach && breach->guard == i);
     v.measured = fmt::format("{} sample(s), {} failed", sample_count(series[i]), failed);
+    if (decided > 0) v.measured += fmt::format(", {} timed out while the harness was stalled (not evidence)", decided);
     v.limit = "never fails";
     if (!v.passed) v.detail = breach->why;
     out.push_back(v);
@@ -195,7 +197,14 @@ void conclude(RunRecord& rec, const RunOutputs& out) {
   append(rec.verdicts, runbook_verdicts(s, rec.steps));
   append(rec.workloads, account_workloads(s, rec.iterations, out.workload_runs));
   append(rec.verdicts, data_loss_verdicts(s.thresholds, rec.workloads));
-  append(rec.verdicts, guard_verdicts(s, out.guard_series, out.breach));
+  {
+    // The guards' samples the harness decided are marked too (their
+    // timeouts fell due while it was stalled): no breach was taken from
+    // them (run.cpp), and the verdict does not count them as failures.
+    std::vector<ProbeSeries> guards = out.guard_series;
+    mark_harness_decided(guards, s.guards, rec.stalls);
+    append(rec.verdicts, guard_verdicts(s, guards, out.breach));
+  }
   if (out.baseline) append(rec.verdicts, regression_verdicts(rec, *out.baseline));
   // Issue 17: each strategy judged on its own iterations, then compared.
   append(rec.verdicts, strategy_verdicts(rec, params));

@@ -79,7 +79,8 @@ void runbook_metrics(IterationMetrics& m, const std::vector<StepOutcome>& steps)
 std::vector<Verdict> runbook_verdicts(const Scenario& s, const std::vector<StepOutcome>& steps);
 
 /// One "guard" verdict per [[guard]]: passed when it never failed (`breach`
-/// names the one that aborted the run). `series` holds one per guard.
+/// names the one that aborted the run). `series` holds one per guard; its
+/// failed samples marked harness_decided are counted apart, not as failures.
 std::vector<Verdict> guard_verdicts(const Scenario& s, const std::vector<ProbeSeries>& series,
                                     const std::optional<GuardBreach>& breach);
 

@@ -327,6 +327,28 @@ TEST_CASE("verdicts: data loss from the workloads' writes against their reads") 
   CHECK(rec.workloads.empty());
 }
 
+TEST_CASE("verdicts: a guard's timeout the harness decided is counted apart, not as a failure") {
+  // The run took no breach from it (run.cpp): the harness was stopped when
+  // the timeout fell due, so the answer may have been waiting.
+  RunRecord rec = record_with({});
+  rec.scenario.guards.resize(1);
+  rec.scenario.guards[0].name = "payments";
+  rec.scenario.guards[0].interval = 1s;
+  rec.scenario.guards[0].timeout = 1s;
+  RunOutputs out = outputs();
+  out.guard_series = {series("payments", 1s, 0ms, 5s, {})};
+  out.guard_series[0].interval = 1s;
+  Sample& late = out.guard_series[0].samples[2];  // 2 s to 4.5 s: decided long after its timeout
+  late.end = 4500ms;
+  late.ok = false;
+  late.detail = "timeout after 1000.000 ms";
+  conclude(rec, out);
+  const auto vs = of(rec, "guard");
+  REQUIRE(vs.size() == 1);
+  CHECK(vs[0].passed);
+  CHECK(vs[0].measured == "5 sample(s), 0 failed, 1 timed out while the harness was stalled (not evidence)");
+}
+
 TEST_CASE("verdicts: a guard passes when it never failed; the breached one fails the run") {
   RunRecord rec = record_with({});
   rec.scenario.guards.resize(2);
