@@ -133,15 +133,21 @@ std::vector<Verdict> guard_verdicts(const Scenario& s, const std::vector<ProbeSe
                                     const std::optional<GuardBreach>& breach) {
   std::vector<Verdict> out;
   for (std::size_t i = 0; i < series.size() && i < s.guards.size(); ++i) {
-    std::size_t failed = 0, decided = 0;  // a failure the harness decided is no breach (evidence.hpp)
+    // A failure the harness decided is no breach (evidence.hpp). The one
+    // that breached was judged the system's while the run went on, with the
+    // stalls known then; the record's final list may mark it (a stall of the
+    // guard's own thread, known once the thread ended): it still counts.
+    const bool breached = breach && breach->guard == i;
+    std::size_t failed = 0, decided = 0;
     for (const auto& smp : series[i].samples)
-      if (!smp.ok) (smp.harness_decided ? decided : failed) += 1;
+      if (!smp.ok)
+        (smp.harness_decided && !(breached && smp.start == breach->sample_start) ? decided : failed) += 1;
     for (const auto& f : series[i].folds)  // folded samples have the outcome of the one before them
       failed += series[i].samples[f.after].ok ? 0 : static_cast<std::size_t>(f.count);
     Verdict v;
     v.threshold = "guard";
     v.scope = s.guards[i].name;
-    v.passed = !(breach && breach->guard == i);
+    v.passed = !breached;
     v.measured = fmt::format("{} sample(s), {} failed", sample_count(series[i]), failed);
     if (decided > 0) v.measured += fmt::format(", {} timed out while the harness was stalled (not evidence)", decided);
     v.limit = "never fails";

@@ -33,6 +33,7 @@ struct WorkloadRun {
 struct GuardBreach {
   std::size_t guard = 0;  ///< index into Scenario::guards
   std::string why;
+  Nanos sample_start{0};  ///< the start of the failed sample that breached
 };
 
 /// What a run's phases hand to its conclusion, beside the record.

@@ -123,7 +123,7 @@ void Run::guard_breached(std::size_t guard, const Sample& sample) {
   const std::string why =
       fmt::format("guard '{}' failed at {} ({}): the run was aborted and every fault reverted", s_.guards[guard].name,
                   format_ms(sample.end), sample.detail.empty() ? "no detail" : sample.detail);
-  breach_ = GuardBreach{guard, why};
+  breach_ = GuardBreach{guard, why, sample.start};
   // A breach is the system's failure, like a missed objective (exit 1),
   // unless the run is already stopping for another reason.
   if (stop_.requested()) return;

@@ -276,8 +276,13 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   }
 
   /// Main: records every queued sample (not again from inside a callback
-  /// it makes: the outer call records what came meanwhile at its next turn).
-  void flush() {
+  /// it makes: the outer call records what came meanwhile at its next turn),
+  /// then folds what may be folded if `fold`. series() records without
+  /// folding: it may run after the caller read the clock for a cut it has
+  /// not made yet (observe: the clock, the series, then the cut), and a
+  /// fold made then could take in samples that started after that time. The
+  /// pump folds on a turn of its own, after any such cut.
+  void flush(bool fold = true) {
     if (flushing) return;
     flushing = true;
     struct Done {
@@ -290,7 +295,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
       batch.swap(queue);
     }
     for (auto& d : batch) record(std::move(d));
-    compactor.compact(series);
+    if (fold) compactor.compact(series);
   }
 
   /// Main: appends one sample and calls back.
@@ -411,7 +416,7 @@ void ProbeScheduler::set_saturation_limit(double share_of_a_core) { impl_->satur
 void ProbeScheduler::cut(Nanos t) { impl_->compactor.cut(t); }
 
 const std::vector<ProbeSeries>& ProbeScheduler::series() {
-  if (impl_->threads_running > 0) impl_->flush();  // after drain() everything is recorded already
+  if (impl_->threads_running > 0) impl_->flush(false);  // after drain() everything is recorded already
   return impl_->series;
 }
 

@@ -93,7 +93,9 @@ class ProbeScheduler {
   void cut(Nanos t);
   /// The samples delivered so far, one series per probe in declaration
   /// order: every sample queued by now is recorded first (and the callback
-  /// called for it). `scheduled` and the lateness figures are filled in by drain().
+  /// called for it), not folded (only the pump folds, on a turn of its own,
+  /// so a cut made after reading the clock still bounds every fold).
+  /// `scheduled` and the lateness figures are filled in by drain().
   const std::vector<ProbeSeries>& series();
   /// The callback is called within this long of a sample's delivery, at the
   /// latest (before start(); default: the shortest probe interval, within

@@ -379,7 +379,7 @@ at = "{seconds}s"
                floor_first.probes, floor_first.usage.cpu_s, floor_load_before, floor_load_mid, floor_second.probes,
                floor_second.usage.cpu_s, load_average());
   fmt::print("  floor prober: {} probe executions ({:.0f}/s, {} ok)\n", floor.probes,
-             static_cast<double>(floor.probes) / seconds, floor.ok);
+             static_cast<double>(floor.probes) / (beside ? std::max(1, seconds - 2) : seconds), floor.ok);
   line("peer, floor:", floor.usage, "", static_cast<double>(beside ? std::max(1, seconds - 2) : seconds));
   const double ratio =
       floor.usage.cpu_s > 0 && floor.probes > 0 && samples > 0

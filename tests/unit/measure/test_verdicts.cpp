@@ -347,6 +347,17 @@ TEST_CASE("verdicts: a guard's timeout the harness decided is counted apart, not
   REQUIRE(vs.size() == 1);
   CHECK(vs[0].passed);
   CHECK(vs[0].measured == "5 sample(s), 0 failed, 1 timed out while the harness was stalled (not evidence)");
+
+  // The sample that breached was judged the system's during the run (the
+  // stalls known then): it counts as failed whatever the final stalls say.
+  RunRecord breached = record_with({});
+  breached.scenario.guards = rec.scenario.guards;
+  out.breach = GuardBreach{0, "guard 'payments' failed", 2s};
+  conclude(breached, out);
+  const auto bs = of(breached, "guard");
+  REQUIRE(bs.size() == 1);
+  CHECK_FALSE(bs[0].passed);
+  CHECK(bs[0].measured == "5 sample(s), 1 failed");
 }
 
 TEST_CASE("verdicts: a guard passes when it never failed; the breached one fails the run") {
@@ -358,7 +369,7 @@ TEST_CASE("verdicts: a guard passes when it never failed; the breached one fails
   RunOutputs out = outputs();
   out.guard_series = {series("payments", 1s, 0ms, 5s, {}),
                       series("login", 1s, 0ms, 5s, {{3s, 4s}})};
-  out.breach = GuardBreach{1, "guard 'login' failed"};
+  out.breach = GuardBreach{1, "guard 'login' failed", 3s};
   conclude(rec, out);
   const auto vs = of(rec, "guard");
   REQUIRE(vs.size() == 2);
