@@ -16,14 +16,22 @@
 // histograms and the callback on the run's event loop ("main"). Between them
 // only atomics (busy, stopping, the skip and tick counters) and the delivery
 // queue under its mutex, which main empties whenever it reads series() and
-// on a timer of its own (the pump), rather than being signalled for each batch. The threads' io_contexts are owned by
+// on a timer of its own (the pump), rather than being signalled for each
+// batch: only a pump asleep for want of samples is woken, by an eventfd
+// write (no lock of main's, which a real-time probe thread must not wait
+// for: os/realtime.hpp). The threads' io_contexts are owned by
 // ProbeScheduler::Thread, not by Impl (which coroutine frames keep alive), so
 // that destroying them destroys the frames and never the reverse.
 #include "run/scheduler.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -89,6 +97,8 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   std::atomic<bool> realtime{false};  ///< the probe thread runs at real-time priority
   PriorityInheritingMutex mu;         ///< the probe thread may be real-time, main is not (os/realtime.hpp)
   std::vector<Delivery> queue;        ///< under mu
+  std::atomic<bool> pump_asleep{false};  ///< the pump waits for a delivery rather than its timer (pump_loop)
+  int wake_fd = -1;  ///< the eventfd a delivery writes to wake a sleeping pump (owned by `wake`); -1: none
 
   // The probe thread only: its CPU time at the start of the current second (watch_saturation).
   Nanos window_start{0}, window_cpu{0};
@@ -106,6 +116,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   SampleCallback callback;
   asio::steady_timer drained;  ///< cancelled when every thread is done
   asio::steady_timer pump;     ///< paces the delivery of queued samples (pump_loop)
+  asio::posix::stream_descriptor wake;  ///< wake_fd, read by a sleeping pump
   int threads_running = 0;     ///< threads started and not yet done
   Nanos callback_latency{0};   ///< set_callback_latency(); 0: pump_period()'s default
   bool flushing = false;       ///< flush() is running (a callback must not re-enter it)
@@ -118,8 +129,15 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
         skipped(new std::atomic<std::uint64_t>[probes.size()]),
         scheduled(new std::atomic<std::uint64_t>[probes.size()]),
         tick_timers(probes.size(), nullptr), lateness(probes.size()), compactor(timeouts_of(probes)), drained(e),
-        pump(e) {
+        pump(e), wake(e) {
     drained.expires_at(asio::steady_timer::time_point::max());
+    // No eventfd (no descriptors left): the pump never sleeps, as before.
+    if (const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); fd >= 0) {
+      boost::system::error_code ec;
+      wake.assign(fd, ec);
+      if (ec) ::close(fd);
+      else wake_fd = fd;
+    }
     for (std::size_t i = 0; i < probes.size(); ++i) {
       busy[i] = false;
       skipped[i] = 0;
@@ -246,10 +264,23 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     self->deliver(std::move(d));
   }
 
-  /// Probe or exec thread: queues a sample for main (pump_loop takes it).
+  /// Probe or exec thread: queues a sample for main (pump_loop takes it),
+  /// and wakes the pump if it went to sleep for want of samples.
   void deliver(Delivery d) {
+    {
+      std::lock_guard lock(mu);
+      queue.push_back(std::move(d));
+    }
+    if (pump_asleep.exchange(false)) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] const auto n = ::write(wake_fd, &one, sizeof one);  // cannot fail: the count is far from its limit
+    }
+  }
+
+  /// Whether samples wait in the queue.
+  bool queued() {
     std::lock_guard lock(mu);
-    queue.push_back(std::move(d));
+    return !queue.empty();
   }
 
   /// How often main takes the queued samples when nothing reads series():
@@ -264,13 +295,32 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     return std::max(p, Nanos(1'000'000));
   }
 
-  /// Main: records the queued samples every pump_period() while the threads run.
+  /// Main: records the queued samples every pump_period() while the threads
+  /// run and samples come. A turn that found none puts the pump to sleep
+  /// until the next delivery wakes it (an eventfd write from the probe or
+  /// exec thread), so that probes seconds apart do not wake the run's loop
+  /// every few milliseconds in between: that loop also moves the links'
+  /// bytes. While samples come at least once a pump period, nothing signals.
   static asio::awaitable<void> pump_loop(std::shared_ptr<Impl> self) {
     const auto period = std::chrono::duration_cast<asio::steady_timer::duration>(self->pump_period());
+    boost::system::error_code ec;
     while (self->threads_running > 0) {
       self->pump.expires_after(period);
-      boost::system::error_code ec;
       co_await self->pump.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (self->flush() || self->threads_running == 0 || self->wake_fd < 0) continue;
+      // Asleep first, then look: a delivery after the look sees the flag and
+      // writes the eventfd, which the read below then finds (at once, if it
+      // came first). A write for a look that found samples after all only
+      // cuts a later sleep short.
+      self->pump_asleep = true;
+      if (self->queued()) {
+        self->pump_asleep = false;
+        continue;
+      }
+      std::uint64_t count = 0;
+      co_await self->wake.async_read_some(asio::buffer(&count, sizeof count),
+                                          asio::redirect_error(asio::use_awaitable, ec));
+      self->pump_asleep = false;  // a delivery cleared it already; the run's end (a cancel) did not
       self->flush();
     }
   }
@@ -282,8 +332,9 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
   /// not made yet (observe: the clock, the series, then the cut), and a
   /// fold made then could take in samples that started after that time. The
   /// pump folds on a turn of its own, after any such cut.
-  void flush(bool fold = true) {
-    if (flushing) return;
+  /// Returns whether it recorded anything (true when it could not look).
+  bool flush(bool fold = true) {
+    if (flushing) return true;
     flushing = true;
     struct Done {
       bool& f;
@@ -296,6 +347,7 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     }
     for (auto& d : batch) record(std::move(d));
     if (fold) compactor.compact(series);
+    return !batch.empty();
   }
 
   /// Main: appends one sample and calls back.
@@ -313,6 +365,8 @@ struct ProbeScheduler::Impl : std::enable_shared_from_this<ProbeScheduler::Impl>
     if (owner_gone || --threads_running > 0) return;
     drained.cancel();
     pump.cancel();
+    boost::system::error_code ignored;
+    wake.cancel(ignored);
   }
 
   /// Main: the final figures of every probe, after the thread ended.
@@ -361,6 +415,8 @@ ProbeScheduler::~ProbeScheduler() {
   impl_->owner_gone = true;
   impl_->threads_running = 0;
   impl_->pump.cancel();
+  boost::system::error_code ignored;
+  impl_->wake.cancel(ignored);
   impl_->drained.cancel();
 }
 

@@ -38,7 +38,10 @@
 // callback only feeds the live console, so their pump runs every 10 ms: at
 // 1 kHz its own wake-ups were about 1 us of every probe execution's cost
 // (docs/benchmarks.md). The guards' callback decides a breach, so theirs
-// keeps the default.
+// keeps the default. A turn of the pump that finds nothing puts it to sleep
+// until the next sample, whose delivery wakes it (the only time the probe
+// threads signal the loop): probes seconds apart would otherwise wake the
+// run's loop, which also moves the links' bytes, a hundred times a second.
 //
 // Besides the samples, the scheduler records for each probe how many ticks
 // fell due (`scheduled`), how late samples started after their tick (p50,

@@ -533,6 +533,52 @@ TEST_CASE("scheduler: series() is current when read; the callback follows within
   CHECK(called == sched.series()[0].samples.size());
 }
 
+TEST_CASE("scheduler: with probes far apart the run's loop sleeps between samples; a sample wakes it at once") {
+  // The run's loop also moves the links' bytes: a pump every 10 ms for a
+  // probe every 250 ms would wake it 25 times per sample for nothing. Both
+  // threads wake it: the exec thread, and the tcp/http one (real-time where
+  // allowed, so it signals with an eventfd write, taking no lock of main's).
+  asio::io_context io;
+  // A listening socket nobody accepts from: the kernel completes the tcp
+  // probe's handshake, so the probe adds no handler to the loop.
+  tcp::acceptor listening(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  ProbeSpec probe;
+  SUBCASE("exec probe") { probe = sh_probe("slow", "true", 250ms, 1s); }
+  SUBCASE("tcp probe") { probe = tcp_probe("slow", std::to_string(listening.local_endpoint().port()), 250ms); }
+  RunClock clock;
+  ProbeScheduler sched(io.get_executor(), clock, {probe});
+  sched.set_callback_latency(10ms);
+  std::vector<Nanos> lag;  // from a sample's end to its callback
+  sched.on_sample([&](std::size_t, const Sample& s) { lag.push_back(clock.now() - s.end); });
+  bool done = false;
+  auto scenario = [&]() -> asio::awaitable<void> {
+    const Nanos start = clock.now();
+    sched.start(start);
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_at(clock.at(start + 1s));
+    co_await t.async_wait(asio::use_awaitable);
+    sched.stop();
+    co_await sched.drain();
+    done = true;
+  };
+  asio::co_spawn(io, scenario(), asio::detached);
+  std::size_t handlers = 0;  // every turn of the loop runs one
+  while (!done && io.run_one()) ++handlers;
+  const std::size_t samples = sched.series()[0].samples.size();
+  REQUIRE(samples >= 2);
+  CHECK(lag.size() == samples);
+  for (const auto& s : sched.series()[0].samples) CHECK_MESSAGE(s.ok, s.detail);
+  // A turn of the pump per sample and one after it, the wake-up, the
+  // test's own timer and drain: about 4 per sample. Pumping every 10 ms
+  // would be 100 in the second.
+  CHECK(handlers <= 6 * samples + 10);
+  // Each callback came before the next sample was due (without the
+  // wake-up it would wait for drain at the end).
+  for (const Nanos l : lag) CHECK(l < 200ms);
+  io.restart();
+  io.run();  // what the pump's last turn left on the loop ends before the scheduler does
+}
+
 TEST_CASE("scheduler: the tcp/http probe thread runs at real-time priority where allowed; exec probes do not") {
   asio::io_context io;
   Listener listener(io);
