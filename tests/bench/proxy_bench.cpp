@@ -25,11 +25,14 @@
 // exec fault an hour away, so that nothing is applied while measuring);
 // HAProxy 2.6 in TCP mode with one thread, at Debian's defaults (16 KiB
 // buffers) and at its best (`tune.bufsize 65536`, `option splice-auto`),
-// its configuration in a private temporary directory; socat (fork, nodelay,
+// and at its best again in a second process, a control: what two equal
+// proxies differ by on this machine in one run, its configurations in a
+// private temporary directory; socat (fork, nodelay,
 // 64 KiB buffer); the splice relay (this program re-executed with
 // --splice-relay: per connection a thread per direction, blocking splice
 // from the socket into a pipe of 256 KiB, faultline's size, and from the
-// pipe into the other socket).
+// pipe into the other socket), and a second relay process, the relay's
+// control.
 //
 // Measured:
 //  - single-stream throughput: one connection sends N MiB to a sink; time
@@ -42,7 +45,12 @@
 //    direct loopback;
 // The paths are measured round robin, so that load from elsewhere on the
 // machine falls on all of them alike; the load average is printed before
-// and after.
+// and after. Each trial's figures of the relays, the HAProxys at their
+// best and faultline follow in a table of their own, with the ratios within
+// each trial (faultline to the relay and to HAProxy at its best, each
+// control to its original): the paths of one trial ran seconds apart, so a
+// ratio within a trial cancels most of what the machine's load did, and the
+// controls' ratios show how far equal proxies stray.
 //  - net.latency accuracy: one-way delay of 64-byte messages minus the
 //    configured latency, for 1 ms to 1 s, through faultline and through two
 //    floors measured in the same run (FloorDelay: a bare sleeping relay, and
@@ -784,12 +792,20 @@ int main(int argc, char** argv) {
     Child haproxy(pinned({"haproxy", "-db", "-f", haproxy_cfg("default", haproxy_port, false)}));
     const std::uint16_t haproxy_best_port = free_port();
     Child haproxy_best(pinned({"haproxy", "-db", "-f", haproxy_cfg("best", haproxy_best_port, true)}));
+    // The control: a second, identical HAProxy at its best. How far it
+    // strays from the first in the same run is how finely this machine lets
+    // two proxies of equal cost be told apart.
+    const std::uint16_t control_port = free_port();
+    Child control(pinned({"haproxy", "-db", "-f", haproxy_cfg("control", control_port, true)}));
     const std::uint16_t socat_port = free_port();
     Child socat(pinned({"socat", "-b", "65536",
                         fmt::format("TCP-LISTEN:{},bind=127.0.0.1,reuseaddr,fork,nodelay", socat_port),
                         fmt::format("TCP:127.0.0.1:{},nodelay", server.port())}));
     const std::uint16_t relay_port = free_port();
     Child relay(pinned({std::filesystem::read_symlink("/proc/self/exe").string(), "--splice-relay", std::to_string(relay_port), std::to_string(server.port())}));
+    const std::uint16_t relay_control_port = free_port();  // the relay's own control, as HAProxy's below
+    Child relay_control(pinned({std::filesystem::read_symlink("/proc/self/exe").string(), "--splice-relay",
+                                std::to_string(relay_control_port), std::to_string(server.port())}));
     FaultlineRun faultline_run(server.port());
 
     std::vector<Peer> peers = {{"direct loopback", server.port(), -1}};
@@ -806,6 +822,18 @@ int main(int argc, char** argv) {
     else fmt::print("(socat not available: apt-get install socat)\n");
     if (!faultline_run.started()) throw std::runtime_error("faultline run did not report its link's port (FAULTLINE_BIN?)");
     peers.push_back({"faultline run, no fault", faultline_run.port(), faultline_run.pid()});
+    const std::size_t fl = peers.size() - 1;
+    std::size_t best = 0, ctl = 0, relay_ctl = 0;  // 0: not running
+    for (std::size_t i = 0; i < peers.size(); ++i)
+      if (peers[i].port == haproxy_best_port) best = i;
+    if (best && control.started() && await_listening(control_port)) {
+      peers.push_back({"HAProxy 2.6 at its best, a second process (control)", control_port, control.pid()});
+      ctl = peers.size() - 1;
+    }
+    if (relay_control.started() && await_listening(relay_control_port)) {
+      peers.push_back({"splice relay, a second process (control)", relay_control_port, relay_control.pid()});
+      relay_ctl = peers.size() - 1;
+    }
 
     // Round robin over the peers, so that a burst of load from elsewhere on
     // the machine falls on all of them alike; samples are pooled per peer.
@@ -817,6 +845,7 @@ int main(int argc, char** argv) {
     std::vector<std::vector<double>> mbps(peers.size());
     std::vector<long> ticks(peers.size(), 0);
     std::vector<std::vector<Nanos>> rtts(peers.size());
+    std::vector<std::vector<double>> trial_p50s(peers.size());  // each trial's own p50: how far placement luck moves it
     for (int trial = 0; trial < trials; ++trial)
       for (std::size_t i = 0; i < peers.size(); ++i) {
         const long before = peers[i].pid > 0 ? cpu_ticks(peers[i].pid) : 0;
@@ -824,25 +853,66 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(100ms);  // socat's forked child exits and is reaped, so that its time counts
         if (peers[i].pid > 0) ticks[i] += cpu_ticks(peers[i].pid) - before;
         auto r = ping_pong(server, peers[i].port, 500, rounds / trials);
+        trial_p50s[i].push_back(percentiles(r).p50);
         rtts[i].insert(rtts[i].end(), r.begin(), r.end());
       }
     const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
     const double gib = static_cast<double>(stream_bytes) * trials / static_cast<double>(1 << 30);
-    fmt::print("| path | throughput | min..max | CPU per GiB | RTT p50 | RTT p99 | added p50 | added p99 |\n"
-               "|---|---|---|---|---|---|---|---|\n");
+    fmt::print("| path | throughput | min..max | CPU per GiB | RTT p50 | trials' p50 min..max | RTT p99 | added p50 | added p99 |\n"
+               "|---|---|---|---|---|---|---|---|---|\n");
     const Percentiles direct = percentiles(rtts[0]);
     for (std::size_t i = 0; i < peers.size(); ++i) {
       const Percentiles rtt = percentiles(rtts[i]);
       const auto [lo, hi] = std::minmax_element(mbps[i].begin(), mbps[i].end());
-      fmt::print("| {} | {:.0f} MB/s | {:.0f}..{:.0f} | {} | {:.1f} us | {:.1f} us | {} | {} |\n", peers[i].name,
+      const auto [p50_lo, p50_hi] = std::minmax_element(trial_p50s[i].begin(), trial_p50s[i].end());
+      fmt::print("| {} | {:.0f} MB/s | {:.0f}..{:.0f} | {} | {:.1f} us | {:.1f}..{:.1f} | {:.1f} us | {} | {} |\n", peers[i].name,
                  median(mbps[i]), *lo, *hi,
                  peers[i].pid > 0 ? fmt::format("{:.2f} s", static_cast<double>(ticks[i]) / tick / gib) : "-", rtt.p50,
-                 rtt.p99, i == 0 ? "-" : fmt::format("{:+.1f} us", rtt.p50 - direct.p50),
+                 *p50_lo, *p50_hi, rtt.p99, i == 0 ? "-" : fmt::format("{:+.1f} us", rtt.p50 - direct.p50),
                  i == 0 ? "-" : fmt::format("{:+.1f} us", rtt.p99 - direct.p99));
     }
     fmt::print("\nfaultline run against each proxy (throughput ratio of the medians):");
-    for (std::size_t i = 1; i + 1 < peers.size(); ++i)
-      fmt::print(" {} {:.0f} %;", peers[i].name, 100.0 * median(mbps.back()) / median(mbps[i]));
+    for (std::size_t i = 1; i < peers.size(); ++i)
+      if (i != fl && i != ctl && i != relay_ctl) fmt::print(" {} {:.0f} %;", peers[i].name, 100.0 * median(mbps[fl]) / median(mbps[i]));
+    if (best && ctl && relay_ctl) {
+      // Trial by trial: the paths of one trial ran within seconds of each
+      // other, so load from elsewhere falls on all of them alike, and a
+      // ratio within a trial cancels most of it. The control (HAProxy at its
+      // best again) shows what two equal proxies differ by on this machine.
+      const std::size_t relay = 1;
+      fmt::print("\n\n### Trial by trial (throughput; RTT p50 of the trial)\n\n"
+                 "| trial | splice relay | relay control | HAProxy best | HAProxy control | faultline run | faultline / relay "
+                 "| relay control / relay | faultline / HAProxy best | HAProxy control / HAProxy best |\n"
+                 "|---|---|---|---|---|---|---|---|---|---|\n");
+      for (std::size_t t = 0; t < static_cast<std::size_t>(trials); ++t)
+        fmt::print("| {} | {:.0f} MB/s, {:.1f} us | {:.0f} MB/s | {:.0f} MB/s, {:.1f} us | {:.0f} MB/s, {:.1f} us "
+                   "| {:.0f} MB/s, {:.1f} us | {:.0f} % | {:.0f} % | {:.0f} %, {:+.1f} us | {:.0f} %, {:+.1f} us |\n",
+                   t + 1, mbps[relay][t], trial_p50s[relay][t], mbps[relay_ctl][t], mbps[best][t], trial_p50s[best][t],
+                   mbps[ctl][t], trial_p50s[ctl][t], mbps[fl][t], trial_p50s[fl][t],
+                   100.0 * mbps[fl][t] / mbps[relay][t], 100.0 * mbps[relay_ctl][t] / mbps[relay][t],
+                   100.0 * mbps[fl][t] / mbps[best][t], trial_p50s[fl][t] - trial_p50s[best][t],
+                   100.0 * mbps[ctl][t] / mbps[best][t], trial_p50s[ctl][t] - trial_p50s[best][t]);
+      auto paired = [&](std::size_t a, std::size_t b, double at_least, const char* what) {
+        std::vector<double> ratio, added;
+        int held = 0, below = 0;
+        for (std::size_t t = 0; t < static_cast<std::size_t>(trials); ++t) {
+          ratio.push_back(mbps[a][t] / mbps[b][t]);
+          added.push_back(trial_p50s[a][t] - trial_p50s[b][t]);
+          held += ratio.back() >= at_least;
+          below += added.back() < 0.0;
+        }
+        const auto [rlo, rhi] = std::minmax_element(ratio.begin(), ratio.end());
+        const auto [alo, ahi] = std::minmax_element(added.begin(), added.end());
+        fmt::print("\n{}: throughput ratio median {:.0f} % ({:.0f}..{:.0f} %; at least {:.0f} % in {} of {} trials); "
+                   "RTT p50 difference median {:+.1f} us ({:+.1f}..{:+.1f}; below in {} of {})\n",
+                   what, 100.0 * median(ratio), 100.0 * *rlo, 100.0 * *rhi, 100.0 * at_least, held, trials,
+                   median(added), *alo, *ahi, below, trials);
+      };
+      paired(fl, relay, 0.9, "faultline run / splice relay");
+      paired(relay_ctl, relay, 0.9, "relay control / splice relay");
+      paired(fl, best, 1.0, "faultline run / HAProxy at its best");
+      paired(ctl, best, 1.0, "HAProxy control / HAProxy at its best");
+    }
     fmt::print("\nload average after: {}\n", load_average());
     std::fflush(stdout);
     if (throughput_only) return 0;
