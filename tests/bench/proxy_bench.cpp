@@ -44,9 +44,10 @@
 //  - 64-byte ping-pong round trip: p50 and p99 over the pooled round trips
 //    (after 500 warm-up ones per connection), and what each path adds to
 //    direct loopback;
-// The paths are measured round robin, so that load from elsewhere on the
-// machine falls on all of them alike; the load average is printed before
-// and after. Each trial's figures of the relays, the HAProxys at their
+// The paths are measured round robin, each trial starting one path further
+// on, so that load from elsewhere on the machine falls on all of them alike
+// and no path always follows the same one; the load average is printed
+// before and after. Each trial's figures of the relays, the HAProxys at their
 // best and faultline follow in a table of their own, with the ratios within
 // each trial (faultline to the relay and to HAProxy at its best, each
 // control to its original): the paths of one trial ran seconds apart, so a
@@ -710,7 +711,18 @@ double delivered_rate(Server& server, double rate, Nanos span) {
   // The clock starts once the link's connection to the server is up: what
   // connecting through the proxy takes (its accept, its own connect, the
   // server's accept on a thread started for it) is not the fault's rate.
-  while (server.accepted() == accepted) std::this_thread::sleep_for(1ms);  // no event to wait for across the two threads
+  const auto deadline = Clock::now() + 5s;
+  while (server.accepted() == accepted) {
+    if (Clock::now() > deadline) {
+      ::close(fd);
+      // The server thread still waits in accept: a connection of our own
+      // ends it, so that nothing is left blocked when this throws.
+      if (const int unblock = connect_to(server.port()); unblock >= 0) ::close(unblock);
+      result.wait();
+      throw std::runtime_error("the link did not connect to the server within 5 s");
+    }
+    std::this_thread::sleep_for(1ms);  // no event to wait for across the two threads
+  }
   const auto t0 = Clock::now();
   write_all(fd, data.data(), data.size());
   ::shutdown(fd, SHUT_WR);
@@ -879,8 +891,11 @@ int main(int argc, char** argv) {
     std::vector<long> ticks(peers.size(), 0);
     std::vector<std::vector<Nanos>> rtts(peers.size());
     std::vector<std::vector<double>> trial_p50s(peers.size());  // each trial's own p50: how far placement luck moves it
+    // Each trial starts one path further on, so that no path always follows
+    // the same one (the controls would otherwise always run last).
     for (int trial = 0; trial < trials; ++trial)
-      for (std::size_t i = 0; i < peers.size(); ++i) {
+      for (std::size_t k = 0; k < peers.size(); ++k) {
+        const std::size_t i = (k + static_cast<std::size_t>(trial)) % peers.size();
         const long before = peers[i].pid > 0 ? cpu_ticks(peers[i].pid) : 0;
         mbps[i].push_back(throughput(server, peers[i].port, stream_bytes));
         std::this_thread::sleep_for(100ms);  // socat's forked child exits and is reaped, so that its time counts
@@ -945,6 +960,8 @@ int main(int argc, char** argv) {
       paired(relay_ctl, relay, 0.9, "relay control / splice relay");
       paired(fl, best, 1.0, "faultline run / HAProxy at its best");
       paired(ctl, best, 1.0, "HAProxy control / HAProxy at its best");
+    } else {
+      fmt::print("\n(no trial-by-trial table: HAProxy at its best or a control did not start)\n");
     }
     fmt::print("\nload average after: {}\n", load_average());
     std::fflush(stdout);
