@@ -847,10 +847,13 @@ int main(int argc, char** argv) {
                         fmt::format("TCP-LISTEN:{},bind=127.0.0.1,reuseaddr,fork,nodelay", socat_port),
                         fmt::format("TCP:127.0.0.1:{},nodelay", server.port())}));
     const std::uint16_t relay_port = free_port();
-    Child relay(pinned({std::filesystem::read_symlink("/proc/self/exe").string(), "--splice-relay", std::to_string(relay_port), std::to_string(server.port())}));
+    auto relay_argv = [&](std::uint16_t port) {
+      return pinned({std::filesystem::read_symlink("/proc/self/exe").string(), "--splice-relay", std::to_string(port),
+                     std::to_string(server.port())});
+    };
+    Child relay(relay_argv(relay_port));
     const std::uint16_t relay_control_port = free_port();  // the relay's own control, as HAProxy's below
-    Child relay_control(pinned({std::filesystem::read_symlink("/proc/self/exe").string(), "--splice-relay",
-                                std::to_string(relay_control_port), std::to_string(server.port())}));
+    Child relay_control(relay_argv(relay_control_port));
     FaultlineRun faultline_run(server.port());
 
     std::vector<Peer> peers = {{"direct loopback", server.port(), -1}};
@@ -925,8 +928,8 @@ int main(int argc, char** argv) {
     if (best && ctl && relay_ctl) {
       // Trial by trial: the paths of one trial ran within seconds of each
       // other, so load from elsewhere falls on all of them alike, and a
-      // ratio within a trial cancels most of it. The control (HAProxy at its
-      // best again) shows what two equal proxies differ by on this machine.
+      // ratio within a trial cancels most of it. The controls (each a second
+      // process of its twin) show what two equal proxies differ by here.
       const std::size_t relay = 1;
       fmt::print("\n\n### Trial by trial (throughput; RTT p50 of the trial)\n\n"
                  "| trial | splice relay | relay control | HAProxy best | HAProxy control | faultline run | faultline / relay "
