@@ -102,7 +102,8 @@ const std::vector<KeySpec>& service_keys() {
        "port names; each declares {port.NAME}, bound to a free loopback port at run time; unique in the scenario",
        false},
       {"ready", "probe", "",
-       "readiness probe: a table with 'kind' and that kind's keys, 'interval' (default 50ms) and 'timeout'; "
+       "readiness probe: a table with 'kind' and that kind's keys, 'interval' (default 50ms) and 'timeout' "
+       "(default 1s, or the interval if longer); "
        "absent = ready once spawned",
        false},
       {"ready_timeout", "duration", "10s", "how long to wait for the ready probe to pass; > 0", false},
@@ -166,7 +167,8 @@ const std::vector<KeySpec>& probe_common_keys() {
       {"kind", "string", "", "\"tcp\", \"http\" or \"exec\"", true},
       {"interval", "duration", "100ms",
        "fixed probing rate: tick k at start + k * interval; > 0 (a ready probe defaults to 50ms)", false},
-      {"timeout", "duration", "", "time limit of one probe execution; > 0; default: the interval", false},
+      {"timeout", "duration", "", "time limit of one probe execution; > 0; default: the interval (a ready probe: 1s, or the interval if "
+       "longer)", false},
       {"steady_state", "bool", "true",
        "counts for health (steady-state gate, recovery, availability); not allowed in a ready probe", false},
       {"from", "string", "",

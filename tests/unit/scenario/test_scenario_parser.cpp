@@ -240,6 +240,25 @@ TEST_CASE("parser: services") {
   CHECK(web.ready->kind == ProbeKind::http);
   CHECK(web.ready->path == "/health");
   CHECK(web.ready->interval == 20ms);
+  CHECK(web.ready->timeout == 1s);
+}
+
+TEST_CASE("parser: a ready probe's timeout is 1s or its interval if longer, unless it sets one") {
+  // A ready probe only gates the start: an answer slower than a short
+  // interval (a loaded machine) still means the service is up.
+  auto ready_of = [](const std::string& keys) {
+    const Scenario s = parsed("name = \"r\"\n[[service]]\nname = \"a\"\ncommand = \"sleep 100\"\n"
+                              "ready = { kind = \"exec\", command = \"true\"" + keys + " }\n"
+                              "[[probe]]\nname = \"p\"\nkind = \"tcp\"\nport = 1\n");
+    return *s.services.at(0).ready;
+  };
+  CHECK(ready_of("").timeout == 1s);
+  CHECK(ready_of(", interval = \"20ms\"").timeout == 1s);
+  CHECK(ready_of(", interval = \"2s\"").timeout == 2s);
+  CHECK(ready_of(", interval = \"20ms\", timeout = \"30ms\"").timeout == 30ms);
+  const Scenario s = parsed("name = \"r\"\n[[probe]]\nname = \"p\"\nkind = \"tcp\"\nport = 1\ninterval = \"20ms\"\n");
+  CHECK(s.probes.at(0).timeout == 0ns);  // a [[probe]]'s own: the interval, as before
+  CHECK(s.probes.at(0).effective_timeout() == 20ms);
 }
 
 TEST_CASE("parser: probes of every kind") {
@@ -417,7 +436,7 @@ command = "true"
   CHECK(a.stop_grace == 5s);
   REQUIRE(a.ready.has_value());
   CHECK(a.ready->interval == 50ms);
-  CHECK(a.ready->timeout == 0ns);
+  CHECK(a.ready->timeout == 1s);  // not the interval: see the next test
   CHECK(a.ready->expect_exit == 0);
 
   const ProbeSpec& p = s.probes.at(0);
