@@ -168,6 +168,18 @@ inline Result faultline(const TempDir& dir, std::vector<std::string> args,
 
 inline boost::json::value read_json(const fs::path& p) { return boost::json::parse(read_file(p)); }
 
+/// How many harness stalls the run in `run_dir` recorded if it ended
+/// inconclusive with any (it judged nothing: faultline was right to say it
+/// could not see); 0 for any other run, or none written.
+inline std::size_t starved_inconclusive(const fs::path& run_dir) {
+  std::error_code ec;
+  if (!fs::exists(run_dir / "run.json", ec)) return 0;
+  const boost::json::value rec = read_json(run_dir / "run.json");
+  const auto* stalls = rec.as_object().if_contains("stalls");
+  if (rec.at("outcome").as_string() != "inconclusive" || !stalls) return 0;
+  return stalls->as_array().size();
+}
+
 /// faultline() for a `run` whose judgment the test is about (a drill that
 /// must pass, a counter-case that must fail). A run that ended inconclusive
 /// (exit 3) with harness stalls in its record judged nothing: faultline was
@@ -184,14 +196,11 @@ inline Result faultline_judged(const TempDir& dir, std::vector<std::string> args
   if (out == args.end() || std::next(out) == args.end()) return r;
   const fs::path run_dir = *std::next(out);
   for (int again = 1; again <= 2 && r.code == 3; ++again) {
-    std::error_code ec;
-    if (!fs::exists(run_dir / "run.json", ec)) return r;
-    const boost::json::value rec = read_json(run_dir / "run.json");
-    const auto* stalls = rec.as_object().if_contains("stalls");
-    if (rec.at("outcome").as_string() != "inconclusive" || !stalls || stalls->as_array().empty()) return r;
+    const std::size_t stalls = starved_inconclusive(run_dir);
+    if (stalls == 0) return r;
     const fs::path kept = run_dir.string() + (again == 1 ? ".starved" : ".starved2");
     fmt::print(stderr, "faultline_judged: inconclusive with the harness starved ({} stall(s) in its record): run "
-               "again; that run is in {}\n", stalls->as_array().size(), kept.string());
+               "again; that run is in {}\n", stalls, kept.string());
     fs::rename(run_dir, kept);
     r = faultline(dir, args, timeout, cwd);
   }

@@ -191,10 +191,28 @@ TEST_CASE("drill: two runs of one scenario side by side do not collide") {
                   (dir / tag).string()},
                  dir.path, tag, dir.path);
   };
-  Spawned a = start("a");
-  Spawned b = start("b");
-  const int ca = wait_for(a, std::chrono::minutes(2));
-  const int cb = wait_for(b, std::chrono::minutes(2));
+  // Two runs side by side on two vCPUs starve each other now and then; a
+  // pair in which one ended inconclusive with the harness starved (exit 3,
+  // stalls in its record) judged nothing and runs again, both together, as
+  // faultline_judged does for one run; earlier pairs kept as a.starvedN.
+  Spawned a, b;
+  int ca = -1, cb = -1;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) {
+      fmt::print(stderr, "side by side: a pair ended inconclusive with the harness starved ({} {}): run again\n", ca,
+                 cb);
+      for (const char* tag : {"a", "b"})
+        fs::rename(dir / tag, dir / fmt::format("{}.starved{}", tag, attempt));
+    }
+    a = start("a");
+    b = start("b");
+    ca = wait_for(a, std::chrono::minutes(2));
+    cb = wait_for(b, std::chrono::minutes(2));
+    // Again only when each run passed or was starved, and one was starved.
+    auto starved = [&](int code, const char* tag) { return code == 3 && starved_inconclusive(dir / tag) > 0; };
+    const bool sa = starved(ca, "a"), sb = starved(cb, "b");
+    if (!(sa || sb) || !(sa || ca == 0) || !(sb || cb == 0)) break;
+  }
   INFO("a:\n" << read_file(a.out) << read_file(a.err) << "\nb:\n" << read_file(b.out) << read_file(b.err));
   CHECK(ca == 0);
   CHECK(cb == 0);
@@ -204,4 +222,8 @@ TEST_CASE("drill: two runs of one scenario side by side do not collide") {
   CHECK(ra.at("run_id").as_string() != rb.at("run_id").as_string());
   expect_nothing_left(ra);
   expect_nothing_left(rb);
+  for (int attempt = 1; attempt < 3; ++attempt)  // the starved pairs cleaned up too
+    for (const char* tag : {"a", "b"})
+      if (const fs::path kept = dir / fmt::format("{}.starved{}", tag, attempt); fs::exists(kept / "run.json"))
+        expect_nothing_left(read_json(kept / "run.json"));
 }
