@@ -167,8 +167,9 @@ const std::vector<KeySpec>& probe_common_keys() {
       {"kind", "string", "", "\"tcp\", \"http\" or \"exec\"", true},
       {"interval", "duration", "100ms",
        "fixed probing rate: tick k at start + k * interval; > 0 (a ready probe defaults to 50ms)", false},
-      {"timeout", "duration", "", "time limit of one probe execution; > 0; default: the interval (a ready probe: 1s, or the interval if "
-       "longer)", false},
+      {"timeout", "duration", "",
+       "time limit of one probe execution; > 0; default: the interval (a ready probe: 1s, or the interval if longer)",
+       false},
       {"steady_state", "bool", "true",
        "counts for health (steady-state gate, recovery, availability); not allowed in a ready probe", false},
       {"from", "string", "",

@@ -377,8 +377,9 @@ ProbeSpec Parser::probe(const Tbl& tb, bool readiness) {
   if (!readiness && require(tb, "name")) assign(p.name, nonempty(tb, "name"));
   assign(p.interval, duration(tb, "interval", Min::positive));
   assign(p.timeout, duration(tb, "timeout", Min::positive));
-  // A ready probe only gates the start: on a loaded machine an answer slower
-  // than a short interval still means ready, so its limit is not the interval.
+  // A ready probe answers whether the service is up: on a loaded machine an
+  // answer slower than a short interval still says yes, so its limit is not
+  // the interval (scenarios/README.md, `ready`).
   if (readiness && p.timeout.count() == 0) p.timeout = std::max<Nanos>(p.interval, 1s);
   if (!readiness) assign(p.steady_state, boolean(tb, "steady_state"));
   assign(p.from, identifier(tb, "from"));

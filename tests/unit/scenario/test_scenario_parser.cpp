@@ -244,8 +244,8 @@ TEST_CASE("parser: services") {
 }
 
 TEST_CASE("parser: a ready probe's timeout is 1s or its interval if longer, unless it sets one") {
-  // A ready probe only gates the start: an answer slower than a short
-  // interval (a loaded machine) still means the service is up.
+  // An answer slower than a short interval (a loaded machine) still means
+  // the service is up.
   auto ready_of = [](const std::string& keys) {
     const Scenario s = parsed("name = \"r\"\n[[service]]\nname = \"a\"\ncommand = \"sleep 100\"\n"
                               "ready = { kind = \"exec\", command = \"true\"" + keys + " }\n"
@@ -436,7 +436,7 @@ command = "true"
   CHECK(a.stop_grace == 5s);
   REQUIRE(a.ready.has_value());
   CHECK(a.ready->interval == 50ms);
-  CHECK(a.ready->timeout == 1s);  // not the interval: see the next test
+  CHECK(a.ready->timeout == 1s);  // not the interval: see "parser: a ready probe's timeout..."
   CHECK(a.ready->expect_exit == 0);
 
   const ProbeSpec& p = s.probes.at(0);
